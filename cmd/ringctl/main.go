@@ -1,0 +1,60 @@
+// Command ringctl is Ringleader's CLI: offline topology checks and plans, and
+// the online commands that talk to a ringd cluster's HTTP API.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	server string
+	token  string
+	output string
+}
+
+// commands registers each command group; every file of this package adds its
+// constructor here from an init function so groups stay in their own files.
+var commands []func(g *globals) *cobra.Command
+
+func newRoot() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:           "ringctl",
+		Short:         "Ringleader's command-line client",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.server, "server", envOr("RINGLEADER_ADDR", "http://127.0.0.1:7070"), "ringd HTTP address (env RINGLEADER_ADDR)")
+	root.PersistentFlags().StringVar(&g.token, "token", os.Getenv("RINGLEADER_TOKEN"), "bearer token (env RINGLEADER_TOKEN)")
+	root.PersistentFlags().StringVarP(&g.output, "output", "o", "table", "output format: table, json or yaml")
+	for _, c := range commands {
+		root.AddCommand(c(g))
+	}
+	return root
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// exitError carries an exit code without printing anything more.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+func main() {
+	if err := newRoot().Execute(); err != nil {
+		if e, ok := err.(exitError); ok {
+			os.Exit(e.code)
+		}
+		fmt.Fprintln(os.Stderr, "ringctl:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,150 @@
+package coordinator
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// CommandVersion is the version of the command envelope written to the log.
+// Apply refuses entries with a newer version than it knows.
+const CommandVersion = 1
+
+// CommandType names one kind of replicated state change.
+type CommandType string
+
+// Every change to replicated state is one of these commands.
+const (
+	CmdCreateRelease   CommandType = "release.create"    // CreateRelease
+	CmdStartRelease    CommandType = "release.start"     // ReleaseRef
+	CmdSetReleaseState CommandType = "release.set-state" // SetReleaseState
+	CmdApprove         CommandType = "release.approve"   // Approve
+	CmdAbortRelease    CommandType = "release.abort"     // ReleaseRef (Reason)
+	CmdRequestRollback CommandType = "release.rollback"  // ReleaseRef (Reason): a person asks for rollback
+	CmdCompleteRelease CommandType = "release.complete"  // ReleaseRef
+	CmdPromoted        CommandType = "ring.promoted"     // Promoted: a promotion commit landed
+	CmdObserve         CommandType = "ring.observe"      // Observe: health evidence for a region
+	CmdStartSoak       CommandType = "ring.start-soak"   // RingRef
+	CmdCompleteRing    CommandType = "ring.complete"     // RingRef
+	CmdFailRing        CommandType = "ring.fail"         // RingRef (Reason)
+	CmdRolledBack      CommandType = "ring.rolled-back"  // Promoted: a rollback commit landed
+	CmdPlaceHalt       CommandType = "halt.place"        // PlaceHalt
+	CmdResumeHalt      CommandType = "halt.resume"       // ResumeHalt
+	CmdAdoptTopology   CommandType = "topology.adopt"    // AdoptTopology
+	CmdRecordBudget    CommandType = "budget.record"     // rings.Budget
+	CmdSetMember       CommandType = "member.set"        // MemberMeta: a node's HTTP address
+	CmdRemoveMember    CommandType = "member.remove"     // MemberMeta
+)
+
+// Command is the one envelope every Raft log entry carries.
+type Command struct {
+	Version int         `json:"v"`
+	Type    CommandType `json:"type"`
+	// RequestID makes a command idempotent: a second entry with an ID that
+	// was already applied changes nothing and returns the first result. It
+	// resolves "maybe committed" after ErrLeadershipLost without blind retry.
+	RequestID string `json:"requestId"`
+	// At is the leader's clock when it proposed the entry. Apply uses this,
+	// never the local clock, so every replica computes the same state.
+	At time.Time `json:"at"`
+	// Actor is who asked (an identity name, or "ringleader" for the leader
+	// loop's own decisions).
+	Actor   string          `json:"actor"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// ActorSystem is the Actor of commands the leader loop proposes itself.
+const ActorSystem = "ringleader"
+
+// CreateRelease creates a release of App at Version. ID is assigned by the
+// node that accepts the request, before proposing, so it is in the log.
+type CreateRelease struct {
+	ID       string    `json:"id"`
+	App      string    `json:"app"`
+	Version  string    `json:"version"`
+	Priority string    `json:"priority,omitempty"`
+	StartAt  time.Time `json:"startAt,omitempty"`
+	Train    string    `json:"train,omitempty"`
+	// PreviousVersion is what rollback restores; empty means "whatever the
+	// last completed release of the app was".
+	PreviousVersion string `json:"previousVersion,omitempty"`
+}
+
+// ReleaseRef names a release; Reason is required for abort and rollback.
+type ReleaseRef struct {
+	ReleaseID string `json:"releaseId"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+// SetReleaseState moves a release to a non-terminal display state
+// (running, awaiting-approval, halted) with the reason it waits.
+type SetReleaseState struct {
+	ReleaseID string             `json:"releaseId"`
+	State     rings.ReleaseState `json:"state"`
+	Reason    string             `json:"reason,omitempty"`
+}
+
+// Approve approves Ring of a release.
+type Approve struct {
+	ReleaseID string `json:"releaseId"`
+	Ring      string `json:"ring"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+// RingRef names a ring of a release.
+type RingRef struct {
+	ReleaseID string `json:"releaseId"`
+	Ring      string `json:"ring"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+// Promoted records that a commit carrying PromotionID landed for Regions.
+type Promoted struct {
+	ReleaseID   string   `json:"releaseId"`
+	Ring        string   `json:"ring"`
+	Regions     []string `json:"regions"`
+	PromotionID string   `json:"promotionId"`
+	Commit      string   `json:"commit"`
+}
+
+// Observe records health evidence for one region of a ring. Synced/Healthy
+// come from the region's deployment source; Check is an analysis result
+// (nil when this observation is sync/health only).
+type Observe struct {
+	ReleaseID string             `json:"releaseId"`
+	Ring      string             `json:"ring"`
+	Region    string             `json:"region"`
+	Synced    bool               `json:"synced"`
+	Healthy   bool               `json:"healthy"`
+	Reason    string             `json:"reason,omitempty"`
+	Check     *rings.Observation `json:"check,omitempty"`
+}
+
+// PlaceHalt places a halt. ID is assigned before proposing.
+type PlaceHalt struct {
+	ID     string          `json:"id"`
+	Scope  rings.HaltScope `json:"scope"`
+	Reason string          `json:"reason"`
+	Auto   bool            `json:"auto,omitempty"`
+}
+
+// ResumeHalt lifts a halt.
+type ResumeHalt struct {
+	HaltID string `json:"haltId"`
+	Reason string `json:"reason"`
+}
+
+// AdoptTopology puts a topology revision in force. Source is the topology
+// document as read; every node parses it, so all agree on Revision.
+type AdoptTopology struct {
+	Revision string `json:"revision"`
+	Path     string `json:"path"`
+	Source   []byte `json:"source"`
+}
+
+// MemberMeta maps a Raft server ID to its HTTP API address.
+type MemberMeta struct {
+	ID       string `json:"id"`
+	HTTPAddr string `json:"httpAddr,omitempty"`
+}

@@ -1,0 +1,94 @@
+package rings
+
+import (
+	"strings"
+	"time"
+)
+
+// ActionKind is what the leader should do next.
+type ActionKind string
+
+// Actions the planner asks for. The coordinator carries each out through its
+// interfaces and records the outcome as a replicated command.
+const (
+	// ActStartRelease moves a scheduled release to running (StartAt reached,
+	// its train departed, no earlier release of the app still running).
+	ActStartRelease ActionKind = "start-release"
+	// ActPromote writes Version for Regions of Ring to Git, one commit
+	// carrying PromotionID.
+	ActPromote ActionKind = "promote"
+	// ActStartSoak starts the soak clock: every region of the ring is synced
+	// and healthy.
+	ActStartSoak ActionKind = "start-soak"
+	// ActCompleteRing marks the ring done: it soaked for its full window.
+	ActCompleteRing ActionKind = "complete-ring"
+	// ActFailRing marks the ring failed with Reason.
+	ActFailRing ActionKind = "fail-ring"
+	// ActPlaceHalt places Halt (an automatic halt after a ring failure).
+	ActPlaceHalt ActionKind = "place-halt"
+	// ActRollback writes the previous version back to Regions of Ring.
+	ActRollback ActionKind = "rollback"
+	// ActCompleteRelease marks the release completed.
+	ActCompleteRelease ActionKind = "complete-release"
+	// ActSetReleaseState moves the release to State (awaiting-approval,
+	// halted, running) so people see where it stands.
+	ActSetReleaseState ActionKind = "set-release-state"
+)
+
+// Action is one step the leader should take now.
+type Action struct {
+	Kind        ActionKind   `json:"kind"`
+	ReleaseID   string       `json:"releaseId"`
+	App         string       `json:"app,omitempty"`
+	Ring        string       `json:"ring,omitempty"`
+	Regions     []string     `json:"regions,omitempty"`
+	Version     string       `json:"version,omitempty"`
+	PromotionID string       `json:"promotionId,omitempty"`
+	State       ReleaseState `json:"state,omitempty"`
+	Halt        *HaltScope   `json:"halt,omitempty"`
+	Reason      string       `json:"reason,omitempty"`
+}
+
+// WaitReason says why something cannot proceed yet.
+type WaitReason string
+
+// Wait reasons.
+const (
+	WaitHalt        WaitReason = "halt"         // a halt covers the next step
+	WaitSoak        WaitReason = "soak"         // the previous ring has not soaked its window
+	WaitSync        WaitReason = "sync"         // regions not yet synced and healthy
+	WaitWindow      WaitReason = "window"       // outside the ring's release windows
+	WaitFreeze      WaitReason = "freeze"       // inside a freeze that does not allow the priority
+	WaitApproval    WaitReason = "approval"     // the ring needs a person's approval
+	WaitErrorBudget WaitReason = "error-budget" // the error budget asks for approval or is exhausted
+	WaitSchedule    WaitReason = "schedule"     // the release's StartAt or train has not come
+	WaitQueue       WaitReason = "queue"        // an earlier release of the same app is still running
+	WaitEvidence    WaitReason = "evidence"     // no health evidence yet
+)
+
+// Wait is one thing that cannot proceed, why, and until when if known (zero
+// Until means "until something else changes", e.g. an approval or a resume).
+type Wait struct {
+	ReleaseID string     `json:"releaseId"`
+	Ring      string     `json:"ring,omitempty"`
+	Regions   []string   `json:"regions,omitempty"`
+	Reason    WaitReason `json:"reason"`
+	Detail    string     `json:"detail"`
+	Until     time.Time  `json:"until,omitempty"`
+}
+
+// Plan is the planner's answer: what to do now and what waits.
+type Plan struct {
+	Actions []Action `json:"actions"`
+	Waits   []Wait   `json:"waits"`
+	// NextCheck is the earliest time at which the answer may change by the
+	// passage of time alone (a soak ends, a window opens); zero if none.
+	NextCheck time.Time `json:"nextCheck,omitempty"`
+}
+
+// PromotionID names one promotion deterministically, so that every leader
+// computes the same ID for the same step and a landed commit can be found by
+// its trailer after failover.
+func PromotionID(releaseID, ring string, regions []string) string {
+	return releaseID + "/" + ring + "/" + strings.Join(regions, "+")
+}

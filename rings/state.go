@@ -1,0 +1,231 @@
+package rings
+
+import (
+	"slices"
+	"time"
+)
+
+// ReleaseState is where a release stands as a whole.
+type ReleaseState string
+
+// Release states.
+const (
+	ReleaseScheduled        ReleaseState = "scheduled"         // created, waiting for StartAt or its train
+	ReleaseRunning          ReleaseState = "running"           // rolling through the rings
+	ReleaseAwaitingApproval ReleaseState = "awaiting-approval" // next ring needs a person's approval
+	ReleaseHalted           ReleaseState = "halted"            // a halt covers its next step, or a ring failed and rollback is manual
+	ReleaseCompleted        ReleaseState = "completed"         // every ring done
+	ReleaseAborted          ReleaseState = "aborted"           // stopped by a person; nothing more is written
+	ReleaseRolledBack       ReleaseState = "rolled-back"       // a ring failed and its regions were set back
+)
+
+// Terminal reports whether nothing more will happen to a release in this state.
+func (s ReleaseState) Terminal() bool {
+	return s == ReleaseCompleted || s == ReleaseAborted || s == ReleaseRolledBack
+}
+
+// RingState is where one ring of a release stands.
+type RingState string
+
+// Ring states: pending → promoting → syncing → soaking → done, or failed,
+// rolled-back.
+const (
+	RingPending    RingState = "pending"     // not started
+	RingPromoting  RingState = "promoting"   // some regions written to Git, others still waiting (e.g. for their window)
+	RingSyncing    RingState = "syncing"     // every region written; waiting for sync and health
+	RingSoaking    RingState = "soaking"     // every region synced and healthy; soak clock running
+	RingDone       RingState = "done"        // soaked for the full window
+	RingFailed     RingState = "failed"      // failed analysis, sync timeout or degraded
+	RingRolledBack RingState = "rolled-back" // previous version written back
+)
+
+// State is everything the planner decides from. The coordinator keeps it in
+// the replicated state machine; the planner never mutates it.
+type State struct {
+	Releases []*Release `json:"releases"`
+	Halts    []Halt     `json:"halts"`
+	// Budgets is the latest error-budget figure per region.
+	Budgets map[string]Budget `json:"budgets,omitempty"`
+}
+
+// Release is version Version of app App rolling through the rings.
+type Release struct {
+	ID      string `json:"id"`
+	App     string `json:"app"`
+	Version string `json:"version"`
+	// PreviousVersion is what rollback writes back (per region when known).
+	PreviousVersion  string            `json:"previousVersion,omitempty"`
+	PreviousVersions map[string]string `json:"previousVersions,omitempty"`
+	Priority         string            `json:"priority,omitempty"`
+	Train            string            `json:"train,omitempty"`
+	StartAt          time.Time         `json:"startAt,omitempty"`
+	CreatedAt        time.Time         `json:"createdAt"`
+	CreatedBy        string            `json:"createdBy,omitempty"`
+	State            ReleaseState      `json:"state"`
+	Reason           string            `json:"reason,omitempty"`
+	UpdatedAt        time.Time         `json:"updatedAt,omitempty"`
+	// Rings holds one entry per topology ring, in ring order.
+	Rings []RingProgress `json:"rings"`
+}
+
+// Ring returns the progress of the named ring.
+func (r *Release) Ring(name string) *RingProgress {
+	for i := range r.Rings {
+		if r.Rings[i].Name == name {
+			return &r.Rings[i]
+		}
+	}
+	return nil
+}
+
+// RingProgress is one ring of one release.
+type RingProgress struct {
+	Name    string           `json:"name"`
+	State   RingState        `json:"state"`
+	Regions []RegionProgress `json:"regions"`
+	// SoakStartedAt is when every region was first seen synced and healthy.
+	SoakStartedAt time.Time `json:"soakStartedAt,omitempty"`
+	DoneAt        time.Time `json:"doneAt,omitempty"`
+	FailedAt      time.Time `json:"failedAt,omitempty"`
+	Reason        string    `json:"reason,omitempty"`
+	// ConsecutiveFailures counts failed analysis checks in a row; a passing
+	// check resets it.
+	ConsecutiveFailures int          `json:"consecutiveFailures,omitempty"`
+	Approval            *Approval    `json:"approval,omitempty"`
+	LastObservation     *Observation `json:"lastObservation,omitempty"`
+}
+
+// Region returns the progress of the named region in the ring.
+func (p *RingProgress) Region(name string) *RegionProgress {
+	for i := range p.Regions {
+		if p.Regions[i].Name == name {
+			return &p.Regions[i]
+		}
+	}
+	return nil
+}
+
+// RegionProgress is one region of one ring of one release.
+type RegionProgress struct {
+	Name        string    `json:"name"`
+	PromotionID string    `json:"promotionId,omitempty"`
+	Commit      string    `json:"commit,omitempty"`
+	PromotedAt  time.Time `json:"promotedAt,omitempty"`
+	// Synced and Healthy are the latest evidence from the region's sources.
+	Synced     bool      `json:"synced"`
+	Healthy    bool      `json:"healthy"`
+	ObservedAt time.Time `json:"observedAt,omitempty"`
+	Reason     string    `json:"reason,omitempty"`
+}
+
+// Promoted reports whether a commit for this region has landed.
+func (p RegionProgress) Promoted() bool { return !p.PromotedAt.IsZero() }
+
+// Approval records who approved a ring and why.
+type Approval struct {
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason,omitempty"`
+}
+
+// Observation is one health check result.
+type Observation struct {
+	Region    string    `json:"region,omitempty"`
+	Check     string    `json:"check"`
+	Value     float64   `json:"value"`
+	Threshold string    `json:"threshold,omitempty"`
+	Pass      bool      `json:"pass"`
+	Reason    string    `json:"reason,omitempty"`
+	At        time.Time `json:"at"`
+}
+
+// Budget is the remaining error budget of one region.
+type Budget struct {
+	Region           string    `json:"region"`
+	RemainingSeconds float64   `json:"remainingSeconds"`
+	RemainingPercent float64   `json:"remainingPercent"`
+	At               time.Time `json:"at"`
+}
+
+// Halt is a scoped stop with an author and a reason. It lives until resumed.
+type Halt struct {
+	ID        string    `json:"id"`
+	Scope     HaltScope `json:"scope"`
+	Author    string    `json:"author"`
+	Reason    string    `json:"reason"`
+	CreatedAt time.Time `json:"createdAt"`
+	// Auto is set when a ring failure placed the halt.
+	Auto         bool      `json:"auto,omitempty"`
+	ResumedAt    time.Time `json:"resumedAt,omitempty"`
+	ResumedBy    string    `json:"resumedBy,omitempty"`
+	ResumeReason string    `json:"resumeReason,omitempty"`
+}
+
+// Active reports whether the halt is still in force.
+func (h Halt) Active() bool { return h.ResumedAt.IsZero() }
+
+// HaltScope says what a halt covers. Global covers everything. Otherwise each
+// non-empty list narrows the halt and all of them must match: {Apps:[a],
+// Regions:[r]} covers promotions of app a into region r only.
+type HaltScope struct {
+	Global   bool     `json:"global,omitempty"`
+	Regions  []string `json:"regions,omitempty"`
+	Rings    []string `json:"rings,omitempty"`
+	Apps     []string `json:"apps,omitempty"`
+	Releases []string `json:"releases,omitempty"`
+}
+
+// Empty reports whether the scope names nothing (and so is not a valid halt).
+func (s HaltScope) Empty() bool {
+	return !s.Global && len(s.Regions) == 0 && len(s.Rings) == 0 && len(s.Apps) == 0 && len(s.Releases) == 0
+}
+
+// Covers reports whether the scope covers a promotion of release into ring
+// for the given regions (any one covered region is enough).
+func (s HaltScope) Covers(release, app, ring string, regions []string) bool {
+	if s.Global {
+		return true
+	}
+	if s.Empty() {
+		return false
+	}
+	if len(s.Releases) > 0 && !slices.Contains(s.Releases, release) {
+		return false
+	}
+	if len(s.Apps) > 0 && !slices.Contains(s.Apps, app) {
+		return false
+	}
+	if len(s.Rings) > 0 && !slices.Contains(s.Rings, ring) {
+		return false
+	}
+	if len(s.Regions) > 0 {
+		for _, r := range regions {
+			if slices.Contains(s.Regions, r) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// CoveringHalts returns the active halts that cover the promotion.
+func (s *State) CoveringHalts(release, app, ring string, regions []string) []Halt {
+	var out []Halt
+	for _, h := range s.Halts {
+		if h.Active() && h.Scope.Covers(release, app, ring, regions) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// ReleaseByID returns the release with the given ID.
+func (s *State) ReleaseByID(id string) *Release {
+	for _, r := range s.Releases {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests use when they are missing.
+# Debian/Ubuntu with apt-get and root: installs them. Elsewhere: says exactly
+# what to install and fails.
+set -euo pipefail
+
+need=()
+command -v git >/dev/null 2>&1 || need+=(git)
+# git daemon ships with git on Debian; nothing more to add for it.
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "deps: installing ${need[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  exit 0
+fi
+echo "deps: missing ${need[*]}; install them (Debian: apt-get install ${need[*]})" >&2
+exit 1
