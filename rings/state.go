@@ -1,8 +1,22 @@
 package rings
 
 import (
+	"errors"
 	"slices"
 	"time"
+)
+
+// Errors returned by the state machine's transitions. Callers wrap them; the
+// coordinator maps them to API status codes.
+var (
+	// ErrNotFound: no release, ring, region or halt of that name.
+	ErrNotFound = errors.New("not found")
+	// ErrTransition: the change is not allowed from the current state (for
+	// example approving a ring of a completed release).
+	ErrTransition = errors.New("transition not allowed")
+	// ErrConflict: the change contradicts the state (a halt already resumed,
+	// a release ID already used).
+	ErrConflict = errors.New("conflict")
 )
 
 // ReleaseState is where a release stands as a whole.
@@ -64,6 +78,9 @@ type Release struct {
 	State            ReleaseState      `json:"state"`
 	Reason           string            `json:"reason,omitempty"`
 	UpdatedAt        time.Time         `json:"updatedAt,omitempty"`
+	// RollbackRequested is set when a person asked to roll the release back;
+	// the planner then rolls back every promoted region of every ring.
+	RollbackRequested bool `json:"rollbackRequested,omitempty"`
 	// Rings holds one entry per topology ring, in ring order.
 	Rings []RingProgress `json:"rings"`
 }

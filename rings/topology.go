@@ -25,14 +25,14 @@ type Metadata struct {
 
 // TopologySpec is the body of a topology.
 type TopologySpec struct {
-	GitOps   GitOps   `yaml:"gitops" json:"gitops"`
-	Regions  []Region `yaml:"regions" json:"regions"`
-	Rings    []Ring   `yaml:"rings" json:"rings"`
-	Windows  []Window `yaml:"windows,omitempty" json:"windows,omitempty"`
-	Freezes  []Freeze `yaml:"freezes,omitempty" json:"freezes,omitempty"`
-	Policy   Policy   `yaml:"policy" json:"policy"`
-	Apps     []App    `yaml:"apps" json:"apps"`
-	Trains   []Train  `yaml:"trains,omitempty" json:"trains,omitempty"`
+	GitOps  GitOps   `yaml:"gitops" json:"gitops"`
+	Regions []Region `yaml:"regions" json:"regions"`
+	Rings   []Ring   `yaml:"rings" json:"rings"`
+	Windows []Window `yaml:"windows,omitempty" json:"windows,omitempty"`
+	Freezes []Freeze `yaml:"freezes,omitempty" json:"freezes,omitempty"`
+	Policy  Policy   `yaml:"policy" json:"policy"`
+	Apps    []App    `yaml:"apps" json:"apps"`
+	Trains  []Train  `yaml:"trains,omitempty" json:"trains,omitempty"`
 }
 
 // GitOps says where promotions are committed.
