@@ -133,7 +133,14 @@ type RegionProgress struct {
 	Healthy    bool      `json:"healthy"`
 	ObservedAt time.Time `json:"observedAt,omitempty"`
 	Reason     string    `json:"reason,omitempty"`
+	// RollbackID and RolledBackAt record the rollback commit that wrote the
+	// previous version back to this region (zero when not rolled back).
+	RollbackID   string    `json:"rollbackId,omitempty"`
+	RolledBackAt time.Time `json:"rolledBackAt,omitempty"`
 }
+
+// RolledBack reports whether a rollback commit for this region has landed.
+func (p RegionProgress) RolledBack() bool { return !p.RolledBackAt.IsZero() }
 
 // Promoted reports whether a commit for this region has landed.
 func (p RegionProgress) Promoted() bool { return !p.PromotedAt.IsZero() }

@@ -1,0 +1,99 @@
+package coordinator
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// The interfaces below are what the leader loop needs from the world. They
+// are declared here, by their consumer; cmd/ringd wires in the real ones
+// (internal/gitops, regions/…) and tests use in-memory ones.
+
+// ErrFenced is returned by a Promoter when the promotion must not land: a
+// halt covers it, or this node is no longer the leader. It needs no retry.
+var ErrFenced = errors.New("promotion fenced")
+
+// Promotion is one commit to write: Version of App for Regions of Ring.
+type Promotion struct {
+	ReleaseID   string
+	App         string
+	Ring        string
+	Regions     []string
+	Version     string
+	PromotionID string
+	// Rollback marks a commit that writes a previous version back.
+	Rollback bool
+	// Check is called by the writer right before it pushes (and again after
+	// every rebase). It returns an error wrapping ErrFenced when a halt in the
+	// replicated state now covers the promotion or this node lost leadership.
+	Check func(ctx context.Context) error
+}
+
+// PromotionResult says what landed.
+type PromotionResult struct {
+	Commit string
+	// AlreadyLanded is set when a commit with the same promotion ID was
+	// already on the branch (an earlier leader pushed it and died before
+	// recording it); nothing new was written.
+	AlreadyLanded bool
+}
+
+// Promoter writes promotions to the GitOps repository, exactly once per
+// PromotionID.
+type Promoter interface {
+	Promote(ctx context.Context, p Promotion) (PromotionResult, error)
+}
+
+// HaltFence mirrors the active halts into the GitOps repository, so that a
+// promotion prepared before a halt is rejected by the Git server.
+type HaltFence interface {
+	WriteHalts(ctx context.Context, active []rings.Halt) error
+}
+
+// HealthQuery asks for evidence about the promoted regions of one ring.
+type HealthQuery struct {
+	ReleaseID string
+	App       string
+	Version   string
+	// BaselineVersion is the version the regions still on the old release
+	// run (for canary-vs-baseline comparisons).
+	BaselineVersion string
+	Ring            string
+	// Regions are the promoted regions with the commit each was promoted at.
+	Regions []RegionTarget
+	// Baseline are regions not yet promoted to Version.
+	Baseline []string
+	// Soaking is set when the ring's soak clock runs (analysis applies).
+	Soaking bool
+}
+
+// RegionTarget is a promoted region and the commit that promoted it.
+type RegionTarget struct {
+	Region string
+	Commit string
+}
+
+// RegionHealth is the evidence for one region at one moment.
+type RegionHealth struct {
+	Region  string
+	Synced  bool
+	Healthy bool
+	Reason  string
+	// Checks are analysis results (may be empty when not soaking or when
+	// the region has no metrics source).
+	Checks []rings.Observation
+}
+
+// HealthSource reports evidence about regions. An error or missing region
+// counts as failing evidence (fail closed).
+type HealthSource interface {
+	Observe(ctx context.Context, q HealthQuery) ([]RegionHealth, error)
+}
+
+// Clock is the leader loop's source of time.
+type Clock interface {
+	Now() time.Time
+}
