@@ -7,6 +7,7 @@ set -euo pipefail
 need=()
 command -v git >/dev/null 2>&1 || need+=(git)
 # git daemon ships with git on Debian; nothing more to add for it.
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
