@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The -update flag rewrites golden files; another test file of the package
+// may declare it already.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite golden files under testdata/")
+	}
+}
+
+func updateGolden() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+const exampleTopology = "../../manifests/examples/rings.yaml"
+
+func TestPlanGolden(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		golden, output, from, priority string
+	}{
+		{"plan-friday.table.golden", "table", "2026-12-04T15:00:00Z", "normal"},
+		{"plan-friday.json.golden", "json", "2026-12-04T15:00:00Z", "normal"},
+		{"plan-year-end.table.golden", "table", "2026-12-18T15:00:00Z", "normal"},
+		{"plan-year-end-p0.table.golden", "table", "2026-12-18T15:00:00Z", "P0"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.golden, func(t *testing.T) {
+			t.Parallel()
+			var out bytes.Buffer
+			f := &planFlags{file: exampleTopology, app: "checkout", version: "2.0", from: tc.from, priority: tc.priority}
+			if err := runPlan(&out, tc.output, f, time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", tc.golden)
+			if updateGolden() {
+				if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("read golden (run with -update to create it): %v", err)
+			}
+			if out.String() != string(want) {
+				t.Fatalf("output differs from %s:\n%s", path, out.String())
+			}
+		})
+	}
+}
+
+func TestPlanDefaultsFromToNow(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	f := &planFlags{file: exampleTopology, app: "checkout", version: "2.0", priority: "normal"}
+	if err := runPlan(&out, "table", f, time.Date(2026, 12, 4, 15, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	if first, _, _ := strings.Cut(out.String(), "\n"); first != "checkout 2.0 from 2026-12-04T15:00:00Z" {
+		t.Fatalf("first line %q", first)
+	}
+}
+
+func TestPlanErrors(t *testing.T) {
+	t.Parallel()
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("apiVersion: ringleader.dev/v1alpha1\nkind: Topology\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ok := planFlags{file: exampleTopology, app: "checkout", version: "2.0", from: "2026-12-04T15:00:00Z"}
+	cases := []struct {
+		name   string
+		mutate func(f *planFlags)
+		output string
+		want   string
+	}{
+		{"missing file flag", func(f *planFlags) { f.file = "" }, "table", "-f is required"},
+		{"missing app", func(f *planFlags) { f.app = "" }, "table", "--app is required"},
+		{"missing version", func(f *planFlags) { f.version = "" }, "table", "--version is required"},
+		{"bad from", func(f *planFlags) { f.from = "friday" }, "table", "not an RFC 3339 time"},
+		{"unreadable file", func(f *planFlags) { f.file = "does-not-exist.yaml" }, "table", "read topology"},
+		{"invalid topology", func(f *planFlags) { f.file = bad }, "table", "bad.yaml:"},
+		{"unknown app", func(f *planFlags) { f.app = "nope" }, "table", `app "nope" is not in the topology`},
+		{"unknown output", func(*planFlags) {}, "xml", `unknown output format "xml"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := ok
+			tc.mutate(&f)
+			var out bytes.Buffer
+			err := runPlan(&out, tc.output, &f, time.Time{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) || out.Len() != 0 {
+				t.Fatalf("err = %v (want it to mention %q), output %q", err, tc.want, out.String())
+			}
+		})
+	}
+}
+
+func TestPlanCommandRegistered(t *testing.T) {
+	t.Parallel()
+	root := newRoot()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetArgs([]string{"plan", "-f", exampleTopology, "--app", "checkout", "--version", "2.0", "--from", "2026-12-04T15:00:00Z", "-o", "json"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"soakedAt": "2026-12-08T00:00:00Z"`) {
+		t.Fatalf("json output lacks global's soakedAt:\n%s", out.String())
+	}
+}

@@ -1,0 +1,322 @@
+package rings
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The transitions below are the only way the replicated state changes. Each
+// one validates first and changes nothing when it returns an error, uses the
+// time it is given (the leader's clock carried by the log entry) and never
+// the local clock, and is deterministic: every node of the cluster applies the
+// same entry to the same state and gets the same result. Errors wrap
+// ErrNotFound, ErrTransition or ErrConflict.
+
+// release returns the release with the given ID or an error wrapping
+// ErrNotFound.
+func (s *State) release(id string) (*Release, error) {
+	r := s.ReleaseByID(id)
+	if r == nil {
+		return nil, fmt.Errorf("release %q: %w; list releases with ringctl release list", id, ErrNotFound)
+	}
+	return r, nil
+}
+
+// ringOf returns the named ring of a release and its index.
+func ringOf(r *Release, ring string) (*RingProgress, int, error) {
+	for i := range r.Rings {
+		if r.Rings[i].Name == ring {
+			return &r.Rings[i], i, nil
+		}
+	}
+	return nil, -1, fmt.Errorf("ring %q of release %q: %w", ring, r.ID, ErrNotFound)
+}
+
+// CreateRelease adds a scheduled release of version of app. Its rings are
+// copied from the topology in ring order, every region pending. priority
+// defaults to normal. An empty previousVersion is taken from the newest
+// completed release of the same app, if any. Releases are kept in creation
+// order.
+func (s *State) CreateRelease(t *Topology, id, app, version, priority, train string, startAt, at time.Time, by, previousVersion string) (*Release, error) {
+	if t == nil {
+		return nil, fmt.Errorf("create release %q: no topology in force; adopt one first: %w", id, ErrTransition)
+	}
+	if strings.TrimSpace(id) == "" {
+		return nil, fmt.Errorf("create release: empty release id: %w", ErrTransition)
+	}
+	if strings.TrimSpace(version) == "" {
+		return nil, fmt.Errorf("create release %q: empty version; pass the version to roll out: %w", id, ErrTransition)
+	}
+	if s.ReleaseByID(id) != nil {
+		return nil, fmt.Errorf("create release %q: id already used: %w", id, ErrConflict)
+	}
+	if _, ok := t.AppByName(app); !ok {
+		return nil, fmt.Errorf("create release %q: app %q is not in the topology: %w", id, app, ErrNotFound)
+	}
+	if train != "" {
+		tr, ok := t.trainByName(train)
+		if !ok {
+			return nil, fmt.Errorf("create release %q: train %q is not in the topology: %w", id, train, ErrNotFound)
+		}
+		if len(tr.Apps) > 0 && !listHas(tr.Apps, app) {
+			return nil, fmt.Errorf("create release %q: train %q does not carry app %q; add it to the train's apps: %w", id, train, app, ErrTransition)
+		}
+	}
+	if priority == "" {
+		priority = PriorityNormal
+	}
+	if previousVersion == "" {
+		for i := len(s.Releases) - 1; i >= 0; i-- {
+			if p := s.Releases[i]; p.App == app && p.State == ReleaseCompleted {
+				previousVersion = p.Version
+				break
+			}
+		}
+	}
+	r := &Release{
+		ID:              id,
+		App:             app,
+		Version:         version,
+		PreviousVersion: previousVersion,
+		Priority:        priority,
+		Train:           train,
+		StartAt:         startAt,
+		CreatedAt:       at,
+		CreatedBy:       by,
+		State:           ReleaseScheduled,
+		UpdatedAt:       at,
+		Rings:           make([]RingProgress, 0, len(t.Spec.Rings)),
+	}
+	for _, ring := range t.Spec.Rings {
+		rp := RingProgress{Name: ring.Name, State: RingPending, Regions: make([]RegionProgress, 0, len(ring.Regions))}
+		for _, name := range ring.Regions {
+			rp.Regions = append(rp.Regions, RegionProgress{Name: name})
+		}
+		r.Rings = append(r.Rings, rp)
+	}
+	s.Releases = append(s.Releases, r)
+	return r, nil
+}
+
+// StartRelease moves a scheduled release to running.
+func (s *State) StartRelease(id string, at time.Time) error {
+	r, err := s.release(id)
+	if err != nil {
+		return err
+	}
+	if r.State != ReleaseScheduled {
+		return fmt.Errorf("start release %q: it is %s, not scheduled: %w", id, r.State, ErrTransition)
+	}
+	r.State = ReleaseRunning
+	r.Reason = ""
+	r.UpdatedAt = at
+	return nil
+}
+
+// displayStates are the states SetReleaseState moves among.
+func displayState(st ReleaseState) bool {
+	return st == ReleaseRunning || st == ReleaseAwaitingApproval || st == ReleaseHalted
+}
+
+// SetReleaseState moves a release among running, awaiting-approval and
+// halted, recording why it waits. Setting the state it already has only
+// updates the reason.
+func (s *State) SetReleaseState(id string, st ReleaseState, reason string, at time.Time) error {
+	r, err := s.release(id)
+	if err != nil {
+		return err
+	}
+	if !displayState(st) {
+		return fmt.Errorf("set release %q state: %q is not one of running, awaiting-approval, halted: %w", id, st, ErrTransition)
+	}
+	if !displayState(r.State) {
+		return fmt.Errorf("set release %q state to %s: it is %s: %w", id, st, r.State, ErrTransition)
+	}
+	r.State = st
+	r.Reason = reason
+	r.UpdatedAt = at
+	return nil
+}
+
+// Approve records a person's approval of one ring of a non-terminal release.
+// The ring must not be done, failed or rolled back; a ring approved already
+// is a conflict.
+func (s *State) Approve(id, ring, by, reason string, at time.Time) error {
+	r, err := s.release(id)
+	if err != nil {
+		return err
+	}
+	rp, _, err := ringOf(r, ring)
+	if err != nil {
+		return err
+	}
+	if r.State.Terminal() {
+		return fmt.Errorf("approve ring %q of release %q: the release is %s: %w", ring, id, r.State, ErrTransition)
+	}
+	if rp.State == RingDone || rp.State == RingFailed || rp.State == RingRolledBack {
+		return fmt.Errorf("approve ring %q of release %q: the ring is %s: %w", ring, id, rp.State, ErrTransition)
+	}
+	if strings.TrimSpace(by) == "" {
+		return fmt.Errorf("approve ring %q of release %q: approver unknown: %w", ring, id, ErrTransition)
+	}
+	if rp.Approval != nil {
+		return fmt.Errorf("approve ring %q of release %q: already approved by %s: %w", ring, id, rp.Approval.By, ErrConflict)
+	}
+	rp.Approval = &Approval{By: by, At: at, Reason: reason}
+	r.UpdatedAt = at
+	return nil
+}
+
+// Abort stops a non-terminal release; nothing more is written for it.
+func (s *State) Abort(id, by, reason string, at time.Time) error {
+	r, err := s.release(id)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(reason) == "" {
+		return fmt.Errorf("abort release %q: a reason is required: %w", id, ErrTransition)
+	}
+	if r.State.Terminal() {
+		return fmt.Errorf("abort release %q: it is already %s: %w", id, r.State, ErrTransition)
+	}
+	r.State = ReleaseAborted
+	r.Reason = reasonBy(reason, by)
+	r.UpdatedAt = at
+	return nil
+}
+
+// RequestRollback asks for every promoted region of a non-terminal or
+// completed release to be set back to its previous version. A release with
+// nothing promoted yet is rolled back at once (there is nothing to write).
+// Without a previous version there is nothing to roll back to: abort instead.
+func (s *State) RequestRollback(id, by, reason string, at time.Time) error {
+	r, err := s.release(id)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(reason) == "" {
+		return fmt.Errorf("roll back release %q: a reason is required: %w", id, ErrTransition)
+	}
+	if r.State.Terminal() && r.State != ReleaseCompleted {
+		return fmt.Errorf("roll back release %q: it is %s: %w", id, r.State, ErrTransition)
+	}
+	if r.RollbackRequested {
+		return fmt.Errorf("roll back release %q: rollback already requested: %w", id, ErrConflict)
+	}
+	promoted := false
+	for _, rp := range r.Rings {
+		for _, g := range rp.Regions {
+			if !g.Promoted() {
+				continue
+			}
+			promoted = true
+			if r.PreviousVersion == "" && r.PreviousVersions[g.Name] == "" {
+				return fmt.Errorf("roll back release %q: no previous version is known for region %s; abort it and release the old version instead: %w", id, g.Name, ErrTransition)
+			}
+		}
+	}
+	r.RollbackRequested = true
+	r.Reason = reasonBy(reason, by)
+	r.UpdatedAt = at
+	if !promoted {
+		r.State = ReleaseRolledBack
+	}
+	return nil
+}
+
+// CompleteRelease marks a running release whose rings are all done as
+// completed.
+func (s *State) CompleteRelease(id string, at time.Time) error {
+	r, err := s.release(id)
+	if err != nil {
+		return err
+	}
+	if r.State.Terminal() || r.State == ReleaseScheduled {
+		return fmt.Errorf("complete release %q: it is %s: %w", id, r.State, ErrTransition)
+	}
+	for _, rp := range r.Rings {
+		if rp.State != RingDone {
+			return fmt.Errorf("complete release %q: ring %q is %s: %w", id, rp.Name, rp.State, ErrTransition)
+		}
+	}
+	r.State = ReleaseCompleted
+	r.Reason = ""
+	r.UpdatedAt = at
+	return nil
+}
+
+// PlaceHalt adds a halt. Its scope must name something, its ID must be new
+// and it must say why.
+func (s *State) PlaceHalt(h Halt) error {
+	if strings.TrimSpace(h.ID) == "" {
+		return fmt.Errorf("place halt: empty halt id: %w", ErrTransition)
+	}
+	if h.Scope.Empty() {
+		return fmt.Errorf("place halt %q: the scope names nothing; use global or name regions, rings, apps or releases: %w", h.ID, ErrTransition)
+	}
+	if strings.TrimSpace(h.Reason) == "" {
+		return fmt.Errorf("place halt %q: a reason is required: %w", h.ID, ErrTransition)
+	}
+	for _, o := range s.Halts {
+		if o.ID == h.ID {
+			return fmt.Errorf("place halt %q: id already used: %w", h.ID, ErrConflict)
+		}
+	}
+	h.Scope = cloneScope(h.Scope)
+	h.ResumedAt, h.ResumedBy, h.ResumeReason = time.Time{}, "", ""
+	s.Halts = append(s.Halts, h)
+	return nil
+}
+
+// ResumeHalt lifts an active halt.
+func (s *State) ResumeHalt(id, by, reason string, at time.Time) error {
+	for i := range s.Halts {
+		h := &s.Halts[i]
+		if h.ID != id {
+			continue
+		}
+		if !h.Active() {
+			return fmt.Errorf("resume halt %q: already resumed by %s at %s: %w", id, h.ResumedBy, h.ResumedAt.UTC().Format(time.RFC3339), ErrConflict)
+		}
+		if strings.TrimSpace(reason) == "" {
+			return fmt.Errorf("resume halt %q: a reason is required: %w", id, ErrTransition)
+		}
+		h.ResumedAt, h.ResumedBy, h.ResumeReason = at, by, reason
+		return nil
+	}
+	return fmt.Errorf("halt %q: %w; list halts with ringctl status", id, ErrNotFound)
+}
+
+// RecordBudget stores the latest error-budget figure of a region.
+func (s *State) RecordBudget(b Budget) {
+	if s.Budgets == nil {
+		s.Budgets = map[string]Budget{}
+	}
+	s.Budgets[b.Region] = b
+}
+
+func reasonBy(reason, by string) string {
+	if by == "" {
+		return reason
+	}
+	return reason + " (" + by + ")"
+}
+
+func listHas(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *Topology) trainByName(name string) (Train, bool) {
+	for _, tr := range t.Spec.Trains {
+		if tr.Name == name {
+			return tr, true
+		}
+	}
+	return Train{}, false
+}

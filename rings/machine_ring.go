@@ -1,0 +1,296 @@
+package rings
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+)
+
+// activeRing returns a release that has started and not ended (running,
+// awaiting-approval or halted) and the named ring of it.
+func (s *State) activeRing(id, ring, what string) (*Release, *RingProgress, int, error) {
+	r, err := s.release(id)
+	if err != nil {
+		return nil, nil, -1, err
+	}
+	rp, i, err := ringOf(r, ring)
+	if err != nil {
+		return nil, nil, -1, err
+	}
+	if r.State.Terminal() || r.State == ReleaseScheduled {
+		return nil, nil, -1, fmt.Errorf("%s ring %q of release %q: the release is %s: %w", what, ring, id, r.State, ErrTransition)
+	}
+	return r, rp, i, nil
+}
+
+// MarkPromoted records that the commit carrying promotionID landed for
+// regions of ring. The ring becomes promoting, or syncing once every region
+// is promoted. Recording the same promotionID again is a no-op, so a new
+// leader that finds a landed commit by its trailer may record it again. Every
+// earlier ring must be done (ring order is enforced here too, not only by the
+// planner).
+func (s *State) MarkPromoted(id, ring string, regions []string, promotionID, commit string, at time.Time) error {
+	r, rp, idx, err := s.activeRing(id, ring, "promote")
+	if err != nil {
+		return err
+	}
+	if promotionID == "" {
+		return fmt.Errorf("promote ring %q of release %q: empty promotion id: %w", ring, id, ErrTransition)
+	}
+	for _, g := range rp.Regions {
+		if g.PromotionID == promotionID {
+			return nil // recorded already: exactly once
+		}
+	}
+	if len(regions) == 0 {
+		return fmt.Errorf("promote ring %q of release %q: no regions named: %w", ring, id, ErrTransition)
+	}
+	if rp.State != RingPending && rp.State != RingPromoting {
+		return fmt.Errorf("promote ring %q of release %q: the ring is %s: %w", ring, id, rp.State, ErrTransition)
+	}
+	for _, prev := range r.Rings[:idx] {
+		if prev.State != RingDone {
+			return fmt.Errorf("promote ring %q of release %q: earlier ring %q is %s, not done: %w", ring, id, prev.Name, prev.State, ErrTransition)
+		}
+	}
+	for i, name := range regions {
+		g := rp.Region(name)
+		if g == nil {
+			return fmt.Errorf("promote region %q of ring %q of release %q: %w", name, ring, id, ErrNotFound)
+		}
+		if g.Promoted() {
+			return fmt.Errorf("promote region %q of ring %q of release %q: already promoted by %s: %w", name, ring, id, g.PromotionID, ErrConflict)
+		}
+		if slices.Contains(regions[:i], name) {
+			return fmt.Errorf("promote ring %q of release %q: region %q named twice: %w", ring, id, name, ErrTransition)
+		}
+	}
+	for _, name := range regions {
+		g := rp.Region(name)
+		g.PromotionID, g.Commit, g.PromotedAt = promotionID, commit, at
+		g.Synced, g.Healthy, g.ObservedAt, g.Reason = false, false, time.Time{}, ""
+	}
+	rp.State = RingSyncing
+	for _, g := range rp.Regions {
+		if !g.Promoted() {
+			rp.State = RingPromoting
+			break
+		}
+	}
+	r.UpdatedAt = at
+	return nil
+}
+
+// Observe records the latest sync and health evidence for one region of a
+// promoting, syncing or soaking ring. A non-nil check is an analysis result:
+// a pass resets ConsecutiveFailures, a failure increments it. While the ring
+// soaks, an unhealthy observation without a check also counts as a failed
+// check (fail closed).
+func (s *State) Observe(id, ring, region string, synced, healthy bool, reason string, check *Observation, at time.Time) error {
+	_, rp, _, err := s.activeRing(id, ring, "observe")
+	if err != nil {
+		return err
+	}
+	g := rp.Region(region)
+	if g == nil {
+		return fmt.Errorf("observe region %q of ring %q of release %q: %w", region, ring, id, ErrNotFound)
+	}
+	if rp.State != RingPromoting && rp.State != RingSyncing && rp.State != RingSoaking {
+		return fmt.Errorf("observe ring %q of release %q: the ring is %s: %w", ring, id, rp.State, ErrTransition)
+	}
+	g.Synced, g.Healthy, g.ObservedAt, g.Reason = synced, healthy, at, reason
+	switch {
+	case check != nil:
+		c := *check
+		rp.LastObservation = &c
+		if c.Pass {
+			rp.ConsecutiveFailures = 0
+		} else {
+			rp.ConsecutiveFailures++
+		}
+	case rp.State == RingSoaking && !healthy:
+		rp.ConsecutiveFailures++
+	}
+	return nil
+}
+
+// StartSoak starts the soak clock of a syncing ring.
+func (s *State) StartSoak(id, ring string, at time.Time) error {
+	r, rp, _, err := s.activeRing(id, ring, "start soak of")
+	if err != nil {
+		return err
+	}
+	if rp.State != RingSyncing {
+		return fmt.Errorf("start soak of ring %q of release %q: the ring is %s, not syncing: %w", ring, id, rp.State, ErrTransition)
+	}
+	rp.State = RingSoaking
+	rp.SoakStartedAt = at
+	rp.ConsecutiveFailures = 0
+	r.UpdatedAt = at
+	return nil
+}
+
+// CompleteRing marks a soaking ring done.
+func (s *State) CompleteRing(id, ring string, at time.Time) error {
+	r, rp, _, err := s.activeRing(id, ring, "complete")
+	if err != nil {
+		return err
+	}
+	if rp.State != RingSoaking {
+		return fmt.Errorf("complete ring %q of release %q: the ring is %s, not soaking: %w", ring, id, rp.State, ErrTransition)
+	}
+	rp.State = RingDone
+	rp.DoneAt = at
+	r.UpdatedAt = at
+	return nil
+}
+
+// FailRing marks a promoting, syncing or soaking ring failed with reason.
+func (s *State) FailRing(id, ring, reason string, at time.Time) error {
+	r, rp, _, err := s.activeRing(id, ring, "fail")
+	if err != nil {
+		return err
+	}
+	if rp.State != RingPromoting && rp.State != RingSyncing && rp.State != RingSoaking {
+		return fmt.Errorf("fail ring %q of release %q: the ring is %s: %w", ring, id, rp.State, ErrTransition)
+	}
+	rp.State = RingFailed
+	rp.FailedAt = at
+	rp.Reason = reason
+	r.UpdatedAt = at
+	return nil
+}
+
+// mustRollBack reports whether a ring of r is to be rolled back: every ring
+// with promoted regions when a person asked for rollback, failed rings
+// otherwise.
+func mustRollBack(r *Release, rp *RingProgress) bool {
+	if rp.State == RingRolledBack {
+		return false
+	}
+	if !r.RollbackRequested && rp.State != RingFailed {
+		return false
+	}
+	for _, g := range rp.Regions {
+		if g.Promoted() && !g.RolledBack() {
+			return true
+		}
+	}
+	return false
+}
+
+// MarkRolledBack records that the rollback commit carrying promotionID landed
+// for regions of ring. The ring becomes rolled-back once all its promoted
+// regions are; the release becomes rolled-back once no ring it must roll back
+// remains. Recording the same promotionID again is a no-op. A completed
+// release may be rolled back when a person asked for it.
+func (s *State) MarkRolledBack(id, ring string, regions []string, promotionID, commit string, at time.Time) error {
+	r, err := s.release(id)
+	if err != nil {
+		return err
+	}
+	rp, _, err := ringOf(r, ring)
+	if err != nil {
+		return err
+	}
+	if promotionID == "" {
+		return fmt.Errorf("roll back ring %q of release %q: empty promotion id: %w", ring, id, ErrTransition)
+	}
+	for _, g := range rp.Regions {
+		if g.RollbackID == promotionID {
+			return nil // recorded already: exactly once
+		}
+	}
+	if (r.State.Terminal() && !(r.State == ReleaseCompleted && r.RollbackRequested)) || r.State == ReleaseScheduled {
+		return fmt.Errorf("roll back ring %q of release %q: the release is %s: %w", ring, id, r.State, ErrTransition)
+	}
+	if !mustRollBack(r, rp) {
+		return fmt.Errorf("roll back ring %q of release %q: the ring is %s and no rollback is due: %w", ring, id, rp.State, ErrTransition)
+	}
+	if len(regions) == 0 {
+		return fmt.Errorf("roll back ring %q of release %q: no regions named: %w", ring, id, ErrTransition)
+	}
+	for _, name := range regions {
+		g := rp.Region(name)
+		switch {
+		case g == nil:
+			return fmt.Errorf("roll back region %q of ring %q of release %q: %w", name, ring, id, ErrNotFound)
+		case !g.Promoted():
+			return fmt.Errorf("roll back region %q of ring %q of release %q: it was never promoted: %w", name, ring, id, ErrTransition)
+		case g.RolledBack():
+			return fmt.Errorf("roll back region %q of ring %q of release %q: already rolled back by %s: %w", name, ring, id, g.RollbackID, ErrConflict)
+		}
+	}
+	for _, name := range regions {
+		g := rp.Region(name)
+		g.RollbackID, g.RolledBackAt = promotionID, at
+	}
+	if !mustRollBack(r, rp) {
+		rp.State = RingRolledBack
+	}
+	remaining := false
+	for i := range r.Rings {
+		remaining = remaining || mustRollBack(r, &r.Rings[i])
+	}
+	if !remaining {
+		r.State = ReleaseRolledBack
+	}
+	r.UpdatedAt = at
+	return nil
+}
+
+// Clone returns a deep copy of the state: nothing in it shares memory with s.
+func (s *State) Clone() *State {
+	if s == nil {
+		return nil
+	}
+	c := &State{}
+	if s.Releases != nil {
+		c.Releases = make([]*Release, len(s.Releases))
+		for i, r := range s.Releases {
+			c.Releases[i] = r.clone()
+		}
+	}
+	if s.Halts != nil {
+		c.Halts = make([]Halt, len(s.Halts))
+		for i, h := range s.Halts {
+			h.Scope = cloneScope(h.Scope)
+			c.Halts[i] = h
+		}
+	}
+	c.Budgets = maps.Clone(s.Budgets)
+	return c
+}
+
+func (r *Release) clone() *Release {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.PreviousVersions = maps.Clone(r.PreviousVersions)
+	if r.Rings != nil {
+		c.Rings = make([]RingProgress, len(r.Rings))
+		for i, rp := range r.Rings {
+			rp.Regions = slices.Clone(rp.Regions)
+			if rp.Approval != nil {
+				a := *rp.Approval
+				rp.Approval = &a
+			}
+			if rp.LastObservation != nil {
+				o := *rp.LastObservation
+				rp.LastObservation = &o
+			}
+			c.Rings[i] = rp
+		}
+	}
+	return &c
+}
+
+func cloneScope(s HaltScope) HaltScope {
+	s.Regions = slices.Clone(s.Regions)
+	s.Rings = slices.Clone(s.Rings)
+	s.Apps = slices.Clone(s.Apps)
+	s.Releases = slices.Clone(s.Releases)
+	return s
+}

@@ -1,0 +1,234 @@
+package rings
+
+import (
+	"fmt"
+	"time"
+)
+
+// PlanNext decides what the leader should do now for every release, from the
+// topology, the replicated state and the time. It is pure and deterministic:
+// no clock, no I/O, the same answer on every node, actions and waits in
+// release creation order, then ring order, then region order. The leader
+// carries out every Action, records each outcome through the State
+// transitions and plans again at once; NextCheck says when to plan again if
+// nothing else changes.
+//
+// Per release, in creation order (terminal releases are skipped, except a
+// completed release a person asked to roll back):
+//
+//   - Rollback requested: ActRollback of every ring's promoted, not yet
+//     rolled-back regions to the previous version (regions with a per-region
+//     PreviousVersions entry are grouped by version), nothing else.
+//   - scheduled: waits for StartAt, then for its train's first departure at
+//     or after the release was created, then for any started, unfinished
+//     release of the same app (one release of an app rolls at a time, oldest
+//     first); otherwise ActStartRelease.
+//   - started: the first ring that is not done is worked on (see planRing);
+//     when every ring is done, ActCompleteRelease.
+//
+// A ring that is pending or promoting passes its not yet promoted regions
+// through the gates, each region on its own: a covering halt and an
+// incomplete soak of the previous ring stop a region outright; then freezes,
+// the ring's release windows, the error budget and the ring's approval are
+// all evaluated and every one that blocks is reported, so people see at once
+// everything a region waits for (an approver can approve on Friday for the
+// window that opens on Monday). The regions that pass every gate go out in
+// one ActPromote. The release is shown halted when every remaining region is
+// held by a halt, awaiting-approval when an approval is what is missing, and
+// running otherwise (waiting for a window or a freeze is part of running).
+//
+// A syncing ring (every region promoted) starts soaking once every region
+// with health sources is synced and healthy (a region without sources
+// advances on soak time alone); it fails when a region reports Degraded or
+// when SyncTimeout has passed since the last promotion and a region is still
+// not ready. While a ring is still promoting (some regions wait for their
+// window) a Degraded promoted region fails it at once; the sync timeout
+// applies from the ring's last promotion. A soaking ring fails after
+// policy.analysis.failureThreshold consecutive failed checks, and is done
+// once it soaked its full window; halts do not stop the soak clock. A failed
+// ring places an automatic halt per policy.onFailure (once per failure: an
+// automatic halt with the same scope created since the failure, even if a
+// person resumed it since, is not placed again) and then, per
+// policy.rollback, rolls the ring's promoted regions back or shows the
+// release halted for a person to decide.
+//
+// Cost: O(releases × rings × regions) plus one window and freeze evaluation
+// per (ring, region) and priority, memoised within the call.
+func PlanNext(t *Topology, s *State, now time.Time) Plan {
+	if t == nil || s == nil {
+		return Plan{Actions: []Action{}, Waits: []Wait{}} // no topology adopted yet: nothing can be decided
+	}
+	p := &planner{t: t, s: s, now: now, busy: map[string]string{}, memo: map[memoKey]gateResult{}}
+	for _, r := range s.Releases {
+		if !r.State.Terminal() && r.State != ReleaseScheduled {
+			if _, ok := p.busy[r.App]; !ok {
+				p.busy[r.App] = r.ID
+			}
+		}
+	}
+	for _, r := range s.Releases {
+		p.release(r)
+	}
+	if p.plan.Actions == nil {
+		p.plan.Actions = []Action{}
+	}
+	if p.plan.Waits == nil {
+		p.plan.Waits = []Wait{}
+	}
+	return p.plan
+}
+
+// planner carries one PlanNext call.
+type planner struct {
+	t    *Topology
+	s    *State
+	now  time.Time
+	plan Plan
+	// busy maps an app to the started, unfinished release that holds it.
+	busy map[string]string
+	memo map[memoKey]gateResult
+}
+
+func (p *planner) act(a Action) { p.plan.Actions = append(p.plan.Actions, a) }
+
+// wait records a wait and moves NextCheck to its Until when that is earlier.
+func (p *planner) wait(w Wait) {
+	if !w.Until.IsZero() {
+		w.Until = w.Until.UTC()
+		if w.Until.After(p.now) && (p.plan.NextCheck.IsZero() || w.Until.Before(p.plan.NextCheck)) {
+			p.plan.NextCheck = w.Until
+		}
+	}
+	p.plan.Waits = append(p.plan.Waits, w)
+}
+
+// setState asks for the release to be shown in st (with reason) when it is
+// not already.
+func (p *planner) setState(r *Release, st ReleaseState, reason string) {
+	if r.State == st && (st == ReleaseRunning || r.Reason == reason) {
+		return
+	}
+	p.act(Action{Kind: ActSetReleaseState, ReleaseID: r.ID, App: r.App, State: st, Reason: reason})
+}
+
+func (p *planner) release(r *Release) {
+	switch {
+	case r.RollbackRequested && (!r.State.Terminal() || r.State == ReleaseCompleted):
+		p.rollbackAll(r)
+	case r.State.Terminal():
+	case r.State == ReleaseScheduled:
+		p.scheduled(r)
+	default:
+		for i := range r.Rings {
+			if r.Rings[i].State != RingDone {
+				p.ring(r, i)
+				return
+			}
+		}
+		p.act(Action{Kind: ActCompleteRelease, ReleaseID: r.ID, App: r.App})
+	}
+}
+
+// scheduled decides whether a scheduled release may start.
+func (p *planner) scheduled(r *Release) {
+	if r.StartAt.After(p.now) {
+		p.wait(Wait{ReleaseID: r.ID, Reason: WaitSchedule, Until: r.StartAt,
+			Detail: "starts at " + stamp(r.StartAt)})
+		return
+	}
+	if r.Train != "" {
+		dep, err := TrainDeparture(p.t, r.Train, r.CreatedAt)
+		switch {
+		case err != nil:
+			p.wait(Wait{ReleaseID: r.ID, Reason: WaitSchedule, Detail: fmt.Sprintf("cannot tell when train %q departs: %v; fix the topology", r.Train, err)})
+			return
+		case dep.IsZero():
+			p.wait(Wait{ReleaseID: r.ID, Reason: WaitSchedule, Detail: fmt.Sprintf("train %q does not depart within a year of %s", r.Train, stamp(r.CreatedAt))})
+			return
+		case dep.After(p.now):
+			p.wait(Wait{ReleaseID: r.ID, Reason: WaitSchedule, Until: dep,
+				Detail: fmt.Sprintf("queued for train %q departing %s", r.Train, stamp(dep))})
+			return
+		}
+	}
+	if holder, ok := p.busy[r.App]; ok {
+		p.wait(Wait{ReleaseID: r.ID, Reason: WaitQueue,
+			Detail: fmt.Sprintf("release %s of app %s is still rolling out; this one starts when it ends", holder, r.App)})
+		return
+	}
+	p.busy[r.App] = r.ID
+	p.act(Action{Kind: ActStartRelease, ReleaseID: r.ID, App: r.App})
+}
+
+// ring works on ring i, the first ring of r that is not done.
+func (p *planner) ring(r *Release, i int) {
+	rp := &r.Rings[i]
+	switch rp.State {
+	case RingPending, RingPromoting:
+		if rp.State == RingPromoting && p.degraded(r, rp) {
+			return
+		}
+		p.promote(r, i)
+	case RingSyncing:
+		p.syncing(r, i)
+	case RingSoaking:
+		p.soaking(r, i)
+	case RingFailed, RingRolledBack:
+		p.failed(r, i)
+	}
+}
+
+// rollbackAll rolls back every promoted region of every ring of a release a
+// person asked to roll back.
+func (p *planner) rollbackAll(r *Release) {
+	asked := false
+	for i := range r.Rings {
+		asked = p.rollbackRing(r, &r.Rings[i]) || asked
+	}
+	if !asked && !r.State.Terminal() {
+		// Nothing left to write back: MarkRolledBack ends the release when
+		// the last rollback lands, so this is only reached for a state the
+		// transitions do not produce. Show it rather than loop silently.
+		p.setState(r, ReleaseHalted, "rollback requested but nothing is left to roll back; abort the release")
+	}
+}
+
+// rollbackRing asks for the promoted, not rolled-back regions of rp to be set
+// back to their previous version, one action per distinct previous version.
+// It reports whether it asked for anything.
+func (p *planner) rollbackRing(r *Release, rp *RingProgress) bool {
+	var versions []string
+	byVersion := map[string][]string{}
+	for _, g := range rp.Regions {
+		if !g.Promoted() || g.RolledBack() {
+			continue
+		}
+		v := r.PreviousVersion
+		if pv, ok := r.PreviousVersions[g.Name]; ok && pv != "" {
+			v = pv
+		}
+		if _, ok := byVersion[v]; !ok {
+			versions = append(versions, v)
+		}
+		byVersion[v] = append(byVersion[v], g.Name)
+	}
+	for _, v := range versions {
+		regions := byVersion[v]
+		if v == "" {
+			p.setState(r, ReleaseHalted, fmt.Sprintf("ring %s must be rolled back but no previous version is known for %v; write it by hand and abort the release", rp.Name, regions))
+			continue
+		}
+		p.act(Action{Kind: ActRollback, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Regions: regions, Version: v,
+			PromotionID: RollbackID(r.ID, rp.Name, regions), Reason: "roll back " + r.Version + " to " + v})
+	}
+	return len(versions) > 0
+}
+
+// RollbackID names the rollback commit of regions of a ring, as PromotionID
+// names a promotion.
+func RollbackID(releaseID, ring string, regions []string) string {
+	return PromotionID(releaseID, ring, regions) + "/rollback"
+}
+
+// stamp renders a time for a wait detail.
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }

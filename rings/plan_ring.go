@@ -1,0 +1,189 @@
+package rings
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// degraded returns a fail-ring action when a promoted region of rp was
+// observed unhealthy with a reason containing "Degraded" (Argo CD's health
+// status for a broken rollout): no point waiting for the sync timeout.
+func (p *planner) degraded(r *Release, rp *RingProgress) bool {
+	for _, g := range rp.Regions {
+		if g.Promoted() && !g.ObservedAt.IsZero() && !g.Healthy && strings.Contains(g.Reason, "Degraded") {
+			p.act(Action{Kind: ActFailRing, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Regions: []string{g.Name},
+				Reason: fmt.Sprintf("region %s is degraded: %s", g.Name, g.Reason)})
+			return true
+		}
+	}
+	return false
+}
+
+// syncing starts the soak once every promoted region is synced and healthy.
+func (p *planner) syncing(r *Release, i int) {
+	rp := &r.Rings[i]
+	if p.degraded(r, rp) {
+		return
+	}
+	var (
+		last                       time.Time
+		notReady, noEvidence, bare []string
+		details                    []string
+	)
+	for _, g := range rp.Regions {
+		if g.PromotedAt.After(last) {
+			last = g.PromotedAt
+		}
+		region, ok := p.t.RegionByName(g.Name)
+		if !ok || !region.HasHealthSources() {
+			bare = append(bare, g.Name)
+			continue
+		}
+		switch {
+		case g.Synced && g.Healthy:
+		case g.ObservedAt.IsZero():
+			noEvidence = append(noEvidence, g.Name)
+		default:
+			notReady = append(notReady, g.Name)
+			details = append(details, fmt.Sprintf("%s synced=%t healthy=%t %s", g.Name, g.Synced, g.Healthy, g.Reason))
+		}
+	}
+	if len(notReady)+len(noEvidence) == 0 {
+		reason := "every region is synced and healthy"
+		if len(bare) > 0 {
+			reason += fmt.Sprintf("; %s %s no health source and %s on soak time alone", strings.Join(bare, ", "), plural(len(bare), "has", "have"), plural(len(bare), "advances", "advance"))
+		}
+		p.act(Action{Kind: ActStartSoak, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Reason: reason})
+		return
+	}
+	var deadline time.Time
+	if to := p.ringSpec(rp.Name).SyncTimeout.D(); to > 0 {
+		deadline = last.Add(to)
+		if !p.now.Before(deadline) {
+			waiting := append(append([]string{}, noEvidence...), notReady...)
+			p.act(Action{Kind: ActFailRing, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Regions: waiting,
+				Reason: fmt.Sprintf("sync timeout: %s not synced and healthy within %s of the last promotion", strings.Join(waiting, ", "), to)})
+			return
+		}
+	}
+	if len(noEvidence) > 0 {
+		p.wait(Wait{ReleaseID: r.ID, Ring: rp.Name, Regions: noEvidence, Reason: WaitEvidence, Until: deadline,
+			Detail: "no sync or health evidence yet" + deadlineText(deadline)})
+	}
+	if len(notReady) > 0 {
+		p.wait(Wait{ReleaseID: r.ID, Ring: rp.Name, Regions: notReady, Reason: WaitSync, Until: deadline,
+			Detail: strings.Join(details, "; ") + deadlineText(deadline)})
+	}
+}
+
+func deadlineText(deadline time.Time) string {
+	if deadline.IsZero() {
+		return ""
+	}
+	return "; the ring fails at " + stamp(deadline)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// ringSpec returns the topology ring of that name (zero Ring if gone).
+func (p *planner) ringSpec(name string) Ring {
+	if j := p.t.RingIndex(name); j >= 0 {
+		return p.t.Spec.Rings[j]
+	}
+	return Ring{Name: name}
+}
+
+// soaking fails the ring at the failure threshold and completes it when its
+// soak window has passed.
+func (p *planner) soaking(r *Release, i int) {
+	rp := &r.Rings[i]
+	threshold := p.t.Spec.Policy.Analysis.FailureThreshold
+	if threshold < 1 {
+		threshold = 1
+	}
+	if rp.ConsecutiveFailures >= threshold {
+		reason := fmt.Sprintf("%d consecutive failed checks (threshold %d)", rp.ConsecutiveFailures, threshold)
+		if o := rp.LastObservation; o != nil {
+			reason += fmt.Sprintf("; last: %s %s = %g %s", o.Region, o.Check, o.Value, o.Threshold)
+		}
+		p.act(Action{Kind: ActFailRing, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Reason: reason})
+		return
+	}
+	soak := p.ringSpec(rp.Name).Soak.D()
+	end := rp.SoakStartedAt.Add(soak)
+	if !p.now.Before(end) {
+		p.act(Action{Kind: ActCompleteRing, ReleaseID: r.ID, App: r.App, Ring: rp.Name,
+			Reason: fmt.Sprintf("soaked %s", Duration(soak))})
+		return
+	}
+	p.wait(Wait{ReleaseID: r.ID, Ring: rp.Name, Reason: WaitSoak, Until: end,
+		Detail: fmt.Sprintf("ring %s soaks %s until %s (%d failed %s in a row)", rp.Name, Duration(soak), stamp(end), rp.ConsecutiveFailures, plural(rp.ConsecutiveFailures, "check", "checks"))})
+}
+
+// failed applies the failure policy to a failed ring: an automatic halt per
+// policy.onFailure, then rollback or a halted release per policy.rollback
+// (an empty rollback policy is manual: nothing is written back unasked).
+func (p *planner) failed(r *Release, i int) {
+	rp := &r.Rings[i]
+	pol := p.t.Spec.Policy
+	if rp.State == RingRolledBack {
+		p.setState(r, ReleaseHalted, fmt.Sprintf("ring %s was rolled back; abort the release or roll it back", rp.Name))
+		return
+	}
+	var scope *HaltScope
+	switch pol.OnFailure {
+	case OnFailureHaltRegion:
+		regions := make([]string, 0, len(rp.Regions))
+		for _, g := range rp.Regions {
+			regions = append(regions, g.Name)
+		}
+		scope = &HaltScope{Regions: regions}
+	default: // halt-later-rings
+		later := make([]string, 0, len(r.Rings)-i-1)
+		for _, n := range r.Rings[i+1:] {
+			later = append(later, n.Name)
+		}
+		if len(later) > 0 {
+			scope = &HaltScope{Releases: []string{r.ID}, Rings: later}
+		}
+	}
+	if scope != nil && !p.autoHaltSince(*scope, rp.FailedAt) {
+		p.act(Action{Kind: ActPlaceHalt, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Halt: scope,
+			Reason: fmt.Sprintf("ring %s of release %s (%s %s) failed: %s", rp.Name, r.ID, r.App, r.Version, rp.Reason)})
+	}
+	if pol.Rollback != RollbackAutomatic {
+		p.setState(r, ReleaseHalted, fmt.Sprintf("ring %s failed; rollback is manual: ringctl release rollback %s", rp.Name, r.ID))
+		return
+	}
+	if !p.rollbackRing(r, rp) {
+		p.setState(r, ReleaseHalted, fmt.Sprintf("ring %s failed and nothing is left to roll back; abort the release", rp.Name))
+	}
+}
+
+// autoHaltSince reports whether an automatic halt with that scope was placed
+// at or after since (active or resumed: a person's resume is not undone).
+func (p *planner) autoHaltSince(scope HaltScope, since time.Time) bool {
+	for _, h := range p.s.Halts {
+		if h.Auto && !h.CreatedAt.Before(since) && sameScope(h.Scope, scope) {
+			return true
+		}
+	}
+	return false
+}
+
+func sameScope(a, b HaltScope) bool {
+	eq := func(x, y []string) bool {
+		x, y = slices.Clone(x), slices.Clone(y)
+		slices.Sort(x)
+		slices.Sort(y)
+		return slices.Equal(x, y)
+	}
+	return a.Global == b.Global && eq(a.Regions, b.Regions) && eq(a.Rings, b.Rings) && eq(a.Apps, b.Apps) && eq(a.Releases, b.Releases)
+}

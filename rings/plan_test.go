@@ -1,0 +1,316 @@
+package rings
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// briefPlan renders a plan in one line per action and wait, without the
+// free-text details, for table assertions.
+func briefPlan(p Plan) string {
+	var b strings.Builder
+	for _, a := range p.Actions {
+		fmt.Fprintf(&b, "%s %s", a.Kind, a.ReleaseID)
+		if a.Ring != "" {
+			fmt.Fprintf(&b, " %s", a.Ring)
+		}
+		if len(a.Regions) > 0 {
+			fmt.Fprintf(&b, " %v", a.Regions)
+		}
+		switch a.Kind {
+		case ActPromote, ActRollback:
+			fmt.Fprintf(&b, " %s %s", a.Version, a.PromotionID)
+		case ActSetReleaseState:
+			fmt.Fprintf(&b, " %s", a.State)
+		case ActPlaceHalt:
+			fmt.Fprintf(&b, " %+v", *a.Halt)
+		}
+		b.WriteString("; ")
+	}
+	for _, w := range p.Waits {
+		fmt.Fprintf(&b, "wait %s %s", w.Reason, w.ReleaseID)
+		if w.Ring != "" {
+			fmt.Fprintf(&b, " %s", w.Ring)
+		}
+		if len(w.Regions) > 0 {
+			fmt.Fprintf(&b, " %v", w.Regions)
+		}
+		if !w.Until.IsZero() {
+			fmt.Fprintf(&b, " until %s", stamp(w.Until))
+		}
+		b.WriteString("; ")
+	}
+	if !p.NextCheck.IsZero() {
+		fmt.Fprintf(&b, "next %s", stamp(p.NextCheck))
+	}
+	return strings.TrimSuffix(b.String(), "; ")
+}
+
+func mtCreateFull(id, app, priority, train string, startAt time.Time) mtStep {
+	return func(t *Topology, s *State) error {
+		_, err := s.CreateRelease(t, id, app, "2.0", priority, train, startAt, mt0, "alice", "1.0")
+		return err
+	}
+}
+
+func mtApprove(id, ring string) mtStep {
+	return func(_ *Topology, s *State) error { return s.Approve(id, ring, "bob", "ok", mt0) }
+}
+
+func mtHalt(id string, scope HaltScope) mtStep {
+	return func(_ *Topology, s *State) error {
+		return s.PlaceHalt(Halt{ID: id, Scope: scope, Author: "ic", Reason: "incident", CreatedAt: mt0})
+	}
+}
+
+func mtResume(id string) mtStep {
+	return func(_ *Topology, s *State) error { return s.ResumeHalt(id, "ic", "fixed", mt0) }
+}
+
+func mtObserve(id, ring, region string, synced, healthy bool, reason string) mtStep {
+	return func(_ *Topology, s *State) error {
+		return s.Observe(id, ring, region, synced, healthy, reason, nil, mt0.Add(2*time.Minute))
+	}
+}
+
+func mtBudget(region string, pct float64) mtStep {
+	return func(_ *Topology, s *State) error {
+		s.RecordBudget(Budget{Region: region, RemainingPercent: pct, At: mt0})
+		return nil
+	}
+}
+
+func mtState(id string, st ReleaseState) mtStep {
+	return func(_ *Topology, s *State) error { return s.SetReleaseState(id, st, "", mt0) }
+}
+
+func mtChecksFailed(id, ring string, n int) mtStep {
+	return func(_ *Topology, s *State) error {
+		for i := 0; i < n; i++ {
+			o := &Observation{Region: "us-east-1", Check: "success-rate", Value: 97, Threshold: ">= 99", At: mt0}
+			if err := s.Observe(id, ring, "us-east-1", true, false, "low success rate", o, mt0.Add(3*time.Minute)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+func steps(groups ...[]mtStep) []mtStep {
+	var out []mtStep
+	for _, g := range groups {
+		out = append(out, g...)
+	}
+	return out
+}
+
+var (
+	friday  = "2026-12-04T15:00:00Z" // Friday afternoon: windows shut until Monday
+	monday  = "2026-12-07T10:00:00Z" // Monday 10:00 Dublin: early's window open, Tokyo's and LA's not
+	mondayT = "2026-12-07T01:00:00Z" // Monday 10:00 Tokyo, Sunday 17:00 LA
+	inXmas  = "2026-12-22T10:00:00Z" // Tuesday inside the year-end freeze
+
+	mtEarlyDone     = steps(mtCanaryDone, []mtStep{mtApprove("r1", "early"), mtPromote("r1", "early", "eu-west-1"), mtSoak("r1", "early"), mtDone("r1", "early")})
+	mtCanarySyncing = steps(mtRunning, []mtStep{mtPromote("r1", "canary", "us-east-1")})
+	mtCanarySoaking = steps(mtCanarySyncing, []mtStep{mtSoak("r1", "canary")})
+	mtCanaryFailed  = steps(mtCanarySyncing, []mtStep{mtFail("r1", "canary")})
+)
+
+func TestPlanNext(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		prep   []mtStep
+		now    string
+		policy func(p *Policy)
+		want   string
+	}{
+		// scheduled releases
+		{"start time in the future", []mtStep{mtCreateFull("r1", "checkout", "", "", fxT(t, "2026-12-05T00:00:00Z"))}, friday, nil,
+			"wait schedule r1 until 2026-12-05T00:00:00Z; next 2026-12-05T00:00:00Z"},
+		{"start time passed", []mtStep{mtCreateFull("r1", "checkout", "", "", fxT(t, "2026-12-02T00:00:00Z"))}, friday, nil,
+			"start-release r1"},
+		{"train not yet departed", []mtStep{func(t *Topology, s *State) error {
+			_, err := s.CreateRelease(t, "r1", "checkout", "2.0", "", "tuesday", time.Time{}, mt0.Add(time.Minute), "alice", "")
+			return err
+		}}, friday, nil,
+			"wait schedule r1 until 2026-12-08T10:00:00Z; next 2026-12-08T10:00:00Z"},
+		{"train departed", []mtStep{func(t *Topology, s *State) error {
+			_, err := s.CreateRelease(t, "r1", "checkout", "2.0", "", "tuesday", time.Time{}, mt0.Add(time.Minute), "alice", "")
+			return err
+		}}, "2026-12-08T10:00:00Z", nil,
+			"start-release r1"},
+		{"train departure at creation counts", []mtStep{mtCreateFull("r1", "checkout", "", "tuesday", time.Time{})}, "2026-12-01T10:00:00Z", nil,
+			"start-release r1"},
+		{"queued behind a running release of the app", steps(mtRunning, []mtStep{mtCreateFull("r2", "checkout", "", "", time.Time{}), mtCreateFull("r3", "ledger", "", "", time.Time{})}), friday, nil,
+			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1; start-release r3; wait queue r2"},
+		{"two ready releases of one app start one at a time", []mtStep{mtCreateFull("r1", "checkout", "", "", time.Time{}), mtCreateFull("r2", "checkout", "", "", time.Time{})}, friday, nil,
+			"start-release r1; wait queue r2"},
+		{"terminal releases skipped", steps(mtRunning, []mtStep{func(_ *Topology, s *State) error { return s.Abort("r1", "bob", "no", mt0) }}), friday, nil,
+			""},
+		// halts, each scope dimension
+		{"no halt promotes canary", mtRunning, friday, nil, "promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
+		{"global halt", steps(mtRunning, []mtStep{mtHalt("h1", HaltScope{Global: true})}), friday, nil,
+			"set-release-state r1 halted; wait halt r1 canary [us-east-1]"},
+		{"region halt covering", steps(mtRunning, []mtStep{mtHalt("h1", HaltScope{Regions: []string{"us-east-1"}})}), friday, nil,
+			"set-release-state r1 halted; wait halt r1 canary [us-east-1]"},
+		{"region halt elsewhere", steps(mtRunning, []mtStep{mtHalt("h1", HaltScope{Regions: []string{"eu-west-1"}})}), friday, nil,
+			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
+		{"ring halt covering", steps(mtRunning, []mtStep{mtHalt("h1", HaltScope{Rings: []string{"canary"}})}), friday, nil,
+			"set-release-state r1 halted; wait halt r1 canary [us-east-1]"},
+		{"ring halt elsewhere", steps(mtRunning, []mtStep{mtHalt("h1", HaltScope{Rings: []string{"early"}})}), friday, nil,
+			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
+		{"app halt covering", steps(mtRunning, []mtStep{mtHalt("h1", HaltScope{Apps: []string{"checkout"}})}), friday, nil,
+			"set-release-state r1 halted; wait halt r1 canary [us-east-1]"},
+		{"app halt elsewhere", steps(mtRunning, []mtStep{mtHalt("h1", HaltScope{Apps: []string{"ledger"}})}), friday, nil,
+			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
+		{"release halt covering", steps(mtRunning, []mtStep{mtHalt("h1", HaltScope{Releases: []string{"r1"}})}), friday, nil,
+			"set-release-state r1 halted; wait halt r1 canary [us-east-1]"},
+		{"release halt elsewhere", steps(mtRunning, []mtStep{mtHalt("h1", HaltScope{Releases: []string{"r9"}})}), friday, nil,
+			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
+		{"already shown halted stays quiet", steps(mtRunning, []mtStep{mtHalt("h1", HaltScope{Global: true}),
+			func(_ *Topology, s *State) error {
+				return s.SetReleaseState("r1", ReleaseHalted, "halt h1 by ic: incident; resume with ringctl resume", mt0)
+			}}), friday, nil,
+			"wait halt r1 canary [us-east-1]"},
+		{"resumed halt lets a halted release run again", steps(mtRunning, []mtStep{mtHalt("h1", HaltScope{Global: true}), mtState("r1", ReleaseHalted), mtResume("h1")}), friday, nil,
+			"set-release-state r1 running; promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
+		{"halt on one region of a ring promotes the other", steps(mtEarlyDone, []mtStep{mtHalt("h1", HaltScope{Regions: []string{"us-west-2"}})}), "2026-12-07T01:00:00Z", nil,
+			"promote r1 global [ap-northeast-1] 2.0 r1/global/ap-northeast-1; wait halt r1 global [us-west-2]"},
+		// soak
+		{"soak not over", mtCanarySoaking, "2026-12-01T11:02:00Z", nil,
+			"wait soak r1 canary until 2026-12-01T14:02:00Z; next 2026-12-01T14:02:00Z"},
+		{"soak over", mtCanarySoaking, "2026-12-01T14:02:00Z", nil, "complete-ring r1 canary"},
+		{"halt does not stop the soak clock", steps(mtCanarySoaking, []mtStep{mtHalt("h1", HaltScope{Global: true})}), "2026-12-01T14:02:00Z", nil,
+			"complete-ring r1 canary"},
+		{"failed checks below threshold", steps(mtCanarySoaking, []mtStep{mtChecksFailed("r1", "canary", 4)}), "2026-12-01T11:02:00Z", nil,
+			"wait soak r1 canary until 2026-12-01T14:02:00Z; next 2026-12-01T14:02:00Z"},
+		{"failure threshold reached", steps(mtCanarySoaking, []mtStep{mtChecksFailed("r1", "canary", 5)}), "2026-12-01T11:02:00Z", nil,
+			"fail-ring r1 canary"},
+		// windows and approval
+		{"window closed on friday, approval missing", mtCanaryDone, friday, nil,
+			"set-release-state r1 awaiting-approval; wait window r1 early [eu-west-1] until 2026-12-07T09:00:00Z; wait approval r1 early [eu-west-1]; next 2026-12-07T09:00:00Z"},
+		{"window closed on friday, approved", steps(mtCanaryDone, []mtStep{mtApprove("r1", "early")}), friday, nil,
+			"wait window r1 early [eu-west-1] until 2026-12-07T09:00:00Z; next 2026-12-07T09:00:00Z"},
+		{"window open, approval missing", mtCanaryDone, monday, nil,
+			"set-release-state r1 awaiting-approval; wait approval r1 early [eu-west-1]"},
+		{"window open, approved", steps(mtCanaryDone, []mtStep{mtApprove("r1", "early")}), monday, nil,
+			"promote r1 early [eu-west-1] 2.0 r1/early/eu-west-1"},
+		{"approval arrives for an awaiting release", steps(mtCanaryDone, []mtStep{mtState("r1", ReleaseAwaitingApproval), mtApprove("r1", "early")}), monday, nil,
+			"set-release-state r1 running; promote r1 early [eu-west-1] 2.0 r1/early/eu-west-1"},
+		{"regions follow the sun", mtEarlyDone, mondayT, nil,
+			"promote r1 global [ap-northeast-1] 2.0 r1/global/ap-northeast-1; wait window r1 global [us-west-2] until 2026-12-07T17:00:00Z; next 2026-12-07T17:00:00Z"},
+		{"rest of a promoting ring", steps(mtEarlyDone, []mtStep{mtPromote("r1", "global", "ap-northeast-1")}), "2026-12-07T17:00:00Z", nil,
+			"promote r1 global [us-west-2] 2.0 r1/global/us-west-2"},
+		// freezes
+		{"freeze blocks normal", mtRunning, inXmas, nil,
+			"wait freeze r1 canary [us-east-1] until 2027-01-03T00:00:00Z; next 2027-01-03T00:00:00Z"},
+		{"freeze allows P0", []mtStep{mtCreateFull("r1", "checkout", PriorityP0, "", time.Time{}), mtStart("r1")}, inXmas, nil,
+			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
+		{"freeze and closed window both reported", steps(mtCanaryDone, []mtStep{mtApprove("r1", "early")}), "2026-12-26T10:00:00Z", nil,
+			"wait freeze r1 early [eu-west-1] until 2027-01-03T00:00:00Z; wait window r1 early [eu-west-1] until 2026-12-28T09:00:00Z; next 2026-12-28T09:00:00Z"},
+		// error budget
+		{"budget plenty", steps(mtRunning, []mtStep{mtBudget("us-east-1", 60)}), friday, nil,
+			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
+		{"budget low needs approval", steps(mtRunning, []mtStep{mtBudget("us-east-1", 40)}), friday, nil,
+			"set-release-state r1 awaiting-approval; wait error-budget r1 canary [us-east-1]"},
+		{"budget low approved", steps(mtRunning, []mtStep{mtBudget("us-east-1", 40), mtApprove("r1", "canary")}), friday, nil,
+			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
+		{"budget exhausted", steps(mtRunning, []mtStep{mtBudget("us-east-1", 10), mtApprove("r1", "canary")}), friday, nil,
+			"wait error-budget r1 canary [us-east-1]"},
+		{"budget exhausted allows reliability", []mtStep{mtCreateFull("r1", "checkout", PriorityReliability, "", time.Time{}), mtStart("r1"), mtBudget("us-east-1", 10)}, friday, nil,
+			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
+		// sync
+		{"no evidence yet", mtCanarySyncing, "2026-12-01T10:10:00Z", nil,
+			"wait evidence r1 canary [us-east-1] until 2026-12-01T10:31:00Z; next 2026-12-01T10:31:00Z"},
+		{"not yet synced", steps(mtCanarySyncing, []mtStep{mtObserve("r1", "canary", "us-east-1", false, true, "OutOfSync")}), "2026-12-01T10:10:00Z", nil,
+			"wait sync r1 canary [us-east-1] until 2026-12-01T10:31:00Z; next 2026-12-01T10:31:00Z"},
+		{"synced and healthy", steps(mtCanarySyncing, []mtStep{mtObserve("r1", "canary", "us-east-1", true, true, "")}), "2026-12-01T10:10:00Z", nil,
+			"start-soak r1 canary"},
+		{"degraded fails at once", steps(mtCanarySyncing, []mtStep{mtObserve("r1", "canary", "us-east-1", true, false, "Degraded: crashloop")}), "2026-12-01T10:10:00Z", nil,
+			"fail-ring r1 canary [us-east-1]"},
+		{"sync timeout", mtCanarySyncing, "2026-12-01T10:31:00Z", nil,
+			"fail-ring r1 canary [us-east-1]"},
+		{"region without health sources soaks on time alone", steps(mtCanaryDone, []mtStep{mtPromote("r1", "early", "eu-west-1")}), "2026-12-01T10:10:00Z", nil,
+			"start-soak r1 early"},
+		// failure policy
+		{"failed ring halts later rings and rolls back", mtCanaryFailed, "2026-12-01T10:10:00Z", nil,
+			"place-halt r1 canary {Global:false Regions:[] Rings:[early global] Apps:[] Releases:[r1]}; rollback r1 canary [us-east-1] 1.0 r1/canary/us-east-1/rollback"},
+		{"automatic halt placed once", steps(mtCanaryFailed, []mtStep{func(_ *Topology, s *State) error {
+			return s.PlaceHalt(Halt{ID: "a1", Auto: true, Scope: HaltScope{Releases: []string{"r1"}, Rings: []string{"early", "global"}}, Reason: "x", CreatedAt: mt0.Add(5 * time.Minute)})
+		}, mtResume("a1")}), "2026-12-01T10:10:00Z", nil,
+			"rollback r1 canary [us-east-1] 1.0 r1/canary/us-east-1/rollback"},
+		{"failed ring halts its regions, rollback manual", mtCanaryFailed, "2026-12-01T10:10:00Z", func(p *Policy) { p.OnFailure, p.Rollback = OnFailureHaltRegion, RollbackManual },
+			"place-halt r1 canary {Global:false Regions:[us-east-1] Rings:[] Apps:[] Releases:[]}; set-release-state r1 halted"},
+		{"failed without previous version", []mtStep{mtCreate("r1", "checkout", "2.0", ""), mtStart("r1"), mtPromote("r1", "canary", "us-east-1"), mtFail("r1", "canary")}, "2026-12-01T10:10:00Z", nil,
+			"place-halt r1 canary {Global:false Regions:[] Rings:[early global] Apps:[] Releases:[r1]}; set-release-state r1 halted"},
+		// end and rollback
+		{"every ring done", steps(mtEarlyDone, []mtStep{mtPromote("r1", "global", "ap-northeast-1", "us-west-2"), mtSoak("r1", "global"), mtDone("r1", "global")}), friday, nil,
+			"complete-release r1"},
+		{"rollback requested", steps(mtCanaryDone, []mtStep{mtApprove("r1", "early"), mtPromote("r1", "early", "eu-west-1"), func(_ *Topology, s *State) error {
+			return s.RequestRollback("r1", "bob", "errors", mt0)
+		}}), friday, nil,
+			"rollback r1 canary [us-east-1] 1.0 r1/canary/us-east-1/rollback; rollback r1 early [eu-west-1] 1.0 r1/early/eu-west-1/rollback"},
+		{"rollback groups regions by previous version", steps(mtEarlyDone, []mtStep{mtPromote("r1", "global", "ap-northeast-1", "us-west-2"),
+			func(_ *Topology, s *State) error {
+				s.Releases[0].PreviousVersions = map[string]string{"us-west-2": "0.9"}
+				return s.RequestRollback("r1", "bob", "errors", mt0)
+			},
+			mtRollback("r1", "canary", "us-east-1"), mtRollback("r1", "early", "eu-west-1")}), friday, nil,
+			"rollback r1 global [ap-northeast-1] 1.0 r1/global/ap-northeast-1/rollback; rollback r1 global [us-west-2] 0.9 r1/global/us-west-2/rollback"},
+		{"rollback of a completed release", steps(mtEarlyDone, []mtStep{mtPromote("r1", "global", "ap-northeast-1", "us-west-2"), mtSoak("r1", "global"), mtDone("r1", "global"),
+			func(_ *Topology, s *State) error { return s.CompleteRelease("r1", mt0) },
+			func(_ *Topology, s *State) error { return s.RequestRollback("r1", "bob", "errors", mt0) },
+			mtRollback("r1", "canary", "us-east-1")}), friday, nil,
+			"rollback r1 early [eu-west-1] 1.0 r1/early/eu-west-1/rollback; rollback r1 global [ap-northeast-1 us-west-2] 1.0 r1/global/ap-northeast-1+us-west-2/rollback"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			top := fxTopology(t)
+			if tc.policy != nil {
+				tc.policy(&top.Spec.Policy)
+			}
+			s := &State{}
+			for i, step := range tc.prep {
+				if err := step(top, s); err != nil {
+					t.Fatalf("prep step %d: %v", i, err)
+				}
+			}
+			if got := briefPlan(PlanNext(top, s, fxT(t, tc.now))); got != tc.want {
+				t.Fatalf("plan:\n got %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPlanNextWithoutTopology(t *testing.T) {
+	t.Parallel()
+	s := &State{}
+	if _, err := s.CreateRelease(fxTopology(t), "r1", "checkout", "2.0", "", "", time.Time{}, mt0, "alice", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := briefPlan(PlanNext(nil, s, mt0)); got != "" {
+		t.Fatalf("plan without a topology = %q, want nothing", got)
+	}
+}
+
+// TestPlanNextDoesNotMutate checks the planner leaves the state alone.
+func TestPlanNextDoesNotMutate(t *testing.T) {
+	t.Parallel()
+	top := fxTopology(t)
+	s := &State{}
+	for _, step := range steps(mtCanaryFailed, []mtStep{mtCreateFull("r2", "checkout", "", "", time.Time{}), mtHalt("h1", HaltScope{Regions: []string{"eu-west-1"}})}) {
+		if err := step(top, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := s.Clone()
+	_ = PlanNext(top, s, fxT(t, friday))
+	if !reflect.DeepEqual(before, s) {
+		t.Fatal("PlanNext changed the state")
+	}
+}
