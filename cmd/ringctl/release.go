@@ -1,0 +1,230 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+func init() { commands = append(commands, newReleaseCmd) }
+
+// newReleaseCmd builds `ringctl release create|list|show|approve|abort|rollback`.
+func newReleaseCmd(g *globals) *cobra.Command {
+	c := &cobra.Command{Use: "release", Short: "Create, inspect and steer releases"}
+	c.AddCommand(newReleaseCreateCmd(g), newReleaseListCmd(g), newReleaseShowCmd(g),
+		newReleaseApproveCmd(g), newReleaseReasonCmd(g, "abort", "Stop a release; nothing more is written for it"),
+		newReleaseReasonCmd(g, "rollback", "Set every promoted region of a release back to its previous version"))
+	return c
+}
+
+func newReleaseCreateCmd(g *globals) *cobra.Command {
+	var req coordinator.CreateReleaseRequest
+	var startAt string
+	c := &cobra.Command{
+		Use:   "create --app APP --version V [--priority P] [--start-at RFC3339]",
+		Short: "Create a release of an app; it rolls through the rings from ring 0",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if req.App == "" || req.Version == "" {
+				return fmt.Errorf("release create: --app and --version are required")
+			}
+			if startAt != "" {
+				t, err := time.Parse(time.RFC3339, startAt)
+				if err != nil {
+					return fmt.Errorf("release create: --start-at %q is not an RFC 3339 time such as 2026-12-04T15:00:00Z", startAt)
+				}
+				req.StartAt = t
+			}
+			ctx, cancel := apiContext()
+			defer cancel()
+			d, err := newAPIClient(g).CreateRelease(ctx, req)
+			if err != nil {
+				return err
+			}
+			return renderRelease(cmd.OutOrStdout(), g.output, d)
+		},
+	}
+	c.Flags().StringVar(&req.App, "app", "", "app to release (required)")
+	c.Flags().StringVar(&req.Version, "version", "", "version to roll out (required)")
+	c.Flags().StringVar(&req.Priority, "priority", "", "normal (default), P0, security or reliability")
+	c.Flags().StringVar(&startAt, "start-at", "", "do not start before this time (RFC 3339)")
+	c.Flags().StringVar(&req.Train, "train", "", "release train to depart with")
+	return c
+}
+
+func newReleaseListCmd(g *globals) *cobra.Command {
+	var app string
+	c := &cobra.Command{
+		Use:   "list [--app APP]",
+		Short: "List releases",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := apiContext()
+			defer cancel()
+			rels, err := newAPIClient(g).Releases(ctx, app)
+			if err != nil {
+				return err
+			}
+			return render(cmd.OutOrStdout(), g.output, coordinator.ReleaseList{Releases: rels}, func(w io.Writer) error {
+				return writeReleaseList(w, rels, time.Now())
+			})
+		},
+	}
+	c.Flags().StringVar(&app, "app", "", "only releases of this app")
+	return c
+}
+
+func newReleaseShowCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show ID",
+		Short: "Show a release ring by ring and region by region, and what it waits for",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, cancel := apiContext()
+			defer cancel()
+			d, err := newAPIClient(g).Release(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			return renderRelease(cmd.OutOrStdout(), g.output, d)
+		},
+	}
+}
+
+func newReleaseApproveCmd(g *globals) *cobra.Command {
+	var ring, reason string
+	c := &cobra.Command{
+		Use:   "approve ID --ring RING [--reason TEXT]",
+		Short: "Approve a ring of a release that waits for approval",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if ring == "" {
+				return fmt.Errorf("release approve: --ring is required")
+			}
+			ctx, cancel := apiContext()
+			defer cancel()
+			d, err := newAPIClient(g).Approve(ctx, args[0], ring, reason)
+			if err != nil {
+				return err
+			}
+			return renderRelease(cmd.OutOrStdout(), g.output, d)
+		},
+	}
+	c.Flags().StringVar(&ring, "ring", "", "ring to approve (required)")
+	c.Flags().StringVar(&reason, "reason", "", "why")
+	return c
+}
+
+// newReleaseReasonCmd builds abort and rollback, which need a reason.
+func newReleaseReasonCmd(g *globals, verb, short string) *cobra.Command {
+	var reason string
+	c := &cobra.Command{
+		Use:   verb + " ID --reason TEXT",
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if reason == "" {
+				return fmt.Errorf("release %s: --reason is required: say why", verb)
+			}
+			ctx, cancel := apiContext()
+			defer cancel()
+			client := newAPIClient(g)
+			do := client.Abort
+			if verb == "rollback" {
+				do = client.Rollback
+			}
+			d, err := do(ctx, args[0], reason)
+			if err != nil {
+				return err
+			}
+			return renderRelease(cmd.OutOrStdout(), g.output, d)
+		},
+	}
+	c.Flags().StringVar(&reason, "reason", "", "why (required)")
+	return c
+}
+
+// renderRelease writes one release in the requested format.
+func renderRelease(w io.Writer, output string, d *coordinator.ReleaseDetail) error {
+	return render(w, output, d, func(w io.Writer) error { return writeRelease(w, d, time.Now()) })
+}
+
+// writeReleaseList renders releases one per line.
+func writeReleaseList(w io.Writer, rels []*rings.Release, now time.Time) error {
+	if len(rels) == 0 {
+		fmt.Fprintln(w, "no releases")
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tAPP\tVERSION\tSTATE\tCURRENT RING\tCREATED\tBY")
+	for _, r := range rels {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.App, r.Version, r.State, currentRing(r), ago(r.CreatedAt, now), orDash(r.CreatedBy))
+	}
+	return tw.Flush()
+}
+
+// currentRing names the first ring not done, with its state.
+func currentRing(r *rings.Release) string {
+	for _, rp := range r.Rings {
+		if rp.State != rings.RingDone {
+			return rp.Name + " (" + string(rp.State) + ")"
+		}
+	}
+	return "-"
+}
+
+// writeRelease renders one release: header, rings and regions, waits.
+func writeRelease(w io.Writer, d *coordinator.ReleaseDetail, now time.Time) error {
+	r := d.Release
+	fmt.Fprintf(w, "Release:   %s\n", r.ID)
+	fmt.Fprintf(w, "App:       %s %s (previous %s)\n", r.App, r.Version, orDash(r.PreviousVersion))
+	fmt.Fprintf(w, "State:     %s\n", r.State)
+	if r.Reason != "" {
+		fmt.Fprintf(w, "Reason:    %s\n", r.Reason)
+	}
+	fmt.Fprintf(w, "Priority:  %s\n", orDash(r.Priority))
+	fmt.Fprintf(w, "Created:   %s by %s\n", r.CreatedAt.UTC().Format(time.RFC3339), orDash(r.CreatedBy))
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RING\tSTATE\tREGION\tCOMMIT\tSYNCED\tHEALTHY\tOBSERVED\tNOTE")
+	for _, rp := range r.Rings {
+		note := rp.Reason
+		if rp.Approval != nil {
+			note = "approved by " + rp.Approval.By
+		}
+		for i, g := range rp.Regions {
+			name, state := rp.Name, string(rp.State)
+			if i > 0 {
+				name, state = "", ""
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\t%t\t%s\t%s\n", name, state, g.Name, orDash(g.Commit), g.Synced, g.Healthy, ago(g.ObservedAt, now), orDash(firstNonEmpty(g.Reason, note)))
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(d.Waits) > 0 {
+		fmt.Fprintln(w, "\nWAITING FOR")
+		for _, wt := range d.Waits {
+			until := ""
+			if !wt.Until.IsZero() {
+				until = " (until " + wt.Until.UTC().Format(time.RFC3339) + ")"
+			}
+			fmt.Fprintf(w, "  %s %s: %s%s\n", orDash(wt.Ring), wt.Reason, wt.Detail, until)
+		}
+	}
+	return nil
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

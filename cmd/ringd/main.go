@@ -1,0 +1,128 @@
+// Command ringd is Ringleader's server: one node of the replicated
+// coordinator, serving the HTTP API and, while it leads, running the
+// reconcile loop that rolls releases through the rings.
+//
+// main is wiring only, a linear script: each step builds one component
+// from plain config and stops with a clear message when it cannot.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator"
+)
+
+func main() {
+	// 1. Read and validate the command line.
+	cfg, err := parseFlags(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fatal("bad command line", err)
+	}
+	logger := newLogger(cfg.logLevel)
+	slog.SetDefault(logger)
+
+	// 2. Bind the HTTP listener first: with --http-addr HOST:0 the real
+	// port must be known before the node records its address in the log.
+	httpLn, err := net.Listen("tcp", cfg.httpAddr)
+	if err != nil {
+		fatal("listen for HTTP on "+cfg.httpAddr, err)
+	}
+	httpAdvertise := cfg.httpAdvertise
+	if httpAdvertise == "" {
+		httpAdvertise = httpLn.Addr().String()
+	}
+
+	// 3. Start the Raft node: durable log, snapshots, transport.
+	node, err := newNode(cfg, httpAdvertise)
+	if err != nil {
+		fatal("start the raft node", err)
+	}
+
+	// 4. The effects the leader loop drives. Until the Git writer and the
+	// region adapters land, they are in memory.
+	effects := newEffects(logger)
+
+	// 5. The leader loop: runs only while this node leads.
+	loop, err := newLoop(cfg, node, effects, logger)
+	if err != nil {
+		fatal("configure the leader loop", err)
+	}
+	loopCtx, stopLoop := context.WithCancel(context.Background())
+	loopDone := make(chan struct{})
+	go func() {
+		defer close(loopDone)
+		_ = loop.Run(loopCtx)
+	}()
+
+	// 6. The HTTP API, served on the listener from step 2.
+	api, err := coordinator.NewAPI(coordinator.APIConfig{Store: node, Fence: effects.fence, OnWrite: loop.Kick, Logger: logger})
+	if err != nil {
+		fatal("configure the HTTP API", err)
+	}
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fatal("serve HTTP", err)
+		}
+	}()
+
+	// 7. Tell whoever started us where we listen (tests bind port 0).
+	if err := announce(cfg.dataDir, cfg.nodeID, httpLn.Addr().String(), node.RaftAddr()); err != nil {
+		fatal("write addr.json", err)
+	}
+
+	// 8. Join an existing cluster through any member (it forwards to the
+	// leader), retrying until accepted. A signal ends the wait.
+	stopped, stopSignals := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stopSignals()
+	if cfg.join != "" {
+		joinCtx, cancelJoin := context.WithTimeout(stopped, cfg.joinTimeout)
+		err := joinCluster(joinCtx, cfg.join, coordinator.JoinRequest{ID: cfg.nodeID, RaftAddr: node.RaftAddr(), HTTPAddr: httpAdvertise}, logger)
+		cancelJoin()
+		if err != nil {
+			_ = node.Shutdown()
+			fatal("join the cluster through "+cfg.join, err)
+		}
+	}
+
+	// 9. Run until SIGTERM or SIGINT.
+	<-stopped.Done()
+	logger.Info("shutting down on signal")
+
+	// Shut down in reverse order. Leadership goes first: the node hands
+	// it to the most up-to-date follower (milliseconds, not an election
+	// timeout), then stops Raft and closes its stores; the loop sees the
+	// leadership end and cancels in-flight work.
+	if err := node.Shutdown(); err != nil {
+		logger.Error("raft node shutdown", "err", err)
+	}
+	// The loop has nothing left to lead.
+	stopLoop()
+	<-loopDone
+	// In-flight HTTP requests get a grace period; new ones are refused.
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		logger.Error("http shutdown", "err", err)
+	}
+	logger.Info("stopped")
+}
+
+// fatal prints what could not be done and why, and exits 1.
+func fatal(what string, err error) {
+	fmt.Fprintf(os.Stderr, "ringd: %s: %v\n", what, err)
+	os.Exit(1)
+}

@@ -1,0 +1,191 @@
+package coordinator
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// APIConfig configures the HTTP API every node serves.
+type APIConfig struct {
+	// Store is the replicated node (required).
+	Store Store
+	// Fence mirrors active halts into the GitOps repository after a halt is
+	// placed or resumed on the leader (optional; best effort).
+	Fence HaltFence
+	// Clock stamps commands proposed by this node (default: system clock).
+	Clock Clock
+	// Planner computes the waits shown by status (default: rings.PlanNext).
+	Planner PlanFunc
+	// ParseTopology parses and validates a topology document posted to
+	// /v1/topology (default: rings.Parse).
+	ParseTopology TopologyParser
+	// Forwarder carries writes from a follower to the leader (default: a
+	// client with ForwardTimeout).
+	Forwarder *http.Client
+	// ForwardTimeout bounds one forwarded request (default 15 s).
+	ForwardTimeout time.Duration
+	// ApplyTimeout bounds how long a write waits for Raft (default 10 s).
+	ApplyTimeout time.Duration
+	// OnWrite is called after a write committed on this node (ringd kicks
+	// the leader loop with it so a new release starts without waiting for
+	// the next interval). Optional.
+	OnWrite func()
+	// Logger receives request errors (default: slog.Default()).
+	Logger *slog.Logger
+}
+
+// PlanFunc is the planner's signature (rings.PlanNext).
+type PlanFunc func(t *rings.Topology, s *rings.State, now time.Time) rings.Plan
+
+// TopologyParser turns a topology document into a validated Topology. Its
+// error may join several problems, each naming its line ("line 12: ...").
+type TopologyParser func(path string, src []byte) (*rings.Topology, error)
+
+// Validate fills in defaults and rejects a config that cannot work.
+func (c *APIConfig) Validate() error {
+	if c.Store == nil {
+		return errors.New("api config: Store is required")
+	}
+	if c.Clock == nil {
+		c.Clock = SystemClock{}
+	}
+	if c.Planner == nil {
+		c.Planner = defaultPlanner
+	}
+	if c.ParseTopology == nil {
+		c.ParseTopology = rings.Parse
+	}
+	if c.ForwardTimeout <= 0 {
+		c.ForwardTimeout = 15 * time.Second
+	}
+	if c.Forwarder == nil {
+		c.Forwarder = &http.Client{Timeout: c.ForwardTimeout}
+	}
+	if c.ApplyTimeout <= 0 {
+		c.ApplyTimeout = 10 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return nil
+}
+
+// API is the HTTP API of one node: reads are served from the local state,
+// writes are proposed through Raft on the leader and forwarded to it from
+// followers.
+type API struct {
+	cfg APIConfig
+	mux *http.ServeMux
+}
+
+// NewAPI builds the API and its routes.
+func NewAPI(cfg APIConfig) (*API, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a := &API{cfg: cfg, mux: http.NewServeMux()}
+	a.routes()
+	return a, nil
+}
+
+// Handler returns the API's HTTP handler.
+func (a *API) Handler() http.Handler { return a.mux }
+
+// ServeHTTP serves the API.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+
+// routes is the route table. Writes are wrapped in a.write (leader only,
+// forwarded from followers); reads in a.read (local unless ?consistent=true).
+func (a *API) routes() {
+	m := a.mux
+	m.HandleFunc("GET /healthz", a.healthz)
+	m.HandleFunc("GET /readyz", a.readyz)
+
+	m.HandleFunc("GET /v1/releases", a.read(a.listReleases))
+	m.HandleFunc("POST /v1/releases", a.write(a.createRelease))
+	m.HandleFunc("GET /v1/releases/{id}", a.read(a.getRelease))
+	m.HandleFunc("POST /v1/releases/{id}/approve", a.write(a.approveRelease))
+	m.HandleFunc("POST /v1/releases/{id}/abort", a.write(a.abortRelease))
+	m.HandleFunc("POST /v1/releases/{id}/rollback", a.write(a.rollbackRelease))
+
+	m.HandleFunc("GET /v1/halts", a.read(a.listHalts))
+	m.HandleFunc("POST /v1/halts", a.write(a.placeHalt))
+	m.HandleFunc("POST /v1/halts/{id}/resume", a.write(a.resumeHalt))
+
+	m.HandleFunc("GET /v1/topology", a.read(a.getTopology))
+	m.HandleFunc("POST /v1/topology", a.write(a.adoptTopology))
+
+	m.HandleFunc("GET /v1/status", a.read(a.status))
+
+	m.HandleFunc("GET /v1/cluster/members", a.read(a.members))
+	m.HandleFunc("GET /v1/cluster/leader", a.read(a.leader))
+	m.HandleFunc("POST /v1/cluster/join", a.write(a.join))
+	m.HandleFunc("POST /v1/cluster/remove", a.write(a.remove))
+
+	m.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Errorf("no route %s %s; see the route table in coordinator/API.md", r.Method, r.URL.Path))
+	})
+}
+
+// healthz answers 200 while the process is alive.
+func (a *API) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readinessReporter is implemented by stores that can tell whether they
+// have applied the log up to a recent point.
+type readinessReporter interface {
+	Ready() error
+}
+
+// readyz answers 200 when the node knows a leader and has applied at least
+// one entry (and, when the store implements Ready, has applied the log up
+// to a recent point), 503 otherwise.
+func (a *API) readyz(w http.ResponseWriter, _ *http.Request) {
+	id, addr := a.cfg.Store.Leader()
+	if id == "" && !a.cfg.Store.IsLeader() {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, errors.New("no known leader: the cluster is electing one or has lost its quorum"))
+		return
+	}
+	if a.cfg.Store.Snapshot().AppliedIndex == 0 {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, errors.New("not ready: this node has not applied any log entry yet"))
+		return
+	}
+	if rr, ok := a.cfg.Store.(readinessReporter); ok {
+		if err := rr.Ready(); err != nil {
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusServiceUnavailable, fmt.Errorf("not ready: %w", err))
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "leader": id, "leaderHttpAddr": addr})
+}
+
+// identity derives who is asking. It is the single place to swap in token
+// authentication: for now the X-Ringleader-Actor header, or "anonymous".
+func identity(r *http.Request) string {
+	if v := r.Header.Get(HeaderActor); v != "" && validName(v) {
+		return v
+	}
+	return "anonymous"
+}
+
+// Headers the API reads or sets.
+const (
+	// HeaderActor names the person or system asking (until tokens land).
+	HeaderActor = "X-Ringleader-Actor"
+	// HeaderForwarded marks a request a follower forwarded to the leader;
+	// a node that receives one and is not the leader answers 503 instead
+	// of forwarding again.
+	HeaderForwarded = "X-Ringleader-Forwarded-By"
+	// HeaderIdempotencyKey lets a client retry a write safely: the same key
+	// is the same Raft RequestID, which applies once.
+	HeaderIdempotencyKey = "Idempotency-Key"
+)

@@ -1,0 +1,236 @@
+package coordinator
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// listReleases answers GET /v1/releases[?app=A][&state=S].
+func (a *API) listReleases(w http.ResponseWriter, r *http.Request) {
+	snap := a.cfg.Store.Snapshot()
+	app, state := r.URL.Query().Get("app"), r.URL.Query().Get("state")
+	out := ReleaseList{Releases: []*rings.Release{}}
+	for _, rel := range snap.State.Releases {
+		if app != "" && rel.App != app {
+			continue
+		}
+		if state != "" && string(rel.State) != state {
+			continue
+		}
+		out.Releases = append(out.Releases, rel)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// getRelease answers GET /v1/releases/{id} with the release and its waits.
+func (a *API) getRelease(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "release id")
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	snap := a.cfg.Store.Snapshot()
+	rel := snap.State.ReleaseByID(id)
+	if rel == nil {
+		a.fail(w, r, fmt.Errorf("release %q: %w; list releases with GET /v1/releases", id, ErrNotFound))
+		return
+	}
+	writeJSON(w, http.StatusOK, ReleaseDetail{Release: rel, Waits: a.waitsFor(snap, id)})
+}
+
+// waitsFor returns what the planner says release id waits for now.
+func (a *API) waitsFor(snap Snapshot, id string) []rings.Wait {
+	if snap.Topology == nil {
+		return nil
+	}
+	var out []rings.Wait
+	for _, w := range a.cfg.Planner(snap.Topology, &snap.State, a.cfg.Clock.Now()).Waits {
+		if w.ReleaseID == id {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// createRelease answers POST /v1/releases: it names the release
+// (<app>-<version>-<6 hex>) before proposing, so the ID is in the log.
+func (a *API) createRelease(w http.ResponseWriter, r *http.Request) {
+	var req CreateReleaseRequest
+	if err := decode(r, &req); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if err := checkCreate(req); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if err := a.knownApp(req); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	cmd := CreateRelease{
+		ID:              newReleaseID(req.App, req.Version),
+		App:             req.App,
+		Version:         req.Version,
+		Priority:        req.Priority,
+		StartAt:         req.StartAt,
+		Train:           req.Train,
+		PreviousVersion: req.PreviousVersion,
+	}
+	res, err := a.propose(r, CmdCreateRelease, cmd)
+	if err != nil {
+		a.fail(w, r, fmt.Errorf("create release of %s %s: %w", req.App, req.Version, err))
+		return
+	}
+	id := res.ID
+	if id == "" {
+		id = cmd.ID
+	}
+	a.answerRelease(w, r, http.StatusCreated, id)
+}
+
+// checkCreate validates a create request before anything is proposed.
+func checkCreate(req CreateReleaseRequest) error {
+	if err := checkName("app", req.App); err != nil {
+		return err
+	}
+	if req.Version == "" {
+		return badRequestf("version is required")
+	}
+	if !versionRE.MatchString(req.Version) {
+		return badRequestf("version %q is not valid: use letters, digits and . _ + - (at most 128)", req.Version)
+	}
+	if req.PreviousVersion != "" && !versionRE.MatchString(req.PreviousVersion) {
+		return badRequestf("previousVersion %q is not valid", req.PreviousVersion)
+	}
+	switch req.Priority {
+	case "", rings.PriorityNormal, rings.PriorityP0, rings.PrioritySecurity, rings.PriorityReliability:
+	default:
+		return badRequestf("priority %q is unknown: use %s, %s, %s or %s", req.Priority,
+			rings.PriorityNormal, rings.PriorityP0, rings.PrioritySecurity, rings.PriorityReliability)
+	}
+	if req.Train != "" {
+		if err := checkName("train", req.Train); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// knownApp refuses, before proposing, a release of an app (or for a train)
+// the topology in force does not have.
+func (a *API) knownApp(req CreateReleaseRequest) error {
+	snap := a.cfg.Store.Snapshot()
+	t := snap.Topology
+	if t == nil {
+		return fmt.Errorf("no topology adopted yet: POST one to /v1/topology first: %w", ErrInvalid)
+	}
+	if _, ok := t.AppByName(req.App); !ok {
+		return fmt.Errorf("app %q is not in topology %s; add it to the topology first: %w", req.App, snap.TopologyRevision, ErrNotFound)
+	}
+	if req.Train == "" {
+		return nil
+	}
+	for _, tr := range t.Spec.Trains {
+		if tr.Name == req.Train {
+			return nil
+		}
+	}
+	return fmt.Errorf("train %q is not in topology %s: %w", req.Train, snap.TopologyRevision, ErrNotFound)
+}
+
+// approveRelease answers POST /v1/releases/{id}/approve {ring, reason}.
+func (a *API) approveRelease(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "release id")
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	var req ApproveRequest
+	if err := decode(r, &req); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if err := checkName("ring", req.Ring); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if err := checkReason(req.Reason, false); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if err := a.knownRelease(id); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if _, err := a.propose(r, CmdApprove, Approve{ReleaseID: id, Ring: req.Ring, Reason: req.Reason}); err != nil {
+		a.fail(w, r, fmt.Errorf("approve ring %s of %s: %w", req.Ring, id, err))
+		return
+	}
+	a.answerRelease(w, r, http.StatusOK, id)
+}
+
+// abortRelease answers POST /v1/releases/{id}/abort {reason}.
+func (a *API) abortRelease(w http.ResponseWriter, r *http.Request) {
+	a.releaseWithReason(w, r, CmdAbortRelease, "abort")
+}
+
+// rollbackRelease answers POST /v1/releases/{id}/rollback {reason}.
+func (a *API) rollbackRelease(w http.ResponseWriter, r *http.Request) {
+	a.releaseWithReason(w, r, CmdRequestRollback, "roll back")
+}
+
+// releaseWithReason proposes a ReleaseRef command that needs a reason.
+func (a *API) releaseWithReason(w http.ResponseWriter, r *http.Request, typ CommandType, verb string) {
+	id, err := pathID(r, "release id")
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	var req ReasonRequest
+	if err := decode(r, &req); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if err := checkReason(req.Reason, true); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if err := a.knownRelease(id); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if _, err := a.propose(r, typ, ReleaseRef{ReleaseID: id, Reason: strings.TrimSpace(req.Reason)}); err != nil {
+		a.fail(w, r, fmt.Errorf("%s release %s: %w", verb, id, err))
+		return
+	}
+	a.answerRelease(w, r, http.StatusOK, id)
+}
+
+// knownRelease answers 404 before proposing when the leader's state has no
+// such release (the state machine would refuse it too; this keeps unknown
+// IDs out of the log).
+func (a *API) knownRelease(id string) error {
+	snap := a.cfg.Store.Snapshot()
+	if snap.State.ReleaseByID(id) == nil {
+		return fmt.Errorf("release %q: %w; list releases with GET /v1/releases", id, ErrNotFound)
+	}
+	return nil
+}
+
+// answerRelease writes the release as applied on this node.
+func (a *API) answerRelease(w http.ResponseWriter, r *http.Request, code int, id string) {
+	snap := a.cfg.Store.Snapshot()
+	rel := snap.State.ReleaseByID(id)
+	if rel == nil {
+		a.fail(w, r, fmt.Errorf("release %q was accepted but is not in the applied state yet: %w", id, ErrNotFound))
+		return
+	}
+	if code == http.StatusCreated {
+		w.Header().Set("Location", "/v1/releases/"+id)
+	}
+	writeJSON(w, code, ReleaseDetail{Release: rel, Waits: a.waitsFor(snap, id)})
+}

@@ -1,0 +1,66 @@
+package coordinator
+
+import (
+	"net/http"
+
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// termReporter is implemented by stores that know the current Raft term.
+type termReporter interface {
+	Term() uint64
+}
+
+// status answers GET /v1/status[?all=true]: leader, members, every release
+// not finished (all with ?all=true) with its per-ring states and waits, the
+// active halts, the topology revision and the error budgets.
+func (a *API) status(w http.ResponseWriter, r *http.Request) {
+	snap := a.cfg.Store.Snapshot()
+	all := r.URL.Query().Get("all") == "true"
+	out := Status{
+		Leader:           a.leaderInfo(),
+		IsLeader:         a.cfg.Store.IsLeader(),
+		Members:          []Member{},
+		TopologyRevision: snap.TopologyRevision,
+		AppliedIndex:     snap.AppliedIndex,
+		Releases:         []ReleaseSummary{},
+		Halts:            ActiveHalts(snap.State),
+		Budgets:          snap.State.Budgets,
+	}
+	if ms, err := a.cfg.Store.Members(); err != nil {
+		out.MembersError = err.Error()
+	} else if ms != nil {
+		out.Members = ms
+	}
+	var plan rings.Plan
+	if snap.Topology != nil {
+		plan = a.cfg.Planner(snap.Topology, &snap.State, a.cfg.Clock.Now())
+		out.NextCheck = plan.NextCheck
+	}
+	for _, rel := range snap.State.Releases {
+		if rel.State.Terminal() && !all {
+			continue
+		}
+		s := ReleaseSummary{ID: rel.ID, App: rel.App, Version: rel.Version, Priority: rel.Priority, State: rel.State, Reason: rel.Reason, Rings: []RingSummary{}}
+		for _, rp := range rel.Rings {
+			s.Rings = append(s.Rings, RingSummary{Name: rp.Name, State: rp.State, Reason: rp.Reason})
+		}
+		for _, wt := range plan.Waits {
+			if wt.ReleaseID == rel.ID {
+				s.Waits = append(s.Waits, wt)
+			}
+		}
+		out.Releases = append(out.Releases, s)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// leaderInfo is who this node believes leads.
+func (a *API) leaderInfo() LeaderInfo {
+	id, addr := a.cfg.Store.Leader()
+	li := LeaderInfo{ID: id, HTTPAddr: addr}
+	if tr, ok := a.cfg.Store.(termReporter); ok {
+		li.Term = tr.Term()
+	}
+	return li
+}

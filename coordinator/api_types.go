@@ -1,0 +1,152 @@
+package coordinator
+
+import (
+	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// The request and response bodies of the HTTP API. The server (api*.go) and
+// the typed client (client.go) share them, so the two cannot drift apart.
+
+// ErrorBody is every error response: {"error": "..."}. Errors lists the
+// line-numbered problems of a rejected topology.
+type ErrorBody struct {
+	Error  string          `json:"error"`
+	Errors []TopologyIssue `json:"errors,omitempty"`
+	// Leader is the leader's HTTP address when the error is about
+	// leadership (503), so a client can go there directly.
+	Leader string `json:"leader,omitempty"`
+}
+
+// TopologyIssue is one problem in a topology document.
+type TopologyIssue struct {
+	Line    int    `json:"line,omitempty"`
+	Col     int    `json:"col,omitempty"`
+	Message string `json:"message"`
+}
+
+// CreateReleaseRequest is the body of POST /v1/releases.
+type CreateReleaseRequest struct {
+	App             string    `json:"app"`
+	Version         string    `json:"version"`
+	Priority        string    `json:"priority,omitempty"`
+	StartAt         time.Time `json:"startAt,omitzero"`
+	Train           string    `json:"train,omitempty"`
+	PreviousVersion string    `json:"previousVersion,omitempty"`
+}
+
+// ApproveRequest is the body of POST /v1/releases/{id}/approve.
+type ApproveRequest struct {
+	Ring   string `json:"ring"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// ReasonRequest is the body of abort, rollback and resume; Reason is required.
+type ReasonRequest struct {
+	Reason string `json:"reason"`
+}
+
+// ReleaseList is the answer of GET /v1/releases.
+type ReleaseList struct {
+	Releases []*rings.Release `json:"releases"`
+}
+
+// ReleaseDetail is one release and what it waits for now.
+type ReleaseDetail struct {
+	*rings.Release
+	Waits []rings.Wait `json:"waits,omitempty"`
+}
+
+// HaltRequest is the body of POST /v1/halts. At least one of Global,
+// Regions, Rings, Apps or Releases must be set; Reason is required.
+type HaltRequest struct {
+	Global   bool     `json:"global,omitempty"`
+	Regions  []string `json:"regions,omitempty"`
+	Rings    []string `json:"rings,omitempty"`
+	Apps     []string `json:"apps,omitempty"`
+	Releases []string `json:"releases,omitempty"`
+	Reason   string   `json:"reason"`
+}
+
+// HaltResponse is a halt after it was placed or resumed. FenceError says
+// why the fence commit could not be written right away (the leader loop
+// writes it again on its next pass).
+type HaltResponse struct {
+	rings.Halt
+	FenceError string `json:"fenceError,omitempty"`
+}
+
+// HaltList is the answer of GET /v1/halts.
+type HaltList struct {
+	Halts []rings.Halt `json:"halts"`
+}
+
+// TopologyResponse is the answer of GET and POST /v1/topology.
+type TopologyResponse struct {
+	Revision string          `json:"revision"`
+	Path     string          `json:"path,omitempty"`
+	Changed  bool            `json:"changed,omitempty"`
+	Topology *rings.Topology `json:"topology,omitempty"`
+	Source   string          `json:"source,omitempty"`
+}
+
+// LeaderInfo is the answer of GET /v1/cluster/leader.
+type LeaderInfo struct {
+	ID       string `json:"id"`
+	HTTPAddr string `json:"httpAddr"`
+	// Term is the Raft term when the store reports it.
+	Term uint64 `json:"term,omitempty"`
+}
+
+// MemberList is the answer of GET /v1/cluster/members.
+type MemberList struct {
+	Members []Member `json:"members"`
+}
+
+// JoinRequest is the body of POST /v1/cluster/join.
+type JoinRequest struct {
+	ID       string `json:"id"`
+	RaftAddr string `json:"raftAddr"`
+	HTTPAddr string `json:"httpAddr"`
+}
+
+// RemoveRequest is the body of POST /v1/cluster/remove.
+type RemoveRequest struct {
+	ID string `json:"id"`
+}
+
+// Status is the answer of GET /v1/status: the cluster and every release
+// that is not finished, with what each waits for.
+type Status struct {
+	Leader           LeaderInfo              `json:"leader"`
+	IsLeader         bool                    `json:"isLeader"`
+	Members          []Member                `json:"members"`
+	TopologyRevision string                  `json:"topologyRevision,omitempty"`
+	AppliedIndex     uint64                  `json:"appliedIndex"`
+	Releases         []ReleaseSummary        `json:"releases"`
+	Halts            []rings.Halt            `json:"halts"`
+	Budgets          map[string]rings.Budget `json:"budgets,omitempty"`
+	NextCheck        time.Time               `json:"nextCheck,omitzero"`
+	// MembersError says why the member list could not be read.
+	MembersError string `json:"membersError,omitempty"`
+}
+
+// ReleaseSummary is one release in the status.
+type ReleaseSummary struct {
+	ID       string             `json:"id"`
+	App      string             `json:"app"`
+	Version  string             `json:"version"`
+	Priority string             `json:"priority,omitempty"`
+	State    rings.ReleaseState `json:"state"`
+	Reason   string             `json:"reason,omitempty"`
+	Rings    []RingSummary      `json:"rings"`
+	Waits    []rings.Wait       `json:"waits,omitempty"`
+}
+
+// RingSummary is one ring of a release in the status.
+type RingSummary struct {
+	Name   string          `json:"name"`
+	State  rings.RingState `json:"state"`
+	Reason string          `json:"reason,omitempty"`
+}

@@ -1,0 +1,126 @@
+package coordinator
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// Writes are proposed on the leader. A follower that receives one forwards
+// it, body replayed, to the leader's HTTP address, marking the request with
+// HeaderForwarded; a node that receives a forwarded request and is not the
+// leader (leadership moved meanwhile) answers 503 instead of forwarding
+// again, so two confused nodes never bounce a request between them.
+
+// headersForwarded are the request headers carried to the leader.
+var headersForwarded = []string{"Content-Type", "Authorization", HeaderActor, HeaderIdempotencyKey, "Accept"}
+
+// write wraps a handler that proposes a command: it reads the (capped) body
+// once, then serves the request here when this node leads, or forwards it.
+func (a *API) write(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+		if err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("read request body (at most %d bytes): %w", MaxBodyBytes, err))
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if a.cfg.Store.IsLeader() {
+			h(w, r)
+			return
+		}
+		a.forward(w, r, body)
+	}
+}
+
+// read wraps a handler that reads local state. With ?consistent=true the
+// leader first confirms its leadership with a quorum; a follower forwards.
+func (a *API) read(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("consistent") != "true" {
+			h(w, r)
+			return
+		}
+		if a.cfg.Store.IsLeader() {
+			if err := a.cfg.Store.VerifyLeader(); err != nil {
+				a.fail(w, r, fmt.Errorf("confirm leadership for a consistent read: %w: %w", ErrNotLeader, err))
+				return
+			}
+			h(w, r)
+			return
+		}
+		a.forward(w, r, nil)
+	}
+}
+
+// forward replays the request at the leader and copies its answer back.
+func (a *API) forward(w http.ResponseWriter, r *http.Request, body []byte) {
+	if by := r.Header.Get(HeaderForwarded); by != "" {
+		a.fail(w, r, fmt.Errorf("request forwarded by %s reached a node that is not the leader: %w; retry shortly", by, ErrNotLeader))
+		return
+	}
+	id, addr := a.cfg.Store.Leader()
+	if addr == "" {
+		a.fail(w, r, fmt.Errorf("no known leader to forward to (cluster electing or without quorum): %w; retry shortly", ErrNotLeader))
+		return
+	}
+	target := leaderURL(addr) + r.URL.RequestURI()
+	ctx, cancel := context.WithTimeout(r.Context(), a.cfg.ForwardTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, r.Method, target, bytes.NewReader(body))
+	if err != nil {
+		a.forwardFailed(w, id, addr, err)
+		return
+	}
+	for _, k := range headersForwarded {
+		if v := r.Header.Get(k); v != "" {
+			req.Header.Set(k, v)
+		}
+	}
+	req.Header.Set(HeaderForwarded, forwarderName(r))
+	resp, err := a.cfg.Forwarder.Do(req)
+	if err != nil {
+		a.forwardFailed(w, id, addr, err)
+		return
+	}
+	defer resp.Body.Close()
+	for _, k := range []string{"Content-Type", "Retry-After", "Location"} {
+		if v := resp.Header.Get(k); v != "" {
+			w.Header().Set(k, v)
+		}
+	}
+	w.Header().Set("X-Ringleader-Leader", addr)
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
+}
+
+// forwardFailed answers 503 naming the leader the request was meant for.
+func (a *API) forwardFailed(w http.ResponseWriter, id, addr string, err error) {
+	a.cfg.Logger.Warn("forward to leader failed", "leader", id, "addr", addr, "err", err)
+	w.Header().Set("Retry-After", "1")
+	writeJSON(w, http.StatusServiceUnavailable, ErrorBody{
+		Error:  fmt.Sprintf("forward to leader %s at %s failed: %v; retry, or send the request to the leader directly", id, addr, err),
+		Leader: addr,
+	})
+}
+
+// forwarderName names this hop in HeaderForwarded (the host it was reached
+// at; only its presence matters).
+func forwarderName(r *http.Request) string {
+	if r.Host != "" {
+		return r.Host
+	}
+	return "follower"
+}
+
+// leaderURL turns a recorded HTTP address ("host:port" or a URL) into a base
+// URL without a trailing slash.
+func leaderURL(addr string) string {
+	if !strings.Contains(addr, "://") {
+		addr = "http://" + addr
+	}
+	return strings.TrimRight(addr, "/")
+}

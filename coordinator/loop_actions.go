@@ -1,0 +1,203 @@
+package coordinator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// ReconcileOnce runs one pass and returns the plan's NextCheck (zero when
+// only a state change can alter the plan). Its steps:
+//
+//  1. syncFence: mirror the active halts into Git when they changed since
+//     the last successful write (sets nothing in the state).
+//  2. observe: ask the health source about every syncing or soaking ring
+//     and record the evidence (CmdObserve per region).
+//  3. plan: PlanNext over a fresh snapshot, then act on each action and
+//     record its outcome (the ring and release commands).
+//
+// Errors are logged and counted, never returned: the next pass retries.
+func (l *Loop) ReconcileOnce(ctx context.Context) time.Time {
+	next, _ := l.pass(ctx)
+	return next
+}
+
+// pass is ReconcileOnce that also reports whether any action was carried
+// out, in which case the state moved and the next pass should run at once.
+func (l *Loop) pass(ctx context.Context) (next time.Time, progressed bool) {
+	l.stats.passes.Add(1)
+	snap := l.cfg.Store.Snapshot()
+	if snap.Topology == nil {
+		l.cfg.Logger.Debug("no topology adopted yet; nothing to reconcile")
+		return time.Time{}, false
+	}
+	l.syncFence(ctx, snap.State)
+	l.observe(ctx, snap)
+	if ctx.Err() != nil {
+		return time.Time{}, false
+	}
+	snap = l.cfg.Store.Snapshot()
+	plan := l.cfg.Planner(snap.Topology, &snap.State, l.cfg.Clock.Now())
+	for _, a := range plan.Actions {
+		if ctx.Err() != nil {
+			return time.Time{}, false
+		}
+		l.stats.actions.Add(1)
+		if err := l.act(ctx, snap, a); err != nil {
+			l.stats.errors.Add(1)
+			l.cfg.Logger.Warn("action failed; retrying next pass", "kind", a.Kind, "release", a.ReleaseID, "ring", a.Ring, "err", err)
+			continue
+		}
+		progressed = true
+	}
+	return plan.NextCheck, progressed
+}
+
+// act carries out one action and records its outcome. Every command's
+// RequestID is derived from the action, so a decision retried after a
+// "maybe committed" failure or by the next leader applies once.
+func (l *Loop) act(ctx context.Context, snap Snapshot, a rings.Action) error {
+	switch a.Kind {
+	case rings.ActStartRelease:
+		return l.record(ctx, CmdStartRelease, "start-release/"+a.ReleaseID, ReleaseRef{ReleaseID: a.ReleaseID})
+	case rings.ActSetReleaseState:
+		// The release's UpdatedAt keys the decision: the same state reached
+		// again later is a new decision, a retry of this one is not.
+		var at int64
+		if rel := snap.State.ReleaseByID(a.ReleaseID); rel != nil {
+			at = rel.UpdatedAt.UnixNano()
+		}
+		key := fmt.Sprintf("set-state/%s/%s/%d", a.ReleaseID, a.State, at)
+		return l.record(ctx, CmdSetReleaseState, key, SetReleaseState{ReleaseID: a.ReleaseID, State: a.State, Reason: a.Reason})
+	case rings.ActStartSoak:
+		return l.record(ctx, CmdStartSoak, "start-soak/"+a.ReleaseID+"/"+a.Ring, RingRef{ReleaseID: a.ReleaseID, Ring: a.Ring})
+	case rings.ActCompleteRing:
+		return l.record(ctx, CmdCompleteRing, "complete-ring/"+a.ReleaseID+"/"+a.Ring, RingRef{ReleaseID: a.ReleaseID, Ring: a.Ring})
+	case rings.ActFailRing:
+		return l.record(ctx, CmdFailRing, "fail-ring/"+a.ReleaseID+"/"+a.Ring, RingRef{ReleaseID: a.ReleaseID, Ring: a.Ring, Reason: a.Reason})
+	case rings.ActCompleteRelease:
+		return l.record(ctx, CmdCompleteRelease, "complete-release/"+a.ReleaseID, ReleaseRef{ReleaseID: a.ReleaseID})
+	case rings.ActPlaceHalt:
+		return l.placeHalt(ctx, a)
+	case rings.ActPromote, rings.ActRollback:
+		return l.promote(ctx, snap, a)
+	default:
+		return fmt.Errorf("action %q is unknown to this node: upgrade ringd", a.Kind)
+	}
+}
+
+// placeHalt records an automatic halt (ID derived from the failed ring) and
+// writes the fence at once.
+func (l *Loop) placeHalt(ctx context.Context, a rings.Action) error {
+	if a.Halt == nil {
+		return fmt.Errorf("place-halt action for %s has no scope: planner bug", a.ReleaseID)
+	}
+	id := AutoHaltID(a.ReleaseID, a.Ring)
+	err := l.record(ctx, CmdPlaceHalt, "place-halt/"+id, PlaceHalt{ID: id, Scope: *a.Halt, Reason: a.Reason, Auto: true})
+	if err != nil && !errors.Is(err, ErrConflict) {
+		return err
+	}
+	l.syncFence(ctx, l.cfg.Store.Snapshot().State)
+	return nil
+}
+
+// AutoHaltID names the halt placed when ring of release failed.
+func AutoHaltID(releaseID, ring string) string {
+	if ring == "" {
+		return "halt-auto-" + releaseID
+	}
+	return "halt-auto-" + releaseID + "-" + ring
+}
+
+// promote writes a promotion (or rollback) through the Promoter and records
+// the commit. A fenced promotion records nothing.
+func (l *Loop) promote(ctx context.Context, snap Snapshot, a rings.Action) error {
+	app := a.App
+	if rel := snap.State.ReleaseByID(a.ReleaseID); rel != nil && app == "" {
+		app = rel.App
+	}
+	p := Promotion{
+		ReleaseID:   a.ReleaseID,
+		App:         app,
+		Ring:        a.Ring,
+		Regions:     a.Regions,
+		Version:     a.Version,
+		PromotionID: a.PromotionID,
+		Rollback:    a.Kind == rings.ActRollback,
+	}
+	p.Check = l.fenceCheck(p)
+	// Check once before starting, so a halt placed since the snapshot
+	// stops the promotion without touching Git.
+	err := p.Check(ctx)
+	var res PromotionResult
+	if err == nil {
+		res, err = l.cfg.Promoter.Promote(ctx, p)
+	}
+	switch {
+	case errors.Is(err, ErrFenced):
+		l.stats.fenced.Add(1)
+		l.cfg.Logger.Info("promotion fenced; nothing recorded", "promotion", p.PromotionID, "why", err)
+		return nil
+	case err != nil:
+		return fmt.Errorf("promote %s: %w", p.PromotionID, err)
+	}
+	typ, key := CmdPromoted, "promoted/"+p.PromotionID
+	if p.Rollback {
+		typ, key = CmdRolledBack, "rolled-back/"+p.PromotionID
+	}
+	l.cfg.Logger.Info("promotion landed", "promotion", p.PromotionID, "commit", res.Commit, "alreadyLanded", res.AlreadyLanded, "rollback", p.Rollback)
+	return l.record(ctx, typ, key, Promoted{ReleaseID: p.ReleaseID, Ring: p.Ring, Regions: p.Regions, PromotionID: p.PromotionID, Commit: res.Commit})
+}
+
+// fenceCheck is Promotion.Check: called by the writer right before it
+// pushes. It re-reads the replicated state for a halt covering the
+// promotion (rollbacks are exempt: setting a failed ring back must not be
+// blocked by the halt its failure placed), refuses a release that was
+// aborted or rolled back meanwhile, and confirms leadership with a quorum.
+// Every refusal wraps ErrFenced.
+func (l *Loop) fenceCheck(p Promotion) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("promotion %s: leader loop stopped: %w: %w", p.PromotionID, ErrFenced, err)
+		}
+		st := l.cfg.Store.Snapshot().State
+		if !p.Rollback {
+			if hs := st.CoveringHalts(p.ReleaseID, p.App, p.Ring, p.Regions); len(hs) > 0 {
+				return fmt.Errorf("promotion %s is covered by halt %s (%s): %w", p.PromotionID, hs[0].ID, hs[0].Reason, ErrFenced)
+			}
+			if rel := st.ReleaseByID(p.ReleaseID); rel != nil && rel.State.Terminal() {
+				return fmt.Errorf("promotion %s: release is %s: %w", p.PromotionID, rel.State, ErrFenced)
+			}
+		}
+		if err := l.cfg.Store.VerifyLeader(); err != nil {
+			return fmt.Errorf("promotion %s: this node is no longer the leader: %w: %w", p.PromotionID, ErrFenced, err)
+		}
+		return nil
+	}
+}
+
+// record proposes one of the loop's own decisions.
+func (l *Loop) record(ctx context.Context, typ CommandType, key string, payload any) error {
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", typ, err)
+	}
+	cmd := Command{
+		Version:   CommandVersion,
+		Type:      typ,
+		RequestID: "loop/" + key,
+		At:        l.cfg.Clock.Now().UTC(),
+		Actor:     ActorSystem,
+		Payload:   raw,
+	}
+	actx, cancel := context.WithTimeout(ctx, l.cfg.ApplyTimeout)
+	defer cancel()
+	if _, err := l.cfg.Store.Apply(actx, cmd); err != nil {
+		return fmt.Errorf("record %s (%s): %w", typ, key, err)
+	}
+	return nil
+}

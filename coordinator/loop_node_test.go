@@ -1,0 +1,103 @@
+package coordinator
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestLoopFailoverFindsTheLandedPromotion runs the leader loop on three real
+// nodes sharing one in-memory "repository". The first leader lands the
+// canary commit and dies before recording it; the next leader must find it
+// by its promotion ID (the Promoter answers AlreadyLanded) and record it.
+func TestLoopFailoverFindsTheLandedPromotion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a 3-node cluster")
+	}
+	repo := &MemPromoter{} // the shared GitOps repository
+	var crashed atomic.Bool
+	var foundLanded atomic.Int32 // promotions answered AlreadyLanded
+	root := t.TempDir()
+	var nodes []*apiNode
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() { cancel(); wg.Wait() })
+
+	for i, id := range []string{"n1", "n2", "n3"} {
+		an := startAPINode(t, id, filepath.Join(root, id), i == 0)
+		nodes = append(nodes, an)
+		if i == 0 {
+			waitUntil(t, "n1 to lead", an.node.IsLeader)
+		} else if err := nodes[0].node.Join(id, an.node.RaftAddr(), strings.TrimPrefix(an.srv.URL, "http://")); err != nil {
+			t.Fatalf("join %s: %v", id, err)
+		}
+		promoter := &MemPromoter{PromoteFn: func(ctx context.Context, p Promotion) (PromotionResult, error) {
+			res, err := repo.Promote(ctx, p)
+			if res.AlreadyLanded {
+				foundLanded.Add(1)
+			}
+			if err != nil || !crashed.CompareAndSwap(false, true) {
+				return res, err
+			}
+			// The commit landed; this leader dies before recording it.
+			go an.kill()
+			<-ctx.Done()
+			return PromotionResult{}, ctx.Err()
+		}}
+		loop, err := NewLoop(LoopConfig{Store: an.node, Promoter: promoter, Health: &MemHealth{}, Interval: 100 * time.Millisecond, Logger: discardLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = loop.Run(ctx) }()
+	}
+
+	leader := nodes[0].node
+	if _, err := leader.Apply(ctx, mustCommand(t, CmdAdoptTopology, AdoptTopology{Revision: "r1", Path: "t.yaml", Source: mustRead(t, "testdata/api-topology.yaml")})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := leader.Apply(ctx, mustCommand(t, CmdCreateRelease, CreateRelease{ID: "checkout-v8", App: "checkout", Version: "v8"})); err != nil {
+		t.Fatal(err)
+	}
+
+	waitUntil(t, "a survivor to record the canary promotion", func() bool {
+		for _, an := range nodes[1:] {
+			snap := an.node.Snapshot()
+			if rel := snap.State.ReleaseByID("checkout-v8"); rel != nil && rel.Ring("canary").Regions[0].Commit != "" {
+				return true
+			}
+		}
+		return false
+	})
+	landed := repo.Landed()
+	var canary []string
+	for _, l := range landed {
+		if l.Ring == "canary" {
+			canary = append(canary, l.Commit)
+		}
+	}
+	if !crashed.Load() || len(canary) != 1 || foundLanded.Load() == 0 {
+		t.Fatalf("crashed %v, canary commits %v, found landed %d times; want the first leader to crash, one canary commit, found by the next leader",
+			crashed.Load(), canary, foundLanded.Load())
+	}
+	for _, an := range nodes[1:] {
+		snap := an.node.Snapshot()
+		if rel := snap.State.ReleaseByID("checkout-v8"); rel != nil && rel.Ring("canary").Regions[0].Commit != "" && rel.Ring("canary").Regions[0].Commit != canary[0] {
+			t.Fatalf("%s recorded commit %s; want the landed %s", an.node.ID(), rel.Ring("canary").Regions[0].Commit, canary[0])
+		}
+	}
+}
+
+func mustCommand(t *testing.T, typ CommandType, payload any) Command {
+	t.Helper()
+	c, err := NewCommand(typ, "test", payload)
+	if err != nil {
+		t.Fatal(fmt.Errorf("command %s: %w", typ, err))
+	}
+	return c
+}

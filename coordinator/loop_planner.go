@@ -1,0 +1,6 @@
+package coordinator
+
+import "github.com/ringleader-dev/ringleader/rings"
+
+// defaultPlanner is the planner used when a config names none.
+var defaultPlanner PlanFunc = rings.PlanNext

@@ -1,0 +1,270 @@
+package coordinator
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// processor applies one command type to the machine and returns the ID of
+// what it created or touched. It uses cmd.At as the time and cmd.Actor as
+// the author, never a clock, and changes nothing when it returns an error.
+type processor func(m *machine, cmd Command) (string, error)
+
+// processors maps every command type to its processor. A type missing here
+// is refused as unknown.
+var processors = map[CommandType]processor{
+	CmdCreateRelease:   processCreateRelease,
+	CmdStartRelease:    processStartRelease,
+	CmdSetReleaseState: processSetReleaseState,
+	CmdApprove:         processApprove,
+	CmdAbortRelease:    processAbortRelease,
+	CmdRequestRollback: processRequestRollback,
+	CmdCompleteRelease: processCompleteRelease,
+	CmdPromoted:        processPromoted,
+	CmdObserve:         processObserve,
+	CmdStartSoak:       processStartSoak,
+	CmdCompleteRing:    processCompleteRing,
+	CmdFailRing:        processFailRing,
+	CmdRolledBack:      processRolledBack,
+	CmdPlaceHalt:       processPlaceHalt,
+	CmdResumeHalt:      processResumeHalt,
+	CmdAdoptTopology:   processAdoptTopology,
+	CmdRecordBudget:    processRecordBudget,
+	CmdSetMember:       processSetMember,
+	CmdRemoveMember:    processRemoveMember,
+}
+
+// KnownCommand reports whether t is a command type this node can apply.
+func KnownCommand(t CommandType) bool {
+	_, ok := processors[t]
+	return ok
+}
+
+// decodePayload decodes the payload of cmd into a T.
+func decodePayload[T any](cmd Command) (T, error) {
+	var p T
+	if len(cmd.Payload) == 0 {
+		return p, invalidf("%s: payload is empty", cmd.Type)
+	}
+	if err := json.Unmarshal(cmd.Payload, &p); err != nil {
+		return p, invalidf("%s: decode payload: %v", cmd.Type, err)
+	}
+	return p, nil
+}
+
+// processCreateRelease adds a scheduled release; it needs a topology in force.
+func processCreateRelease(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[CreateRelease](cmd)
+	if err != nil {
+		return "", err
+	}
+	if m.topology == nil {
+		return "", invalidf("create release %q: no topology adopted: adopt a topology first", p.ID)
+	}
+	r, err := m.state.CreateRelease(m.topology, p.ID, p.App, p.Version, p.Priority, p.Train, p.StartAt, cmd.At, cmd.Actor, p.PreviousVersion)
+	if err != nil {
+		return "", err
+	}
+	return r.ID, nil
+}
+
+// processStartRelease moves a scheduled release to running.
+func processStartRelease(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[ReleaseRef](cmd)
+	if err != nil {
+		return "", err
+	}
+	return p.ReleaseID, m.state.StartRelease(p.ReleaseID, cmd.At)
+}
+
+// processSetReleaseState sets a release's display state and reason.
+func processSetReleaseState(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[SetReleaseState](cmd)
+	if err != nil {
+		return "", err
+	}
+	return p.ReleaseID, m.state.SetReleaseState(p.ReleaseID, p.State, p.Reason, cmd.At)
+}
+
+// processApprove records cmd.Actor's approval of a ring.
+func processApprove(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[Approve](cmd)
+	if err != nil {
+		return "", err
+	}
+	return p.ReleaseID, m.state.Approve(p.ReleaseID, p.Ring, cmd.Actor, p.Reason, cmd.At)
+}
+
+// processAbortRelease aborts a release; a reason is required.
+func processAbortRelease(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[ReleaseRef](cmd)
+	if err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(p.Reason) == "" {
+		return "", invalidf("abort release %q: a reason is required", p.ReleaseID)
+	}
+	return p.ReleaseID, m.state.Abort(p.ReleaseID, cmd.Actor, p.Reason, cmd.At)
+}
+
+// processRequestRollback marks a release for rollback; a reason is required.
+func processRequestRollback(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[ReleaseRef](cmd)
+	if err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(p.Reason) == "" {
+		return "", invalidf("roll back release %q: a reason is required", p.ReleaseID)
+	}
+	return p.ReleaseID, m.state.RequestRollback(p.ReleaseID, cmd.Actor, p.Reason, cmd.At)
+}
+
+// processCompleteRelease marks a release completed.
+func processCompleteRelease(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[ReleaseRef](cmd)
+	if err != nil {
+		return "", err
+	}
+	return p.ReleaseID, m.state.CompleteRelease(p.ReleaseID, cmd.At)
+}
+
+// processPromoted records a landed promotion commit (idempotent per
+// PromotionID in rings).
+func processPromoted(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[Promoted](cmd)
+	if err != nil {
+		return "", err
+	}
+	return p.PromotionID, m.state.MarkPromoted(p.ReleaseID, p.Ring, p.Regions, p.PromotionID, p.Commit, cmd.At)
+}
+
+// processObserve records health evidence for one region.
+func processObserve(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[Observe](cmd)
+	if err != nil {
+		return "", err
+	}
+	return p.ReleaseID, m.state.Observe(p.ReleaseID, p.Ring, p.Region, p.Synced, p.Healthy, p.Reason, p.Check, cmd.At)
+}
+
+// processStartSoak starts a ring's soak clock at cmd.At.
+func processStartSoak(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[RingRef](cmd)
+	if err != nil {
+		return "", err
+	}
+	return p.ReleaseID, m.state.StartSoak(p.ReleaseID, p.Ring, cmd.At)
+}
+
+// processCompleteRing marks a ring done.
+func processCompleteRing(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[RingRef](cmd)
+	if err != nil {
+		return "", err
+	}
+	return p.ReleaseID, m.state.CompleteRing(p.ReleaseID, p.Ring, cmd.At)
+}
+
+// processFailRing marks a ring failed with its reason.
+func processFailRing(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[RingRef](cmd)
+	if err != nil {
+		return "", err
+	}
+	return p.ReleaseID, m.state.FailRing(p.ReleaseID, p.Ring, p.Reason, cmd.At)
+}
+
+// processRolledBack records a landed rollback commit.
+func processRolledBack(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[Promoted](cmd)
+	if err != nil {
+		return "", err
+	}
+	return p.PromotionID, m.state.MarkRolledBack(p.ReleaseID, p.Ring, p.Regions, p.PromotionID, p.Commit, cmd.At)
+}
+
+// processPlaceHalt places a halt authored by cmd.Actor at cmd.At.
+func processPlaceHalt(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[PlaceHalt](cmd)
+	if err != nil {
+		return "", err
+	}
+	h := rings.Halt{ID: p.ID, Scope: p.Scope, Author: cmd.Actor, Reason: p.Reason, CreatedAt: cmd.At, Auto: p.Auto}
+	if err := m.state.PlaceHalt(h); err != nil {
+		return "", err
+	}
+	return p.ID, nil
+}
+
+// processResumeHalt lifts a halt on behalf of cmd.Actor.
+func processResumeHalt(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[ResumeHalt](cmd)
+	if err != nil {
+		return "", err
+	}
+	return p.HaltID, m.state.ResumeHalt(p.HaltID, cmd.Actor, p.Reason, cmd.At)
+}
+
+// processAdoptTopology parses the source (every node does, so all derive
+// the same topology) and puts it in force. An invalid source changes
+// nothing: the last good topology stays.
+func processAdoptTopology(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[AdoptTopology](cmd)
+	if err != nil {
+		return "", err
+	}
+	if len(p.Source) == 0 {
+		return "", invalidf("adopt topology revision %s: the source is empty", p.Revision)
+	}
+	t, err := rings.Parse(p.Path, p.Source)
+	if err != nil {
+		return "", invalidf("adopt topology revision %s: %w; the previous topology stays in force", p.Revision, err)
+	}
+	m.topology = t
+	m.topologyRevision = p.Revision
+	m.topologyPath = p.Path
+	m.topologySource = p.Source
+	return p.Revision, nil
+}
+
+// processRecordBudget stores a region's latest error budget.
+func processRecordBudget(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[rings.Budget](cmd)
+	if err != nil {
+		return "", err
+	}
+	if p.Region == "" {
+		return "", invalidf("record budget: region is empty")
+	}
+	m.state.RecordBudget(p)
+	return p.Region, nil
+}
+
+// processSetMember records a server's HTTP address.
+func processSetMember(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[MemberMeta](cmd)
+	if err != nil {
+		return "", err
+	}
+	if p.ID == "" {
+		return "", invalidf("set member: server ID is empty")
+	}
+	m.members[p.ID] = p.HTTPAddr
+	return p.ID, nil
+}
+
+// processRemoveMember forgets a server's HTTP address. Removing an unknown
+// member is not an error, so a retried removal succeeds.
+func processRemoveMember(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[MemberMeta](cmd)
+	if err != nil {
+		return "", err
+	}
+	if p.ID == "" {
+		return "", invalidf("remove member: server ID is empty")
+	}
+	delete(m.members, p.ID)
+	return p.ID, nil
+}
