@@ -1,0 +1,91 @@
+package prometheus
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/regions/promtest"
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// One real Prometheus and one exporter serve every test of the package. Tests
+// keep out of each other's way by using their own app label.
+var (
+	exporter *promtest.Exporter
+	server   *promtest.Server
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	exporter = promtest.NewExporter()
+	start := time.Now()
+	var err error
+	server, err = promtest.Start(promtest.Options{Targets: []string{exporter.Addr()}, ScrapeInterval: time.Second})
+	if err != nil {
+		exporter.Close()
+		fmt.Fprintf(os.Stderr, "regions/prometheus tests need a real Prometheus: %v\n", err)
+		os.Exit(1)
+	}
+	if testing.Verbose() {
+		fmt.Fprintf(os.Stderr, "prometheus %s ready in %s\n", server.URL, time.Since(start).Round(time.Millisecond))
+	}
+	code := m.Run()
+	server.Stop()
+	exporter.Close()
+	os.Exit(code)
+}
+
+// Test metrics read short windows so a change of error ratio shows within a
+// few 1s scrapes.
+const (
+	errorRateQuery = `sum(rate(http_requests_total{region="{{region}}",app="{{app}}",version="{{version}}",code=~"5.."}[5s]))` +
+		` / sum(rate(http_requests_total{region="{{region}}",app="{{app}}",version="{{version}}"}[5s])) * 100`
+	successRateQuery = `100 - ` + errorRateQuery
+)
+
+func ptr(f float64) *float64 { return &f }
+
+// region returns a region reading the shared Prometheus.
+func region(name string) rings.Region {
+	return rings.Region{Name: name, Timezone: "UTC", Prometheus: &rings.PrometheusSource{URL: server.URL}}
+}
+
+// topology returns a topology with the given regions and metrics.
+func topology(regs []rings.Region, metrics ...rings.Metric) *rings.Topology {
+	t := &rings.Topology{Metadata: rings.Metadata{Name: "test"}}
+	t.Spec.Regions = regs
+	t.Spec.Policy.Analysis.Metrics = metrics
+	return t
+}
+
+// eventually polls cond every 200ms until it reports true or the deadline
+// passes, then fails with cond's last message.
+func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, msg := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not true after %s: %s", timeout, msg)
+		}
+		time.Sleep(200 * time.Millisecond) // poll interval, not synchronisation
+	}
+}
+
+// describe renders observations for failure messages.
+func describe(obs []rings.Observation) string {
+	var b strings.Builder
+	for _, o := range obs {
+		fmt.Fprintf(&b, "[%s %s pass=%v value=%g threshold=%q reason=%q] ", o.Region, o.Check, o.Pass, o.Value, o.Threshold, o.Reason)
+	}
+	return b.String()
+}
+
+func near(a, b, tol float64) bool { return a-b <= tol && b-a <= tol }

@@ -1,0 +1,309 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/regions"
+)
+
+const testSecret = "do-not-print-me-7f3a"
+
+// receiver is an httptest server that verifies every request and answers
+// with the statuses in order (the last one repeats).
+type receiver struct {
+	srv      *httptest.Server
+	calls    atomic.Int32
+	mu       sync.Mutex
+	payloads []Payload
+	verify   []error
+}
+
+func newReceiver(t *testing.T, statuses ...int) *receiver {
+	t.Helper()
+	r := &receiver{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		n := int(r.calls.Add(1))
+		body, _ := io.ReadAll(req.Body)
+		var p Payload
+		_ = json.Unmarshal(body, &p)
+		r.mu.Lock()
+		r.payloads = append(r.payloads, p)
+		r.verify = append(r.verify, Verify([]byte(testSecret), req.Header, body, time.Now(), 0))
+		r.mu.Unlock()
+		status := statuses[min(n, len(statuses))-1]
+		w.WriteHeader(status)
+		fmt.Fprintf(w, "status %d from the receiver", status)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+// newClient returns a client whose backoff sleeps are recorded, not waited.
+func newClient(t *testing.T, ep Endpoint, delays *[]time.Duration) *Client {
+	t.Helper()
+	cfg := Config{
+		BackoffBase: 100 * time.Millisecond,
+		BackoffMax:  300 * time.Millisecond,
+		Sleep: func(_ context.Context, d time.Duration) error {
+			*delays = append(*delays, d)
+			return nil
+		},
+	}
+	e := ep
+	switch {
+	case strings.Contains(ep.URL, "/pre"):
+		cfg.PrePromotion = &e
+	case strings.Contains(ep.URL, "/soak"):
+		cfg.DuringSoak = &e
+	default:
+		cfg.PostRing = &e
+	}
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return c
+}
+
+var payload = Payload{Release: "rel-1", App: "checkout", Version: "v1.4.2", Ring: "canary", Regions: []string{"us-east-1"},
+	Time: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+
+func send(c *Client, ev Event) error {
+	p := payload
+	p.Event = ev
+	return c.Send(context.Background(), p)
+}
+
+func TestSendDeliversSignedPayload(t *testing.T) {
+	t.Parallel()
+	r := newReceiver(t, http.StatusNoContent)
+	var delays []time.Duration
+	c := newClient(t, Endpoint{URL: r.srv.URL + "/pre", Secret: testSecret}, &delays)
+	if err := send(c, PrePromotion); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.verify[0] != nil {
+		t.Fatalf("receiver could not verify the signature: %v", r.verify[0])
+	}
+	want := payload
+	want.Event = PrePromotion
+	got := r.payloads[0]
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("payload = %+v, want %+v", got, want)
+	}
+}
+
+func TestSendOutcomes(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name      string
+		statuses  []int
+		retries   int
+		wantErr   error
+		wantCalls int32
+	}{
+		{"2xx first time", []int{200}, 3, nil, 1},
+		{"pre-promotion refused with 403 is not retried", []int{403}, 3, ErrRefused, 1},
+		{"409 refused is not retried", []int{409}, 3, ErrRefused, 1},
+		{"503 twice then 200 succeeds on the third attempt", []int{503, 503, 200}, 3, nil, 3},
+		{"429 is retried", []int{429, 200}, 1, nil, 2},
+		{"500 every time is refused after all retries", []int{500}, 2, ErrRefused, 3},
+		{"no retries configured: one attempt", []int{502, 200}, 0, ErrRefused, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := newReceiver(t, tc.statuses...)
+			var delays []time.Duration
+			c := newClient(t, Endpoint{URL: r.srv.URL + "/pre", Secret: testSecret, Retries: tc.retries}, &delays)
+			err := send(c, PrePromotion)
+			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
+				t.Fatalf("Send = %v, want %v", err, tc.wantErr)
+			}
+			if got := r.calls.Load(); got != tc.wantCalls {
+				t.Fatalf("receiver got %d calls, want %d", got, tc.wantCalls)
+			}
+		})
+	}
+}
+
+func TestSendTimeoutRetriesThenUnavailable(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		calls.Add(1)
+		_, _ = io.Copy(io.Discard, req.Body)
+		// Never answers in time; the client's per-attempt timeout ends it.
+		select {
+		case <-req.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) }) // runs first: frees the handlers
+	var delays []time.Duration
+	c := newClient(t, Endpoint{URL: srv.URL + "/soak", Secret: testSecret, Timeout: 50 * time.Millisecond, Retries: 2}, &delays)
+	start := time.Now()
+	err := send(c, DuringSoak)
+	elapsed := time.Since(start)
+	if !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("Send = %v, want ErrUnavailable", err)
+	}
+	if got := calls.Load(); got != 3 {
+		t.Fatalf("receiver got %d calls, want 3 (1 + 2 retries)", got)
+	}
+	if len(delays) != 2 {
+		t.Fatalf("waited %d times, want 2", len(delays))
+	}
+	if elapsed > 2*time.Second {
+		t.Fatalf("3 attempts of 50ms took %s: the per-attempt timeout is not applied", elapsed)
+	}
+}
+
+func TestBackoffIsJitteredAndBounded(t *testing.T) {
+	t.Parallel()
+	r := newReceiver(t, 500)
+	var delays []time.Duration
+	c := newClient(t, Endpoint{URL: r.srv.URL + "/post", Secret: testSecret, Retries: 5}, &delays)
+	_ = send(c, PostRing)
+	// Base 100ms doubling, capped at 300ms; each delay is in [d/2, d].
+	caps := []time.Duration{100, 200, 300, 300, 300}
+	if len(delays) != len(caps) {
+		t.Fatalf("waited %d times, want %d", len(delays), len(caps))
+	}
+	for i, d := range delays {
+		hi := caps[i] * time.Millisecond
+		if d < hi/2 || d > hi {
+			t.Fatalf("delay %d = %s, want within [%s, %s]", i, d, hi/2, hi)
+		}
+	}
+}
+
+func TestUnreachableReceiver(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close() // nothing listens there any more
+	var delays []time.Duration
+	c := newClient(t, Endpoint{URL: url + "/pre?token=abc", Secret: testSecret, Retries: 1}, &delays)
+	err := send(c, PrePromotion)
+	if !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("Send = %v, want ErrUnavailable", err)
+	}
+	if strings.Contains(err.Error(), "token=abc") {
+		t.Fatalf("error %q repeats the URL's query string", err)
+	}
+}
+
+func TestSecretNeverPrinted(t *testing.T) {
+	t.Parallel()
+	r := newReceiver(t, 401)
+	var delays []time.Duration
+	ep := Endpoint{URL: r.srv.URL + "/pre", Secret: testSecret}
+	c := newClient(t, ep, &delays)
+	err := send(c, PrePromotion)
+	_, cfgErr := New(Config{PrePromotion: &Endpoint{URL: "ftp://x", Secret: testSecret}})
+	for _, s := range []string{fmt.Sprint(err), fmt.Sprint(cfgErr), fmt.Sprintf("%v", ep), fmt.Sprintf("%+v", ep), fmt.Sprintf("%#v", ep)} {
+		if strings.Contains(s, testSecret) {
+			t.Fatalf("%q contains the secret", s)
+		}
+	}
+}
+
+func TestUnconfiguredEventIsANoop(t *testing.T) {
+	t.Parallel()
+	c, err := New(Config{})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if err := send(c, PostRing); err != nil {
+		t.Fatalf("Send without an endpoint = %v, want nil", err)
+	}
+	if err := send(c, "deploy"); err == nil {
+		t.Fatal("Send of an unknown event succeeded, want an error")
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		ep   Endpoint
+		ok   bool
+	}{
+		{"valid", Endpoint{URL: "https://hooks.example.com/x", Secret: "k", Retries: 3}, true},
+		{"no secret", Endpoint{URL: "https://hooks.example.com/x"}, false},
+		{"not http", Endpoint{URL: "ftp://hooks.example.com/x", Secret: "k"}, false},
+		{"no host", Endpoint{URL: "https:///x", Secret: "k"}, false},
+		{"too many retries", Endpoint{URL: "https://hooks.example.com/x", Secret: "k", Retries: MaxRetries + 1}, false},
+		{"negative retries", Endpoint{URL: "https://hooks.example.com/x", Secret: "k", Retries: -1}, false},
+		{"negative timeout", Endpoint{URL: "https://hooks.example.com/x", Secret: "k", Timeout: -time.Second}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ep := tc.ep
+			_, err := New(Config{DuringSoak: &ep})
+			if (err == nil) != tc.ok {
+				t.Fatalf("New = %v, want ok=%v", err, tc.ok)
+			}
+		})
+	}
+}
+
+func TestCancelledWhileWaitingToRetry(t *testing.T) {
+	t.Parallel()
+	r := newReceiver(t, 503)
+	ep := Endpoint{URL: r.srv.URL, Secret: testSecret, Retries: 5}
+	ctx, cancel := context.WithCancel(context.Background())
+	c, err := New(Config{PostRing: &ep, Sleep: func(context.Context, time.Duration) error {
+		cancel()
+		return context.Canceled
+	}})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	p := payload
+	p.Event = PostRing
+	err = c.Send(ctx, p)
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, ErrRefused) {
+		t.Fatalf("Send = %v, want context.Canceled wrapping the last ErrRefused", err)
+	}
+	if got := r.calls.Load(); got != 1 {
+		t.Fatalf("receiver got %d calls, want 1", got)
+	}
+}
+
+func TestDuringSoakHookPayload(t *testing.T) {
+	t.Parallel()
+	r := newReceiver(t, 200)
+	var delays []time.Duration
+	c := newClient(t, Endpoint{URL: r.srv.URL + "/soak", Secret: testSecret}, &delays)
+	q := regions.Query{ReleaseID: "rel-9", App: "ledger", Version: "v3", Ring: "early",
+		Regions: []regions.Target{{Region: "eu-west-1", Commit: "abc"}, {Region: "eu-central-1", Commit: "abc"}}}
+	at := time.Date(2026, 11, 25, 13, 0, 0, 0, time.FixedZone("X", 3600))
+	if err := c.DuringSoakHook(context.Background(), q, at); err != nil {
+		t.Fatalf("DuringSoakHook: %v", err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	want := Payload{Event: DuringSoak, Release: "rel-9", App: "ledger", Version: "v3", Ring: "early",
+		Regions: []string{"eu-west-1", "eu-central-1"}, Time: at.UTC()}
+	if fmt.Sprint(r.payloads[0]) != fmt.Sprint(want) || r.verify[0] != nil {
+		t.Fatalf("payload %+v (verify %v), want %+v", r.payloads[0], r.verify[0], want)
+	}
+}
