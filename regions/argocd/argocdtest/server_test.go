@@ -103,3 +103,33 @@ func TestStallAndFail(t *testing.T) {
 		t.Errorf("got %s, want stalled request failed, 503, 2 requests", got)
 	}
 }
+
+// TestCloseReleasesStalledRequests: Close does not wait for a client that
+// never gives up.
+func TestCloseReleasesStalledRequests(t *testing.T) {
+	t.Parallel()
+	s := StartHTTPTest("tok")
+	s.Stall(true)
+	done := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequest("GET", s.URL()+"/api/v1/applications/a", nil)
+		req.Header.Set("Authorization", "Bearer tok")
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for s.Requests() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond) // polling for the request to arrive, not synchronising on time
+	}
+	closed := make(chan struct{})
+	go func() { s.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close still waits for the stalled request after 5s")
+	}
+	<-done
+}
