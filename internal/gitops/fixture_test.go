@@ -1,0 +1,139 @@
+package gitops_test
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/gitops"
+	"github.com/ringleader-dev/ringleader/internal/gitops/appset"
+	"github.com/ringleader-dev/ringleader/internal/gitops/gittest"
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+// testTopology has two rings and two apps: checkout writes all three target
+// kinds, cart writes one YAML field.
+func testTopology() *rings.Topology {
+	return &rings.Topology{
+		APIVersion: rings.APIVersion, Kind: rings.KindTopology,
+		Metadata: rings.Metadata{Name: "test"},
+		Spec: rings.TopologySpec{
+			Regions: []rings.Region{{Name: "eu-west-1"}, {Name: "us-east-1"}, {Name: "us-west-2"}},
+			Rings: []rings.Ring{
+				{Name: "early", Regions: []string{"eu-west-1"}, Soak: rings.Duration(time.Hour)},
+				{Name: "main", Regions: []string{"us-east-1", "us-west-2"}, Soak: rings.Duration(time.Hour)},
+			},
+			Apps: []rings.App{
+				{Name: "checkout", Targets: []rings.Target{
+					{File: "envs/{{region}}/{{app}}/values.yaml", YAMLPath: "image.tag"},
+					{File: "envs/{{region}}/{{app}}/kustomization.yaml", KustomizeImage: "ghcr.io/acme/checkout"},
+					{File: "appsets/{{app}}.yaml", ApplicationSetElement: "targetRevision"},
+				}},
+				{Name: "cart", Targets: []rings.Target{
+					{File: "envs/{{region}}/cart/values.yaml", YAMLPath: "image.tag"},
+				}},
+				{Name: "ghost", Targets: []rings.Target{
+					{File: "envs/{{region}}/ghost/values.yaml", YAMLPath: "image.tag"},
+				}},
+				{Name: "nofield", Targets: []rings.Target{
+					{File: "envs/{{region}}/cart/values.yaml", YAMLPath: "image.digest"},
+				}},
+			},
+		},
+	}
+}
+
+func readTestdata(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// seedFiles is the GitOps repository every test starts from.
+func seedFiles(t *testing.T) map[string]string {
+	files := map[string]string{
+		"README.md":             "# gitops\n",
+		"appsets/checkout.yaml": readTestdata(t, "seed/appset.yaml"),
+	}
+	for _, r := range []string{"eu-west-1", "us-east-1", "us-west-2"} {
+		files["envs/"+r+"/checkout/values.yaml"] = readTestdata(t, "seed/values.yaml")
+		files["envs/"+r+"/checkout/kustomization.yaml"] = readTestdata(t, "seed/kustomization.yaml")
+		files["envs/"+r+"/cart/values.yaml"] = strings.ReplaceAll(readTestdata(t, "seed/values.yaml"), "checkout", "cart")
+	}
+	return files
+}
+
+type env struct {
+	srv  *gittest.Server
+	url  string
+	name string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	srv := gittest.Start(t)
+	url := srv.NewRepo(t, "gitops", seedFiles(t))
+	return &env{srv: srv, url: url, name: "gitops"}
+}
+
+// writer returns a Writer with its own working copy, as one ringd node has.
+func (e *env) writer(t *testing.T, mod ...func(*gitops.Config)) *gitops.Writer {
+	t.Helper()
+	cfg := gitops.Config{
+		URL: e.url, Branch: "main", Dir: filepath.Join(t.TempDir(), "wc"),
+		Author:             gitops.Identity{Name: "Ringleader Test", Email: "rl@example.com"},
+		Backoff:            5 * time.Millisecond,
+		EditApplicationSet: appset.Edit,
+		Now:                func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
+	}
+	for _, m := range mod {
+		m(&cfg)
+	}
+	top := testTopology()
+	w, err := gitops.New(cfg, func() *rings.Topology { return top })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (e *env) head(t *testing.T) string { return e.srv.Head(t, e.name) }
+
+func (e *env) show(t *testing.T, rev, path string) string { return e.srv.Show(t, e.name, rev, path) }
+
+func (e *env) git(t *testing.T, args ...string) string { return e.srv.Git(t, e.name, args...) }
+
+func promotion(app, ring, version, id string, regions ...string) gitops.Promotion {
+	return gitops.Promotion{ReleaseID: "rel-" + app + "-" + version, App: app, Ring: ring, Regions: regions,
+		Version: version, PromotionID: id}
+}
+
+// golden compares got with testdata/<name>, rewriting it under -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from golden file:\n--- got ---\n%s\n--- want ---\n%s", name, got, want)
+	}
+}

@@ -1,0 +1,169 @@
+package gitops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Sentinel errors. Callers test them with errors.Is.
+var (
+	// ErrHalted: an active halt in the repository's .ringleader/halts.yaml
+	// covers the promotion; nothing was pushed. Needs no retry until the
+	// halt is resumed.
+	ErrHalted = errors.New("promotion halted by the fence in the gitops repository")
+	// ErrCheckFailed: the caller's Check refused the push (it lost
+	// leadership, or a halt in the replicated state covers the promotion).
+	// The Check's own error is wrapped too.
+	ErrCheckFailed = errors.New("pre-push check refused the promotion")
+	// ErrTarget: a target file or field does not exist or cannot be edited.
+	// Needs a human to fix the topology or the repository; nothing was
+	// committed.
+	ErrTarget = errors.New("bad promotion target")
+	// ErrContention: the branch kept moving and every push attempt was
+	// rejected; retry later.
+	ErrContention = errors.New("push kept being rejected as non-fast-forward")
+	// ErrInvalid: the promotion or configuration is malformed.
+	ErrInvalid = errors.New("invalid request")
+)
+
+// Trailer keys written into every commit Ringleader makes.
+const (
+	TrailerRelease     = "Ringleader-Release"
+	TrailerRing        = "Ringleader-Ring"
+	TrailerPromotion   = "Ringleader-Promotion"
+	TrailerApp         = "Ringleader-App"
+	TrailerVersion     = "Ringleader-Version"
+	TrailerRegions     = "Ringleader-Regions"
+	TrailerRollback    = "Ringleader-Rollback"
+	TrailerSoakedRing  = "Ringleader-Soaked-Ring"
+	TrailerHaltFence   = "Ringleader-Halt-Fence"
+	HaltsFile          = ".ringleader/halts.yaml"
+	soakedTimeLayout   = time.RFC3339
+	maxSubjectRegions  = 4
+	defaultMaxAttempts = 10
+)
+
+// Promotion is one commit to write: Version of App for Regions of Ring. It
+// mirrors coordinator.Promotion field for field (cmd/ringd converts), plus
+// optional evidence fields the coordinator may fill.
+type Promotion struct {
+	ReleaseID   string
+	App         string
+	Ring        string
+	Regions     []string
+	Version     string
+	PromotionID string
+	// Rollback marks a commit that writes a previous version back.
+	Rollback bool
+	// Check is called right before every push attempt (after every
+	// rebase). An error aborts the promotion without pushing; it is
+	// returned wrapped together with ErrCheckFailed.
+	Check func(ctx context.Context) error
+
+	// PreviousRing and PreviousRingSoakedAt, when set, are written as a
+	// Ringleader-Soaked-Ring trailer: evidence that verify-history checks
+	// (the commit must not be older than the soak's end).
+	PreviousRing         string
+	PreviousRingSoakedAt time.Time
+}
+
+// Result says what landed. It mirrors coordinator.PromotionResult.
+type Result struct {
+	Commit string
+	// AlreadyLanded is set when a commit with the same promotion ID was
+	// already on the branch; nothing new was written.
+	AlreadyLanded bool
+	// Attempts is how many pushes were tried (0 when already landed).
+	Attempts int
+}
+
+func (p Promotion) validate() error {
+	var missing []string
+	for name, v := range map[string]string{"release id": p.ReleaseID, "app": p.App, "ring": p.Ring,
+		"version": p.Version, "promotion id": p.PromotionID} {
+		if strings.TrimSpace(v) == "" {
+			missing = append(missing, name)
+		}
+		if strings.ContainsAny(v, "\n\r") {
+			return fmt.Errorf("promotion %s: %s contains a newline: %w", p.PromotionID, name, ErrInvalid)
+		}
+	}
+	if len(p.Regions) == 0 {
+		missing = append(missing, "regions")
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return fmt.Errorf("promotion %q lacks %s: %w", p.PromotionID, strings.Join(missing, ", "), ErrInvalid)
+	}
+	return nil
+}
+
+// CommitMessage renders the commit message: a readable subject, a short body and
+// the trailers.
+func (p Promotion) CommitMessage() string {
+	regions := p.Regions
+	more := ""
+	if len(regions) > maxSubjectRegions {
+		more = fmt.Sprintf(" +%d", len(regions)-maxSubjectRegions)
+		regions = regions[:maxSubjectRegions]
+	}
+	var b strings.Builder
+	if p.Rollback {
+		fmt.Fprintf(&b, "rollback %s to %s → ring %s (%s%s)\n\n", p.App, p.Version, p.Ring, strings.Join(regions, ", "), more)
+		fmt.Fprintf(&b, "Roll %s back to %s in %s.\n\n", p.App, p.Version, strings.Join(p.Regions, ", "))
+	} else {
+		fmt.Fprintf(&b, "%s %s → ring %s (%s%s)\n\n", p.App, p.Version, p.Ring, strings.Join(regions, ", "), more)
+		fmt.Fprintf(&b, "Promote %s %s to %s.\n\n", p.App, p.Version, strings.Join(p.Regions, ", "))
+	}
+	fmt.Fprintf(&b, "%s: %s\n", TrailerRelease, p.ReleaseID)
+	fmt.Fprintf(&b, "%s: %s\n", TrailerRing, p.Ring)
+	fmt.Fprintf(&b, "%s: %s\n", TrailerPromotion, p.PromotionID)
+	fmt.Fprintf(&b, "%s: %s\n", TrailerApp, p.App)
+	fmt.Fprintf(&b, "%s: %s\n", TrailerVersion, p.Version)
+	fmt.Fprintf(&b, "%s: %s\n", TrailerRegions, strings.Join(p.Regions, ","))
+	if p.Rollback {
+		fmt.Fprintf(&b, "%s: true\n", TrailerRollback)
+	}
+	if p.PreviousRing != "" && !p.PreviousRingSoakedAt.IsZero() {
+		fmt.Fprintf(&b, "%s: %s@%s\n", TrailerSoakedRing, p.PreviousRing, p.PreviousRingSoakedAt.UTC().Format(soakedTimeLayout))
+	}
+	return b.String()
+}
+
+// Trailers parses "Key: value" lines from the last paragraph of a commit
+// message. Repeated keys keep the first value.
+func Trailers(message string) map[string]string {
+	msg := strings.TrimRight(message, "\n")
+	if i := strings.LastIndex(msg, "\n\n"); i >= 0 {
+		msg = msg[i+2:]
+	}
+	out := map[string]string{}
+	for _, line := range strings.Split(msg, "\n") {
+		k, v, ok := strings.Cut(line, ": ")
+		if !ok || strings.ContainsAny(k, " \t") || k == "" {
+			continue
+		}
+		if _, dup := out[k]; !dup {
+			out[k] = strings.TrimSpace(v)
+		}
+	}
+	return out
+}
+
+// promotionTrailer extracts the Ringleader-Promotion value of a commit
+// message cheaply (without building the whole map).
+func promotionTrailer(message string) string {
+	i := strings.LastIndex(message, "\n"+TrailerPromotion+": ")
+	if i < 0 {
+		return ""
+	}
+	rest := message[i+len(TrailerPromotion)+3:]
+	if j := strings.IndexByte(rest, '\n'); j >= 0 {
+		rest = rest[:j]
+	}
+	return strings.TrimSpace(rest)
+}

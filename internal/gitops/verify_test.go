@@ -1,0 +1,180 @@
+package gitops_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/gitops"
+	"github.com/ringleader-dev/ringleader/internal/gitops/gittest"
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// step is one crafted commit: files to write and the message, at a time.
+type step struct {
+	at    time.Duration // after t0
+	msg   string
+	files map[string]string
+}
+
+var t0 = time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
+
+// craft pushes the steps as commits through the daemon with the git CLI,
+// so the history is exactly what the test says (including what Ringleader
+// itself would refuse to write).
+func craft(t *testing.T, e *env, steps []step) {
+	t.Helper()
+	dir := t.TempDir()
+	gittest.Run(t, dir, "clone", "--quiet", e.url, "wc")
+	wc := filepath.Join(dir, "wc")
+	for _, s := range steps {
+		for p, c := range s.files {
+			full := filepath.Join(wc, filepath.FromSlash(p))
+			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		gittest.Run(t, wc, "add", "-A")
+		date := t0.Add(s.at).Format(time.RFC3339)
+		if _, err := gittest.RunEnv(wc, []string{"GIT_COMMITTER_DATE=" + date, "GIT_AUTHOR_DATE=" + date},
+			"commit", "--quiet", "--allow-empty", "-m", s.msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gittest.Run(t, wc, "push", "--quiet", "origin", "main")
+}
+
+func promo(release, app, ring, id string, regions ...string) gitops.Promotion {
+	return gitops.Promotion{ReleaseID: release, App: app, Ring: ring, Regions: regions, Version: "v2", PromotionID: id}
+}
+
+func soaked(p gitops.Promotion, ring string, at time.Duration) gitops.Promotion {
+	p.PreviousRing, p.PreviousRingSoakedAt = ring, t0.Add(at)
+	return p
+}
+
+func rollback(p gitops.Promotion) gitops.Promotion { p.Rollback = true; return p }
+
+func fence(t *testing.T, hs ...rings.Halt) map[string]string {
+	b, err := gitops.RenderHalts(hs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{gitops.HaltsFile: string(b)}
+}
+
+func TestVerifyHistory(t *testing.T) {
+	t.Parallel()
+	early := promo("r1", "checkout", "early", "r1-early", "eu-west-1")
+	mainRing := promo("r1", "checkout", "main", "r1-main", "us-east-1", "us-west-2")
+	global := rings.Halt{ID: "h-1", Scope: rings.HaltScope{Global: true}, Author: "ic", Reason: "incident", CreatedAt: t0}
+	cartOnly := rings.Halt{ID: "h-2", Scope: rings.HaltScope{Apps: []string{"cart"}}, Author: "ic", Reason: "cart incident", CreatedAt: t0}
+	cases := []struct {
+		name     string
+		topology bool
+		steps    func(t *testing.T) []step
+		want     []gitops.ViolationKind
+	}{
+		{"clean history", true, func(t *testing.T) []step {
+			return []step{
+				{at: 0, msg: early.CommitMessage()},
+				{at: 10 * time.Minute, msg: "halt fence", files: fence(t, cartOnly)},
+				{at: 2 * time.Hour, msg: soaked(mainRing, "early", 90*time.Minute).CommitMessage()},
+				{at: 3 * time.Hour, msg: "resume", files: fence(t, global)},
+				{at: 4 * time.Hour, msg: rollback(promo("r1", "checkout", "main", "r1-main-back", "us-east-1")).CommitMessage()},
+			}
+		}, nil},
+		{"ring order", true, func(t *testing.T) []step {
+			return []step{{at: 0, msg: mainRing.CommitMessage()}, {at: 2 * time.Hour, msg: early.CommitMessage()}}
+		}, []gitops.ViolationKind{gitops.ViolationRingOrder}},
+		{"ring order, a region of the previous ring missing", true, func(t *testing.T) []step {
+			// main's regions: us-east-1 only is promoted before "last".
+			return []step{
+				{at: 0, msg: early.CommitMessage()},
+				{at: 2 * time.Hour, msg: promo("r1", "checkout", "main", "r1-main-east", "us-east-1").CommitMessage()},
+				{at: 4 * time.Hour, msg: promo("r1", "checkout", "last", "r1-last", "ap-south-1").CommitMessage()},
+			}
+		}, []gitops.ViolationKind{gitops.ViolationRingOrder}},
+		{"soak window not over", true, func(t *testing.T) []step {
+			return []step{{at: 0, msg: early.CommitMessage()}, {at: 30 * time.Minute, msg: mainRing.CommitMessage()}}
+		}, []gitops.ViolationKind{gitops.ViolationSoak}},
+		{"committed before its own soak evidence", false, func(t *testing.T) []step {
+			return []step{{at: 0, msg: early.CommitMessage()}, {at: 2 * time.Hour, msg: soaked(mainRing, "early", 3*time.Hour).CommitMessage()}}
+		}, []gitops.ViolationKind{gitops.ViolationSoak}},
+		{"evidence without the previous ring", false, func(t *testing.T) []step {
+			return []step{{at: 2 * time.Hour, msg: soaked(mainRing, "early", time.Hour).CommitMessage()}}
+		}, []gitops.ViolationKind{gitops.ViolationRingOrder}},
+		{"duplicate promotion", true, func(t *testing.T) []step {
+			return []step{{at: 0, msg: early.CommitMessage()}, {at: time.Minute, msg: early.CommitMessage()}}
+		}, []gitops.ViolationKind{gitops.ViolationDuplicate}},
+		{"promotion after a halt fence", true, func(t *testing.T) []step {
+			return []step{{at: 0, msg: "halt", files: fence(t, global)}, {at: time.Minute, msg: early.CommitMessage()}}
+		}, []gitops.ViolationKind{gitops.ViolationHalted}},
+		{"rollback under a halt is allowed", true, func(t *testing.T) []step {
+			return []step{{at: 0, msg: early.CommitMessage()}, {at: time.Minute, msg: "halt", files: fence(t, global)},
+				{at: 2 * time.Minute, msg: rollback(promo("r1", "checkout", "early", "r1-early-back", "eu-west-1")).CommitMessage()}}
+		}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			craft(t, e, c.steps(t))
+			o := gitops.VerifyOptions{URL: e.url, Branch: "main", Dir: filepath.Join(t.TempDir(), "verify")}
+			if c.topology {
+				o.Topology = testTopology()
+				o.Topology.Spec.Rings = append(o.Topology.Spec.Rings,
+					rings.Ring{Name: "last", Regions: []string{"ap-south-1"}, Soak: rings.Duration(time.Hour)})
+			}
+			rep, err := gitops.VerifyHistory(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, v := range rep.Violations {
+				got = append(got, string(v.Kind))
+			}
+			sort.Strings(got)
+			var want []string
+			for _, k := range c.want {
+				want = append(want, string(k))
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("violations %v, want kinds %v: %+v", got, want, rep.Violations)
+			}
+		})
+	}
+}
+
+// A history written by the Writer itself, ring by ring with soak evidence,
+// verifies clean.
+func TestVerifyHistoryOfWriterOutput(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	now := t0
+	w := e.writer(t, func(c *gitops.Config) { c.Now = func() time.Time { return now } })
+	ctx := context.Background()
+	if _, err := w.Promote(ctx, promotion("checkout", "early", "v2", "w-early", "eu-west-1")); err != nil {
+		t.Fatal(err)
+	}
+	now = t0.Add(90 * time.Minute)
+	p := promotion("checkout", "main", "v2", "w-main", "us-east-1", "us-west-2")
+	p.PreviousRing, p.PreviousRingSoakedAt = "early", t0.Add(time.Hour)
+	if _, err := w.Promote(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := gitops.VerifyHistory(ctx, gitops.VerifyOptions{URL: e.url, Topology: testTopology(), Dir: filepath.Join(t.TempDir(), "v")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || rep.Promotions != 2 || rep.Commits != 3 {
+		t.Errorf("report %+v, want 3 commits, 2 promotions, no violation", rep)
+	}
+}

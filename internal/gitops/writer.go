@@ -1,0 +1,301 @@
+package gitops
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// Writer commits promotions, rollbacks and the halt fence to one branch of
+// the GitOps repository. It is safe for concurrent use; calls are
+// serialised on the node's working copy.
+type Writer struct {
+	cfg      Config
+	topology func() *rings.Topology
+
+	mu    sync.Mutex
+	wc    *workingCopy
+	index *trailerIndex
+}
+
+// New opens (or creates) the working copy in cfg.Dir. topology returns the
+// current topology; the app's targets are read from it on every promotion.
+// Nothing is fetched until the first call.
+func New(cfg Config, topology func() *rings.Topology) (*Writer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if topology == nil {
+		return nil, fmt.Errorf("gitops writer: no topology source: %w", ErrInvalid)
+	}
+	wc, err := openWorkingCopy(cfg.Dir, cfg.URL, cfg.Branch, cfg.Auth)
+	if err != nil {
+		return nil, err
+	}
+	return &Writer{cfg: cfg, topology: topology, wc: wc, index: newTrailerIndex(cfg.Lookback)}, nil
+}
+
+// Promote writes p as one commit, exactly once per PromotionID. Each
+// attempt:
+//
+//  1. connects for the push and, when the server's head is not the one the
+//     working copy knows, fetches (indexing the trailers of new commits);
+//  2. if a commit with p's promotion ID is on the branch, returns it
+//     (AlreadyLanded) and writes nothing;
+//  3. if .ringleader/halts.yaml on the head has an active halt covering p,
+//     returns ErrHalted;
+//  4. applies every target edit on the head's tree and builds one commit;
+//  5. calls p.Check; an error aborts without pushing;
+//  6. pushes as a compare-and-swap on the head; when another writer moved
+//     the branch, backs off with jitter and starts the next attempt.
+func (w *Writer) Promote(ctx context.Context, p Promotion) (Result, error) {
+	if err := p.validate(); err != nil {
+		return Result{}, err
+	}
+	top := w.topology()
+	if top == nil {
+		return Result{}, fmt.Errorf("promotion %s: no topology loaded: %w", p.PromotionID, ErrInvalid)
+	}
+	app, ok := top.AppByName(p.App)
+	if !ok {
+		return Result{}, fmt.Errorf("promotion %s: app %s is not in the topology: %w", p.PromotionID, p.App, ErrTarget)
+	}
+	es, err := edits(app, p, w.cfg.EditApplicationSet)
+	if err != nil {
+		return Result{}, fmt.Errorf("promotion %s: %w", p.PromotionID, err)
+	}
+	prepare := func(head plumbing.Hash, tree *object.Tree) (plan, error) {
+		if c, ok := w.index.lookup(p.PromotionID); ok {
+			return plan{landed: c}, nil
+		}
+		fence, _, err := readFile(tree, HaltsFile)
+		if err != nil {
+			return plan{}, err
+		}
+		if fence != nil {
+			h, err := coveringHalt(fence, p)
+			if err != nil {
+				return plan{}, err
+			}
+			if h != nil {
+				return plan{}, fmt.Errorf("at %s: %s: %w", short(head), describeHalt(h), ErrHalted)
+			}
+		}
+		changes, err := applyEdits(func(path string) ([]byte, bool, error) { return readFile(tree, path) }, es)
+		if err != nil {
+			return plan{}, err
+		}
+		return plan{changes: changes, message: p.CommitMessage(), promotionID: p.PromotionID}, nil
+	}
+	check := p.Check
+	if check == nil {
+		check = func(context.Context) error { return nil }
+	}
+	out, err := w.write(ctx, prepare, check)
+	if err != nil {
+		return Result{Attempts: out.attempts}, fmt.Errorf("promotion %s: %w", p.PromotionID, err)
+	}
+	if !out.landed.IsZero() {
+		return Result{Commit: out.landed.String(), AlreadyLanded: true, Attempts: out.attempts}, nil
+	}
+	return Result{Commit: out.commit.String(), Attempts: out.attempts}, nil
+}
+
+// Rollback writes p.Version (the previous version) back to p.Regions as a
+// promotion commit marked Ringleader-Rollback: true.
+func (w *Writer) Rollback(ctx context.Context, p Promotion) (Result, error) {
+	p.Rollback = true
+	return w.Promote(ctx, p)
+}
+
+// WriteHalts commits the active halts among active to
+// .ringleader/halts.yaml when the file's content differs, with the same
+// compare-and-swap retry as promotions. A promotion prepared on the old head
+// is then rejected by the server and, rebuilt on the new head, sees the
+// fence.
+func (w *Writer) WriteHalts(ctx context.Context, active []rings.Halt) error {
+	want, err := RenderHalts(active)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, h := range active {
+		if h.Active() {
+			n++
+		}
+	}
+	prepare := func(_ plumbing.Hash, tree *object.Tree) (plan, error) {
+		have, _, err := readFile(tree, HaltsFile)
+		if err != nil {
+			return plan{}, err
+		}
+		if bytes.Equal(have, want) {
+			return plan{skip: true}, nil
+		}
+		msg := fmt.Sprintf("halt fence: %d active halt(s)\n\n%s: %d\n", n, TrailerHaltFence, n)
+		return plan{changes: map[string][]byte{HaltsFile: want}, message: msg}, nil
+	}
+	if _, err := w.write(ctx, prepare, func(context.Context) error { return nil }); err != nil {
+		return fmt.Errorf("write halt fence: %w", err)
+	}
+	return nil
+}
+
+// plan is what one attempt of a write decided on the current head.
+type plan struct {
+	changes     map[string][]byte
+	message     string
+	promotionID string
+	skip        bool          // nothing to write
+	landed      plumbing.Hash // already on the branch (exactly once)
+}
+
+type outcome struct {
+	commit   plumbing.Hash
+	landed   plumbing.Hash
+	attempts int
+}
+
+// write runs the compare-and-swap loop shared by promotions and the fence.
+func (w *Writer) write(ctx context.Context, prepare func(plumbing.Hash, *object.Tree) (plan, error), check func(context.Context) error) (outcome, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out outcome
+	for attempt := 1; attempt <= w.cfg.MaxAttempts; attempt++ {
+		ps, err := w.wc.openPush(ctx)
+		if err != nil {
+			return out, err
+		}
+		head, err := w.wc.head()
+		switch {
+		case err != nil:
+		case ps.head != head:
+			head, err = w.sync(ctx)
+		default:
+			// Up to date without a fetch; index the head if this process
+			// has not yet (a working copy kept across restarts).
+			err = w.index.update(w.wc.repo.Storer, head)
+		}
+		if err != nil {
+			ps.close()
+			return out, err
+		}
+		tree, err := w.wc.tree(head)
+		if err != nil {
+			ps.close()
+			return out, err
+		}
+		pl, err := prepare(head, tree)
+		if err != nil || pl.skip || !pl.landed.IsZero() {
+			ps.close()
+			out.landed = pl.landed
+			return out, err
+		}
+		commit, objs, err := w.build(head, tree, pl.changes, pl.message)
+		if err != nil {
+			ps.close()
+			return out, err
+		}
+		if err := check(ctx); err != nil {
+			ps.close()
+			return out, fmt.Errorf("%w: %w", ErrCheckFailed, err)
+		}
+		if ps.head != head {
+			// The fetch found a newer head than the session advertised;
+			// push on a fresh session.
+			ps.close()
+			if ps, err = w.wc.openPush(ctx); err != nil {
+				return out, err
+			}
+		}
+		out.attempts = attempt
+		err = w.wc.push(ctx, ps, head, commit, objs)
+		if err == nil {
+			if err := w.wc.setHead(commit); err != nil {
+				return out, fmt.Errorf("landed as %s but the working copy was not updated: %w", commit, err)
+			}
+			w.index.add(commit, pl.promotionID)
+			out.commit = commit
+			return out, nil
+		}
+		if !errors.Is(err, errStale) {
+			return out, err
+		}
+		if err := w.backoff(ctx, attempt); err != nil {
+			return out, err
+		}
+	}
+	return out, fmt.Errorf("%d attempts: %w", w.cfg.MaxAttempts, ErrContention)
+}
+
+// Head fetches and returns the branch head (empty when the branch does not
+// exist yet).
+func (w *Writer) Head(ctx context.Context) (string, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	h, err := w.sync(ctx)
+	if err != nil || h.IsZero() {
+		return "", err
+	}
+	return h.String(), nil
+}
+
+// sync fetches the branch and indexes the trailers of new commits.
+func (w *Writer) sync(ctx context.Context) (plumbing.Hash, error) {
+	head, err := w.wc.fetch(ctx)
+	if err != nil {
+		return head, err
+	}
+	if err := w.index.update(w.wc.repo.Storer, head); err != nil {
+		return head, err
+	}
+	return head, nil
+}
+
+// build writes the changed files, the trees above them and a commit on
+// head, and returns the commit and every object written.
+func (w *Writer) build(head plumbing.Hash, tree *object.Tree, changes map[string][]byte, message string) (plumbing.Hash, []plumbing.Hash, error) {
+	b := &objectBuilder{s: w.wc.repo.Storer}
+	base := plumbing.ZeroHash
+	if tree != nil {
+		base = tree.Hash
+	}
+	th, err := b.tree(base, changes)
+	if err != nil {
+		return plumbing.ZeroHash, nil, fmt.Errorf("build tree: %w", err)
+	}
+	now := w.cfg.Now().Truncate(time.Second)
+	c, err := b.commit(th, head, w.cfg.Author.signature(now), w.cfg.Committer.signature(now), message)
+	if err != nil {
+		return plumbing.ZeroHash, nil, fmt.Errorf("build commit: %w", err)
+	}
+	return c, b.written, nil
+}
+
+// backoff sleeps before attempt+1: exponential from cfg.Backoff, capped at
+// 2s, with equal jitter (half fixed, half random) so racing writers spread
+// out.
+func (w *Writer) backoff(ctx context.Context, attempt int) error {
+	d := w.cfg.Backoff << min(attempt-1, 10)
+	if d > 2*time.Second {
+		d = 2 * time.Second
+	}
+	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

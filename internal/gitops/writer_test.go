@@ -1,0 +1,406 @@
+package gitops_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/gitops"
+	"github.com/ringleader-dev/ringleader/internal/gitops/gittest"
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+func TestPromoteLandsOneCommitWithTrailersAndEdits(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	seed := e.head(t)
+	w := e.writer(t)
+	p := promotion("checkout", "early", "v1.4.2", "prom-1", "eu-west-1")
+	p.PreviousRing, p.PreviousRingSoakedAt = "canary", time.Date(2026, 11, 25, 11, 0, 0, 0, time.UTC)
+	res, err := w.Promote(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := e.head(t)
+	checks := []struct {
+		name, got, want string
+	}{
+		{"result commit is the remote head", res.Commit, head},
+		{"one commit on the seed", e.git(t, "rev-parse", head+"^"), seed},
+		{"already landed", boolString(res.AlreadyLanded), "false"},
+		{"subject", e.git(t, "log", "-1", "--format=%s", head), "checkout v1.4.2 → ring early (eu-west-1)"},
+		{"release trailer", e.git(t, "log", "-1", "--format=%(trailers:key=Ringleader-Release,valueonly)", head), "rel-checkout-v1.4.2"},
+		{"ring trailer", e.git(t, "log", "-1", "--format=%(trailers:key=Ringleader-Ring,valueonly)", head), "early"},
+		{"promotion trailer", e.git(t, "log", "-1", "--format=%(trailers:key=Ringleader-Promotion,valueonly)", head), "prom-1"},
+		{"soaked trailer", e.git(t, "log", "-1", "--format=%(trailers:key=Ringleader-Soaked-Ring,valueonly)", head), "canary@2026-11-25T11:00:00Z"},
+		{"no rollback trailer", e.git(t, "log", "-1", "--format=%(trailers:key=Ringleader-Rollback,valueonly)", head), ""},
+		{"author", e.git(t, "log", "-1", "--format=%an <%ae>", head), "Ringleader Test <rl@example.com>"},
+		{"changed files", e.git(t, "diff", "--name-only", seed, head), "appsets/checkout.yaml\nenvs/eu-west-1/checkout/kustomization.yaml\nenvs/eu-west-1/checkout/values.yaml"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
+		}
+	}
+	golden(t, "promote/values.yaml", e.show(t, head, "envs/eu-west-1/checkout/values.yaml"))
+	golden(t, "promote/kustomization.yaml", e.show(t, head, "envs/eu-west-1/checkout/kustomization.yaml"))
+	golden(t, "promote/appset.yaml", e.show(t, head, "appsets/checkout.yaml"))
+}
+
+func boolString(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+func TestRollbackIsMarked(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	w := e.writer(t)
+	if _, err := w.Promote(context.Background(), promotion("cart", "main", "v2.0.0", "prom-fwd", "us-east-1", "us-west-2")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := w.Rollback(context.Background(), promotion("cart", "main", "v1.4.1", "prom-back", "us-east-1", "us-west-2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct{ name, got, want string }{
+		{"subject", e.git(t, "log", "-1", "--format=%s", res.Commit), "rollback cart to v1.4.1 → ring main (us-east-1, us-west-2)"},
+		{"rollback trailer", e.git(t, "log", "-1", "--format=%(trailers:key=Ringleader-Rollback,valueonly)", res.Commit), "true"},
+		{"us-east-1 tag", tagOf(e.show(t, res.Commit, "envs/us-east-1/cart/values.yaml")), "v1.4.1"},
+		{"us-west-2 tag", tagOf(e.show(t, res.Commit, "envs/us-west-2/cart/values.yaml")), "v1.4.1"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
+		}
+	}
+}
+
+// tagOf returns the value of the "tag:" line of a values file.
+func tagOf(values string) string {
+	for _, l := range strings.Split(values, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "tag: "); ok {
+			v, _, _ = strings.Cut(v, " ")
+			return v
+		}
+	}
+	return ""
+}
+
+func TestConcurrentWritersBothLandAfterCASRetry(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a, b := e.writer(t), e.writer(t)
+	// Both writers build on the same head, then wait for each other at the
+	// pre-push check, so both push against the same old value: one must be
+	// rejected as non-fast-forward and retry on the new head.
+	var arrived sync.WaitGroup
+	arrived.Add(2)
+	barrier := func() func(context.Context) error {
+		var once sync.Once
+		return func(context.Context) error {
+			once.Do(func() { arrived.Done(); arrived.Wait() })
+			return nil
+		}
+	}
+	pa := promotion("checkout", "early", "v1.4.2", "prom-a", "eu-west-1")
+	pa.Check = barrier()
+	pb := promotion("cart", "main", "v3.0.0", "prom-b", "us-east-1")
+	pb.Check = barrier()
+	var wg sync.WaitGroup
+	var ra, rb gitops.Result
+	var ea, eb error
+	wg.Add(2)
+	go func() { defer wg.Done(); ra, ea = a.Promote(context.Background(), pa) }()
+	go func() { defer wg.Done(); rb, eb = b.Promote(context.Background(), pb) }()
+	wg.Wait()
+	if ea != nil || eb != nil {
+		t.Fatalf("promote: a=%v b=%v", ea, eb)
+	}
+	head := e.head(t)
+	checks := []struct{ name, got, want string }{
+		{"total push attempts", itoa(ra.Attempts + rb.Attempts), "3"},
+		{"commits on the branch", e.git(t, "rev-list", "--count", head), "3"},
+		{"checkout edit kept", tagOf(e.show(t, head, "envs/eu-west-1/checkout/values.yaml")), "v1.4.2"},
+		{"cart edit kept", tagOf(e.show(t, head, "envs/us-east-1/cart/values.yaml")), "v3.0.0"},
+		{"promotion trailers", sortedFields(e.git(t, "log", "--format=%(trailers:key=Ringleader-Promotion,valueonly)", "-2", head)), "prom-a prom-b"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
+		}
+	}
+}
+
+func sortedFields(s string) string {
+	f := strings.Fields(s)
+	sort.Strings(f)
+	return strings.Join(f, " ")
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestExactlyOnceAfterLeaderDiesBeforeRecording(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	// The old leader pushes and "dies" before recording the result in Raft.
+	old := e.writer(t)
+	first, err := old.Promote(context.Background(), promotion("checkout", "early", "v1.4.2", "prom-once", "eu-west-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Unrelated work lands on top, so the landed commit is not the head.
+	if _, err := old.Promote(context.Background(), promotion("cart", "main", "v9", "prom-other", "us-east-1")); err != nil {
+		t.Fatal(err)
+	}
+	headBefore := e.head(t)
+	// The new leader, with its own fresh working copy, retries the same
+	// promotion ID.
+	fresh := e.writer(t)
+	calls := 0
+	p := promotion("checkout", "early", "v1.4.2", "prom-once", "eu-west-1")
+	p.Check = func(context.Context) error { calls++; return nil }
+	again, err := fresh.Promote(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct{ name, got, want string }{
+		{"already landed", boolString(again.AlreadyLanded), "true"},
+		{"same commit", again.Commit, first.Commit},
+		{"head unchanged", e.head(t), headBefore},
+		{"check not called", itoa(calls), "0"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestHaltFenceRejectsInFlightPromotion(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	leader, other := e.writer(t), e.writer(t)
+	halt := rings.Halt{ID: "h-1", Scope: rings.HaltScope{Apps: []string{"checkout"}}, Author: "ic@example.com",
+		Reason: "incident 42", CreatedAt: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	p := promotion("checkout", "early", "v1.4.2", "prom-fenced", "eu-west-1")
+	checks := 0
+	// The promotion was prepared before the halt: while it is in flight
+	// (between build and push) another node writes the fence commit. This
+	// node's replicated state has not seen the halt, so Check passes.
+	p.Check = func(ctx context.Context) error {
+		checks++
+		if checks == 1 {
+			return other.WriteHalts(ctx, []rings.Halt{halt})
+		}
+		return nil
+	}
+	_, err := leader.Promote(context.Background(), p)
+	if !errors.Is(err, gitops.ErrHalted) {
+		t.Fatalf("err = %v, want ErrHalted", err)
+	}
+	head := e.head(t)
+	results := []struct{ name, got, want string }{
+		{"head is the fence commit", e.git(t, "log", "-1", "--format=%(trailers:key=Ringleader-Halt-Fence,valueonly)", head), "1"},
+		{"no promotion commit", e.git(t, "log", "--format=%(trailers:key=Ringleader-Promotion,valueonly)", head), ""},
+		{"checks before the fence was seen", itoa(checks), "1"},
+		{"error names the halt", boolString(strings.Contains(err.Error(), "h-1")), "true"},
+	}
+	for _, c := range results {
+		if c.got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestFenceOnlyStopsCoveredPromotions(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	w := e.writer(t)
+	halt := rings.Halt{ID: "h-eu", Scope: rings.HaltScope{Regions: []string{"eu-west-1"}}, Author: "ic", Reason: "eu outage",
+		CreatedAt: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	if err := w.WriteHalts(context.Background(), []rings.Halt{halt}); err != nil {
+		t.Fatal(err)
+	}
+	fence := e.head(t)
+	// Writing the same set again changes nothing.
+	if err := w.WriteHalts(context.Background(), []rings.Halt{halt}); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name    string
+		p       gitops.Promotion
+		halted  bool
+		newHead bool
+	}{
+		{"covered region", promotion("checkout", "early", "v1.4.2", "p-eu", "eu-west-1"), true, false},
+		{"other region", promotion("cart", "main", "v1.4.2", "p-us", "us-east-1"), false, true},
+	}
+	for _, c := range cases {
+		before := e.head(t)
+		_, err := w.Promote(context.Background(), c.p)
+		if got := errors.Is(err, gitops.ErrHalted); got != c.halted {
+			t.Errorf("%s: halted = %v (err %v), want %v", c.name, got, err, c.halted)
+		}
+		if got := e.head(t) != before; got != c.newHead {
+			t.Errorf("%s: head moved = %v, want %v", c.name, got, c.newHead)
+		}
+	}
+	if got := e.git(t, "rev-list", "--count", fence); got != "2" {
+		t.Errorf("fence written %s times in total with the seed, want 2 (idempotent)", got)
+	}
+	golden(t, "halts/halts.yaml", e.show(t, fence, gitops.HaltsFile))
+	// Resuming clears the fence.
+	if err := w.WriteHalts(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Promote(context.Background(), promotion("checkout", "early", "v1.4.2", "p-eu-2", "eu-west-1")); err != nil {
+		t.Errorf("promotion after resume: %v", err)
+	}
+}
+
+func TestCheckErrorStopsThePush(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	w := e.writer(t)
+	before := e.head(t)
+	lost := errors.New("not the leader any more")
+	p := promotion("checkout", "early", "v1.4.2", "prom-check", "eu-west-1")
+	p.Check = func(context.Context) error { return lost }
+	_, err := w.Promote(context.Background(), p)
+	checks := []struct{ name, got, want string }{
+		{"is ErrCheckFailed", boolString(errors.Is(err, gitops.ErrCheckFailed)), "true"},
+		{"wraps the check's error", boolString(errors.Is(err, lost)), "true"},
+		{"head unchanged", e.head(t), before},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestBadTargetsNameFileAndPathAndPushNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	w := e.writer(t)
+	cases := []struct {
+		name string
+		p    gitops.Promotion
+		want []string
+	}{
+		{"missing file", promotion("ghost", "early", "v1", "p-ghost", "eu-west-1"),
+			[]string{"envs/eu-west-1/ghost/values.yaml", "does not exist"}},
+		{"missing field", promotion("nofield", "early", "v1", "p-nofield", "eu-west-1"),
+			[]string{"envs/eu-west-1/cart/values.yaml", "image.digest", `key "digest" not found`}},
+		{"app not in topology", promotion("nope", "early", "v1", "p-nope", "eu-west-1"),
+			[]string{"app nope is not in the topology"}},
+		{"region without appset element", promotion("checkout", "early", "v1", "p-ap", "ap-south-1"),
+			[]string{"envs/ap-south-1/checkout/values.yaml", "does not exist"}},
+	}
+	before := e.head(t)
+	for _, c := range cases {
+		_, err := w.Promote(context.Background(), c.p)
+		if !errors.Is(err, gitops.ErrTarget) {
+			t.Errorf("%s: err = %v, want ErrTarget", c.name, err)
+			continue
+		}
+		for _, s := range c.want {
+			if !strings.Contains(err.Error(), s) {
+				t.Errorf("%s: error %q does not mention %q", c.name, err, s)
+			}
+		}
+	}
+	if got := e.head(t); got != before {
+		t.Errorf("head moved to %s after bad targets", got)
+	}
+}
+
+// A node restarted on its kept working copy finds its own landed promotion
+// even though no fetch is needed (the server's head is the one it knows).
+func TestExactlyOnceAfterRestartOnTheSameWorkingCopy(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	dir := filepath.Join(t.TempDir(), "kept")
+	keep := func(c *gitops.Config) { c.Dir = dir }
+	first, err := e.writer(t, keep).Promote(context.Background(), promotion("checkout", "early", "v1.4.2", "prom-restart", "eu-west-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.writer(t, keep).Promote(context.Background(), promotion("checkout", "early", "v1.4.2", "prom-restart", "eu-west-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.AlreadyLanded || again.Commit != first.Commit || e.head(t) != first.Commit {
+		t.Errorf("after restart: %+v, head %s; want AlreadyLanded at %s", again, e.head(t), first.Commit)
+	}
+}
+
+// When the branch moves under an in-flight promotion in a way its edit
+// cannot follow (the target file was deleted), the retry reports the
+// conflict and pushes nothing.
+func TestConflictTheEditCannotResolveIsReported(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	w := e.writer(t)
+	p := promotion("checkout", "early", "v1.4.2", "prom-conflict", "eu-west-1")
+	calls := 0
+	p.Check = func(context.Context) error {
+		calls++
+		if calls == 1 {
+			dir := t.TempDir()
+			gittest.Run(t, dir, "clone", "--quiet", e.url, "wc")
+			wc := filepath.Join(dir, "wc")
+			gittest.Run(t, wc, "rm", "--quiet", "envs/eu-west-1/checkout/values.yaml")
+			gittest.Run(t, wc, "commit", "--quiet", "-m", "retire eu-west-1 values")
+			gittest.Run(t, wc, "push", "--quiet", "origin", "main")
+		}
+		return nil
+	}
+	_, err := w.Promote(context.Background(), p)
+	checks := []struct{ name, got, want string }{
+		{"is ErrTarget", boolString(errors.Is(err, gitops.ErrTarget)), "true"},
+		{"names the file", boolString(err != nil && strings.Contains(err.Error(), "envs/eu-west-1/checkout/values.yaml")), "true"},
+		{"head is the deleting commit", e.git(t, "log", "-1", "--format=%s", e.head(t)), "retire eu-west-1 values"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %q, want %q (err %v)", c.name, c.got, c.want, err)
+		}
+	}
+}
+
+// The fence can start a branch in an empty repository (a root commit pushed
+// against "no branch" as the expected old value).
+func TestWriteHaltsStartsAnEmptyRepository(t *testing.T) {
+	t.Parallel()
+	srv := gittest.Start(t)
+	e := &env{srv: srv, url: srv.NewRepo(t, "empty", nil), name: "empty"}
+	w := e.writer(t)
+	halt := rings.Halt{ID: "h-1", Scope: rings.HaltScope{Global: true}, Author: "ic", Reason: "r", CreatedAt: t0}
+	if err := w.WriteHalts(context.Background(), []rings.Halt{halt}); err != nil {
+		t.Fatal(err)
+	}
+	head, err := w.Head(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct{ name, got, want string }{
+		{"head", head, e.head(t)},
+		{"root commit", e.git(t, "rev-list", "--count", head), "1"},
+		{"fence lists the halt", boolString(strings.Contains(e.show(t, head, gitops.HaltsFile), "id: h-1")), "true"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
+		}
+	}
+}
