@@ -3,9 +3,9 @@ GO        ?= go
 BIN       ?= bin
 PKGS      := ./...
 RACE_PKGS := ./coordinator/... ./internal/... ./regions/...
-FUZZTIME  ?= 10s
+FUZZTIME  ?= 6s
 
-.PHONY: help build test test-unit test-race fuzz bench verify demo deps clean
+.PHONY: help build test test-unit test-race fuzz bench verify demo plan-example deps screenshot clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -21,11 +21,27 @@ test: deps ## run every test (unit, component, race, a short fuzz run)
 	$(GO) test -count=1 -race $(RACE_PKGS)
 	$(MAKE) fuzz
 
-fuzz: ## short fuzz run of the topology parser (FUZZTIME=10s)
+fuzz: ## short fuzz run of the topology parser and every API write endpoint (FUZZTIME each)
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./rings
+	$(GO) test -run='^$$' -fuzz='^FuzzAPICreateRelease$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator
+	$(GO) test -run='^$$' -fuzz='^FuzzAPIReleaseAction$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator
+	$(GO) test -run='^$$' -fuzz='^FuzzAPIHalt$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator
+	$(GO) test -run='^$$' -fuzz='^FuzzAPITopology$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator
+	$(GO) test -run='^$$' -fuzz='^FuzzAPICluster$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator
 
-bench: ## run the benchmarks (numbers, not pass/fail)
-	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+# Benchmarks (BENCHMARKS.md records the figures). BENCH_QUICK=1: short counts.
+BQ = $(filter 1,$(BENCH_QUICK))
+BENCH_FLAGS = -run='^$$' -count=1 -timeout=30m
+
+bench: ## benchmarks against the anchors: ringd vs etcd, scale, promotion (numbers, not pass/fail; BENCH_QUICK=1 short)
+	@./scripts/bench-deps.sh
+	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkHaltAck(Loaded)?$$' -benchtime=$(if $(BQ),300x,2000x) ./e2e/bench/
+	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkFailover$$' -benchtime=$(if $(BQ),5x,20x) ./e2e/bench/
+	$(GO) test $(BENCH_FLAGS) -bench='^Benchmark(ScaleReconcilePass|ScalePlanNext|ScaleHaltAPI)$$' -benchtime=$(if $(BQ),30x,300x) ./coordinator/
+	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkScaleSnapshot$$' -benchtime=$(if $(BQ),3x,10x) ./coordinator/
+	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkHaltReach$$' -benchtime=$(if $(BQ),10x,50x) ./coordinator/
+	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkRingdScale/apps=($(if $(BQ),100|500,100|500|2000))$$' -benchtime=1x ./e2e/bench/
+	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkPromotion$$' -benchtime=$(if $(BQ),10x,50x) ./internal/gitops/
 
 verify: ## gofmt, go vet, go mod tidy; fails on a dirty tree
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }
@@ -33,9 +49,16 @@ verify: ## gofmt, go vet, go mod tidy; fails on a dirty tree
 	$(GO) mod tidy
 	@git diff --exit-code go.mod go.sum || { echo 'go mod tidy changed go.mod/go.sum: commit the result'; exit 1; }
 
-demo: build ## run the main job: validate the example topology and show its release plan
+demo: build ## run the whole system on this machine (ringd demo: Git server, simulated regions, a release rolling); Ctrl-C stops it
+	$(BIN)/ringd demo $(DEMO_FLAGS)
+
+plan-example: build ## validate the example topology and show its release plan
 	$(BIN)/ringctl topology validate manifests/examples/rings.yaml
 	$(BIN)/ringctl plan -f manifests/examples/rings.yaml --app checkout --version v1.4.2 --from 2026-12-04T15:00:00Z
+
+screenshot: deps ## drive the dashboard in headless Chromium and save docs/dashboard.png
+	@mkdir -p docs
+	RINGLEADER_SCREENSHOT=$(CURDIR)/docs/dashboard.png $(GO) test -count=1 -run '^TestDashboardInABrowser$$' ./internal/ui
 
 clean: ## remove build output
 	rm -rf $(BIN)

@@ -37,6 +37,18 @@ type APIConfig struct {
 	OnWrite func()
 	// Logger receives request errors (default: slog.Default()).
 	Logger *slog.Logger
+	// Security authenticates, authorizes and rate-limits every route
+	// (auth.go; the route → permission table is auth_routes.go).
+	Security SecurityConfig
+	// Events serves GET /v1/events, the server-sent event stream of
+	// applied commands (a *Broker). Optional: without it the route is 404.
+	Events http.Handler
+	// Metrics serves GET /metrics (promhttp over the node's registry).
+	// Optional.
+	Metrics http.Handler
+	// Dashboard serves GET / (page shell), GET /ui/static/ (assets) and
+	// GET /ui/board (the board fragment): internal/ui. Optional.
+	Dashboard http.Handler
 }
 
 // PlanFunc is the planner's signature (rings.PlanNext).
@@ -80,7 +92,9 @@ func (c *APIConfig) Validate() error {
 // followers.
 type API struct {
 	cfg APIConfig
-	mux *http.ServeMux
+	mux *routeMux
+	// handler is mux behind the security guard (auth.go).
+	handler http.Handler
 }
 
 // NewAPI builds the API and its routes.
@@ -88,16 +102,17 @@ func NewAPI(cfg APIConfig) (*API, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a := &API{cfg: cfg, mux: http.NewServeMux()}
+	a := &API{cfg: cfg, mux: newRouteMux()}
 	a.routes()
+	a.handler = a.guard(a.mux)
 	return a, nil
 }
 
 // Handler returns the API's HTTP handler.
-func (a *API) Handler() http.Handler { return a.mux }
+func (a *API) Handler() http.Handler { return a.handler }
 
 // ServeHTTP serves the API.
-func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
 
 // routes is the route table. Writes are wrapped in a.write (leader only,
 // forwarded from followers); reads in a.read (local unless ?consistent=true).
@@ -121,6 +136,18 @@ func (a *API) routes() {
 	m.HandleFunc("POST /v1/topology", a.write(a.adoptTopology))
 
 	m.HandleFunc("GET /v1/status", a.read(a.status))
+	m.HandleFunc("GET /v1/audit", a.read(a.audit))
+	if a.cfg.Events != nil {
+		m.Handle("GET /v1/events", a.cfg.Events)
+	}
+	if a.cfg.Metrics != nil {
+		m.Handle("GET /metrics", a.cfg.Metrics)
+	}
+	if a.cfg.Dashboard != nil {
+		m.Handle("GET /{$}", a.cfg.Dashboard)
+		m.Handle("GET /ui/static/", a.cfg.Dashboard)
+		m.Handle("GET /ui/board", a.cfg.Dashboard)
+	}
 
 	m.HandleFunc("GET /v1/cluster/members", a.read(a.members))
 	m.HandleFunc("GET /v1/cluster/leader", a.read(a.leader))
@@ -168,18 +195,16 @@ func (a *API) readyz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "leader": id, "leaderHttpAddr": addr})
 }
 
-// identity derives who is asking. It is the single place to swap in token
-// authentication: for now the X-Ringleader-Actor header, or "anonymous".
-func identity(r *http.Request) string {
-	if v := r.Header.Get(HeaderActor); v != "" && validName(v) {
-		return v
-	}
-	return "anonymous"
-}
+// identity derives who is asking: the identity the security guard
+// authenticated from the bearer token (auth.go). Only when authentication
+// is off (ringd --insecure-no-auth) is it the X-Ringleader-Actor header,
+// or "anonymous".
+func identity(r *http.Request) string { return callerOf(r).Name }
 
 // Headers the API reads or sets.
 const (
-	// HeaderActor names the person or system asking (until tokens land).
+	// HeaderActor names the person or system asking when authentication
+	// is off; with tokens it is ignored.
 	HeaderActor = "X-Ringleader-Actor"
 	// HeaderForwarded marks a request a follower forwarded to the leader;
 	// a node that receives one and is not the leader answers 503 instead

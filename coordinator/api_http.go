@@ -196,6 +196,8 @@ func (a *API) propose(r *http.Request, typ CommandType, payload any) (ApplyResul
 		RequestID: requestID(r),
 		At:        a.cfg.Clock.Now().UTC(),
 		Actor:     identity(r),
+		Role:      string(callerOf(r).Role),
+		Source:    callerOf(r).Source,
 		Payload:   raw,
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), a.cfg.ApplyTimeout)

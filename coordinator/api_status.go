@@ -22,6 +22,7 @@ func (a *API) status(w http.ResponseWriter, r *http.Request) {
 		IsLeader:         a.cfg.Store.IsLeader(),
 		Members:          []Member{},
 		TopologyRevision: snap.TopologyRevision,
+		TopologyRejected: snap.TopologyRejected,
 		AppliedIndex:     snap.AppliedIndex,
 		Releases:         []ReleaseSummary{},
 		Halts:            ActiveHalts(snap.State),

@@ -119,10 +119,13 @@ type RemoveRequest struct {
 // Status is the answer of GET /v1/status: the cluster and every release
 // that is not finished, with what each waits for.
 type Status struct {
-	Leader           LeaderInfo              `json:"leader"`
-	IsLeader         bool                    `json:"isLeader"`
-	Members          []Member                `json:"members"`
-	TopologyRevision string                  `json:"topologyRevision,omitempty"`
+	Leader           LeaderInfo `json:"leader"`
+	IsLeader         bool       `json:"isLeader"`
+	Members          []Member   `json:"members"`
+	TopologyRevision string     `json:"topologyRevision,omitempty"`
+	// TopologyRejected is the last revision refused since the last
+	// adoption, with its line-numbered errors (the one above stays).
+	TopologyRejected *TopologyRejection      `json:"topologyRejected,omitempty"`
 	AppliedIndex     uint64                  `json:"appliedIndex"`
 	Releases         []ReleaseSummary        `json:"releases"`
 	Halts            []rings.Halt            `json:"halts"`

@@ -74,8 +74,11 @@ func (n *Node) Apply(ctx context.Context, cmd Command) (ApplyResult, error) {
 			return ApplyResult{}, fmt.Errorf("apply %s: %w", cmd.Type, context.DeadlineExceeded)
 		}
 	}
+	start := time.Now()
 	f := n.raft.Apply(data, timeout)
-	if err := waitFuture(ctx, f); err != nil {
+	err = waitFuture(ctx, f)
+	n.obs.proposedCommand(cmd.Type, time.Since(start), err)
+	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			return ApplyResult{}, fmt.Errorf("apply %s (request %s): %w; it may still be applied: retry with the same request ID", cmd.Type, cmd.RequestID, err)
 		}

@@ -32,6 +32,7 @@ const (
 	CmdPlaceHalt       CommandType = "halt.place"        // PlaceHalt
 	CmdResumeHalt      CommandType = "halt.resume"       // ResumeHalt
 	CmdAdoptTopology   CommandType = "topology.adopt"    // AdoptTopology
+	CmdRejectTopology  CommandType = "topology.reject"   // RejectTopology: a revision failed validation
 	CmdRecordBudget    CommandType = "budget.record"     // rings.Budget
 	CmdSetMember       CommandType = "member.set"        // MemberMeta: a node's HTTP address
 	CmdRemoveMember    CommandType = "member.remove"     // MemberMeta
@@ -50,7 +51,13 @@ type Command struct {
 	At time.Time `json:"at"`
 	// Actor is who asked (an identity name, or "ringleader" for the leader
 	// loop's own decisions).
-	Actor   string          `json:"actor"`
+	Actor string `json:"actor"`
+	// Role is the actor's role when the command was accepted, and Source
+	// the remote address as seen by the node that accepted the request
+	// (empty for the leader loop's own commands). Both go to the audit
+	// trail (audit.go).
+	Role    string          `json:"role,omitempty"`
+	Source  string          `json:"source,omitempty"`
 	Payload json.RawMessage `json:"payload"`
 }
 
@@ -143,8 +150,36 @@ type AdoptTopology struct {
 	Source   []byte `json:"source"`
 }
 
+// RejectTopology records that topology Revision failed validation, with
+// the line-numbered errors the leader found, so every node shows why the
+// previous topology stays in force. Adopting any revision clears it.
+type RejectTopology struct {
+	Revision string   `json:"revision"`
+	Path     string   `json:"path"`
+	Errors   []string `json:"errors"`
+}
+
+// TopologyRejection is the last rejected topology revision (replicated
+// state, shown by GET /v1/status on every node).
+type TopologyRejection struct {
+	Revision string    `json:"revision"`
+	Path     string    `json:"path,omitempty"`
+	Errors   []string  `json:"errors"`
+	At       time.Time `json:"at"`
+}
+
 // MemberMeta maps a Raft server ID to its HTTP API address.
 type MemberMeta struct {
 	ID       string `json:"id"`
 	HTTPAddr string `json:"httpAddr,omitempty"`
+}
+
+// clone returns a deep copy (nil stays nil).
+func (r *TopologyRejection) clone() *TopologyRejection {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.Errors = append([]string(nil), r.Errors...)
+	return &c
 }

@@ -96,6 +96,12 @@ type Config struct {
 	// remembers for idempotency (default 10,000). Every node of a cluster
 	// must use the same value.
 	RequestLogSize int
+	// AuditMaxEntries, AuditMaxEvidence and AuditMaxAge bound the audit
+	// trail (AuditRetention; zero means the default, no age limit). Every
+	// node of a cluster must use the same values.
+	AuditMaxEntries  int
+	AuditMaxEvidence int
+	AuditMaxAge      time.Duration
 
 	// Logger receives Raft's and the node's logs. Nil logs at Info to stderr.
 	Logger hclog.Logger

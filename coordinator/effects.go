@@ -26,6 +26,12 @@ type Promotion struct {
 	PromotionID string
 	// Rollback marks a commit that writes a previous version back.
 	Rollback bool
+	// PreviousRing and PreviousRingSoakedAt are the evidence that the ring
+	// before this one finished its soak (its DoneAt); empty for the first
+	// ring and for rollbacks. The Git writer records them in a trailer so
+	// `ringctl verify-history` checks soak from the history alone.
+	PreviousRing         string
+	PreviousRingSoakedAt time.Time
 	// Check is called by the writer right before it pushes (and again after
 	// every rebase). It returns an error wrapping ErrFenced when a halt in the
 	// replicated state now covers the promotion or this node lost leadership.

@@ -16,7 +16,7 @@ import (
 // again, so two confused nodes never bounce a request between them.
 
 // headersForwarded are the request headers carried to the leader.
-var headersForwarded = []string{"Content-Type", "Authorization", HeaderActor, HeaderIdempotencyKey, "Accept"}
+var headersForwarded = []string{"Content-Type", "Authorization", HeaderActor, HeaderIdempotencyKey, "Accept", HeaderForwardedFor}
 
 // write wraps a handler that proposes a command: it reads the (capped) body
 // once, then serves the request here when this node leads, or forwards it.

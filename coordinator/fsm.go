@@ -23,6 +23,8 @@ type FSM struct {
 	m  *machine
 	// requestLogSize is kept to rebuild the request log on Restore.
 	requestLogSize int
+	// auditRetention bounds the audit trail (audit.go).
+	auditRetention AuditRetention
 }
 
 // machine is everything the log replicates. Only the FSM's processors
@@ -36,10 +38,15 @@ type machine struct {
 	topologyRevision string
 	topologyPath     string
 	topologySource   []byte
+	// topologyRejected is the last revision that failed validation since
+	// the last adoption (nil when none).
+	topologyRejected *TopologyRejection
 	// members maps Raft server IDs to HTTP API addresses.
 	members map[string]string
 	// requests remembers the outcome of recent RequestIDs.
 	requests *requestLog
+	// audit is the trail of accepted commands (audit.go).
+	audit auditTrail
 	// applied is the Raft index of the last applied entry.
 	applied uint64
 }
@@ -104,6 +111,9 @@ func (f *FSM) ApplyCommand(index uint64, cmd Command) (ApplyResult, error) {
 	if cmd.RequestID != "" {
 		f.m.requests.add(cmd.RequestID, newOutcome(id, index, err))
 	}
+	if err == nil {
+		f.m.audit.record(index, cmd, id, f.auditRetention)
+	}
 	return ApplyResult{ID: id, Index: index}, err
 }
 
@@ -126,6 +136,7 @@ func (f *FSM) Copy() Snapshot {
 		Topology:         m.topology, // immutable once parsed
 		TopologyRevision: m.topologyRevision,
 		TopologySource:   slices.Clone(m.topologySource),
+		TopologyRejected: m.topologyRejected.clone(),
 		Members:          maps.Clone(m.members),
 		AppliedIndex:     m.applied,
 	}

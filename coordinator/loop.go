@@ -39,6 +39,26 @@ type LoopConfig struct {
 	LoadTopology TopologyLoader
 	// Logger receives what the loop does (default: slog.Default()).
 	Logger *slog.Logger
+	// Notifier, when set, is shown the state after every pass while this
+	// node leads (see loop_notify.go).
+	Notifier Notifier
+	// BeforePromote, when set, is asked right before a promotion (never a
+	// rollback) is written: the pre-promotion webhook. A refusal is a
+	// wait, recorded as the release's reason, and asked again next pass
+	// (loop_hooks.go).
+	BeforePromote func(ctx context.Context, p Promotion) error
+	// AfterRing, when set, is told on its own goroutine, best effort, that
+	// a ring was recorded done: the post-ring webhook.
+	AfterRing func(ctx context.Context, r RingDone)
+	// TopologyFeed, when set, returns the newest topology document this
+	// node has read (e.g. from Git); the leader adopts it through the log
+	// at the start of every pass when it is new, or records its rejection
+	// (loop_topology.go). ok is false while nothing was read yet.
+	TopologyFeed func() (doc TopologyDoc, ok bool)
+	// Budgets, when set, measures the regions' error budgets; the leader
+	// records them every BudgetInterval (default 1 min, loop_budget.go).
+	Budgets        BudgetSource
+	BudgetInterval time.Duration
 }
 
 // Validate fills in defaults and rejects a config that cannot work.
@@ -71,6 +91,7 @@ func (c *LoopConfig) Validate() error {
 	setDur(&c.ApplyTimeout, 10*time.Second)
 	setDur(&c.BarrierTimeout, 30*time.Second)
 	setDur(&c.HealthTimeout, 30*time.Second)
+	setDur(&c.BudgetInterval, time.Minute)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -89,6 +110,12 @@ type Loop struct {
 	// fenced is the key of the halt set last written to the fence (reset
 	// on gaining leadership so a new term writes it at least once).
 	fenced string
+	// notified is set once the Notifier saw this term's state (reset on
+	// gaining leadership).
+	notified bool
+	// budgetsAt is when the error budgets were last measured in this term
+	// (reset on gaining leadership).
+	budgetsAt time.Time
 }
 
 // loopStats counts what the loop did (read with Stats).
@@ -199,6 +226,8 @@ func (l *Loop) lead(ctx context.Context) {
 	}
 	l.mu.Lock()
 	l.fenced = ""
+	l.notified = false
+	l.budgetsAt = time.Time{}
 	l.mu.Unlock()
 	busy, adopted := 0, false
 	for {

@@ -13,10 +13,15 @@ import (
 // ReconcileOnce runs one pass and returns the plan's NextCheck (zero when
 // only a state change can alter the plan). Its steps:
 //
+//  0. adoptFeed: adopt (or record the rejection of) a new topology
+//     document from the TopologyFeed (CmdAdoptTopology, CmdRejectTopology);
+//     refreshBudgets: every BudgetInterval, record the regions' error
+//     budgets (CmdRecordBudget).
 //  1. syncFence: mirror the active halts into Git when they changed since
 //     the last successful write (sets nothing in the state).
 //  2. observe: ask the health source about every syncing or soaking ring
-//     and record the evidence (CmdObserve per region).
+//     and record the evidence (CmdObserve per region; CmdFailRing when the
+//     during-soak webhook fails).
 //  3. plan: PlanNext over a fresh snapshot, then act on each action and
 //     record its outcome (the ring and release commands).
 //
@@ -31,10 +36,14 @@ func (l *Loop) ReconcileOnce(ctx context.Context) time.Time {
 func (l *Loop) pass(ctx context.Context) (next time.Time, progressed bool) {
 	l.stats.passes.Add(1)
 	snap := l.cfg.Store.Snapshot()
+	if l.adoptFeed(ctx, snap) {
+		snap = l.cfg.Store.Snapshot()
+	}
 	if snap.Topology == nil {
 		l.cfg.Logger.Debug("no topology adopted yet; nothing to reconcile")
 		return time.Time{}, false
 	}
+	l.refreshBudgets(ctx, snap)
 	l.syncFence(ctx, snap.State)
 	l.observe(ctx, snap)
 	if ctx.Err() != nil {
@@ -47,13 +56,16 @@ func (l *Loop) pass(ctx context.Context) (next time.Time, progressed bool) {
 			return time.Time{}, false
 		}
 		l.stats.actions.Add(1)
-		if err := l.act(ctx, snap, a); err != nil {
+		if err := l.act(ctx, snap, a); errors.Is(err, errGateWait) {
+			continue // waiting on a gate: neither progress nor an error
+		} else if err != nil {
 			l.stats.errors.Add(1)
 			l.cfg.Logger.Warn("action failed; retrying next pass", "kind", a.Kind, "release", a.ReleaseID, "ring", a.Ring, "err", err)
 			continue
 		}
 		progressed = true
 	}
+	l.notifyState(ctx)
 	return plan.NextCheck, progressed
 }
 
@@ -76,7 +88,11 @@ func (l *Loop) act(ctx context.Context, snap Snapshot, a rings.Action) error {
 	case rings.ActStartSoak:
 		return l.record(ctx, CmdStartSoak, "start-soak/"+a.ReleaseID+"/"+a.Ring, RingRef{ReleaseID: a.ReleaseID, Ring: a.Ring})
 	case rings.ActCompleteRing:
-		return l.record(ctx, CmdCompleteRing, "complete-ring/"+a.ReleaseID+"/"+a.Ring, RingRef{ReleaseID: a.ReleaseID, Ring: a.Ring})
+		if err := l.record(ctx, CmdCompleteRing, "complete-ring/"+a.ReleaseID+"/"+a.Ring, RingRef{ReleaseID: a.ReleaseID, Ring: a.Ring}); err != nil {
+			return err
+		}
+		l.afterRing(ctx, snap, a)
+		return nil
 	case rings.ActFailRing:
 		return l.record(ctx, CmdFailRing, "fail-ring/"+a.ReleaseID+"/"+a.Ring, RingRef{ReleaseID: a.ReleaseID, Ring: a.Ring, Reason: a.Reason})
 	case rings.ActCompleteRelease:
@@ -129,10 +145,20 @@ func (l *Loop) promote(ctx context.Context, snap Snapshot, a rings.Action) error
 		PromotionID: a.PromotionID,
 		Rollback:    a.Kind == rings.ActRollback,
 	}
+	if !p.Rollback {
+		p.PreviousRing, p.PreviousRingSoakedAt = soakEvidence(snap.State.ReleaseByID(a.ReleaseID), a.Ring)
+	}
 	p.Check = l.fenceCheck(p)
 	// Check once before starting, so a halt placed since the snapshot
 	// stops the promotion without touching Git.
 	err := p.Check(ctx)
+	if err == nil && !p.Rollback && l.cfg.BeforePromote != nil {
+		// The pre-promotion gate (e.g. a webhook): a refusal is a wait,
+		// recorded on the release, never a failed action.
+		if gerr := l.cfg.BeforePromote(ctx, p); gerr != nil {
+			return l.gateRefused(ctx, snap, p, gerr)
+		}
+	}
 	var res PromotionResult
 	if err == nil {
 		res, err = l.cfg.Promoter.Promote(ctx, p)
@@ -164,13 +190,25 @@ func (l *Loop) fenceCheck(p Promotion) func(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("promotion %s: leader loop stopped: %w: %w", p.PromotionID, ErrFenced, err)
 		}
-		st := l.cfg.Store.Snapshot().State
 		if !p.Rollback {
-			if hs := st.CoveringHalts(p.ReleaseID, p.App, p.Ring, p.Regions); len(hs) > 0 {
-				return fmt.Errorf("promotion %s is covered by halt %s (%s): %w", p.PromotionID, hs[0].ID, hs[0].Reason, ErrFenced)
+			var halt *rings.Halt
+			var ended rings.ReleaseState
+			read := func(st *rings.State) {
+				if hs := st.CoveringHalts(p.ReleaseID, p.App, p.Ring, p.Regions); len(hs) > 0 {
+					halt = &hs[0]
+				}
+				if rel := st.ReleaseByID(p.ReleaseID); rel != nil && rel.State.Terminal() {
+					ended = rel.State
+				}
 			}
-			if rel := st.ReleaseByID(p.ReleaseID); rel != nil && rel.State.Terminal() {
-				return fmt.Errorf("promotion %s: release is %s: %w", p.PromotionID, rel.State, ErrFenced)
+			// Read in place (fsm_view.go): a deep copy of the state per
+			// promotion made large passes quadratic.
+			viewState(l.cfg.Store, read)
+			if halt != nil {
+				return fmt.Errorf("promotion %s is covered by halt %s (%s): %w", p.PromotionID, halt.ID, halt.Reason, ErrFenced)
+			}
+			if ended != "" {
+				return fmt.Errorf("promotion %s: release is %s: %w", p.PromotionID, ended, ErrFenced)
 			}
 		}
 		if err := l.cfg.Store.VerifyLeader(); err != nil {

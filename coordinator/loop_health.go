@@ -61,6 +61,35 @@ func (l *Loop) observe(ctx context.Context, snap Snapshot) {
 				}
 				l.stats.observations.Add(1)
 			}
+			if soaking && err == nil {
+				l.failOnSoakHook(ctx, rel.ID, rp.Name, answer)
+			}
+		}
+	}
+}
+
+// CheckDuringSoak is the name of the during-soak webhook's check (the same
+// as regions.CheckDuringSoak).
+const CheckDuringSoak = "webhook/during-soak"
+
+// failOnSoakHook fails the ring at once when the during-soak webhook
+// failed for any of its regions: unlike a metric check, whose failures
+// count against the ring's failureThreshold, the webhook's failure fails
+// the ring (CmdFailRing; the planner then halts and rolls back).
+func (l *Loop) failOnSoakHook(ctx context.Context, releaseID, ring string, answer []RegionHealth) {
+	for _, h := range answer {
+		for _, c := range h.Checks {
+			if c.Check != CheckDuringSoak || c.Pass {
+				continue
+			}
+			reason := "the during-soak webhook failed: " + c.Reason
+			if err := l.record(ctx, CmdFailRing, "fail-ring/"+releaseID+"/"+ring, RingRef{ReleaseID: releaseID, Ring: ring, Reason: reason}); err != nil {
+				l.stats.errors.Add(1)
+				l.cfg.Logger.Warn("fail ring after the during-soak webhook failed: record failed; retrying next pass", "release", releaseID, "ring", ring, "err", err)
+				return
+			}
+			l.cfg.Logger.Warn("ring failed: the during-soak webhook failed", "release", releaseID, "ring", ring, "reason", c.Reason)
+			return
 		}
 	}
 }

@@ -35,6 +35,9 @@ func (n *Node) Join(id, raftAddr, httpAddr string) error {
 		}
 	}
 	if !present {
+		if err := n.verifyPeer(raftAddr); err != nil {
+			return fmt.Errorf("join %s: %w", id, err)
+		}
 		f := n.raft.AddVoter(raft.ServerID(id), raft.ServerAddress(raftAddr), 0, n.cfg.ApplyTimeout)
 		if err := n.raftError("join "+id, f.Error()); err != nil {
 			return err

@@ -31,6 +31,8 @@ type Node struct {
 	leaderCh chan bool
 	stop     chan struct{}
 	watching sync.WaitGroup
+	// obs are the apply and proposal observers (events_hook.go).
+	obs nodeObservers
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -66,7 +68,7 @@ func NewNode(cfg Config) (n *Node, err error) {
 	n = &Node{
 		cfg:      cfg,
 		logger:   cfg.Logger.Named("node").With("node", cfg.NodeID),
-		fsm:      NewFSM(cfg.RequestLogSize),
+		fsm:      newFSMFor(cfg),
 		notifyCh: make(chan bool, notifyBuffer),
 		leaderCh: make(chan bool, leaderChanges),
 		stop:     make(chan struct{}),
@@ -133,7 +135,7 @@ func NewNode(cfg Config) (n *Node, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("read existing raft state in %s: %w", dir, err)
 	}
-	n.raft, err = raft.NewRaft(rc, n.fsm, logs, n.store, snaps, n.transport)
+	n.raft, err = raft.NewRaft(rc, observedFSM{FSM: n.fsm, obs: &n.obs}, logs, n.store, snaps, n.transport)
 	if err != nil {
 		return nil, fmt.Errorf("start raft: %w", err)
 	}

@@ -2,6 +2,8 @@ package coordinator
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ringleader-dev/ringleader/rings"
@@ -31,6 +33,7 @@ var processors = map[CommandType]processor{
 	CmdPlaceHalt:       processPlaceHalt,
 	CmdResumeHalt:      processResumeHalt,
 	CmdAdoptTopology:   processAdoptTopology,
+	CmdRejectTopology:  processRejectTopology,
 	CmdRecordBudget:    processRecordBudget,
 	CmdSetMember:       processSetMember,
 	CmdRemoveMember:    processRemoveMember,
@@ -226,6 +229,25 @@ func processAdoptTopology(m *machine, cmd Command) (string, error) {
 	m.topologyRevision = p.Revision
 	m.topologyPath = p.Path
 	m.topologySource = p.Source
+	m.topologyRejected = nil
+	return p.Revision, nil
+}
+
+// processRejectTopology records a revision that failed validation. The
+// topology in force does not change; a revision already in force cannot be
+// rejected.
+func processRejectTopology(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[RejectTopology](cmd)
+	if err != nil {
+		return "", err
+	}
+	if p.Revision == "" || len(p.Errors) == 0 {
+		return "", invalidf("reject topology: revision and errors are required")
+	}
+	if p.Revision == m.topologyRevision {
+		return "", &stateError{kind: ErrConflict, cause: fmt.Errorf("reject topology revision %s: it is the revision in force", p.Revision)}
+	}
+	m.topologyRejected = &TopologyRejection{Revision: p.Revision, Path: p.Path, Errors: slices.Clone(p.Errors), At: cmd.At}
 	return p.Revision, nil
 }
 

@@ -17,14 +17,16 @@ const snapshotFormat = 1
 
 // persistedState is the snapshot document: the whole machine as JSON.
 type persistedState struct {
-	Format           int               `json:"format"`
-	State            *rings.State      `json:"state"`
-	TopologyRevision string            `json:"topologyRevision,omitempty"`
-	TopologyPath     string            `json:"topologyPath,omitempty"`
-	TopologySource   []byte            `json:"topologySource,omitempty"`
-	Members          map[string]string `json:"members,omitempty"`
-	Requests         []requestEntry    `json:"requests,omitempty"`
-	AppliedIndex     uint64            `json:"appliedIndex"`
+	Format           int                `json:"format"`
+	State            *rings.State       `json:"state"`
+	TopologyRevision string             `json:"topologyRevision,omitempty"`
+	TopologyPath     string             `json:"topologyPath,omitempty"`
+	TopologySource   []byte             `json:"topologySource,omitempty"`
+	TopologyRejected *TopologyRejection `json:"topologyRejected,omitempty"`
+	Members          map[string]string  `json:"members,omitempty"`
+	Requests         []requestEntry     `json:"requests,omitempty"`
+	Audit            []AuditEntry       `json:"audit,omitempty"`
+	AppliedIndex     uint64             `json:"appliedIndex"`
 }
 
 // fsmSnapshot is a point-in-time copy taken under the read lock; Persist
@@ -43,8 +45,10 @@ func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
 		TopologyRevision: m.topologyRevision,
 		TopologyPath:     m.topologyPath,
 		TopologySource:   m.topologySource, // never mutated after adoption
+		TopologyRejected: m.topologyRejected.clone(),
 		Members:          maps.Clone(m.members),
 		Requests:         m.requests.entries(),
+		Audit:            m.audit.all(),
 		AppliedIndex:     m.applied,
 	}}, nil
 }
@@ -99,12 +103,14 @@ func (p *persistedState) machine(requestLogSize int) (*machine, error) {
 		m.topologyPath = p.TopologyPath
 		m.topologySource = p.TopologySource
 	}
+	m.topologyRejected = p.TopologyRejected
 	if p.Members != nil {
 		m.members = p.Members
 	}
 	for _, e := range p.Requests {
 		m.requests.add(e.RequestID, e.Outcome)
 	}
+	m.audit.load(p.Audit)
 	m.applied = p.AppliedIndex
 	return m, nil
 }

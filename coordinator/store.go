@@ -33,6 +33,9 @@ type Snapshot struct {
 	Topology         *rings.Topology `json:"topology,omitempty"`
 	TopologyRevision string          `json:"topologyRevision,omitempty"`
 	TopologySource   []byte          `json:"-"`
+	// TopologyRejected is the last revision refused since the last
+	// adoption, with its errors (nil when none).
+	TopologyRejected *TopologyRejection `json:"topologyRejected,omitempty"`
 	// Members maps Raft server IDs to HTTP addresses.
 	Members map[string]string `json:"members,omitempty"`
 	// AppliedIndex is the Raft index of the last applied entry.

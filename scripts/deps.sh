@@ -8,6 +8,8 @@ need=()
 command -v git >/dev/null 2>&1 || need+=(git)
 # git daemon ships with git on Debian; nothing more to add for it.
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+# Headless browser for the dashboard test (internal/ui/browser_test.go).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -24,9 +24,10 @@ const apiTimeout = 30 * time.Second
 // newAPIClient returns a client for --server with --token.
 func newAPIClient(g *globals) *coordinator.Client {
 	c := coordinator.NewClient(g.server, g.token)
-	// Until tokens carry identities, commands are signed with the local
-	// user name (RINGLEADER_ACTOR overrides it).
+	// The server takes the identity from the token; only a server run with
+	// --insecure-no-auth uses this name (RINGLEADER_ACTOR overrides it).
 	c.Actor = envOr("RINGLEADER_ACTOR", os.Getenv("USER"))
+	c.HTTP = tlsHTTPClient(g)
 	return c
 }
 

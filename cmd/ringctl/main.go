@@ -14,6 +14,9 @@ type globals struct {
 	server string
 	token  string
 	output string
+	// caCert, clientCert and clientKey configure TLS to an HTTPS API
+	// (client.go).
+	caCert, clientCert, clientKey string
 }
 
 // commands registers each command group; every file of this package adds its
@@ -31,6 +34,9 @@ func newRoot() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.server, "server", envOr("RINGLEADER_ADDR", "http://127.0.0.1:7070"), "ringd HTTP address (env RINGLEADER_ADDR)")
 	root.PersistentFlags().StringVar(&g.token, "token", os.Getenv("RINGLEADER_TOKEN"), "bearer token (env RINGLEADER_TOKEN)")
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "table", "output format: table, json or yaml")
+	root.PersistentFlags().StringVar(&g.caCert, "ca-cert", os.Getenv("RINGLEADER_CA_CERT"), "PEM CA bundle that signed ringd's HTTPS certificate (env RINGLEADER_CA_CERT)")
+	root.PersistentFlags().StringVar(&g.clientCert, "client-cert", os.Getenv("RINGLEADER_CLIENT_CERT"), "PEM client certificate, when ringd requires one (env RINGLEADER_CLIENT_CERT)")
+	root.PersistentFlags().StringVar(&g.clientKey, "client-key", os.Getenv("RINGLEADER_CLIENT_KEY"), "PEM key of --client-cert (env RINGLEADER_CLIENT_KEY)")
 	for _, c := range commands {
 		root.AddCommand(c(g))
 	}

@@ -27,7 +27,7 @@ func newReleaseCreateCmd(g *globals) *cobra.Command {
 	var req coordinator.CreateReleaseRequest
 	var startAt string
 	c := &cobra.Command{
-		Use:   "create --app APP --version V [--priority P] [--start-at RFC3339]",
+		Use:   "create --app APP --version V [--priority P] [--start-at RFC3339] [--train NAME]",
 		Short: "Create a release of an app; it rolls through the rings from ring 0",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -54,7 +54,7 @@ func newReleaseCreateCmd(g *globals) *cobra.Command {
 	c.Flags().StringVar(&req.Version, "version", "", "version to roll out (required)")
 	c.Flags().StringVar(&req.Priority, "priority", "", "normal (default), P0, security or reliability")
 	c.Flags().StringVar(&startAt, "start-at", "", "do not start before this time (RFC 3339)")
-	c.Flags().StringVar(&req.Train, "train", "", "release train to depart with")
+	c.Flags().StringVar(&req.Train, "train", "", "release train to depart with (never implied: without it the release starts as soon as its gates allow)")
 	return c
 }
 

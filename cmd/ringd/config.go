@@ -27,6 +27,22 @@ type config struct {
 	logStore      string
 	logLevel      string
 
+	// bootstrapID names the node that forms a new cluster (see
+	// bootstrap.go); joinProbe is where that node looks for an existing
+	// cluster first.
+	bootstrapID string
+	joinProbe   string
+	// notify configures notifications (notify.go).
+	notify notifyFlags
+	// sec configures tokens, TLS, rate limits and the audit trail
+	// (security.go).
+	sec securityFlags
+	// effects configures Git, Argo CD, Prometheus and the webhooks
+	// (effects.go, effects_health.go); topologyInterval is how often a
+	// --topology in Git is fetched (topology.go).
+	effects          effectsConfig
+	topologyInterval time.Duration
+
 	heartbeatTimeout   time.Duration
 	electionTimeout    time.Duration
 	leaderLeaseTimeout time.Duration
@@ -48,8 +64,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.httpAdvertise, "http-advertise", "", "HTTP address other nodes and clients use (default: the bound address)")
 	fs.BoolVar(&c.bootstrap, "bootstrap", false, "form a new cluster of one when the data dir is empty")
 	fs.StringVar(&c.join, "join", "", "URL of any cluster member to join through, e.g. http://10.0.0.1:7070")
+	fs.StringVar(&c.bootstrapID, "bootstrap-id", "", "node ID that forms a new cluster; that node bootstraps unless --join already answers, every other node joins through --join (one command line for every replica)")
+	c.notify.register(fs)
+	c.sec.register(fs)
+	c.effects.register(fs)
+	fs.DurationVar(&c.topologyInterval, "topology-interval", 30*time.Second, "how often a --topology in Git (<git url>#<path>) is fetched")
 	fs.DurationVar(&c.joinTimeout, "join-timeout", 2*time.Minute, "how long to keep retrying --join")
-	fs.StringVar(&c.topology, "topology", "", "topology file adopted through the log by the leader when it differs from the one in force")
+	fs.StringVar(&c.topology, "topology", "", "topology: a local file, or <git url>#<path> watched in Git; the leader adopts it through the log when it differs from the one in force")
 	fs.StringVar(&c.logStore, "log-store", string(coordinator.DefaultLogStore), "Raft log store: bolt or wal")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&c.heartbeatTimeout, "heartbeat-timeout", coordinator.DefaultHeartbeatTimeout, "Raft heartbeat timeout (LAN default)")
@@ -75,6 +96,15 @@ func (c *config) validate() error {
 	}
 	if c.dataDir == "" {
 		errs = append(errs, errors.New("--data-dir is required"))
+	}
+	if c.bootstrapID != "" {
+		errs = append(errs, c.resolveBootstrapID()...)
+	}
+	errs = append(errs, c.notify.validate()...)
+	errs = append(errs, c.sec.validate()...)
+	errs = append(errs, c.effects.validate(c.dataDir)...)
+	if c.topologyInterval <= 0 {
+		errs = append(errs, errors.New("--topology-interval must be positive"))
 	}
 	if c.bootstrap && c.join != "" {
 		errs = append(errs, errors.New("--bootstrap and --join exclude each other: bootstrap the first node, join the others"))

@@ -23,6 +23,11 @@ import (
 )
 
 func main() {
+	// 0. Subcommands: the demo and the simulated regions (demo*.go).
+	if len(os.Args) > 1 && (os.Args[1] == "demo" || os.Args[1] == "sim-regions") {
+		os.Exit(runSubcommand(os.Args[1], os.Args[2:]))
+	}
+
 	// 1. Read and validate the command line.
 	cfg, err := parseFlags(os.Args[1:], os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -34,6 +39,16 @@ func main() {
 	logger := newLogger(cfg.logLevel)
 	slog.SetDefault(logger)
 
+	// 1b. Security: the token set (reloaded on change), TLS for the API
+	// and the client that forwards and joins (security.go).
+	sec, err := newSecurity(cfg.sec, logger)
+	if err != nil {
+		fatal("configure security", err)
+	}
+	reloadCtx, stopReload := context.WithCancel(context.Background())
+	defer stopReload()
+	go sec.run(reloadCtx)
+
 	// 2. Bind the HTTP listener first: with --http-addr HOST:0 the real
 	// port must be known before the node records its address in the log.
 	httpLn, err := net.Listen("tcp", cfg.httpAddr)
@@ -44,16 +59,50 @@ func main() {
 	if httpAdvertise == "" {
 		httpAdvertise = httpLn.Addr().String()
 	}
+	httpAdvertise, httpLn = sec.advertise(httpAdvertise), sec.listen(httpLn)
 
-	// 3. Start the Raft node: durable log, snapshots, transport.
+	// 3. Start the Raft node: durable log, snapshots, transport. With
+	// --bootstrap-id the forming node first checks that no cluster answers
+	// at --join (bootstrap.go).
+	preferJoin(context.Background(), &cfg, sec.probeClient(), logger)
 	node, err := newNode(cfg, httpAdvertise)
 	if err != nil {
 		fatal("start the raft node", err)
 	}
 
-	// 4. The effects the leader loop drives. Until the Git writer and the
-	// region adapters land, they are in memory.
-	effects := newEffects(logger)
+	// 3b. What people see: the event stream, the metrics and the dashboard,
+	// fed by the node's apply path on every node.
+	ops, err := newOperator(cfg.nodeID, node, logger)
+	if err != nil {
+		fatal("set up events, metrics and the dashboard", err)
+	}
+
+	// 4. The effects the leader loop drives: the Git writer as promoter
+	// and halt fence, the regions' evidence (Argo CD, Prometheus, webhooks)
+	// and error budgets; all in memory with --effects memory (effects.go).
+	effects, err := newEffectsFor(cfg.effects, node.Topology, ops.metrics, logger)
+	if err != nil {
+		fatal("configure the effects (Git, Argo CD, Prometheus, webhooks)", err)
+	}
+
+	// 4a. A --topology in Git is watched on every node; only the leader
+	// proposes a new revision, so all adopt it through the log (topology.go).
+	topoFeed, err := newTopologyWatch(cfg, logger)
+	if err != nil {
+		fatal("open the topology in Git", err)
+	}
+	if topoFeed != nil {
+		effects.topologyFeed = topoFeed.latest
+	}
+
+	// 4b. Notifications (Slack, signed webhook), fed by the leader loop
+	// while this node leads; delivery runs on its own goroutines.
+	notifyCtx, stopNotify := context.WithCancel(context.Background())
+	notifications, err := newNotifier(notifyCtx, cfg.notify, logger)
+	if err != nil {
+		fatal("configure notifications", err)
+	}
+	effects.notifier = notifications.watcher
 
 	// 5. The leader loop: runs only while this node leads.
 	loop, err := newLoop(cfg, node, effects, logger)
@@ -66,13 +115,21 @@ func main() {
 		defer close(loopDone)
 		_ = loop.Run(loopCtx)
 	}()
+	if topoFeed != nil {
+		topoFeed.notify(loop.Kick)
+		go topoFeed.run(loopCtx)
+	}
 
 	// 6. The HTTP API, served on the listener from step 2.
-	api, err := coordinator.NewAPI(coordinator.APIConfig{Store: node, Fence: effects.fence, OnWrite: loop.Kick, Logger: logger})
+	api, err := coordinator.NewAPI(coordinator.APIConfig{Store: node, Fence: effects.fence, OnWrite: loop.Kick, Logger: logger,
+		Security: sec.api, Forwarder: sec.client,
+		Events: ops.events, Metrics: ops.scrape, Dashboard: ops.dashboard})
 	if err != nil {
 		fatal("configure the HTTP API", err)
 	}
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+	// Event streams never go idle: end them when shutdown starts.
+	srv.RegisterOnShutdown(ops.events.Close)
 	go func() {
 		if err := srv.Serve(httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			fatal("serve HTTP", err)
@@ -90,7 +147,7 @@ func main() {
 	defer stopSignals()
 	if cfg.join != "" {
 		joinCtx, cancelJoin := context.WithTimeout(stopped, cfg.joinTimeout)
-		err := joinCluster(joinCtx, cfg.join, coordinator.JoinRequest{ID: cfg.nodeID, RaftAddr: node.RaftAddr(), HTTPAddr: httpAdvertise}, logger)
+		err := joinCluster(joinCtx, cfg.join, coordinator.JoinRequest{ID: cfg.nodeID, RaftAddr: node.RaftAddr(), HTTPAddr: httpAdvertise}, sec, logger)
 		cancelJoin()
 		if err != nil {
 			_ = node.Shutdown()
@@ -112,6 +169,9 @@ func main() {
 	// The loop has nothing left to lead.
 	stopLoop()
 	<-loopDone
+	// Nothing feeds notifications any more; stop sending.
+	stopNotify()
+	notifications.close()
 	// In-flight HTTP requests get a grace period; new ones are refused.
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()

@@ -86,7 +86,8 @@ func startRingd(t *testing.T, id, dir string, extra ...string) *ringdProc {
 	t.Helper()
 	args := append([]string{
 		"--node-id", id, "--data-dir", dir, "--raft-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
-		"--topology", "testdata/topology.yaml", "--reconcile-interval", "500ms", "--log-level", "warn",
+		"--topology", "testdata/topology.yaml", "--reconcile-interval", "500ms", "--log-level", "warn", "--insecure-no-auth",
+		"--effects", "memory",
 	}, extra...)
 	p := &ringdProc{id: id, dir: dir, out: &syncBuffer{}, exited: make(chan struct{})}
 	if err := os.MkdirAll(dir, 0o755); err != nil {

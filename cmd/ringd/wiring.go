@@ -27,7 +27,15 @@ func newLogger(level string) *slog.Logger {
 
 // newNode starts the Raft node from the command line.
 func newNode(cfg config, httpAdvertise string) (*coordinator.Node, error) {
+	stream, err := newRaftStream(cfg)
+	if err != nil {
+		return nil, err
+	}
 	return coordinator.NewNode(coordinator.Config{
+		StreamLayer:        stream,
+		AuditMaxEntries:    cfg.sec.auditMaxEntries,
+		AuditMaxEvidence:   cfg.sec.auditMaxEvidence,
+		AuditMaxAge:        cfg.sec.auditMaxAge,
 		NodeID:             cfg.nodeID,
 		DataDir:            cfg.dataDir,
 		RaftAddr:           cfg.raftAddr,
@@ -50,6 +58,17 @@ type effects struct {
 	promoter coordinator.Promoter
 	health   coordinator.HealthSource
 	fence    coordinator.HaltFence
+	// notifier is fed by the leader loop (nil: notifications off).
+	notifier coordinator.Notifier
+	// The real effects' extras (effects.go, effects_health.go; nil in
+	// memory mode): the pre-promotion and post-ring webhooks, the error
+	// budgets, the Git writers (IsAncestor) and the topology read from Git.
+	beforePromote  func(ctx context.Context, p coordinator.Promotion) error
+	afterRing      func(ctx context.Context, r coordinator.RingDone)
+	budgets        coordinator.BudgetSource
+	budgetInterval time.Duration
+	writers        *gitWriters
+	topologyFeed   func() (coordinator.TopologyDoc, bool)
 }
 
 // newEffects returns the in-memory effects, saying so: nothing is written
@@ -64,9 +83,11 @@ func newEffects(logger *slog.Logger) effects {
 func newLoop(cfg config, store coordinator.Store, fx effects, logger *slog.Logger) (*coordinator.Loop, error) {
 	lc := coordinator.LoopConfig{
 		Store: store, Promoter: fx.promoter, Health: fx.health, Fence: fx.fence,
-		Interval: cfg.reconcileInterval, Logger: logger,
+		Interval: cfg.reconcileInterval, Logger: logger, Notifier: fx.notifier,
+		BeforePromote: fx.beforePromote, AfterRing: fx.afterRing, Budgets: fx.budgets, BudgetInterval: fx.budgetInterval,
+		TopologyFeed: fx.topologyFeed,
 	}
-	if cfg.topology != "" {
+	if cfg.topology != "" && fx.topologyFeed == nil {
 		path := cfg.topology
 		lc.LoadTopology = func(context.Context) (string, []byte, error) {
 			src, err := os.ReadFile(path)
@@ -104,11 +125,12 @@ func announce(dataDir, nodeID, httpAddr, raftAddr string) error {
 
 // joinCluster asks the member at url to add this node, retrying while the
 // cluster has no leader or the member is unreachable.
-func joinCluster(ctx context.Context, url string, req coordinator.JoinRequest, logger *slog.Logger) error {
+func joinCluster(ctx context.Context, url string, req coordinator.JoinRequest, sec *security, logger *slog.Logger) error {
 	if !strings.Contains(url, "://") {
-		url = "http://" + url
+		url = sec.scheme() + "://" + url
 	}
-	c := coordinator.NewClient(url, "")
+	c := coordinator.NewClient(url, sec.joinToken)
+	c.HTTP = sec.client
 	c.Actor = req.ID
 	backoff := 200 * time.Millisecond
 	for {

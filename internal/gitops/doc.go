@@ -25,6 +25,8 @@
 //   - halt fence: WriteHalts commits .ringleader/halts.yaml, and every
 //     attempt re-reads it on the head it builds on, so a promotion prepared
 //     before a halt is rejected by the server and then refused (ErrHalted);
+//     rollbacks pass the fence (a failed ring's halt covers the regions to
+//     roll back) but not Check;
 //   - Check (the caller's leadership and halt check) runs right before
 //     every push; its error aborts the promotion (ErrCheckFailed).
 //

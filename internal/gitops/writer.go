@@ -52,7 +52,7 @@ func New(cfg Config, topology func() *rings.Topology) (*Writer, error) {
 //  2. if a commit with p's promotion ID is on the branch, returns it
 //     (AlreadyLanded) and writes nothing;
 //  3. if .ringleader/halts.yaml on the head has an active halt covering p,
-//     returns ErrHalted;
+//     returns ErrHalted (not for rollbacks: see Rollback);
 //  4. applies every target edit on the head's tree and builds one commit;
 //  5. calls p.Check; an error aborts without pushing;
 //  6. pushes as a compare-and-swap on the head; when another writer moved
@@ -81,7 +81,7 @@ func (w *Writer) Promote(ctx context.Context, p Promotion) (Result, error) {
 		if err != nil {
 			return plan{}, err
 		}
-		if fence != nil {
+		if fence != nil && !p.Rollback {
 			h, err := coveringHalt(fence, p)
 			if err != nil {
 				return plan{}, err
@@ -111,7 +111,11 @@ func (w *Writer) Promote(ctx context.Context, p Promotion) (Result, error) {
 }
 
 // Rollback writes p.Version (the previous version) back to p.Regions as a
-// promotion commit marked Ringleader-Rollback: true.
+// promotion commit marked Ringleader-Rollback: true. The halt fence does not
+// stop it: the halt a failed ring places covers the very regions that must
+// be rolled back, so obeying it would deadlock. p.Check still runs before
+// every push (the coordinator's check confirms leadership and skips halts
+// for rollbacks), and exactly-once still holds.
 func (w *Writer) Rollback(ctx context.Context, p Promotion) (Result, error) {
 	p.Rollback = true
 	return w.Promote(ctx, p)

@@ -61,7 +61,7 @@ func start(dir string) (*Server, error) {
 		return nil, fmt.Errorf("pick a port: %w", err)
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	cmd := exec.Command("git", "daemon", "--reuseaddr", "--base-path="+dir, "--export-all",
+	cmd := exec.Command("git", "daemon", "--verbose", "--reuseaddr", "--base-path="+dir, "--export-all",
 		"--enable=receive-pack", "--listen=127.0.0.1", fmt.Sprintf("--port=%d", port), dir)
 	cmd.Env = Env(dir)
 	// The daemon forks a child per connection; its own process group lets
@@ -88,10 +88,15 @@ func start(dir string) (*Server, error) {
 			return nil, fmt.Errorf("git daemon exited early: %s", strings.TrimSpace(string(log)))
 		default:
 		}
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err == nil {
-			_ = c.Close()
-			return s, nil
+		// A connection alone could reach another test's daemon that took
+		// the same free port first; "Ready to rumble" in our own log says
+		// that this daemon bound it.
+		if log, _ := os.ReadFile(stderr.Name()); strings.Contains(string(log), "Ready to rumble") {
+			c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+			if err == nil {
+				_ = c.Close()
+				return s, nil
+			}
 		}
 		time.Sleep(10 * time.Millisecond) // polling interval while the daemon starts
 	}

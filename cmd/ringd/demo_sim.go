@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/demo"
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// simFlags is the command line of `ringd sim-regions`.
+type simFlags struct {
+	repo, branch, topology               string
+	argocdAddr, metricsAddr, controlAddr string
+	tokenFile, addrFile, mode, logLevel  string
+	syncDelay, pollInterval              time.Duration
+	badErrorRatio                        float64
+}
+
+func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
+	var f simFlags
+	fs := flag.NewFlagSet("ringd sim-regions", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.repo, "repo", "", "GitOps repository URL the regions sync from (required)")
+	fs.StringVar(&f.branch, "branch", "main", "GitOps branch")
+	fs.StringVar(&f.topology, "topology", "", "topology file naming the regions, apps and targets (required)")
+	fs.StringVar(&f.argocdAddr, "argocd-addr", "127.0.0.1:0", "host:port of the Argo CD Application API")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "127.0.0.1:0", "host:port of /metrics (http_requests_total)")
+	fs.StringVar(&f.controlAddr, "control-addr", "127.0.0.1:0", "host:port of the control endpoint (pause, degrade, errors, sync delay)")
+	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the bearer token the Argo CD API requires (required)")
+	fs.StringVar(&f.addrFile, "addr-file", "", "write the addresses to this JSON file once serving")
+	fs.StringVar(&f.mode, "mode", string(demo.ModeMetrics), "how a version containing \"bad\" fails: metrics (Healthy, 5xx in the metrics) or degraded (Argo CD health Degraded)")
+	fs.DurationVar(&f.syncDelay, "sync-delay", demo.DefaultSyncDelay, "how long an Application stays OutOfSync/Progressing after its version changes")
+	fs.DurationVar(&f.pollInterval, "poll-interval", demo.DefaultPollInterval, "how often the branch head is checked")
+	fs.Float64Var(&f.badErrorRatio, "bad-error-ratio", demo.DefaultBadErrorRatio, "5xx fraction of a bad version in mode metrics")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log level")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	var errs []error
+	if fs.NArg() > 0 {
+		errs = append(errs, fmt.Errorf("unexpected arguments %q: ringd sim-regions takes flags only", fs.Args()))
+	}
+	for _, r := range []struct{ flag, v string }{{"--repo", f.repo}, {"--topology", f.topology}, {"--token-file", f.tokenFile}} {
+		if r.v == "" {
+			errs = append(errs, fmt.Errorf("%s is required", r.flag))
+		}
+	}
+	if m := demo.Mode(f.mode); m != demo.ModeMetrics && m != demo.ModeDegraded {
+		errs = append(errs, fmt.Errorf("--mode %q: want metrics or degraded", f.mode))
+	}
+	return f, errors.Join(errs...)
+}
+
+// runSimRegions is `ringd sim-regions`: the simulated regions as a process
+// of their own (the end-to-end suite runs them so). It prints its addresses
+// on one line, writes them to --addr-file, and serves until SIGINT or
+// SIGTERM. It returns the exit code.
+func runSimRegions(args []string, stdout, stderr io.Writer) int {
+	f, err := parseSimFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ringd sim-regions: %v\n", err)
+		return 2
+	}
+	logger := newLogger(f.logLevel)
+	fail := func(what string, err error) int {
+		fmt.Fprintf(stderr, "ringd sim-regions: %s: %v\n", what, err)
+		return 1
+	}
+
+	// 1. The topology and the token.
+	src, err := os.ReadFile(f.topology)
+	if err != nil {
+		return fail("read --topology", err)
+	}
+	top, err := rings.Parse(f.topology, src)
+	if err != nil {
+		return fail("parse --topology", err)
+	}
+	tok, err := os.ReadFile(f.tokenFile)
+	if err != nil {
+		return fail("read --token-file", err)
+	}
+
+	// 2. The listeners.
+	var ls demo.Listeners
+	for _, l := range []struct {
+		ln   *net.Listener
+		addr string
+	}{{&ls.ArgoCD, f.argocdAddr}, {&ls.Metrics, f.metricsAddr}, {&ls.Control, f.controlAddr}} {
+		if *l.ln, err = net.Listen("tcp", l.addr); err != nil {
+			return fail("listen on "+l.addr, err)
+		}
+	}
+
+	// 3. The regions, synced from Git.
+	sim, err := demo.Start(demo.Config{Topology: top, RepoURL: f.repo, Branch: f.branch, Token: strings.TrimSpace(string(tok)),
+		Mode: demo.Mode(f.mode), SyncDelay: f.syncDelay, PollInterval: f.pollInterval, BadErrorRatio: f.badErrorRatio, Logger: logger}, ls)
+	if err != nil {
+		return fail("start", err)
+	}
+	defer sim.Close()
+
+	// 4. Say where we listen.
+	a := sim.Addrs()
+	fmt.Fprintf(stdout, "sim-regions: argocd=%s metrics=%s control=%s pid=%d\n", a.ArgoCD, a.Metrics, a.Control, os.Getpid())
+	if f.addrFile != "" {
+		if err := writeJSONAtomic(f.addrFile, a); err != nil {
+			return fail("write --addr-file", err)
+		}
+	}
+
+	// 5. Serve until a signal.
+	stopped, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	<-stopped.Done()
+	return 0
+}
+
+// writeJSONAtomic writes v to path through a temporary file and a rename,
+// so a reader never sees half a file.
+func writeJSONAtomic(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".addr-*.json")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/regions"
+	"github.com/ringleader-dev/ringleader/regions/argocd"
+	"github.com/ringleader-dev/ringleader/regions/prometheus"
+	"github.com/ringleader-dev/ringleader/regions/webhook"
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// healthConfig says how ringd reaches the regions' evidence: Argo CD (one
+// token for every server the topology names), each region's Prometheus,
+// and the release webhooks.
+type healthConfig struct {
+	ArgoCDTokenFile          string
+	ArgoCDCAFile             string
+	ArgoCDInsecureSkipVerify bool
+	ArgoCDTimeout            time.Duration
+	// PrometheusTimeout bounds one PromQL query (0: the analyzer's default).
+	PrometheusTimeout time.Duration
+	// Webhook receivers (empty: not called) and their shared secret file.
+	WebhookPrePromotion string
+	WebhookDuringSoak   string
+	WebhookPostRing     string
+	WebhookSecretFile   string
+	WebhookTimeout      time.Duration
+	WebhookRetries      int
+	// BudgetInterval is how often the leader measures error budgets.
+	BudgetInterval time.Duration
+}
+
+// register adds the health flags to fs.
+func (c *healthConfig) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.ArgoCDTokenFile, "argocd-token-file", "", "file holding the Argo CD API token (applications get), re-read on every request; without it regions with an argocd source fail closed")
+	fs.StringVar(&c.ArgoCDCAFile, "argocd-ca-file", "", "PEM CA bundle the Argo CD servers' certificates must chain to (default: system roots)")
+	fs.BoolVar(&c.ArgoCDInsecureSkipVerify, "argocd-insecure-skip-verify", false, "accept any Argo CD server certificate (throwaway test installations only)")
+	fs.DurationVar(&c.ArgoCDTimeout, "argocd-timeout", argocd.DefaultTimeout, "bound on one request to Argo CD")
+	fs.DurationVar(&c.PrometheusTimeout, "prometheus-timeout", prometheus.DefaultQueryTimeout, "bound on one query to a region's Prometheus")
+	fs.StringVar(&c.WebhookPrePromotion, "webhook-pre-promotion", "", "URL that must answer 2xx before a ring is promoted (a refusal makes the release wait)")
+	fs.StringVar(&c.WebhookDuringSoak, "webhook-during-soak", "", "URL called at every analysis of a soaking ring; a failure fails the ring")
+	fs.StringVar(&c.WebhookPostRing, "webhook-post-ring", "", "URL told, best effort, when a ring is done")
+	fs.StringVar(&c.WebhookSecretFile, "webhook-secret-file", "", "file holding the HMAC secret that signs every webhook (required with a webhook URL)")
+	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", webhook.DefaultTimeout, "bound on one webhook attempt")
+	fs.IntVar(&c.WebhookRetries, "webhook-retries", 2, fmt.Sprintf("retries of a failed webhook attempt (0 to %d)", webhook.MaxRetries))
+	fs.DurationVar(&c.BudgetInterval, "budget-interval", time.Minute, "how often the leader measures the regions' error budgets in Prometheus")
+}
+
+// validate rejects settings that cannot work.
+func (c *healthConfig) validate() []error {
+	var errs []error
+	anyHook := c.WebhookPrePromotion != "" || c.WebhookDuringSoak != "" || c.WebhookPostRing != ""
+	if anyHook && c.WebhookSecretFile == "" {
+		errs = append(errs, errors.New("a --webhook-* URL needs --webhook-secret-file: receivers verify the signature"))
+	}
+	if c.WebhookRetries < 0 || c.WebhookRetries > webhook.MaxRetries {
+		errs = append(errs, fmt.Errorf("--webhook-retries %d: want 0 to %d", c.WebhookRetries, webhook.MaxRetries))
+	}
+	if c.BudgetInterval <= 0 {
+		errs = append(errs, errors.New("--budget-interval must be positive"))
+	}
+	if c.ArgoCDInsecureSkipVerify && c.ArgoCDCAFile != "" {
+		errs = append(errs, errors.New("--argocd-ca-file and --argocd-insecure-skip-verify exclude each other: keep the CA bundle"))
+	}
+	return errs
+}
+
+// ancestry answers "is commit a an ancestor of commit d" (the gitops
+// working copy).
+type ancestry interface {
+	IsAncestor(ctx context.Context, ancestor, descendant string) (bool, error)
+}
+
+// addHealth wires the region evidence into fx: the regions.HealthSource
+// over Argo CD, Prometheus and the during-soak webhook; the pre-promotion
+// and post-ring webhooks; and the Prometheus error budgets.
+func addHealth(fx *effects, cfg healthConfig, topology func() *rings.Topology, anc ancestry, logger *slog.Logger) error {
+	hc := regions.HealthConfig{Topology: topology}
+	if cfg.ArgoCDTokenFile != "" {
+		src, err := argocd.NewSource(argocd.SourceConfig{
+			Default: &argocd.ClientConfig{TokenFile: cfg.ArgoCDTokenFile, CAFile: cfg.ArgoCDCAFile,
+				InsecureSkipVerify: cfg.ArgoCDInsecureSkipVerify, Timeout: cfg.ArgoCDTimeout},
+			IsAncestor: anc.IsAncestor,
+		})
+		if err != nil {
+			return fmt.Errorf("argocd: %w", err)
+		}
+		hc.Sync = src
+	} else {
+		logger.Warn("no --argocd-token-file: regions with an argocd source will report no sync evidence and fail closed")
+	}
+	analyzer, err := prometheus.NewAnalyzer(prometheus.Config{QueryTimeout: cfg.PrometheusTimeout})
+	if err != nil {
+		return fmt.Errorf("prometheus: %w", err)
+	}
+	hc.Metrics = analyzer
+	hooks, err := newWebhooks(cfg)
+	if err != nil {
+		return err
+	}
+	if hooks != nil && hooks.Configured(webhook.DuringSoak) {
+		hc.DuringSoak = hooks.DuringSoakHook
+	}
+	hs, err := regions.NewHealthSource(hc)
+	if err != nil {
+		return err
+	}
+	fx.health = healthAdapter{hs}
+	fx.budgets = budgetSource(analyzer)
+	fx.budgetInterval = cfg.BudgetInterval
+	if hooks != nil && hooks.Configured(webhook.PrePromotion) {
+		fx.beforePromote = prePromotionHook(hooks)
+	}
+	if hooks != nil && hooks.Configured(webhook.PostRing) {
+		fx.afterRing = postRingHook(hooks, logger)
+	}
+	return nil
+}
+
+// newWebhooks builds the webhook client, nil when no URL is set.
+func newWebhooks(cfg healthConfig) (*webhook.Client, error) {
+	if cfg.WebhookPrePromotion == "" && cfg.WebhookDuringSoak == "" && cfg.WebhookPostRing == "" {
+		return nil, nil
+	}
+	raw, err := os.ReadFile(cfg.WebhookSecretFile)
+	if err != nil {
+		return nil, fmt.Errorf("read --webhook-secret-file: %w", err)
+	}
+	secret := strings.TrimSpace(string(raw))
+	if secret == "" {
+		return nil, fmt.Errorf("--webhook-secret-file %s is empty: put the shared HMAC secret in it", cfg.WebhookSecretFile)
+	}
+	endpoint := func(url string) *webhook.Endpoint {
+		if url == "" {
+			return nil
+		}
+		return &webhook.Endpoint{URL: url, Secret: secret, Timeout: cfg.WebhookTimeout, Retries: cfg.WebhookRetries}
+	}
+	c, err := webhook.New(webhook.Config{PrePromotion: endpoint(cfg.WebhookPrePromotion),
+		DuringSoak: endpoint(cfg.WebhookDuringSoak), PostRing: endpoint(cfg.WebhookPostRing)})
+	if err != nil {
+		return nil, fmt.Errorf("webhooks: %w", err)
+	}
+	return c, nil
+}
+
+// prePromotionHook is LoopConfig.BeforePromote: the receiver must answer
+// 2xx before the ring is promoted.
+func prePromotionHook(c *webhook.Client) func(ctx context.Context, p coordinator.Promotion) error {
+	return func(ctx context.Context, p coordinator.Promotion) error {
+		return c.Send(ctx, webhook.Payload{Event: webhook.PrePromotion, Release: p.ReleaseID, App: p.App,
+			Version: p.Version, Ring: p.Ring, Regions: p.Regions})
+	}
+}
+
+// postRingHook is LoopConfig.AfterRing: best effort, a failure is logged.
+func postRingHook(c *webhook.Client, logger *slog.Logger) func(ctx context.Context, r coordinator.RingDone) {
+	return func(ctx context.Context, r coordinator.RingDone) {
+		err := c.Send(ctx, webhook.Payload{Event: webhook.PostRing, Release: r.ReleaseID, App: r.App,
+			Version: r.Version, Ring: r.Ring, Regions: r.Regions})
+		if err != nil && ctx.Err() == nil {
+			logger.Warn("post-ring webhook failed (best effort; nothing retried later)", "release", r.ReleaseID, "ring", r.Ring, "err", err)
+		}
+	}
+}
+
+// healthAdapter converts between coordinator.HealthSource and
+// regions.HealthSource (the same shapes, field for field).
+type healthAdapter struct{ hs *regions.HealthSource }
+
+// Observe implements coordinator.HealthSource.
+func (a healthAdapter) Observe(ctx context.Context, q coordinator.HealthQuery) ([]coordinator.RegionHealth, error) {
+	rq := regions.Query{ReleaseID: q.ReleaseID, App: q.App, Version: q.Version, BaselineVersion: q.BaselineVersion,
+		Ring: q.Ring, Baseline: q.Baseline, Soaking: q.Soaking}
+	for _, t := range q.Regions {
+		rq.Regions = append(rq.Regions, regions.Target{Region: t.Region, Commit: t.Commit})
+	}
+	got, err := a.hs.Observe(ctx, rq)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]coordinator.RegionHealth, len(got))
+	for i, h := range got {
+		out[i] = coordinator.RegionHealth{Region: h.Region, Synced: h.Synced, Healthy: h.Healthy, Reason: h.Reason, Checks: h.Checks}
+	}
+	return out, nil
+}
+
+// budgetMeter is what budgetSource needs from the Prometheus analyzer.
+type budgetMeter interface {
+	Budgets(ctx context.Context, topo *rings.Topology, app string, window time.Duration, at time.Time) ([]rings.Budget, error)
+}
+
+// budgetSource measures every app's budget in every region with a
+// Prometheus and keeps, per region, the smallest remaining budget (the
+// state holds one figure per region; the strictest app decides).
+func budgetSource(m budgetMeter) coordinator.BudgetSource {
+	return coordinator.BudgetFunc(func(ctx context.Context, topo *rings.Topology, at time.Time) ([]rings.Budget, error) {
+		var errs []error
+		lowest := map[string]rings.Budget{}
+		var order []string
+		for _, app := range topo.Spec.Apps {
+			bs, err := m.Budgets(ctx, topo, app.Name, 0, at)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("app %s: %w", app.Name, err))
+			}
+			for _, b := range bs {
+				cur, seen := lowest[b.Region]
+				if !seen {
+					order = append(order, b.Region)
+				}
+				if !seen || b.RemainingPercent < cur.RemainingPercent {
+					lowest[b.Region] = b
+				}
+			}
+		}
+		out := make([]rings.Budget, 0, len(order))
+		for _, r := range order {
+			out = append(out, lowest[r])
+		}
+		return out, errors.Join(errs...)
+	})
+}

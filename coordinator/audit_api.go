@@ -1,0 +1,103 @@
+package coordinator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// AuditList is the answer of GET /v1/audit.
+type AuditList struct {
+	Entries []AuditEntry `json:"entries"`
+}
+
+// auditReader is implemented by stores that keep the audit trail (*Node).
+type auditReader interface {
+	Audit(q AuditQuery) []AuditEntry
+}
+
+// audit answers GET /v1/audit[?actor=][&type=][&since=][&until=][&limit=].
+// since and until are RFC 3339 times; limit keeps the most recent entries.
+func (a *API) audit(w http.ResponseWriter, r *http.Request) {
+	ar, ok := a.cfg.Store.(auditReader)
+	if !ok {
+		writeError(w, http.StatusNotImplemented, errors.New("this node's store keeps no audit trail"))
+		return
+	}
+	q, err := parseAuditQuery(r.URL.Query())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, AuditList{Entries: ar.Audit(q)})
+}
+
+// parseAuditQuery validates the filters of GET /v1/audit.
+func parseAuditQuery(v url.Values) (AuditQuery, error) {
+	var q AuditQuery
+	if s := v.Get("actor"); s != "" {
+		if err := checkName("actor", s); err != nil {
+			return q, err
+		}
+		q.Actor = s
+	}
+	if s := v.Get("type"); s != "" {
+		if err := checkName("type", s); err != nil {
+			return q, err
+		}
+		q.Type = CommandType(s)
+	}
+	for _, f := range []struct {
+		name string
+		out  *time.Time
+	}{{"since", &q.Since}, {"until", &q.Until}} {
+		if s := v.Get(f.name); s != "" {
+			t, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				return q, badRequestf("%s %q is not an RFC 3339 time such as 2026-11-24T10:00:00Z", f.name, clip(s, 40))
+			}
+			*f.out = t
+		}
+	}
+	if s := v.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxAuditLimit {
+			return q, badRequestf("limit %q must be a number from 1 to %d", clip(s, 20), MaxAuditLimit)
+		}
+		q.Limit = n
+	}
+	return q, nil
+}
+
+// Audit lists audit entries (GET /v1/audit).
+func (c *Client) Audit(ctx context.Context, q AuditQuery) (AuditList, error) {
+	v := url.Values{}
+	if q.Actor != "" {
+		v.Set("actor", q.Actor)
+	}
+	if q.Type != "" {
+		v.Set("type", string(q.Type))
+	}
+	if !q.Since.IsZero() {
+		v.Set("since", q.Since.UTC().Format(time.RFC3339))
+	}
+	if !q.Until.IsZero() {
+		v.Set("until", q.Until.UTC().Format(time.RFC3339))
+	}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	path := "/v1/audit"
+	if len(v) > 0 {
+		path += "?" + v.Encode()
+	}
+	var out AuditList
+	if err := c.do(ctx, http.MethodGet, path, nil, &out); err != nil {
+		return out, fmt.Errorf("read audit trail: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,234 @@
+package coordinator
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/auth"
+)
+
+var auditT0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+
+// auditCmd builds a command at auditT0+minutes.
+func auditCmd(t testing.TB, typ CommandType, actor, role string, minutes int, payload any) Command {
+	t.Helper()
+	cmd, err := NewCommand(typ, actor, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Role, cmd.Source = role, "10.0.0.7:5000"
+	cmd.At = auditT0.Add(time.Duration(minutes) * time.Minute)
+	cmd.RequestID = fmt.Sprintf("req-%s-%d-%s", typ, minutes, actor)
+	return cmd
+}
+
+// TestAuditRecordsAcceptedCommands: an accepted command adds one entry
+// with who, role, what, when, where and why; a refused command and a
+// repeated request ID add none; the topology source never appears.
+func TestAuditRecordsAcceptedCommands(t *testing.T) {
+	f := NewFSM(0)
+	src := topologySource(t)
+	cmds := []Command{
+		auditCmd(t, CmdAdoptTopology, "ada", "admin", 0, AdoptTopology{Revision: "rev1", Path: "rings.yaml", Source: src}),
+		auditCmd(t, CmdPlaceHalt, "ian", "incident-commander", 1, PlaceHalt{ID: "h1", Scope: haltCmd("h1").Scope, Reason: "error rate up"}),
+		auditCmd(t, CmdResumeHalt, "ian", "incident-commander", 2, ResumeHalt{HaltID: "nope", Reason: "refused: unknown halt"}),
+		auditCmd(t, CmdResumeHalt, "ian", "incident-commander", 3, ResumeHalt{HaltID: "h1", Reason: "fixed"}),
+		auditCmd(t, CmdSetMember, ActorSystem, "", 4, MemberMeta{ID: "n1", HTTPAddr: "127.0.0.1:7070"}),
+	}
+	for i, c := range cmds {
+		_, _ = f.ApplyCommand(uint64(i+1), c)
+	}
+	_, _ = f.ApplyCommand(9, cmds[1]) // the same request again
+	got := f.Audit(AuditQuery{})
+	want := []AuditEntry{
+		{Index: 1, At: auditT0, Actor: "ada", Role: "admin", Source: "10.0.0.7:5000", Type: CmdAdoptTopology, RequestID: cmds[0].RequestID,
+			Details: map[string]string{"revision": "rev1", "path": "rings.yaml"}},
+		{Index: 2, At: auditT0.Add(time.Minute), Actor: "ian", Role: "incident-commander", Source: "10.0.0.7:5000", Type: CmdPlaceHalt, RequestID: cmds[1].RequestID,
+			Details: map[string]string{"halt": "h1", "scope": "global"}, Reason: "error rate up"},
+		{Index: 4, At: auditT0.Add(3 * time.Minute), Actor: "ian", Role: "incident-commander", Source: "10.0.0.7:5000", Type: CmdResumeHalt, RequestID: cmds[3].RequestID,
+			Details: map[string]string{"halt": "h1"}, Reason: "fixed"},
+		{Index: 5, At: auditT0.Add(4 * time.Minute), Actor: ActorSystem, Role: ActorRoleSystem, Source: "10.0.0.7:5000", Type: CmdSetMember, RequestID: cmds[4].RequestID,
+			Details: map[string]string{"member": "n1", "httpAddr": "127.0.0.1:7070"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("audit trail:\n got %+v\nwant %+v", got, want)
+	}
+	b, _ := json.Marshal(got)
+	if strings.Contains(string(b), string(src[:40])) {
+		t.Error("the audit trail holds the topology source")
+	}
+}
+
+// TestAuditFilters: actor, type, since, until and limit.
+func TestAuditFilters(t *testing.T) {
+	f := NewFSM(0)
+	for i := range 10 {
+		actor := []string{"ian", "rex"}[i%2]
+		_, _ = f.ApplyCommand(uint64(i+1), auditCmd(t, CmdPlaceHalt, actor, "admin", i, PlaceHalt{ID: fmt.Sprintf("h%d", i), Scope: haltCmd("x").Scope, Reason: "r"}))
+	}
+	cases := []struct {
+		name string
+		q    AuditQuery
+		want []uint64
+	}{
+		{"all", AuditQuery{}, []uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}},
+		{"actor", AuditQuery{Actor: "rex"}, []uint64{2, 4, 6, 8, 10}},
+		{"type none", AuditQuery{Type: CmdResumeHalt}, nil},
+		{"since until", AuditQuery{Since: auditT0.Add(3 * time.Minute), Until: auditT0.Add(5 * time.Minute)}, []uint64{4, 5, 6}},
+		{"limit keeps the latest", AuditQuery{Limit: 3}, []uint64{8, 9, 10}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []uint64
+			for _, e := range f.Audit(c.q) {
+				got = append(got, e.Index)
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("indexes = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+// TestAuditRetentionIsDeterministic: two state machines applying the same
+// log with the same retention keep exactly the same entries: at most
+// MaxEntries decisions, MaxEvidence observations, none older than MaxAge
+// before the latest command.
+func TestAuditRetentionIsDeterministic(t *testing.T) {
+	ret := AuditRetention{MaxEntries: 100, MaxEvidence: 2, MaxAge: 10 * time.Minute}
+	var cmds []Command
+	for i := range 40 {
+		if i%3 == 0 {
+			cmds = append(cmds, auditCmd(t, CmdObserve, ActorSystem, "", i, Observe{ReleaseID: "r", Ring: "canary", Region: "us-east-1"}))
+			continue
+		}
+		cmds = append(cmds, auditCmd(t, CmdSetMember, "ada", "admin", i, MemberMeta{ID: fmt.Sprintf("n%d", i)}))
+	}
+	var trails [2][]AuditEntry
+	for k := range trails {
+		f := NewFSM(0)
+		f.SetAuditRetention(ret)
+		for i, c := range cmds {
+			_, _ = f.ApplyCommand(uint64(i+1), c) // observe fails (no release): not audited
+		}
+		trails[k] = f.Audit(AuditQuery{Limit: MaxAuditLimit})
+	}
+	if !reflect.DeepEqual(trails[0], trails[1]) {
+		t.Fatal("two replicas kept different audit trails")
+	}
+	var idx []uint64
+	for _, e := range trails[0] {
+		idx = append(idx, e.Index)
+	}
+	// The last accepted command is at minute 38 (index 39): entries from
+	// minute 28 on stay; observations were refused (no such release).
+	if want := []uint64{29, 30, 32, 33, 35, 36, 38, 39}; !reflect.DeepEqual(idx, want) {
+		t.Errorf("kept indexes %v, want %v", idx, want)
+	}
+
+	f := NewFSM(0)
+	f.SetAuditRetention(AuditRetention{MaxEntries: 3})
+	for i := range 10 {
+		_, _ = f.ApplyCommand(uint64(i+1), auditCmd(t, CmdSetMember, "ada", "admin", i, MemberMeta{ID: "n"}))
+	}
+	if got := len(f.Audit(AuditQuery{})); got != 3 {
+		t.Errorf("MaxEntries 3 kept %d entries", got)
+	}
+}
+
+// TestAuditEvidenceHasItsOwnBound: frequent observations do not push
+// people's decisions out of the trail.
+func TestAuditEvidenceHasItsOwnBound(t *testing.T) {
+	var tr auditTrail
+	ret := AuditRetention{MaxEntries: 3, MaxEvidence: 2}
+	tr.record(1, auditCmd(t, CmdPlaceHalt, "ian", "incident-commander", 0, PlaceHalt{ID: "h"}), "h", ret)
+	for i := range 50 {
+		tr.record(uint64(i+2), auditCmd(t, CmdObserve, ActorSystem, "", i, Observe{}), "", ret)
+	}
+	all := tr.all()
+	if len(all) != 3 || all[0].Type != CmdPlaceHalt {
+		t.Errorf("trail after 50 observations = %v, want the halt and 2 observations", all)
+	}
+}
+
+// TestAuditSurvivesSnapshotRestore: the trail is in the snapshot.
+func TestAuditSurvivesSnapshotRestore(t *testing.T) {
+	f := NewFSM(0)
+	_, _ = f.ApplyCommand(1, auditCmd(t, CmdSetMember, "ada", "admin", 0, MemberMeta{ID: "n1"}))
+	_, _ = f.ApplyCommand(2, auditCmd(t, CmdPlaceHalt, "ian", "incident-commander", 1, PlaceHalt{ID: "h1", Scope: haltCmd("h1").Scope, Reason: "why"}))
+	g := NewFSM(0)
+	restoreFrom(t, f, g)
+	if got, want := g.Audit(AuditQuery{}), f.Audit(AuditQuery{}); !reflect.DeepEqual(got, want) || len(got) != 2 {
+		t.Errorf("restored trail:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// TestAuditOverAPIRecordsForwardedSource: a halt sent to a follower is
+// forwarded with the caller's token, re-checked on the leader and audited
+// there with the incident commander's identity, role, reason and
+// "<client> via <follower>"; a viewer's write is refused by the follower
+// before anything is forwarded.
+func TestAuditOverAPIRecordsForwardedSource(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a 2-node cluster")
+	}
+	leader := startSecureNode(t, SecurityConfig{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n2, err := NewNode(Config{NodeID: "n2", DataDir: t.TempDir(), RaftAddr: "127.0.0.1:0", HTTPAddr: ln.Addr().String(), Logger: testLogger("n2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api2, err := NewAPI(APIConfig{Store: n2, Logger: discardLogger(), Security: SecurityConfig{Tokens: testTokenSet(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv2 := httptest.NewUnstartedServer(api2)
+	srv2.Listener.Close()
+	srv2.Listener = ln
+	srv2.Start()
+	t.Cleanup(func() { srv2.Close(); _ = n2.shutdown(false) })
+	if err := leader.node.Join("n2", n2.RaftAddr(), ln.Addr().String()); err != nil {
+		t.Fatal(err)
+	}
+	follower := &secureNode{node: n2, api: api2, url: srv2.URL}
+	waitFor(t, "n2 to know the leader", func() bool { _, a := n2.Leader(); return a != "" })
+
+	if code, body := follower.do(t, "vera", "POST", "/v1/halts", `{"global":true,"reason":"not mine"}`); code != http.StatusForbidden {
+		t.Fatalf("viewer's halt through the follower = %d %s, want 403", code, body)
+	}
+	code, body := follower.do(t, "ian", "POST", "/v1/halts", `{"regions":["eu-west-1"],"reason":"error rate up in eu"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("ian's halt through the follower = %d %s, want 201", code, body)
+	}
+	code, body = leader.do(t, "vera", "GET", "/v1/audit?actor=ian&type=halt.place", "")
+	if code != http.StatusOK {
+		t.Fatalf("GET /v1/audit = %d %s", code, body)
+	}
+	var list AuditList
+	if err := json.Unmarshal([]byte(body), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Entries) != 1 {
+		t.Fatalf("audit entries for ian = %d, want 1: %s", len(list.Entries), body)
+	}
+	e := list.Entries[0]
+	if e.Role != string(auth.RoleIncidentCommander) || e.Reason != "error rate up in eu" || e.Details["scope"] != "regions=eu-west-1" {
+		t.Errorf("audit entry = %+v", e)
+	}
+	if !strings.Contains(e.Source, " via 127.0.0.1:") || !strings.HasPrefix(e.Source, "127.0.0.1:") {
+		t.Errorf("source = %q, want <client> via <follower>", e.Source)
+	}
+	if code, body := leader.do(t, "vera", "GET", "/v1/audit?since=yesterday", ""); code != http.StatusBadRequest {
+		t.Errorf("bad since = %d %s, want 400", code, body)
+	}
+}

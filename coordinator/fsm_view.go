@@ -1,0 +1,58 @@
+package coordinator
+
+import "github.com/ringleader-dev/ringleader/rings"
+
+// stateViewer is implemented by stores that can lend their applied state
+// for a short read without a deep copy. The leader loop uses it for its
+// most frequent read, the fence check before every push (one per
+// promotion: with a deep copy each, a pass promoting every release of a
+// large state was quadratic). Stores without it fall back to Snapshot.
+type stateViewer interface {
+	ViewState(fn func(s *rings.State))
+}
+
+// ViewState calls fn with the applied state under the FSM's read lock,
+// without copying it. fn must only read, must not keep s or anything
+// reachable from it after returning, and must not call back into the FSM.
+func (f *FSM) ViewState(fn func(s *rings.State)) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	fn(f.m.state)
+}
+
+// ViewState lends the node's applied state to fn (see FSM.ViewState).
+func (n *Node) ViewState(fn func(s *rings.State)) { n.fsm.ViewState(fn) }
+
+// Both the FSM's and the node's views satisfy the loop's interface.
+var _ stateViewer = (*Node)(nil)
+
+// Topology returns the topology in force (nil before the first adoption)
+// without copying the state: a parsed topology is never mutated.
+func (f *FSM) Topology() *rings.Topology {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.m.topology
+}
+
+// Topology returns the node's topology in force (see FSM.Topology).
+func (n *Node) Topology() *rings.Topology { return n.fsm.Topology() }
+
+// viewState lends s's applied state to fn: in place when s is a
+// stateViewer, else through a deep copy (Snapshot).
+func viewState(s Store, fn func(st *rings.State)) {
+	if v, ok := s.(stateViewer); ok {
+		v.ViewState(fn)
+		return
+	}
+	snap := s.Snapshot()
+	fn(&snap.State)
+}
+
+// haltsOnly returns a state holding a deep copy of s's halts and nothing
+// else: what the halt endpoints need, at a cost that does not grow with
+// the number of releases.
+func haltsOnly(s Store) rings.State {
+	var out *rings.State
+	viewState(s, func(st *rings.State) { out = (&rings.State{Halts: st.Halts}).Clone() })
+	return *out
+}

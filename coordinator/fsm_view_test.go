@@ -1,0 +1,118 @@
+package coordinator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// viewingStore is a tstore that lends its state in place, as *Node does,
+// and counts the deep copies taken.
+type viewingStore struct {
+	*tstore
+	snapshots atomic.Int64
+}
+
+func (v *viewingStore) ViewState(fn func(s *rings.State)) { v.fsm.ViewState(fn) }
+
+func (v *viewingStore) Snapshot() Snapshot {
+	v.snapshots.Add(1)
+	return v.tstore.Snapshot()
+}
+
+func TestFenceCheckReadsTheStateInPlace(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		setup   func(t *testing.T, s *tstore, releaseID string)
+		rollbck bool
+		want    string // "" means the check passes
+	}{
+		{"nothing in the way", func(*testing.T, *tstore, string) {}, false, ""},
+		{"global halt", func(t *testing.T, s *tstore, _ string) {
+			s.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: "halt-g", Scope: rings.HaltScope{Global: true}, Reason: "incident"})
+		}, false, "covered by halt halt-g (incident)"},
+		{"halt of another app", func(t *testing.T, s *tstore, _ string) {
+			s.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: "halt-a", Scope: rings.HaltScope{Apps: []string{"payments"}}, Reason: "other"})
+		}, false, ""},
+		{"release aborted", func(t *testing.T, s *tstore, id string) {
+			s.mustApply(t, CmdAbortRelease, ReleaseRef{ReleaseID: id, Reason: "bad build"})
+		}, false, "release is aborted"},
+		{"rollback ignores halts", func(t *testing.T, s *tstore, _ string) {
+			s.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: "halt-g", Scope: rings.HaltScope{Global: true}, Reason: "incident"})
+		}, true, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var store *viewingStore
+			f := newLoopFixture(t, func(c *LoopConfig) {
+				store = &viewingStore{tstore: c.Store.(*tstore)}
+				c.Store = store
+			})
+			id := f.release(t, "v2")
+			tc.setup(t, f.store, id)
+			p := Promotion{ReleaseID: id, App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "p1", Rollback: tc.rollbck}
+			before := store.snapshots.Load()
+			err := f.loop.fenceCheck(p)(context.Background())
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("Check = %v; want nil", err)
+			case tc.want != "" && (!errors.Is(err, ErrFenced) || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("Check = %v; want ErrFenced containing %q", err, tc.want)
+			case store.snapshots.Load() != before:
+				t.Fatalf("Check took %d deep copies of the state; want 0", store.snapshots.Load()-before)
+			}
+		})
+	}
+}
+
+func TestHaltEndpointsTakeNoDeepCopyOfTheState(t *testing.T) {
+	t.Parallel()
+	store := &viewingStore{tstore: newTStore(true).withTopology(t)}
+	store.mustApply(t, CmdCreateRelease, CreateRelease{ID: "checkout-v2", App: "checkout", Version: "v2"})
+	api, err := NewAPI(APIConfig{Store: store, Fence: &MemFence{}, Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(path, body string) (int, string) {
+		req := httptest.NewRequest("POST", path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		api.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	before := store.snapshots.Load()
+	code, body := post("/v1/halts", `{"regions":["us-east-1"],"reason":"incident"}`)
+	var h rings.Halt
+	if code != 201 || json.Unmarshal([]byte(body), &h) != nil || h.ID == "" || h.Scope.Regions[0] != "us-east-1" {
+		t.Fatalf("place halt: %d %s", code, body)
+	}
+	if code, body := post("/v1/halts/"+h.ID+"/resume", `{"reason":"fixed"}`); code != 200 || !strings.Contains(body, `"resumeReason": "fixed"`) {
+		t.Fatalf("resume halt: %d %s", code, body)
+	}
+	if n := store.snapshots.Load() - before; n != 0 {
+		t.Fatalf("placing and resuming a halt took %d deep copies of the state; want 0", n)
+	}
+}
+
+func TestHaltsOnlyCopiesTheHalts(t *testing.T) {
+	t.Parallel()
+	store := &viewingStore{tstore: newTStore(true).withTopology(t)}
+	store.mustApply(t, CmdCreateRelease, CreateRelease{ID: "checkout-v2", App: "checkout", Version: "v2"})
+	store.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: "halt-r", Scope: rings.HaltScope{Regions: []string{"us-east-1"}}, Reason: "incident"})
+	got := haltsOnly(store)
+	if len(got.Halts) != 1 || got.Halts[0].ID != "halt-r" || len(got.Releases) != 0 {
+		t.Fatalf("haltsOnly = %d halts, %d releases; want the one halt and no releases", len(got.Halts), len(got.Releases))
+	}
+	got.Halts[0].Scope.Regions[0] = "changed"
+	if r := store.Snapshot().State.Halts[0].Scope.Regions[0]; r != "us-east-1" {
+		t.Fatalf("changing the copy changed the state: region %q", r)
+	}
+}

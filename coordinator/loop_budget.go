@@ -1,0 +1,66 @@
+package coordinator
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// BudgetSource measures the remaining error budget of the topology's
+// regions at a moment (cmd/ringd wires Prometheus). It returns the budgets
+// it could measure and, joined, an error for those it could not.
+type BudgetSource interface {
+	Budgets(ctx context.Context, topo *rings.Topology, at time.Time) ([]rings.Budget, error)
+}
+
+// BudgetFunc adapts a function to BudgetSource.
+type BudgetFunc func(ctx context.Context, topo *rings.Topology, at time.Time) ([]rings.Budget, error)
+
+// Budgets implements BudgetSource.
+func (f BudgetFunc) Budgets(ctx context.Context, topo *rings.Topology, at time.Time) ([]rings.Budget, error) {
+	return f(ctx, topo, at)
+}
+
+// refreshBudgets measures the error budgets at most once per
+// BudgetInterval while this node leads and records each one
+// (CmdRecordBudget), so the planner's error-budget gate, the status and the
+// dashboard see them. It does nothing without a BudgetSource or an
+// error-budget policy. A region that could not be measured keeps its last
+// figure; the failure is logged.
+func (l *Loop) refreshBudgets(ctx context.Context, snap Snapshot) {
+	if l.cfg.Budgets == nil || snap.Topology == nil || !snap.Topology.Spec.Policy.ErrorBudget.Enabled() {
+		return
+	}
+	now := l.cfg.Clock.Now()
+	l.mu.Lock()
+	due := l.budgetsAt.IsZero() || now.Sub(l.budgetsAt) >= l.cfg.BudgetInterval
+	if due {
+		l.budgetsAt = now
+	}
+	l.mu.Unlock()
+	if !due {
+		return
+	}
+	bctx, cancel := context.WithTimeout(ctx, l.cfg.HealthTimeout)
+	budgets, err := l.cfg.Budgets.Budgets(bctx, snap.Topology, now)
+	cancel()
+	if err != nil {
+		l.stats.errors.Add(1)
+		l.cfg.Logger.Warn("error budgets could not all be measured; the regions keep their last figures", "err", err)
+	}
+	for _, b := range budgets {
+		if ctx.Err() != nil {
+			return
+		}
+		if b.At.IsZero() {
+			b.At = now
+		}
+		key := fmt.Sprintf("budget/%s/%d", b.Region, now.UnixNano())
+		if rerr := l.record(ctx, CmdRecordBudget, key, b); rerr != nil {
+			l.stats.errors.Add(1)
+			l.cfg.Logger.Warn("record error budget failed", "region", b.Region, "err", rerr)
+		}
+	}
+}

@@ -1,0 +1,188 @@
+package coordinator
+
+import (
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// RaftStats is what the Raft metrics show about this node.
+type RaftStats struct {
+	Leader       bool
+	Term         uint64
+	CommitIndex  uint64
+	AppliedIndex uint64
+	LastIndex    uint64
+}
+
+// RaftStats reports this node's Raft term and indexes.
+func (n *Node) RaftStats() RaftStats {
+	return RaftStats{
+		Leader:       n.IsLeader(),
+		Term:         n.raft.CurrentTerm(),
+		CommitIndex:  n.raft.CommitIndex(),
+		AppliedIndex: n.raft.AppliedIndex(),
+		LastIndex:    n.raft.LastIndex(),
+	}
+}
+
+// raftStatsReporter is implemented by *Node.
+type raftStatsReporter interface {
+	RaftStats() RaftStats
+}
+
+// StateCollectorConfig says where StateCollector reads from.
+type StateCollectorConfig struct {
+	// Store is the node (required). When it implements RaftStats (as
+	// *Node does) the Raft gauges are exported too.
+	Store Store
+	// Planner computes the gate waits (default rings.PlanNext).
+	Planner PlanFunc
+	// Clock is "now" for soak remaining and the plan (default system clock).
+	Clock Clock
+	// Events, when set, exports the event stream's subscriber gauges.
+	Events *Broker
+}
+
+// StateCollector computes state-derived metrics from Store.Snapshot() at
+// scrape time, so they are always consistent with the applied state and
+// cost nothing between scrapes.
+type StateCollector struct {
+	cfg StateCollectorConfig
+
+	releases, haltsActive, soakRemaining, gateWaits, budget *prometheus.Desc
+	leader, term, commitIndex, appliedIndex                 *prometheus.Desc
+	subscribers, dropped, published                         *prometheus.Desc
+}
+
+// releaseStates and waitReasons are always exported (0 when none), so a
+// graph never has gaps.
+var (
+	releaseStates = []rings.ReleaseState{
+		rings.ReleaseScheduled, rings.ReleaseRunning, rings.ReleaseAwaitingApproval, rings.ReleaseHalted,
+		rings.ReleaseCompleted, rings.ReleaseAborted, rings.ReleaseRolledBack,
+	}
+	waitReasons = []rings.WaitReason{
+		rings.WaitHalt, rings.WaitSoak, rings.WaitSync, rings.WaitWindow, rings.WaitFreeze, rings.WaitApproval,
+		rings.WaitErrorBudget, rings.WaitSchedule, rings.WaitQueue, rings.WaitEvidence,
+	}
+)
+
+// NewStateCollector validates cfg and returns the collector; register it
+// with reg.MustRegister or reg.Register.
+func NewStateCollector(cfg StateCollectorConfig) (*StateCollector, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("state collector: Store is required")
+	}
+	if cfg.Planner == nil {
+		cfg.Planner = defaultPlanner
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock{}
+	}
+	d := prometheus.NewDesc
+	return &StateCollector{
+		cfg:           cfg,
+		releases:      d("ringleader_releases_in_state", "Releases in each release state (every state is exported, 0 when none).", []string{"state"}, nil),
+		haltsActive:   d("ringleader_halts_active", "Halts in force (placed and not resumed).", nil, nil),
+		soakRemaining: d("ringleader_rings_soak_remaining_seconds", "Seconds until a soaking ring has soaked its full window (0 when due), per release and ring.", []string{"release", "ring"}, nil),
+		gateWaits:     d("ringleader_gates_waits", "Steps the planner reports as waiting, by reason (halt, soak, window, freeze, approval, error-budget, …).", []string{"reason"}, nil),
+		budget:        d("ringleader_budget_remaining_percent", "Latest recorded error budget remaining, per region (0–100).", []string{"region"}, nil),
+		leader:        d("ringleader_raft_leader", "1 when this node is the Raft leader, 0 otherwise.", nil, nil),
+		term:          d("ringleader_raft_term", "This node's current Raft term.", nil, nil),
+		commitIndex:   d("ringleader_raft_commit_index", "Highest log index this node knows is committed.", nil, nil),
+		appliedIndex:  d("ringleader_raft_applied_index", "Highest log index applied to this node's state machine.", nil, nil),
+		subscribers:   d("ringleader_events_subscribers", "Open /v1/events streams on this node.", nil, nil),
+		dropped:       d("ringleader_events_dropped_subscribers_total", "Event streams ended because the client fell behind.", nil, nil),
+		published:     d("ringleader_events_published_total", "Events published to the stream on this node.", nil, nil),
+	}, nil
+}
+
+// Describe implements prometheus.Collector.
+func (c *StateCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.releases, c.haltsActive, c.soakRemaining, c.gateWaits, c.budget,
+		c.leader, c.term, c.commitIndex, c.appliedIndex, c.subscribers, c.dropped, c.published} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
+	snap := c.cfg.Store.Snapshot()
+	now := c.cfg.Clock.Now()
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+
+	byState := map[rings.ReleaseState]int{}
+	for _, rel := range snap.State.Releases {
+		byState[rel.State]++
+	}
+	for _, s := range releaseStates {
+		gauge(c.releases, float64(byState[s]), string(s))
+	}
+	gauge(c.haltsActive, float64(len(ActiveHalts(snap.State))))
+	for region, b := range snap.State.Budgets {
+		gauge(c.budget, b.RemainingPercent, region)
+	}
+
+	waits := map[rings.WaitReason]int{}
+	if snap.Topology != nil {
+		for _, rel := range snap.State.Releases {
+			for _, rp := range rel.Rings {
+				if rp.State != rings.RingSoaking {
+					continue
+				}
+				gauge(c.soakRemaining, SoakRemaining(snap.Topology, rp, now).Seconds(), rel.ID, rp.Name)
+			}
+		}
+		for _, w := range c.cfg.Planner(snap.Topology, &snap.State, now).Waits {
+			waits[w.Reason]++
+		}
+	}
+	for _, r := range waitReasons {
+		gauge(c.gateWaits, float64(waits[r]), string(r))
+	}
+
+	if rr, ok := c.cfg.Store.(raftStatsReporter); ok {
+		st := rr.RaftStats()
+		leader := 0.0
+		if st.Leader {
+			leader = 1
+		}
+		gauge(c.leader, leader)
+		gauge(c.term, float64(st.Term))
+		gauge(c.commitIndex, float64(st.CommitIndex))
+		gauge(c.appliedIndex, float64(st.AppliedIndex))
+	} else {
+		leader := 0.0
+		if c.cfg.Store.IsLeader() {
+			leader = 1
+		}
+		gauge(c.leader, leader)
+		gauge(c.appliedIndex, float64(snap.AppliedIndex))
+	}
+
+	if b := c.cfg.Events; b != nil {
+		gauge(c.subscribers, float64(b.Subscribers()))
+		ch <- prometheus.MustNewConstMetric(c.dropped, prometheus.CounterValue, float64(b.Dropped()))
+		ch <- prometheus.MustNewConstMetric(c.published, prometheus.CounterValue, float64(b.Published()))
+	}
+}
+
+// SoakRemaining is how long a soaking ring still has to soak (0 when its
+// window is over, or when the ring is not in the topology).
+func SoakRemaining(t *rings.Topology, rp rings.RingProgress, now time.Time) time.Duration {
+	if t == nil || rp.SoakStartedAt.IsZero() {
+		return 0
+	}
+	i := t.RingIndex(rp.Name)
+	if i < 0 {
+		return 0
+	}
+	left := rp.SoakStartedAt.Add(t.Spec.Rings[i].Soak.D()).Sub(now)
+	return max(left, 0)
+}

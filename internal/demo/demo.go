@@ -1,0 +1,239 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator"
+)
+
+// FirstRelease is the release the demo starts with, rolling from
+// InitialVersions["checkout"].
+const (
+	FirstApp     = "checkout"
+	FirstVersion = "v1.4.2"
+	BadVersion   = "v1.5.0-bad"
+)
+
+// DemoConfig configures `ringd demo`.
+type DemoConfig struct {
+	// Binary is the ringd executable run as the demo's node.
+	Binary string
+	// NodeArgs returns ringd's command line for the demo node.
+	NodeArgs func(env *Env, dataDir, httpAddr string) []string
+	// Dir holds everything; empty makes a temporary directory, removed on
+	// Close unless Keep.
+	Dir  string
+	Keep bool
+	// HTTPAddr is the dashboard and API address; when it is taken a free
+	// loopback port is used instead.
+	HTTPAddr string
+	Env      EnvConfig
+	Logger   *slog.Logger
+}
+
+// Demo is a running `ringd demo`: its world and its node.
+type Demo struct {
+	Env  *Env
+	Node *Node
+	// URL is the node's base URL (dashboard and API).
+	URL string
+	// Client talks to the node.
+	Client *coordinator.Client
+	// ReleaseID is the first release.
+	ReleaseID string
+	// PortNote says why HTTPAddr was not used ("" when it was).
+	PortNote string
+
+	dir       string
+	removeDir bool
+}
+
+// StartDemo starts the world, the node, waits until the node leads with the
+// demo topology adopted and creates the first release. On error everything
+// started is stopped.
+func StartDemo(ctx context.Context, cfg DemoConfig) (_ *Demo, err error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	d := &Demo{dir: cfg.Dir}
+	if d.dir == "" {
+		if d.dir, err = os.MkdirTemp("", "ringleader-demo-"); err != nil {
+			return nil, fmt.Errorf("create the demo directory: %w", err)
+		}
+		d.removeDir = !cfg.Keep
+	}
+	defer func() {
+		if err != nil {
+			d.Close()
+		}
+	}()
+	cfg.Env.Dir, cfg.Env.Logger = d.dir, cfg.Logger
+
+	// 1. The world: Git server and repository, Prometheus, regions.
+	if d.Env, err = StartEnv(cfg.Env); err != nil {
+		return nil, err
+	}
+
+	// 2. The node, on the asked address or a free one.
+	httpAddr, note := pickAddr(cfg.HTTPAddr)
+	d.PortNote = note
+	dataDir := filepath.Join(d.dir, "ringd")
+	if d.Node, err = StartNode(cfg.Binary, cfg.NodeArgs(d.Env, dataDir, httpAddr), dataDir, 30*time.Second); err != nil {
+		return nil, err
+	}
+	d.URL = "http://" + d.Node.HTTP
+	d.Client = coordinator.NewClient(d.URL, "")
+	d.Client.Actor = "ringd-demo"
+
+	// 3. Wait until the node leads with the topology adopted, then start
+	// the first release from the version the repository holds.
+	if err := d.waitReady(ctx, 60*time.Second); err != nil {
+		return nil, err
+	}
+	rel, err := d.createRelease(ctx, coordinator.CreateReleaseRequest{App: FirstApp, Version: FirstVersion,
+		PreviousVersion: InitialVersions[FirstApp]})
+	if err != nil {
+		return nil, fmt.Errorf("create the first release: %w", err)
+	}
+	d.ReleaseID = rel.ID
+	return d, nil
+}
+
+// pickAddr returns addr when it can be bound, else a free loopback port
+// and a note saying so.
+func pickAddr(addr string) (string, string) {
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	l, err := net.Listen("tcp", addr)
+	if err == nil {
+		_ = l.Close()
+		return addr, ""
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, "0"), fmt.Sprintf("%s is taken, so the demo picked a free port", addr)
+}
+
+// waitReady polls until the node reports a topology in force.
+func (d *Demo) waitReady(ctx context.Context, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var last error
+	for {
+		t, err := d.Client.Topology(ctx)
+		if err == nil && t.Topology != nil {
+			return nil
+		}
+		if err == nil {
+			err = errors.New("no topology adopted yet")
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("ringd did not adopt the demo topology within %s (last: %v); see %s", timeout, last, d.Node.LogPath)
+		case <-d.Node.Done():
+			return fmt.Errorf("ringd exited (%v); see %s", d.Node.Err(), d.Node.LogPath)
+		case <-time.After(100 * time.Millisecond): // polling interval
+		}
+	}
+}
+
+// createRelease retries while the node has no leader yet.
+func (d *Demo) createRelease(ctx context.Context, req coordinator.CreateReleaseRequest) (*coordinator.ReleaseDetail, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		rel, err := d.Client.CreateRelease(ctx, req)
+		if err == nil || !coordinator.IsRetryable(err) || time.Now().After(deadline) {
+			return rel, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond): // retry interval
+		}
+	}
+}
+
+// Dir is where the demo keeps everything.
+func (d *Demo) Dir() string { return d.dir }
+
+// Close stops the node, then the world, and removes the directory unless
+// it was kept or given.
+func (d *Demo) Close() {
+	if d.Node != nil {
+		d.Node.Stop(10 * time.Second)
+	}
+	if d.Env != nil {
+		d.Env.Close()
+	}
+	if d.removeDir {
+		_ = os.RemoveAll(d.dir)
+	}
+}
+
+// PrintBanner writes what is running and what to try.
+func (d *Demo) PrintBanner(w io.Writer) {
+	e := d.Env
+	top := e.Topology
+	soak := func(i int) string { return top.Spec.Rings[i].Soak.D().String() }
+	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	p("")
+	p("Ringleader demo is running: one ringd node, a local Git server, 4 simulated regions.")
+	p("")
+	p("  Dashboard       %s/", d.URL)
+	p("  API             %s   (no authentication: loopback only, for this demo)", d.URL)
+	if d.PortNote != "" {
+		p("                  (%s)", d.PortNote)
+	}
+	p("  GitOps repo     %s   (branch %s)", e.RepoURL, e.Branch)
+	p("  Argo CD (sim)   %s   (token in %s)", e.Sim.Addrs().ArgoCD, e.ArgoCDTokenFile)
+	if e.Prometheus != nil {
+		p("  Prometheus      %s   (bad versions answer 5xx; analysis fails the ring)", e.Prometheus.URL)
+	} else {
+		p("  Prometheus      none: %s; bad versions report Degraded in Argo CD instead", e.PrometheusNote)
+	}
+	p("  Region control  %s/v1/apps", e.Sim.Addrs().Control)
+	p("  Data dir        %s", d.dir)
+	p("  ringd log       %s", d.Node.LogPath)
+	p("")
+	approval := ""
+	if top.Spec.Rings[1].ApprovalRequired() {
+		approval = ", needs approval"
+	}
+	p("Release %s of %s %s is rolling (from %s):", d.ReleaseID, FirstApp, FirstVersion, InitialVersions[FirstApp])
+	p("  canary (us-east-1, soak %s) → early (eu-west-1, soak %s%s) → global (ap-northeast-1, us-west-2, soak %s)",
+		soak(0), soak(1), approval, soak(2))
+	p("")
+	p("Try, in another shell (make build puts ringctl in ./bin):")
+	p("")
+	p("  export RINGLEADER_ADDR=%s", d.URL)
+	p("  ringctl status")
+	p("  ringctl release show %s", d.ReleaseID)
+	p("  ringctl release approve %s --ring early --reason \"canary looks good\"", d.ReleaseID)
+	p("  ringctl halt --global --reason \"incident 42\"      # stops every promotion at once")
+	p("  ringctl resume HALT_ID --reason \"incident over\"   # HALT_ID is printed by halt and status")
+	p("")
+	p("  # once %s has completed: a version whose name contains \"bad\" fails in canary,", FirstVersion)
+	p("  # the later rings are halted and canary is rolled back to %s in Git", FirstVersion)
+	p("  ringctl release create --app %s --version %s", FirstApp, BadVersion)
+	p("")
+	p("  ringctl verify-history --repo %s --topology %s", e.RepoURL, e.TopologyPath)
+	p("  git clone %s && git -C deploy log --format='%%h %%s'", e.RepoURL)
+	p("")
+	if d.removeDir {
+		p("Ctrl-C stops everything the demo started and removes %s (--keep keeps it).", d.dir)
+	} else {
+		p("Ctrl-C stops everything the demo started; %s is kept.", d.dir)
+	}
+}

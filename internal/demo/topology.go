@@ -1,0 +1,140 @@
+package demo
+
+import (
+	"fmt"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// TopologyOptions shape the demo topology: the example topology
+// (manifests/examples/rings.yaml) with its soaks shortened to seconds, no
+// release windows or freezes, every region's Argo CD pointing at the
+// simulated regions and, when there is one, its Prometheus at the local
+// Prometheus.
+type TopologyOptions struct {
+	// RepoURL and Branch are the GitOps repository.
+	RepoURL, Branch string
+	// ArgoCDServer is the simulated regions' Argo CD API base URL.
+	ArgoCDServer string
+	// PrometheusURL is the local Prometheus ("" for none: health comes from
+	// Argo CD alone).
+	PrometheusURL string
+	// Soaks of the canary, early and global rings.
+	CanarySoak, EarlySoak, GlobalSoak time.Duration
+	// Approval keeps the manual approval of ring early.
+	Approval bool
+	// AnalysisInterval and FailureThreshold configure Prometheus analysis.
+	AnalysisInterval time.Duration
+	FailureThreshold int
+	// SyncTimeout bounds how long a ring may wait for sync (default 2m).
+	SyncTimeout time.Duration
+}
+
+// DefaultSoaks are the demo's soaks at scale 1: long enough to watch in
+// the dashboard, short enough to see a release through in about a minute.
+var DefaultSoaks = [3]time.Duration{20 * time.Second, 30 * time.Second, 10 * time.Second}
+
+// ScaledSoaks returns DefaultSoaks multiplied by scale, rounded to 100 ms.
+func ScaledSoaks(scale float64) [3]time.Duration {
+	var out [3]time.Duration
+	for i, d := range DefaultSoaks {
+		out[i] = time.Duration(float64(d) * scale).Round(100 * time.Millisecond)
+	}
+	return out
+}
+
+// The regions, rings and apps are those of manifests/examples/rings.yaml
+// (a test keeps them in step).
+var topologyTemplate = template.Must(template.New("rings.yaml").Parse(`# Ringleader demo topology: manifests/examples/rings.yaml with soaks in
+# seconds, no release windows or freezes, and every region served by the
+# simulated regions of ` + "`ringd demo`" + `.
+apiVersion: ringleader.dev/v1alpha1
+kind: Topology
+metadata: {name: payments-demo}
+spec:
+  gitops: {repo: "{{.RepoURL}}", branch: {{.Branch}}}
+  regions:
+{{- range .Regions}}
+    - name: {{.Name}}
+      timezone: {{.Zone}}
+      argocd: {server: "{{$.ArgoCDServer}}", application: "{{"{{app}}-{{region}}"}}"}
+{{- if $.PrometheusURL}}
+      prometheus: {url: "{{$.PrometheusURL}}"}
+{{- end}}
+{{- end}}
+  rings:
+    - {name: canary, regions: [us-east-1], soak: {{.Canary}}, syncTimeout: {{.SyncTimeout}}}
+    - {name: early, regions: [eu-west-1], soak: {{.Early}}, syncTimeout: {{.SyncTimeout}}{{if .Approval}}, approval: required{{end}}}
+    - {name: global, regions: [ap-northeast-1, us-west-2], soak: {{.Global}}, syncTimeout: {{.SyncTimeout}}}
+  policy:
+    onFailure: halt-later-rings
+    rollback: automatic
+    analysis:
+      interval: {{.Interval}}
+      failureThreshold: {{.Threshold}}
+{{- if .PrometheusURL}}
+      metrics:
+        - {name: success-rate, query: 'sum(rate(http_requests_total{region="{{"{{region}}"}}",app="{{"{{app}}"}}",code!~"5.."}[30s])) / sum(rate(http_requests_total{region="{{"{{region}}"}}",app="{{"{{app}}"}}"}[30s])) * 100', min: 99}
+{{- end}}
+  apps:
+    - name: checkout
+      targets: [{file: "apps/checkout/{{"{{region}}"}}/values.yaml", yamlPath: image.tag}]
+    - name: ledger
+      targets: [{file: "apps/ledger/overlays/{{"{{region}}"}}/kustomization.yaml", kustomizeImage: registry.example.com/ledger}]
+`))
+
+// InitialVersions are what the generated GitOps repository runs before the
+// first release.
+var InitialVersions = map[string]string{"checkout": "v1.4.1", "ledger": "v2.3.0"}
+
+// Topology renders the demo topology and checks it parses.
+func Topology(o TopologyOptions) ([]byte, *rings.Topology, error) {
+	if o.Branch == "" {
+		o.Branch = "main"
+	}
+	if o.AnalysisInterval <= 0 {
+		o.AnalysisInterval = time.Second
+	}
+	if o.FailureThreshold <= 0 {
+		o.FailureThreshold = 2
+	}
+	if o.SyncTimeout <= 0 {
+		o.SyncTimeout = 2 * time.Minute
+	}
+	if o.RepoURL == "" || o.ArgoCDServer == "" {
+		return nil, nil, fmt.Errorf("demo topology: the GitOps repository URL and the Argo CD server are required")
+	}
+	type region struct{ Name, Zone string }
+	data := struct {
+		TopologyOptions
+		Regions                                      []region
+		Canary, Early, Global, Interval, SyncTimeout string
+		Threshold                                    int
+	}{
+		TopologyOptions: o,
+		Regions: []region{{"us-east-1", "America/New_York"}, {"eu-west-1", "Europe/Dublin"},
+			{"ap-northeast-1", "Asia/Tokyo"}, {"us-west-2", "America/Los_Angeles"}},
+		Canary: dur(o.CanarySoak), Early: dur(o.EarlySoak), Global: dur(o.GlobalSoak),
+		Interval: dur(o.AnalysisInterval), SyncTimeout: dur(o.SyncTimeout), Threshold: o.FailureThreshold,
+	}
+	var b strings.Builder
+	if err := topologyTemplate.Execute(&b, data); err != nil {
+		return nil, nil, fmt.Errorf("render demo topology: %w", err)
+	}
+	top, err := rings.Parse("rings.yaml", []byte(b.String()))
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo topology does not validate (a bug in internal/demo): %w", err)
+	}
+	return []byte(b.String()), top, nil
+}
+
+// dur renders d in Go syntax, "0s" for zero.
+func dur(d time.Duration) string {
+	if d <= 0 {
+		return "0s"
+	}
+	return d.String()
+}

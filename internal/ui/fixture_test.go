@@ -1,0 +1,62 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// t0 is when the fixture release is created.
+var t0 = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+
+// fixture is a snapshot with one release whose canary soaks, a global halt
+// and three budgets, and "now" 25 minutes after creation.
+func fixture(t *testing.T) (coordinator.Snapshot, time.Time) {
+	t.Helper()
+	src, err := os.ReadFile("testdata/topology.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := rings.Parse("testdata/topology.yaml", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &rings.State{}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = s.CreateRelease(top, "checkout-v2", "checkout", "v2", "", "", time.Time{}, t0, "alice", "v1")
+	must(err)
+	must(s.StartRelease("checkout-v2", t0.Add(time.Minute)))
+	must(s.MarkPromoted("checkout-v2", "canary", []string{"us-east-1"}, "checkout-v2/canary/us-east-1", "abc123", t0.Add(2*time.Minute)))
+	must(s.Observe("checkout-v2", "canary", "us-east-1", true, true, "", &rings.Observation{Check: "error-rate", Value: 0.002, Threshold: "< 0.01", Pass: true, At: t0.Add(5 * time.Minute)}, t0.Add(5*time.Minute)))
+	must(s.StartSoak("checkout-v2", "canary", t0.Add(5*time.Minute)))
+	must(s.PlaceHalt(rings.Halt{ID: "halt-0000beef", Scope: rings.HaltScope{Global: true}, Author: "bob", Reason: "incident 12: error rate up", CreatedAt: t0.Add(20 * time.Minute)}))
+	for region, pct := range map[string]float64{"us-east-1": 80, "eu-west-1": 40, "eu-central-1": 10} {
+		s.RecordBudget(rings.Budget{Region: region, RemainingPercent: pct, RemainingSeconds: pct * 25.92, At: t0})
+	}
+	return coordinator.Snapshot{State: *s, Topology: top, TopologyRevision: "rev-1", AppliedIndex: 42}, t0.Add(25 * time.Minute)
+}
+
+// stubStore is a coordinator.Store that serves one snapshot.
+type stubStore struct{ snap coordinator.Snapshot }
+
+func (s stubStore) Apply(context.Context, coordinator.Command) (coordinator.ApplyResult, error) {
+	return coordinator.ApplyResult{}, coordinator.ErrNotLeader
+}
+func (s stubStore) Snapshot() coordinator.Snapshot         { return s.snap }
+func (s stubStore) IsLeader() bool                         { return true }
+func (s stubStore) Leader() (string, string)               { return "n1", "127.0.0.1:7070" }
+func (s stubStore) VerifyLeader() error                    { return nil }
+func (s stubStore) Barrier(time.Duration) error            { return nil }
+func (s stubStore) LeaderChanges() <-chan bool             { return nil }
+func (s stubStore) Members() ([]coordinator.Member, error) { return nil, nil }
+func (s stubStore) Join(string, string, string) error      { return nil }
+func (s stubStore) Remove(string) error                    { return nil }
