@@ -23,8 +23,10 @@ type globals struct {
 // constructor here from an init function so groups stay in their own files.
 var commands []func(g *globals) *cobra.Command
 
-func newRoot() *cobra.Command {
-	g := &globals{}
+func newRoot() *cobra.Command { return newRootWith(&globals{}) }
+
+// newRootWith builds the command tree around g, which the flags fill in.
+func newRootWith(g *globals) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "ringctl",
 		Short:         "Ringleader's command-line client",
@@ -32,11 +34,18 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.server, "server", envOr("RINGLEADER_ADDR", "http://127.0.0.1:7070"), "ringd HTTP address (env RINGLEADER_ADDR)")
-	root.PersistentFlags().StringVar(&g.token, "token", os.Getenv("RINGLEADER_TOKEN"), "bearer token (env RINGLEADER_TOKEN)")
+	// The token's default stays empty so --help never prints a secret; the
+	// environment is read after parsing instead.
+	root.PersistentFlags().StringVar(&g.token, "token", "", "bearer token (env RINGLEADER_TOKEN)")
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "table", "output format: table, json or yaml")
 	root.PersistentFlags().StringVar(&g.caCert, "ca-cert", os.Getenv("RINGLEADER_CA_CERT"), "PEM CA bundle that signed ringd's HTTPS certificate (env RINGLEADER_CA_CERT)")
 	root.PersistentFlags().StringVar(&g.clientCert, "client-cert", os.Getenv("RINGLEADER_CLIENT_CERT"), "PEM client certificate, when ringd requires one (env RINGLEADER_CLIENT_CERT)")
 	root.PersistentFlags().StringVar(&g.clientKey, "client-key", os.Getenv("RINGLEADER_CLIENT_KEY"), "PEM key of --client-cert (env RINGLEADER_CLIENT_KEY)")
+	root.PersistentPreRun = func(*cobra.Command, []string) {
+		if g.token == "" {
+			g.token = os.Getenv("RINGLEADER_TOKEN")
+		}
+	}
 	for _, c := range commands {
 		root.AddCommand(c(g))
 	}
