@@ -5,7 +5,7 @@ PKGS      := ./...
 RACE_PKGS := ./coordinator/... ./internal/... ./regions/...
 FUZZTIME  ?= 6s
 
-.PHONY: help build test test-unit test-race fuzz bench verify demo plan-example deps screenshot clean
+.PHONY: help build test test-unit test-race fuzz bench verify demo plan-example deps screenshot clean e2e chaos
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -16,10 +16,21 @@ build: ## build ringd and ringctl into ./bin
 deps: ## install missing system packages the tests need (git, prometheus, chromium)
 	@./scripts/deps.sh
 
-test: deps ## run every test (unit, component, race, a short fuzz run)
-	$(GO) test -count=1 $(PKGS)
+test: deps ## run every test (unit, component, end-to-end, race, a short fuzz run)
+	$(GO) test -count=1 -timeout=25m $(PKGS)
 	$(GO) test -count=1 -race $(RACE_PKGS)
 	$(MAKE) fuzz
+
+# End-to-end suite (e2e/): real ringd processes, git daemon, Prometheus and
+# simulated regions on loopback. `make test` runs it too (with a 40s chaos run).
+SEED     ?= 1
+DURATION ?= 5m
+
+e2e: deps ## run the end-to-end scenarios and the default 40s chaos run, verbosely
+	$(GO) test -count=1 -timeout=25m -v ./e2e ./e2e/harness
+
+chaos: deps ## longer seeded chaos run: make chaos SEED=7 DURATION=10m
+	CHAOS_SEED=$(SEED) CHAOS_DURATION=$(DURATION) $(GO) test -count=1 -timeout=0 -v -run='^TestChaos$$' ./e2e
 
 fuzz: ## short fuzz run of the topology parser and every API write endpoint (FUZZTIME each)
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./rings
@@ -40,6 +51,7 @@ bench: ## benchmarks against the anchors: ringd vs etcd, scale, promotion (numbe
 	$(GO) test $(BENCH_FLAGS) -bench='^Benchmark(ScaleReconcilePass|ScalePlanNext|ScaleHaltAPI)$$' -benchtime=$(if $(BQ),30x,300x) ./coordinator/
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkScaleSnapshot$$' -benchtime=$(if $(BQ),3x,10x) ./coordinator/
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkHaltReach$$' -benchtime=$(if $(BQ),10x,50x) ./coordinator/
+	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkHaltReachGit$$' -benchtime=$(if $(BQ),2x,10x) ./e2e/bench/
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkRingdScale/apps=($(if $(BQ),100|500,100|500|2000))$$' -benchtime=1x ./e2e/bench/
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkPromotion$$' -benchtime=$(if $(BQ),10x,50x) ./internal/gitops/
 

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -50,6 +51,11 @@ func parseDemoFlags(args []string, stderr io.Writer) (demoFlags, error) {
 	}
 	if f.soakScale <= 0 || f.soakScale > 1000 {
 		return f, fmt.Errorf("--soak-scale %v: want a number above 0 (1 is canary 20s, early 30s, global 10s)", f.soakScale)
+	}
+	if host, _, err := net.SplitHostPort(f.httpAddr); err != nil {
+		return f, fmt.Errorf("--http-addr %q: %w", f.httpAddr, err)
+	} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return f, fmt.Errorf("--http-addr %q: the demo serves its API without authentication, so it listens on loopback only (127.0.0.1 or ::1)", f.httpAddr)
 	}
 	if f.syncDelay <= 0 {
 		return f, errors.New("--sync-delay must be positive")

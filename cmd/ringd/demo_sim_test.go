@@ -126,6 +126,8 @@ func TestDemoRejectsBadFlags(t *testing.T) {
 	}{
 		{"soak scale", []string{"--soak-scale", "0"}, "--soak-scale"},
 		{"arguments", []string{"now"}, "takes flags only"},
+		{"open to the network", []string{"--http-addr", "0.0.0.0:8080"}, "loopback only"},
+		{"not host:port", []string{"--http-addr", "8080"}, "--http-addr"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stderr strings.Builder

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -209,11 +209,9 @@ func TestDemoRollsAReleaseThroughAndRollsBackABadOne(t *testing.T) {
 
 func mustRead(t *testing.T, path string) []byte {
 	t.Helper()
-	var b bytes.Buffer
-	out, err := exec.Command("cat", path).Output()
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.Write(out)
-	return b.Bytes()
+	return b
 }

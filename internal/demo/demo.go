@@ -93,9 +93,13 @@ func StartDemo(ctx context.Context, cfg DemoConfig) (_ *Demo, err error) {
 	d.Client = coordinator.NewClient(d.URL, "")
 	d.Client.Actor = "ringd-demo"
 
-	// 3. Wait until the node leads with the topology adopted, then start
-	// the first release from the version the repository holds.
+	// 3. Wait until the node leads with the topology adopted and
+	// Prometheus has the regions' request rates, then start the first
+	// release from the version the repository holds.
 	if err := d.waitReady(ctx, 60*time.Second); err != nil {
+		return nil, err
+	}
+	if err := d.Env.WaitForMetrics(ctx, 30*time.Second); err != nil {
 		return nil, err
 	}
 	rel, err := d.createRelease(ctx, coordinator.CreateReleaseRequest{App: FirstApp, Version: FirstVersion,

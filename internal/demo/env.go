@@ -61,9 +61,9 @@ type Env struct {
 }
 
 // StartEnv starts the Git server, generates and pushes the GitOps
-// repository, starts Prometheus (if it can) and the simulated regions, and
-// waits until Prometheus has their first samples. On error everything
-// started is stopped.
+// repository, starts Prometheus (if it can) and the simulated regions (call
+// WaitForMetrics before starting a release). On error everything started
+// is stopped.
 func StartEnv(cfg EnvConfig) (_ *Env, err error) {
 	if cfg.SoakScale <= 0 {
 		cfg.SoakScale = 1
@@ -162,24 +162,29 @@ func StartEnv(cfg EnvConfig) (_ *Env, err error) {
 		return nil, err
 	}
 
-	// 6. Analysis fails closed on missing data: wait until Prometheus has
-	// a rate for the regions before any release starts.
-	if e.Prometheus != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		for {
-			ok, qerr := e.Prometheus.HasData(ctx, "sum(rate(http_requests_total[30s])) > 0")
-			if ok {
-				break
-			}
-			select {
-			case <-ctx.Done():
-				return nil, fmt.Errorf("prometheus has no request rate for the simulated regions after 30s (last error: %v): %w", qerr, ctx.Err())
-			case <-time.After(250 * time.Millisecond): // polling interval
-			}
+	return e, nil
+}
+
+// WaitForMetrics waits until Prometheus has a request rate for the
+// simulated regions (analysis fails closed on missing data, so no release
+// should start before). Without Prometheus it returns at once.
+func (e *Env) WaitForMetrics(ctx context.Context, timeout time.Duration) error {
+	if e.Prometheus == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		ok, err := e.Prometheus.HasData(ctx, "sum(rate(http_requests_total[30s])) > 0")
+		if ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("prometheus has no request rate for the simulated regions after %s (last error: %v): %w", timeout, err, ctx.Err())
+		case <-time.After(250 * time.Millisecond): // polling interval
 		}
 	}
-	return e, nil
 }
 
 // Close stops what StartEnv started, in reverse order. It does not remove

@@ -69,6 +69,14 @@ func startDaemon(dir string) (*GitServer, error) {
 	defer logf.Close()
 	cmd := exec.Command("git", "daemon", "--reuseaddr", "--base-path="+dir, "--export-all",
 		"--enable=receive-pack", "--listen=127.0.0.1", fmt.Sprintf("--port=%d", port), dir)
+	// `git daemon` runs git-daemon as a child; run that directly so
+	// Pdeathsig below reaches the process that listens.
+	if execPath, err := RunGit(dir, "--exec-path"); err == nil {
+		if bin := filepath.Join(execPath, "git-daemon"); isExecutable(bin) {
+			cmd.Path, cmd.Args[0] = bin, bin
+			cmd.Args = append(cmd.Args[:1], cmd.Args[2:]...)
+		}
+	}
 	cmd.Env = GitEnv(dir)
 	// Its own process group lets Stop end the per-connection children too;
 	// Pdeathsig ends the daemon if this process dies without stopping it.
@@ -96,6 +104,12 @@ func startDaemon(dir string) (*GitServer, error) {
 	}
 	s.Stop()
 	return nil, fmt.Errorf("git daemon did not accept connections on %s within 10s", addr)
+}
+
+// isExecutable reports whether path is a regular executable file.
+func isExecutable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
 }
 
 // Stop kills the daemon and its children and waits for it to exit.

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"errors"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -120,3 +121,32 @@ func TestTopologyFollowsTheExample(t *testing.T) {
 }
 
 func joinNames(s []string) string { return strings.Join(s, ",") }
+
+func TestPickAddrFallsBackWhenTaken(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	freeAddr := free.Addr().String()
+	free.Close()
+	for _, tc := range []struct {
+		name, addr, want string
+		wantNote         bool
+	}{
+		{"taken", l.Addr().String(), "127.0.0.1:0", true},
+		{"free", freeAddr, freeAddr, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, note := pickAddr(tc.addr)
+			if got != tc.want || (note != "") != tc.wantNote {
+				t.Errorf("pickAddr(%s) = %q, note %q; want %q, note %v", tc.addr, got, note, tc.want, tc.wantNote)
+			}
+		})
+	}
+}
