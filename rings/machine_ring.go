@@ -169,11 +169,25 @@ func mustRollBack(r *Release, rp *RingProgress) bool {
 	if rp.State == RingRolledBack {
 		return false
 	}
-	if !r.RollbackRequested && rp.State != RingFailed {
+	// A person's request rolls back every ring; a failed ring rolls back
+	// itself and the rings before it that run the same version, so a
+	// rolled-back release runs its previous version everywhere.
+	if !r.RollbackRequested && rp.State != RingFailed && !(rp.State == RingDone && hasFailedRing(r)) {
 		return false
 	}
 	for _, g := range rp.Regions {
 		if g.Promoted() && !g.RolledBack() {
+			return true
+		}
+	}
+	return false
+}
+
+// hasFailedRing reports whether any ring of r failed (and may already have
+// been rolled back).
+func hasFailedRing(r *Release) bool {
+	for i := range r.Rings {
+		if st := r.Rings[i].State; st == RingFailed || st == RingRolledBack {
 			return true
 		}
 	}

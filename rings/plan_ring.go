@@ -134,7 +134,17 @@ func (p *planner) failed(r *Release, i int) {
 	rp := &r.Rings[i]
 	pol := p.t.Spec.Policy
 	if rp.State == RingRolledBack {
-		p.setState(r, ReleaseHalted, fmt.Sprintf("ring %s was rolled back; abort the release or roll it back", rp.Name))
+		// Earlier rings may still run the failed version (automatic
+		// rollback writes them back one commit each).
+		asked := false
+		if pol.Rollback == RollbackAutomatic {
+			for j := i - 1; j >= 0; j-- {
+				asked = p.rollbackRing(r, &r.Rings[j]) || asked
+			}
+		}
+		if !asked {
+			p.setState(r, ReleaseHalted, fmt.Sprintf("ring %s was rolled back; abort the release or roll it back", rp.Name))
+		}
 		return
 	}
 	var scope *HaltScope
@@ -162,7 +172,13 @@ func (p *planner) failed(r *Release, i int) {
 		p.setState(r, ReleaseHalted, fmt.Sprintf("ring %s failed; rollback is manual: ringctl release rollback %s", rp.Name, r.ID))
 		return
 	}
-	if !p.rollbackRing(r, rp) {
+	// Roll back the failed ring and every earlier ring: they run the same
+	// version, and a rolled-back release must run its previous one everywhere.
+	asked := false
+	for j := i; j >= 0; j-- {
+		asked = p.rollbackRing(r, &r.Rings[j]) || asked
+	}
+	if !asked {
 		p.setState(r, ReleaseHalted, fmt.Sprintf("ring %s failed and nothing is left to roll back; abort the release", rp.Name))
 	}
 }
