@@ -77,6 +77,8 @@ func seeded(t *testing.T) (*tstore, string) {
 func TestAPIRejectsBadInputAndChangesNothing(t *testing.T) {
 	t.Parallel()
 	big := `{"app":"checkout","version":"v1","train":"` + strings.Repeat("x", MaxBodyBytes) + `"}`
+	longReason := strings.Repeat("r", maxReasonLen+1)
+	longVersion := strings.Repeat("v", 201)
 	cases := []struct {
 		name, method, path, body string
 		want                     int
@@ -110,6 +112,11 @@ func TestAPIRejectsBadInputAndChangesNothing(t *testing.T) {
 		{"join: bad raft address", "POST", "/v1/cluster/join", `{"id":"n4","raftAddr":"nowhere","httpAddr":"127.0.0.1:1"}`, 400},
 		{"join: missing id", "POST", "/v1/cluster/join", `{"raftAddr":"127.0.0.1:1","httpAddr":"127.0.0.1:2"}`, 400},
 		{"remove: missing id", "POST", "/v1/cluster/remove", `{}`, 400},
+		{"create: version of 201 characters", "POST", "/v1/releases", `{"app":"checkout","version":"` + longVersion + `"}`, 400},
+		{"abort: reason of 2001 characters", "POST", "/v1/releases/checkout-v1-aaaaaa/abort", `{"reason":"` + longReason + `"}`, 400},
+		{"halt: reason of 2001 characters", "POST", "/v1/halts", `{"global":true,"reason":"` + longReason + `"}`, 400},
+		{"approve: release ID with a space", "POST", "/v1/releases/a%20b/approve", `{"ring":"early"}`, 400},
+		{"abort: release ID with a space", "POST", "/v1/releases/a%20b/abort", `{"reason":"x"}`, 400},
 		{"unknown route", "GET", "/v1/nothing", ``, 404},
 	}
 	for _, tc := range cases {

@@ -310,18 +310,28 @@ func roleOf(name string) auth.Role {
 // TestOpenProbesServeWithoutToken: --open-healthz and --open-metrics style
 // options serve the probes without a token; everything else still needs one.
 func TestOpenProbesServeWithoutToken(t *testing.T) {
-	s := startSecureNode(t, SecurityConfig{OpenHealth: true})
+	nodes := map[string]*secureNode{
+		"none":        startSecureNode(t, SecurityConfig{}),
+		"OpenHealth":  startSecureNode(t, SecurityConfig{OpenHealth: true}),
+		"OpenMetrics": startSecureNode(t, SecurityConfig{OpenMetrics: true}),
+	}
 	cases := []struct {
-		path string
-		want int
+		option, path string
+		want         int
 	}{
-		{"/healthz", 200},
-		{"/readyz", 200},
-		{"/v1/status", 401},
+		{"OpenHealth", "/healthz", 200},
+		{"OpenHealth", "/readyz", 200},
+		{"OpenHealth", "/metrics", 401},
+		{"OpenHealth", "/v1/status", 401},
+		{"OpenMetrics", "/metrics", 200},
+		{"OpenMetrics", "/healthz", 401},
+		{"OpenMetrics", "/v1/status", 401},
+		{"none", "/metrics", 401},
+		{"none", "/healthz", 401},
 	}
 	for _, c := range cases {
-		if code, _ := s.do(t, "", "GET", c.path, ""); code != c.want {
-			t.Errorf("GET %s without token = %d, want %d", c.path, code, c.want)
+		if code, _ := nodes[c.option].do(t, "", "GET", c.path, ""); code != c.want {
+			t.Errorf("with %s: GET %s without token = %d, want %d", c.option, c.path, code, c.want)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -65,6 +66,19 @@ func TestClusterLeaderKilledAcknowledgedWritesSurvive(t *testing.T) {
 				t.Errorf("%s lost acknowledged halt %s", n.ID(), h)
 			}
 		}
+		// The audit trail is replicated state too: every acknowledged
+		// write is in every survivor's trail once, with its actor.
+		got := auditCounts(n.Audit(AuditQuery{Limit: MaxAuditLimit}))
+		for _, r := range releases {
+			if k := (auditKey{CmdCreateRelease, "release", r, "tester"}); got[k] != 1 {
+				t.Errorf("%s audit trail holds release %s by tester %d times, want 1", n.ID(), r, got[k])
+			}
+		}
+		for _, h := range append(slices.Clone(halts), "resent", "after-failover") {
+			if k := (auditKey{CmdPlaceHalt, "halt", h, "tester"}); got[k] != 1 {
+				t.Errorf("%s audit trail holds halt %s by tester %d times, want 1", n.ID(), h, got[k])
+			}
+		}
 	}
 
 	c.restart(old)
@@ -72,6 +86,26 @@ func TestClusterLeaderKilledAcknowledgedWritesSurvive(t *testing.T) {
 	if got, want := stateJSON(t, old.Snapshot()), stateJSON(t, leader.Snapshot()); got != want {
 		t.Errorf("restarted node's state differs from the leader's:\n got %s\nwant %s", got, want)
 	}
+}
+
+// auditKey identifies an audit entry by type, one detail and actor.
+type auditKey struct {
+	typ        CommandType
+	detail, id string
+	actor      string
+}
+
+// auditCounts counts a trail's release and halt entries by auditKey.
+func auditCounts(entries []AuditEntry) map[auditKey]int {
+	out := map[auditKey]int{}
+	for _, e := range entries {
+		for _, d := range []string{"release", "halt"} {
+			if id, ok := e.Details[d]; ok {
+				out[auditKey{e.Type, d, id, e.Actor}]++
+			}
+		}
+	}
+	return out
 }
 
 // TestClusterPartitionedLeaderCannotAcknowledge: a leader cut off from both

@@ -11,8 +11,9 @@ import (
 	"strings"
 
 	// Embed the IANA zone database so region, window, freeze and train
-	// time zones resolve the same way on every machine, with or without
-	// /usr/share/zoneinfo.
+	// time zones resolve on a machine without /usr/share/zoneinfo. It is
+	// a fallback: time.LoadLocation prefers $ZONEINFO and the host's
+	// zoneinfo, so identical zone data needs the same tzdata on every node.
 	_ "time/tzdata"
 
 	"gopkg.in/yaml.v3"

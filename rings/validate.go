@@ -34,7 +34,9 @@ import (
 // server and application of a region's argocd (url of its prometheus) when
 // given. Refused outright: time zone "Local" (it differs between machines),
 // cron schedules carrying CRON_TZ=/TZ= (the timezone field says where a
-// schedule runs), a second YAML document in the file.
+// schedule runs), a second YAML document in the file, user info in an
+// http(s) URL or a password in any URL (the topology is shown to every
+// viewer; credentials go to ringd in files).
 
 // Default values Parse fills in.
 const (
@@ -294,6 +296,7 @@ func (p *topoParser) validateGitOps(g *GitOps) {
 	if !p.isBad("spec.gitops.repo") && strings.TrimSpace(g.Repo) == "" {
 		p.errorAt(p.at("spec.gitops.repo"), "gitops.repo is missing: the URL of the GitOps repository promotions are committed to")
 	}
+	p.checkNoCredentials("spec.gitops.repo", g.Repo, "gitops.repo", "give the credentials to ringd with --git-username and --git-password-file")
 	if g.Branch == "" && !p.isBad("spec.gitops.branch") {
 		g.Branch = DefaultBranch
 	}

@@ -36,6 +36,7 @@ func (p *topoParser) validateRegions(regions []Region) map[string]int {
 			if strings.TrimSpace(a.Server) == "" && !p.isBad(pathJoin(ap, "server")) {
 				p.errorAt(p.at(pathJoin(ap, "server")), "argocd of %s needs a server URL", owner)
 			}
+			p.checkNoCredentials(pathJoin(ap, "server"), a.Server, "argocd server of "+owner, "give the token to ringd with --argocd-token-file")
 			if strings.TrimSpace(a.Application) == "" && !p.isBad(pathJoin(ap, "application")) {
 				p.errorAt(p.at(pathJoin(ap, "application")), "argocd of %s needs an application name, a template over {{app}} and {{region}} such as \"{{app}}-{{region}}\"", owner)
 			}
@@ -45,6 +46,7 @@ func (p *topoParser) validateRegions(regions []Region) map[string]int {
 			if strings.TrimSpace(pr.URL) == "" && !p.isBad(up) {
 				p.errorAt(p.at(up), "prometheus of %s needs a url", owner)
 			}
+			p.checkNoCredentials(up, pr.URL, "prometheus url of "+owner, "reach it without credentials: ringd sends Prometheus none (Git and Argo CD take theirs from --git-password-file and --argocd-token-file)")
 		}
 		for k := range r.Labels {
 			if k == "" {

@@ -4,9 +4,11 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,8 +25,18 @@ import (
 // with a certificate from ca.
 func secureServer(t *testing.T, ca *certtest.CA) string {
 	t.Helper()
-	set, err := auth.Parse(fmt.Appendf(nil, "tokens:\n  - {name: ada, role: admin, sha256: %s}\n  - {name: ian, role: incident-commander, sha256: %s}\n",
-		auth.HashSHA256("tok-ada"), auth.HashSHA256("tok-ian")))
+	return secureServerWith(t, ca, map[string]string{"ada": "admin", "ian": "incident-commander"})
+}
+
+// secureServerWith is secureServer with the given identities (name: role),
+// each with the token "tok-<name>".
+func secureServerWith(t *testing.T, ca *certtest.CA, roles map[string]string) string {
+	t.Helper()
+	doc := "tokens:\n"
+	for _, name := range slices.Sorted(maps.Keys(roles)) {
+		doc += fmt.Sprintf("  - {name: %s, role: %s, sha256: %s}\n", name, roles[name], auth.HashSHA256("tok-"+name))
+	}
+	set, err := auth.Parse([]byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}

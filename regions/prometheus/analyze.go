@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -85,15 +84,15 @@ func (a *Analyzer) Analyze(ctx context.Context, topo *rings.Topology, q regions.
 		}
 	}
 	base := make([][]*job, len(metrics)) // [metric][baseline region]
-	var baseErrs []string                // baseline regions that cannot be asked
+	var baseErrs []error                 // baseline regions that cannot be asked
 	for _, name := range q.Baseline {
 		r, ok := topo.RegionByName(name)
 		switch {
 		case !ok:
-			baseErrs = append(baseErrs, name+": not in the topology")
+			baseErrs = append(baseErrs, errors.New(name+": not in the topology"))
 			continue
 		case !hasPrometheus(r):
-			baseErrs = append(baseErrs, name+": no prometheus source")
+			baseErrs = append(baseErrs, errors.New(name+": no prometheus source"))
 			continue
 		}
 		for mi, m := range metrics {
@@ -181,8 +180,9 @@ type baseline struct {
 
 // summarize averages the baseline regions that answered. With no baseline
 // regions at all the comparison is skipped; with regions none of which
-// answered it cannot be made.
-func summarize(names []string, jobs []*job, unasked []string) baseline {
+// answered it cannot be made; its error joins every region's, so errors.Is
+// sees through it (ErrUnreachable, ErrTemplate...).
+func summarize(names []string, jobs []*job, unasked []error) baseline {
 	if len(names) == 0 {
 		return baseline{skipped: "no baseline regions: every region runs the new version"}
 	}
@@ -191,18 +191,18 @@ func summarize(names []string, jobs []*job, unasked []string) baseline {
 	errs := slices.Clone(unasked)
 	for _, j := range jobs {
 		if j.err != nil {
-			msg := j.err.Error()
 			if errors.Is(j.err, ErrTemplate) && j.vars.Version == "" {
-				msg = "the release has no previous version to compare with (" + msg + ")"
+				errs = append(errs, fmt.Errorf("%s: the release has no previous version to compare with (%w)", j.region, j.err))
+			} else {
+				errs = append(errs, fmt.Errorf("%s: %w", j.region, j.err))
 			}
-			errs = append(errs, j.region+": "+msg)
 			continue
 		}
 		sum += j.value
 		b.regions++
 	}
 	if b.regions == 0 {
-		b.err = fmt.Errorf("no baseline region answered: %s", strings.Join(errs, "; "))
+		b.err = fmt.Errorf("no baseline region answered: %w", errors.Join(errs...))
 		return b
 	}
 	b.mean = sum / float64(b.regions)

@@ -60,7 +60,7 @@ func degradationCheck(region string, m rings.Metric, v float64, err error, b bas
 		o.Reason = "canary: " + err.Error()
 		return o
 	case b.err != nil:
-		o.Reason = b.err.Error()
+		o.Reason = strings.ReplaceAll(b.err.Error(), "\n", "; ") // errors.Join: one region a line
 		return o
 	}
 	if lowerIsWorse {

@@ -1,0 +1,49 @@
+package rings
+
+import "testing"
+
+// TestHaltScopeCovers checks combined scopes: every dimension a scope names
+// must match (AND across dimensions, OR within one), Global covers all and
+// an empty scope covers nothing.
+func TestHaltScopeCovers(t *testing.T) {
+	t.Parallel()
+	type promo struct {
+		release, app, ring string
+		regions            []string
+	}
+	checkoutEU := promo{"r1", "checkout", "main", []string{"eu-west-1"}}
+	ledgerEU := promo{"r1", "ledger", "main", []string{"eu-west-1"}}
+	checkoutUS := promo{"r1", "checkout", "main", []string{"us-east-1"}}
+	appRegion := HaltScope{Apps: []string{"checkout"}, Regions: []string{"eu-west-1"}}
+	ringApp := HaltScope{Rings: []string{"global"}, Apps: []string{"ledger"}}
+	releaseRing := HaltScope{Releases: []string{"r1"}, Rings: []string{"early"}}
+	cases := []struct {
+		name  string
+		scope HaltScope
+		p     promo
+		want  bool
+	}{
+		{"app+region: checkout to eu-west-1", appRegion, checkoutEU, true},
+		{"app+region: ledger to eu-west-1", appRegion, ledgerEU, false},
+		{"app+region: checkout to us-east-1", appRegion, checkoutUS, false},
+		{"app+region: one covered region of several", appRegion, promo{"r1", "checkout", "main", []string{"us-east-1", "eu-west-1"}}, true},
+		{"ring+app: ledger in global", ringApp, promo{"r2", "ledger", "global", []string{"us-east-1"}}, true},
+		{"ring+app: checkout in global", ringApp, promo{"r2", "checkout", "global", []string{"us-east-1"}}, false},
+		{"ring+app: ledger in early", ringApp, promo{"r2", "ledger", "early", []string{"us-east-1"}}, false},
+		{"release+ring: r1 in early", releaseRing, promo{"r1", "web", "early", []string{"eu-west-1"}}, true},
+		{"release+ring: r2 in early", releaseRing, promo{"r2", "web", "early", []string{"eu-west-1"}}, false},
+		{"release+ring: r1 in global", releaseRing, promo{"r1", "web", "global", []string{"eu-west-1"}}, false},
+		{"global covers anything", HaltScope{Global: true}, ledgerEU, true},
+		{"global wins over narrower fields", HaltScope{Global: true, Apps: []string{"checkout"}}, ledgerEU, true},
+		{"empty scope covers nothing", HaltScope{}, checkoutEU, false},
+		{"empty lists cover nothing", HaltScope{Apps: []string{}, Regions: []string{}}, checkoutEU, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := tc.scope.Covers(tc.p.release, tc.p.app, tc.p.ring, tc.p.regions); got != tc.want {
+				t.Errorf("%+v covers %+v = %v, want %v", tc.scope, tc.p, got, tc.want)
+			}
+		})
+	}
+}
