@@ -92,6 +92,25 @@ func plural(n int, one, many string) string {
 	return many
 }
 
+// soakEvidenceMissing says why a ring whose soak time is over may not
+// complete yet, or "" when its latest evidence is good: no failed check in a
+// row, and every region with a health source last seen healthy. A monitoring
+// outage is recorded as failing evidence by the leader loop, so it holds the
+// ring (and fails it at the threshold) instead of letting the soak run out.
+func (p *planner) soakEvidenceMissing(rp *RingProgress) string {
+	if rp.ConsecutiveFailures > 0 {
+		return fmt.Sprintf("ring %s soaked its window but its last %d %s failed; it completes once a check passes",
+			rp.Name, rp.ConsecutiveFailures, plural(rp.ConsecutiveFailures, "check", "checks"))
+	}
+	for _, g := range rp.Regions {
+		if reg, ok := p.t.RegionByName(g.Name); ok && reg.HasHealthSources() && !g.Healthy {
+			return fmt.Sprintf("ring %s soaked its window but region %s was last seen unhealthy (%s); it completes once it is healthy",
+				rp.Name, g.Name, g.Reason)
+		}
+	}
+	return ""
+}
+
 // ringSpec returns the topology ring of that name (zero Ring if gone).
 func (p *planner) ringSpec(name string) Ring {
 	if j := p.t.RingIndex(name); j >= 0 {
@@ -111,7 +130,7 @@ func (p *planner) soaking(r *Release, i int) {
 	if rp.ConsecutiveFailures >= threshold {
 		reason := fmt.Sprintf("%d consecutive failed checks (threshold %d)", rp.ConsecutiveFailures, threshold)
 		if o := rp.LastObservation; o != nil {
-			reason += fmt.Sprintf("; last: %s %s = %g %s", o.Region, o.Check, o.Value, o.Threshold)
+			reason += fmt.Sprintf("; last: %s %s = %g, want %s", o.Region, o.Check, o.Value, o.Threshold)
 		}
 		p.act(Action{Kind: ActFailRing, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Reason: reason})
 		return
@@ -119,6 +138,13 @@ func (p *planner) soaking(r *Release, i int) {
 	soak := p.ringSpec(rp.Name).Soak.D()
 	end := rp.SoakStartedAt.Add(soak)
 	if !p.now.Before(end) {
+		// Fail closed: the soak ends only on good evidence. A failed check
+		// below the threshold holds the ring until a check passes or the
+		// threshold fails it.
+		if missing := p.soakEvidenceMissing(rp); missing != "" {
+			p.wait(Wait{ReleaseID: r.ID, Ring: rp.Name, Reason: WaitEvidence, Detail: missing})
+			return
+		}
 		p.act(Action{Kind: ActCompleteRing, ReleaseID: r.ID, App: r.App, Ring: rp.Name,
 			Reason: fmt.Sprintf("soaked %s", Duration(soak))})
 		return

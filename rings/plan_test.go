@@ -115,7 +115,7 @@ var (
 
 	mtEarlyDone     = steps(mtCanaryDone, []mtStep{mtApprove("r1", "early"), mtPromote("r1", "early", "eu-west-1"), mtSoak("r1", "early"), mtDone("r1", "early")})
 	mtCanarySyncing = steps(mtRunning, []mtStep{mtPromote("r1", "canary", "us-east-1")})
-	mtCanarySoaking = steps(mtCanarySyncing, []mtStep{mtSoak("r1", "canary")})
+	mtCanarySoaking = steps(mtCanarySyncing, []mtStep{mtObserve("r1", "canary", "us-east-1", true, true, ""), mtSoak("r1", "canary")})
 	mtCanaryFailed  = steps(mtCanarySyncing, []mtStep{mtFail("r1", "canary")})
 )
 
@@ -190,6 +190,10 @@ func TestPlanNext(t *testing.T) {
 			"wait soak r1 canary until 2026-12-01T14:02:00Z; next 2026-12-01T14:02:00Z"},
 		{"failure threshold reached", steps(mtCanarySoaking, []mtStep{mtChecksFailed("r1", "canary", 5)}), "2026-12-01T11:02:00Z", nil,
 			"fail-ring r1 canary"},
+		{"soak over but the last check failed", steps(mtCanarySoaking, []mtStep{mtChecksFailed("r1", "canary", 2)}), "2026-12-01T14:02:00Z", nil,
+			"wait evidence r1 canary"},
+		{"soak over but the region was last seen unhealthy", steps(mtCanarySoaking, []mtStep{mtObserve("r1", "canary", "us-east-1", true, false, "argocd unreachable")}), "2026-12-01T14:02:00Z", nil,
+			"wait evidence r1 canary"},
 		// windows and approval
 		{"window closed on friday, approval missing", mtCanaryDone, friday, nil,
 			"set-release-state r1 awaiting-approval; wait window r1 early [eu-west-1] until 2026-12-07T09:00:00Z; wait approval r1 early [eu-west-1]; next 2026-12-07T09:00:00Z"},
