@@ -8,7 +8,7 @@ FUZZTIME  ?= 6s
 .PHONY: help build test test-unit test-race fuzz bench verify demo plan-example deps screenshot clean e2e chaos
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 build: ## build ringd and ringctl into ./bin
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -48,10 +48,10 @@ bench: ## benchmarks against the anchors: ringd vs etcd, scale, promotion (numbe
 	@./scripts/bench-deps.sh
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkHaltAck(Loaded)?$$' -benchtime=$(if $(BQ),300x,2000x) ./e2e/bench/
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkFailover$$' -benchtime=$(if $(BQ),5x,20x) ./e2e/bench/
-	$(GO) test $(BENCH_FLAGS) -bench='^Benchmark(ScaleReconcilePass|ScalePlanNext|ScaleHaltAPI)$$' -benchtime=$(if $(BQ),30x,300x) ./coordinator/
+	$(GO) test $(BENCH_FLAGS) -bench='^Benchmark(ScaleReconcilePass|ScalePlanNext|ScaleHaltAPI)$$' -benchmem -benchtime=$(if $(BQ),30x,300x) ./coordinator/
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkScaleSnapshot$$' -benchtime=$(if $(BQ),3x,10x) ./coordinator/
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkHaltReach$$' -benchtime=$(if $(BQ),10x,50x) ./coordinator/
-	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkHaltReachGit$$' -benchtime=$(if $(BQ),2x,10x) ./e2e/bench/
+	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkHaltReach(Git|Deposed)$$' -benchtime=$(if $(BQ),2x,5x) ./e2e/bench/
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkRingdScale/apps=($(if $(BQ),100|500,100|500|2000))$$' -benchtime=1x ./e2e/bench/
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkPromotion$$' -benchtime=$(if $(BQ),10x,50x) ./internal/gitops/
 

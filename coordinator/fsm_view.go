@@ -56,3 +56,20 @@ func haltsOnly(s Store) rings.State {
 	viewState(s, func(st *rings.State) { out = (&rings.State{Halts: st.Halts}).Clone() })
 	return *out
 }
+
+// appliedIndexer is implemented by stores that report their applied index
+// without copying the state (*Node).
+type appliedIndexer interface {
+	AppliedIndex() uint64
+}
+
+// appliedSince reports whether s applied anything after index; true when
+// s cannot tell.
+func appliedSince(s Store, index uint64) bool {
+	if a, ok := s.(appliedIndexer); ok {
+		return a.AppliedIndex() != index
+	}
+	return true
+}
+
+var _ appliedIndexer = (*Node)(nil)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -20,6 +21,8 @@ type viewingStore struct {
 }
 
 func (v *viewingStore) ViewState(fn func(s *rings.State)) { v.fsm.ViewState(fn) }
+
+func (v *viewingStore) AppliedIndex() uint64 { return v.fsm.AppliedIndex() }
 
 func (v *viewingStore) Snapshot() Snapshot {
 	v.snapshots.Add(1)
@@ -114,5 +117,41 @@ func TestHaltsOnlyCopiesTheHalts(t *testing.T) {
 	got.Halts[0].Scope.Regions[0] = "changed"
 	if r := store.Snapshot().State.Halts[0].Scope.Regions[0]; r != "us-east-1" {
 		t.Fatalf("changing the copy changed the state: region %q", r)
+	}
+}
+
+func TestPassCopiesTheStateAgainOnlyAfterAChange(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		setup func(t *testing.T, f *loopFixture)
+		want  int64 // deep copies the pass takes
+	}{
+		// Soaking with nothing due: nothing is recorded, one copy serves
+		// the fence, observe and the plan.
+		{"nothing changes", func(t *testing.T, f *loopFixture) {}, 1},
+		// The analysis interval passed: the pass records observations,
+		// so the plan needs a copy that includes them.
+		{"observations recorded", func(t *testing.T, f *loopFixture) { f.clock.Advance(2 * time.Minute) }, 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var store *viewingStore
+			f := newLoopFixture(t, func(c *LoopConfig) {
+				store = &viewingStore{tstore: c.Store.(*tstore)}
+				c.Store = store
+			})
+			id := f.release(t, "v2")
+			f.passUntil(t, 10, time.Second, func(s Snapshot) bool {
+				return s.State.ReleaseByID(id).Ring("canary").State == rings.RingSoaking
+			})
+			tc.setup(t, f)
+			before := store.snapshots.Load()
+			f.loop.ReconcileOnce(context.Background())
+			if got := store.snapshots.Load() - before; got != tc.want {
+				t.Fatalf("the pass took %d deep copies of the state; want %d", got, tc.want)
+			}
+		})
 	}
 }

@@ -49,7 +49,12 @@ func (l *Loop) pass(ctx context.Context) (next time.Time, progressed bool) {
 	if ctx.Err() != nil {
 		return time.Time{}, false
 	}
-	snap = l.cfg.Store.Snapshot()
+	// Plan from a fresh copy only when something was applied since the
+	// first one (this pass's observations, a write): the copies are most
+	// of a pass's cost at scale (fsm_view.go).
+	if appliedSince(l.cfg.Store, snap.AppliedIndex) {
+		snap = l.cfg.Store.Snapshot()
+	}
 	plan := l.cfg.Planner(snap.Topology, &snap.State, l.cfg.Clock.Now())
 	for _, a := range plan.Actions {
 		if ctx.Err() != nil {

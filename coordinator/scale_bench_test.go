@@ -21,7 +21,7 @@ import (
 // for every app (each soaking in ring 0, the state the loop spends most of
 // its time in). Run them alone:
 //
-//	go test -run '^$' -bench 'Scale' -benchtime 200x ./coordinator/
+//	go test -run '^$' -bench 'Scale' -benchmem -benchtime 200x ./coordinator/
 //	go test -run '^$' -bench 'HaltReach' -benchtime 50x ./coordinator/
 //
 // BENCHMARKS.md at the repository root records the numbers.
@@ -96,9 +96,11 @@ func allSoakingRing0(s rings.State, apps int) bool {
 }
 
 // BenchmarkScaleReconcilePass measures one leader reconcile pass over the
-// full state: snapshot, fence check, observe (nothing due), snapshot again,
-// rings.PlanNext, and nothing to act on. One op is one pass; the clock
-// moves 1 ms per pass so no soak or analysis interval falls due.
+// full state: snapshot, fence sync, observe (nothing due), rings.PlanNext
+// (from the same snapshot, since nothing was applied), and nothing to act
+// on. One op is one pass; the clock moves 1 ms per pass so no soak or
+// analysis interval falls due. The store lends its state and its applied
+// index as *Node does.
 func BenchmarkScaleReconcilePass(b *testing.B) {
 	for _, apps := range scaleApps {
 		b.Run(fmt.Sprintf("apps=%d", apps), func(b *testing.B) {

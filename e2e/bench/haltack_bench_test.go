@@ -1,0 +1,198 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// BenchmarkHaltAck measures halt acknowledgement latency from one client,
+// side by side in the same run:
+//
+//   - ringd: POST /v1/halts then POST /v1/halts/{id}/resume, alternately,
+//     at the leader of a 3-node cluster (each answer means committed by a
+//     quorum with fsync and applied on the leader);
+//   - etcd (gRPC): a Put of the same halt JSON at the leader of a 3-node
+//     etcd cluster (a quorum write), alternating the placed and the resumed
+//     document;
+//   - etcd (JSON gateway): the same Put through POST /v3/kv/put.
+//
+// One op is one command on each system; the three run interleaved in
+// blocks of 50 so a change of machine load hits all of them alike.
+func BenchmarkHaltAck(b *testing.B) {
+	nodes := ringdCluster3(b, 1)
+	members := etcdCluster3(b)
+	rl, err := ringdLeader(nodes)
+	if err != nil {
+		b.Fatal(err)
+	}
+	el, err := etcdLeader(members)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The etcd payloads are ringd's own answers: a placed and a resumed halt.
+	id, placed, err := placeHalt(fastClient, rl.http)
+	if err != nil {
+		b.Fatal(err)
+	}
+	resumed, err := resumeHalt(fastClient, rl.http, id)
+	if err != nil {
+		b.Fatal(err)
+	}
+	gw := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	b.Logf("payload: %d bytes (placed), %d bytes (resumed); ringd leader %s, etcd leader %s", len(placed), len(resumed), rl.id, el.name)
+
+	b.Run("ringd-vs-etcd", func(b *testing.B) {
+		var rd, eg, ej []time.Duration
+		load := []string{loadAvg()}
+		hc := &haltClient{nodes: nodes, leader: rl}
+		var open string // the halt placed and not yet resumed
+		etcdRetries := 0
+		const block = 50
+		b.ResetTimer()
+		for done := 0; done < b.N; done += block {
+			n := min(block, b.N-done)
+			for i := range n {
+				start := time.Now()
+				if open == "" {
+					open, err = hc.place()
+				} else {
+					err = hc.resume(open)
+					open = ""
+				}
+				rd = append(rd, time.Since(start))
+				if err != nil {
+					b.Fatalf("ringd command %d: %v", done+i, err)
+				}
+			}
+			for i := range n {
+				v := placed
+				if (done+i)%2 == 1 {
+					v = resumed
+				}
+				key := fmt.Sprintf("/ringleader/halts/h%d", (done+i)/2)
+				start := time.Now()
+				err := etcdPutRetrying(members, &el, key, v, &etcdRetries)
+				eg = append(eg, time.Since(start))
+				if err != nil {
+					b.Fatalf("etcd put %d: %v", done+i, err)
+				}
+			}
+			for i := range n {
+				v := placed
+				if (done+i)%2 == 1 {
+					v = resumed
+				}
+				key := fmt.Sprintf("/ringleader/halts/g%d", (done+i)/2)
+				start := time.Now()
+				err := gatewayPut(gw, el, key, v)
+				for tries := 0; err != nil && tries < 10; tries++ { // a leader change: find it, put again
+					etcdRetries++
+					if l, lerr := etcdLeader(members); lerr == nil {
+						el = l
+					}
+					err = gatewayPut(gw, el, key, v)
+				}
+				ej = append(ej, time.Since(start))
+				if err != nil {
+					b.Fatalf("etcd gateway put %d: %v", done+i, err)
+				}
+			}
+			if done%500 == 0 {
+				load = append(load, loadAvg())
+			}
+		}
+		b.StopTimer()
+		r, g, j := newDist(rd), newDist(eg), newDist(ej)
+		b.ReportMetric(ms(r.pct(0.5)), "ringd-p50-ms")
+		b.ReportMetric(ms(r.pct(0.99)), "ringd-p99-ms")
+		b.ReportMetric(ms(r.max()), "ringd-max-ms")
+		b.ReportMetric(ms(g.pct(0.5)), "etcd-p50-ms")
+		b.ReportMetric(ms(g.pct(0.99)), "etcd-p99-ms")
+		b.ReportMetric(ms(g.max()), "etcd-max-ms")
+		b.ReportMetric(ms(j.pct(0.5)), "etcdgw-p50-ms")
+		b.ReportMetric(ms(j.pct(0.99)), "etcdgw-p99-ms")
+		b.ReportMetric(float64(r.pct(0.5))/float64(g.pct(0.5)), "p50-ratio")
+		b.ReportMetric(float64(r.pct(0.99))/float64(g.pct(0.99)), "p99-ratio")
+		b.ReportMetric(float64(hc.retries), "ringd-retries")
+		b.ReportMetric(float64(hc.moves), "ringd-leader-moves")
+		b.ReportMetric(float64(etcdRetries), "etcd-retries")
+		b.ReportMetric(0, "ns/op")
+		b.Logf("machine: %s; load during run: %v; commands retried: ringd %d (leader moved %d times), etcd %d", machine(), load, hc.retries, hc.moves, etcdRetries)
+		b.Logf("ringd HTTP          %s", r.row())
+		b.Logf("etcd gRPC           %s", g.row())
+		b.Logf("etcd JSON gateway   %s", j.row())
+		b.Logf("ratio ringd/etcd(gRPC): p50 %.2f, p99 %.2f; ringd/etcd(gateway): p50 %.2f, p99 %.2f",
+			float64(r.pct(0.5))/float64(g.pct(0.5)), float64(r.pct(0.99))/float64(g.pct(0.99)),
+			float64(r.pct(0.5))/float64(j.pct(0.5)), float64(r.pct(0.99))/float64(j.pct(0.99)))
+	})
+}
+
+// BenchmarkHaltAckLoaded measures ringd's halt acknowledgement latency
+// (as BenchmarkHaltAck) on a 3-node cluster that holds a real state: 500
+// apps × 50 regions × 4 rings with one release per app soaking in ring 0.
+// It shows what the size of the state costs a halt; etcd's put does not
+// depend on it, so etcd is not repeated here.
+func BenchmarkHaltAckLoaded(b *testing.B) {
+	const apps = 500
+	nodes := ringdCluster3(b, apps)
+	rl, err := ringdLeader(nodes)
+	if err != nil {
+		b.Fatal(err)
+	}
+	loadReleases(b, rl, apps)
+	b.Run(fmt.Sprintf("ringd-apps=%d", apps), func(b *testing.B) {
+		var rd []time.Duration
+		var open string
+		load := loadAvg()
+		hc := &haltClient{nodes: nodes, leader: rl}
+		b.ResetTimer()
+		for i := range b.N {
+			start := time.Now()
+			if open == "" {
+				open, err = hc.place()
+			} else {
+				err = hc.resume(open)
+				open = ""
+			}
+			rd = append(rd, time.Since(start))
+			if err != nil {
+				b.Fatalf("ringd command %d: %v", i, err)
+			}
+		}
+		b.StopTimer()
+		r := newDist(rd)
+		b.ReportMetric(ms(r.pct(0.5)), "ringd-p50-ms")
+		b.ReportMetric(ms(r.pct(0.99)), "ringd-p99-ms")
+		b.ReportMetric(ms(r.max()), "ringd-max-ms")
+		b.ReportMetric(float64(hc.retries), "retries")
+		b.ReportMetric(float64(hc.moves), "leader-moves")
+		b.ReportMetric(0, "ns/op")
+		b.Logf("ringd HTTP, %d apps in the state: %s; %d commands retried, leader moved %d times; load at start %s; machine: %s",
+			apps, r.row(), hc.retries, hc.moves, load, machine())
+	})
+}
+
+// etcdPutRetrying puts at the leader *el; when that fails (a leader change
+// under load) it finds the leader again and retries, counting retries. A
+// put is idempotent, so a retry after "maybe applied" is harmless.
+func etcdPutRetrying(members []*etcdMember, el **etcdMember, key string, v []byte, retries *int) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := (*el).conn.put(ctx, key, v)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		*retries++
+		if l, lerr := etcdLeader(members); lerr == nil {
+			*el = l
+		}
+	}
+}

@@ -1,0 +1,155 @@
+package bench
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/scalegen"
+)
+
+// BenchmarkHaltReachDeposed measures halt reach across a change of leader
+// with real processes: per trial a 3-node ringd cluster (--effects git)
+// promotes 20 releases through 4 rings into a bare repository served by
+// `git daemon`; once 5 promotions have landed the leader is frozen with
+// SIGSTOP (likely in the middle of a push), a global halt is placed through
+// a survivor (the new leader writes the fence), and the old leader is let
+// go with SIGCONT, still holding whatever push it had prepared. After a 3 s
+// observation window the branch is read: promotion commits after the
+// halt's fence commit must be 0. Reported per trial: how long the halt
+// took to be acknowledged after the freeze (an election included), and the
+// pushes the deposed leader refused as fenced. One op is one trial.
+func BenchmarkHaltReachDeposed(b *testing.B) {
+	if _, err := exec.LookPath("git"); err != nil {
+		b.Skip("git not installed: run scripts/deps.sh")
+	}
+	var after int
+	var old [3]int // the deposed leader's pushes after it resumed: landed, fenced, failed
+	var acks []time.Duration
+	for range b.N {
+		a, o, ack := deposedTrial(b)
+		after += a
+		for i := range old {
+			old[i] += o[i]
+		}
+		acks = append(acks, ack)
+	}
+	d := newDist(acks)
+	b.ReportMetric(float64(after), "landed-after-halt")
+	b.ReportMetric(float64(old[0]), "deposed-landed")
+	b.ReportMetric(float64(old[1])/float64(b.N), "deposed-fenced/op")
+	b.ReportMetric(float64(old[2])/float64(b.N), "deposed-failed/op")
+	b.ReportMetric(ms(d.median()), "halt-ack-after-freeze-median-ms")
+	b.ReportMetric(0, "ns/op")
+	b.Logf("%d trials: %d promotion commits after the halt's fence commit; the deposed leader's writes after it resumed: %d landed, %d fenced, %d failed; halt acknowledged %.0f ms (median), %.0f ms (max) after the leader froze; machine: %s",
+		b.N, after, old[0], old[1], old[2], ms(d.median()), ms(d.max()), machine())
+}
+
+func deposedTrial(b *testing.B) (after int, old [3]int, ack time.Duration) {
+	const apps = 20
+	root := b.TempDir()
+	base, addr := startGitDaemon(b, filepath.Join(root, "git"))
+	seedRepo(b, filepath.Join(base, "deploy.git"), apps, 4)
+	src, err := scalegen.Topology(scalegen.Shape{Apps: apps, Regions: 4, Rings: 4, Soak: "0s", NoHealthSources: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	top := filepath.Join(root, "topology.yaml")
+	if err := os.WriteFile(top, src, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	nodes := ringdCluster3With(b, top, "--effects", "git", "--gitops-url", "git://"+addr+"/deploy.git", "--reconcile-interval", "200ms")
+	leader, err := ringdLeader(nodes)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pollUntil(60*time.Second, "the topology to be adopted", func() bool {
+		code, body := call(ctlClient, "GET", leader.http+"/v1/topology", "")
+		return code == 200 && strings.Contains(string(body), "scale-20")
+	}); err != nil {
+		b.Fatal(err)
+	}
+	for i := range apps {
+		body := `{"app":"` + scalegen.AppName(i) + `","version":"v2"}`
+		if code, out := call(fastClient, "POST", leader.http+"/v1/releases", body); code != 201 {
+			b.Fatalf("create release %d: status %d: %s", i, code, out)
+		}
+	}
+	if err := pollUntil(2*time.Minute, "5 promotions to land", func() bool { return pushes(leader, "landed") >= 5 }); err != nil {
+		b.Fatal(err)
+	}
+	outcomes := []string{"landed", "fenced", "failed"}
+	var before [3]int
+	for i, o := range outcomes {
+		before[i] = max(pushes(leader, o), 0)
+	}
+	pid := leader.cmd.Process.Pid
+	frozen := time.Now()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		b.Fatal(err)
+	}
+	var survivors []*ringd
+	for _, n := range nodes {
+		if n != leader {
+			survivors = append(survivors, n)
+		}
+	}
+	// A careful client: ask the survivors who leads and send the halt
+	// there, each attempt bounded by 1 s. (A halt sent to a follower is
+	// forwarded to the leader it knows; while that leader is frozen the
+	// forward waits up to the API's ForwardTimeout, 15 s.)
+	quick := &http.Client{Timeout: time.Second}
+	err = pollUntil(30*time.Second, "a survivor to acknowledge the halt", func() bool {
+		for _, n := range survivors {
+			code, body := call(quick, "GET", n.http+"/v1/cluster/leader", "")
+			var li struct{ ID string }
+			if code != 200 || json.Unmarshal(body, &li) != nil {
+				continue
+			}
+			for _, m := range survivors {
+				if m.id != li.ID {
+					continue
+				}
+				if _, _, err := placeHalt(quick, m.http); err == nil {
+					return true
+				}
+			}
+		}
+		return false
+	})
+	ack = time.Since(frozen)
+	_ = syscall.Kill(pid, syscall.SIGCONT)
+	if err != nil {
+		b.Fatal(err)
+	}
+	time.Sleep(3 * time.Second) // observation window: the deposed leader's prepared push lands or is refused
+	for i, o := range outcomes {
+		old[i] = max(pushes(leader, o), 0) - before[i]
+	}
+	log, err := exec.Command("git", "-C", filepath.Join(base, "deploy.git"), "log", "--first-parent", "--reverse",
+		"--format=%(trailers:key=Ringleader-Promotion,valueonly,separator=%x2C)|%(trailers:key=Ringleader-Halt-Fence,valueonly)", "main").Output()
+	if err != nil {
+		b.Fatalf("git log: %v", err)
+	}
+	halted := false
+	for _, line := range strings.Split(strings.TrimSpace(string(log)), "\n") {
+		prom, fence, _ := strings.Cut(line, "|")
+		if v, _ := strconv.Atoi(strings.TrimSpace(fence)); v > 0 {
+			halted = true
+		}
+		if halted && strings.TrimSpace(prom) != "" {
+			after++
+		}
+	}
+	if !halted {
+		b.Fatalf("no fence commit for the halt on the branch:\n%s", log)
+	}
+	return after, old, ack
+}

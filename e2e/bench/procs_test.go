@@ -1,0 +1,182 @@
+package bench
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The ringd binary is built on first use (a plain `go test ./...`, which
+// runs no benchmark, builds nothing) and removed by TestMain.
+var (
+	buildOnce sync.Once
+	binDir    string
+	ringdPath string
+	buildErr  error
+)
+
+// ringdBin returns the ringd binary built for this run.
+func ringdBin(b *testing.B) string {
+	b.Helper()
+	buildOnce.Do(func() {
+		if binDir, buildErr = os.MkdirTemp("", "ringleader-bench-"); buildErr != nil {
+			return
+		}
+		ringdPath = filepath.Join(binDir, "ringd")
+		build := exec.Command("go", "build", "-o", ringdPath, "github.com/ringleader-dev/ringleader/cmd/ringd")
+		if out, err := build.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build ringd: %w\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		b.Fatal(buildErr)
+	}
+	return ringdPath
+}
+
+// TestMain removes the binary built for the run; every process a
+// benchmark started is killed by that benchmark's cleanup.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// syncBuffer collects a process's output for a benchmark to show when it
+// goes wrong.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.b.Len() > 1<<20 { // keep the head; a chatty process must not eat memory
+		return len(p), nil
+	}
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// proc is one server process that can be killed and started again with
+// the same command line (same ports, same data directory).
+type proc struct {
+	name   string
+	bin    string
+	args   []string
+	cmd    *exec.Cmd
+	out    *syncBuffer
+	exited chan struct{}
+}
+
+// start runs the process; it does not wait for it to serve.
+func (p *proc) start() error {
+	p.out = &syncBuffer{}
+	p.exited = make(chan struct{})
+	p.cmd = exec.Command(p.bin, p.args...)
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", p.name, err)
+	}
+	exited := p.exited
+	cmd := p.cmd
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	return nil
+}
+
+// kill sends SIGKILL and waits until the process is gone.
+func (p *proc) kill() {
+	if p.cmd == nil || p.cmd.Process == nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.exited
+}
+
+// alive reports whether the process still runs.
+func (p *proc) alive() bool {
+	select {
+	case <-p.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+// freePort returns a loopback port nobody listens on right now (for etcd,
+// whose peer URLs must be known before any member starts).
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// pollUntil polls cond every 2 ms until it holds or limit passes.
+func pollUntil(limit time.Duration, what string, cond func() bool) error {
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("timed out after %s waiting for %s", limit, what)
+		}
+		time.Sleep(2 * time.Millisecond) // poll interval, not synchronisation
+	}
+	return nil
+}
+
+// machine describes where a figure was measured: CPU, cores, memory, Go,
+// date and the load average at the moment of the call.
+func machine() string {
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "model name") {
+				cpu = strings.TrimSpace(l[strings.Index(l, ":")+1:])
+				break
+			}
+		}
+	}
+	mem := ""
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int64
+		fmt.Sscanf(strings.TrimPrefix(strings.Split(string(b), "\n")[0], "MemTotal:"), "%d", &kb)
+		mem = fmt.Sprintf(", %d GiB RAM", kb>>20)
+	}
+	return fmt.Sprintf("%s × %d%s, %s, %s UTC, load %s", cpu, runtime.NumCPU(), mem, runtime.Version(),
+		time.Now().UTC().Format("2006-01-02 15:04"), loadAvg())
+}
+
+// loadAvg is the 1-minute load average.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b))[0]
+}
+
+// errDead says a process exited while a benchmark waited for it.
+var errDead = errors.New("process exited")
