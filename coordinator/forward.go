@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
+	"time"
 )
 
 // Writes are proposed on the leader. A follower that receives one forwards
@@ -57,23 +59,69 @@ func (a *API) read(h http.HandlerFunc) http.HandlerFunc {
 }
 
 // forward replays the request at the leader and copies its answer back.
+//
+// A leader can freeze (a stopped process, a stalled disk) while the rest of
+// the cluster elects a new one within about a second. A request forwarded to
+// the frozen leader would then hang until ForwardTimeout, so while it is in
+// flight the follower watches the leader it knows: when that changes, it
+// cancels the attempt and forwards again to the new leader. Writes carry an
+// Idempotency-Key (one is added when the client sent none), which becomes
+// the command's RequestID, so a write that the old leader did commit is
+// applied once however many times it is forwarded.
 func (a *API) forward(w http.ResponseWriter, r *http.Request, body []byte) {
 	if by := r.Header.Get(HeaderForwarded); by != "" {
 		a.fail(w, r, fmt.Errorf("request forwarded by %s reached a node that is not the leader: %w; retry shortly", by, ErrNotLeader))
 		return
 	}
-	id, addr := a.cfg.Store.Leader()
-	if addr == "" {
-		a.fail(w, r, fmt.Errorf("no known leader to forward to (cluster electing or without quorum): %w; retry shortly", ErrNotLeader))
-		return
+	if body != nil && r.Header.Get(HeaderIdempotencyKey) == "" {
+		r.Header.Set(HeaderIdempotencyKey, "fwd-"+randomHex(12))
 	}
-	target := leaderURL(addr) + r.URL.RequestURI()
 	ctx, cancel := context.WithTimeout(r.Context(), a.cfg.ForwardTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, r.Method, target, bytes.NewReader(body))
-	if err != nil {
-		a.forwardFailed(w, id, addr, err)
+	for {
+		id, addr := a.cfg.Store.Leader()
+		if addr == "" {
+			a.fail(w, r, fmt.Errorf("no known leader to forward to (cluster electing or without quorum): %w; retry shortly", ErrNotLeader))
+			return
+		}
+		resp, moved, err := a.forwardOnce(ctx, r, body, id, addr)
+		if moved && ctx.Err() == nil {
+			a.cfg.Logger.Info("leader changed while a request was forwarded; forwarding again", "from", id, "path", r.URL.Path)
+			continue
+		}
+		if err != nil {
+			a.forwardFailed(w, id, addr, err)
+			return
+		}
+		defer resp.Body.Close()
+		for _, k := range []string{"Content-Type", "Retry-After", "Location"} {
+			if v := resp.Header.Get(k); v != "" {
+				w.Header().Set(k, v)
+			}
+		}
+		w.Header().Set("X-Ringleader-Leader", addr)
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
 		return
+	}
+}
+
+// leaderWatchInterval is how often a forwarding follower checks whether the
+// leader it forwarded to is still the one it knows.
+const leaderWatchInterval = 20 * time.Millisecond
+
+// forwardOnce sends one attempt to the leader id at addr. It reports moved
+// when the attempt was abandoned because another node became leader.
+func (a *API) forwardOnce(ctx context.Context, r *http.Request, body []byte, id, addr string) (*http.Response, bool, error) {
+	attempt, cancel := context.WithCancel(ctx)
+	defer func() {
+		if cancel != nil {
+			cancel()
+		}
+	}()
+	req, err := http.NewRequestWithContext(attempt, r.Method, leaderURL(addr)+r.URL.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		return nil, false, err
 	}
 	for _, k := range headersForwarded {
 		if v := r.Header.Get(k); v != "" {
@@ -81,20 +129,34 @@ func (a *API) forward(w http.ResponseWriter, r *http.Request, body []byte) {
 		}
 	}
 	req.Header.Set(HeaderForwarded, forwarderName(r))
-	resp, err := a.cfg.Forwarder.Do(req)
-	if err != nil {
-		a.forwardFailed(w, id, addr, err)
-		return
-	}
-	defer resp.Body.Close()
-	for _, k := range []string{"Content-Type", "Retry-After", "Location"} {
-		if v := resp.Header.Get(k); v != "" {
-			w.Header().Set(k, v)
+
+	var moved atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(leaderWatchInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if now, _ := a.cfg.Store.Leader(); now != "" && now != id {
+					moved.Store(true)
+					cancel()
+					return
+				}
+			}
 		}
+	}()
+	resp, err := a.cfg.Forwarder.Do(req)
+	close(done)
+	if err != nil {
+		return nil, moved.Load(), err
 	}
-	w.Header().Set("X-Ringleader-Leader", addr)
-	w.WriteHeader(resp.StatusCode)
-	_, _ = io.Copy(w, resp.Body)
+	// The body is read after we return: keep the attempt's context alive
+	// until then (it ends with ctx, which the caller cancels).
+	cancel = nil
+	return resp, false, nil
 }
 
 // forwardFailed answers 503 naming the leader the request was meant for.

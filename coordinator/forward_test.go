@@ -1,8 +1,11 @@
 package coordinator
 
 import (
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -76,5 +79,53 @@ func TestForwardToAnUnreachableLeaderNamesIt(t *testing.T) {
 	eb := decodeAs[ErrorBody](t, body)
 	if code != 503 || hdr.Get("Retry-After") == "" || !strings.Contains(eb.Error, strings.TrimPrefix(deadURL, "http://")) {
 		t.Fatalf("got %d %s; want 503 naming the leader address", code, body)
+	}
+}
+
+// TestForwardFollowsANewLeaderWhenTheOldOneFreezes: a write forwarded to a
+// leader that stops answering is sent again to the node elected in its
+// place, with the same Idempotency-Key, instead of hanging until the
+// forward timeout.
+func TestForwardFollowsANewLeaderWhenTheOldOneFreezes(t *testing.T) {
+	t.Parallel()
+	reached := make(chan string, 1)
+	thaw := make(chan struct{})
+	frozen := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case reached <- r.Header.Get(HeaderIdempotencyKey):
+		default:
+		}
+		_, _ = io.Copy(io.Discard, r.Body)
+		select { // a stopped process: never answers
+		case <-r.Context().Done():
+		case <-thaw:
+		}
+	}))
+	defer frozen.Close()
+	defer close(thaw)
+	var newKey atomic.Value
+	elected := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		newKey.Store(r.Header.Get(HeaderIdempotencyKey))
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"id":"halt-1"}`))
+	}))
+	defer elected.Close()
+
+	follower := followerOf(t, frozen.URL)
+	var oldKey atomic.Value
+	go func() {
+		oldKey.Store(<-reached)
+		follower.store.mu.Lock()
+		follower.store.leaderID, follower.store.leaderHTTP = "n2", strings.TrimPrefix(elected.URL, "http://")
+		follower.store.mu.Unlock()
+	}()
+	code, body, hdr := call(t, follower.srv.URL, "POST", "/v1/halts", `{"global":true,"reason":"incident"}`)
+	if code != 201 || hdr.Get("X-Ringleader-Leader") != strings.TrimPrefix(elected.URL, "http://") {
+		t.Fatalf("got %d %s from %s; want 201 from the new leader", code, body, hdr.Get("X-Ringleader-Leader"))
+	}
+	k, _ := newKey.Load().(string)
+	if old, _ := oldKey.Load().(string); k == "" || k != old {
+		t.Fatalf("Idempotency-Key %q at the new leader, %q at the old; want the same non-empty key", k, old)
 	}
 }
