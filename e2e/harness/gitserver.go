@@ -1,0 +1,212 @@
+package harness
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// GitServer is a real `git daemon` serving the bare repositories under Dir
+// on a fixed loopback port, so it can be stopped and started again at the
+// same address (a Git outage).
+type GitServer struct {
+	Dir  string
+	Addr string
+	port int
+
+	mu   sync.Mutex
+	proc *Proc
+}
+
+// GitEnv is a minimal environment for git commands that ignores the
+// user's and the system's configuration.
+func GitEnv(home string) []string {
+	return append(os.Environ(),
+		"HOME="+home, "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_TERMINAL_PROMPT=0",
+		"GIT_AUTHOR_NAME=E2E Seeder", "GIT_AUTHOR_EMAIL=seeder@e2e.invalid",
+		"GIT_COMMITTER_NAME=E2E Seeder", "GIT_COMMITTER_EMAIL=seeder@e2e.invalid",
+	)
+}
+
+// StartGitServer starts git daemon over dir on a free port.
+func StartGitServer(dir string) (*GitServer, error) {
+	if _, err := exec.LookPath("git"); err != nil {
+		return nil, fmt.Errorf("git is not installed (make deps installs it): %w", err)
+	}
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		port, err := FreePort()
+		if err != nil {
+			return nil, err
+		}
+		s := &GitServer{Dir: dir, port: port, Addr: fmt.Sprintf("127.0.0.1:%d", port)}
+		if lastErr = s.Start(); lastErr == nil {
+			return s, nil
+		}
+	}
+	return nil, lastErr
+}
+
+// Start (re)starts the daemon on the server's port.
+func (s *GitServer) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc != nil && !s.proc.Exited() {
+		return nil
+	}
+	p, err := StartProc("git-daemon", "git", []string{"daemon", "--reuseaddr", "--base-path=" + s.Dir, "--export-all",
+		"--enable=receive-pack", "--listen=127.0.0.1", fmt.Sprintf("--port=%d", s.port), s.Dir}, GitEnv(s.Dir), s.Dir)
+	if err != nil {
+		return err
+	}
+	s.proc = p
+	return Poll(10*time.Second, func() error {
+		if p.Exited() {
+			return fmt.Errorf("git daemon exited: %s", strings.TrimSpace(p.Output()))
+		}
+		c, err := net.DialTimeout("tcp", s.Addr, 200*time.Millisecond)
+		if err != nil {
+			return err
+		}
+		return c.Close()
+	})
+}
+
+// Stop kills the daemon and its per-connection workers.
+func (s *GitServer) Stop() {
+	s.mu.Lock()
+	p := s.proc
+	s.mu.Unlock()
+	if p != nil {
+		p.Kill()
+	}
+}
+
+// Running reports whether the daemon is up.
+func (s *GitServer) Running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.proc != nil && !s.proc.Exited()
+}
+
+// URL is the git:// URL of repository name.
+func (s *GitServer) URL(name string) string { return fmt.Sprintf("git://%s/%s.git", s.Addr, name) }
+
+// Path is the bare repository's directory.
+func (s *GitServer) Path(name string) string { return filepath.Join(s.Dir, name+".git") }
+
+// Git runs git in dir and returns its trimmed output.
+func (s *GitServer) Git(dir string, args ...string) (string, error) {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = GitEnv(s.Dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("git %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// NewRepo creates bare repository name whose branch main holds files
+// (path → content), written directly on disk (no daemon needed).
+func (s *GitServer) NewRepo(name string, files map[string]string) error {
+	if _, err := s.Git(s.Dir, "init", "--quiet", "--bare", "--initial-branch=main", s.Path(name)); err != nil {
+		return err
+	}
+	return s.Commit(name, "seed the GitOps repository", files)
+}
+
+// Commit writes files into a fresh clone of name (through the file system,
+// so it works while the daemon is down), commits and pushes.
+func (s *GitServer) Commit(name, message string, files map[string]string) error {
+	work, err := os.MkdirTemp("", "e2e-git-work-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	if _, err := s.Git(work, "clone", "--quiet", s.Path(name), "."); err != nil {
+		return err
+	}
+	if _, err := s.Git(work, "checkout", "--quiet", "-B", "main"); err != nil {
+		return err
+	}
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		full := filepath.Join(work, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(full, []byte(files[p]), 0o644); err != nil {
+			return err
+		}
+	}
+	if _, err := s.Git(work, "add", "-A"); err != nil {
+		return err
+	}
+	if _, err := s.Git(work, "commit", "--quiet", "--allow-empty", "-m", message); err != nil {
+		return err
+	}
+	// Pushing to the path avoids the daemon; a concurrent ringd push makes
+	// this fail non-fast-forward, and the caller retries.
+	_, err = s.Git(work, "push", "--quiet", "origin", "main")
+	return err
+}
+
+// Show returns file path at the tip of main ("" when absent).
+func (s *GitServer) Show(name, path string) string {
+	out, err := s.Git(s.Path(name), "show", "main:"+path)
+	if err != nil {
+		return ""
+	}
+	return out
+}
+
+// CommitRecord is one commit of the GitOps history with its trailers.
+type CommitRecord struct {
+	Hash     string
+	Subject  string
+	Author   string
+	Trailers map[string]string
+	Unix     int64
+}
+
+// Log returns main's commits, oldest first, with their trailers.
+func (s *GitServer) Log(name string) ([]CommitRecord, error) {
+	const sep = "\x1e"
+	out, err := s.Git(s.Path(name), "log", "--reverse", "--first-parent", "--format=%H%x1f%ct%x1f%an%x1f%s%x1f%(trailers:only,unfold)"+sep, "main")
+	if err != nil {
+		return nil, err
+	}
+	var recs []CommitRecord
+	for _, chunk := range strings.Split(out, sep) {
+		chunk = strings.TrimSpace(chunk)
+		if chunk == "" {
+			continue
+		}
+		f := strings.SplitN(chunk, "\x1f", 5)
+		if len(f) < 4 {
+			continue
+		}
+		r := CommitRecord{Hash: f[0], Author: f[2], Subject: f[3], Trailers: map[string]string{}}
+		fmt.Sscan(f[1], &r.Unix)
+		if len(f) == 5 {
+			for _, line := range strings.Split(f[4], "\n") {
+				if k, v, ok := strings.Cut(line, ":"); ok {
+					r.Trailers[strings.TrimSpace(k)] = strings.TrimSpace(v)
+				}
+			}
+		}
+		recs = append(recs, r)
+	}
+	return recs, nil
+}

@@ -1,0 +1,190 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/e2e/harness"
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// TestLeaderKilledDuringSoak: SIGKILL of the leader while canary soaks; a
+// new leader finishes the release, no promotion is recorded twice and the
+// canary soak deadline is kept (not restarted, not cut short).
+func TestLeaderKilledDuringSoak(t *testing.T) {
+	rs := defaultRings()
+	e := newEnv(t, envOptions{rings: rs, sim: true})
+	id := e.create("checkout", "v1.3.0")
+	before := e.waitRing(id, "canary", rings.RingSoaking, 30*time.Second)
+	soakStart := before.Ring("canary").SoakStartedAt
+
+	old := e.c.WaitLeader(t, 10*time.Second)
+	old.Kill()
+	newLeader := e.c.WaitLeader(t, 15*time.Second, e.c.Others(old)...)
+	if newLeader == old {
+		t.Fatalf("killed leader %s still reported as leader", old.ID)
+	}
+	r := e.waitState(id, rings.ReleaseCompleted, 90*time.Second)
+	if got := r.Ring("canary").SoakStartedAt; !got.Equal(soakStart) {
+		t.Errorf("canary soak restarted by the new leader: %s before, %s after", soakStart.Format(time.RFC3339Nano), got.Format(time.RFC3339Nano))
+	}
+	// The deadline is kept: canary is done at its soak deadline plus at
+	// most a failover and a reconcile pass, not a second full soak later.
+	if took := r.Ring("canary").DoneAt.Sub(soakStart); took > rs[0].Soak+rs[0].Soak/2+3*time.Second {
+		t.Errorf("canary done %s after its soak started (soak %s): the deadline slipped across the failover", took, rs[0].Soak)
+	}
+	checkSoakOrder(t, r, rs)
+	e.checkGitMatches(t, r, rs, "v1.3.0")
+	e.verifyHistory(t)
+
+	// The killed node comes back, catches up, and agrees.
+	if err := old.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	e.waitAllAgree(t, id, rings.ReleaseCompleted)
+	e.checkExactlyOnce(t)
+}
+
+// TestLeaderPartitionedFromMajority: the leader is cut off from both
+// followers in the middle of a release. It must commit nothing after it
+// loses quorum; the majority elects a leader and finishes the release;
+// after healing every node holds one and the same history.
+func TestLeaderPartitionedFromMajority(t *testing.T) {
+	rs := defaultRings()
+	e := newEnv(t, envOptions{rings: rs, sim: true})
+	id := e.create("checkout", "v1.4.0")
+	e.waitRing(id, "canary", rings.RingSoaking, 30*time.Second)
+
+	old := e.c.WaitLeader(t, 10*time.Second)
+	majority := e.c.Others(old)
+	e.c.Isolate(old)
+	e.cutOff = old
+	cut := time.Now()
+
+	newLeader := e.c.WaitLeader(t, 20*time.Second, majority...)
+	// A write sent to the isolated old leader must not be acknowledged.
+	c, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	_, err := old.Client(e.c.AdminToken).PlaceHalt(c, coordinator.HaltRequest{Apps: []string{"ledger"}, Reason: "e2e: written to the minority"})
+	cancel()
+	if err == nil {
+		t.Errorf("the isolated old leader %s acknowledged a halt without a quorum", old.ID)
+	}
+
+	r := e.waitState(id, rings.ReleaseCompleted, 90*time.Second)
+	checkSoakOrder(t, r, rs)
+	e.checkGitMatches(t, r, rs, "v1.4.0")
+	// The deposed leader pushed nothing once it could have known it lost
+	// its quorum (its lease, plus a margin for the push in flight).
+	grace := cut.Add(2 * time.Second).Unix()
+	for _, c := range e.promotionCommits(t) {
+		if c.Author == "ringd-"+old.ID && c.Unix > grace {
+			t.Errorf("the isolated old leader %s pushed %.12s (%s) at %d, after losing its quorum at %d", old.ID, c.Hash, c.Subject, c.Unix, cut.Unix())
+		}
+	}
+	e.verifyHistory(t)
+	// The old leader applied nothing proposed after the cut that the
+	// majority does not have: compare once healed.
+	e.c.Heal()
+	e.cutOff = nil
+	e.c.WaitHealthy(t, 30*time.Second)
+	e.waitAllAgree(t, id, rings.ReleaseCompleted)
+	e.checkExactlyOnce(t)
+	e.checkSameAudit(t)
+	t.Logf("old leader %s isolated at %s; %s took over", old.ID, cut.Format(time.RFC3339Nano), newLeader.ID)
+}
+
+// TestWholeClusterRestartMidRelease: every node is stopped (SIGTERM) while
+// canary soaks and started again; the release resumes and completes.
+func TestWholeClusterRestartMidRelease(t *testing.T) {
+	rs := defaultRings()
+	e := newEnv(t, envOptions{rings: rs, sim: true})
+	id := e.create("checkout", "v1.5.0")
+	before := e.waitRing(id, "canary", rings.RingSoaking, 30*time.Second)
+	soakStart := before.Ring("canary").SoakStartedAt
+	for _, n := range e.c.Nodes {
+		n.Kill()
+	}
+	for _, n := range e.c.Nodes {
+		if err := n.Restart(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.c.WaitHealthy(t, 60*time.Second)
+	r := e.waitState(id, rings.ReleaseCompleted, 90*time.Second)
+	if got := r.Ring("canary").SoakStartedAt; !got.Equal(soakStart) {
+		t.Errorf("canary soak restarted after the cluster restart: %s before, %s after", soakStart.Format(time.RFC3339Nano), got.Format(time.RFC3339Nano))
+	}
+	checkSoakOrder(t, r, rs)
+	e.checkGitMatches(t, r, rs, "v1.5.0")
+	e.verifyHistory(t)
+	e.waitAllAgree(t, id, rings.ReleaseCompleted)
+	e.checkExactlyOnce(t)
+}
+
+// waitAllAgree polls until every live node reports release id in state.
+func (e *env) waitAllAgree(t *testing.T, id string, state rings.ReleaseState) {
+	t.Helper()
+	harness.Eventually(t, 30*time.Second, "every node to agree on "+id, func() error {
+		for _, n := range e.c.Alive() {
+			c, cancel := ctx()
+			d, err := n.Client(e.c.AdminToken).Release(c, id)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("%s: %w", n.ID, err)
+			}
+			if d.State != state {
+				return fmt.Errorf("%s says %s", n.ID, d.State)
+			}
+		}
+		return nil
+	})
+}
+
+// checkSameAudit: every live node holds the same decisions, index by
+// index (one history).
+func (e *env) checkSameAudit(t *testing.T) {
+	t.Helper()
+	var ref []coordinator.AuditEntry
+	var refID string
+	harness.Eventually(t, 30*time.Second, "every node to hold the same audit trail", func() error {
+		ref, refID = nil, ""
+		for _, n := range e.c.Alive() {
+			c, cancel := ctx()
+			l, err := n.Client(e.c.AdminToken).Audit(c, coordinator.AuditQuery{Limit: coordinator.MaxAuditLimit})
+			cancel()
+			if err != nil {
+				return err
+			}
+			got := decisions(l.Entries)
+			if ref == nil {
+				ref, refID = got, n.ID
+				continue
+			}
+			if len(got) != len(ref) {
+				return fmt.Errorf("%s holds %d decisions, %s holds %d", n.ID, len(got), refID, len(ref))
+			}
+			for i := range got {
+				if got[i].Index != ref[i].Index || got[i].Type != ref[i].Type || got[i].RequestID != ref[i].RequestID {
+					return fmt.Errorf("decision %d differs: %s has %d %s %s, %s has %d %s %s", i, n.ID, got[i].Index, got[i].Type, got[i].RequestID,
+						refID, ref[i].Index, ref[i].Type, ref[i].RequestID)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// decisions drops health observations (kept by a separate, smaller
+// retention) from an audit trail.
+func decisions(es []coordinator.AuditEntry) []coordinator.AuditEntry {
+	var out []coordinator.AuditEntry
+	for _, a := range es {
+		if a.Type != coordinator.CmdObserve && a.Type != coordinator.CmdRecordBudget {
+			out = append(out, a)
+		}
+	}
+	return out
+}

@@ -1,0 +1,53 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// TestGlobalHaltDuringSoak: `ringctl halt --global` during canary's soak
+// stops every later promotion until `ringctl resume`; the release then
+// continues from where it was, the canary soak not restarted.
+func TestGlobalHaltDuringSoak(t *testing.T) {
+	rs := defaultRings()
+	e := newEnv(t, envOptions{rings: rs, sim: true})
+	id := e.create("checkout", "v1.2.0")
+	before := e.waitRing(id, "canary", rings.RingSoaking, 30*time.Second)
+	soakStart := before.Ring("canary").SoakStartedAt
+
+	out := e.ringctlRetry(e.c.ICToken, "-o", "json", "halt", "--global", "--reason", "e2e: incident during canary soak")
+	halt := haltID(t, out)
+	landed := len(e.promotionCommits(t))
+
+	// Hold the halt for longer than the canary soak: nothing may move on.
+	window := rs[0].Soak + 2*time.Second
+	deadline := time.Now().Add(window)
+	for time.Now().Before(deadline) {
+		r, err := e.release(id)
+		if err != nil {
+			t.Fatalf("read release during the halt: %v", err)
+		}
+		if ring := promotedBeyond(r, "canary"); ring != "" {
+			t.Fatalf("ring %s was promoted while the global halt %s was active: %s", ring, halt, ringStates(r))
+		}
+		if n := len(e.promotionCommits(t)); n != landed {
+			t.Fatalf("%d promotion commits landed in Git while the global halt %s was active", n-landed, halt)
+		}
+		time.Sleep(100 * time.Millisecond) // sampling interval of a "nothing happens" check
+	}
+
+	e.ringctlRetry(e.c.ICToken, "resume", halt, "--reason", "e2e: incident over")
+	r := e.waitState(id, rings.ReleaseCompleted, 60*time.Second)
+	if got := r.Ring("canary").SoakStartedAt; !got.Equal(soakStart) {
+		t.Errorf("canary soak restarted: started %s before the halt, %s after", soakStart.Format(time.RFC3339Nano), got.Format(time.RFC3339Nano))
+	}
+	if p := r.Ring("early").Regions[0].PromotedAt; p.Before(deadline) {
+		t.Errorf("early promoted at %s, before the halt was resumed (after %s)", p.Format(time.RFC3339Nano), deadline.Format(time.RFC3339Nano))
+	}
+	checkSoakOrder(t, r, rs)
+	e.checkGitMatches(t, r, rs, "v1.2.0")
+	e.verifyHistory(t)
+	e.checkExactlyOnce(t)
+}
