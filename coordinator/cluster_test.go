@@ -320,3 +320,35 @@ func TestClusterLaggingFollowerInstallsSnapshot(t *testing.T) {
 		t.Errorf("lagging follower after snapshot install:\n got %s\nwant %s", got, want)
 	}
 }
+
+// TestClusterLeaderReadyAfterItsBarrier: only the leader reports
+// LeaderReady, and only once its post-election barrier has run; after a new
+// election the new leader becomes ready in turn.
+func TestClusterLeaderReadyAfterItsBarrier(t *testing.T) {
+	c := newTestCluster(t, 3, LogStoreWAL, false)
+	c.waitConverged()
+	waitReady := func() *testNode {
+		t.Helper()
+		deadline := time.Now().Add(waitDeadline)
+		for time.Now().Before(deadline) {
+			for _, n := range c.live() {
+				if n.LeaderReady() {
+					return n
+				}
+			}
+			time.Sleep(5 * time.Millisecond) // poll interval
+		}
+		t.Fatal("no node became a ready leader")
+		return nil
+	}
+	l := waitReady()
+	for _, n := range c.live() {
+		if n != l && n.LeaderReady() {
+			t.Errorf("follower %s reports LeaderReady", n.ID())
+		}
+	}
+	c.kill(l)
+	if l2 := waitReady(); l2 == l {
+		t.Errorf("the killed leader is still the ready leader")
+	}
+}

@@ -31,6 +31,10 @@ func (a *API) write(h http.HandlerFunc) http.HandlerFunc {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if a.cfg.Store.IsLeader() {
+			if err := a.ensureCaughtUp(); err != nil {
+				a.fail(w, r, err)
+				return
+			}
 			h(w, r)
 			return
 		}
@@ -51,11 +55,36 @@ func (a *API) read(h http.HandlerFunc) http.HandlerFunc {
 				a.fail(w, r, fmt.Errorf("confirm leadership for a consistent read: %w: %w", ErrNotLeader, err))
 				return
 			}
+			if err := a.ensureCaughtUp(); err != nil {
+				a.fail(w, r, err)
+				return
+			}
 			h(w, r)
 			return
 		}
 		a.forward(w, r, nil)
 	}
+}
+
+// leaderReadiness is implemented by stores that know whether a new leader
+// has applied everything committed before its term (*Node).
+type leaderReadiness interface {
+	LeaderReady() bool
+}
+
+// ensureCaughtUp makes a newly elected leader apply every entry committed
+// before its term before it answers a consistent read or validates a write
+// against its local state: right after an election that state can lag what
+// earlier leaders acknowledged (a halt could look absent). It costs nothing
+// once the leader's post-election barrier has completed.
+func (a *API) ensureCaughtUp() error {
+	if lr, ok := a.cfg.Store.(leaderReadiness); ok && lr.LeaderReady() {
+		return nil
+	}
+	if err := a.cfg.Store.Barrier(a.cfg.ApplyTimeout); err != nil {
+		return fmt.Errorf("new leader catching up with the log: %w: %w; retry shortly", ErrNotLeader, err)
+	}
+	return nil
 }
 
 // forward replays the request at the leader and copies its answer back.

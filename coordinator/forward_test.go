@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // followerOf returns an API fixture whose store is a follower pointing at
@@ -127,5 +128,50 @@ func TestForwardFollowsANewLeaderWhenTheOldOneFreezes(t *testing.T) {
 	k, _ := newKey.Load().(string)
 	if old, _ := oldKey.Load().(string); k == "" || k != old {
 		t.Fatalf("Idempotency-Key %q at the new leader, %q at the old; want the same non-empty key", k, old)
+	}
+}
+
+// catchingUpStore is a leader whose post-election barrier has not completed
+// (ready false) until the API runs one.
+type catchingUpStore struct {
+	*tstore
+	ready    atomic.Bool
+	barriers atomic.Int32
+}
+
+func (s *catchingUpStore) LeaderReady() bool { return s.ready.Load() }
+
+func (s *catchingUpStore) Barrier(time.Duration) error {
+	s.barriers.Add(1)
+	s.ready.Store(true)
+	return nil
+}
+
+// TestNewLeaderCatchesUpBeforeAnswering: a consistent read or a write on a
+// leader that has not yet applied the entries of earlier terms runs a barrier
+// first; once caught up, no further barrier is paid.
+func TestNewLeaderCatchesUpBeforeAnswering(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		method, path, body string
+	}{
+		{"GET", "/v1/halts?consistent=true", ""},
+		{"POST", "/v1/halts", `{"global":true,"reason":"incident"}`},
+	} {
+		s := &catchingUpStore{tstore: newTStore(true).withTopology(t)}
+		api, err := NewAPI(APIConfig{Store: s, Logger: discardLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(api)
+		for i := 0; i < 2; i++ {
+			if code, body, _ := call(t, srv.URL, tc.method, tc.path, tc.body); code >= 300 {
+				t.Fatalf("%s %s: got %d %s", tc.method, tc.path, code, body)
+			}
+		}
+		srv.Close()
+		if n := s.barriers.Load(); n != 1 {
+			t.Errorf("%s %s: %d barriers over two requests; want 1 (before the first answer only)", tc.method, tc.path, n)
+		}
 	}
 }

@@ -71,8 +71,10 @@ func (n *Node) watchLeadership() {
 // node still leads, and reports whether it succeeded.
 func (n *Node) awaitBarrier() bool {
 	for n.raft.State() == raft.Leader {
+		term := n.raft.CurrentTerm()
 		err := n.raft.Barrier(n.barrierTimeout()).Error()
 		if err == nil {
+			n.readyTerm.Store(term)
 			return true
 		}
 		n.logger.Warn("barrier after gaining leadership failed", "error", err)
@@ -83,6 +85,14 @@ func (n *Node) awaitBarrier() bool {
 		}
 	}
 	return false
+}
+
+// LeaderReady reports whether this node leads and has applied every entry
+// committed before its term began: until its post-election barrier is done,
+// its local state may lag what earlier leaders acknowledged, so consistent
+// reads and writes validated against that state must wait (API.ensureCaughtUp).
+func (n *Node) LeaderReady() bool {
+	return n.raft.State() == raft.Leader && n.readyTerm.Load() == n.raft.CurrentTerm()
 }
 
 // barrierTimeout bounds the barrier after an election.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -33,6 +34,9 @@ type Node struct {
 	watching sync.WaitGroup
 	// obs are the apply and proposal observers (events_hook.go).
 	obs nodeObservers
+	// readyTerm is the term in which this node, as leader, completed the
+	// barrier that applies every entry of earlier terms (LeaderReady).
+	readyTerm atomic.Uint64
 
 	shutdownOnce sync.Once
 	shutdownErr  error
