@@ -1,6 +1,7 @@
 package gitops
 
 import (
+	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/go-git/go-git/v5/storage/filesystem/dotgit"
 )
 
 // workingCopy is one node's persistent bare clone of the GitOps repository.
@@ -18,6 +20,7 @@ import (
 // refs/remotes/origin/<branch>, which only fetches and our own successful
 // pushes move.
 type workingCopy struct {
+	dir     string
 	url     string
 	branch  string
 	auth    transport.AuthMethod
@@ -36,29 +39,27 @@ func (wc *workingCopy) branchRef() plumbing.ReferenceName {
 }
 
 // openWorkingCopy opens the bare clone in dir, creating it (init + remote)
-// when dir holds none. It does not fetch.
+// when dir holds none. It does not fetch. A working copy that cannot be
+// opened (a crash left it half-written) is rebuilt: the remote is the
+// source of truth, and nothing in the clone is ours alone.
 func openWorkingCopy(dir, url, branch string, auth Auth) (*workingCopy, error) {
 	method, secrets, err := auth.method(url)
 	if err != nil {
 		return nil, fmt.Errorf("gitops auth: %w", err)
 	}
-	wc := &workingCopy{url: url, branch: branch, auth: method, secrets: secrets}
+	wc := &workingCopy{dir: dir, url: url, branch: branch, auth: method, secrets: secrets}
 	repo, err := git.PlainOpen(dir)
 	switch {
 	case errors.Is(err, git.ErrRepositoryNotExists):
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("create working copy directory %s: %w", dir, err)
+		if err := wc.create(); err != nil {
+			return nil, err
 		}
-		repo, err = git.PlainInit(dir, true)
-		if err != nil {
-			return nil, fmt.Errorf("init working copy in %s: %w", dir, err)
-		}
-		if _, err := repo.CreateRemote(&config.RemoteConfig{Name: remoteName, URLs: []string{url},
-			Fetch: []config.RefSpec{wc.refSpec()}}); err != nil {
-			return nil, fmt.Errorf("configure remote in %s: %w", dir, scrub(err, secrets))
-		}
+		return wc, nil
 	case err != nil:
-		return nil, fmt.Errorf("open working copy %s: %w (remove the directory to re-clone)", dir, err)
+		if err := wc.rebuild(); err != nil {
+			return nil, fmt.Errorf("open working copy %s: %w", dir, err)
+		}
+		return wc, nil
 	default:
 		rem, err := repo.Remote(remoteName)
 		if err != nil {
@@ -72,13 +73,60 @@ func openWorkingCopy(dir, url, branch string, auth Auth) (*workingCopy, error) {
 	return wc, nil
 }
 
+// create initialises an empty bare clone with the remote in wc.dir.
+func (wc *workingCopy) create() error {
+	if err := os.MkdirAll(wc.dir, 0o755); err != nil {
+		return fmt.Errorf("create working copy directory %s: %w", wc.dir, err)
+	}
+	repo, err := git.PlainInit(wc.dir, true)
+	if err != nil {
+		return fmt.Errorf("init working copy in %s: %w", wc.dir, err)
+	}
+	if _, err := repo.CreateRemote(&config.RemoteConfig{Name: remoteName, URLs: []string{wc.url},
+		Fetch: []config.RefSpec{wc.refSpec()}}); err != nil {
+		return fmt.Errorf("configure remote in %s: %w", wc.dir, scrub(err, wc.secrets))
+	}
+	wc.repo = repo
+	return nil
+}
+
+// rebuild throws the clone away and starts an empty one; the next fetch
+// brings everything back from the remote.
+func (wc *workingCopy) rebuild() error {
+	if err := os.RemoveAll(wc.dir); err != nil {
+		return fmt.Errorf("remove damaged working copy %s: %w", wc.dir, err)
+	}
+	return wc.create()
+}
+
+// damaged reports whether err means the local clone is broken rather than
+// the remote or the network: go-git rewrites a ref file by truncating it
+// first, so a crash at the wrong moment leaves an empty ref behind, and a
+// crash mid-write can leave objects missing or unreadable.
+func damaged(err error) bool {
+	return errors.Is(err, dotgit.ErrEmptyRefFile) || errors.Is(err, plumbing.ErrObjectNotFound) ||
+		errors.Is(err, zlib.ErrChecksum) || errors.Is(err, zlib.ErrHeader)
+}
+
 func (wc *workingCopy) refSpec() config.RefSpec {
 	return config.RefSpec(fmt.Sprintf("+%s:%s", wc.branchRef(), wc.remoteRef()))
 }
 
 // fetch brings the branch up to date and returns its head (the zero hash
-// when the remote has no such branch yet).
+// when the remote has no such branch yet). A damaged clone is rebuilt and
+// fetched again once.
 func (wc *workingCopy) fetch(ctx context.Context) (plumbing.Hash, error) {
+	head, err := wc.fetchOnce(ctx)
+	if err != nil && damaged(err) {
+		if rerr := wc.rebuild(); rerr != nil {
+			return plumbing.ZeroHash, fmt.Errorf("%w; rebuilding the working copy failed: %w", err, rerr)
+		}
+		return wc.fetchOnce(ctx)
+	}
+	return head, err
+}
+
+func (wc *workingCopy) fetchOnce(ctx context.Context) (plumbing.Hash, error) {
 	err := wc.repo.FetchContext(ctx, &git.FetchOptions{
 		RemoteName: remoteName,
 		RemoteURL:  wc.url,

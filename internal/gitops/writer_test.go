@@ -3,6 +3,7 @@ package gitops_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -402,5 +403,43 @@ func TestWriteHaltsStartsAnEmptyRepository(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
 		}
+	}
+}
+
+// A node killed while go-git rewrote a ref leaves an empty ref file in its
+// working copy. The writer must rebuild the clone from the remote rather
+// than fail every fetch from then on, whether it notices the damage on a
+// running writer or on a restart.
+func TestDamagedWorkingCopyIsRebuilt(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	dir := filepath.Join(t.TempDir(), "kept")
+	keep := func(c *gitops.Config) { c.Dir = dir }
+	w := e.writer(t, keep)
+	if _, err := w.Promote(context.Background(), promotion("checkout", "canary", "v1.4.2", "prom-damage-1", "us-east-1")); err != nil {
+		t.Fatal(err)
+	}
+	truncateRef := func() {
+		t.Helper()
+		ref := filepath.Join(dir, "refs", "remotes", "origin", "main")
+		if err := os.WriteFile(ref, nil, 0o644); err != nil {
+			t.Fatalf("damage %s: %v", ref, err)
+		}
+	}
+	truncateRef()
+	second, err := w.Promote(context.Background(), promotion("checkout", "early", "v1.4.2", "prom-damage-2", "eu-west-1"))
+	if err != nil {
+		t.Fatalf("promote on a damaged working copy: %v", err)
+	}
+	if e.head(t) != second.Commit {
+		t.Fatalf("head %s, want the new promotion %s", e.head(t), second.Commit)
+	}
+	truncateRef()
+	again, err := e.writer(t, keep).Promote(context.Background(), promotion("checkout", "early", "v1.4.2", "prom-damage-2", "eu-west-1"))
+	if err != nil {
+		t.Fatalf("restart on a damaged working copy: %v", err)
+	}
+	if !again.AlreadyLanded || again.Commit != second.Commit {
+		t.Errorf("after restart: %+v; want AlreadyLanded at %s", again, second.Commit)
 	}
 }
