@@ -130,7 +130,11 @@ func (p *planner) soaking(r *Release, i int) {
 	if rp.ConsecutiveFailures >= threshold {
 		reason := fmt.Sprintf("%d consecutive failed checks (threshold %d)", rp.ConsecutiveFailures, threshold)
 		if o := rp.LastObservation; o != nil {
-			reason += fmt.Sprintf("; last: %s %s = %g, want %s", o.Region, o.Check, o.Value, o.Threshold)
+			if o.Reason != "" {
+				reason += fmt.Sprintf("; last: %s %s: %s", o.Region, o.Check, o.Reason)
+			} else {
+				reason += fmt.Sprintf("; last: %s %s = %g, want %s", o.Region, o.Check, o.Value, o.Threshold)
+			}
 		}
 		p.act(Action{Kind: ActFailRing, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Reason: reason})
 		return

@@ -1,6 +1,7 @@
 package rings
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -76,4 +77,38 @@ func TestAutomaticRollbackCoversEarlierRings(t *testing.T) {
 	if len(rollbacks()) != 0 {
 		t.Errorf("rollbacks asked for a rolled-back release")
 	}
+}
+
+// TestFailReasonNamesWhyTheLastCheckFailed: a ring failed by an outage says
+// so ("unreachable"), rather than quoting a zero value against a threshold
+// as if a real measurement had failed.
+func TestFailReasonNamesWhyTheLastCheckFailed(t *testing.T) {
+	topo := fxTopology(t)
+	s := &State{}
+	at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := s.CreateRelease(topo, "r1", "checkout", "v2", "", "", time.Time{}, at, "tester", "v1")
+	must(err)
+	must(s.StartRelease("r1", at))
+	must(s.MarkPromoted("r1", "canary", []string{"us-east-1"}, "p1", "c1", at))
+	must(s.Observe("r1", "canary", "us-east-1", true, true, "", nil, at))
+	must(s.StartSoak("r1", "canary", at))
+	for i := 0; i < topo.Spec.Policy.Analysis.FailureThreshold; i++ {
+		o := &Observation{Region: "us-east-1", Check: "success-rate", Threshold: ">= 99", Reason: "prometheus unreachable: connection refused", At: at}
+		must(s.Observe("r1", "canary", "us-east-1", true, true, "", o, at))
+	}
+	for _, a := range PlanNext(topo, s, at).Actions {
+		if a.Kind == ActFailRing {
+			if !strings.Contains(a.Reason, "prometheus unreachable") || strings.Contains(a.Reason, "= 0") {
+				t.Errorf("fail reason %q; want the outage named, not a zero value", a.Reason)
+			}
+			return
+		}
+	}
+	t.Fatalf("no fail-ring action after %d failed checks", topo.Spec.Policy.Analysis.FailureThreshold)
 }
