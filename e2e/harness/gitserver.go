@@ -60,7 +60,7 @@ func (s *GitServer) Start() error {
 	if s.proc != nil && !s.proc.Exited() {
 		return nil
 	}
-	p, err := StartProc("git-daemon", "git", []string{"daemon", "--reuseaddr", "--base-path=" + s.Dir, "--export-all",
+	p, err := StartProc("git-daemon", "git", []string{"daemon", "--verbose", "--reuseaddr", "--base-path=" + s.Dir, "--export-all",
 		"--enable=receive-pack", "--listen=127.0.0.1", fmt.Sprintf("--port=%d", s.port), s.Dir}, GitEnv(s.Dir), s.Dir)
 	if err != nil {
 		return err
@@ -69,6 +69,11 @@ func (s *GitServer) Start() error {
 	return Poll(10*time.Second, func() error {
 		if p.Exited() {
 			return fmt.Errorf("git daemon exited: %s", strings.TrimSpace(p.Output()))
+		}
+		// Only our daemon's own "Ready to rumble" proves it bound the port:
+		// a connection alone could reach another daemon that took it.
+		if !strings.Contains(p.Output(), "Ready to rumble") {
+			return fmt.Errorf("git daemon on %s not listening yet", s.Addr)
 		}
 		c, err := net.DialTimeout("tcp", s.Addr, 200*time.Millisecond)
 		if err != nil {

@@ -67,7 +67,7 @@ func startDaemon(dir string) (*GitServer, error) {
 		return nil, fmt.Errorf("create daemon log: %w", err)
 	}
 	defer logf.Close()
-	cmd := exec.Command("git", "daemon", "--reuseaddr", "--base-path="+dir, "--export-all",
+	cmd := exec.Command("git", "daemon", "--verbose", "--reuseaddr", "--base-path="+dir, "--export-all",
 		"--enable=receive-pack", "--listen=127.0.0.1", fmt.Sprintf("--port=%d", port), dir)
 	// `git daemon` runs git-daemon as a child; run that directly so
 	// Pdeathsig below reaches the process that listens.
@@ -96,9 +96,14 @@ func startDaemon(dir string) (*GitServer, error) {
 			return nil, fmt.Errorf("git daemon exited early: %s", strings.TrimSpace(string(out)))
 		default:
 		}
-		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-			_ = c.Close()
-			return s, nil
+		// A connection alone could reach another daemon that took the same
+		// free port first; "Ready to rumble" in our own log says this one
+		// bound it.
+		if out, _ := os.ReadFile(s.log); strings.Contains(string(out), "Ready to rumble") {
+			if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
+				_ = c.Close()
+				return s, nil
+			}
 		}
 		time.Sleep(20 * time.Millisecond) // polling interval while the daemon starts
 	}
