@@ -87,17 +87,8 @@ func checkHalt(req HaltRequest) (rings.HaltScope, error) {
 
 // resumeHalt answers POST /v1/halts/{id}/resume {reason}.
 func (a *API) resumeHalt(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "halt id")
+	id, reason, err := idAndReason(r, "halt id")
 	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	var req ReasonRequest
-	if err := decode(r, &req); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if err := checkReason(req.Reason, true); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -105,7 +96,7 @@ func (a *API) resumeHalt(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, fmt.Errorf("halt %q: %w; list halts with GET /v1/halts", id, ErrNotFound))
 		return
 	}
-	if _, err := a.propose(r, CmdResumeHalt, ResumeHalt{HaltID: id, Reason: strings.TrimSpace(req.Reason)}); err != nil {
+	if _, err := a.propose(r, CmdResumeHalt, ResumeHalt{HaltID: id, Reason: reason}); err != nil {
 		a.fail(w, r, fmt.Errorf("resume halt %s: %w", id, err))
 		return
 	}

@@ -217,3 +217,20 @@ type SystemClock struct{}
 
 // Now returns time.Now().
 func (SystemClock) Now() time.Time { return time.Now() }
+
+// idAndReason reads the {id} path value (what names it in errors) and a
+// required {reason} body, trimmed: the shape of every resume, abort and
+// rollback request.
+func idAndReason(r *http.Request, what string) (id, reason string, err error) {
+	if id, err = pathID(r, what); err != nil {
+		return "", "", err
+	}
+	var req ReasonRequest
+	if err := decode(r, &req); err != nil {
+		return "", "", err
+	}
+	if err := checkReason(req.Reason, true); err != nil {
+		return "", "", err
+	}
+	return id, strings.TrimSpace(req.Reason), nil
+}

@@ -3,7 +3,6 @@ package coordinator
 import (
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -185,17 +184,8 @@ func (a *API) rollbackRelease(w http.ResponseWriter, r *http.Request) {
 
 // releaseWithReason proposes a ReleaseRef command that needs a reason.
 func (a *API) releaseWithReason(w http.ResponseWriter, r *http.Request, typ CommandType, verb string) {
-	id, err := pathID(r, "release id")
+	id, reason, err := idAndReason(r, "release id")
 	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	var req ReasonRequest
-	if err := decode(r, &req); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if err := checkReason(req.Reason, true); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -203,7 +193,7 @@ func (a *API) releaseWithReason(w http.ResponseWriter, r *http.Request, typ Comm
 		a.fail(w, r, err)
 		return
 	}
-	if _, err := a.propose(r, typ, ReleaseRef{ReleaseID: id, Reason: strings.TrimSpace(req.Reason)}); err != nil {
+	if _, err := a.propose(r, typ, ReleaseRef{ReleaseID: id, Reason: reason}); err != nil {
 		a.fail(w, r, fmt.Errorf("%s release %s: %w", verb, id, err))
 		return
 	}
