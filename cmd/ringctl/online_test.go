@@ -139,8 +139,10 @@ func TestStatusTableGolden(t *testing.T) {
 		Leader:           coordinator.LeaderInfo{ID: "n2", HTTPAddr: "10.0.0.2:7070", Term: 4},
 		Members:          []coordinator.Member{{ID: "n1", RaftAddr: "10.0.0.1:7000", HTTPAddr: "10.0.0.1:7070", Voter: true}, {ID: "n2", RaftAddr: "10.0.0.2:7000", HTTPAddr: "10.0.0.2:7070", Voter: true, Leader: true}},
 		TopologyRevision: "6cb585cab8b7",
-		AppliedIndex:     42,
-		Halts:            []rings.Halt{{ID: "halt-1a2b3c4d", Scope: rings.HaltScope{Apps: []string{"checkout"}, Regions: []string{"eu-west-1"}}, Author: "carol", Reason: "pager 123", CreatedAt: now.Add(-10 * time.Minute)}},
+		TopologyRejected: &coordinator.TopologyRejection{Revision: "9f00d1e2c3b4", Path: "rings.yaml", At: now.Add(-2 * time.Minute),
+			Errors: []string{"rings.yaml:12:18: unknown region \"eu-west-9\" in ring early"}},
+		AppliedIndex: 42,
+		Halts:        []rings.Halt{{ID: "halt-1a2b3c4d", Scope: rings.HaltScope{Apps: []string{"checkout"}, Regions: []string{"eu-west-1"}}, Author: "carol", Reason: "pager 123", CreatedAt: now.Add(-10 * time.Minute)}},
 		Releases: []coordinator.ReleaseSummary{{
 			ID: "checkout-v1.4.2-abcdef", App: "checkout", Version: "v1.4.2", State: rings.ReleaseRunning,
 			Rings: []coordinator.RingSummary{{Name: "canary", State: rings.RingSoaking}, {Name: "early", State: rings.RingPending}},

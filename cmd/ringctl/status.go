@@ -46,6 +46,12 @@ func writeStatus(w io.Writer, st *coordinator.Status, now time.Time) error {
 	}
 	fmt.Fprintf(w, "Leader:    %s\n", leader)
 	fmt.Fprintf(w, "Topology:  %s\n", orDash(st.TopologyRevision))
+	if rej := st.TopologyRejected; rej != nil {
+		fmt.Fprintf(w, "Rejected:  revision %s (%s), %s; the revision above stays in force:\n", orDash(rej.Revision), orDash(rej.Path), ago(rej.At, now))
+		for _, e := range rej.Errors {
+			fmt.Fprintf(w, "           %s\n", e)
+		}
+	}
 	fmt.Fprintf(w, "Applied:   %d\n", st.AppliedIndex)
 	if st.MembersError != "" {
 		fmt.Fprintf(w, "Members:   unknown (%s)\n", st.MembersError)
