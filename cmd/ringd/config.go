@@ -26,6 +26,7 @@ type config struct {
 	topology      string
 	logStore      string
 	logLevel      string
+	debugAddr     string
 
 	// bootstrapID names the node that forms a new cluster (see
 	// bootstrap.go); joinProbe is where that node looks for an existing
@@ -73,6 +74,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.topology, "topology", "", "topology: a local file, or <git url>#<path> watched in Git; the leader adopts it through the log when it differs from the one in force")
 	fs.StringVar(&c.logStore, "log-store", string(coordinator.DefaultLogStore), "Raft log store: bolt or wal")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&c.debugAddr, "debug-addr", "", "host:port serving Go profiles at /debug/pprof/ (off when empty; unauthenticated, keep it on loopback)")
 	fs.DurationVar(&c.heartbeatTimeout, "heartbeat-timeout", coordinator.DefaultHeartbeatTimeout, "Raft heartbeat timeout (LAN default)")
 	fs.DurationVar(&c.electionTimeout, "election-timeout", coordinator.DefaultElectionTimeout, "Raft election timeout")
 	fs.DurationVar(&c.leaderLeaseTimeout, "leader-lease-timeout", coordinator.DefaultLeaderLeaseTimeout, "Raft leader lease timeout")

@@ -38,6 +38,10 @@ func main() {
 	}
 	logger := newLogger(cfg.logLevel)
 	slog.SetDefault(logger)
+	debugAddr, err := startDebug(cfg.debugAddr, logger)
+	if err != nil {
+		fatal("start the profiler listener", err)
+	}
 
 	// 1b. Security: the token set (reloaded on change), TLS for the API
 	// and the client that forwards and joins (security.go).
@@ -137,7 +141,7 @@ func main() {
 	}()
 
 	// 7. Tell whoever started us where we listen (tests bind port 0).
-	if err := announce(cfg.dataDir, cfg.nodeID, httpLn.Addr().String(), node.RaftAddr()); err != nil {
+	if err := announce(cfg.dataDir, addrFile{NodeID: cfg.nodeID, HTTP: httpLn.Addr().String(), Raft: node.RaftAddr(), Debug: debugAddr}); err != nil {
 		fatal("write addr.json", err)
 	}
 

@@ -106,13 +106,16 @@ type addrFile struct {
 	HTTP   string `json:"http"`
 	Raft   string `json:"raft"`
 	PID    int    `json:"pid"`
+	// Debug is the --debug-addr listener, when one is on.
+	Debug string `json:"debug,omitempty"`
 }
 
 // announce prints the bound addresses and writes them to addr.json
 // (atomically, so a reader never sees half a file).
-func announce(dataDir, nodeID, httpAddr, raftAddr string) error {
-	fmt.Printf("ringd: node=%s http=%s raft=%s\n", nodeID, httpAddr, raftAddr)
-	b, err := json.MarshalIndent(addrFile{NodeID: nodeID, HTTP: httpAddr, Raft: raftAddr, PID: os.Getpid()}, "", "  ")
+func announce(dataDir string, a addrFile) error {
+	fmt.Printf("ringd: node=%s http=%s raft=%s\n", a.NodeID, a.HTTP, a.Raft)
+	a.PID = os.Getpid()
+	b, err := json.MarshalIndent(a, "", "  ")
 	if err != nil {
 		return err
 	}
