@@ -92,7 +92,7 @@ func (a *API) resumeHalt(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if haltByID(haltsOnly(a.cfg.Store), id) == nil {
+	if named, _ := haltView(a.cfg.Store, id); named == nil {
 		a.fail(w, r, fmt.Errorf("halt %q: %w; list halts with GET /v1/halts", id, ErrNotFound))
 		return
 	}
@@ -105,29 +105,29 @@ func (a *API) resumeHalt(w http.ResponseWriter, r *http.Request) {
 
 // answerHalt writes the fence, then the halt as applied on this node.
 func (a *API) answerHalt(w http.ResponseWriter, r *http.Request, code int, id string) {
-	// Only the halts are copied (fsm_view.go): a copy of the whole state
-	// made every halt's answer slower as releases accumulated.
-	halts := haltsOnly(a.cfg.Store)
-	h := haltByID(halts, id)
+	// Only the named and the active halts are copied (fsm_view.go): a copy
+	// of the whole state made every halt's answer slower as releases and
+	// resumed halts accumulated.
+	h, active := haltView(a.cfg.Store, id)
 	if h == nil {
 		a.fail(w, r, fmt.Errorf("halt %q was accepted but is not in the applied state yet: %w", id, ErrNotFound))
 		return
 	}
 	out := HaltResponse{Halt: *h}
-	if err := a.writeFence(r.Context(), halts); err != nil {
+	if err := a.writeFence(r.Context(), active); err != nil {
 		out.FenceError = err.Error()
 	}
 	writeJSON(w, code, out)
 }
 
 // writeFence mirrors the active halts into the GitOps repository.
-func (a *API) writeFence(ctx context.Context, s rings.State) error {
+func (a *API) writeFence(ctx context.Context, active []rings.Halt) error {
 	if a.cfg.Fence == nil {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fenceTimeout)
 	defer cancel()
-	if err := a.cfg.Fence.WriteHalts(ctx, ActiveHalts(s)); err != nil {
+	if err := a.cfg.Fence.WriteHalts(ctx, active); err != nil {
 		a.cfg.Logger.Warn("write halt fence failed; the leader loop retries it", "err", err)
 		return fmt.Errorf("write halt fence: %w", err)
 	}

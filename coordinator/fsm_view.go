@@ -48,13 +48,29 @@ func viewState(s Store, fn func(st *rings.State)) {
 	fn(&snap.State)
 }
 
-// haltsOnly returns a state holding a deep copy of s's halts and nothing
-// else: what the halt endpoints need, at a cost that does not grow with
-// the number of releases.
-func haltsOnly(s Store) rings.State {
-	var out *rings.State
-	viewState(s, func(st *rings.State) { out = (&rings.State{Halts: st.Halts}).Clone() })
-	return *out
+// haltView copies, from s's applied state, the halt named id (nil when
+// there is none) and the active halts: what the halt endpoints need, at a
+// cost that grows with neither the releases nor the resumed halts.
+func haltView(s Store, id string) (named *rings.Halt, active []rings.Halt) {
+	viewState(s, func(st *rings.State) {
+		var keep []rings.Halt
+		for _, h := range st.Halts {
+			if h.ID == id || h.Active() {
+				keep = append(keep, h)
+			}
+		}
+		keep = (&rings.State{Halts: keep}).Clone().Halts
+		active = []rings.Halt{}
+		for i := range keep {
+			if keep[i].ID == id {
+				named = &keep[i]
+			}
+			if keep[i].Active() {
+				active = append(active, keep[i])
+			}
+		}
+	})
+	return named, active
 }
 
 // appliedIndexer is implemented by stores that report their applied index

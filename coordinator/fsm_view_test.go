@@ -105,17 +105,27 @@ func TestHaltEndpointsTakeNoDeepCopyOfTheState(t *testing.T) {
 	}
 }
 
-func TestHaltsOnlyCopiesTheHalts(t *testing.T) {
+func TestHaltViewCopiesTheNamedAndTheActiveHalts(t *testing.T) {
 	t.Parallel()
 	store := &viewingStore{tstore: newTStore(true).withTopology(t)}
 	store.mustApply(t, CmdCreateRelease, CreateRelease{ID: "checkout-v2", App: "checkout", Version: "v2"})
+	store.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: "halt-old", Scope: rings.HaltScope{Global: true}, Reason: "drill"})
+	store.mustApply(t, CmdResumeHalt, ResumeHalt{HaltID: "halt-old", Reason: "over"})
+	store.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: "halt-gone", Scope: rings.HaltScope{Global: true}, Reason: "drill"})
+	store.mustApply(t, CmdResumeHalt, ResumeHalt{HaltID: "halt-gone", Reason: "over"})
 	store.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: "halt-r", Scope: rings.HaltScope{Regions: []string{"us-east-1"}}, Reason: "incident"})
-	got := haltsOnly(store)
-	if len(got.Halts) != 1 || got.Halts[0].ID != "halt-r" || len(got.Releases) != 0 {
-		t.Fatalf("haltsOnly = %d halts, %d releases; want the one halt and no releases", len(got.Halts), len(got.Releases))
+	named, active := haltView(store, "halt-old")
+	if named == nil || named.ID != "halt-old" || named.Active() {
+		t.Fatalf("named halt = %+v, want the resumed halt-old", named)
 	}
-	got.Halts[0].Scope.Regions[0] = "changed"
-	if r := store.Snapshot().State.Halts[0].Scope.Regions[0]; r != "us-east-1" {
+	if len(active) != 1 || active[0].ID != "halt-r" {
+		t.Fatalf("active halts = %+v, want only halt-r", active)
+	}
+	if named, _ := haltView(store, "halt-nope"); named != nil {
+		t.Fatalf("unknown halt found: %+v", named)
+	}
+	active[0].Scope.Regions[0] = "changed"
+	if r := store.Snapshot().State.Halts[2].Scope.Regions[0]; r != "us-east-1" {
 		t.Fatalf("changing the copy changed the state: region %q", r)
 	}
 }

@@ -1,0 +1,80 @@
+package rings
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// The state keeps every active halt, every automatic halt and only the
+// newest KeepResumedHalts resumed manual ones, so its size does not grow
+// with the halt history.
+func TestResumedHaltHistoryIsBounded(t *testing.T) {
+	s := &State{}
+	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	place := func(id string) {
+		t.Helper()
+		if err := s.PlaceHalt(Halt{ID: id, Scope: HaltScope{Global: true}, Reason: "incident"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Two halts stay active through the whole history, one placed first.
+	place("kept-first")
+	// A resumed automatic halt stays: the planner reads it.
+	if err := s.PlaceHalt(Halt{ID: "auto-resumed", Scope: HaltScope{Releases: []string{"r1"}, Rings: []string{"late"}}, Reason: "ring failed", Auto: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ResumeHalt("auto-resumed", "ic", "known issue", at); err != nil {
+		t.Fatal(err)
+	}
+	for i := range KeepResumedHalts + 50 {
+		id := fmt.Sprintf("h%03d", i)
+		place(id)
+		if err := s.ResumeHalt(id, "ic", "fixed", at.Add(time.Duration(i)*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if i == 10 {
+			place("kept-middle")
+		}
+	}
+	if got, want := len(s.Halts), KeepResumedHalts+3; got != want {
+		t.Fatalf("state holds %d halts, want %d (%d resumed manual + 1 resumed auto + 2 active)", got, want, KeepResumedHalts)
+	}
+	if s.Halts[0].ID != "kept-first" || !s.Halts[0].Active() {
+		t.Fatalf("first halt is %+v, want the active kept-first", s.Halts[0])
+	}
+	var active, resumed []string
+	for _, h := range s.Halts {
+		if h.Auto {
+			if h.ID != "auto-resumed" || h.Active() {
+				t.Fatalf("automatic halt %+v, want the resumed auto-resumed", h)
+			}
+			continue
+		}
+		if h.Active() {
+			active = append(active, h.ID)
+		} else {
+			resumed = append(resumed, h.ID)
+		}
+	}
+	if fmt.Sprint(active) != "[kept-first kept-middle]" {
+		t.Fatalf("active halts %v, want both kept", active)
+	}
+	// The 50 resumed first are gone; the rest keep their order.
+	if resumed[0] != "h050" || resumed[len(resumed)-1] != fmt.Sprintf("h%03d", KeepResumedHalts+49) {
+		t.Fatalf("resumed halts run %s … %s, want h050 … h%03d", resumed[0], resumed[len(resumed)-1], KeepResumedHalts+49)
+	}
+	for i := 1; i < len(resumed); i++ {
+		if resumed[i] <= resumed[i-1] {
+			t.Fatalf("resumed halts out of order at %d: %s after %s", i, resumed[i], resumed[i-1])
+		}
+	}
+	// A forgotten halt is unknown now; a kept one still refuses a second resume.
+	if err := s.ResumeHalt("h000", "ic", "again", at); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("resume of a forgotten halt: %v, want not found", err)
+	}
+	if err := s.ResumeHalt("h120", "ic", "again", at); !errors.Is(err, ErrConflict) {
+		t.Fatalf("second resume of a kept halt: %v, want conflict", err)
+	}
+}
