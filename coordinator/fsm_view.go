@@ -1,6 +1,10 @@
 package coordinator
 
-import "github.com/ringleader-dev/ringleader/rings"
+import (
+	"maps"
+
+	"github.com/ringleader-dev/ringleader/rings"
+)
 
 // stateViewer is implemented by stores that can lend their applied state
 // for a short read without a deep copy. The leader loop uses it for its
@@ -89,3 +93,46 @@ func appliedSince(s Store, index uint64) bool {
 }
 
 var _ appliedIndexer = (*Node)(nil)
+
+// snapshotViewer is implemented by stores that can hand out a read-only
+// view of the applied state that shares memory with it (rings.State.View):
+// the leader loop takes one or more per pass, and a deep copy each made a
+// pass, and so every write that kicks one, cost time and garbage in
+// proportion to the whole state.
+type snapshotViewer interface {
+	View() Snapshot
+}
+
+// View returns the applied state as a read-only view: its State shares
+// memory with the FSM (copy-on-write, rings/share.go), so the caller must
+// not write any of its fields; the FSM's later changes never show through
+// it. The other fields are copies, as in Copy.
+func (f *FSM) View() Snapshot {
+	// The write lock: taking a view updates the state's bookkeeping.
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m := f.m
+	return Snapshot{
+		State:            *m.state.View(),
+		Topology:         m.topology,
+		TopologyRevision: m.topologyRevision,
+		TopologySource:   m.topologySource, // replaced, never changed in place
+		TopologyRejected: m.topologyRejected.clone(),
+		Members:          maps.Clone(m.members),
+		AppliedIndex:     m.applied,
+	}
+}
+
+// View returns a read-only view of the node's applied state (FSM.View).
+func (n *Node) View() Snapshot { return n.fsm.View() }
+
+var _ snapshotViewer = (*Node)(nil)
+
+// viewOf returns a read-only view of s's applied state: shared with the
+// FSM when s can (snapshotViewer), a deep copy otherwise.
+func viewOf(s Store) Snapshot {
+	if v, ok := s.(snapshotViewer); ok {
+		return v.View()
+	}
+	return s.Snapshot()
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
@@ -164,4 +165,68 @@ func TestPassCopiesTheStateAgainOnlyAfterAChange(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Views are read without the FSM's lock while commands change the state;
+// the copy-on-write in rings keeps the two apart. Run with -race: a
+// transition that changed shared memory in place is reported here. The
+// last view taken must also match a deep copy taken at the same index.
+func TestViewsAreReadWhileCommandsApply(t *testing.T) {
+	t.Parallel()
+	store := newTStore(true).withTopology(t)
+	fsm := store.fsm
+	stop := make(chan struct{})
+	done := make(chan int)
+	go func() {
+		views := 0
+		for {
+			select {
+			case <-stop:
+				done <- views
+				return
+			default:
+			}
+			v := fsm.View()
+			if _, err := json.Marshal(v.State); err != nil {
+				t.Error(err)
+			}
+			for _, r := range v.State.Releases {
+				for _, rp := range r.Rings {
+					_ = len(rp.Regions) + len(rp.Name)
+				}
+			}
+			views++
+		}
+	}()
+	for i := range 150 {
+		id := fmt.Sprintf("checkout-v%d", i)
+		store.mustApply(t, CmdCreateRelease, CreateRelease{ID: id, App: "checkout", Version: fmt.Sprintf("v%d", i)})
+		store.mustApply(t, CmdStartRelease, ReleaseRef{ReleaseID: id})
+		store.mustApply(t, CmdSetReleaseState, SetReleaseState{ReleaseID: id, State: rings.ReleaseHalted, Reason: "waiting"})
+		store.mustApply(t, CmdRecordBudget, rings.Budget{Region: "eu-west-1", RemainingPercent: float64(i)})
+		halt := fmt.Sprintf("halt-%d", i)
+		store.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: halt, Scope: rings.HaltScope{Global: true}, Reason: "drill"})
+		store.mustApply(t, CmdResumeHalt, ResumeHalt{HaltID: halt, Reason: "over"})
+		store.mustApply(t, CmdAbortRelease, ReleaseRef{ReleaseID: id, Reason: "next one"})
+	}
+	close(stop)
+	if n := <-done; n == 0 {
+		t.Fatal("no view was taken while commands applied")
+	}
+	v, c := fsm.View(), fsm.Copy()
+	if got, want := stateJSONOf(t, v.State), stateJSONOf(t, c.State); got != want {
+		t.Fatalf("a view differs from a deep copy at the same index:\nview %s\ncopy %s", got, want)
+	}
+	if len(v.State.Halts) != rings.KeepResumedHalts || len(v.State.Releases) != 150 {
+		t.Fatalf("view holds %d halts and %d releases, want %d and 150", len(v.State.Halts), len(v.State.Releases), rings.KeepResumedHalts)
+	}
+}
+
+func stateJSONOf(t *testing.T, s rings.State) string {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

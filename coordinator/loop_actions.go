@@ -35,9 +35,10 @@ func (l *Loop) ReconcileOnce(ctx context.Context) time.Time {
 // out, in which case the state moved and the next pass should run at once.
 func (l *Loop) pass(ctx context.Context) (next time.Time, progressed bool) {
 	l.stats.passes.Add(1)
-	snap := l.cfg.Store.Snapshot()
+	// Views, not deep copies (fsm_view.go): read-only, shared with the FSM.
+	snap := viewOf(l.cfg.Store)
 	if l.adoptFeed(ctx, snap) {
-		snap = l.cfg.Store.Snapshot()
+		snap = viewOf(l.cfg.Store)
 	}
 	if snap.Topology == nil {
 		l.cfg.Logger.Debug("no topology adopted yet; nothing to reconcile")
@@ -49,11 +50,10 @@ func (l *Loop) pass(ctx context.Context) (next time.Time, progressed bool) {
 	if ctx.Err() != nil {
 		return time.Time{}, false
 	}
-	// Plan from a fresh copy only when something was applied since the
-	// first one (this pass's observations, a write): the copies are most
-	// of a pass's cost at scale (fsm_view.go).
+	// Plan from a fresh view only when something was applied since the
+	// first one (this pass's observations, a write).
 	if appliedSince(l.cfg.Store, snap.AppliedIndex) {
-		snap = l.cfg.Store.Snapshot()
+		snap = viewOf(l.cfg.Store)
 	}
 	plan := l.cfg.Planner(snap.Topology, &snap.State, l.cfg.Clock.Now())
 	for _, a := range plan.Actions {
@@ -122,7 +122,7 @@ func (l *Loop) placeHalt(ctx context.Context, a rings.Action) error {
 	if err != nil && !errors.Is(err, ErrConflict) {
 		return err
 	}
-	l.syncFence(ctx, l.cfg.Store.Snapshot().State)
+	l.syncFence(ctx, viewOf(l.cfg.Store).State)
 	return nil
 }
 

@@ -23,7 +23,7 @@ func (l *Loop) notifyState(ctx context.Context) {
 	if l.cfg.Notifier == nil || ctx.Err() != nil {
 		return
 	}
-	snap := l.cfg.Store.Snapshot()
+	snap := viewOf(l.cfg.Store)
 	l.mu.Lock()
 	first := !l.notified
 	l.notified = true

@@ -15,12 +15,15 @@ import (
 
 // release returns the release with the given ID or an error wrapping
 // ErrNotFound.
+// The release is the state's own to change (share.go): every transition
+// that changes a release finds it here.
 func (s *State) release(id string) (*Release, error) {
-	r := s.ReleaseByID(id)
-	if r == nil {
-		return nil, fmt.Errorf("release %q: %w; list releases with ringctl release list", id, ErrNotFound)
+	for i, r := range s.Releases {
+		if r.ID == id {
+			return s.ownRelease(i), nil
+		}
 	}
-	return r, nil
+	return nil, fmt.Errorf("release %q: %w; list releases with ringctl release list", id, ErrNotFound)
 }
 
 // ringOf returns the named ring of a release and its index.
@@ -96,6 +99,7 @@ func (s *State) CreateRelease(t *Topology, id, app, version, priority, train str
 		r.Rings = append(r.Rings, rp)
 	}
 	s.Releases = append(s.Releases, r)
+	s.adoptRelease(r)
 	return r, nil
 }
 
@@ -272,17 +276,18 @@ func (s *State) PlaceHalt(h Halt) error {
 // ResumeHalt lifts an active halt.
 func (s *State) ResumeHalt(id, by, reason string, at time.Time) error {
 	for i := range s.Halts {
-		h := &s.Halts[i]
-		if h.ID != id {
+		if s.Halts[i].ID != id {
 			continue
 		}
+		h := s.Halts[i]
 		if !h.Active() {
 			return fmt.Errorf("resume halt %q: already resumed by %s at %s: %w", id, h.ResumedBy, h.ResumedAt.UTC().Format(time.RFC3339), ErrConflict)
 		}
 		if strings.TrimSpace(reason) == "" {
 			return fmt.Errorf("resume halt %q: a reason is required: %w", id, ErrTransition)
 		}
-		h.ResumedAt, h.ResumedBy, h.ResumeReason = at, by, reason
+		s.ownHalts()
+		s.Halts[i].ResumedAt, s.Halts[i].ResumedBy, s.Halts[i].ResumeReason = at, by, reason
 		s.forgetResumedHalts(KeepResumedHalts)
 		return nil
 	}
@@ -315,6 +320,7 @@ func (s *State) forgetResumedHalts(keep int) {
 	if drop <= 0 {
 		return
 	}
+	s.ownHalts()
 	kept := s.Halts[:0]
 	for _, h := range s.Halts {
 		if forgettable(h) && drop > 0 {
@@ -332,6 +338,7 @@ func (s *State) RecordBudget(b Budget) {
 	if s.Budgets == nil {
 		s.Budgets = map[string]Budget{}
 	}
+	s.ownBudgets()
 	s.Budgets[b.Region] = b
 }
 

@@ -60,6 +60,9 @@ type State struct {
 	Halts    []Halt     `json:"halts"`
 	// Budgets is the latest error-budget figure per region.
 	Budgets map[string]Budget `json:"budgets,omitempty"`
+
+	// cow tracks what views share with this state (share.go).
+	cow cow
 }
 
 // Release is version Version of app App rolling through the rings.
