@@ -31,8 +31,11 @@ func (l *Loop) observe(ctx context.Context, snap Snapshot) {
 				continue
 			}
 			soaking := rp.State == rings.RingSoaking
+			if soaking && !due(rp, now, interval) {
+				continue // checked first: it is the common case and allocates nothing
+			}
 			targets := observedRegions(t, rp)
-			if len(targets) == 0 || (soaking && !due(rp, now, interval)) {
+			if len(targets) == 0 {
 				continue
 			}
 			q := HealthQuery{
