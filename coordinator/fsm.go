@@ -130,12 +130,20 @@ func (m *machine) process(cmd Command) (string, error) {
 func (f *FSM) Copy() Snapshot {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	m := f.m
+	snap := f.m.snapshotWith(f.m.state.Clone())
+	snap.TopologySource = slices.Clone(snap.TopologySource)
+	return snap
+}
+
+// snapshotWith is the machine's Snapshot around st. The topology and its
+// source are shared (a parsed topology is never changed, and the source
+// is replaced, never changed in place); the rest is copied.
+func (m *machine) snapshotWith(st *rings.State) Snapshot {
 	return Snapshot{
-		State:            *m.state.Clone(),
-		Topology:         m.topology, // immutable once parsed
+		State:            *st,
+		Topology:         m.topology,
 		TopologyRevision: m.topologyRevision,
-		TopologySource:   slices.Clone(m.topologySource),
+		TopologySource:   m.topologySource,
 		TopologyRejected: m.topologyRejected.clone(),
 		Members:          maps.Clone(m.members),
 		AppliedIndex:     m.applied,

@@ -1,10 +1,6 @@
 package coordinator
 
-import (
-	"maps"
-
-	"github.com/ringleader-dev/ringleader/rings"
-)
+import "github.com/ringleader-dev/ringleader/rings"
 
 // stateViewer is implemented by stores that can lend their applied state
 // for a short read without a deep copy. The leader loop uses it for its
@@ -111,16 +107,7 @@ func (f *FSM) View() Snapshot {
 	// The write lock: taking a view updates the state's bookkeeping.
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	m := f.m
-	return Snapshot{
-		State:            *m.state.View(),
-		Topology:         m.topology,
-		TopologyRevision: m.topologyRevision,
-		TopologySource:   m.topologySource, // replaced, never changed in place
-		TopologyRejected: m.topologyRejected.clone(),
-		Members:          maps.Clone(m.members),
-		AppliedIndex:     m.applied,
-	}
+	return f.m.snapshotWith(f.m.state.View())
 }
 
 // View returns a read-only view of the node's applied state (FSM.View).

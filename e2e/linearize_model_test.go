@@ -37,6 +37,10 @@ func TestHaltModelJudgesHistories(t *testing.T) {
 			op(0, place("a"), 0, ok, 10), op(0, resume("a"), 11, ok, 20), op(1, list, 21, listed("a"), 30)}, porcupine.Illegal},
 		{"resume of an acknowledged halt answers not found", []porcupine.Operation{
 			op(0, place("a"), 0, ok, 10), op(1, resume("a"), 11, haltOutput{Outcome: outNotFound}, 20)}, porcupine.Illegal},
+		{"resume of a resumed halt may answer not found (forgotten)", []porcupine.Operation{
+			op(0, place("a"), 0, ok, 10), op(0, resume("a"), 11, ok, 20), op(1, resume("a"), 21, haltOutput{Outcome: outNotFound}, 30)}, porcupine.Ok},
+		{"resume of a never placed halt answers conflict", []porcupine.Operation{
+			op(1, resume("a"), 0, haltOutput{Outcome: outConflict}, 10)}, porcupine.Illegal},
 		{"unknown place may have happened", []porcupine.Operation{
 			op(0, place("a"), 0, haltOutput{Outcome: outUnknown}, 100), op(1, list, 11, listed("a"), 20)}, porcupine.Ok},
 		{"unknown place may not have happened", []porcupine.Operation{
