@@ -226,8 +226,9 @@ func TestViewsAreReadWhileCommandsApply(t *testing.T) {
 	if got, want := stateJSONOf(t, v.State), stateJSONOf(t, c.State); got != want {
 		t.Fatalf("a view differs from a deep copy at the same index:\nview %s\ncopy %s", got, want)
 	}
-	if len(v.State.Halts) != rings.KeepResumedHalts || len(v.State.Releases) != 150 {
-		t.Fatalf("view holds %d halts and %d releases, want %d and 150", len(v.State.Halts), len(v.State.Releases), rings.KeepResumedHalts)
+	if len(v.State.Halts) != rings.KeepResumedHalts || len(v.State.Releases) != rings.KeepFinishedReleases {
+		t.Fatalf("view holds %d halts and %d releases, want the bounded histories: %d and %d",
+			len(v.State.Halts), len(v.State.Releases), rings.KeepResumedHalts, rings.KeepFinishedReleases)
 	}
 }
 

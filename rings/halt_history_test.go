@@ -78,3 +78,87 @@ func TestResumedHaltHistoryIsBounded(t *testing.T) {
 		t.Fatalf("second resume of a kept halt: %v, want conflict", err)
 	}
 }
+
+// The state keeps KeepFinishedReleases finished releases per app, plus
+// what is still needed: running releases, a completed release being rolled
+// back, and the newest completed release (the next release's rollback
+// target).
+func TestFinishedReleaseHistoryIsBounded(t *testing.T) {
+	t.Parallel()
+	top := fxTopology(t)
+	s := &State{}
+	complete := func(id string) {
+		t.Helper()
+		r := s.ReleaseByID(id)
+		if err := s.StartRelease(id, mt0); err != nil {
+			t.Fatal(err)
+		}
+		for i := range r.Rings {
+			r.Rings[i].State = RingDone
+		}
+		if err := s.CompleteRelease(id, mt0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create := func(id, app string) {
+		t.Helper()
+		if _, err := s.CreateRelease(top, id, app, id, "", "", time.Time{}, mt0, "alice", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// ledger: one completed release, then a long run of aborted ones.
+	create("ledger-good", "ledger")
+	complete("ledger-good")
+	// checkout: one running release created first, one completed release
+	// asked to roll back, then many aborted.
+	create("checkout-running", "checkout")
+	if err := s.StartRelease("checkout-running", mt0); err != nil {
+		t.Fatal(err)
+	}
+	create("checkout-done", "checkout")
+	complete("checkout-done")
+	done := s.ReleaseByID("checkout-done")
+	done.Rings[0].Regions[0].PromotedAt, done.PreviousVersion = mt0, "1.0" // promoted: the rollback has work to do
+	if err := s.RequestRollback("checkout-done", "bob", "regressed", mt0); err != nil {
+		t.Fatal(err)
+	}
+	for i := range KeepFinishedReleases + 4 {
+		for _, app := range []string{"ledger", "checkout"} {
+			id := fmt.Sprintf("%s-%02d", app, i)
+			create(id, app)
+			if err := s.Abort(id, "bob", "superseded", mt0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var ledger, checkout []string
+	for _, r := range s.Releases {
+		if r.App == "ledger" {
+			ledger = append(ledger, r.ID)
+		} else {
+			checkout = append(checkout, r.ID)
+		}
+	}
+	// ledger keeps its newest completed release and the newest aborted ones.
+	wantLedger := []string{"ledger-good"}
+	for i := 4 + 1; i < KeepFinishedReleases+4; i++ {
+		wantLedger = append(wantLedger, fmt.Sprintf("ledger-%02d", i))
+	}
+	if fmt.Sprint(ledger) != fmt.Sprint(wantLedger) {
+		t.Fatalf("ledger releases %v, want %v", ledger, wantLedger)
+	}
+	// checkout keeps the running release and the one rolling back, which
+	// do not count, and KeepFinishedReleases aborted ones.
+	wantCheckout := []string{"checkout-running", "checkout-done"}
+	for i := 4; i < KeepFinishedReleases+4; i++ {
+		wantCheckout = append(wantCheckout, fmt.Sprintf("checkout-%02d", i))
+	}
+	if fmt.Sprint(checkout) != fmt.Sprint(wantCheckout) {
+		t.Fatalf("checkout releases %v, want %v", checkout, wantCheckout)
+	}
+	// The next ledger release still rolls back to the completed one.
+	create("ledger-next", "ledger")
+	if got := s.ReleaseByID("ledger-next").PreviousVersion; got != "ledger-good" {
+		t.Fatalf("the next release's previous version is %q, want ledger-good", got)
+	}
+}

@@ -187,6 +187,7 @@ func (s *State) Abort(id, by, reason string, at time.Time) error {
 	r.State = ReleaseAborted
 	r.Reason = reasonBy(reason, by)
 	r.UpdatedAt = at
+	s.forgetFinishedReleases(r.App, KeepFinishedReleases)
 	return nil
 }
 
@@ -225,6 +226,7 @@ func (s *State) RequestRollback(id, by, reason string, at time.Time) error {
 	r.UpdatedAt = at
 	if !promoted {
 		r.State = ReleaseRolledBack
+		s.forgetFinishedReleases(r.App, KeepFinishedReleases)
 	}
 	return nil
 }
@@ -247,6 +249,7 @@ func (s *State) CompleteRelease(id string, at time.Time) error {
 	r.State = ReleaseCompleted
 	r.Reason = ""
 	r.UpdatedAt = at
+	s.forgetFinishedReleases(r.App, KeepFinishedReleases)
 	return nil
 }
 
@@ -292,45 +295,6 @@ func (s *State) ResumeHalt(id, by, reason string, at time.Time) error {
 		return nil
 	}
 	return fmt.Errorf("halt %q: %w; list halts with ringctl status", id, ErrNotFound)
-}
-
-// KeepResumedHalts is how many resumed halts placed by people the state
-// keeps, newest first. Active halts are always kept, and so are automatic
-// halts (the planner reads a resumed one to know a person lifted it and
-// not to place it again; there is at most one per failed ring). Without a
-// bound every halt ever placed stayed in the replicated state, so every
-// copy of it, every snapshot and every halt's own answer grew with the
-// halt history (a cluster that had seen 3,000 halts answered a halt 2×
-// slower). The whole history stays in the audit trail and in the fence's
-// Git history.
-const KeepResumedHalts = 100
-
-// forgetResumedHalts drops the resumed manual halts placed longest ago
-// beyond keep, keeping the order of the rest. It depends only on the
-// state, so every replica forgets the same halts.
-func (s *State) forgetResumedHalts(keep int) {
-	forgettable := func(h Halt) bool { return !h.Active() && !h.Auto }
-	resumed := 0
-	for _, h := range s.Halts {
-		if forgettable(h) {
-			resumed++
-		}
-	}
-	drop := resumed - keep
-	if drop <= 0 {
-		return
-	}
-	s.ownHalts()
-	kept := s.Halts[:0]
-	for _, h := range s.Halts {
-		if forgettable(h) && drop > 0 {
-			drop--
-			continue
-		}
-		kept = append(kept, h)
-	}
-	clear(s.Halts[len(kept):])
-	s.Halts = kept
 }
 
 // RecordBudget stores the latest error-budget figure of a region.

@@ -247,10 +247,11 @@ func (s *State) MarkRolledBack(id, ring string, regions []string, promotionID, c
 	for i := range r.Rings {
 		remaining = remaining || mustRollBack(r, &r.Rings[i])
 	}
+	r.UpdatedAt = at
 	if !remaining {
 		r.State = ReleaseRolledBack
+		s.forgetFinishedReleases(r.App, KeepFinishedReleases)
 	}
-	r.UpdatedAt = at
 	return nil
 }
 

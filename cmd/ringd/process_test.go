@@ -118,12 +118,24 @@ func startRingd(t *testing.T, id, dir string, extra ...string) *ringdProc {
 			return false
 		}
 		p.http, p.raft = "http://"+a.HTTP, a.Raft
-		return true
+		// The line printed just before addr.json is written may still be
+		// in the pipe: wait for it too (or for the process to end).
+		return strings.Contains(p.out.String(), "ringd: node="+id+" http=") || p.exitedNow()
 	})
 	if !strings.Contains(p.out.String(), "ringd: node="+id+" http=") {
 		t.Fatalf("ringd %s did not print its addresses; output:\n%s", id, p.out.String())
 	}
 	return p
+}
+
+// exitedNow reports whether the process has ended.
+func (p *ringdProc) exitedNow() bool {
+	select {
+	case <-p.exited:
+		return true
+	default:
+		return false
+	}
 }
 
 // kill sends SIGKILL and waits for the process to go.
