@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
@@ -239,4 +240,47 @@ func stateJSONOf(t *testing.T, s rings.State) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// A Raft snapshot holds a view of the state; it is encoded while later
+// commands apply and must still be the state at the index it was taken.
+func TestSnapshotPersistsTheStateAtItsIndexWhileCommandsApply(t *testing.T) {
+	t.Parallel()
+	store := newTStore(true).withTopology(t)
+	for i := range 20 {
+		store.mustApply(t, CmdCreateRelease, CreateRelease{ID: fmt.Sprintf("checkout-a%d", i), App: "checkout", Version: "a"})
+	}
+	store.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: "halt-1", Scope: rings.HaltScope{Global: true}, Reason: "drill"})
+	want := stateJSONOf(t, store.fsm.Copy().State)
+	snap, err := store.fsm.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	persisted := make(chan *memSink)
+	go func() {
+		sink := &memSink{}
+		if err := snap.Persist(sink); err != nil {
+			t.Error(err)
+		}
+		persisted <- sink
+	}()
+	// Change every kind of thing the snapshot holds while it is written.
+	for i := range 20 {
+		id := fmt.Sprintf("checkout-a%d", i)
+		store.mustApply(t, CmdStartRelease, ReleaseRef{ReleaseID: id})
+		store.mustApply(t, CmdAbortRelease, ReleaseRef{ReleaseID: id, Reason: "changed"})
+	}
+	store.mustApply(t, CmdResumeHalt, ResumeHalt{HaltID: "halt-1", Reason: "over"})
+	store.mustApply(t, CmdRecordBudget, rings.Budget{Region: "eu-west-1", RemainingPercent: 3})
+	sink := <-persisted
+	restored := NewFSM(0)
+	if err := restored.Restore(io.NopCloser(&sink.buf)); err != nil {
+		t.Fatal(err)
+	}
+	if got := stateJSONOf(t, restored.Copy().State); got != want {
+		t.Fatalf("the snapshot does not hold the state at its index:\ngot  %s\nwant %s", got, want)
+	}
+	if stateJSONOf(t, store.fsm.Copy().State) == want {
+		t.Fatal("the commands after the snapshot changed nothing: the test proves nothing")
+	}
 }

@@ -29,19 +29,22 @@ type persistedState struct {
 	AppliedIndex     uint64             `json:"appliedIndex"`
 }
 
-// fsmSnapshot is a point-in-time copy taken under the read lock; Persist
+// fsmSnapshot is a point-in-time view taken under the lock; Persist
 // encodes it while later entries are applied.
 type fsmSnapshot struct{ p persistedState }
 
-// Snapshot implements raft.FSM. Copying is cheap and done under the read
-// lock; encoding and writing happen in Persist, concurrently with Apply.
+// Snapshot implements raft.FSM. It takes a copy-on-write view of the state
+// (rings/share.go: a copy of the list of releases, not of the releases)
+// and copies of the small parts, under the write lock that a view needs;
+// encoding and writing happen in Persist, concurrently with Apply, which
+// never changes what the view shows.
 func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	m := f.m
 	return &fsmSnapshot{p: persistedState{
 		Format:           snapshotFormat,
-		State:            m.state.Clone(),
+		State:            m.state.View(),
 		TopologyRevision: m.topologyRevision,
 		TopologyPath:     m.topologyPath,
 		TopologySource:   m.topologySource, // never mutated after adoption
