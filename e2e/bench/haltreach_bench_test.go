@@ -2,16 +2,15 @@ package bench
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/internal/gitdaemon"
 	"github.com/ringleader-dev/ringleader/internal/scalegen"
 )
 
@@ -132,39 +131,15 @@ func pushes(n *ringd, outcome string) int {
 }
 
 // startGitDaemon serves bare repositories under dir (push enabled) on a
-// free loopback port and returns dir and host:port.
+// free loopback port (internal/gitdaemon) and returns dir and host:port.
 func startGitDaemon(b *testing.B, dir string) (string, string) {
 	b.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		b.Fatal(err)
-	}
-	port, err := freePort()
+	d, err := gitdaemon.Start(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
-	cmd := exec.Command("git", "daemon", "--reuseaddr", "--base-path="+dir, "--export-all", "--enable=receive-pack",
-		"--listen=127.0.0.1", "--port="+strconv.Itoa(port), dir)
-	// The daemon forks a child per connection: its own process group lets
-	// the cleanup end them all.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		b.Fatalf("start git daemon: %v", err)
-	}
-	b.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		_ = cmd.Wait()
-	})
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	if err := pollUntil(10*time.Second, "git daemon to listen", func() bool {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	}); err != nil {
-		b.Fatal(err)
-	}
-	return dir, addr
+	b.Cleanup(d.Stop)
+	return dir, d.Addr
 }
 
 // seedRepo creates the bare repository bare with one values file per app

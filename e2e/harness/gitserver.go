@@ -2,109 +2,36 @@ package harness
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
-	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/gitdaemon"
 )
 
-// GitServer is a real `git daemon` serving the bare repositories under Dir
-// on a fixed loopback port, so it can be stopped and started again at the
-// same address (a Git outage).
+// GitServer is a real `git daemon` (internal/gitdaemon) serving the bare
+// repositories under Dir on a loopback port that stays the same across
+// Stop and Start, so stopping and starting it is a Git outage.
 type GitServer struct {
-	Dir  string
-	Addr string
-	port int
-
-	mu   sync.Mutex
-	proc *Proc
+	*gitdaemon.Daemon
 }
 
 // GitEnv is a minimal environment for git commands that ignores the
 // user's and the system's configuration.
 func GitEnv(home string) []string {
-	return append(os.Environ(),
-		"HOME="+home, "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_TERMINAL_PROMPT=0",
-		"GIT_AUTHOR_NAME=E2E Seeder", "GIT_AUTHOR_EMAIL=seeder@e2e.invalid",
-		"GIT_COMMITTER_NAME=E2E Seeder", "GIT_COMMITTER_EMAIL=seeder@e2e.invalid",
-	)
+	return gitdaemon.Env(home, "E2E Seeder", "seeder@e2e.invalid")
 }
 
 // StartGitServer starts git daemon over dir on a free port.
 func StartGitServer(dir string) (*GitServer, error) {
-	if _, err := exec.LookPath("git"); err != nil {
-		return nil, fmt.Errorf("git is not installed (make deps installs it): %w", err)
-	}
-	var lastErr error
-	for attempt := 0; attempt < 5; attempt++ {
-		port, err := FreePort()
-		if err != nil {
-			return nil, err
-		}
-		s := &GitServer{Dir: dir, port: port, Addr: fmt.Sprintf("127.0.0.1:%d", port)}
-		if lastErr = s.Start(); lastErr == nil {
-			return s, nil
-		}
-	}
-	return nil, lastErr
-}
-
-// Start (re)starts the daemon on the server's port.
-func (s *GitServer) Start() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.proc != nil && !s.proc.Exited() {
-		return nil
-	}
-	p, err := StartProc("git-daemon", "git", []string{"daemon", "--verbose", "--reuseaddr", "--base-path=" + s.Dir, "--export-all",
-		"--enable=receive-pack", "--listen=127.0.0.1", fmt.Sprintf("--port=%d", s.port), s.Dir}, GitEnv(s.Dir), s.Dir)
+	d, err := gitdaemon.Start(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	s.proc = p
-	return Poll(10*time.Second, func() error {
-		if p.Exited() {
-			return fmt.Errorf("git daemon exited: %s", strings.TrimSpace(p.Output()))
-		}
-		// Only our daemon's own "Ready to rumble" proves it bound the port:
-		// a connection alone could reach another daemon that took it.
-		if !strings.Contains(p.Output(), "Ready to rumble") {
-			return fmt.Errorf("git daemon on %s not listening yet", s.Addr)
-		}
-		c, err := net.DialTimeout("tcp", s.Addr, 200*time.Millisecond)
-		if err != nil {
-			return err
-		}
-		return c.Close()
-	})
+	return &GitServer{Daemon: d}, nil
 }
-
-// Stop kills the daemon and its per-connection workers.
-func (s *GitServer) Stop() {
-	s.mu.Lock()
-	p := s.proc
-	s.mu.Unlock()
-	if p != nil {
-		p.Kill()
-	}
-}
-
-// Running reports whether the daemon is up.
-func (s *GitServer) Running() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.proc != nil && !s.proc.Exited()
-}
-
-// URL is the git:// URL of repository name.
-func (s *GitServer) URL(name string) string { return fmt.Sprintf("git://%s/%s.git", s.Addr, name) }
-
-// Path is the bare repository's directory.
-func (s *GitServer) Path(name string) string { return filepath.Join(s.Dir, name+".git") }
 
 // Git runs git in dir and returns its trimmed output.
 func (s *GitServer) Git(dir string, args ...string) (string, error) {

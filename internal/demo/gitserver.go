@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
-	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/gitdaemon"
 )
 
 // ErrNoGit means the git executable is not on PATH. The demo and the
@@ -19,118 +18,25 @@ import (
 // install git, or `make deps`).
 var ErrNoGit = errors.New("git is not installed: install it (Debian: apt-get install git, or make deps) and try again")
 
-// GitServer is a running `git daemon` process serving the bare repositories
-// under Dir over git:// on a loopback port, with pushes enabled. It is the
-// non-test counterpart of internal/gitops/gittest.
+// GitServer is a running `git daemon` serving the bare repositories under
+// Dir over git:// on a loopback port, with pushes enabled
+// (internal/gitdaemon, which the tests' Git servers use too).
 type GitServer struct {
-	// Dir is the daemon's base path; repositories are Dir/<name>.git.
-	Dir string
-	// Addr is host:port the daemon listens on.
-	Addr string
-
-	cmd  *exec.Cmd
-	done chan struct{}
-	log  string
+	*gitdaemon.Daemon
 }
 
 // StartGitServer starts `git daemon` on a free loopback port serving dir
 // (created if needed). Stop it with Stop.
 func StartGitServer(dir string) (*GitServer, error) {
-	if _, err := exec.LookPath("git"); err != nil {
+	d, err := gitdaemon.Start(dir)
+	if errors.Is(err, gitdaemon.ErrNoGit) {
 		return nil, ErrNoGit
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create git server directory: %w", err)
-	}
-	var lastErr error
-	// A port picked free can be taken before the daemon binds it: retry.
-	for attempt := 0; attempt < 5; attempt++ {
-		s, err := startDaemon(dir)
-		if err == nil {
-			return s, nil
-		}
-		lastErr = err
-	}
-	return nil, fmt.Errorf("start git daemon: %w", lastErr)
-}
-
-func startDaemon(dir string) (*GitServer, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("pick a loopback port: %w", err)
+		return nil, err
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close()
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	logf, err := os.CreateTemp(dir, "daemon-*.log")
-	if err != nil {
-		return nil, fmt.Errorf("create daemon log: %w", err)
-	}
-	defer logf.Close()
-	cmd := exec.Command("git", "daemon", "--verbose", "--reuseaddr", "--base-path="+dir, "--export-all",
-		"--enable=receive-pack", "--listen=127.0.0.1", fmt.Sprintf("--port=%d", port), dir)
-	// `git daemon` runs git-daemon as a child; run that directly so
-	// Pdeathsig below reaches the process that listens.
-	if execPath, err := RunGit(dir, "--exec-path"); err == nil {
-		if bin := filepath.Join(execPath, "git-daemon"); isExecutable(bin) {
-			cmd.Path, cmd.Args[0] = bin, bin
-			cmd.Args = append(cmd.Args[:1], cmd.Args[2:]...)
-		}
-	}
-	cmd.Env = GitEnv(dir)
-	// Its own process group lets Stop end the per-connection children too;
-	// Pdeathsig ends the daemon if this process dies without stopping it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	cmd.Stderr = logf
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("run git daemon: %w", err)
-	}
-	s := &GitServer{Dir: dir, Addr: addr, cmd: cmd, done: make(chan struct{}), log: logf.Name()}
-	go func() { _ = cmd.Wait(); close(s.done) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-s.done:
-			out, _ := os.ReadFile(s.log)
-			return nil, fmt.Errorf("git daemon exited early: %s", strings.TrimSpace(string(out)))
-		default:
-		}
-		// A connection alone could reach another daemon that took the same
-		// free port first; "Ready to rumble" in our own log says this one
-		// bound it.
-		if out, _ := os.ReadFile(s.log); strings.Contains(string(out), "Ready to rumble") {
-			if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-				_ = c.Close()
-				return s, nil
-			}
-		}
-		time.Sleep(20 * time.Millisecond) // polling interval while the daemon starts
-	}
-	s.Stop()
-	return nil, fmt.Errorf("git daemon did not accept connections on %s within 10s", addr)
+	return &GitServer{Daemon: d}, nil
 }
-
-// isExecutable reports whether path is a regular executable file.
-func isExecutable(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
-}
-
-// Stop kills the daemon and its children and waits for it to exit.
-func (s *GitServer) Stop() {
-	if s.cmd.Process != nil {
-		// The negative pid is the daemon's process group (see startDaemon).
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-	}
-	<-s.done
-}
-
-// URL returns the git:// URL of repository name.
-func (s *GitServer) URL(name string) string { return fmt.Sprintf("git://%s/%s.git", s.Addr, name) }
-
-// Path returns the filesystem path of bare repository name.
-func (s *GitServer) Path(name string) string { return filepath.Join(s.Dir, name+".git") }
 
 // CreateRepo creates bare repository name whose branch holds files
 // (path → content) in one commit, pushed through the daemon, and returns
@@ -184,14 +90,7 @@ func (s *GitServer) Git(name string, args ...string) (string, error) {
 // GitEnv is a minimal environment for git commands that ignores the user's
 // and the system's configuration.
 func GitEnv(home string) []string {
-	return append(os.Environ(),
-		"HOME="+home,
-		"GIT_CONFIG_NOSYSTEM=1",
-		"GIT_CONFIG_GLOBAL=/dev/null",
-		"GIT_TERMINAL_PROMPT=0",
-		"GIT_AUTHOR_NAME=Ringleader demo", "GIT_AUTHOR_EMAIL=demo@ringleader.invalid",
-		"GIT_COMMITTER_NAME=Ringleader demo", "GIT_COMMITTER_EMAIL=demo@ringleader.invalid",
-	)
+	return gitdaemon.Env(home, "Ringleader demo", "demo@ringleader.invalid")
 }
 
 // RunGit runs git in dir with GitEnv and returns trimmed stdout; the error

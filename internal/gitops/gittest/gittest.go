@@ -3,25 +3,20 @@ package gittest
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/gitdaemon"
 )
 
-// Server is a running git daemon serving every repository under Dir.
+// Server is a running git daemon serving every repository under Dir
+// (internal/gitdaemon), stopped when the test ends.
 type Server struct {
-	// Dir is the daemon's base path; repositories are Dir/<name>.git.
-	Dir string
-	// Addr is host:port the daemon listens on.
-	Addr string
-	cmd  *exec.Cmd
-	done chan struct{}
+	*gitdaemon.Daemon
 }
 
 // Start starts `git daemon` on a free loopback port and stops it when the
@@ -29,107 +24,17 @@ type Server struct {
 // accepts connections.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Fatalf("git is not installed (make deps installs it): %v", err)
-	}
-	dir := t.TempDir()
-	var lastErr error
-	for attempt := 0; attempt < 5; attempt++ {
-		s, err := start(dir)
-		if err == nil {
-			t.Cleanup(s.stop)
-			return s
-		}
-		lastErr = err
-	}
-	t.Fatalf("start git daemon: %v", lastErr)
-	return nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	d, err := gitdaemon.Start(t.TempDir())
 	if err != nil {
-		return 0, err
+		t.Fatalf("start git daemon: %v", err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	return port, l.Close()
-}
-
-func start(dir string) (*Server, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, fmt.Errorf("pick a port: %w", err)
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	cmd := exec.Command("git", "daemon", "--verbose", "--reuseaddr", "--base-path="+dir, "--export-all",
-		"--enable=receive-pack", "--listen=127.0.0.1", fmt.Sprintf("--port=%d", port), dir)
-	cmd.Env = Env(dir)
-	// The daemon forks a child per connection; its own process group lets
-	// stop end them all, and a file (not a pipe) for stderr keeps Wait from
-	// waiting on children that still hold it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	stderr, err := os.CreateTemp(dir, "daemon-*.log")
-	if err != nil {
-		return nil, fmt.Errorf("create daemon log: %w", err)
-	}
-	defer stderr.Close()
-	cmd.Stderr = stderr
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("run git daemon: %w", err)
-	}
-	s := &Server{Dir: dir, Addr: addr, cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(s.done) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-s.done:
-			log, _ := os.ReadFile(stderr.Name())
-			return nil, fmt.Errorf("git daemon exited early: %s", strings.TrimSpace(string(log)))
-		default:
-		}
-		// A connection alone could reach another test's daemon that took
-		// the same free port first; "Ready to rumble" in our own log says
-		// that this daemon bound it.
-		if log, _ := os.ReadFile(stderr.Name()); strings.Contains(string(log), "Ready to rumble") {
-			c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-			if err == nil {
-				_ = c.Close()
-				return s, nil
-			}
-		}
-		time.Sleep(10 * time.Millisecond) // polling interval while the daemon starts
-	}
-	s.stop()
-	return nil, fmt.Errorf("git daemon did not accept connections on %s within 10s", addr)
-}
-
-func (s *Server) stop() {
-	if s.cmd.Process != nil {
-		// The negative pid is the daemon's own process group (see start).
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-	}
-	<-s.done
+	t.Cleanup(d.Stop)
+	return &Server{Daemon: d}
 }
 
 // Env is a minimal environment for git commands that ignores the user's and
 // the system's configuration.
-func Env(home string) []string {
-	return append(os.Environ(),
-		"HOME="+home,
-		"GIT_CONFIG_NOSYSTEM=1",
-		"GIT_CONFIG_GLOBAL=/dev/null",
-		"GIT_TERMINAL_PROMPT=0",
-		"GIT_AUTHOR_NAME=Seeder", "GIT_AUTHOR_EMAIL=seeder@example.com",
-		"GIT_COMMITTER_NAME=Seeder", "GIT_COMMITTER_EMAIL=seeder@example.com",
-	)
-}
-
-// URL returns the git:// URL of repository name.
-func (s *Server) URL(name string) string { return fmt.Sprintf("git://%s/%s.git", s.Addr, name) }
-
-// Path returns the filesystem path of bare repository name.
-func (s *Server) Path(name string) string { return filepath.Join(s.Dir, name+".git") }
+func Env(home string) []string { return gitdaemon.Env(home, "Seeder", "seeder@example.com") }
 
 // NewRepo creates bare repository name with branch main holding files
 // (path → content) in one commit pushed through the daemon, and returns its

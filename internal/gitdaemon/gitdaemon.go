@@ -1,0 +1,188 @@
+// Package gitdaemon runs a real `git daemon` on a loopback port, serving
+// the bare repositories under one directory with pushes enabled: the Git
+// server of `ringd demo`, of the gitops tests and of the end-to-end suite.
+//
+// The daemon gets its own process group, so Stop ends the per-connection
+// children too, and (Linux) is killed when the process that started it
+// dies. A daemon counts as started only when its own log says "Ready to
+// rumble" and its port accepts a connection: a port picked free can be
+// taken by another daemon first, and a connection alone would not tell.
+package gitdaemon
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// ErrNoGit means git is not installed.
+var ErrNoGit = errors.New("git is not installed (make deps installs it)")
+
+// startTimeout bounds one start of the daemon.
+const startTimeout = 10 * time.Second
+
+// Daemon is a git daemon serving Dir/<name>.git at Addr.
+type Daemon struct {
+	// Dir is the base path; repositories are Dir/<name>.git.
+	Dir string
+	// Addr is the loopback host:port the daemon listens on; it stays the
+	// same across Stop and Start.
+	Addr string
+	port int
+
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	done chan struct{}
+	log  string
+}
+
+// Start starts a daemon over dir (created if needed) on a free loopback
+// port, trying a few ports when another process takes the one picked.
+func Start(dir string) (*Daemon, error) {
+	if _, err := exec.LookPath("git"); err != nil {
+		return nil, ErrNoGit
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create git daemon directory: %w", err)
+	}
+	var lastErr error
+	for range 5 {
+		port, err := freePort()
+		if err != nil {
+			return nil, fmt.Errorf("pick a loopback port: %w", err)
+		}
+		d := &Daemon{Dir: dir, port: port, Addr: fmt.Sprintf("127.0.0.1:%d", port)}
+		if lastErr = d.Start(); lastErr == nil {
+			return d, nil
+		}
+	}
+	return nil, fmt.Errorf("start git daemon: %w", lastErr)
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	return port, l.Close()
+}
+
+// Start (re)starts a stopped daemon on its port; it does nothing while
+// the daemon runs. A restart is how tests simulate a Git outage ending.
+func (d *Daemon) Start() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cmd != nil && !closed(d.done) {
+		return nil
+	}
+	logf, err := os.CreateTemp(d.Dir, "daemon-*.log")
+	if err != nil {
+		return fmt.Errorf("create git daemon log: %w", err)
+	}
+	defer logf.Close()
+	cmd := exec.Command("git", "daemon", "--verbose", "--reuseaddr", "--base-path="+d.Dir, "--export-all",
+		"--enable=receive-pack", "--listen=127.0.0.1", fmt.Sprintf("--port=%d", d.port), d.Dir)
+	// `git daemon` runs git-daemon as a child; run that directly so the
+	// death signal below reaches the process that listens.
+	if out, err := exec.Command("git", "--exec-path").Output(); err == nil {
+		if bin := filepath.Join(strings.TrimSpace(string(out)), "git-daemon"); isExecutable(bin) {
+			cmd.Path = bin
+			cmd.Args = append([]string{bin}, cmd.Args[2:]...)
+		}
+	}
+	cmd.Env = Env(d.Dir, "Git Daemon", "git-daemon@ringleader.invalid")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	// A file, not a pipe: Wait must not wait for per-connection children
+	// that inherited stderr.
+	cmd.Stderr = logf
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("run git daemon: %w", err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	d.cmd, d.done, d.log = cmd, done, logf.Name()
+	deadline := time.Now().Add(startTimeout)
+	for time.Now().Before(deadline) {
+		if closed(done) {
+			return fmt.Errorf("git daemon exited early: %s", d.logText())
+		}
+		if strings.Contains(d.logText(), "Ready to rumble") {
+			if c, err := net.DialTimeout("tcp", d.Addr, 200*time.Millisecond); err == nil {
+				_ = c.Close()
+				return nil
+			}
+		}
+		time.Sleep(10 * time.Millisecond) // polling interval while the daemon starts
+	}
+	d.kill()
+	return fmt.Errorf("git daemon did not accept connections on %s within %s: %s", d.Addr, startTimeout, d.logText())
+}
+
+// Stop kills the daemon and its per-connection children and waits for it.
+func (d *Daemon) Stop() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.kill()
+}
+
+func (d *Daemon) kill() {
+	if d.cmd == nil || d.cmd.Process == nil {
+		return
+	}
+	// The negative pid is the daemon's own process group (see Start).
+	_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+	<-d.done
+}
+
+// Running reports whether the daemon is up.
+func (d *Daemon) Running() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cmd != nil && !closed(d.done)
+}
+
+// URL is the git:// URL of repository name.
+func (d *Daemon) URL(name string) string { return fmt.Sprintf("git://%s/%s.git", d.Addr, name) }
+
+// Path is the bare repository directory of name.
+func (d *Daemon) Path(name string) string { return filepath.Join(d.Dir, name+".git") }
+
+func (d *Daemon) logText() string {
+	out, _ := os.ReadFile(d.log)
+	return strings.TrimSpace(string(out))
+}
+
+func closed(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// isExecutable reports whether path is a regular executable file.
+func isExecutable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+}
+
+// Env is the environment for git commands that ignores the user's and the
+// system's configuration, with home as HOME and name and email as the
+// author and committer.
+func Env(home, name, email string) []string {
+	return append(os.Environ(),
+		"HOME="+home, "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_TERMINAL_PROMPT=0",
+		"GIT_AUTHOR_NAME="+name, "GIT_AUTHOR_EMAIL="+email,
+		"GIT_COMMITTER_NAME="+name, "GIT_COMMITTER_EMAIL="+email,
+	)
+}
