@@ -107,6 +107,11 @@ func main() {
 		fatal("configure notifications", err)
 	}
 	effects.notifier = notifications.watcher
+	if notifications.dispatcher != nil {
+		if err := ops.registry.Register(notifications.dispatcher.Collector()); err != nil {
+			fatal("register the notification metrics", err)
+		}
+	}
 
 	// 5. The leader loop: runs only while this node leads.
 	loop, err := newLoop(cfg, node, effects, logger)

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -103,4 +104,32 @@ func TestRingdClusterNotifiesOnceFromTheLeader(t *testing.T) {
 			t.Errorf("ringd %s printed the webhook secret", p.id)
 		}
 	}
+	// The delivery counters: the leader sent every notification once, so
+	// the nodes' sent counters add up to what the receiver got (polled: a
+	// counter moves once the sender has read the answer).
+	sentOverNodes := func() int {
+		sent := 0
+		for _, p := range procs {
+			code, body := send("GET", p.http+"/metrics", "")
+			if code != 200 {
+				t.Fatalf("GET /metrics on %s: %d", p.id, code)
+			}
+			for _, line := range strings.Split(string(body), "\n") {
+				if v, ok := strings.CutPrefix(line, "ringleader_notifications_sent_total "); ok {
+					n, err := strconv.Atoi(v)
+					if err != nil {
+						t.Fatalf("%s: %q", p.id, line)
+					}
+					sent += n
+				}
+			}
+		}
+		return sent
+	}
+	pollUntil(t, "ringleader_notifications_sent_total to add up to the deliveries", func() bool {
+		hook.mu.Lock()
+		got := len(hook.ids)
+		hook.mu.Unlock()
+		return got >= len(ids) && sentOverNodes() == got
+	})
 }
