@@ -180,7 +180,7 @@ func (a *API) readyz(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, errors.New("no known leader: the cluster is electing one or has lost its quorum"))
 		return
 	}
-	if viewOf(a.cfg.Store).AppliedIndex == 0 {
+	if appliedIndexOf(a.cfg.Store) == 0 {
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, errors.New("not ready: this node has not applied any log entry yet"))
 		return

@@ -204,8 +204,9 @@ func (a *API) releaseWithReason(w http.ResponseWriter, r *http.Request, typ Comm
 // such release (the state machine would refuse it too; this keeps unknown
 // IDs out of the log).
 func (a *API) knownRelease(id string) error {
-	snap := viewOf(a.cfg.Store)
-	if snap.State.ReleaseByID(id) == nil {
+	found := false
+	viewState(a.cfg.Store, func(st *rings.State) { found = st.ReleaseByID(id) != nil })
+	if !found {
 		return fmt.Errorf("release %q: %w; list releases with GET /v1/releases", id, ErrNotFound)
 	}
 	return nil

@@ -90,6 +90,15 @@ func appliedSince(s Store, index uint64) bool {
 
 var _ appliedIndexer = (*Node)(nil)
 
+// appliedIndexOf returns s's applied index without copying the state when
+// s can tell it.
+func appliedIndexOf(s Store) uint64 {
+	if a, ok := s.(appliedIndexer); ok {
+		return a.AppliedIndex()
+	}
+	return s.Snapshot().AppliedIndex
+}
+
 // snapshotViewer is implemented by stores that can hand out a read-only
 // view of the applied state that shares memory with it (rings.State.View):
 // the leader loop takes one or more per pass, and a deep copy each made a

@@ -202,7 +202,11 @@ func (l *Loop) fenceCheck(p Promotion) func(ctx context.Context) error {
 				if hs := st.CoveringHalts(p.ReleaseID, p.App, p.Ring, p.Regions); len(hs) > 0 {
 					halt = &hs[0]
 				}
-				if rel := st.ReleaseByID(p.ReleaseID); rel != nil && rel.State.Terminal() {
+				// A release no longer in the state finished and was
+				// forgotten (rings/history.go): fenced too, fail closed.
+				if rel := st.ReleaseByID(p.ReleaseID); rel == nil {
+					ended = "gone from the state (finished)"
+				} else if rel.State.Terminal() {
 					ended = rel.State
 				}
 			}

@@ -79,10 +79,9 @@ func TestResumedHaltHistoryIsBounded(t *testing.T) {
 	}
 }
 
-// The state keeps KeepFinishedReleases finished releases per app, plus
-// what is still needed: running releases, a completed release being rolled
-// back, and the newest completed release (the next release's rollback
-// target).
+// The state keeps KeepFinishedReleases completed and as many other
+// finished releases per app, plus what is still needed: running releases
+// and a completed release being rolled back.
 func TestFinishedReleaseHistoryIsBounded(t *testing.T) {
 	t.Parallel()
 	top := fxTopology(t)
@@ -139,9 +138,10 @@ func TestFinishedReleaseHistoryIsBounded(t *testing.T) {
 			checkout = append(checkout, r.ID)
 		}
 	}
-	// ledger keeps its newest completed release and the newest aborted ones.
+	// ledger keeps its completed release and the newest aborted ones:
+	// completed releases are counted apart.
 	wantLedger := []string{"ledger-good"}
-	for i := 4 + 1; i < KeepFinishedReleases+4; i++ {
+	for i := 4; i < KeepFinishedReleases+4; i++ {
 		wantLedger = append(wantLedger, fmt.Sprintf("ledger-%02d", i))
 	}
 	if fmt.Sprint(ledger) != fmt.Sprint(wantLedger) {
@@ -161,4 +161,138 @@ func TestFinishedReleaseHistoryIsBounded(t *testing.T) {
 	if got := s.ReleaseByID("ledger-next").PreviousVersion; got != "ledger-good" {
 		t.Fatalf("the next release's previous version is %q, want ledger-good", got)
 	}
+}
+
+// Review findings: a transition never forgets what it just changed, and
+// forgetting goes by when things finished, not by when they were created.
+func TestForgettingKeepsWhatTheTransitionChanged(t *testing.T) {
+	t.Parallel()
+	top := fxTopology(t)
+	at := func(m int) time.Time { return mt0.Add(time.Duration(m) * time.Minute) }
+
+	t.Run("an old halt resumed after a full history stays", func(t *testing.T) {
+		s := &State{}
+		if err := s.PlaceHalt(Halt{ID: "old", Scope: HaltScope{Global: true}, Reason: "incident"}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range KeepResumedHalts {
+			id := fmt.Sprintf("h%03d", i)
+			if err := s.PlaceHalt(Halt{ID: id, Scope: HaltScope{Global: true}, Reason: "drill"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.ResumeHalt(id, "ic", "over", at(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The new leader's clock is behind the old one's: by resume time
+		// this halt is the oldest, and still the resume keeps it.
+		if err := s.ResumeHalt("old", "ic", "fixed", at(-5)); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, h := range s.Halts {
+			ids = append(ids, h.ID)
+		}
+		if len(ids) != KeepResumedHalts || ids[0] != "old" || ids[1] != "h001" {
+			t.Fatalf("halts after resuming the old one: %d, starting %v; want %d with old kept and h000 (resumed first) gone", len(ids), ids[:3], KeepResumedHalts)
+		}
+		// By resume time, not by placement: resuming h100 next forgets h001
+		// (resumed at minute 1), not old (resumed at minute -5 but kept
+		// above, now the oldest resumed).
+		if err := s.PlaceHalt(Halt{ID: "h100", Scope: HaltScope{Global: true}, Reason: "drill"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ResumeHalt("h100", "ic", "over", at(600)); err != nil {
+			t.Fatal(err)
+		}
+		if s.Halts[0].ID != "h001" && s.Halts[0].ID != "h002" {
+			t.Fatalf("first halt now %s; want old forgotten as the oldest resumed", s.Halts[0].ID)
+		}
+	})
+
+	t.Run("an old running release aborted after a full history stays", func(t *testing.T) {
+		s := &State{}
+		mustCreate := func(id string, m int) {
+			if _, err := s.CreateRelease(top, id, "checkout", id, "", "", time.Time{}, at(m), "alice", "1.0"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mustCreate("first", 0)
+		if err := s.StartRelease("first", at(0)); err != nil {
+			t.Fatal(err)
+		}
+		for i := range KeepFinishedReleases {
+			id := fmt.Sprintf("queued-%d", i)
+			mustCreate(id, 1+i)
+			if err := s.Abort(id, "bob", "superseded", at(1+i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A clock behind the others: by finish time it is the oldest.
+		if err := s.Abort("first", "bob", "wrong build", at(-5)); err != nil {
+			t.Fatal(err)
+		}
+		if s.ReleaseByID("first") == nil {
+			t.Fatal("the abort forgot the release it aborted")
+		}
+		if s.ReleaseByID("queued-0") != nil || len(s.Releases) != KeepFinishedReleases {
+			t.Fatalf("%d releases, queued-0 kept: %v; want %d and the one that finished first gone", len(s.Releases), s.ReleaseByID("queued-0") != nil, KeepFinishedReleases)
+		}
+	})
+
+	t.Run("a run of aborts does not push out the rollback target", func(t *testing.T) {
+		s := &State{}
+		complete := func(id string, m int) {
+			if _, err := s.CreateRelease(top, id, "checkout", id, "", "", time.Time{}, at(m), "alice", ""); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.StartRelease(id, at(m)); err != nil {
+				t.Fatal(err)
+			}
+			r := s.ReleaseByID(id)
+			for i := range r.Rings {
+				r.Rings[i].State = RingDone
+				for j := range r.Rings[i].Regions {
+					r.Rings[i].Regions[j].PromotedAt = at(m)
+				}
+			}
+			if err := s.CompleteRelease(id, at(m)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		complete("r0", 0)
+		for i := range KeepFinishedReleases {
+			id := fmt.Sprintf("x%d", i)
+			if _, err := s.CreateRelease(top, id, "checkout", id, "", "", time.Time{}, at(1+i), "alice", ""); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Abort(id, "bob", "bad build", at(1+i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		complete("r6", 10)
+		if err := s.RequestRollback("r6", "bob", "regressed", at(11)); err != nil {
+			t.Fatal(err)
+		}
+		r6 := s.ReleaseByID("r6")
+		for _, rp := range r6.Rings {
+			var names []string
+			for _, g := range rp.Regions {
+				names = append(names, g.Name)
+			}
+			if err := s.MarkRolledBack("r6", rp.Name, names, "rb-"+rp.Name, "c", at(12)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if r6.State != ReleaseRolledBack && s.ReleaseByID("r6").State != ReleaseRolledBack {
+			t.Fatalf("r6 is %s, want rolled back", s.ReleaseByID("r6").State)
+		}
+		next, err := s.CreateRelease(top, "r7", "checkout", "r7", "", "", time.Time{}, at(13), "alice", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if next.PreviousVersion != "r0" {
+			t.Fatalf("the next release rolls back to %q, want r0 (the newest completed release left)", next.PreviousVersion)
+		}
+	})
 }

@@ -1,5 +1,7 @@
 package rings
 
+import "slices"
+
 // The state's history is bounded: halts and releases that are over stay
 // for a while, so people can look at them, and then leave the replicated
 // state, which every node holds in memory, copies into every snapshot and
@@ -18,39 +20,50 @@ package rings
 // Git history.
 const KeepResumedHalts = 100
 
-// forgetResumedHalts drops the resumed manual halts placed longest ago
-// beyond keep, keeping the order of the rest. It depends only on the
-// state, so every replica forgets the same halts.
-func (s *State) forgetResumedHalts(keep int) {
-	forgettable := func(h Halt) bool { return !h.Active() && !h.Auto }
-	resumed := 0
-	for _, h := range s.Halts {
-		if forgettable(h) {
-			resumed++
+// forgetResumedHalts drops the resumed manual halts resumed longest ago
+// (by resume time, then by place in the list) beyond keep, except the halt
+// named except (the one just resumed: its resume's answer shows it). The
+// rest keep their order. It depends only on the state, so every replica
+// forgets the same halts.
+func (s *State) forgetResumedHalts(keep int, except string) {
+	var idx []int
+	for i, h := range s.Halts {
+		if !h.Active() && !h.Auto {
+			idx = append(idx, i)
 		}
 	}
-	drop := resumed - keep
+	drop := len(idx) - keep
 	if drop <= 0 {
 		return
 	}
+	slices.SortStableFunc(idx, func(a, b int) int { return s.Halts[a].ResumedAt.Compare(s.Halts[b].ResumedAt) })
+	gone := map[int]bool{}
+	for _, i := range idx {
+		if drop == 0 {
+			break
+		}
+		if s.Halts[i].ID != except {
+			gone[i] = true
+			drop--
+		}
+	}
 	s.ownHalts()
 	kept := s.Halts[:0]
-	for _, h := range s.Halts {
-		if forgettable(h) && drop > 0 {
-			drop--
-			continue
+	for i, h := range s.Halts {
+		if !gone[i] {
+			kept = append(kept, h)
 		}
-		kept = append(kept, h)
 	}
 	clear(s.Halts[len(kept):])
 	s.Halts = kept
 }
 
-// KeepFinishedReleases is how many finished releases (completed, aborted,
-// rolled back) of each app the state keeps, newest first. Never forgotten:
-// a release still running, a completed release being rolled back, and the
-// newest completed release of each app (a new release takes its version
-// as the one to roll back to).
+// KeepFinishedReleases is how many completed releases of each app the
+// state keeps, newest first, and how many aborted or rolled-back ones:
+// counted apart, so a run of failed attempts never pushes out the
+// completed releases a new release takes its rollback target from. Never
+// forgotten: a release still running, a completed release being rolled
+// back, and the release whose transition is being applied.
 const KeepFinishedReleases = 5
 
 // finished reports whether nothing more will happen to r.
@@ -58,31 +71,48 @@ func finished(r *Release) bool {
 	return r.State.Terminal() && !(r.State == ReleaseCompleted && r.RollbackRequested)
 }
 
-// forgetFinishedReleases drops app's finished releases created longest
-// ago beyond keep, keeping the order of the rest.
-func (s *State) forgetFinishedReleases(app string, keep int) {
-	newestCompleted, count := -1, 0
+// forgetFinishedReleases drops app's finished releases that finished
+// longest ago (by UpdatedAt, then by place in the list) beyond keep
+// completed and keep others, except the release named except. The rest
+// keep their order. The list is the state's own (a view copies it), so it
+// is compacted in place; the releases themselves are not touched.
+func (s *State) forgetFinishedReleases(app string, keep int, except string) {
+	// Two groups, completed and the other finished; except is kept and
+	// counted in its group.
+	var groups [2][]int
+	var room [2]int
+	room[0], room[1] = keep, keep
 	for i, r := range s.Releases {
-		if r.App != app {
+		if r.App != app || !finished(r) {
 			continue
 		}
+		g := 1
 		if r.State == ReleaseCompleted {
-			newestCompleted = i
+			g = 0
 		}
-		if finished(r) {
-			count++
+		if r.ID == except {
+			room[g]--
+			continue
+		}
+		groups[g] = append(groups[g], i)
+	}
+	gone := map[int]bool{}
+	for g, idx := range groups {
+		drop := len(idx) - max(room[g], 0)
+		if drop <= 0 {
+			continue
+		}
+		slices.SortStableFunc(idx, func(a, b int) int { return s.Releases[a].UpdatedAt.Compare(s.Releases[b].UpdatedAt) })
+		for _, i := range idx[:drop] {
+			gone[i] = true
 		}
 	}
-	drop := count - keep
-	if drop <= 0 {
+	if len(gone) == 0 {
 		return
 	}
-	// The list is the state's own (a view copies it), so it is compacted
-	// in place; the releases themselves are not touched.
 	kept := s.Releases[:0]
 	for i, r := range s.Releases {
-		if drop > 0 && r.App == app && finished(r) && i != newestCompleted {
-			drop--
+		if gone[i] {
 			delete(s.cow.ownedAt, r)
 			continue
 		}

@@ -187,7 +187,7 @@ func (s *State) Abort(id, by, reason string, at time.Time) error {
 	r.State = ReleaseAborted
 	r.Reason = reasonBy(reason, by)
 	r.UpdatedAt = at
-	s.forgetFinishedReleases(r.App, KeepFinishedReleases)
+	s.forgetFinishedReleases(r.App, KeepFinishedReleases, r.ID)
 	return nil
 }
 
@@ -226,7 +226,7 @@ func (s *State) RequestRollback(id, by, reason string, at time.Time) error {
 	r.UpdatedAt = at
 	if !promoted {
 		r.State = ReleaseRolledBack
-		s.forgetFinishedReleases(r.App, KeepFinishedReleases)
+		s.forgetFinishedReleases(r.App, KeepFinishedReleases, r.ID)
 	}
 	return nil
 }
@@ -249,7 +249,7 @@ func (s *State) CompleteRelease(id string, at time.Time) error {
 	r.State = ReleaseCompleted
 	r.Reason = ""
 	r.UpdatedAt = at
-	s.forgetFinishedReleases(r.App, KeepFinishedReleases)
+	s.forgetFinishedReleases(r.App, KeepFinishedReleases, r.ID)
 	return nil
 }
 
@@ -291,7 +291,7 @@ func (s *State) ResumeHalt(id, by, reason string, at time.Time) error {
 		}
 		s.ownHalts()
 		s.Halts[i].ResumedAt, s.Halts[i].ResumedBy, s.Halts[i].ResumeReason = at, by, reason
-		s.forgetResumedHalts(KeepResumedHalts)
+		s.forgetResumedHalts(KeepResumedHalts, id)
 		return nil
 	}
 	return fmt.Errorf("halt %q: %w; list halts with ringctl status", id, ErrNotFound)

@@ -250,7 +250,7 @@ func (s *State) MarkRolledBack(id, ring string, regions []string, promotionID, c
 	r.UpdatedAt = at
 	if !remaining {
 		r.State = ReleaseRolledBack
-		s.forgetFinishedReleases(r.App, KeepFinishedReleases)
+		s.forgetFinishedReleases(r.App, KeepFinishedReleases, r.ID)
 	}
 	return nil
 }
