@@ -55,6 +55,17 @@ func TestFenceCheckReadsTheStateInPlace(t *testing.T) {
 		{"release aborted", func(t *testing.T, s *tstore, id string) {
 			s.mustApply(t, CmdAbortRelease, ReleaseRef{ReleaseID: id, Reason: "bad build"})
 		}, false, "release is aborted"},
+		{"release forgotten after it finished", func(t *testing.T, s *tstore, id string) {
+			s.mustApply(t, CmdAbortRelease, ReleaseRef{ReleaseID: id, Reason: "bad build"})
+			for i := range rings.KeepFinishedReleases {
+				later := fmt.Sprintf("checkout-later-%d", i)
+				s.mustApply(t, CmdCreateRelease, CreateRelease{ID: later, App: "checkout", Version: "v9"})
+				s.mustApply(t, CmdAbortRelease, ReleaseRef{ReleaseID: later, Reason: "superseded"})
+			}
+			if snap := s.Snapshot(); snap.State.ReleaseByID(id) != nil {
+				t.Fatal("the release is still in the state: the case tests nothing")
+			}
+		}, false, "gone from the state"},
 		{"rollback ignores halts", func(t *testing.T, s *tstore, _ string) {
 			s.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: "halt-g", Scope: rings.HaltScope{Global: true}, Reason: "incident"})
 		}, true, ""},
