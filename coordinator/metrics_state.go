@@ -47,7 +47,7 @@ type StateCollectorConfig struct {
 	Events *Broker
 }
 
-// StateCollector computes state-derived metrics from Store.Snapshot() at
+// StateCollector computes state-derived metrics from a view of the state at
 // scrape time, so they are always consistent with the applied state and
 // cost nothing between scrapes.
 type StateCollector struct {
@@ -111,7 +111,7 @@ func (c *StateCollector) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector.
 func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
-	snap := c.cfg.Store.Snapshot()
+	snap := viewOf(c.cfg.Store) // read-only
 	now := c.cfg.Clock.Now()
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)

@@ -138,7 +138,7 @@ func (d *Dashboard) serveBoard(w http.ResponseWriter, _ *http.Request) {
 
 // Board computes the board now.
 func (d *Dashboard) Board() Board {
-	snap := d.cfg.Store.Snapshot()
+	snap := coordinator.ReadView(d.cfg.Store) // read-only: BuildBoard only looks
 	now := d.cfg.Clock.Now()
 	var plan rings.Plan
 	if snap.Topology != nil {
