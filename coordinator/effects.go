@@ -53,6 +53,15 @@ type Promoter interface {
 	Promote(ctx context.Context, p Promotion) (PromotionResult, error)
 }
 
+// LandedFinder is implemented by promoters that can tell whether a
+// promotion already landed (a commit carrying its promotion ID is on the
+// branch): a new leader finds there what an earlier leader pushed but did
+// not get to record, and records it without asking the pre-promotion gate
+// again (a refusal then would only delay recording a fact).
+type LandedFinder interface {
+	FindLanded(ctx context.Context, promotionID string) (commit string, ok bool, err error)
+}
+
 // HaltFence mirrors the active halts into the GitOps repository, so that a
 // promotion prepared before a halt is rejected by the Git server.
 type HaltFence interface {

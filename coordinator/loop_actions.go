@@ -126,6 +126,26 @@ func (l *Loop) placeHalt(ctx context.Context, a rings.Action) error {
 	return nil
 }
 
+// landedBefore reports whether p is already on the branch (an earlier
+// leader pushed it and lost leadership before recording it); the
+// promotion is then recorded without asking the pre-promotion gate. An
+// error counts as not landed: the gate is asked, as without a finder.
+func (l *Loop) landedBefore(ctx context.Context, p Promotion) bool {
+	f, ok := l.cfg.Promoter.(LandedFinder)
+	if !ok {
+		return false
+	}
+	commit, landed, err := f.FindLanded(ctx, p.PromotionID)
+	if err != nil {
+		l.cfg.Logger.Warn("could not tell whether a promotion already landed; asking the pre-promotion gate", "promotion", p.PromotionID, "err", err)
+		return false
+	}
+	if landed {
+		l.cfg.Logger.Info("promotion already on the branch; recording it without the pre-promotion gate", "promotion", p.PromotionID, "commit", commit)
+	}
+	return landed
+}
+
 // AutoHaltID names the halt placed when ring of release failed.
 func AutoHaltID(releaseID, ring string) string {
 	if ring == "" {
@@ -157,7 +177,7 @@ func (l *Loop) promote(ctx context.Context, snap Snapshot, a rings.Action) error
 	// Check once before starting, so a halt placed since the snapshot
 	// stops the promotion without touching Git.
 	err := p.Check(ctx)
-	if err == nil && !p.Rollback && l.cfg.BeforePromote != nil {
+	if err == nil && !p.Rollback && l.cfg.BeforePromote != nil && !l.landedBefore(ctx, p) {
 		// The pre-promotion gate (e.g. a webhook): a refusal is a wait,
 		// recorded on the release, never a failed action.
 		if gerr := l.cfg.BeforePromote(ctx, p); gerr != nil {

@@ -3,6 +3,7 @@ package coordinator
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"slices"
@@ -90,6 +91,46 @@ func TestLoopPrePromotionRefusalIsAWait(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
 		}
+	}
+}
+
+// A promotion an earlier leader pushed but did not record is recorded by
+// the next leader without asking the pre-promotion gate again: a refusal
+// would only delay recording what is already in Git.
+func TestLoopRecordsALandedPromotionWithoutTheGate(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	asked := 0
+	f := newLoopFixture(t, func(c *LoopConfig) {
+		c.BeforePromote = func(ctx context.Context, p Promotion) error {
+			mu.Lock()
+			defer mu.Unlock()
+			asked++
+			return errors.New("pre-promotion webhook refused: change freeze")
+		}
+	})
+	id := f.release(t, "v2")
+	// What the earlier leader pushed: the canary promotion, by its ID.
+	pid := rings.PromotionID(id, "canary", []string{"us-east-1"})
+	pushed, err := f.promoter.Promote(context.Background(), Promotion{ReleaseID: id, App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: pid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.passUntil(t, 10, time.Second, func(Snapshot) bool { return len(f.commandsOf(CmdPromoted)) == 1 })
+	var rec Promoted
+	if err := json.Unmarshal(f.commandsOf(CmdPromoted)[0].Payload, &rec); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if rec.PromotionID != pid || rec.Commit != pushed.Commit {
+		t.Fatalf("recorded %s at %s; want %s at %s", rec.PromotionID, rec.Commit, pid, pushed.Commit)
+	}
+	if asked != 0 {
+		t.Fatalf("the gate was asked %d times about a promotion already in Git; want 0", asked)
+	}
+	if n := len(f.promoter.Landed()); n != 1 {
+		t.Fatalf("%d promotions in Git; want the one pushed before", n)
 	}
 }
 

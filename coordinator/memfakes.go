@@ -55,6 +55,20 @@ func (m *MemPromoter) Promote(ctx context.Context, p Promotion) (PromotionResult
 	return PromotionResult{Commit: commit}, nil
 }
 
+// FindLanded implements LandedFinder.
+func (m *MemPromoter) FindLanded(_ context.Context, promotionID string) (string, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, l := range m.landed {
+		if l.PromotionID == promotionID {
+			return l.Commit, true, nil
+		}
+	}
+	return "", false, nil
+}
+
+var _ LandedFinder = (*MemPromoter)(nil)
+
 // Landed returns the promotions committed so far, in order.
 func (m *MemPromoter) Landed() []LandedPromotion {
 	m.mu.Lock()

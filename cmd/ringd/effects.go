@@ -241,6 +241,18 @@ func (p *gitPromoter) promote(ctx context.Context, cp coordinator.Promotion) (gi
 	return w.Promote(ctx, gp)
 }
 
+// FindLanded implements coordinator.LandedFinder from the writer's
+// trailer index.
+func (p *gitPromoter) FindLanded(ctx context.Context, promotionID string) (string, bool, error) {
+	w, err := p.w.writer()
+	if err != nil {
+		return "", false, err
+	}
+	return w.FindLanded(ctx, promotionID)
+}
+
+var _ coordinator.LandedFinder = (*gitPromoter)(nil)
+
 // toGitopsPromotion copies a coordinator promotion field for field.
 func toGitopsPromotion(p coordinator.Promotion) gitops.Promotion {
 	return gitops.Promotion{

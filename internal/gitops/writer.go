@@ -253,6 +253,21 @@ func (w *Writer) Head(ctx context.Context) (string, error) {
 	return h.String(), nil
 }
 
+// FindLanded fetches the branch and reports the commit that carries
+// promotionID, if one does (the same trailer index Promote consults).
+func (w *Writer) FindLanded(ctx context.Context, promotionID string) (string, bool, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, err := w.sync(ctx); err != nil {
+		return "", false, err
+	}
+	c, ok := w.index.lookup(promotionID)
+	if !ok {
+		return "", false, nil
+	}
+	return c.String(), true, nil
+}
+
 // sync fetches the branch and indexes the trailers of new commits.
 func (w *Writer) sync(ctx context.Context) (plumbing.Hash, error) {
 	head, err := w.wc.fetch(ctx)

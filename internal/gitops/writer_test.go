@@ -186,6 +186,35 @@ func TestExactlyOnceAfterLeaderDiesBeforeRecording(t *testing.T) {
 	}
 }
 
+// A new leader's writer (its own working copy) finds a promotion the old
+// leader pushed, by its trailer, without writing anything.
+func TestFindLandedSeesAnotherWritersPush(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	fresh := e.writer(t) // cloned before the push: it must fetch to know
+	if _, ok, err := fresh.FindLanded(context.Background(), "prom-found"); err != nil || ok {
+		t.Fatalf("before the push: found %v, err %v; want not found", ok, err)
+	}
+	old := e.writer(t)
+	landed, err := old.Promote(context.Background(), promotion("checkout", "early", "v1.4.2", "prom-found", "eu-west-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := e.head(t)
+	commit, ok, err := fresh.FindLanded(context.Background(), "prom-found")
+	checks := []struct{ name, got, want string }{
+		{"found", boolString(ok && err == nil), "true"},
+		{"the pushed commit", commit, landed.Commit},
+		{"another id is not found", func() string { _, ok, _ := fresh.FindLanded(context.Background(), "prom-never"); return boolString(ok) }(), "false"},
+		{"nothing written", e.head(t), head},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
+		}
+	}
+}
+
 func TestHaltFenceRejectsInFlightPromotion(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
