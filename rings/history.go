@@ -10,14 +10,14 @@ import "slices"
 // so every replica forgets the same things at the same log index.
 
 // KeepResumedHalts is how many resumed halts placed by people the state
-// keeps, newest first. Active halts are always kept, and so are automatic
+// keeps, the most recently resumed. Active halts are always kept, and so are automatic
 // halts (the planner reads a resumed one to know a person lifted it and
 // not to place it again; there is at most one per failed ring). Without a
 // bound every halt ever placed stayed in the replicated state, so every
 // copy of it, every snapshot and every halt's own answer grew with the
 // halt history (a cluster that had seen 3,000 halts answered a halt 2×
-// slower). The whole history stays in the audit trail and in the fence's
-// Git history.
+// slower). The record stays in the audit trail (its last 10,000
+// decisions by default) and in the fence file's Git history.
 const KeepResumedHalts = 100
 
 // forgetResumedHalts drops the resumed manual halts resumed longest ago
