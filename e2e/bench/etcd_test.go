@@ -66,7 +66,7 @@ func etcdCluster3(b *testing.B) []*etcdMember {
 		b.Cleanup(func() {
 			m.kill()
 			if b.Failed() {
-				b.Logf("%s output:\n%s", m.name, m.out.String())
+				b.Logf("%s output:\n%s", m.name, m.output())
 			}
 		})
 		if m.conn, err = dialEtcd(m.client); err != nil {

@@ -49,7 +49,7 @@ func BenchmarkFailover(b *testing.B) {
 				b.Fatal(err)
 			}
 			if err := waitRingdConverged(nodes); err != nil {
-				b.Fatalf("trial %d: after restarting %s: %v\n%s", i, leader.name, err, leader.out.String())
+				b.Fatalf("trial %d: after restarting %s: %v\n%s", i, leader.name, err, leader.output())
 			}
 		}
 		reportFailover(b, "ringd", took)
@@ -88,7 +88,7 @@ func BenchmarkFailover(b *testing.B) {
 				b.Fatal(err)
 			}
 			if err := waitEtcdConverged(members); err != nil {
-				b.Fatalf("trial %d: after restarting %s: %v\n%s", i, leader.name, err, leader.out.String())
+				b.Fatalf("trial %d: after restarting %s: %v\n%s", i, leader.name, err, leader.output())
 			}
 		}
 		reportFailover(b, "etcd", took)

@@ -75,7 +75,7 @@ func haltReachTrial(b *testing.B) (after, before, fenced int, ack time.Duration)
 	if err := pollUntil(2*time.Minute, "10 promotions to land", func() bool {
 		return pushes(n, "landed") >= 10
 	}); err != nil {
-		b.Fatalf("%v\n%s", err, n.out.String())
+		b.Fatalf("%v\n%s", err, n.output())
 	}
 	start := time.Now()
 	_, body, err := placeHalt(fastClient, n.http)

@@ -90,7 +90,7 @@ func deposedTrial(b *testing.B) (after int, old [3]int, ack time.Duration) {
 	for i, o := range outcomes {
 		before[i] = max(pushes(leader, o), 0)
 	}
-	pid := leader.cmd.Process.Pid
+	pid := leader.pid()
 	frozen := time.Now()
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		b.Fatal(err)

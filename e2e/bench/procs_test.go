@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -11,9 +10,10 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/e2e/harness"
 )
 
 // The ringd binary is built on first use (a plain `go test ./...`, which
@@ -54,75 +54,47 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// syncBuffer collects a process's output for a benchmark to show when it
-// goes wrong.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.b.Len() > 1<<20 { // keep the head; a chatty process must not eat memory
-		return len(p), nil
-	}
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // proc is one server process that can be killed and started again with
-// the same command line (same ports, same data directory).
+// the same command line (same ports, same data directory). Running it is
+// e2e/harness's Proc: its own process group, killed with the benchmark
+// binary, output kept for when something goes wrong.
 type proc struct {
-	name   string
-	bin    string
-	args   []string
-	cmd    *exec.Cmd
-	out    *syncBuffer
-	exited chan struct{}
+	name string
+	bin  string
+	args []string
+	p    *harness.Proc
 }
 
 // start runs the process; it does not wait for it to serve.
 func (p *proc) start() error {
-	p.out = &syncBuffer{}
-	p.exited = make(chan struct{})
-	p.cmd = exec.Command(p.bin, p.args...)
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	if err := p.cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", p.name, err)
+	hp, err := harness.StartProc(p.name, p.bin, p.args, nil, "")
+	if err != nil {
+		return err
 	}
-	exited := p.exited
-	cmd := p.cmd
-	go func() {
-		_ = cmd.Wait()
-		close(exited)
-	}()
+	p.p = hp
 	return nil
 }
 
 // kill sends SIGKILL and waits until the process is gone.
 func (p *proc) kill() {
-	if p.cmd == nil || p.cmd.Process == nil {
-		return
+	if p.p != nil {
+		p.p.Kill()
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.exited
 }
 
 // alive reports whether the process still runs.
-func (p *proc) alive() bool {
-	select {
-	case <-p.exited:
-		return false
-	default:
-		return true
+func (p *proc) alive() bool { return p.p != nil && !p.p.Exited() }
+
+// output is everything the process printed since its last start.
+func (p *proc) output() string {
+	if p.p == nil {
+		return ""
 	}
+	return p.p.Output()
 }
+
+// pid is the running process's ID.
+func (p *proc) pid() int { return p.p.PID() }
 
 // freePort returns a loopback port nobody listens on right now (for etcd,
 // whose peer URLs must be known before any member starts).

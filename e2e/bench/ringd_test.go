@@ -57,7 +57,7 @@ func startRingd(b *testing.B, id, dir, topology string, extra ...string) *ringd 
 	b.Cleanup(func() {
 		r.kill()
 		if b.Failed() {
-			b.Logf("%s output:\n%s", r.name, r.out.String())
+			b.Logf("%s output:\n%s", r.name, r.output())
 		}
 	})
 	err := pollUntil(60*time.Second, r.name+" to write addr.json", func() bool {
@@ -70,7 +70,7 @@ func startRingd(b *testing.B, id, dir, topology string, extra ...string) *ringd 
 		return true
 	})
 	if err != nil || !r.alive() {
-		b.Fatalf("%s did not start: %v\n%s", r.name, err, r.out.String())
+		b.Fatalf("%s did not start: %v\n%s", r.name, err, r.output())
 	}
 	// A restart keeps the ports it got and the data directory: no
 	// --bootstrap or --join (the Raft state says who the peers are).

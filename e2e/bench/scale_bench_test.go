@@ -56,7 +56,7 @@ func ringdScaleOnce(b *testing.B, apps int) {
 // procStatus reads the Vm* lines (in KiB) of a process's /proc status.
 func procStatus(b *testing.B, r *ringd) map[string]int64 {
 	b.Helper()
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", r.cmd.Process.Pid))
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", r.pid()))
 	if err != nil {
 		b.Fatalf("read status of %s: %v", r.name, err)
 	}
