@@ -20,79 +20,90 @@ import (
 func BenchmarkFailover(b *testing.B) {
 	b.Run("ringd", func(b *testing.B) {
 		nodes := ringdCluster3(b, 1)
-		var took []time.Duration
-		for i := range b.N {
-			leader, err := ringdLeader(nodes)
-			if err != nil {
-				b.Fatal(err)
-			}
-			killed := time.Now()
-			leader.kill()
-			var at time.Time
-			err = pollUntil(30*time.Second, "a ringd survivor to accept a write", func() bool {
+		took := failoverTrials(b, "a ringd survivor to accept a write",
+			func() (*proc, error) {
+				l, err := ringdLeader(nodes)
+				if err != nil {
+					return nil, err
+				}
+				return &l.proc, nil
+			},
+			func(_ int, dead *proc) bool {
 				for _, n := range nodes {
-					if n == leader {
+					if &n.proc == dead {
 						continue
 					}
 					if _, _, err := placeHalt(ctlClient, n.http); err == nil {
-						at = time.Now()
 						return true
 					}
 				}
 				return false
-			})
-			if err != nil {
-				b.Fatalf("trial %d: %v", i, err)
-			}
-			took = append(took, at.Sub(killed))
-			if err := leader.start(); err != nil {
-				b.Fatal(err)
-			}
-			if err := waitRingdConverged(nodes); err != nil {
-				b.Fatalf("trial %d: after restarting %s: %v\n%s", i, leader.name, err, leader.output())
-			}
-		}
+			},
+			func() error { return waitRingdConverged(nodes) })
 		reportFailover(b, "ringd", took)
 	})
 	b.Run("etcd", func(b *testing.B) {
 		members := etcdCluster3(b)
-		var took []time.Duration
-		for i := range b.N {
-			leader, err := etcdLeader(members)
-			if err != nil {
-				b.Fatal(err)
-			}
-			killed := time.Now()
-			leader.kill()
-			var at time.Time
-			err = pollUntil(30*time.Second, "an etcd survivor to accept a put", func() bool {
+		took := failoverTrials(b, "an etcd survivor to accept a put",
+			func() (*proc, error) {
+				l, err := etcdLeader(members)
+				if err != nil {
+					return nil, err
+				}
+				return &l.proc, nil
+			},
+			func(trial int, dead *proc) bool {
 				for _, m := range members {
-					if m == leader {
+					if &m.proc == dead {
 						continue
 					}
 					ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-					err := m.conn.put(ctx, fmt.Sprintf("/ringleader/failover/%d", i), []byte(`{"global":true}`))
+					err := m.conn.put(ctx, fmt.Sprintf("/ringleader/failover/%d", trial), []byte(`{"global":true}`))
 					cancel()
 					if err == nil {
-						at = time.Now()
 						return true
 					}
 				}
 				return false
-			})
-			if err != nil {
-				b.Fatalf("trial %d: %v", i, err)
-			}
-			took = append(took, at.Sub(killed))
-			if err := leader.start(); err != nil {
-				b.Fatal(err)
-			}
-			if err := waitEtcdConverged(members); err != nil {
-				b.Fatalf("trial %d: after restarting %s: %v\n%s", i, leader.name, err, leader.output())
-			}
-		}
+			},
+			func() error { return waitEtcdConverged(members) })
 		reportFailover(b, "etcd", took)
 	})
+}
+
+// failoverTrials runs b.N trials: find the leader, SIGKILL it, poll
+// write (which skips the dead process) until a survivor accepts one, then
+// start the killed process again on its ports and data directory and wait
+// until the cluster converged. It returns each kill-to-write time.
+func failoverTrials(b *testing.B, what string, leader func() (*proc, error), write func(trial int, dead *proc) bool, converged func() error) []time.Duration {
+	var took []time.Duration
+	for i := range b.N {
+		dead, err := leader()
+		if err != nil {
+			b.Fatal(err)
+		}
+		killed := time.Now()
+		dead.kill()
+		var at time.Time
+		err = pollUntil(30*time.Second, what, func() bool {
+			if write(i, dead) {
+				at = time.Now()
+				return true
+			}
+			return false
+		})
+		if err != nil {
+			b.Fatalf("trial %d: %v", i, err)
+		}
+		took = append(took, at.Sub(killed))
+		if err := dead.start(); err != nil {
+			b.Fatal(err)
+		}
+		if err := converged(); err != nil {
+			b.Fatalf("trial %d: after restarting %s: %v\n%s", i, dead.name, err, dead.output())
+		}
+	}
+	return took
 }
 
 func reportFailover(b *testing.B, what string, took []time.Duration) {
