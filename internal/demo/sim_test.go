@@ -160,9 +160,15 @@ func TestBadVersions(t *testing.T) {
 				t.Errorf("health %s, want %s", got, tc.wantHealth)
 			}
 			var errors float64
+			// 200s first, then 5xx: a tick between the two reads must not
+			// make the 5xx read older than the 200s it is compared with
+			// (at a 0.5 error ratio both counters move together).
 			waitFor(t, "a traffic tick", func() bool {
+				if counter(t, w.sim.Addrs().Metrics, `region="us-east-1",version="v1.5.0-bad",code="200"`) == 0 {
+					return false
+				}
 				errors = counter(t, w.sim.Addrs().Metrics, `region="us-east-1",version="v1.5.0-bad",code="500"`)
-				return counter(t, w.sim.Addrs().Metrics, `region="us-east-1",version="v1.5.0-bad",code="200"`) > 0
+				return true
 			})
 			if got := errors > 0; got != tc.want5xx {
 				t.Errorf("5xx requests counted: %v (%v), want %v", got, errors, tc.want5xx)
