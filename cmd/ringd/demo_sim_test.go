@@ -56,11 +56,14 @@ func TestSimRegionsProcess(t *testing.T) {
 	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
 
 	var addrs demo.Addrs
-	pollUntil(t, "the addr file", func() bool {
+	printed := regexp.MustCompile(`(?m)^sim-regions: argocd=(\S+) metrics=(\S+) control=(\S+) pid=\d+$`)
+	// The line is printed around the time the file is written and may
+	// still be in the pipe: wait for both.
+	pollUntil(t, "the addr file and the printed addresses", func() bool {
 		b, err := os.ReadFile(addrFile)
-		return err == nil && json.Unmarshal(b, &addrs) == nil && addrs.ArgoCD != ""
+		return err == nil && json.Unmarshal(b, &addrs) == nil && addrs.ArgoCD != "" && printed.MatchString(out.String())
 	})
-	line := regexp.MustCompile(`(?m)^sim-regions: argocd=(\S+) metrics=(\S+) control=(\S+) pid=\d+$`).FindStringSubmatch(out.String())
+	line := printed.FindStringSubmatch(out.String())
 	if line == nil || line[1] != addrs.ArgoCD || line[2] != addrs.Metrics || line[3] != addrs.Control {
 		t.Errorf("printed %q, want one line with the addresses of %+v", out.String(), addrs)
 	}
