@@ -17,7 +17,7 @@ const fenceTimeout = 10 * time.Second
 func (a *API) listHalts(w http.ResponseWriter, r *http.Request) {
 	onlyActive := r.URL.Query().Get("active") == "true"
 	out := HaltList{Halts: []rings.Halt{}}
-	for _, h := range viewOf(a.cfg.Store).State.Halts {
+	for _, h := range ReadView(a.cfg.Store).State.Halts {
 		if onlyActive && !h.Active() {
 			continue
 		}

@@ -9,7 +9,7 @@ import (
 
 // listReleases answers GET /v1/releases[?app=A][&state=S].
 func (a *API) listReleases(w http.ResponseWriter, r *http.Request) {
-	snap := viewOf(a.cfg.Store)
+	snap := ReadView(a.cfg.Store)
 	app, state := r.URL.Query().Get("app"), r.URL.Query().Get("state")
 	out := ReleaseList{Releases: []*rings.Release{}}
 	for _, rel := range snap.State.Releases {
@@ -31,7 +31,7 @@ func (a *API) getRelease(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	snap := viewOf(a.cfg.Store)
+	snap := ReadView(a.cfg.Store)
 	rel := snap.State.ReleaseByID(id)
 	if rel == nil {
 		a.fail(w, r, fmt.Errorf("release %q: %w; list releases with GET /v1/releases", id, ErrNotFound))
@@ -122,7 +122,7 @@ func checkCreate(req CreateReleaseRequest) error {
 // knownApp refuses, before proposing, a release of an app (or for a train)
 // the topology in force does not have.
 func (a *API) knownApp(req CreateReleaseRequest) error {
-	snap := viewOf(a.cfg.Store)
+	snap := ReadView(a.cfg.Store)
 	t := snap.Topology
 	if t == nil {
 		return fmt.Errorf("no topology adopted yet: POST one to /v1/topology first: %w", ErrInvalid)
@@ -214,7 +214,7 @@ func (a *API) knownRelease(id string) error {
 
 // answerRelease writes the release as applied on this node.
 func (a *API) answerRelease(w http.ResponseWriter, r *http.Request, code int, id string) {
-	snap := viewOf(a.cfg.Store)
+	snap := ReadView(a.cfg.Store)
 	rel := snap.State.ReleaseByID(id)
 	if rel == nil {
 		a.fail(w, r, fmt.Errorf("release %q was accepted but is not in the applied state yet: %w", id, ErrNotFound))

@@ -15,7 +15,7 @@ type termReporter interface {
 // not finished (all with ?all=true) with its per-ring states and waits, the
 // active halts, the topology revision and the error budgets.
 func (a *API) status(w http.ResponseWriter, r *http.Request) {
-	snap := viewOf(a.cfg.Store)
+	snap := ReadView(a.cfg.Store)
 	all := r.URL.Query().Get("all") == "true"
 	out := Status{
 		Leader:           a.leaderInfo(),

@@ -13,7 +13,7 @@ import (
 
 // getTopology answers GET /v1/topology[?source=true].
 func (a *API) getTopology(w http.ResponseWriter, r *http.Request) {
-	snap := viewOf(a.cfg.Store)
+	snap := ReadView(a.cfg.Store)
 	if snap.Topology == nil {
 		a.fail(w, r, fmt.Errorf("no topology adopted yet: POST one to /v1/topology or start ringd with --topology: %w", ErrNotFound))
 		return
@@ -56,7 +56,7 @@ func (a *API) adoptTopology(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rev := TopologyRevision(src)
-	if snap := viewOf(a.cfg.Store); snap.TopologyRevision == rev {
+	if snap := ReadView(a.cfg.Store); snap.TopologyRevision == rev {
 		writeJSON(w, http.StatusOK, TopologyResponse{Revision: rev, Path: path, Topology: snap.Topology})
 		return
 	}
@@ -64,7 +64,7 @@ func (a *API) adoptTopology(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, fmt.Errorf("adopt topology %s: %w", rev, err))
 		return
 	}
-	snap := viewOf(a.cfg.Store)
+	snap := ReadView(a.cfg.Store)
 	writeJSON(w, http.StatusOK, TopologyResponse{Revision: snap.TopologyRevision, Path: path, Changed: true, Topology: snap.Topology})
 }
 

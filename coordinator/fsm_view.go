@@ -125,14 +125,10 @@ func (n *Node) View() Snapshot { return n.fsm.View() }
 var _ snapshotViewer = (*Node)(nil)
 
 // ReadView returns a read-only view of s's applied state, for readers that
-// only look (the dashboard, the metrics): shared with the FSM when s can
-// (copy-on-write, rings/share.go), a deep copy otherwise. Nothing reachable
-// from it may be written.
-func ReadView(s Store) Snapshot { return viewOf(s) }
-
-// viewOf returns a read-only view of s's applied state: shared with the
-// FSM when s can (snapshotViewer), a deep copy otherwise.
-func viewOf(s Store) Snapshot {
+// only look (the leader loop, the API, the dashboard, the metrics): shared
+// with the FSM when s can (snapshotViewer; copy-on-write, rings/share.go),
+// a deep copy otherwise. Nothing reachable from it may be written.
+func ReadView(s Store) Snapshot {
 	if v, ok := s.(snapshotViewer); ok {
 		return v.View()
 	}

@@ -36,9 +36,9 @@ func (l *Loop) ReconcileOnce(ctx context.Context) time.Time {
 func (l *Loop) pass(ctx context.Context) (next time.Time, progressed bool) {
 	l.stats.passes.Add(1)
 	// Views, not deep copies (fsm_view.go): read-only, shared with the FSM.
-	snap := viewOf(l.cfg.Store)
+	snap := ReadView(l.cfg.Store)
 	if l.adoptFeed(ctx, snap) {
-		snap = viewOf(l.cfg.Store)
+		snap = ReadView(l.cfg.Store)
 	}
 	if snap.Topology == nil {
 		l.cfg.Logger.Debug("no topology adopted yet; nothing to reconcile")
@@ -53,7 +53,7 @@ func (l *Loop) pass(ctx context.Context) (next time.Time, progressed bool) {
 	// Plan from a fresh view only when something was applied since the
 	// first one (this pass's observations, a write).
 	if appliedSince(l.cfg.Store, snap.AppliedIndex) {
-		snap = viewOf(l.cfg.Store)
+		snap = ReadView(l.cfg.Store)
 	}
 	plan := l.cfg.Planner(snap.Topology, &snap.State, l.cfg.Clock.Now())
 	for _, a := range plan.Actions {
@@ -122,7 +122,7 @@ func (l *Loop) placeHalt(ctx context.Context, a rings.Action) error {
 	if err != nil && !errors.Is(err, ErrConflict) {
 		return err
 	}
-	l.syncFence(ctx, viewOf(l.cfg.Store).State)
+	l.syncFence(ctx, ReadView(l.cfg.Store).State)
 	return nil
 }
 

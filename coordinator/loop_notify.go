@@ -23,7 +23,7 @@ func (l *Loop) notifyState(ctx context.Context) {
 	if l.cfg.Notifier == nil || ctx.Err() != nil {
 		return
 	}
-	snap := viewOf(l.cfg.Store)
+	snap := ReadView(l.cfg.Store)
 	l.mu.Lock()
 	first := !l.notified
 	l.notified = true

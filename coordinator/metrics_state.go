@@ -111,7 +111,7 @@ func (c *StateCollector) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector.
 func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
-	snap := viewOf(c.cfg.Store) // read-only
+	snap := ReadView(c.cfg.Store) // read-only
 	now := c.cfg.Clock.Now()
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
