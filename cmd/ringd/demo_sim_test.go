@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/internal/demo"
+	"github.com/ringleader-dev/ringleader/internal/syncbuf"
 )
 
 // TestSimRegionsProcess runs `ringd sim-regions` the way the end-to-end
@@ -46,7 +47,7 @@ func TestSimRegionsProcess(t *testing.T) {
 	cmd := exec.Command(ringdBinary(t), "sim-regions", "--repo", repo, "--branch", "main", "--topology", topoFile,
 		"--argocd-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--control-addr", "127.0.0.1:0",
 		"--token-file", tokenFile, "--addr-file", addrFile, "--mode", "degraded", "--sync-delay", "200ms")
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

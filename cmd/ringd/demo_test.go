@@ -16,13 +16,14 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator"
 	"github.com/ringleader-dev/ringleader/internal/demo"
 	"github.com/ringleader-dev/ringleader/internal/gitops"
+	"github.com/ringleader-dev/ringleader/internal/syncbuf"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
 // demoProc is a running `ringd demo`.
 type demoProc struct {
 	cmd    *exec.Cmd
-	out    *syncBuffer
+	out    *syncbuf.Buffer
 	exited chan struct{}
 	dir    string
 }
@@ -33,7 +34,7 @@ func startDemo(t *testing.T, extra ...string) *demoProc {
 	dir := filepath.Join(t.TempDir(), "demo")
 	args := append([]string{"demo", "--http-addr", "127.0.0.1:0", "--soak-scale", "0.5", "--sync-delay", "300ms", "--dir", dir}, extra...)
 	cmd := exec.Command(ringdBinary(t), args...)
-	p := &demoProc{cmd: cmd, out: &syncBuffer{}, exited: make(chan struct{}), dir: dir}
+	p := &demoProc{cmd: cmd, out: &syncbuf.Buffer{}, exited: make(chan struct{}), dir: dir}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

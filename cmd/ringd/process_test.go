@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/syncbuf"
 )
 
 // These tests run real ringd processes on 127.0.0.1:0 ports.
@@ -54,30 +55,12 @@ func ringdBinary(t *testing.T) string {
 	return binPath
 }
 
-// syncBuffer is a bytes.Buffer safe for a process writing and a test reading.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // ringdProc is one running ringd.
 type ringdProc struct {
 	id, dir    string
 	http, raft string
 	cmd        *exec.Cmd
-	out        *syncBuffer
+	out        *syncbuf.Buffer
 	exited     chan struct{}
 }
 
@@ -89,7 +72,7 @@ func startRingd(t *testing.T, id, dir string, extra ...string) *ringdProc {
 		"--topology", "testdata/topology.yaml", "--reconcile-interval", "500ms", "--log-level", "warn", "--insecure-no-auth",
 		"--effects", "memory",
 	}, extra...)
-	p := &ringdProc{id: id, dir: dir, out: &syncBuffer{}, exited: make(chan struct{})}
+	p := &ringdProc{id: id, dir: dir, out: &syncbuf.Buffer{}, exited: make(chan struct{})}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/internal/auth"
 	"github.com/ringleader-dev/ringleader/internal/certtest"
+	"github.com/ringleader-dev/ringleader/internal/syncbuf"
 )
 
 // Known secrets planted in the process under test; none may ever appear
@@ -51,7 +52,7 @@ func startSecureRingd(t *testing.T, id, dir, scheme string, env []string, args .
 		"--node-id", id, "--data-dir", dir, "--raft-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
 		"--topology", "testdata/topology.yaml", "--reconcile-interval", "500ms", "--log-level", "info", "--effects", "memory",
 	}, args...)
-	p := &ringdProc{id: id, dir: dir, out: &syncBuffer{}, exited: make(chan struct{})}
+	p := &ringdProc{id: id, dir: dir, out: &syncbuf.Buffer{}, exited: make(chan struct{})}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}

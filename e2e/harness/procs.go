@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,6 +8,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/syncbuf"
 )
 
 // Proc is one started process. Its stdout and stderr are kept in memory
@@ -16,7 +17,7 @@ import (
 type Proc struct {
 	Name string
 	cmd  *exec.Cmd
-	out  *SyncBuffer
+	out  *syncbuf.Buffer
 	done chan struct{}
 	// stopped is set while the process is SIGSTOPped.
 	mu      sync.Mutex
@@ -51,7 +52,7 @@ func killOnSignal() {
 // KillAll stops it otherwise.
 func StartProc(name, bin string, args []string, env []string, dir string) (*Proc, error) {
 	killOnSignal()
-	p := &Proc{Name: name, out: &SyncBuffer{}, done: make(chan struct{})}
+	p := &Proc{Name: name, out: &syncbuf.Buffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	p.cmd.Dir = dir
@@ -163,27 +164,4 @@ func Running() int {
 	registry.Lock()
 	defer registry.Unlock()
 	return len(registry.procs)
-}
-
-// SyncBuffer is a bytes.Buffer safe for a process writing and a test
-// reading. It keeps the last 4 MiB.
-type SyncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *SyncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.b.Len() > 4<<20 {
-		keep := s.b.Bytes()[s.b.Len()-2<<20:]
-		s.b = *bytes.NewBuffer(append([]byte(nil), keep...))
-	}
-	return s.b.Write(p)
-}
-
-func (s *SyncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -1,7 +1,6 @@
 package promtest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/syncbuf"
 )
 
 // ErrNoBinary means the prometheus binary is not on PATH.
@@ -46,7 +47,7 @@ type Server struct {
 	dir    string
 	cmd    *exec.Cmd
 	exited chan struct{}
-	logs   *syncBuffer
+	logs   *syncbuf.Buffer
 	once   sync.Once
 }
 
@@ -113,7 +114,7 @@ func launch(bin, dir, cfgPath string, attempt int, readyTimeout time.Duration) (
 		return nil, err
 	}
 	data := filepath.Join(dir, fmt.Sprintf("data-%d", attempt))
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	cmd := exec.Command(bin,
 		"--config.file="+cfgPath,
 		"--storage.tsdb.path="+data,
@@ -205,22 +206,4 @@ func config(opts Options) string {
 	}
 	b.WriteString("]\n")
 	return b.String()
-}
-
-// syncBuffer is a bytes.Buffer safe for the process's writers and readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
