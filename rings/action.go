@@ -28,6 +28,14 @@ const (
 	ActPlaceHalt ActionKind = "place-halt"
 	// ActRollback writes the previous version back to Regions of Ring.
 	ActRollback ActionKind = "rollback"
+	// ActVerifyRollback records that the rollback of Regions of Ring is
+	// verified: each runs the previous version, synced, healthy and passing
+	// its checks for policy.rollback.verify.
+	ActVerifyRollback ActionKind = "verify-rollback"
+	// ActFailRollback records that the rollback of Regions of Ring did not
+	// verify within policy.rollback.timeout (Reason says why) and halts
+	// those regions (Halt).
+	ActFailRollback ActionKind = "fail-rollback"
 	// ActCompleteRelease marks the release completed.
 	ActCompleteRelease ActionKind = "complete-release"
 	// ActSetReleaseState moves the release to State (awaiting-approval,
@@ -64,6 +72,7 @@ const (
 	WaitSchedule    WaitReason = "schedule"     // the release's StartAt or train has not come
 	WaitQueue       WaitReason = "queue"        // an earlier release of the same app is still running
 	WaitEvidence    WaitReason = "evidence"     // no health evidence yet
+	WaitRollback    WaitReason = "rollback"     // a rollback landed and is being verified in its regions
 )
 
 // Wait is one thing that cannot proceed, why, and until when if known (zero

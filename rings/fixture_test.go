@@ -47,7 +47,7 @@ func fxTopology(t testing.TB) *Topology {
 			Freezes: []Freeze{{Name: "year-end", Schedule: "0 0 20 12 *", Duration: Duration(336 * time.Hour), Timezone: "UTC", Allow: []string{PriorityP0, PrioritySecurity}}},
 			Policy: Policy{
 				OnFailure: OnFailureHaltLaterRings,
-				Rollback:  RollbackAutomatic,
+				Rollback:  RollbackPolicy{Mode: RollbackAutomatic, Verify: Duration(2 * time.Minute), Timeout: DefaultRollbackTimeout},
 				Analysis:  Analysis{Interval: Duration(time.Minute), FailureThreshold: 5},
 				ErrorBudget: ErrorBudgetPolicy{
 					SLO: 0.999, Window: Duration(720 * time.Hour), AutoApproveAbove: 50, ApprovalAbove: 25,

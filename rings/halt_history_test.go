@@ -283,6 +283,9 @@ func TestForgettingKeepsWhatTheTransitionChanged(t *testing.T) {
 			if err := s.MarkRolledBack("r6", rp.Name, names, "rb-"+rp.Name, "c", at(12)); err != nil {
 				t.Fatal(err)
 			}
+			if err := s.VerifyRollback("r6", rp.Name, names, at(12)); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if r6.State != ReleaseRolledBack && s.ReleaseByID("r6").State != ReleaseRolledBack {
 			t.Fatalf("r6 is %s, want rolled back", s.ReleaseByID("r6").State)

@@ -83,11 +83,18 @@ func (s *State) MarkPromoted(id, ring string, regions []string, promotionID, com
 }
 
 // Observe records the latest sync and health evidence for one region of a
-// promoting, syncing or soaking ring. A non-nil check is an analysis result:
-// a pass resets ConsecutiveFailures, a failure increments it. While the ring
-// soaks, an unhealthy observation without a check also counts as a failed
-// check (fail closed).
+// promoting, syncing or soaking ring, or for a rolled-back region of a
+// rolling-back ring (observeRollback). A non-nil check is an analysis
+// result: a pass resets the region's ConsecutiveFailures, a failure
+// increments it. While the ring soaks, an unhealthy observation without a
+// check also counts as a failed check (fail closed). Each region counts on
+// its own: a passing region never resets a failing one's count.
 func (s *State) Observe(id, ring, region string, synced, healthy bool, reason string, check *Observation, at time.Time) error {
+	if r := s.ReleaseByID(id); r != nil {
+		if rp := r.Ring(ring); rp != nil && rp.State == RingRollingBack {
+			return s.observeRollback(id, ring, region, synced, healthy, reason, check, at)
+		}
+	}
 	_, rp, _, err := s.activeRing(id, ring, "observe")
 	if err != nil {
 		return err
@@ -104,15 +111,26 @@ func (s *State) Observe(id, ring, region string, synced, healthy bool, reason st
 	case check != nil:
 		c := *check
 		rp.LastObservation = &c
+		g.LastCheck = &c
 		if c.Pass {
-			rp.ConsecutiveFailures = 0
+			g.ConsecutiveFailures = 0
 		} else {
-			rp.ConsecutiveFailures++
+			g.ConsecutiveFailures++
 		}
 	case rp.State == RingSoaking && !healthy:
-		rp.ConsecutiveFailures++
+		g.ConsecutiveFailures++
 	}
+	rp.ConsecutiveFailures = worstRegion(rp)
 	return nil
+}
+
+// worstRegion is the highest consecutive-failure count of rp's regions.
+func worstRegion(rp *RingProgress) int {
+	n := 0
+	for _, g := range rp.Regions {
+		n = max(n, g.ConsecutiveFailures)
+	}
+	return n
 }
 
 // StartSoak starts the soak clock of a syncing ring.
@@ -127,6 +145,9 @@ func (s *State) StartSoak(id, ring string, at time.Time) error {
 	rp.State = RingSoaking
 	rp.SoakStartedAt = at
 	rp.ConsecutiveFailures = 0
+	for j := range rp.Regions {
+		rp.Regions[j].ConsecutiveFailures = 0
+	}
 	r.UpdatedAt = at
 	return nil
 }
@@ -166,13 +187,15 @@ func (s *State) FailRing(id, ring, reason string, at time.Time) error {
 // with promoted regions when a person asked for rollback, failed rings
 // otherwise.
 func mustRollBack(r *Release, rp *RingProgress) bool {
-	if rp.State == RingRolledBack {
-		return false
-	}
 	// A person's request rolls back every ring; a failed ring rolls back
 	// itself and the rings before it that run the same version, so a
 	// rolled-back release runs its previous version everywhere.
-	if !r.RollbackRequested && rp.State != RingFailed && !(rp.State == RingDone && hasFailedRing(r)) {
+	switch {
+	case rp.State == RingRolledBack:
+		return false
+	case r.RollbackRequested, rp.State == RingFailed, rp.State == RingRollingBack:
+	case rp.State == RingDone && hasFailedRing(r):
+	default:
 		return false
 	}
 	for _, g := range rp.Regions {
@@ -186,19 +209,25 @@ func mustRollBack(r *Release, rp *RingProgress) bool {
 // hasFailedRing reports whether any ring of r failed (and may already have
 // been rolled back).
 func hasFailedRing(r *Release) bool {
+	return failedRing(r) >= 0
+}
+
+// failedRing is the index of the ring of r that failed (it keeps its
+// FailedAt while it is rolled back), or -1.
+func failedRing(r *Release) int {
 	for i := range r.Rings {
-		if st := r.Rings[i].State; st == RingFailed || st == RingRolledBack {
-			return true
+		if !r.Rings[i].FailedAt.IsZero() || r.Rings[i].State == RingFailed {
+			return i
 		}
 	}
-	return false
+	return -1
 }
 
 // MarkRolledBack records that the rollback commit carrying promotionID landed
-// for regions of ring. The ring becomes rolled-back once all its promoted
-// regions are; the release becomes rolled-back once no ring it must roll back
-// remains. Recording the same promotionID again is a no-op. A completed
-// release may be rolled back when a person asked for it.
+// for regions of ring. The ring becomes rolling-back: the rollback counts as
+// done only once every region verified it (VerifyRollback), or failed to
+// (FailRollback). Recording the same promotionID again is a no-op. A
+// completed release may be rolled back when a person asked for it.
 func (s *State) MarkRolledBack(id, ring string, regions []string, promotionID, commit string, at time.Time) error {
 	r, err := s.release(id)
 	if err != nil {
@@ -216,8 +245,8 @@ func (s *State) MarkRolledBack(id, ring string, regions []string, promotionID, c
 			return nil // recorded already: exactly once
 		}
 	}
-	if (r.State.Terminal() && !(r.State == ReleaseCompleted && r.RollbackRequested)) || r.State == ReleaseScheduled {
-		return fmt.Errorf("roll back ring %q of release %q: the release is %s: %w", ring, id, r.State, ErrTransition)
+	if err := rollbackOpen(r, "roll back ring "+ring+" of"); err != nil {
+		return err
 	}
 	if !mustRollBack(r, rp) {
 		return fmt.Errorf("roll back ring %q of release %q: the ring is %s and no rollback is due: %w", ring, id, rp.State, ErrTransition)
@@ -238,19 +267,23 @@ func (s *State) MarkRolledBack(id, ring string, regions []string, promotionID, c
 	}
 	for _, name := range regions {
 		g := rp.Region(name)
-		g.RollbackID, g.RolledBackAt = promotionID, at
+		g.RollbackID, g.RollbackCommit, g.RolledBackAt = promotionID, commit, at
+		// Evidence from before the rollback says nothing about it.
+		g.Synced, g.Healthy, g.ObservedAt, g.Reason = false, false, time.Time{}, ""
+		g.ConsecutiveFailures, g.RollbackGoodSince = 0, time.Time{}
 	}
-	if !mustRollBack(r, rp) {
-		rp.State = RingRolledBack
-	}
-	remaining := false
-	for i := range r.Rings {
-		remaining = remaining || mustRollBack(r, &r.Rings[i])
-	}
+	rp.State = RingRollingBack
 	r.UpdatedAt = at
-	if !remaining {
-		r.State = ReleaseRolledBack
-		s.forgetFinishedReleases(r.App, KeepFinishedReleases, r.ID)
+	s.settleRollback(r, at)
+	return nil
+}
+
+// rollbackOpen returns an error unless rollback commits and their
+// verification may still be recorded for r: it has started and not ended,
+// or it completed and a person asked for it to be rolled back.
+func rollbackOpen(r *Release, what string) error {
+	if (r.State.Terminal() && !(r.State == ReleaseCompleted && r.RollbackRequested)) || r.State == ReleaseScheduled {
+		return fmt.Errorf("%s release %q: the release is %s: %w", what, r.ID, r.State, ErrTransition)
 	}
 	return nil
 }
@@ -288,6 +321,12 @@ func (r *Release) clone() *Release {
 		c.Rings = make([]RingProgress, len(r.Rings))
 		for i, rp := range r.Rings {
 			rp.Regions = slices.Clone(rp.Regions)
+			for j := range rp.Regions {
+				if c := rp.Regions[j].LastCheck; c != nil {
+					o := *c
+					rp.Regions[j].LastCheck = &o
+				}
+			}
 			if rp.Approval != nil {
 				a := *rp.Approval
 				rp.Approval = &a

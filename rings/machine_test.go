@@ -50,6 +50,16 @@ func mtRollback(id, ring string, regions ...string) mtStep {
 }
 
 // mtRunning is a started release r1 of checkout 2.0 with previous version 1.0.
+func mtVerify(id, ring string, regions ...string) mtStep {
+	return func(_ *Topology, s *State) error { return s.VerifyRollback(id, ring, regions, mt0.Add(6*time.Minute)) }
+}
+
+func mtFailRollback(id, ring string, regions ...string) mtStep {
+	return func(_ *Topology, s *State) error {
+		return s.FailRollback(id, ring, regions, "still degraded", Halt{ID: "h-rb", Scope: HaltScope{Regions: regions}, Author: "ringleader", Reason: "rollback failed"}, mt0.Add(20*time.Minute))
+	}
+}
+
 var mtRunning = []mtStep{mtCreate("r1", "checkout", "2.0", "1.0"), mtStart("r1")}
 
 // mtCanaryDone is mtRunning with the canary ring done.
@@ -201,15 +211,26 @@ func TestTransitions(t *testing.T) {
 			func(s *State) string { return mtRing("canary")(s) + ":" + s.ReleaseByID("r1").Ring("canary").Reason }, "failed:bad"},
 		{"fail pending ring refused", mtRunning, mtFail("r1", "canary"), ErrTransition, nil, ""},
 		{"fail done ring refused", mtCanaryDone, mtFail("r1", "canary"), ErrTransition, nil, ""},
-		{"rolled back failed ring ends release", append(append([]mtStep{}, mtRunning...), mtPromote("r1", "canary", "us-east-1"), mtFail("r1", "canary")),
-			mtRollback("r1", "canary", "us-east-1"), nil, func(s *State) string { return mtRing("canary")(s) + ":" + mtRelState(s) }, "rolled-back:rolled-back"},
+		{"rollback commit of a failed ring does not end the release", append(append([]mtStep{}, mtRunning...), mtPromote("r1", "canary", "us-east-1"), mtFail("r1", "canary")),
+			mtRollback("r1", "canary", "us-east-1"), nil, func(s *State) string { return mtRing("canary")(s) + ":" + mtRelState(s) }, "rolling-back:running"},
+		{"verified rollback ends the release", append(append([]mtStep{}, mtRunning...), mtPromote("r1", "canary", "us-east-1"), mtFail("r1", "canary"), mtRollback("r1", "canary", "us-east-1")),
+			mtVerify("r1", "canary", "us-east-1"), nil, func(s *State) string { return mtRing("canary")(s) + ":" + mtRelState(s) }, "rolled-back:rolled-back"},
+		{"failed rollback ends rollback-failed with the region halted", append(append([]mtStep{}, mtRunning...), mtPromote("r1", "canary", "us-east-1"), mtFail("r1", "canary"), mtRollback("r1", "canary", "us-east-1")),
+			mtFailRollback("r1", "canary", "us-east-1"), nil, func(s *State) string {
+				h := s.haltByID("h-rb")
+				return mtRing("canary")(s) + ":" + mtRelState(s) + ":" + fmt.Sprint(h != nil && h.Active() && h.Auto && h.Scope.Covers("any", "any", "any", []string{"us-east-1"}))
+			}, "rolled-back:rollback-failed:true"},
+		{"verify before the rollback landed refused", append(append([]mtStep{}, mtRunning...), mtPromote("r1", "canary", "us-east-1"), mtFail("r1", "canary")),
+			mtVerify("r1", "canary", "us-east-1"), ErrTransition, nil, ""},
+		{"verify after the rollback failed refused", append(append([]mtStep{}, mtRunning...), mtPromote("r1", "canary", "us-east-1"), mtFail("r1", "canary"), mtRollback("r1", "canary", "us-east-1"), mtFailRollback("r1", "canary", "us-east-1")),
+			mtVerify("r1", "canary", "us-east-1"), ErrTransition, nil, ""},
 		{"rolled back twice is a no-op", append(append([]mtStep{}, mtRunning...), mtPromote("r1", "canary", "us-east-1"), mtFail("r1", "canary"), mtRollback("r1", "canary", "us-east-1")),
-			mtRollback("r1", "canary", "us-east-1"), nil, mtRelState, "rolled-back"},
+			mtRollback("r1", "canary", "us-east-1"), nil, mtRing("canary"), "rolling-back"},
 		{"rollback of healthy ring without request refused", append(append([]mtStep{}, mtRunning...), mtPromote("r1", "canary", "us-east-1")),
 			mtRollback("r1", "canary", "us-east-1"), ErrTransition, nil, ""},
 		{"requested rollback waits for every ring", append(append([]mtStep{}, mtCanaryDone...), mtPromote("r1", "early", "eu-west-1"),
 			func(_ *Topology, s *State) error { return s.RequestRollback("r1", "bob", "x", mt0) }),
-			mtRollback("r1", "early", "eu-west-1"), nil, func(s *State) string { return mtRing("early")(s) + ":" + mtRelState(s) }, "rolled-back:running"},
+			mtRollback("r1", "early", "eu-west-1"), nil, func(s *State) string { return mtRing("early")(s) + ":" + mtRelState(s) }, "rolling-back:running"},
 		{"rollback of unpromoted region refused", append(append([]mtStep{}, mtCanaryDone...), mtPromote("r1", "early", "eu-west-1"),
 			func(_ *Topology, s *State) error { return s.RequestRollback("r1", "bob", "x", mt0) }),
 			mtRollback("r1", "global", "us-west-2"), ErrTransition, nil, ""},

@@ -17,6 +17,8 @@ import (
 
 var (
 	durationType = reflect.TypeOf(Duration(0))
+	// rollbackType may be written as its mode alone (`rollback: manual`).
+	rollbackType = reflect.TypeOf(RollbackPolicy{})
 	// schemaContexts names each schema type in messages ("unknown field in ring").
 	schemaContexts = map[reflect.Type]string{
 		reflect.TypeOf(Topology{}):          "the topology",
@@ -31,6 +33,7 @@ var (
 		reflect.TypeOf(Freeze{}):            "freeze",
 		reflect.TypeOf(Policy{}):            "policy",
 		reflect.TypeOf(Analysis{}):          "policy.analysis",
+		reflect.TypeOf(RollbackPolicy{}):    "policy.rollback",
 		reflect.TypeOf(Metric{}):            "metric",
 		reflect.TypeOf(ErrorBudgetPolicy{}): "policy.errorBudget",
 		reflect.TypeOf(App{}):               "app",
@@ -206,6 +209,12 @@ func (p *topoParser) decodeValue(n *yaml.Node, v reflect.Value, path, name strin
 		p.errorAt(nodePos(n), format, args...)
 	}
 	t := v.Type()
+	if t == rollbackType && n.Kind == yaml.ScalarNode {
+		mp := pathJoin(path, "mode")
+		p.keys[mp] = nodePos(n)
+		p.decodeValue(n, v.FieldByName("Mode"), mp, name)
+		return
+	}
 	if t == durationType {
 		if n.Kind != yaml.ScalarNode {
 			fail("%s must be a duration such as \"4h\" or \"14d\", not %s", name, describeNode(n))

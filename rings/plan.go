@@ -118,6 +118,8 @@ func (p *planner) release(r *Release) {
 	case r.State.Terminal():
 	case r.State == ReleaseScheduled:
 		p.scheduled(r)
+	case failedRing(r) >= 0:
+		p.failed(r, failedRing(r))
 	default:
 		for i := range r.Rings {
 			if r.Rings[i].State != RingDone {
@@ -173,22 +175,29 @@ func (p *planner) ring(r *Release, i int) {
 		p.syncing(r, i)
 	case RingSoaking:
 		p.soaking(r, i)
-	case RingFailed, RingRolledBack:
-		p.failed(r, i)
+	case RingFailed, RingRollingBack, RingRolledBack:
+		// release() sends a release with a failed ring to failed(); a
+		// ring set back without a failure belongs to a rollback a person
+		// asked for, which rollbackAll handles.
+		p.setState(r, ReleaseHalted, fmt.Sprintf("ring %s is %s; abort the release or roll it back", rp.Name, rp.State))
 	}
 }
 
 // rollbackAll rolls back every promoted region of every ring of a release a
-// person asked to roll back.
+// person asked to roll back, and verifies every rollback that landed.
 func (p *planner) rollbackAll(r *Release) {
-	asked := false
+	busy := false
 	for i := range r.Rings {
-		asked = p.rollbackRing(r, &r.Rings[i]) || asked
+		busy = p.rollbackRing(r, &r.Rings[i]) || busy
 	}
-	if !asked && !r.State.Terminal() {
-		// Nothing left to write back: MarkRolledBack ends the release when
-		// the last rollback lands, so this is only reached for a state the
-		// transitions do not produce. Show it rather than loop silently.
+	for i := range r.Rings {
+		busy = p.verifyRollback(r, &r.Rings[i]) || busy
+	}
+	if !busy && !r.State.Terminal() {
+		// Nothing left to write back or verify: the transitions end the
+		// release when the last rollback settles, so this is only reached
+		// for a state they do not produce. Show it rather than loop
+		// silently.
 		p.setState(r, ReleaseHalted, "rollback requested but nothing is left to roll back; abort the release")
 	}
 }

@@ -93,16 +93,21 @@ func plural(n int, one, many string) string {
 }
 
 // soakEvidenceMissing says why a ring whose soak time is over may not
-// complete yet, or "" when its latest evidence is good: no failed check in a
-// row, and every region with a health source last seen healthy. A monitoring
-// outage is recorded as failing evidence by the leader loop, so it holds the
-// ring (and fails it at the threshold) instead of letting the soak run out.
+// complete yet, or "" when every region's latest evidence is good: no
+// failed check in a row, and, for a region with a health source, last seen
+// healthy. A monitoring outage is recorded as failing evidence by the
+// leader loop, so it holds the ring (and fails it at the threshold)
+// instead of letting the soak run out.
 func (p *planner) soakEvidenceMissing(rp *RingProgress) string {
-	if rp.ConsecutiveFailures > 0 {
-		return fmt.Sprintf("ring %s soaked its window but its last %d %s failed; it completes once a check passes",
-			rp.Name, rp.ConsecutiveFailures, plural(rp.ConsecutiveFailures, "check", "checks"))
-	}
 	for _, g := range rp.Regions {
+		if g.ConsecutiveFailures > 0 {
+			last := ""
+			if g.LastCheck != nil && !g.LastCheck.Pass {
+				last = " (" + describeCheck(*g.LastCheck) + ")"
+			}
+			return fmt.Sprintf("ring %s soaked its window but the last %d %s of region %s failed%s; it completes once a check passes",
+				rp.Name, g.ConsecutiveFailures, plural(g.ConsecutiveFailures, "check", "checks"), g.Name, last)
+		}
 		if reg, ok := p.t.RegionByName(g.Name); ok && reg.HasHealthSources() && !g.Healthy {
 			return fmt.Sprintf("ring %s soaked its window but region %s was last seen unhealthy (%s); it completes once it is healthy",
 				rp.Name, g.Name, g.Reason)
@@ -127,16 +132,20 @@ func (p *planner) soaking(r *Release, i int) {
 	if threshold < 1 {
 		threshold = 1
 	}
-	if rp.ConsecutiveFailures >= threshold {
-		reason := fmt.Sprintf("%d consecutive failed checks (threshold %d)", rp.ConsecutiveFailures, threshold)
-		if o := rp.LastObservation; o != nil {
-			if o.Reason != "" {
-				reason += fmt.Sprintf("; last: %s %s: %s", o.Region, o.Check, o.Reason)
-			} else {
-				reason += fmt.Sprintf("; last: %s %s = %g, want %s", o.Region, o.Check, o.Value, o.Threshold)
-			}
+	// Each region counts its own failed checks: the first region at the
+	// threshold fails the ring, whatever its siblings report.
+	for _, g := range rp.Regions {
+		if g.ConsecutiveFailures < threshold {
+			continue
 		}
-		p.act(Action{Kind: ActFailRing, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Reason: reason})
+		reason := fmt.Sprintf("region %s failed %d consecutive checks (threshold %d)", g.Name, g.ConsecutiveFailures, threshold)
+		switch {
+		case g.LastCheck != nil && !g.LastCheck.Pass:
+			reason += "; last: " + describeCheck(*g.LastCheck)
+		case g.Reason != "":
+			reason += "; last: " + g.Reason
+		}
+		p.act(Action{Kind: ActFailRing, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Regions: []string{g.Name}, Reason: reason})
 		return
 	}
 	soak := p.ringSpec(rp.Name).Soak.D()
@@ -157,26 +166,16 @@ func (p *planner) soaking(r *Release, i int) {
 		Detail: fmt.Sprintf("ring %s soaks %s until %s (%d failed %s in a row)", rp.Name, Duration(soak), stamp(end), rp.ConsecutiveFailures, plural(rp.ConsecutiveFailures, "check", "checks"))})
 }
 
-// failed applies the failure policy to a failed ring: an automatic halt per
-// policy.onFailure, then rollback or a halted release per policy.rollback
-// (an empty rollback policy is manual: nothing is written back unasked).
+// failed applies the failure policy to the release whose ring i failed: an
+// automatic halt per policy.onFailure (placed once per failure), then, per
+// policy.rollback, rolls back the failed ring and every earlier ring (they
+// run the same version, and a rolled-back release must run its previous
+// one everywhere) and verifies each rollback that landed, or shows the
+// release halted for a person to decide (an empty rollback mode is manual:
+// nothing is written back unasked).
 func (p *planner) failed(r *Release, i int) {
 	rp := &r.Rings[i]
 	pol := p.t.Spec.Policy
-	if rp.State == RingRolledBack {
-		// Earlier rings may still run the failed version (automatic
-		// rollback writes them back one commit each).
-		asked := false
-		if pol.Rollback == RollbackAutomatic {
-			for j := i - 1; j >= 0; j-- {
-				asked = p.rollbackRing(r, &r.Rings[j]) || asked
-			}
-		}
-		if !asked {
-			p.setState(r, ReleaseHalted, fmt.Sprintf("ring %s was rolled back; abort the release or roll it back", rp.Name))
-		}
-		return
-	}
 	var scope *HaltScope
 	switch pol.OnFailure {
 	case OnFailureHaltRegion:
@@ -198,17 +197,18 @@ func (p *planner) failed(r *Release, i int) {
 		p.act(Action{Kind: ActPlaceHalt, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Halt: scope,
 			Reason: fmt.Sprintf("ring %s of release %s (%s %s) failed: %s", rp.Name, r.ID, r.App, r.Version, rp.Reason)})
 	}
-	if pol.Rollback != RollbackAutomatic {
+	if !pol.Rollback.Automatic() {
 		p.setState(r, ReleaseHalted, fmt.Sprintf("ring %s failed; rollback is manual: ringctl release rollback %s", rp.Name, r.ID))
 		return
 	}
-	// Roll back the failed ring and every earlier ring: they run the same
-	// version, and a rolled-back release must run its previous one everywhere.
-	asked := false
+	busy := false
 	for j := i; j >= 0; j-- {
-		asked = p.rollbackRing(r, &r.Rings[j]) || asked
+		busy = p.rollbackRing(r, &r.Rings[j]) || busy
 	}
-	if !asked {
+	for j := i; j >= 0; j-- {
+		busy = p.verifyRollback(r, &r.Rings[j]) || busy
+	}
+	if !busy {
 		p.setState(r, ReleaseHalted, fmt.Sprintf("ring %s failed and nothing is left to roll back; abort the release", rp.Name))
 	}
 }

@@ -89,6 +89,26 @@ func (m *sim) apply(a Action) error {
 			}
 		}
 		return nil
+	case ActRollback:
+		if err := m.s.MarkRolledBack(a.ReleaseID, a.Ring, a.Regions, a.PromotionID, "c-"+a.PromotionID, m.now); err != nil {
+			return err
+		}
+		// The regions sync the rollback and report good evidence every
+		// minute until it is verified.
+		for _, name := range a.Regions {
+			region, _ := m.top.RegionByName(name)
+			if !region.HasHealthSources() {
+				continue
+			}
+			id, ring := a.ReleaseID, a.Ring
+			for i := 1; i <= 3; i++ {
+				m.at(m.now.Add(time.Duration(i)*time.Minute), fmt.Sprintf("%s reports the rollback of %s synced and healthy", name, id), func(s *State, at time.Time) error {
+					o := &Observation{Region: name, Check: "success-rate", Value: 99.9, Threshold: ">= 99", Pass: true, At: at}
+					return s.Observe(id, ring, name, true, true, "Healthy", o, at)
+				})
+			}
+		}
+		return nil
 	}
 	return simulate(m.s, a, m.now)
 }

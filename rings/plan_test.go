@@ -189,7 +189,7 @@ func TestPlanNext(t *testing.T) {
 		{"failed checks below threshold", steps(mtCanarySoaking, []mtStep{mtChecksFailed("r1", "canary", 4)}), "2026-12-01T11:02:00Z", nil,
 			"wait soak r1 canary until 2026-12-01T14:02:00Z; next 2026-12-01T14:02:00Z"},
 		{"failure threshold reached", steps(mtCanarySoaking, []mtStep{mtChecksFailed("r1", "canary", 5)}), "2026-12-01T11:02:00Z", nil,
-			"fail-ring r1 canary"},
+			"fail-ring r1 canary [us-east-1]"},
 		{"soak over but the last check failed", steps(mtCanarySoaking, []mtStep{mtChecksFailed("r1", "canary", 2)}), "2026-12-01T14:02:00Z", nil,
 			"wait evidence r1 canary"},
 		{"soak over but the region was last seen unhealthy", steps(mtCanarySoaking, []mtStep{mtObserve("r1", "canary", "us-east-1", true, false, "argocd unreachable")}), "2026-12-01T14:02:00Z", nil,
@@ -247,7 +247,7 @@ func TestPlanNext(t *testing.T) {
 			return s.PlaceHalt(Halt{ID: "a1", Auto: true, Scope: HaltScope{Releases: []string{"r1"}, Rings: []string{"early", "global"}}, Reason: "x", CreatedAt: mt0.Add(5 * time.Minute)})
 		}, mtResume("a1")}), "2026-12-01T10:10:00Z", nil,
 			"rollback r1 canary [us-east-1] 1.0 r1/canary/us-east-1/rollback"},
-		{"failed ring halts its regions, rollback manual", mtCanaryFailed, "2026-12-01T10:10:00Z", func(p *Policy) { p.OnFailure, p.Rollback = OnFailureHaltRegion, RollbackManual },
+		{"failed ring halts its regions, rollback manual", mtCanaryFailed, "2026-12-01T10:10:00Z", func(p *Policy) { p.OnFailure, p.Rollback.Mode = OnFailureHaltRegion, RollbackManual },
 			"place-halt r1 canary {Global:false Regions:[us-east-1] Rings:[] Apps:[] Releases:[]}; set-release-state r1 halted"},
 		{"failed without previous version", []mtStep{mtCreate("r1", "checkout", "2.0", ""), mtStart("r1"), mtPromote("r1", "canary", "us-east-1"), mtFail("r1", "canary")}, "2026-12-01T10:10:00Z", nil,
 			"place-halt r1 canary {Global:false Regions:[] Rings:[early global] Apps:[] Releases:[r1]}; set-release-state r1 halted"},
@@ -264,12 +264,14 @@ func TestPlanNext(t *testing.T) {
 				return s.RequestRollback("r1", "bob", "errors", mt0)
 			},
 			mtRollback("r1", "canary", "us-east-1"), mtRollback("r1", "early", "eu-west-1")}), friday, nil,
-			"rollback r1 global [ap-northeast-1] 1.0 r1/global/ap-northeast-1/rollback; rollback r1 global [us-west-2] 0.9 r1/global/us-west-2/rollback"},
+			// canary's rollback landed days ago and was never seen healthy:
+			// it fails; early has no health source: the commit verifies it.
+			"rollback r1 global [ap-northeast-1] 1.0 r1/global/ap-northeast-1/rollback; rollback r1 global [us-west-2] 0.9 r1/global/us-west-2/rollback; fail-rollback r1 canary [us-east-1]; verify-rollback r1 early [eu-west-1]"},
 		{"rollback of a completed release", steps(mtEarlyDone, []mtStep{mtPromote("r1", "global", "ap-northeast-1", "us-west-2"), mtSoak("r1", "global"), mtDone("r1", "global"),
 			func(_ *Topology, s *State) error { return s.CompleteRelease("r1", mt0) },
 			func(_ *Topology, s *State) error { return s.RequestRollback("r1", "bob", "errors", mt0) },
 			mtRollback("r1", "canary", "us-east-1")}), friday, nil,
-			"rollback r1 early [eu-west-1] 1.0 r1/early/eu-west-1/rollback; rollback r1 global [ap-northeast-1 us-west-2] 1.0 r1/global/ap-northeast-1+us-west-2/rollback"},
+			"rollback r1 early [eu-west-1] 1.0 r1/early/eu-west-1/rollback; rollback r1 global [ap-northeast-1 us-west-2] 1.0 r1/global/ap-northeast-1+us-west-2/rollback; fail-rollback r1 canary [us-east-1]"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

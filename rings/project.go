@@ -203,6 +203,10 @@ func simulate(s *State, a Action, now time.Time) error {
 		return s.PlaceHalt(Halt{ID: fmt.Sprintf("auto-%d", len(s.Halts)+1), Scope: *a.Halt, Author: "ringleader", Reason: a.Reason, Auto: true, CreatedAt: now})
 	case ActRollback:
 		return s.MarkRolledBack(a.ReleaseID, a.Ring, a.Regions, a.PromotionID, "simulated", now)
+	case ActVerifyRollback:
+		return s.VerifyRollback(a.ReleaseID, a.Ring, a.Regions, now)
+	case ActFailRollback:
+		return s.FailRollback(a.ReleaseID, a.Ring, a.Regions, a.Reason, Halt{ID: fmt.Sprintf("auto-%d", len(s.Halts)+1), Scope: *a.Halt, Author: "ringleader", Reason: a.Reason}, now)
 	case ActCompleteRelease:
 		return s.CompleteRelease(a.ReleaseID, now)
 	}

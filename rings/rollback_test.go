@@ -67,6 +67,21 @@ func TestAutomaticRollbackCoversEarlierRings(t *testing.T) {
 	}
 	c := again["canary"]
 	step("canary rolled back", s.MarkRolledBack("r1", "canary", c.Regions, c.PromotionID, "c4", at))
+	// Landed is not done: the release ends once canary's region (the only
+	// one with health sources) ran the old version well for the verify
+	// period; early has no source, so its commit verifies it.
+	if st := s.ReleaseByID("r1").State; st.Terminal() {
+		t.Fatalf("release %s before canary's rollback was verified", st)
+	}
+	for range 3 {
+		ok := &Observation{Check: "success-rate", Value: 99.9, Threshold: ">= 99", Pass: true, At: at}
+		step("canary reports the old version", s.Observe("r1", "canary", "us-east-1", true, true, "Healthy", ok, at))
+	}
+	for _, a := range PlanNext(topo, s, at).Actions {
+		if a.Kind == ActVerifyRollback {
+			step("verify "+a.Ring, s.VerifyRollback("r1", a.Ring, a.Regions, at))
+		}
+	}
 	r := s.ReleaseByID("r1")
 	if r.State != ReleaseRolledBack {
 		t.Errorf("release state %s, want rolled-back", r.State)

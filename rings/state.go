@@ -30,19 +30,24 @@ const (
 	ReleaseHalted           ReleaseState = "halted"            // a halt covers its next step, or a ring failed and rollback is manual
 	ReleaseCompleted        ReleaseState = "completed"         // every ring done
 	ReleaseAborted          ReleaseState = "aborted"           // stopped by a person; nothing more is written
-	ReleaseRolledBack       ReleaseState = "rolled-back"       // a ring failed and its regions were set back
+	ReleaseRolledBack       ReleaseState = "rolled-back"       // its regions were set back and verified running the previous version
+	// ReleaseRollbackFailed: a rollback commit landed but a region did not
+	// verify (synced, healthy and passing its checks at the rollback) within
+	// policy.rollback.timeout. A halt on those regions stays in place until
+	// a person resumes it; nothing more is written for the release.
+	ReleaseRollbackFailed ReleaseState = "rollback-failed"
 )
 
 // Terminal reports whether nothing more will happen to a release in this state.
 func (s ReleaseState) Terminal() bool {
-	return s == ReleaseCompleted || s == ReleaseAborted || s == ReleaseRolledBack
+	return s == ReleaseCompleted || s == ReleaseAborted || s == ReleaseRolledBack || s == ReleaseRollbackFailed
 }
 
 // RingState is where one ring of a release stands.
 type RingState string
 
-// Ring states: pending → promoting → syncing → soaking → done, or failed,
-// rolled-back.
+// Ring states: pending → promoting → syncing → soaking → done, or failed;
+// a ring being set back goes rolling-back → rolled-back.
 const (
 	RingPending    RingState = "pending"     // not started
 	RingPromoting  RingState = "promoting"   // some regions written to Git, others still waiting (e.g. for their window)
@@ -50,7 +55,11 @@ const (
 	RingSoaking    RingState = "soaking"     // every region synced and healthy; soak clock running
 	RingDone       RingState = "done"        // soaked for the full window
 	RingFailed     RingState = "failed"      // failed analysis, sync timeout or degraded
-	RingRolledBack RingState = "rolled-back" // previous version written back
+	// RingRollingBack: rollback commits landed for some or all of its
+	// regions; it is rolled-back once every promoted region's rollback
+	// landed and verified (RegionProgress.RollbackVerifiedAt).
+	RingRollingBack RingState = "rolling-back"
+	RingRolledBack  RingState = "rolled-back" // previous version written back and verified in every region
 )
 
 // State is everything the planner decides from. The coordinator keeps it in
@@ -108,11 +117,13 @@ type RingProgress struct {
 	DoneAt        time.Time `json:"doneAt,omitempty"`
 	FailedAt      time.Time `json:"failedAt,omitempty"`
 	Reason        string    `json:"reason,omitempty"`
-	// ConsecutiveFailures counts failed analysis checks in a row; a passing
-	// check resets it.
-	ConsecutiveFailures int          `json:"consecutiveFailures,omitempty"`
-	Approval            *Approval    `json:"approval,omitempty"`
-	LastObservation     *Observation `json:"lastObservation,omitempty"`
+	// ConsecutiveFailures is the highest RegionProgress.ConsecutiveFailures
+	// of the ring's regions (the ring fails when it reaches the threshold);
+	// each region counts its own, so a healthy region never hides a bad one.
+	ConsecutiveFailures int       `json:"consecutiveFailures,omitempty"`
+	Approval            *Approval `json:"approval,omitempty"`
+	// LastObservation is the analysis result recorded last, of any region.
+	LastObservation *Observation `json:"lastObservation,omitempty"`
 }
 
 // Region returns the progress of the named region in the ring.
@@ -136,11 +147,31 @@ type RegionProgress struct {
 	Healthy    bool      `json:"healthy"`
 	ObservedAt time.Time `json:"observedAt,omitempty"`
 	Reason     string    `json:"reason,omitempty"`
-	// RollbackID and RolledBackAt record the rollback commit that wrote the
-	// previous version back to this region (zero when not rolled back).
-	RollbackID   string    `json:"rollbackId,omitempty"`
-	RolledBackAt time.Time `json:"rolledBackAt,omitempty"`
+	// ConsecutiveFailures counts this region's failed analysis checks in a
+	// row (while the ring soaks, an unhealthy observation counts as one); a
+	// passing check resets it. LastCheck is its latest analysis result.
+	ConsecutiveFailures int          `json:"consecutiveFailures,omitempty"`
+	LastCheck           *Observation `json:"lastCheck,omitempty"`
+	// RollbackID, RollbackCommit and RolledBackAt record the rollback commit
+	// that wrote the previous version back to this region (zero when not
+	// rolled back).
+	RollbackID     string    `json:"rollbackId,omitempty"`
+	RollbackCommit string    `json:"rollbackCommit,omitempty"`
+	RolledBackAt   time.Time `json:"rolledBackAt,omitempty"`
+	// RollbackGoodSince is when the region was first seen synced and
+	// healthy at the rollback, with passing checks, in an unbroken run of
+	// such observations (zero otherwise); RollbackVerifiedAt is when that
+	// run had lasted policy.rollback.verify and the rollback counted as
+	// done in the region.
+	RollbackGoodSince  time.Time `json:"rollbackGoodSince,omitempty"`
+	RollbackVerifiedAt time.Time `json:"rollbackVerifiedAt,omitempty"`
+	// RollbackFailedAt is when the region's rollback did not verify within
+	// policy.rollback.timeout (zero otherwise).
+	RollbackFailedAt time.Time `json:"rollbackFailedAt,omitempty"`
 }
+
+// RollbackVerified reports whether the region's rollback was verified.
+func (p RegionProgress) RollbackVerified() bool { return !p.RollbackVerifiedAt.IsZero() }
 
 // RolledBack reports whether a rollback commit for this region has landed.
 func (p RegionProgress) RolledBack() bool { return !p.RolledBackAt.IsZero() }

@@ -108,7 +108,7 @@ const TimezoneRegion = "region"
 // Policy holds the rollout policy.
 type Policy struct {
 	OnFailure   string            `yaml:"onFailure" json:"onFailure"` // halt-later-rings | halt-region
-	Rollback    string            `yaml:"rollback" json:"rollback"`   // automatic | manual
+	Rollback    RollbackPolicy    `yaml:"rollback" json:"rollback"`
 	Analysis    Analysis          `yaml:"analysis" json:"analysis"`
 	ErrorBudget ErrorBudgetPolicy `yaml:"errorBudget" json:"errorBudget"`
 }
@@ -120,6 +120,24 @@ const (
 	RollbackAutomatic       = "automatic"
 	RollbackManual          = "manual"
 )
+
+// RollbackPolicy says whether a failed ring is rolled back without a person
+// and when a rollback counts as done. In YAML it is a mapping, or just the
+// mode as a scalar (`rollback: automatic`).
+//
+// A rollback is verified, not assumed: after its commit lands, each region
+// must report synced and healthy at a revision containing it, then pass the
+// analysis checks for Verify (0s skips the checks); a region that has not
+// done so within Timeout of its rollback commit fails the rollback
+// (ReleaseRollbackFailed) and places a halt on it.
+type RollbackPolicy struct {
+	Mode    string   `yaml:"mode" json:"mode"`       // automatic | manual
+	Verify  Duration `yaml:"verify" json:"verify"`   // default 2 × analysis interval
+	Timeout Duration `yaml:"timeout" json:"timeout"` // default 15m
+}
+
+// Automatic reports whether failed rings are rolled back without a person.
+func (r RollbackPolicy) Automatic() bool { return r.Mode == RollbackAutomatic }
 
 // Analysis says how soaking rings are checked.
 type Analysis struct {

@@ -16,7 +16,9 @@ import (
 //	ring syncTimeout                15m when absent or 0s
 //	window/freeze/train timezone    "UTC"
 //	policy.onFailure                halt-later-rings
-//	policy.rollback                 automatic
+//	policy.rollback                 automatic (a scalar is the mode: rollback: manual)
+//	policy.rollback.verify          2 × analysis interval (an explicit 0s skips the checks)
+//	policy.rollback.timeout         15m (an explicit 0s is an error)
 //	policy.analysis.interval        1m (an explicit 0s is an error)
 //	policy.analysis.failureThreshold 3 (an explicit 0 is an error)
 //	policy.errorBudget              absent: no error-budget gate (SLO 0, see Enabled)
@@ -44,6 +46,7 @@ const (
 	DefaultSyncTimeout      = Duration(15 * time.Minute)
 	DefaultAnalysisInterval = Duration(time.Minute)
 	DefaultFailureThreshold = 3
+	DefaultRollbackTimeout  = Duration(15 * time.Minute)
 	DefaultBudgetWindow     = Duration(720 * time.Hour)
 	DefaultAutoApproveAbove = 50.0
 	DefaultApprovalAbove    = 25.0

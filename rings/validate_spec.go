@@ -180,17 +180,40 @@ func (p *topoParser) validatePolicy(pol *Policy) {
 			p.errorAt(p.at(op), "onFailure %q is not valid; use %q or %q", pol.OnFailure, OnFailureHaltLaterRings, OnFailureHaltRegion)
 		}
 	}
-	if rp := pp + ".rollback"; !p.isBad(rp) {
-		switch pol.Rollback {
+	p.validateAnalysis(&pol.Analysis)
+	p.validateRollback(&pol.Rollback, pol.Analysis.Interval)
+	p.validateBudget(&pol.ErrorBudget)
+}
+
+// validateRollback checks policy.rollback and fills its defaults; interval
+// is the (validated) analysis interval the verify period defaults from.
+func (p *topoParser) validateRollback(r *RollbackPolicy, interval Duration) {
+	const rp = "spec.policy.rollback"
+	if p.isBad(rp) {
+		return
+	}
+	if mp := rp + ".mode"; !p.isBad(mp) {
+		switch r.Mode {
 		case "":
-			pol.Rollback = RollbackAutomatic
+			r.Mode = RollbackAutomatic
 		case RollbackAutomatic, RollbackManual:
 		default:
-			p.errorAt(p.at(rp), "rollback %q is not valid; use %q or %q", pol.Rollback, RollbackAutomatic, RollbackManual)
+			p.errorAt(p.at(mp), "rollback %q is not valid; use %q or %q", r.Mode, RollbackAutomatic, RollbackManual)
 		}
 	}
-	p.validateAnalysis(&pol.Analysis)
-	p.validateBudget(&pol.ErrorBudget)
+	if vp := rp + ".verify"; !p.given[vp] && !p.isBad(vp) {
+		r.Verify = 2 * interval
+	}
+	tp := rp + ".timeout"
+	switch {
+	case p.isBad(tp):
+	case !p.given[tp]:
+		r.Timeout = DefaultRollbackTimeout
+	case r.Timeout <= 0:
+		p.errorAt(p.at(tp), "rollback timeout must be greater than 0, such as \"15m\": a rollback that never verifies must fail")
+	case r.Timeout <= r.Verify:
+		p.errorAt(p.at(tp), "rollback timeout %s must be longer than its verify period %s", r.Timeout, r.Verify)
+	}
 }
 
 func (p *topoParser) validateAnalysis(a *Analysis) {

@@ -52,6 +52,8 @@ var ptBadCases = []struct {
 	{"no-rings", []string{`no-rings.yaml:4:1: no rings: list at least one under spec.rings; ring 0 goes first`}},
 	{"not-mapping", []string{`not-mapping.yaml:1:1: a topology must be a mapping with apiVersion, kind, metadata and spec, not a list`}},
 	{"policy-on-failure", []string{`policy-on-failure.yaml:17:16: onFailure "stop" is not valid; use "halt-later-rings" or "halt-region"`}},
+	{"policy-rollback-mode", []string{`policy-rollback-mode.yaml:17:22: rollback "later" is not valid; use "automatic" or "manual"`}},
+	{"policy-rollback-timeout", []string{`policy-rollback-timeout.yaml:17:55: rollback timeout 5m0s must be longer than its verify period 10m0s`}},
 	{"policy-rollback", []string{`policy-rollback.yaml:17:15: rollback "never" is not valid; use "automatic" or "manual"`}},
 	{"prometheus-url-credentials", []string{`prometheus-url-credentials.yaml:8:68: prometheus url of region "eu-west-1" must not carry user info ("user:password@" or "user@"): the topology is shown to every viewer; remove it and reach it without credentials: ringd sends Prometheus none (Git and Argo CD take theirs from --git-password-file and --argocd-token-file)`}},
 	{"region-bad-timezone", []string{`region-bad-timezone.yaml:7:35: unknown time zone "Mars/Olympus": use an IANA name such as "Europe/Dublin" or "UTC" (in region "us-east-1")`}},
