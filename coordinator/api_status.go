@@ -53,7 +53,38 @@ func (a *API) status(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Releases = append(out.Releases, s)
 	}
+	out.Attention = Attentions(&snap.State)
 	writeJSON(w, http.StatusOK, out)
+}
+
+// Attentions lists the releases whose rollback failed and whose regions an
+// active halt still holds, newest first: the first thing an operator must
+// see. Resuming the halt (after looking) takes a release off the list.
+func Attentions(s *rings.State) []Attention {
+	var out []Attention
+	for i := len(s.Releases) - 1; i >= 0; i-- {
+		rel := s.Releases[i]
+		if rel.State != rings.ReleaseRollbackFailed {
+			continue
+		}
+		a := Attention{ReleaseID: rel.ID, App: rel.App, Version: rel.Version, State: rel.State, Reason: rel.Reason, Since: rel.UpdatedAt}
+		for _, rp := range rel.Rings {
+			for _, g := range rp.Regions {
+				if !g.RollbackFailedAt.IsZero() {
+					a.Regions = append(a.Regions, g.Name)
+				}
+			}
+		}
+		for _, h := range s.Halts {
+			if h.Active() && h.Scope.Covers(rel.ID, rel.App, "", a.Regions) && len(h.Scope.Regions) > 0 {
+				a.Halts = append(a.Halts, h.ID)
+			}
+		}
+		if len(a.Halts) > 0 {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // leaderInfo is who this node believes leads.

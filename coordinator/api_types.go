@@ -119,10 +119,14 @@ type RemoveRequest struct {
 // Status is the answer of GET /v1/status: the cluster and every release
 // that is not finished, with what each waits for.
 type Status struct {
-	Leader           LeaderInfo `json:"leader"`
-	IsLeader         bool       `json:"isLeader"`
-	Members          []Member   `json:"members"`
-	TopologyRevision string     `json:"topologyRevision,omitempty"`
+	// Attention lists what a person must look at now, most urgent first:
+	// releases whose rollback failed while the halt on their regions is
+	// still in force.
+	Attention        []Attention `json:"attention,omitempty"`
+	Leader           LeaderInfo  `json:"leader"`
+	IsLeader         bool        `json:"isLeader"`
+	Members          []Member    `json:"members"`
+	TopologyRevision string      `json:"topologyRevision,omitempty"`
 	// TopologyRejected is the last revision refused since the last
 	// adoption, with its line-numbered errors (the one above stays).
 	TopologyRejected *TopologyRejection      `json:"topologyRejected,omitempty"`
@@ -133,6 +137,19 @@ type Status struct {
 	NextCheck        time.Time               `json:"nextCheck,omitzero"`
 	// MembersError says why the member list could not be read.
 	MembersError string `json:"membersError,omitempty"`
+}
+
+// Attention is one thing in the status a person must act on.
+type Attention struct {
+	ReleaseID string             `json:"releaseId"`
+	App       string             `json:"app"`
+	Version   string             `json:"version"`
+	State     rings.ReleaseState `json:"state"`
+	Regions   []string           `json:"regions"`
+	Reason    string             `json:"reason"`
+	// Halts are the active halts that hold the regions.
+	Halts []string  `json:"halts,omitempty"`
+	Since time.Time `json:"since"`
 }
 
 // ReleaseSummary is one release in the status.

@@ -36,6 +36,11 @@ const (
 	CmdRecordBudget    CommandType = "budget.record"     // rings.Budget
 	CmdSetMember       CommandType = "member.set"        // MemberMeta: a node's HTTP address
 	CmdRemoveMember    CommandType = "member.remove"     // MemberMeta
+	// CmdRollbackVerified records that rolled-back regions run the previous
+	// version well (RingRegions); CmdRollbackFailed that they did not
+	// within policy.rollback.timeout, halting them (RollbackFailed).
+	CmdRollbackVerified CommandType = "ring.rollback-verified"
+	CmdRollbackFailed   CommandType = "ring.rollback-failed"
 )
 
 // Command is the one envelope every Raft log entry carries.
@@ -126,6 +131,25 @@ type Observe struct {
 	Healthy   bool               `json:"healthy"`
 	Reason    string             `json:"reason,omitempty"`
 	Check     *rings.Observation `json:"check,omitempty"`
+}
+
+// RingRegions names regions of a ring of a release.
+type RingRegions struct {
+	ReleaseID string   `json:"releaseId"`
+	Ring      string   `json:"ring"`
+	Regions   []string `json:"regions"`
+}
+
+// RollbackFailed records that the rollback of Regions did not verify in
+// time, and places halt HaltID with Scope (authored by the command's actor)
+// so nothing more is promoted there until a person resumes it.
+type RollbackFailed struct {
+	ReleaseID string          `json:"releaseId"`
+	Ring      string          `json:"ring"`
+	Regions   []string        `json:"regions"`
+	Reason    string          `json:"reason"`
+	HaltID    string          `json:"haltId"`
+	Scope     rings.HaltScope `json:"scope"`
 }
 
 // PlaceHalt places a halt. ID is assigned before proposing.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ringleader-dev/ringleader/rings"
@@ -104,6 +105,11 @@ func (l *Loop) act(ctx context.Context, snap Snapshot, a rings.Action) error {
 		return l.record(ctx, CmdCompleteRelease, "complete-release/"+a.ReleaseID, ReleaseRef{ReleaseID: a.ReleaseID})
 	case rings.ActPlaceHalt:
 		return l.placeHalt(ctx, a)
+	case rings.ActVerifyRollback:
+		key := fmt.Sprintf("rollback-verified/%s/%s/%s", a.ReleaseID, a.Ring, strings.Join(a.Regions, "+"))
+		return l.record(ctx, CmdRollbackVerified, key, RingRegions{ReleaseID: a.ReleaseID, Ring: a.Ring, Regions: a.Regions})
+	case rings.ActFailRollback:
+		return l.failRollback(ctx, a)
 	case rings.ActPromote, rings.ActRollback:
 		return l.promote(ctx, snap, a)
 	default:
@@ -122,6 +128,24 @@ func (l *Loop) placeHalt(ctx context.Context, a rings.Action) error {
 	if err != nil && !errors.Is(err, ErrConflict) {
 		return err
 	}
+	l.syncFence(ctx, ReadView(l.cfg.Store).State)
+	return nil
+}
+
+// failRollback records a rollback that did not verify, with the halt on
+// its regions (ID derived from the ring), and writes the fence at once.
+func (l *Loop) failRollback(ctx context.Context, a rings.Action) error {
+	if a.Halt == nil {
+		return fmt.Errorf("fail-rollback action for %s has no halt scope: planner bug", a.ReleaseID)
+	}
+	// One halt per failed set of regions: regions rolled back by separate
+	// commits may fail at different times, and each must be halted.
+	id := AutoHaltID(a.ReleaseID, a.Ring) + "-rollback-" + strings.Join(a.Regions, "+")
+	key := fmt.Sprintf("rollback-failed/%s/%s/%s", a.ReleaseID, a.Ring, strings.Join(a.Regions, "+"))
+	if err := l.record(ctx, CmdRollbackFailed, key, RollbackFailed{ReleaseID: a.ReleaseID, Ring: a.Ring, Regions: a.Regions, Reason: a.Reason, HaltID: id, Scope: *a.Halt}); err != nil {
+		return err
+	}
+	l.cfg.Logger.Error("rollback did not verify; its regions are halted", "release", a.ReleaseID, "ring", a.Ring, "regions", a.Regions, "halt", id, "reason", a.Reason)
 	l.syncFence(ctx, ReadView(l.cfg.Store).State)
 	return nil
 }

@@ -22,25 +22,24 @@ func (l *Loop) observe(ctx context.Context, snap Snapshot) {
 	now := l.cfg.Clock.Now()
 	interval := t.Spec.Policy.Analysis.Interval.D()
 	for _, rel := range snap.State.Releases {
-		if rel.State.Terminal() || rel.State == rings.ReleaseScheduled {
+		verifying := rel.RollbackRequested && rel.State == rings.ReleaseCompleted
+		if (rel.State.Terminal() && !verifying) || rel.State == rings.ReleaseScheduled {
 			continue
 		}
 		for i := range rel.Rings {
 			rp := &rel.Rings[i]
-			if rp.State != rings.RingSyncing && rp.State != rings.RingSoaking {
+			if rp.State != rings.RingSyncing && rp.State != rings.RingSoaking && rp.State != rings.RingRollingBack {
 				continue
 			}
-			soaking := rp.State == rings.RingSoaking
-			if soaking && !due(rp, now, interval) {
+			// Soaking rings and rollbacks being verified are analysed once
+			// per interval; syncing rings are asked every pass.
+			analysed := rp.State != rings.RingSyncing
+			if analysed && !due(rp, now, interval) {
 				continue // checked first: it is the common case and allocates nothing
 			}
-			targets := observedRegions(t, rp)
-			if len(targets) == 0 {
+			q, ok := healthQuery(t, rel, rp)
+			if !ok {
 				continue
-			}
-			q := HealthQuery{
-				ReleaseID: rel.ID, App: rel.App, Version: rel.Version, BaselineVersion: rel.PreviousVersion,
-				Ring: rp.Name, Regions: targets, Baseline: baselineRegions(rel), Soaking: soaking,
 			}
 			hctx, cancel := context.WithTimeout(ctx, l.cfg.HealthTimeout)
 			answer, err := l.cfg.Health.Observe(hctx, q)
@@ -51,9 +50,9 @@ func (l *Loop) observe(ctx context.Context, snap Snapshot) {
 			if err != nil {
 				l.cfg.Logger.Warn("health source failed; recording the regions as failing", "release", rel.ID, "ring", rp.Name, "err", err)
 			}
-			for _, tg := range targets {
+			for _, tg := range q.Regions {
 				obs := evidence(rel.ID, rp.Name, tg.Region, answer, err, now)
-				if !soaking && !changed(rp.Region(tg.Region), obs, now, interval) {
+				if !analysed && !changed(rp.Region(tg.Region), obs, now, interval) {
 					continue
 				}
 				key := fmt.Sprintf("observe/%s/%s/%s/%d", rel.ID, rp.Name, tg.Region, now.UnixNano())
@@ -64,11 +63,43 @@ func (l *Loop) observe(ctx context.Context, snap Snapshot) {
 				}
 				l.stats.observations.Add(1)
 			}
-			if soaking && err == nil {
+			if rp.State == rings.RingSoaking && err == nil {
 				l.failOnSoakHook(ctx, rel.ID, rp.Name, answer)
 			}
 		}
 	}
+}
+
+// healthQuery builds the question about ring rp of rel: its promoted
+// regions at their promotion commits, or, for a ring rolling back, its
+// rolled-back regions whose rollback is not settled, at their rollback
+// commits and previous version (so the analysis judges the version they
+// should run again). ok is false when no region of the ring has a health
+// source to ask.
+func healthQuery(t *rings.Topology, rel *rings.Release, rp *rings.RingProgress) (HealthQuery, bool) {
+	q := HealthQuery{
+		ReleaseID: rel.ID, App: rel.App, Version: rel.Version, BaselineVersion: rel.PreviousVersion,
+		Ring: rp.Name, Soaking: rp.State != rings.RingSyncing,
+	}
+	if rp.State != rings.RingRollingBack {
+		q.Regions, q.Baseline = observedRegions(t, rp), baselineRegions(rel)
+		return q, len(q.Regions) > 0
+	}
+	// A rollback is judged against thresholds only: every region of the
+	// ring is going back, so there is no untouched baseline to compare.
+	q.Version, q.BaselineVersion = rel.PreviousVersion, ""
+	for _, g := range rp.Regions {
+		if !g.RolledBack() || g.RollbackVerified() || !g.RollbackFailedAt.IsZero() {
+			continue
+		}
+		if reg, ok := t.RegionByName(g.Name); ok && reg.HasHealthSources() {
+			q.Regions = append(q.Regions, RegionTarget{Region: g.Name, Commit: g.RollbackCommit})
+			if pv := rel.PreviousVersions[g.Name]; pv != "" {
+				q.Version = pv
+			}
+		}
+	}
+	return q, len(q.Regions) > 0
 }
 
 // CheckDuringSoak is the name of the during-soak webhook's check (the same

@@ -63,11 +63,11 @@ type StateCollector struct {
 var (
 	releaseStates = []rings.ReleaseState{
 		rings.ReleaseScheduled, rings.ReleaseRunning, rings.ReleaseAwaitingApproval, rings.ReleaseHalted,
-		rings.ReleaseCompleted, rings.ReleaseAborted, rings.ReleaseRolledBack,
+		rings.ReleaseCompleted, rings.ReleaseAborted, rings.ReleaseRolledBack, rings.ReleaseRollbackFailed,
 	}
 	waitReasons = []rings.WaitReason{
 		rings.WaitHalt, rings.WaitSoak, rings.WaitSync, rings.WaitWindow, rings.WaitFreeze, rings.WaitApproval,
-		rings.WaitErrorBudget, rings.WaitSchedule, rings.WaitQueue, rings.WaitEvidence,
+		rings.WaitErrorBudget, rings.WaitSchedule, rings.WaitQueue, rings.WaitEvidence, rings.WaitRollback,
 	}
 )
 

@@ -37,6 +37,9 @@ var processors = map[CommandType]processor{
 	CmdRecordBudget:    processRecordBudget,
 	CmdSetMember:       processSetMember,
 	CmdRemoveMember:    processRemoveMember,
+
+	CmdRollbackVerified: processRollbackVerified,
+	CmdRollbackFailed:   processRollbackFailed,
 }
 
 // KnownCommand reports whether t is a command type this node can apply.
@@ -186,6 +189,29 @@ func processRolledBack(m *machine, cmd Command) (string, error) {
 		return "", err
 	}
 	return p.PromotionID, m.state.MarkRolledBack(p.ReleaseID, p.Ring, p.Regions, p.PromotionID, p.Commit, cmd.At)
+}
+
+// processRollbackVerified records verified rollbacks of regions.
+func processRollbackVerified(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[RingRegions](cmd)
+	if err != nil {
+		return "", err
+	}
+	return p.ReleaseID, m.state.VerifyRollback(p.ReleaseID, p.Ring, p.Regions, cmd.At)
+}
+
+// processRollbackFailed records rollbacks that did not verify and halts
+// their regions on behalf of cmd.Actor.
+func processRollbackFailed(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[RollbackFailed](cmd)
+	if err != nil {
+		return "", err
+	}
+	if p.HaltID == "" {
+		return "", invalidf("rollback of release %q failed: the halt ID is empty", p.ReleaseID)
+	}
+	h := rings.Halt{ID: p.HaltID, Scope: p.Scope, Author: cmd.Actor, Reason: p.Reason}
+	return p.ReleaseID, m.state.FailRollback(p.ReleaseID, p.Ring, p.Regions, p.Reason, h, cmd.At)
 }
 
 // processPlaceHalt places a halt authored by cmd.Actor at cmd.At.

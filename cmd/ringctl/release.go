@@ -192,7 +192,7 @@ func writeRelease(w io.Writer, d *coordinator.ReleaseDetail, now time.Time) erro
 	fmt.Fprintf(w, "Created:   %s by %s\n", r.CreatedAt.UTC().Format(time.RFC3339), orDash(r.CreatedBy))
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RING\tSTATE\tREGION\tCOMMIT\tSYNCED\tHEALTHY\tOBSERVED\tNOTE")
+	fmt.Fprintln(tw, "RING\tSTATE\tREGION\tCOMMIT\tSYNCED\tHEALTHY\tOBSERVED\tCHECKS\tNOTE")
 	for _, rp := range r.Rings {
 		note := rp.Reason
 		if rp.Approval != nil {
@@ -203,7 +203,8 @@ func writeRelease(w io.Writer, d *coordinator.ReleaseDetail, now time.Time) erro
 			if i > 0 {
 				name, state = "", ""
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\t%t\t%s\t%s\n", name, state, g.Name, orDash(g.Commit), g.Synced, g.Healthy, ago(g.ObservedAt, now), orDash(firstNonEmpty(g.Reason, note)))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\t%t\t%s\t%s\t%s\n", name, state, g.Name, orDash(g.Commit), g.Synced, g.Healthy, ago(g.ObservedAt, now),
+				checksText(g), orDash(firstNonEmpty(rollbackText(g, now), firstNonEmpty(g.Reason, note))))
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -220,6 +221,38 @@ func writeRelease(w io.Writer, d *coordinator.ReleaseDetail, now time.Time) erro
 		}
 	}
 	return nil
+}
+
+// checksText is a region's analysis record: "-" before any check, "ok"
+// while its last check passed, else how many failed in a row and the last.
+func checksText(g rings.RegionProgress) string {
+	switch {
+	case g.LastCheck == nil && g.ConsecutiveFailures == 0:
+		return "-"
+	case g.ConsecutiveFailures == 0:
+		return "ok"
+	case g.LastCheck == nil || g.LastCheck.Pass:
+		return fmt.Sprintf("%d failed", g.ConsecutiveFailures)
+	case g.LastCheck.Reason != "":
+		return fmt.Sprintf("%d failed: %s: %s", g.ConsecutiveFailures, g.LastCheck.Check, g.LastCheck.Reason)
+	default:
+		return fmt.Sprintf("%d failed: %s = %g, want %s", g.ConsecutiveFailures, g.LastCheck.Check, g.LastCheck.Value, g.LastCheck.Threshold)
+	}
+}
+
+// rollbackText says where a rolled-back region's rollback stands ("" when
+// the region was not rolled back).
+func rollbackText(g rings.RegionProgress, now time.Time) string {
+	switch {
+	case !g.RolledBack():
+		return ""
+	case g.RollbackVerified():
+		return "rollback verified " + ago(g.RollbackVerifiedAt, now)
+	case !g.RollbackFailedAt.IsZero():
+		return "ROLLBACK FAILED " + ago(g.RollbackFailedAt, now) + ": " + orDash(g.Reason)
+	default:
+		return "rollback landed " + ago(g.RolledBackAt, now) + ", verifying: " + orDash(g.Reason)
+	}
 }
 
 func firstNonEmpty(a, b string) string {

@@ -37,6 +37,14 @@ func newStatusCmd(g *globals) *cobra.Command {
 
 // writeStatus renders the status for people.
 func writeStatus(w io.Writer, st *coordinator.Status, now time.Time) error {
+	if len(st.Attention) > 0 {
+		fmt.Fprintln(w, "ATTENTION: a rollback did not verify; its regions stay halted until you resume them")
+		for _, a := range st.Attention {
+			fmt.Fprintf(w, "  %s (%s %s) %s %s in %s, halted by %s: %s\n", a.ReleaseID, a.App, a.Version, a.State, ago(a.Since, now),
+				strings.Join(a.Regions, ", "), strings.Join(a.Halts, ", "), a.Reason)
+		}
+		fmt.Fprintln(w)
+	}
 	leader := "none known"
 	if st.Leader.ID != "" {
 		leader = st.Leader.ID + " (" + orDash(st.Leader.HTTPAddr) + ")"

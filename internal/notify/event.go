@@ -22,6 +22,10 @@ const (
 	KindReleaseCompleted  Kind = "release.completed"   // every ring done
 	KindReleaseRolledBack Kind = "release.rolled-back" // the release's regions were set back
 	KindReleaseAborted    Kind = "release.aborted"     // a person stopped the release
+	// KindReleaseRollbackFailed: a rollback landed but its regions did not
+	// run the previous version well within policy.rollback.timeout; they
+	// are halted. Urgent: a person must look now.
+	KindReleaseRollbackFailed Kind = "release.rollback-failed"
 )
 
 // Event is one notification. ID is derived from what happened (not from
@@ -41,6 +45,8 @@ type Event struct {
 	Reason  string    `json:"reason,omitempty"`
 	// Text is a one-line human summary (what Slack shows).
 	Text string `json:"text"`
+	// Urgent marks an event a person must act on now (a failed rollback).
+	Urgent bool `json:"urgent,omitempty"`
 }
 
 // Events derives every notification the state implies, in a stable order
@@ -96,6 +102,13 @@ func releaseEvents(r *rings.Release) []Event {
 		ev := base
 		ev.ID, ev.Kind, ev.At, ev.Reason = "release-rolled-back/"+r.ID, KindReleaseRolledBack, r.UpdatedAt, r.Reason
 		ev.Text = fmt.Sprintf("%s %s rolled back to %s", r.App, r.Version, orDash(r.PreviousVersion))
+		out = append(out, ev)
+	case rings.ReleaseRollbackFailed:
+		ev := base
+		ev.ID, ev.Kind, ev.At, ev.Reason, ev.Urgent = "release-rollback-failed/"+r.ID, KindReleaseRollbackFailed, r.UpdatedAt, r.Reason, true
+		ev.Regions = rollbackFailedRegions(r)
+		ev.Text = fmt.Sprintf("URGENT: rollback of %s %s did not verify in %s; those regions are halted until a person resumes them: %s",
+			r.App, r.Version, strings.Join(ev.Regions, ", "), orDash(r.Reason))
 		out = append(out, ev)
 	case rings.ReleaseAborted:
 		ev := base
@@ -177,6 +190,19 @@ func awaitingRing(r *rings.Release) *rings.RingProgress {
 		return nil
 	}
 	return nil
+}
+
+// rollbackFailedRegions are the regions of r whose rollback did not verify.
+func rollbackFailedRegions(r *rings.Release) []string {
+	var out []string
+	for _, rp := range r.Rings {
+		for _, g := range rp.Regions {
+			if !g.RollbackFailedAt.IsZero() {
+				out = append(out, g.Name)
+			}
+		}
+	}
+	return out
 }
 
 func regionNames(rp rings.RingProgress) []string {

@@ -35,6 +35,11 @@ func fxState() *rings.State {
 				}},
 			{ID: "ledger-v9", App: "ledger", Version: "v9", State: rings.ReleaseCompleted, UpdatedAt: at(100),
 				Rings: []rings.RingProgress{{Name: "canary", State: rings.RingDone, Regions: []rings.RegionProgress{region("us-east-1", 95)}}}},
+			{ID: "search-v4", App: "search", Version: "v4", PreviousVersion: "v3", State: rings.ReleaseRollbackFailed, UpdatedAt: at(130), Reason: "rollback did not verify within 15m: eu-west-1: not healthy (Degraded)",
+				Rings: []rings.RingProgress{{Name: "canary", State: rings.RingRolledBack, Regions: []rings.RegionProgress{
+					{Name: "us-east-1", RolledBackAt: at(112), RollbackVerifiedAt: at(115)},
+					{Name: "eu-west-1", RolledBackAt: at(112), RollbackFailedAt: at(130)},
+				}}}},
 			{ID: "ledger-v10", App: "ledger", Version: "v10", State: rings.ReleaseAborted, Reason: "wrong build", UpdatedAt: at(110),
 				Rings: []rings.RingProgress{{Name: "canary", State: rings.RingPending, Regions: []rings.RegionProgress{region("us-east-1", -1)}}}},
 		},
@@ -66,6 +71,7 @@ func TestEvents(t *testing.T) {
 		{"release-rolled-back/checkout-v3", KindReleaseRolledBack, t0.Add(90 * time.Minute), "checkout v3 rolled back to v2"},
 		{"ring-promoted/ledger-v9/canary", KindRingPromoted, t0.Add(95 * time.Minute), "ledger v9 promoted to ring canary (us-east-1)"},
 		{"release-completed/ledger-v9", KindReleaseCompleted, t0.Add(100 * time.Minute), "ledger v9 completed: every ring is done"},
+		{"release-rollback-failed/search-v4", KindReleaseRollbackFailed, t0.Add(130 * time.Minute), "URGENT: rollback of search v4 did not verify in eu-west-1; those regions are halted until a person resumes them: rollback did not verify within 15m: eu-west-1: not healthy (Degraded)"},
 		{"release-aborted/ledger-v10", KindReleaseAborted, t0.Add(110 * time.Minute), "ledger v10 aborted: wrong build"},
 		{"halt-placed/halt-1", KindHaltPlaced, t0.Add(5 * time.Minute), "halt halt-1 placed by alice on everything: incident 42"},
 		{"halt-resumed/halt-1", KindHaltResumed, t0.Add(6 * time.Minute), "halt halt-1 on everything resumed by bob: fixed"},
@@ -82,6 +88,16 @@ func TestEvents(t *testing.T) {
 			}
 		})
 	}
+	t.Run("only a failed rollback is urgent", func(t *testing.T) {
+		for id, ev := range got {
+			if ev.Urgent != (ev.Kind == KindReleaseRollbackFailed) {
+				t.Errorf("%s: urgent %t", id, ev.Urgent)
+			}
+		}
+		if r := got["release-rollback-failed/search-v4"].Regions; strings.Join(r, ",") != "eu-west-1" {
+			t.Errorf("failed rollback names regions %v, want eu-west-1", r)
+		}
+	})
 	t.Run("nothing else", func(t *testing.T) {
 		if len(order) != len(tests) {
 			t.Fatalf("got %d events %v; want %d", len(order), order, len(tests))
@@ -109,10 +125,10 @@ func TestWatcher(t *testing.T) {
 	}{
 		{"a new term skips what happened before the replay window", 15 * time.Minute,
 			func(w *Watcher, s *rings.State) { w.Observe(s, now, true) },
-			"release-rolled-back/checkout-v3 ring-promoted/ledger-v9/canary release-completed/ledger-v9 release-aborted/ledger-v10"},
+			"release-rolled-back/checkout-v3 ring-promoted/ledger-v9/canary release-completed/ledger-v9 release-rollback-failed/search-v4 release-aborted/ledger-v10"},
 		{"each event once per term", 15 * time.Minute,
 			func(w *Watcher, s *rings.State) { w.Observe(s, now, true); w.Observe(s, now, false) },
-			"release-rolled-back/checkout-v3 ring-promoted/ledger-v9/canary release-completed/ledger-v9 release-aborted/ledger-v10"},
+			"release-rolled-back/checkout-v3 ring-promoted/ledger-v9/canary release-completed/ledger-v9 release-rollback-failed/search-v4 release-aborted/ledger-v10"},
 		{"a change after the first call is told whatever its age", 15 * time.Minute,
 			func(w *Watcher, s *rings.State) {
 				w.Observe(s, now, true)
@@ -120,10 +136,10 @@ func TestWatcher(t *testing.T) {
 				s.Releases[0].Rings[1].Regions[0].PromotedAt = t0
 				w.Observe(s, now.Add(time.Hour), false)
 			},
-			"release-rolled-back/checkout-v3 ring-promoted/ledger-v9/canary release-completed/ledger-v9 release-aborted/ledger-v10 ring-promoted/checkout-v2/early"},
+			"release-rolled-back/checkout-v3 ring-promoted/ledger-v9/canary release-completed/ledger-v9 release-rollback-failed/search-v4 release-aborted/ledger-v10 ring-promoted/checkout-v2/early"},
 		{"a second term replays only the window again", 15 * time.Minute,
 			func(w *Watcher, s *rings.State) { w.Observe(s, now, true); w.Observe(s, now.Add(time.Hour), true) },
-			"release-rolled-back/checkout-v3 ring-promoted/ledger-v9/canary release-completed/ledger-v9 release-aborted/ledger-v10"},
+			"release-rolled-back/checkout-v3 ring-promoted/ledger-v9/canary release-completed/ledger-v9 release-rollback-failed/search-v4 release-aborted/ledger-v10"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -33,6 +33,8 @@ var icons = map[Kind]string{
 	KindReleaseCompleted:  ":white_check_mark:",
 	KindReleaseRolledBack: ":leftwards_arrow_with_hook:",
 	KindReleaseAborted:    ":no_entry:",
+
+	KindReleaseRollbackFailed: ":rotating_light:",
 }
 
 // slackBody renders ev as a Slack incoming-webhook message: one section

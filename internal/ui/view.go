@@ -90,10 +90,16 @@ type CellView struct {
 	Observed   bool
 	ObservedAt time.Time
 	Reason     string
+	// Failures counts the region's failed checks in a row and Check is its
+	// last failing check (nil when its last check passed).
+	Failures int
+	Check    *rings.Observation
 	// Health is a word for the cell's colour: pending, healthy, unhealthy,
 	// waiting (promoted, no evidence yet), unobserved (promoted; the region
-	// has no health source, so it advances on soak time alone) or
-	// rolled-back.
+	// has no health source, so it advances on soak time alone),
+	// rolling-back (the rollback landed and is being verified), rolled-back
+	// (verified) or rollback-failed (it did not verify; the region is
+	// halted).
 	Health string
 }
 
@@ -199,12 +205,20 @@ func cellView(t *rings.Topology, rel *rings.Release, rp rings.RingProgress, regi
 	c := CellView{
 		Region: region, InRing: true, Promoted: g.Promoted(), RolledBack: g.RolledBack(),
 		Synced: g.Synced, Healthy: g.Healthy, Observed: !g.ObservedAt.IsZero(), ObservedAt: g.ObservedAt, Reason: g.Reason,
+		Failures: g.ConsecutiveFailures,
+	}
+	if g.LastCheck != nil && !g.LastCheck.Pass {
+		c.Check = g.LastCheck
 	}
 	previous := rel.PreviousVersion
 	if pv, ok := rel.PreviousVersions[region]; ok && pv != "" {
 		previous = pv
 	}
 	switch {
+	case c.RolledBack && !g.RollbackFailedAt.IsZero():
+		c.Version, c.Health = previous, "rollback-failed"
+	case c.RolledBack && !g.RollbackVerified():
+		c.Version, c.Health = previous, "rolling-back"
 	case c.RolledBack:
 		c.Version, c.Health = previous, "rolled-back"
 	case !c.Promoted:

@@ -239,3 +239,46 @@ func TestCellHealth(t *testing.T) {
 		})
 	}
 }
+
+// TestCellShowsFailingChecksAndRollbacks: a region's cell names its
+// failed checks in a row and its last failing check, and tells a rollback
+// being verified from a verified and a failed one.
+func TestCellShowsFailingChecksAndRollbacks(t *testing.T) {
+	t.Parallel()
+	snap, now := fixture(t)
+	s := snap.State.Clone()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := &rings.Observation{Check: "error-rate", Value: 0.5, Threshold: "< 0.01", At: now}
+	must(s.Observe("checkout-v2", "canary", "us-east-1", true, true, "", bad, now))
+	must(s.Observe("checkout-v2", "canary", "us-east-1", true, true, "", bad, now))
+	cell := func() CellView {
+		t.Helper()
+		snap.State = *s
+		b := BuildBoard(snap, rings.PlanNext(snap.Topology, &snap.State, now), now)
+		return b.Releases[0].Rings[0].Cells[0]
+	}
+	if c := cell(); c.Failures != 2 || c.Check == nil || c.Check.Value != 0.5 {
+		t.Fatalf("cell %+v; want 2 failures and the failing check", c)
+	}
+	d, err := New(Config{Store: stubStore{snap: snap}, NodeID: "n1", Clock: coordinator.NewManualClock(now)})
+	must(err)
+	rec := httptest.NewRecorder()
+	d.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/ui/board", nil))
+	if body := rec.Body.String(); !strings.Contains(body, "2 failed · error-rate = 0.5 (&lt; 0.01)") {
+		t.Errorf("board does not show the failing check:\n%s", body)
+	}
+	must(s.FailRing("checkout-v2", "canary", "region us-east-1 failed", now))
+	must(s.MarkRolledBack("checkout-v2", "canary", []string{"us-east-1"}, "rb", "c9", now))
+	if c := cell(); c.Health != "rolling-back" || c.Version != "v1" {
+		t.Fatalf("after the rollback landed: %s %s; want rolling-back v1", c.Health, c.Version)
+	}
+	must(s.FailRollback("checkout-v2", "canary", []string{"us-east-1"}, "still degraded", rings.Halt{ID: "h-rb", Scope: rings.HaltScope{Regions: []string{"us-east-1"}}, Author: "ringleader", Reason: "rollback failed"}, now))
+	if c := cell(); c.Health != "rollback-failed" {
+		t.Fatalf("after the rollback failed: %s; want rollback-failed", c.Health)
+	}
+}
