@@ -182,7 +182,9 @@ func TestParseOptionalDefaults(t *testing.T) {
 		{"rollback as a scalar is its mode", "  apps:", "  policy: {rollback: manual}\n  apps:",
 			func(t *Topology) any { return t.Spec.Policy.Rollback.Mode }, RollbackManual},
 		{"rollback mapping without a mode is automatic", "  apps:", "  policy: {rollback: {timeout: 30m}}\n  apps:",
-			func(t *Topology) any { return t.Spec.Policy.Rollback.Mode + " " + t.Spec.Policy.Rollback.Timeout.String() }, "automatic 30m0s"},
+			func(t *Topology) any {
+				return t.Spec.Policy.Rollback.Mode + " " + t.Spec.Policy.Rollback.Timeout.String()
+			}, "automatic 30m0s"},
 		{"rollback verify 0s kept: the checks are skipped", "  apps:", "  policy: {rollback: {verify: 0s}}\n  apps:",
 			func(t *Topology) any { return t.Spec.Policy.Rollback.Verify.D() }, time.Duration(0)},
 		{"window timezone defaults to UTC", "  apps:", "  windows: [{name: w, schedule: '0 9 * * *', duration: 1h}]\n  apps:",

@@ -49,12 +49,12 @@ type RingState string
 // Ring states: pending → promoting → syncing → soaking → done, or failed;
 // a ring being set back goes rolling-back → rolled-back.
 const (
-	RingPending    RingState = "pending"     // not started
-	RingPromoting  RingState = "promoting"   // some regions written to Git, others still waiting (e.g. for their window)
-	RingSyncing    RingState = "syncing"     // every region written; waiting for sync and health
-	RingSoaking    RingState = "soaking"     // every region synced and healthy; soak clock running
-	RingDone       RingState = "done"        // soaked for the full window
-	RingFailed     RingState = "failed"      // failed analysis, sync timeout or degraded
+	RingPending   RingState = "pending"   // not started
+	RingPromoting RingState = "promoting" // some regions written to Git, others still waiting (e.g. for their window)
+	RingSyncing   RingState = "syncing"   // every region written; waiting for sync and health
+	RingSoaking   RingState = "soaking"   // every region synced and healthy; soak clock running
+	RingDone      RingState = "done"      // soaked for the full window
+	RingFailed    RingState = "failed"    // failed analysis, sync timeout or degraded
 	// RingRollingBack: rollback commits landed for some or all of its
 	// regions; it is rolled-back once every promoted region's rollback
 	// landed and verified (RegionProgress.RollbackVerifiedAt).
