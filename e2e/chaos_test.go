@@ -65,6 +65,10 @@ const (
 	faultRestartAll   faultKind = "restart-cluster"
 	faultSlowGitPush  faultKind = "slow-git"
 	faultPartitionTwo faultKind = "partition-pair"
+	// faultRegionErrors makes one simulated region answer 50 % 5xx for
+	// every version while it holds: a ring soaking there must fail on that
+	// region alone, and its rollback verify once the region recovers.
+	faultRegionErrors faultKind = "region-errors"
 )
 
 // fault is one step of the schedule: inject, hold, heal.
@@ -74,6 +78,7 @@ type fault struct {
 	Hold    time.Duration // how long the fault lasts
 	Pause   time.Duration // healthy time before the next fault
 	Latency time.Duration
+	Region  string // the region, for region-errors
 }
 
 func (f fault) String() string {
@@ -85,13 +90,16 @@ func (f fault) String() string {
 	if f.Latency > 0 {
 		s += " latency=" + f.Latency.String()
 	}
+	if f.Region != "" {
+		s += " region=" + f.Region
+	}
 	return s
 }
 
 // schedule draws the fault sequence for the whole run from the seed.
-func schedule(rnd *rand.Rand, d time.Duration, nodes int) []fault {
+func schedule(rnd *rand.Rand, d time.Duration, nodes int, regions []string) []fault {
 	kinds := []faultKind{faultKillNode, faultKillLeader, faultStopNode, faultIsolateNode, faultIsolateLead,
-		faultLatency, faultGitDown, faultPromDown, faultSlowGitPush, faultPartitionTwo, faultRestartAll}
+		faultLatency, faultGitDown, faultPromDown, faultSlowGitPush, faultPartitionTwo, faultRestartAll, faultRegionErrors}
 	var out []fault
 	for total := time.Duration(0); total < d; {
 		f := fault{Kind: kinds[rnd.Intn(len(kinds))], Node: rnd.Intn(nodes),
@@ -99,6 +107,9 @@ func schedule(rnd *rand.Rand, d time.Duration, nodes int) []fault {
 			Pause: time.Duration(500+rnd.Intn(2000)) * time.Millisecond}
 		if f.Kind == faultLatency || f.Kind == faultSlowGitPush {
 			f.Latency = time.Duration(20+rnd.Intn(150)) * time.Millisecond
+		}
+		if f.Kind == faultRegionErrors {
+			f.Region = regions[rnd.Intn(len(regions))]
 		}
 		out = append(out, f)
 		total += f.Hold + f.Pause
@@ -143,7 +154,7 @@ func TestChaos(t *testing.T) {
 	cfg := chaosConfigFromEnv(t)
 	rnd := rand.New(rand.NewSource(cfg.seed))
 	e := newEnv(t, envOptions{rings: defaultRings(), sim: true})
-	plan := schedule(rnd, cfg.duration, len(e.c.Nodes))
+	plan := schedule(rnd, cfg.duration, len(e.c.Nodes), regionsOf(defaultRings()))
 	t.Logf("chaos: seed=%d duration=%s: %d faults scheduled", cfg.seed, cfg.duration, len(plan))
 
 	run := &chaosRun{e: e, rec: newHaltRecorder(), releases: map[string]releaseRecord{}}
@@ -252,6 +263,9 @@ func (r *chaosRun) inject(t *testing.T, f fault) (heal func()) {
 				t.Errorf("chaos: restart prometheus: %v", err)
 			}
 		}
+	case faultRegionErrors:
+		e.sim.control(t, "/v1/regions/"+f.Region+"/errors?ratio=0.5")
+		return func() { e.sim.control(t, "/v1/regions/"+f.Region+"/errors?ratio=-1") }
 	case faultRestartAll:
 		for _, n := range e.c.Nodes {
 			n.Kill()
@@ -271,6 +285,9 @@ func (r *chaosRun) healAll(t *testing.T) {
 	e := r.e
 	e.c.Heal()
 	e.gitProxy.SetLatency(0)
+	for _, region := range regionsOf(defaultRings()) {
+		e.sim.control(t, "/v1/regions/"+region+"/errors?ratio=-1")
+	}
 	for _, n := range e.c.Nodes {
 		if p := n.Proc(); p != nil && p.Stopped() {
 			n.Cont()
@@ -420,6 +437,30 @@ func (r *chaosRun) check(t *testing.T, v *violations) int {
 			}
 		} else if rel.State == rings.ReleaseCompleted {
 			checkSoakOrder(v, rel, defaultRings())
+		}
+	}
+
+	// 2b. No ring whose region failed its analysis is ever done: a ring
+	// done in the final state had every region's last check passing, and
+	// a bad release's canary was never done.
+	for id, rec := range releases {
+		rel := final[id]
+		if rel == nil {
+			continue
+		}
+		checks++
+		for _, rp := range rel.Rings {
+			if rec.Bad && rp.Name == "canary" && !rp.DoneAt.IsZero() {
+				v.Errorf("bad release %s (%s): canary was done at %s", id, rec.Version, rp.DoneAt.Format(time.RFC3339Nano))
+			}
+			if rp.State != rings.RingDone {
+				continue
+			}
+			for _, g := range rp.Regions {
+				if g.ConsecutiveFailures > 0 || (g.LastCheck != nil && !g.LastCheck.Pass) {
+					v.Errorf("release %s: ring %s is done although region %s failed its analysis (%d in a row, last %+v)", id, rp.Name, g.Name, g.ConsecutiveFailures, g.LastCheck)
+				}
+			}
 		}
 	}
 

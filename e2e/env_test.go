@@ -35,6 +35,8 @@ type topoSpec struct {
 	Regions            []string
 	Rings              []ringSpec
 	OnFailure          string
+	// RollbackTimeout, when set, is policy.rollback.timeout (default 15m).
+	RollbackTimeout time.Duration
 }
 
 // defaultRings: canary → early → global with short soaks.
@@ -76,7 +78,12 @@ func (s topoSpec) render() string {
 	for _, r := range s.Rings {
 		fmt.Fprintf(&b, "    - {name: %s, regions: [%s], soak: %s, syncTimeout: 60s}\n", r.Name, strings.Join(r.Regions, ", "), r.Soak)
 	}
-	fmt.Fprintf(&b, "  policy:\n    onFailure: %s\n    rollback: automatic\n", s.OnFailure)
+	fmt.Fprintf(&b, "  policy:\n    onFailure: %s\n", s.OnFailure)
+	if s.RollbackTimeout > 0 {
+		fmt.Fprintf(&b, "    rollback: {mode: automatic, timeout: %s}\n", s.RollbackTimeout)
+	} else {
+		b.WriteString("    rollback: automatic\n")
+	}
 	b.WriteString("    analysis:\n      interval: 1s\n      failureThreshold: 2\n")
 	if s.Prometheus != "" {
 		fmt.Fprintf(&b, "      metrics:\n        - {name: error-ratio, query: '%s', max: 0.05}\n", errorRatioQuery)
@@ -141,6 +148,8 @@ type envOptions struct {
 	// extraRegions exist in the simulator (and the repository) but not in
 	// the first topology: a topology change adds them.
 	extraRegions []string
+	// rollbackTimeout sets policy.rollback.timeout (default 15m).
+	rollbackTimeout time.Duration
 }
 
 const (
@@ -155,7 +164,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		t.Skipf("needs %s", miss)
 	}
 	dir := t.TempDir()
-	e := &env{t: t, dir: dir, topo: topoSpec{Regions: regionsOf(o.rings), Rings: o.rings}}
+	e := &env{t: t, dir: dir, topo: topoSpec{Regions: regionsOf(o.rings), Rings: o.rings, RollbackTimeout: o.rollbackTimeout}}
 	var err error
 	if e.git, err = harness.StartGitServer(mkdir(t, dir, "git")); err != nil {
 		t.Fatal(err)

@@ -3,10 +3,12 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/ringleader-dev/ringleader/e2e/harness"
@@ -113,4 +115,20 @@ func (s *simRegions) apps() ([]simApp, error) {
 	}
 	var out []simApp
 	return out, json.NewDecoder(resp.Body).Decode(&out)
+}
+
+// control posts one of the simulator's test controls (path and query, such
+// as "/v1/regions/us-west-2/errors?ratio=0.5") and fails the test unless it
+// is accepted.
+func (s *simRegions) control(t testing.TB, pathAndQuery string) {
+	t.Helper()
+	resp, err := http.Post(url(s.Control)+pathAndQuery, "text/plain", nil)
+	if err != nil {
+		t.Fatalf("sim-regions POST %s: %v", pathAndQuery, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("sim-regions POST %s: %s %s", pathAndQuery, resp.Status, b)
+	}
 }
