@@ -54,6 +54,11 @@ type Health struct {
 	// Checks are analysis results, one per metric (and per canary
 	// comparison and during-soak webhook); empty when not soaking.
 	Checks []rings.Observation
+	// InProgress: the deployment source says the promoted version is still
+	// rolling out (Argo CD Progressing or Suspended health, a sync
+	// running), not failing. The planner lets the region wait up to the
+	// ring's syncTimeout instead of counting it unhealthy.
+	InProgress bool
 }
 
 // RegionAnalysis is the metric evidence for one region: one observation per

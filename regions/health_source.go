@@ -62,6 +62,7 @@ func NewHealthSource(cfg HealthConfig) (*HealthSource, error) {
 //     argocd entry; a region without one is reported synced and healthy (it
 //     advances on soak time alone). An error, a missing answer or an
 //     unwired source makes the region unsynced and unhealthy, with a reason.
+//     InProgress comes from the sync source too (a rollout still running).
 //   - While q.Soaking, Checks hold the metric observations (regions without
 //     a Prometheus get none, and Reason says so) and the during-soak
 //     webhook's. A failing check does not clear Healthy: analysis failures
@@ -127,6 +128,7 @@ func (h *HealthSource) sync(ctx context.Context, topo *rings.Topology, q Query, 
 			}
 			seen[g.Region] = true
 			out[i].Synced, out[i].Healthy, out[i].Reason = g.Synced, g.Healthy, g.Reason
+			out[i].InProgress = g.InProgress
 		}
 	}
 	for i, t := range q.Regions {

@@ -80,6 +80,9 @@ func summary(h Health) string {
 	if h.Healthy {
 		b.WriteString(" healthy")
 	}
+	if h.InProgress {
+		b.WriteString(" in-progress")
+	}
 	if h.Reason != "" {
 		b.WriteString(" (" + h.Reason + ")")
 	}
@@ -121,6 +124,10 @@ func TestHealthSourceObserve(t *testing.T) {
 			return []Health{{Region: "argo-2", Synced: true, Healthy: false, Reason: "Degraded: CrashLoopBackOff"}}, nil
 		}}}, q(false, "argo-2"),
 			[]string{"argo-2 synced (Degraded: CrashLoopBackOff)"}},
+		{"a paused rollout stays in progress while soaking", HealthConfig{Metrics: fakeMetrics{passingMetrics}, Sync: fakeSync{func(context.Context, *rings.Topology, Query) ([]Health, error) {
+			return []Health{{Region: "argo-1", Synced: true, Reason: "Suspended: Rollout is paused", InProgress: true}}, nil
+		}}}, q(true, "argo-1"),
+			[]string{"argo-1 synced in-progress (Suspended: Rollout is paused) [success-rate pass]"}},
 		{"unknown region", HealthConfig{}, q(false, "ghost-1"),
 			[]string{`ghost-1 (region "ghost-1" is not in topology "t")`}},
 		{"not soaking: no analysis", HealthConfig{Metrics: fakeMetrics{func(context.Context, *rings.Topology, Query, time.Time) ([]RegionAnalysis, error) {

@@ -21,6 +21,10 @@
 //     ("Degraded …") are the two verdicts whose reasons make the planner fail
 //     the ring at once; everything else (OutOfSync, Progressing, an older
 //     commit) is evidence the planner weighs against the ring's sync timeout.
+//     Progressing or Suspended health, or a sync still running, at the
+//     promoted commit sets Verdict.InProgress: a rollout on its way (an
+//     Argo Rollouts canary paused between steps), which the planner lets
+//     wait up to syncTimeout, also while the ring soaks.
 //   - Source implements regions.SyncSource: for a query it renders each
 //     region's Application name from the topology template
 //     (ApplicationName: {{app}}, {{region}}), reads the Applications with

@@ -20,6 +20,15 @@ const (
 	// for the promoted commit failed or errored. The reason also says
 	// "counted as Degraded" so the planner fails the ring at once.
 	ReasonSyncFailed = "sync failed"
+	// ReasonSuspended starts the reason of a region whose Application runs
+	// the promoted commit (or a later one) and reports Suspended health: an
+	// Argo Rollouts canary paused between steps. It comes with
+	// Verdict.InProgress.
+	ReasonSuspended = "Suspended"
+	// ReasonProgressing starts the reason of a region whose Application is
+	// still rolling out the promoted commit (or a later one): Progressing
+	// health, or a sync operation still running.
+	ReasonProgressing = "Progressing"
 	// ReasonNoSource is the reason of a region without an argocd entry in
 	// the topology: this source has no evidence for it and the caller
 	// decides (regions.HealthSource lets it advance on its other sources).
@@ -41,6 +50,14 @@ type Verdict struct {
 	Healthy bool
 	// Reason explains anything short of synced and healthy; empty otherwise.
 	Reason string
+	// InProgress: the promoted commit (or a later one) is applied and still
+	// rolling out, not failing: health Progressing or Suspended (an Argo
+	// Rollouts canary paused between steps), or a sync operation Running
+	// (or Terminating: it ends Failed next) at it. Synced and Healthy say what is still missing; the planner
+	// lets such a region wait up to the ring's syncTimeout instead of
+	// counting it as unhealthy. Never set with a Degraded or sync failed
+	// reason, nor for a region that does not run the promoted commit yet.
+	InProgress bool
 }
 
 // Evaluate judges an Application against the commit that promoted its
@@ -56,7 +73,11 @@ type Verdict struct {
 //     over a degraded region without failing its ring.
 //   - Otherwise Synced and Healthy as defined on Verdict, the reason listing
 //     what is missing: "OutOfSync at <rev>", "synced at an older commit
-//     <rev>", "Progressing: …", "health Missing: …".
+//     <rev>", "Progressing: …", "Suspended: …", "health Missing: …".
+//   - InProgress when the promoted commit (or a later one) is applied and
+//     health is Progressing or Suspended, or a sync operation runs at it:
+//     the region is on its way, not failing. Missing, Unknown or no health
+//     stay plain failing evidence (fail closed).
 //
 // Free text from Argo CD never contains "Degraded" in other reasons (it is
 // lower-cased), so only the two cases above fail a ring at once.
@@ -120,14 +141,24 @@ func Evaluate(ctx context.Context, app *v1alpha1.Application, commit string, isA
 		reasons = append(reasons, fmt.Sprintf("synced at an older commit %s, not at %s or a commit after it", revText(syncRev), revText(rc.commit)))
 	case op != nil && (op.Phase == synccommon.OperationRunning || op.Phase == synccommon.OperationTerminating):
 		synced = false
-		reasons = append(reasons, fmt.Sprintf("Progressing: sync operation %s at %s%s", op.Phase, revText(opRev), message(op.Message)))
+		reasons = append(reasons, fmt.Sprintf("%s: sync operation %s at %s%s", ReasonProgressing, op.Phase, revText(opRev), message(op.Message)))
 	}
+	// In progress: what runs (or is being applied) is the promoted commit
+	// or a later one, and nothing says it failed.
+	inProgress := (applied && (st.Health.Status == health.HealthStatusProgressing || st.Health.Status == health.HealthStatusSuspended)) ||
+		(opAt && (op.Phase == synccommon.OperationRunning || op.Phase == synccommon.OperationTerminating))
 
 	healthy := st.Health.Status == health.HealthStatusHealthy
 	switch st.Health.Status {
 	case health.HealthStatusHealthy:
 	case health.HealthStatusProgressing:
-		reasons = append(reasons, "Progressing"+message(st.Health.Message))
+		reasons = append(reasons, ReasonProgressing+message(st.Health.Message))
+	case health.HealthStatusSuspended:
+		if applied {
+			reasons = append(reasons, ReasonSuspended+message(st.Health.Message))
+		} else {
+			reasons = append(reasons, fmt.Sprintf("health %s%s", st.Health.Status, message(st.Health.Message)))
+		}
 	case health.HealthStatusDegraded:
 		reasons = append(reasons, fmt.Sprintf("the version still running is unhealthy (judged once %s is applied)%s", revText(rc.commit), message(st.Health.Message)))
 	case "":
@@ -135,7 +166,7 @@ func Evaluate(ctx context.Context, app *v1alpha1.Application, commit string, isA
 	default:
 		reasons = append(reasons, fmt.Sprintf("health %s%s", st.Health.Status, message(st.Health.Message)))
 	}
-	return Verdict{Synced: synced, Healthy: healthy, Reason: strings.Join(reasons, "; ")}
+	return Verdict{Synced: synced, Healthy: healthy, Reason: strings.Join(reasons, "; "), InProgress: inProgress}
 }
 
 // revChecker answers "is this revision the promoted commit or after it?",

@@ -56,7 +56,7 @@ func TestEvaluate(t *testing.T) {
 			OperationState: &v1alpha1.OperationState{Phase: synccommon.OperationSucceeded, SyncResult: &v1alpha1.SyncOperationResult{Revision: c1}},
 		}), c1, fakeAncestry, Verdict{Synced: true, Healthy: true}},
 		{"post-sync hooks still running", app(withOp(synced(c1, health.HealthStatusHealthy, ""), synccommon.OperationRunning, c1)), c1, fakeAncestry,
-			Verdict{Healthy: true, Reason: "Progressing: sync operation Running at 1b1b1b1b1b1b"}},
+			Verdict{Healthy: true, Reason: "Progressing: sync operation Running at 1b1b1b1b1b1b", InProgress: true}},
 		{"degraded while the promoted commit is being applied", app(withOp(v1alpha1.ApplicationStatus{
 			Sync:   v1alpha1.SyncStatus{Status: v1alpha1.SyncStatusCodeOutOfSync, Revision: c1},
 			Health: v1alpha1.HealthStatus{Status: health.HealthStatusDegraded, Message: "CrashLoopBackOff"},
@@ -73,7 +73,36 @@ func TestEvaluate(t *testing.T) {
 			Verdict{Reason: "sync status unknown at an unknown revision; no health status yet"}},
 		{"missing resources", app(synced(c1, health.HealthStatusMissing, "")), c1, fakeAncestry, Verdict{Synced: true, Reason: "health Missing"}},
 		{"free text cannot fail the ring", app(synced(c1, health.HealthStatusProgressing, "ReplicaSet Degraded  for\nnow")), c1, fakeAncestry,
-			Verdict{Synced: true, Reason: "Progressing: ReplicaSet degraded for now"}},
+			Verdict{Synced: true, Reason: "Progressing: ReplicaSet degraded for now", InProgress: true}},
+		// In progress, or not: a region is on its way only when what it
+		// runs or applies is the promoted commit (or later) and nothing
+		// says it failed.
+		{"rollout paused between canary steps", app(synced(c1, health.HealthStatusSuspended, "Rollout is paused")), c1, fakeAncestry,
+			Verdict{Synced: true, Reason: "Suspended: Rollout is paused", InProgress: true}},
+		{"rollout paused at a later commit", app(synced(c2, health.HealthStatusSuspended, "")), c1, fakeAncestry,
+			Verdict{Synced: true, Reason: "Suspended", InProgress: true}},
+		{"older version paused", app(v1alpha1.ApplicationStatus{
+			Sync:   v1alpha1.SyncStatus{Status: v1alpha1.SyncStatusCodeOutOfSync, Revision: c0},
+			Health: v1alpha1.HealthStatus{Status: health.HealthStatusSuspended, Message: "Rollout is paused"},
+		}), c1, fakeAncestry, Verdict{Reason: "OutOfSync at 0a0a0a0a0a0a; health Suspended: Rollout is paused"}},
+		{"older version progressing", app(synced(c0, health.HealthStatusProgressing, "")), c1, fakeAncestry,
+			Verdict{Reason: "synced at an older commit 0a0a0a0a0a0a, not at 1b1b1b1b1b1b or a commit after it; Progressing"}},
+		{"sync running at the promoted commit", app(withOp(v1alpha1.ApplicationStatus{
+			Sync:   v1alpha1.SyncStatus{Status: v1alpha1.SyncStatusCodeOutOfSync, Revision: c1},
+			Health: v1alpha1.HealthStatus{Status: health.HealthStatusProgressing},
+		}, synccommon.OperationRunning, c1)), c1, fakeAncestry,
+			Verdict{Reason: "OutOfSync at 1b1b1b1b1b1b; sync operation Running at 1b1b1b1b1b1b; Progressing", InProgress: true}},
+		{"sync running at an older commit", app(withOp(v1alpha1.ApplicationStatus{
+			Sync:   v1alpha1.SyncStatus{Status: v1alpha1.SyncStatusCodeOutOfSync, Revision: c1},
+			Health: v1alpha1.HealthStatus{Status: health.HealthStatusHealthy},
+		}, synccommon.OperationRunning, c0)), c1, fakeAncestry,
+			Verdict{Healthy: true, Reason: "OutOfSync at 1b1b1b1b1b1b; sync operation Running at 0a0a0a0a0a0a"}},
+		{"sync being terminated", app(withOp(synced(c1, health.HealthStatusHealthy, ""), synccommon.OperationTerminating, c1)), c1, fakeAncestry,
+			Verdict{Healthy: true, Reason: "Progressing: sync operation Terminating at 1b1b1b1b1b1b", InProgress: true}},
+		{"degraded is not progress", app(synced(c1, health.HealthStatusDegraded, "Rollout aborted")), c1, fakeAncestry,
+			Verdict{Synced: true, Reason: "Degraded at 1b1b1b1b1b1b: Rollout aborted"}},
+		{"unknown health is not progress", app(synced(c1, health.HealthStatusUnknown, "")), c1, fakeAncestry,
+			Verdict{Synced: true, Reason: "health Unknown"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -143,7 +143,7 @@ func (s *Source) ObserveSync(ctx context.Context, topo *rings.Topology, q region
 				return
 			}
 			v := s.observe(ctx, src, q.App, h.Region, commit)
-			h.Synced, h.Healthy, h.Reason = v.Synced, v.Healthy, v.Reason
+			h.Synced, h.Healthy, h.Reason, h.InProgress = v.Synced, v.Healthy, v.Reason, v.InProgress
 		}(&out[i], *r.ArgoCD, t.Commit)
 	}
 	wg.Wait()

@@ -21,6 +21,7 @@ func TestObserveSync(t *testing.T) {
 	t.Parallel()
 	const progressMsg = `Waiting for rollout to finish: 1 of 3 updated replicas are available...`
 	const deadlineMsg = `Deployment "checkout" exceeded its progress deadline`
+	const pausedMsg = `Rollout is paused: CanaryPauseStep`
 	cases := []struct {
 		name   string
 		state  *argocdtest.State // nil: no Application
@@ -42,11 +43,23 @@ func TestObserveSync(t *testing.T) {
 			}},
 		{"progressing", &argocdtest.State{Sync: "Synced", Revision: c1, Health: "Progressing", HealthMessage: progressMsg}, c1, "",
 			func(string) regions.Health {
-				return regions.Health{Region: "us-east-1", Synced: true, Reason: "Progressing: " + progressMsg}
+				return regions.Health{Region: "us-east-1", Synced: true, Reason: "Progressing: " + progressMsg, InProgress: true}
+			}},
+		{"rollout paused between canary steps", &argocdtest.State{Sync: "Synced", Revision: c1, Health: "Suspended", HealthMessage: pausedMsg, Operation: "Succeeded"}, c1, "",
+			func(string) regions.Health {
+				return regions.Health{Region: "us-east-1", Synced: true, Reason: "Suspended: " + pausedMsg, InProgress: true}
+			}},
+		{"older version paused", &argocdtest.State{Sync: "OutOfSync", Revision: c0, Health: "Suspended", HealthMessage: pausedMsg}, c1, "",
+			func(string) regions.Health {
+				return regions.Health{Region: "us-east-1", Reason: "OutOfSync at 0a0a0a0a0a0a; health Suspended: " + pausedMsg}
 			}},
 		{"out of sync while the sync runs", &argocdtest.State{Sync: "OutOfSync", Revision: c1, Health: "Healthy", Operation: "Running"}, c1, "",
 			func(string) regions.Health {
-				return regions.Health{Region: "us-east-1", Healthy: true, Reason: "OutOfSync at 1b1b1b1b1b1b; sync operation Running at 1b1b1b1b1b1b"}
+				return regions.Health{Region: "us-east-1", Healthy: true, Reason: "OutOfSync at 1b1b1b1b1b1b; sync operation Running at 1b1b1b1b1b1b", InProgress: true}
+			}},
+		{"health missing", &argocdtest.State{Sync: "Synced", Revision: c1, Health: "Missing"}, c1, "",
+			func(string) regions.Health {
+				return regions.Health{Region: "us-east-1", Synced: true, Reason: "health Missing"}
 			}},
 		{"degraded", &argocdtest.State{Sync: "Synced", Revision: c1, Health: "Degraded", HealthMessage: deadlineMsg, Operation: "Succeeded"}, c1, "",
 			func(string) regions.Health {
@@ -106,7 +119,7 @@ func equalHealth(a, b []regions.Health) bool {
 		return false
 	}
 	for i := range a {
-		if a[i].Region != b[i].Region || a[i].Synced != b[i].Synced || a[i].Healthy != b[i].Healthy || a[i].Reason != b[i].Reason || len(a[i].Checks) != 0 {
+		if a[i].Region != b[i].Region || a[i].Synced != b[i].Synced || a[i].Healthy != b[i].Healthy || a[i].Reason != b[i].Reason || a[i].InProgress != b[i].InProgress || len(a[i].Checks) != 0 {
 			return false
 		}
 	}
