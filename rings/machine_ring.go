@@ -88,8 +88,15 @@ func (s *State) MarkPromoted(id, ring string, regions []string, promotionID, com
 // result: a pass resets the region's ConsecutiveFailures, a failure
 // increments it. While the ring soaks, an unhealthy observation without a
 // check also counts as a failed check (fail closed). Each region counts on
-// its own: a passing region never resets a failing one's count.
+// its own: a passing region never resets a failing one's count. Evidence
+// of a rollout still in progress goes through ObserveInProgress instead
+// (progress.go).
 func (s *State) Observe(id, ring, region string, synced, healthy bool, reason string, check *Observation, at time.Time) error {
+	return s.observe(id, ring, region, synced, healthy, false, reason, check, at)
+}
+
+// observe is Observe and ObserveInProgress.
+func (s *State) observe(id, ring, region string, synced, healthy, inProgress bool, reason string, check *Observation, at time.Time) error {
 	if r := s.ReleaseByID(id); r != nil {
 		if rp := r.Ring(ring); rp != nil && rp.State == RingRollingBack {
 			return s.observeRollback(id, ring, region, synced, healthy, reason, check, at)
@@ -107,6 +114,7 @@ func (s *State) Observe(id, ring, region string, synced, healthy bool, reason st
 		return fmt.Errorf("observe ring %q of release %q: the ring is %s: %w", ring, id, rp.State, ErrTransition)
 	}
 	g.Synced, g.Healthy, g.ObservedAt, g.Reason = synced, healthy, at, reason
+	trackProgress(g, inProgress, at)
 	switch {
 	case check != nil:
 		c := *check
@@ -117,7 +125,7 @@ func (s *State) Observe(id, ring, region string, synced, healthy bool, reason st
 		} else {
 			g.ConsecutiveFailures++
 		}
-	case rp.State == RingSoaking && !healthy:
+	case rp.State == RingSoaking && !healthy && !inProgress:
 		g.ConsecutiveFailures++
 	}
 	rp.ConsecutiveFailures = worstRegion(rp)
@@ -271,6 +279,7 @@ func (s *State) MarkRolledBack(id, ring string, regions []string, promotionID, c
 		// Evidence from before the rollback says nothing about it.
 		g.Synced, g.Healthy, g.ObservedAt, g.Reason = false, false, time.Time{}, ""
 		g.ConsecutiveFailures, g.RollbackGoodSince = 0, time.Time{}
+		g.InProgress, g.InProgressSince = false, time.Time{}
 	}
 	rp.State = RingRollingBack
 	r.UpdatedAt = at

@@ -45,7 +45,13 @@ import (
 // window) a Degraded promoted region fails it at once; the sync timeout
 // applies from the ring's last promotion. A soaking ring fails after
 // policy.analysis.failureThreshold consecutive failed checks, and is done
-// once it soaked its full window; halts do not stop the soak clock. A failed
+// once it soaked its full window; halts do not stop the soak clock. A region
+// whose rollout is still in progress (RegionProgress.InProgress: an Argo
+// Rollouts canary paused between steps, a Progressing Deployment) is
+// neither failing nor ready (progress.go): it waits, holds a soak's
+// completion, and fails the ring once it has been in progress for longer
+// than the ring's syncTimeout (while syncing, the sync timeout from the
+// last promotion comes first). A failed
 // ring places an automatic halt per policy.onFailure (once per failure: an
 // automatic halt with the same scope created since the failure, even if a
 // person resumed it since, is not placed again) and then, per

@@ -31,6 +31,7 @@ func (p *planner) syncing(r *Release, i int) {
 		last                       time.Time
 		notReady, noEvidence, bare []string
 		details                    []string
+		progress                   []string // in-progress regions, also in details
 	)
 	for _, g := range rp.Regions {
 		if g.PromotedAt.After(last) {
@@ -45,6 +46,10 @@ func (p *planner) syncing(r *Release, i int) {
 		case g.Synced && g.Healthy:
 		case g.ObservedAt.IsZero():
 			noEvidence = append(noEvidence, g.Name)
+		case g.InProgress:
+			notReady = append(notReady, g.Name)
+			details = append(details, progressText(g))
+			progress = append(progress, progressText(g))
 		default:
 			notReady = append(notReady, g.Name)
 			details = append(details, fmt.Sprintf("%s synced=%t healthy=%t %s", g.Name, g.Synced, g.Healthy, g.Reason))
@@ -63,8 +68,11 @@ func (p *planner) syncing(r *Release, i int) {
 		deadline = last.Add(to)
 		if !p.now.Before(deadline) {
 			waiting := append(append([]string{}, noEvidence...), notReady...)
-			p.act(Action{Kind: ActFailRing, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Regions: waiting,
-				Reason: fmt.Sprintf("sync timeout: %s not synced and healthy within %s of the last promotion", strings.Join(waiting, ", "), to)})
+			reason := fmt.Sprintf("sync timeout: %s not synced and healthy within %s of the last promotion", strings.Join(waiting, ", "), to)
+			if len(progress) > 0 {
+				reason += "; still " + strings.Join(progress, "; ")
+			}
+			p.act(Action{Kind: ActFailRing, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Regions: waiting, Reason: reason})
 			return
 		}
 	}
@@ -108,6 +116,10 @@ func (p *planner) soakEvidenceMissing(rp *RingProgress) string {
 			return fmt.Sprintf("ring %s soaked its window but the last %d %s of region %s failed%s; it completes once a check passes",
 				rp.Name, g.ConsecutiveFailures, plural(g.ConsecutiveFailures, "check", "checks"), g.Name, last)
 		}
+		if reg, ok := p.t.RegionByName(g.Name); ok && reg.HasHealthSources() && g.InProgress {
+			return fmt.Sprintf("ring %s soaked its window but region %s is still in progress (%s); it completes once it is synced and healthy",
+				rp.Name, g.Name, g.Reason)
+		}
 		if reg, ok := p.t.RegionByName(g.Name); ok && reg.HasHealthSources() && !g.Healthy {
 			return fmt.Sprintf("ring %s soaked its window but region %s was last seen unhealthy (%s); it completes once it is healthy",
 				rp.Name, g.Name, g.Reason)
@@ -124,8 +136,9 @@ func (p *planner) ringSpec(name string) Ring {
 	return Ring{Name: name}
 }
 
-// soaking fails the ring at the failure threshold and completes it when its
-// soak window has passed.
+// soaking fails the ring at the failure threshold or when a region has been
+// in progress for longer than syncTimeout, and completes it when its soak
+// window has passed and its latest evidence is good.
 func (p *planner) soaking(r *Release, i int) {
 	rp := &r.Rings[i]
 	threshold := p.t.Spec.Policy.Analysis.FailureThreshold
@@ -148,6 +161,10 @@ func (p *planner) soaking(r *Release, i int) {
 		p.act(Action{Kind: ActFailRing, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Regions: []string{g.Name}, Reason: reason})
 		return
 	}
+	if p.pausedTooLong(r, rp) {
+		return
+	}
+	p.waitInProgress(r, rp) // progress.go: holds the completion below
 	soak := p.ringSpec(rp.Name).Soak.D()
 	end := rp.SoakStartedAt.Add(soak)
 	if !p.now.Before(end) {

@@ -168,6 +168,14 @@ type RegionProgress struct {
 	// RollbackFailedAt is when the region's rollback did not verify within
 	// policy.rollback.timeout (zero otherwise).
 	RollbackFailedAt time.Time `json:"rollbackFailedAt,omitempty"`
+	// InProgress: the latest evidence says the promoted version is still
+	// rolling out (Argo CD Progressing or Suspended health, a sync still
+	// running), not failing. InProgressSince is when the current stretch
+	// began: the first such observation since the region was last seen
+	// synced and healthy (progress.go). The ring fails once a region has
+	// been in progress for longer than its syncTimeout.
+	InProgress      bool      `json:"inProgress,omitzero"`
+	InProgressSince time.Time `json:"inProgressSince,omitzero"`
 }
 
 // RollbackVerified reports whether the region's rollback was verified.
