@@ -211,6 +211,9 @@ func auditDetails(cmd Command, id string) (map[string]string, string) {
 		set("region", p.Region)
 		set("synced", strconv.FormatBool(p.Synced))
 		set("healthy", strconv.FormatBool(p.Healthy))
+		if p.InProgress {
+			set("inProgress", "true")
+		}
 		reason = p.Reason
 	case CmdPlaceHalt:
 		var p PlaceHalt

@@ -122,15 +122,19 @@ type Promoted struct {
 
 // Observe records health evidence for one region of a ring. Synced/Healthy
 // come from the region's deployment source; Check is an analysis result
-// (nil when this observation is sync/health only).
+// (nil when this observation is sync/health only). InProgress says the
+// deployment source sees the promoted version still rolling out (applied
+// with rings.State.ObserveInProgress); omitted when false, so entries
+// written before it existed decode and apply as they did.
 type Observe struct {
-	ReleaseID string             `json:"releaseId"`
-	Ring      string             `json:"ring"`
-	Region    string             `json:"region"`
-	Synced    bool               `json:"synced"`
-	Healthy   bool               `json:"healthy"`
-	Reason    string             `json:"reason,omitempty"`
-	Check     *rings.Observation `json:"check,omitempty"`
+	ReleaseID  string             `json:"releaseId"`
+	Ring       string             `json:"ring"`
+	Region     string             `json:"region"`
+	Synced     bool               `json:"synced"`
+	Healthy    bool               `json:"healthy"`
+	Reason     string             `json:"reason,omitempty"`
+	Check      *rings.Observation `json:"check,omitempty"`
+	InProgress bool               `json:"inProgress,omitempty"`
 }
 
 // RingRegions names regions of a ring of a release.

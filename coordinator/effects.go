@@ -100,6 +100,10 @@ type RegionHealth struct {
 	// Checks are analysis results (may be empty when not soaking or when
 	// the region has no metrics source).
 	Checks []rings.Observation
+	// InProgress: the promoted version is still rolling out (Argo CD
+	// Progressing or Suspended, a sync running), not failing. The planner
+	// lets the region wait up to its ring's syncTimeout.
+	InProgress bool
 }
 
 // HealthSource reports evidence about regions. An error or missing region

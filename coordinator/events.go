@@ -114,6 +114,9 @@ func describe(ev *Event, cmd Command, resultID string) string {
 		if !p.Synced || !p.Healthy {
 			health = fmt.Sprintf("synced=%t healthy=%t", p.Synced, p.Healthy)
 		}
+		if p.InProgress {
+			health += " in progress"
+		}
 		s := fmt.Sprintf("%s in ring %s of %s: %s", p.Region, p.Ring, p.ReleaseID, health)
 		if p.Check != nil {
 			verdict := "pass"

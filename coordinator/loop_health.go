@@ -176,7 +176,7 @@ func changed(prev *rings.RegionProgress, obs Observe, now time.Time, interval ti
 	if prev == nil || prev.ObservedAt.IsZero() {
 		return true
 	}
-	if prev.Synced != obs.Synced || prev.Healthy != obs.Healthy || prev.Reason != obs.Reason {
+	if prev.Synced != obs.Synced || prev.Healthy != obs.Healthy || prev.Reason != obs.Reason || prev.InProgress != obs.InProgress {
 		return true
 	}
 	return interval <= 0 || now.Sub(prev.ObservedAt) >= interval
@@ -199,7 +199,7 @@ func evidence(releaseID, ring, region string, answer []RegionHealth, err error, 
 		return obs
 	}
 	h := answer[i]
-	obs.Synced, obs.Healthy, obs.Reason = h.Synced, h.Healthy, h.Reason
+	obs.Synced, obs.Healthy, obs.Reason, obs.InProgress = h.Synced, h.Healthy, h.Reason, h.InProgress
 	obs.Check = summarize(region, h.Checks, now)
 	return obs
 }

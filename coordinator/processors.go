@@ -152,6 +152,9 @@ func processObserve(m *machine, cmd Command) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if p.InProgress {
+		return p.ReleaseID, m.state.ObserveInProgress(p.ReleaseID, p.Ring, p.Region, p.Synced, p.Healthy, p.Reason, p.Check, cmd.At)
+	}
 	return p.ReleaseID, m.state.Observe(p.ReleaseID, p.Ring, p.Region, p.Synced, p.Healthy, p.Reason, p.Check, cmd.At)
 }
 

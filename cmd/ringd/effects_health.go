@@ -190,7 +190,7 @@ func (a healthAdapter) Observe(ctx context.Context, q coordinator.HealthQuery) (
 	}
 	out := make([]coordinator.RegionHealth, len(got))
 	for i, h := range got {
-		out[i] = coordinator.RegionHealth{Region: h.Region, Synced: h.Synced, Healthy: h.Healthy, Reason: h.Reason, Checks: h.Checks}
+		out[i] = coordinator.RegionHealth{Region: h.Region, Synced: h.Synced, Healthy: h.Healthy, Reason: h.Reason, Checks: h.Checks, InProgress: h.InProgress}
 	}
 	return out, nil
 }
