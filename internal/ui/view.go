@@ -95,11 +95,12 @@ type CellView struct {
 	Failures int
 	Check    *rings.Observation
 	// Health is a word for the cell's colour: pending, healthy, unhealthy,
-	// waiting (promoted, no evidence yet), unobserved (promoted; the region
-	// has no health source, so it advances on soak time alone),
-	// rolling-back (the rollback landed and is being verified), rolled-back
-	// (verified) or rollback-failed (it did not verify; the region is
-	// halted).
+	// waiting (promoted, no evidence yet), in-progress (the rollout is still
+	// on its way, e.g. an Argo Rollouts canary paused between steps),
+	// unobserved (promoted; the region has no health source, so it
+	// advances on soak time alone), rolling-back (the rollback landed and
+	// is being verified), rolled-back (verified) or rollback-failed (it did
+	// not verify; the region is halted).
 	Health string
 }
 
@@ -229,6 +230,8 @@ func cellView(t *rings.Topology, rel *rings.Release, rp rings.RingProgress, regi
 		c.Version, c.Health = rel.Version, "waiting"
 	case c.Synced && c.Healthy:
 		c.Version, c.Health = rel.Version, "healthy"
+	case g.InProgress:
+		c.Version, c.Health = rel.Version, "in-progress"
 	default:
 		c.Version, c.Health = rel.Version, "unhealthy"
 	}
