@@ -37,6 +37,9 @@ func TestEventForSummarisesEachCommand(t *testing.T) {
 		{"observe with a failing check", CmdObserve, ActorSystem, Observe{ReleaseID: "r1", Ring: "canary", Region: "us-east-1", Synced: true, Healthy: true,
 			Check: &rings.Observation{Check: "error-rate", Value: 0.07, Pass: false}}, "", nil,
 			Event{ReleaseID: "r1", Ring: "canary", Region: "us-east-1", Summary: "us-east-1 in ring canary of r1: synced and healthy; check error-rate fail (0.07)"}},
+		{"observe a paused rollout", CmdObserve, ActorSystem, Observe{ReleaseID: "r1", Ring: "canary", Region: "us-east-1", Synced: true,
+			Reason: "Suspended: Rollout is paused", InProgress: true}, "", nil,
+			Event{ReleaseID: "r1", Ring: "canary", Region: "us-east-1", Summary: "us-east-1 in ring canary of r1: synced=true healthy=false in progress: Suspended: Rollout is paused"}},
 		{"refused", CmdResumeHalt, "bob", ResumeHalt{HaltID: "halt-1", Reason: "again"}, "", errors.New("conflict"),
 			Event{HaltID: "halt-1", Summary: "refused: halt halt-1 resumed by bob: again: conflict"}},
 	}
