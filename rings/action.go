@@ -64,6 +64,7 @@ const (
 	WaitSchedule    WaitReason = "schedule"     // the release's StartAt or train has not come
 	WaitQueue       WaitReason = "queue"        // an earlier release of the same app is still running
 	WaitEvidence    WaitReason = "evidence"     // no health evidence yet
+	WaitRetry       WaitReason = "retry"        // the last Git write failed transiently; retried with backoff
 )
 
 // Wait is one thing that cannot proceed, why, and until when if known (zero
