@@ -193,8 +193,10 @@ func (l *Loop) promote(ctx context.Context, snap Snapshot, a rings.Action) error
 		l.stats.fenced.Add(1)
 		l.cfg.Logger.Info("promotion fenced; nothing recorded", "promotion", p.PromotionID, "why", err)
 		return nil
+	case errors.Is(err, ErrNeedsHuman):
+		return l.needsHuman(ctx, p, err)
 	case err != nil:
-		return fmt.Errorf("promote %s: %w", p.PromotionID, err)
+		return l.retryLater(ctx, snap, p, err)
 	}
 	typ, key := CmdPromoted, "promoted/"+p.PromotionID
 	if p.Rollback {
