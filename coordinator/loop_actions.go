@@ -23,7 +23,10 @@ import (
 //     and record the evidence (CmdObserve per region; CmdFailRing when the
 //     during-soak webhook fails).
 //  3. plan: PlanNext over a fresh snapshot, then act on each action and
-//     record its outcome (the ring and release commands).
+//     record its outcome (the ring and release commands). A Git write
+//     that needs a person fails the ring (or halts a rollback); a
+//     transient one is recorded with its next attempt time
+//     (loop_retry.go).
 //
 // Errors are logged and counted, never returned: the next pass retries.
 func (l *Loop) ReconcileOnce(ctx context.Context) time.Time {

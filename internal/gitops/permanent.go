@@ -39,7 +39,7 @@ type TargetError struct {
 }
 
 func (e *TargetError) Error() string {
-	return fmt.Sprintf("file %s (region %s, %s): %v: %v", e.File, e.Region, e.Target, ErrTarget, e.Err)
+	return fmt.Sprintf("file %s (region %s, %s): %v", e.File, e.Region, e.Target, e.Err)
 }
 
 // Unwrap lets errors.Is see ErrTarget (and so ErrPermanent) and the cause
