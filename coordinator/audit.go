@@ -195,6 +195,22 @@ func auditDetails(cmd Command, id string) (map[string]string, string) {
 		set("release", p.ReleaseID)
 		set("ring", p.Ring)
 		reason = p.Reason
+	case CmdPromotionRetry:
+		var p PromotionRetry
+		_ = json.Unmarshal(cmd.Payload, &p)
+		set("release", p.ReleaseID)
+		set("ring", p.Ring)
+		set("promotion", p.PromotionID)
+		set("attempt", strconv.Itoa(p.Attempt))
+		reason = p.Error
+	case CmdPromotionFailed, CmdRollbackWriteFailed:
+		var p PromotionFailed
+		_ = json.Unmarshal(cmd.Payload, &p)
+		set("release", p.ReleaseID)
+		set("ring", p.Ring)
+		set("regions", strings.Join(p.Regions, ","))
+		set("promotion", p.PromotionID)
+		reason = p.Reason
 	case CmdPromoted, CmdRolledBack:
 		var p Promoted
 		_ = json.Unmarshal(cmd.Payload, &p)

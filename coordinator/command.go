@@ -41,6 +41,10 @@ const (
 	// within policy.rollback.timeout, halting them (RollbackFailed).
 	CmdRollbackVerified CommandType = "ring.rollback-verified"
 	CmdRollbackFailed   CommandType = "ring.rollback-failed"
+	// The Git write of a promotion or rollback failed (loop_retry.go).
+	CmdPromotionRetry      CommandType = "ring.promotion-retry"       // PromotionRetry: transient, tried again later
+	CmdPromotionFailed     CommandType = "ring.promotion-failed"      // PromotionFailed: needs a person; the ring fails
+	CmdRollbackWriteFailed CommandType = "ring.rollback-write-failed" // PromotionFailed: a rollback needs a person; the release halts
 )
 
 // Command is the one envelope every Raft log entry carries.
@@ -200,6 +204,30 @@ type TopologyRejection struct {
 type MemberMeta struct {
 	ID       string `json:"id"`
 	HTTPAddr string `json:"httpAddr,omitempty"`
+}
+
+// PromotionRetry records that the Git write of promotion (or rollback)
+// PromotionID failed transiently for the Attempt-th time in a row, and
+// when the leader tries again. RequestID: loop/promotion-retry/<id>/<n>.
+type PromotionRetry struct {
+	ReleaseID     string    `json:"releaseId"`
+	Ring          string    `json:"ring"`
+	PromotionID   string    `json:"promotionId"`
+	Rollback      bool      `json:"rollback,omitempty"`
+	Attempt       int       `json:"attempt"`
+	Error         string    `json:"error"`
+	NextAttemptAt time.Time `json:"nextAttemptAt"`
+}
+
+// PromotionFailed records that the Git write of promotion (or rollback)
+// PromotionID for Regions of Ring cannot succeed without a person; Reason
+// names the file, the path and the error.
+type PromotionFailed struct {
+	ReleaseID   string   `json:"releaseId"`
+	Ring        string   `json:"ring"`
+	Regions     []string `json:"regions,omitempty"`
+	PromotionID string   `json:"promotionId"`
+	Reason      string   `json:"reason"`
 }
 
 // clone returns a deep copy (nil stays nil).

@@ -16,6 +16,15 @@ import (
 // halt covers it, or this node is no longer the leader. It needs no retry.
 var ErrFenced = errors.New("promotion fenced")
 
+// ErrNeedsHuman is returned (wrapped) by a Promoter when the write cannot
+// succeed by trying again: a target file or field is missing, a YAML does
+// not parse, the Git server refuses the push (a protected branch, a hook).
+// The error's text names the file, the path and the cause. The leader
+// loop fails the ring (or, for a rollback, halts the release) with it
+// instead of retrying. Any other error is transient and retried with
+// backoff.
+var ErrNeedsHuman = errors.New("needs a person")
+
 // Promotion is one commit to write: Version of App for Regions of Ring.
 type Promotion struct {
 	ReleaseID   string

@@ -126,6 +126,24 @@ func describe(ev *Event, cmd Command, resultID string) string {
 			s += fmt.Sprintf("; check %s %s (%g)", p.Check.Check, verdict, p.Check.Value)
 		}
 		return withReason(s, p.Reason)
+	case CmdPromotionRetry:
+		p, err := decodePayload[PromotionRetry](cmd)
+		if err != nil {
+			break
+		}
+		ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
+		return fmt.Sprintf("ring %s of %s retrying: %s (attempt %d)", p.Ring, p.ReleaseID, p.Error, p.Attempt)
+	case CmdPromotionFailed, CmdRollbackWriteFailed:
+		p, err := decodePayload[PromotionFailed](cmd)
+		if err != nil {
+			break
+		}
+		ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
+		what := "promotion"
+		if cmd.Type == CmdRollbackWriteFailed {
+			what = "rollback"
+		}
+		return withReason(fmt.Sprintf("the %s of ring %s of %s needs a person", what, p.Ring, p.ReleaseID), p.Reason)
 	case CmdStartSoak, CmdCompleteRing, CmdFailRing:
 		p, err := decodePayload[RingRef](cmd)
 		if err != nil {

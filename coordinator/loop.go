@@ -59,6 +59,11 @@ type LoopConfig struct {
 	// records them every BudgetInterval (default 1 min, loop_budget.go).
 	Budgets        BudgetSource
 	BudgetInterval time.Duration
+	// RetryMin and RetryMax bound the backoff after a transient failure
+	// of a promotion's or rollback's Git write (defaults 1 s and 1 min):
+	// the wait doubles from RetryMin per failure in a row, up to RetryMax,
+	// with jitter (loop_retry.go).
+	RetryMin, RetryMax time.Duration
 }
 
 // Validate fills in defaults and rejects a config that cannot work.
@@ -76,6 +81,9 @@ func (c *LoopConfig) Validate() error {
 	if c.Interval < 0 {
 		errs = append(errs, errors.New("Interval is negative"))
 	}
+	if c.RetryMin < 0 || c.RetryMax < 0 {
+		errs = append(errs, errors.New("RetryMin and RetryMax must not be negative"))
+	}
 	if len(errs) > 0 {
 		return errors.Join(append([]error{errors.New("loop config")}, errs...)...)
 	}
@@ -92,6 +100,11 @@ func (c *LoopConfig) Validate() error {
 	setDur(&c.BarrierTimeout, 30*time.Second)
 	setDur(&c.HealthTimeout, 30*time.Second)
 	setDur(&c.BudgetInterval, time.Minute)
+	setDur(&c.RetryMin, time.Second)
+	setDur(&c.RetryMax, time.Minute)
+	if c.RetryMax < c.RetryMin {
+		c.RetryMax = c.RetryMin
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

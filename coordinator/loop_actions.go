@@ -24,7 +24,10 @@ import (
 //     and record the evidence (CmdObserve per region; CmdFailRing when the
 //     during-soak webhook fails).
 //  3. plan: PlanNext over a fresh snapshot, then act on each action and
-//     record its outcome (the ring and release commands).
+//     record its outcome (the ring and release commands). A Git write
+//     that needs a person fails the ring (or halts a rollback); a
+//     transient one is recorded with its next attempt time
+//     (loop_retry.go).
 //
 // Errors are logged and counted, never returned: the next pass retries.
 func (l *Loop) ReconcileOnce(ctx context.Context) time.Time {
@@ -217,8 +220,10 @@ func (l *Loop) promote(ctx context.Context, snap Snapshot, a rings.Action) error
 		l.stats.fenced.Add(1)
 		l.cfg.Logger.Info("promotion fenced; nothing recorded", "promotion", p.PromotionID, "why", err)
 		return nil
+	case errors.Is(err, ErrNeedsHuman):
+		return l.needsHuman(ctx, p, err)
 	case err != nil:
-		return fmt.Errorf("promote %s: %w", p.PromotionID, err)
+		return l.retryLater(ctx, snap, p, err)
 	}
 	typ, key := CmdPromoted, "promoted/"+p.PromotionID
 	if p.Rollback {

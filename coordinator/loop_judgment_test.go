@@ -43,8 +43,8 @@ spec:
 // version is in cured.
 type regionWorld struct {
 	mu    sync.Mutex
-	bad   map[string]bool   // region → bad on the new version
-	stuck map[string]bool   // region → bad whatever it runs (a rollback does not cure it)
+	bad   map[string]bool // region → bad on the new version
+	stuck map[string]bool // region → bad whatever it runs (a rollback does not cure it)
 	asked []HealthQuery
 }
 

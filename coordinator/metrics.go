@@ -37,6 +37,7 @@ const (
 	PushAlreadyLanded = "already-landed" // the promotion was found on the branch; nothing pushed
 	PushFenced        = "fenced"         // refused before pushing: halt or lost leadership
 	PushFailed        = "failed"         // gave up (contention, Git server unreachable, …)
+	PushNeedsHuman    = "needs-human"    // cannot succeed without a person (bad target, push refused)
 )
 
 // Check results for the health-check counter.
@@ -104,7 +105,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}
 	}
-	for _, o := range []string{PushLanded, PushAlreadyLanded, PushFenced, PushFailed} {
+	for _, o := range []string{PushLanded, PushAlreadyLanded, PushFenced, PushFailed, PushNeedsHuman} {
 		m.pushDuration.WithLabelValues(o)
 	}
 	for _, k := range []string{"manual", "auto"} {
@@ -144,6 +145,10 @@ func (m *Metrics) ObserveApplied(ac AppliedCommand) {
 		m.topologyLastRejected.Set(0)
 	case CmdFailRing:
 		if p, err := decodePayload[RingRef](cmd); err == nil {
+			m.failures.WithLabelValues(p.Ring).Inc()
+		}
+	case CmdPromotionFailed:
+		if p, err := decodePayload[PromotionFailed](cmd); err == nil {
 			m.failures.WithLabelValues(p.Ring).Inc()
 		}
 	case CmdPlaceHalt:

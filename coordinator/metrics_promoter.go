@@ -36,6 +36,8 @@ func PushOutcome(res PromotionResult, err error) string {
 	switch {
 	case errors.Is(err, ErrFenced):
 		return PushFenced
+	case errors.Is(err, ErrNeedsHuman):
+		return PushNeedsHuman
 	case err != nil:
 		return PushFailed
 	case res.AlreadyLanded:

@@ -67,7 +67,7 @@ var (
 	}
 	waitReasons = []rings.WaitReason{
 		rings.WaitHalt, rings.WaitSoak, rings.WaitSync, rings.WaitWindow, rings.WaitFreeze, rings.WaitApproval,
-		rings.WaitErrorBudget, rings.WaitSchedule, rings.WaitQueue, rings.WaitEvidence, rings.WaitRollback,
+		rings.WaitErrorBudget, rings.WaitSchedule, rings.WaitQueue, rings.WaitEvidence, rings.WaitRollback, rings.WaitRetry,
 	}
 )
 

@@ -38,8 +38,11 @@ var processors = map[CommandType]processor{
 	CmdSetMember:       processSetMember,
 	CmdRemoveMember:    processRemoveMember,
 
-	CmdRollbackVerified: processRollbackVerified,
-	CmdRollbackFailed:   processRollbackFailed,
+	CmdRollbackVerified:    processRollbackVerified,
+	CmdRollbackFailed:      processRollbackFailed,
+	CmdPromotionRetry:      processPromotionRetry,
+	CmdPromotionFailed:     processPromotionFailed,
+	CmdRollbackWriteFailed: processRollbackWriteFailed,
 }
 
 // KnownCommand reports whether t is a command type this node can apply.
@@ -318,4 +321,33 @@ func processRemoveMember(m *machine, cmd Command) (string, error) {
 	}
 	delete(m.members, p.ID)
 	return p.ID, nil
+}
+
+// processPromotionRetry records a transient failure of a Git write and
+// when the leader tries again.
+func processPromotionRetry(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[PromotionRetry](cmd)
+	if err != nil {
+		return "", err
+	}
+	rt := rings.PromotionRetry{PromotionID: p.PromotionID, Rollback: p.Rollback, Attempt: p.Attempt, Error: p.Error, NextAttemptAt: p.NextAttemptAt}
+	return p.PromotionID, m.state.RecordPromotionRetry(p.ReleaseID, p.Ring, rt, cmd.At)
+}
+
+// processPromotionFailed fails a ring whose promotion needs a person.
+func processPromotionFailed(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[PromotionFailed](cmd)
+	if err != nil {
+		return "", err
+	}
+	return p.PromotionID, m.state.FailPromotion(p.ReleaseID, p.Ring, p.PromotionID, p.Reason, cmd.At)
+}
+
+// processRollbackWriteFailed halts a release whose rollback needs a person.
+func processRollbackWriteFailed(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[PromotionFailed](cmd)
+	if err != nil {
+		return "", err
+	}
+	return p.PromotionID, m.state.FailRollbackWrite(p.ReleaseID, p.Ring, p.PromotionID, p.Reason, cmd.At)
 }

@@ -73,6 +73,7 @@ const (
 	WaitQueue       WaitReason = "queue"        // an earlier release of the same app is still running
 	WaitEvidence    WaitReason = "evidence"     // no health evidence yet
 	WaitRollback    WaitReason = "rollback"     // a rollback landed and is being verified in its regions
+	WaitRetry       WaitReason = "retry"        // the last Git write failed transiently; retried with backoff
 )
 
 // Wait is one thing that cannot proceed, why, and until when if known (zero

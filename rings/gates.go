@@ -98,6 +98,8 @@ func (p *planner) promote(r *Release, i int) {
 			Detail: fmt.Sprintf("ring %s needs an approval: ringctl release approve %s --ring %s", rp.Name, r.ID, rp.Name)})
 	}
 	switch {
+	case len(ready) > 0 && p.retryLater(r, rp, false):
+		p.setState(r, ReleaseRunning, "")
 	case len(ready) > 0:
 		p.setState(r, ReleaseRunning, "")
 		p.act(Action{Kind: ActPromote, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Regions: ready, Version: r.Version,

@@ -71,6 +71,9 @@ func (s *State) MarkPromoted(id, ring string, regions []string, promotionID, com
 		g.PromotionID, g.Commit, g.PromotedAt = promotionID, commit, at
 		g.Synced, g.Healthy, g.ObservedAt, g.Reason = false, false, time.Time{}, ""
 	}
+	if rp.Retry != nil && !rp.Retry.Rollback {
+		rp.Retry = nil // a promotion landed: the failures in a row end
+	}
 	rp.State = RingSyncing
 	for _, g := range rp.Regions {
 		if !g.Promoted() {
@@ -187,6 +190,9 @@ func (s *State) FailRing(id, ring, reason string, at time.Time) error {
 	rp.State = RingFailed
 	rp.FailedAt = at
 	rp.Reason = reason
+	if rp.Retry != nil && !rp.Retry.Rollback {
+		rp.Retry = nil // no more promotions for a failed ring
+	}
 	r.UpdatedAt = at
 	return nil
 }
@@ -281,6 +287,9 @@ func (s *State) MarkRolledBack(id, ring string, regions []string, promotionID, c
 		g.ConsecutiveFailures, g.RollbackGoodSince = 0, time.Time{}
 		g.InProgress, g.InProgressSince = false, time.Time{}
 	}
+	if rp.Retry != nil && rp.Retry.Rollback {
+		rp.Retry = nil // a rollback landed: the failures in a row end
+	}
 	rp.State = RingRollingBack
 	r.UpdatedAt = at
 	s.settleRollback(r, at)
@@ -343,6 +352,14 @@ func (r *Release) clone() *Release {
 			if rp.LastObservation != nil {
 				o := *rp.LastObservation
 				rp.LastObservation = &o
+			}
+			if rp.Retry != nil {
+				rt := *rp.Retry
+				rp.Retry = &rt
+			}
+			if rp.RollbackFailure != nil {
+				f := *rp.RollbackFailure
+				rp.RollbackFailure = &f
 			}
 			c.Rings[i] = rp
 		}

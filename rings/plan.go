@@ -212,6 +212,14 @@ func (p *planner) rollbackAll(r *Release) {
 // back to their previous version, one action per distinct previous version.
 // It reports whether it asked for anything.
 func (p *planner) rollbackRing(r *Release, rp *RingProgress) bool {
+	if rp.RollbackFailure != nil {
+		// Needs a person: show why, write nothing more for this ring.
+		if mustRollBack(r, rp) {
+			p.setState(r, ReleaseHalted, RollbackFailedReason(r))
+			return true
+		}
+		return false
+	}
 	var versions []string
 	byVersion := map[string][]string{}
 	for _, g := range rp.Regions {
@@ -226,6 +234,9 @@ func (p *planner) rollbackRing(r *Release, rp *RingProgress) bool {
 			versions = append(versions, v)
 		}
 		byVersion[v] = append(byVersion[v], g.Name)
+	}
+	if len(versions) > 0 && p.retryLater(r, rp, true) {
+		return true
 	}
 	for _, v := range versions {
 		regions := byVersion[v]

@@ -101,6 +101,24 @@ func shareSteps() map[string]mtStep {
 			s.RecordBudget(Budget{Region: "eu-west-1", RemainingPercent: 10})
 			return nil
 		},
+		"record promotion retry": func(top *Topology, s *State) error {
+			if err := mtDone("r1", "canary")(top, s); err != nil {
+				return err
+			}
+			return s.RecordPromotionRetry("r1", "early", PromotionRetry{PromotionID: "p", Attempt: 1, Error: "dial", NextAttemptAt: at.Add(time.Second)}, at)
+		},
+		"fail promotion": func(top *Topology, s *State) error {
+			if err := mtDone("r1", "canary")(top, s); err != nil {
+				return err
+			}
+			return s.FailPromotion("r1", "early", "p", "file x: gone", at)
+		},
+		"fail rollback": func(top *Topology, s *State) error {
+			if err := mtFail("r1", "canary")(top, s); err != nil {
+				return err
+			}
+			return s.FailRollbackWrite("r1", "canary", "p/rollback", "push refused", at)
+		},
 	}
 }
 

@@ -124,6 +124,12 @@ type RingProgress struct {
 	Approval            *Approval `json:"approval,omitempty"`
 	// LastObservation is the analysis result recorded last, of any region.
 	LastObservation *Observation `json:"lastObservation,omitempty"`
+	// Retry is the last transient failure of the ring's promotion or
+	// rollback commit, cleared when one lands (machine_retry.go).
+	Retry *PromotionRetry `json:"retry,omitempty"`
+	// RollbackFailure is set when the ring's rollback cannot be written
+	// without a person; no more rollbacks are tried for the ring.
+	RollbackFailure *RollbackFailure `json:"rollbackFailure,omitempty"`
 }
 
 // Region returns the progress of the named region in the ring.

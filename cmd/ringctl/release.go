@@ -198,6 +198,13 @@ func writeRelease(w io.Writer, d *coordinator.ReleaseDetail, now time.Time) erro
 		if rp.Approval != nil {
 			note = "approved by " + rp.Approval.By
 		}
+		if rt := rp.Retry; rt != nil {
+			// The last Git write failed and will be tried again.
+			note = rt.Text() + "; next attempt " + rt.NextAttemptAt.UTC().Format(time.RFC3339)
+		}
+		if f := rp.RollbackFailure; f != nil {
+			note = "rollback needs a person: " + f.Reason
+		}
 		for i, g := range rp.Regions {
 			name, state := rp.Name, string(rp.State)
 			if i > 0 {

@@ -217,13 +217,21 @@ type gitPromoter struct {
 // Promote implements coordinator.Promoter: promotions through
 // Writer.Promote, rollbacks through Writer.Rollback (which passes the halt
 // fence but not Check). A halt in the repository's fence or a refused
-// Check becomes coordinator.ErrFenced.
+// Check becomes coordinator.ErrFenced; a permanent error
+// (gitops.ErrPermanent: bad target, push refused by the server) becomes
+// coordinator.ErrNeedsHuman; anything else stays transient.
 func (p *gitPromoter) Promote(ctx context.Context, cp coordinator.Promotion) (coordinator.PromotionResult, error) {
 	start := time.Now()
 	res, err := p.promote(ctx, cp)
 	out := coordinator.PromotionResult{Commit: res.Commit, AlreadyLanded: res.AlreadyLanded}
-	if errors.Is(err, gitops.ErrHalted) || errors.Is(err, gitops.ErrCheckFailed) {
+	switch {
+	case errors.Is(err, gitops.ErrHalted) || errors.Is(err, gitops.ErrCheckFailed):
 		err = fmt.Errorf("%w: %w", coordinator.ErrFenced, err)
+	case gitops.IsPermanent(err):
+		// A missing file or field, a YAML that does not parse, a push the
+		// server refused: the loop fails the ring with this text (file,
+		// path and cause) instead of retrying.
+		err = fmt.Errorf("%w: %w", coordinator.ErrNeedsHuman, err)
 	}
 	p.metrics.ObservePush(time.Since(start), max(res.Attempts-1, 0), coordinator.PushOutcome(out, err))
 	return out, err

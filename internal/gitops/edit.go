@@ -15,6 +15,7 @@ type edit struct {
 	file   string
 	region string
 	what   string // "yamlPath image.tag", for errors
+	path   string // where in the file, for errors
 	apply  func(content []byte) ([]byte, error)
 }
 
@@ -41,11 +42,11 @@ func edits(app rings.App, p Promotion, editAppSet func([]byte, string, string, s
 			switch {
 			case t.YAMLPath != "":
 				path := t.YAMLPath
-				out = append(out, edit{file: file, region: region, what: "yamlPath " + path,
+				out = append(out, edit{file: file, region: region, what: "yamlPath " + path, path: path,
 					apply: func(c []byte) ([]byte, error) { return yamledit.SetPath(c, path, version) }})
 			case t.KustomizeImage != "":
 				image := t.KustomizeImage
-				out = append(out, edit{file: file, region: region, what: "kustomizeImage " + image,
+				out = append(out, edit{file: file, region: region, what: "kustomizeImage " + image, path: "images[name=" + image + "].newTag",
 					apply: func(c []byte) ([]byte, error) { return SetKustomizeImageTag(c, image, version) }})
 			case t.ApplicationSetElement != "":
 				field := t.ApplicationSetElement
@@ -53,7 +54,7 @@ func edits(app rings.App, p Promotion, editAppSet func([]byte, string, string, s
 				if fn == nil {
 					fn = EditApplicationSetElement
 				}
-				out = append(out, edit{file: file, region: region, what: "applicationSetElement " + field,
+				out = append(out, edit{file: file, region: region, what: "applicationSetElement " + field, path: "spec.generators[…].list.elements[region=" + region + "]." + field,
 					apply: func(c []byte) ([]byte, error) { return fn(c, region, field, version) }})
 			default:
 				return nil, fmt.Errorf("target file %s of app %s names no yamlPath, kustomizeImage or applicationSetElement: %w", file, app.Name, ErrTarget)
@@ -64,8 +65,9 @@ func edits(app rings.App, p Promotion, editAppSet func([]byte, string, string, s
 }
 
 // applyEdits reads each file through read, applies the edits in order and
-// returns the new contents by path. Any missing file or field is an error
-// naming the file and what was looked for; nothing is returned then.
+// returns the new contents by path. Any missing file or field is a
+// *TargetError naming the file, the target and the path; nothing is
+// returned then.
 func applyEdits(read func(path string) ([]byte, bool, error), es []edit) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	for _, e := range es {
@@ -76,13 +78,13 @@ func applyEdits(read func(path string) ([]byte, bool, error), es []edit) (map[st
 				return nil, err
 			}
 			if !found {
-				return nil, fmt.Errorf("file %s (region %s, %s): file does not exist on the branch: %w", e.file, e.region, e.what, ErrTarget)
+				return nil, &TargetError{File: e.file, Region: e.region, Target: e.what, Err: errFileMissing}
 			}
 			content = c
 		}
 		next, err := e.apply(content)
 		if err != nil {
-			return nil, fmt.Errorf("file %s (region %s, %s): %w: %w", e.file, e.region, e.what, ErrTarget, err)
+			return nil, &TargetError{File: e.file, Region: e.region, Target: e.what, Path: e.path, Err: err}
 		}
 		out[e.file] = next
 	}

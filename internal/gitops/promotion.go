@@ -21,8 +21,9 @@ var (
 	ErrCheckFailed = errors.New("pre-push check refused the promotion")
 	// ErrTarget: a target file or field does not exist or cannot be edited.
 	// Needs a human to fix the topology or the repository; nothing was
-	// committed.
-	ErrTarget = errors.New("bad promotion target")
+	// committed. It wraps ErrPermanent (permanent.go); the error of a bad
+	// edit is a *TargetError naming file, region, target and path.
+	ErrTarget = fmt.Errorf("bad promotion target: %w", ErrPermanent)
 	// ErrContention: the branch kept moving and every push attempt was
 	// rejected; retry later.
 	ErrContention = errors.New("push kept being rejected as non-fast-forward")

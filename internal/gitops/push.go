@@ -11,6 +11,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
+	"github.com/go-git/go-git/v5/plumbing/protocol/packp/capability"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/plumbing/transport/client"
 )
@@ -84,14 +85,44 @@ func (wc *workingCopy) push(ctx context.Context, ps *pushSession, old, new plumb
 	req := packp.NewReferenceUpdateRequestFromCapabilities(ps.caps.Capabilities)
 	req.Commands = []*packp.Command{{Name: wc.branchRef(), Old: old, New: new}}
 	req.Packfile = io.NopCloser(&pack)
+	// Ask for the side band so a hook's message reaches the error, and
+	// for quiet so receive-pack's own progress does not fill it.
+	var remote remoteOutput
+	if caps := ps.caps.Capabilities; caps.Supports(capability.Sideband64k) {
+		_ = req.Capabilities.Set(capability.Sideband64k)
+		if caps.Supports(capability.Quiet) {
+			_ = req.Capabilities.Set(capability.Quiet)
+		}
+		req.Progress = &remote
+	}
 	report, err := ps.sess.ReceivePack(ctx, req)
 	if err != nil {
 		if report != nil && rejectedAsStale(report) {
 			return fmt.Errorf("push to %s: %w: %w", Redact(wc.url), errStale, scrub(err, wc.secrets))
 		}
+		if rej := refusal(report); rej != "" {
+			return &RejectedError{URL: Redact(wc.url), Ref: wc.branchRef().String(), Status: rej,
+				Remote: scrub(errors.New(remote.String()), wc.secrets).Error()}
+		}
 		return fmt.Errorf("push to %s: %w", Redact(wc.url), scrub(err, wc.secrets))
 	}
 	return nil
+}
+
+// refusal returns the server's reason for refusing a ref update that is
+// not about the branch having moved (a hook, a protected branch, a denied
+// ref), or "" when the report shows no such refusal. A failed unpack is
+// not one: the server may have run out of disk, which can pass.
+func refusal(r *packp.ReportStatus) string {
+	if r == nil || r.UnpackStatus != "ok" {
+		return ""
+	}
+	for _, cs := range r.CommandStatuses {
+		if cs.Status != "" && cs.Status != "ok" {
+			return cs.Status
+		}
+	}
+	return ""
 }
 
 // rejectedAsStale reports whether the server refused the ref update because

@@ -70,9 +70,15 @@ type RingView struct {
 	Soaking       bool
 	SoakRemaining time.Duration
 	Reason        string
-	Approval      string
-	Observation   *rings.Observation
-	Waits         []WaitView
+	// Retry is "retrying: <error> (attempt N)" while the ring's last Git
+	// write failed transiently; RollbackFailure why its rollback needs a
+	// person.
+	Retry           string
+	RetryAt         time.Time
+	RollbackFailure string
+	Approval        string
+	Observation     *rings.Observation
+	Waits           []WaitView
 	// Cells has one entry per grid column; InRing is false for regions
 	// that belong to other rings.
 	Cells []CellView
@@ -186,6 +192,12 @@ func releaseView(snap coordinator.Snapshot, rel *rings.Release, plan rings.Plan,
 		}
 		if rp.Approval != nil {
 			rv.Approval = rp.Approval.By
+		}
+		if rt := rp.Retry; rt != nil {
+			rv.Retry, rv.RetryAt = rt.Text(), rt.NextAttemptAt
+		}
+		if f := rp.RollbackFailure; f != nil {
+			rv.RollbackFailure = f.Reason
 		}
 		for _, region := range v.Regions {
 			rv.Cells = append(rv.Cells, cellView(snap.Topology, rel, rp, region))
