@@ -33,6 +33,7 @@ var (
 		reflect.TypeOf(Analysis{}):          "policy.analysis",
 		reflect.TypeOf(Metric{}):            "metric",
 		reflect.TypeOf(ErrorBudgetPolicy{}): "policy.errorBudget",
+		reflect.TypeOf(BudgetSLI{}):         "policy.errorBudget.sli",
 		reflect.TypeOf(App{}):               "app",
 		reflect.TypeOf(Target{}):            "target",
 		reflect.TypeOf(Train{}):             "train",
