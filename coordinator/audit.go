@@ -252,9 +252,11 @@ func auditDetails(cmd Command, id string) (map[string]string, string) {
 		set("path", p.Path)
 	case CmdRecordBudget:
 		var p struct {
+			App    string `json:"app"`
 			Region string `json:"region"`
 		}
 		_ = json.Unmarshal(cmd.Payload, &p)
+		set("app", p.App)
 		set("region", p.Region)
 	case CmdSetMember, CmdRemoveMember:
 		var p MemberMeta

@@ -33,7 +33,7 @@ const (
 	CmdResumeHalt      CommandType = "halt.resume"       // ResumeHalt
 	CmdAdoptTopology   CommandType = "topology.adopt"    // AdoptTopology
 	CmdRejectTopology  CommandType = "topology.reject"   // RejectTopology: a revision failed validation
-	CmdRecordBudget    CommandType = "budget.record"     // rings.Budget
+	CmdRecordBudget    CommandType = "budget.record"     // rings.Budget (of one app in one region)
 	CmdSetMember       CommandType = "member.set"        // MemberMeta: a node's HTTP address
 	CmdRemoveMember    CommandType = "member.remove"     // MemberMeta
 	// CmdRollbackVerified records that rolled-back regions run the previous

@@ -294,17 +294,17 @@ func TestLoopRecordsErrorBudgetsEveryInterval(t *testing.T) {
 			mu.Lock()
 			defer mu.Unlock()
 			calls++
-			return []rings.Budget{{Region: "us-east-1", RemainingPercent: float64(80 - calls*10), RemainingSeconds: 100}},
-				errors.New(`error budget of region "eu-west-1": prometheus unreachable`)
+			return []rings.Budget{{App: "checkout", Region: "us-east-1", RemainingPercent: float64(80 - calls*10), RemainingSeconds: 100}},
+				errors.New(`error budget of app "checkout" in region "eu-west-1": prometheus unreachable`)
 		})
 		c.BudgetInterval = time.Minute
 	})
 	f.loop.ReconcileOnce(context.Background())
 	f.loop.ReconcileOnce(context.Background())
-	first := f.store.Snapshot().State.Budgets["us-east-1"]
+	first := f.store.Snapshot().State.Budgets["checkout/us-east-1"]
 	f.clock.Advance(time.Minute)
 	f.loop.ReconcileOnce(context.Background())
-	second := f.store.Snapshot().State.Budgets["us-east-1"]
+	second := f.store.Snapshot().State.Budgets["checkout/us-east-1"]
 	mu.Lock()
 	defer mu.Unlock()
 	cases := []struct {

@@ -90,7 +90,7 @@ func NewStateCollector(cfg StateCollectorConfig) (*StateCollector, error) {
 		haltsActive:   d("ringleader_halts_active", "Halts in force (placed and not resumed).", nil, nil),
 		soakRemaining: d("ringleader_rings_soak_remaining_seconds", "Seconds until a soaking ring has soaked its full window (0 when due), per release and ring.", []string{"release", "ring"}, nil),
 		gateWaits:     d("ringleader_gates_waits", "Steps the planner reports as waiting, by reason (halt, soak, window, freeze, approval, error-budget, …).", []string{"reason"}, nil),
-		budget:        d("ringleader_budget_remaining_percent", "Latest recorded error budget remaining, per region (0–100).", []string{"region"}, nil),
+		budget:        d("ringleader_budget_remaining_percent", "Latest recorded error budget remaining, per app and region (0–100).", []string{"app", "region"}, nil),
 		leader:        d("ringleader_raft_leader", "1 when this node is the Raft leader, 0 otherwise.", nil, nil),
 		term:          d("ringleader_raft_term", "This node's current Raft term.", nil, nil),
 		commitIndex:   d("ringleader_raft_commit_index", "Highest log index this node knows is committed.", nil, nil),
@@ -125,8 +125,11 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(c.releases, float64(byState[s]), string(s))
 	}
 	gauge(c.haltsActive, float64(len(ActiveHalts(snap.State))))
-	for region, b := range snap.State.Budgets {
-		gauge(c.budget, b.RemainingPercent, region)
+	for _, b := range snap.State.Budgets {
+		if b.App == "" {
+			continue // an old figure of no app: it gates nothing
+		}
+		gauge(c.budget, b.RemainingPercent, b.App, b.Region)
 	}
 
 	waits := map[rings.WaitReason]int{}

@@ -269,7 +269,7 @@ func TestEveryMetricIsDocumented(t *testing.T) {
 	for range 4 {
 		f.loop.ReconcileOnce(context.Background())
 	}
-	f.store.mustApply(t, CmdRecordBudget, map[string]any{"region": "us-east-1", "remainingPercent": 70})
+	f.store.mustApply(t, CmdRecordBudget, map[string]any{"app": "checkout", "region": "us-east-1", "remainingPercent": 70})
 	reg := prometheus.NewRegistry()
 	m, err := NewMetrics(reg)
 	if err != nil {

@@ -283,7 +283,9 @@ func processRejectTopology(m *machine, cmd Command) (string, error) {
 	return p.Revision, nil
 }
 
-// processRecordBudget stores a region's latest error budget.
+// processRecordBudget stores an app's latest error budget in a region. An
+// entry without an app (written before budgets were per app) still
+// applies, keyed by its region; see rings.State.RecordBudget.
 func processRecordBudget(m *machine, cmd Command) (string, error) {
 	p, err := decodePayload[rings.Budget](cmd)
 	if err != nil {
@@ -293,7 +295,7 @@ func processRecordBudget(m *machine, cmd Command) (string, error) {
 		return "", invalidf("record budget: region is empty")
 	}
 	m.state.RecordBudget(p)
-	return p.Region, nil
+	return p.Key(), nil
 }
 
 // processSetMember records a server's HTTP address.

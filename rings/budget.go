@@ -90,10 +90,11 @@ func (p ErrorBudgetPolicy) MarshalYAML() (any, error) {
 		allow = []string{}
 	}
 	return struct {
-		SLO                float64  `yaml:"slo"`
-		Window             Duration `yaml:"window"`
-		AutoApproveAbove   float64  `yaml:"autoApproveAbove"`
-		ApprovalAbove      float64  `yaml:"approvalAbove"`
-		AllowWhenExhausted []string `yaml:"allowWhenExhausted"`
-	}{p.SLO, p.Window, p.AutoApproveAbove, p.ApprovalAbove, allow}, nil
+		SLO                float64    `yaml:"slo"`
+		Window             Duration   `yaml:"window"`
+		AutoApproveAbove   float64    `yaml:"autoApproveAbove"`
+		ApprovalAbove      float64    `yaml:"approvalAbove"`
+		AllowWhenExhausted []string   `yaml:"allowWhenExhausted"`
+		SLI                *BudgetSLI `yaml:"sli,omitempty"`
+	}{p.SLO, p.Window, p.AutoApproveAbove, p.ApprovalAbove, allow, p.SLI}, nil
 }

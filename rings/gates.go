@@ -70,20 +70,8 @@ func (p *planner) promote(r *Release, i int) {
 			pass = false
 			p.wait(Wait{ReleaseID: r.ID, Ring: rp.Name, Regions: []string{g.Name}, Reason: WaitWindow, Until: w.until, Detail: w.detail})
 		}
-		if b, ok := p.s.Budgets[g.Name]; ok {
-			switch GateBudget(p.t.Spec.Policy.ErrorBudget, b.RemainingPercent, r.Priority) {
-			case BudgetAuto:
-			case BudgetApproval:
-				if rp.Approval == nil {
-					pass, needApproval = false, true
-					p.wait(Wait{ReleaseID: r.ID, Ring: rp.Name, Regions: []string{g.Name}, Reason: WaitErrorBudget,
-						Detail: fmt.Sprintf("%.1f%% of the error budget of %s remains: promotion needs an approval: ringctl release approve %s --ring %s", b.RemainingPercent, g.Name, r.ID, rp.Name)})
-				}
-			default: // "frozen", or anything this planner does not know: fail closed
-				pass = false
-				p.wait(Wait{ReleaseID: r.ID, Ring: rp.Name, Regions: []string{g.Name}, Reason: WaitErrorBudget,
-					Detail: fmt.Sprintf("the error budget of %s is exhausted (%.1f%% remains): only %s releases may promote", g.Name, b.RemainingPercent, strings.Join(p.t.Spec.Policy.ErrorBudget.AllowWhenExhausted, ", "))})
-			}
+		if ok, approval := p.budget(r, rp, region); !ok {
+			pass, needApproval = false, needApproval || approval
 		}
 		if pass {
 			ready = append(ready, g.Name)

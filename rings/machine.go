@@ -297,13 +297,19 @@ func (s *State) ResumeHalt(id, by, reason string, at time.Time) error {
 	return fmt.Errorf("halt %q: %w; list halts with ringctl status", id, ErrNotFound)
 }
 
-// RecordBudget stores the latest error-budget figure of a region.
+// RecordBudget stores the latest error-budget figure of an app in a region
+// under BudgetKey. A figure without an app (a log entry written before
+// budgets were kept per app) is stored under its region alone and gates
+// nothing; the first per-app figure of that region replaces it.
 func (s *State) RecordBudget(b Budget) {
 	if s.Budgets == nil {
 		s.Budgets = map[string]Budget{}
 	}
 	s.ownBudgets()
-	s.Budgets[b.Region] = b
+	if b.App != "" {
+		delete(s.Budgets, b.Region)
+	}
+	s.Budgets[b.Key()] = b
 }
 
 func reasonBy(reason, by string) string {

@@ -36,6 +36,7 @@ var (
 		reflect.TypeOf(RollbackPolicy{}):    "policy.rollback",
 		reflect.TypeOf(Metric{}):            "metric",
 		reflect.TypeOf(ErrorBudgetPolicy{}): "policy.errorBudget",
+		reflect.TypeOf(BudgetSLI{}):         "policy.errorBudget.sli",
 		reflect.TypeOf(App{}):               "app",
 		reflect.TypeOf(Target{}):            "target",
 		reflect.TypeOf(Train{}):             "train",

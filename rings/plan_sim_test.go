@@ -203,6 +203,7 @@ func TestSimulatedRollout(t *testing.T) {
 	top := exampleTopology(t)
 	start := fxT(t, "2026-12-03T20:00:00Z") // Thursday evening
 	m := &sim{t: t, top: top, s: &State{}, now: start, failing: map[string]bool{"ledger/canary": true}}
+	fxMeasureBudgets(top, m.s, 100)
 	create := func(id, app, version, prev string) {
 		if _, err := m.s.CreateRelease(top, id, app, version, "", "", time.Time{}, m.now, "alice", prev); err != nil {
 			t.Fatal(err)
@@ -259,6 +260,7 @@ func BenchmarkPlanNext(b *testing.B) {
 		app := fmt.Sprintf("app-%d", i)
 		top.Spec.Apps = append(top.Spec.Apps, App{Name: app})
 	}
+	fxMeasureBudgets(top, s, 100)
 	for i := 0; i < 1000; i++ {
 		app, id := fmt.Sprintf("app-%d", i), fmt.Sprintf("r%d", i)
 		if _, err := s.CreateRelease(top, id, app, "2.0", "", "", time.Time{}, at, "bench", "1.0"); err != nil {

@@ -76,10 +76,24 @@ func mtObserve(id, ring, region string, synced, healthy bool, reason string) mtS
 	}
 }
 
-func mtBudget(region string, pct float64) mtStep {
+func mtBudget(region string, pct float64) mtStep { return mtAppBudget("checkout", region, pct) }
+
+func mtAppBudget(app, region string, pct float64) mtStep {
 	return func(_ *Topology, s *State) error {
-		s.RecordBudget(Budget{Region: region, RemainingPercent: pct, At: mt0})
+		s.RecordBudget(Budget{App: app, Region: region, RemainingPercent: pct, At: mt0})
 		return nil
+	}
+}
+
+// fxMeasureBudgets records a budget of pct for every app of t in every
+// region with a Prometheus, as the leader does once Prometheus answers.
+func fxMeasureBudgets(t *Topology, s *State, pct float64) {
+	for _, a := range t.Spec.Apps {
+		for _, g := range t.Spec.Regions {
+			if g.Prometheus != nil {
+				s.RecordBudget(Budget{App: a.Name, Region: g.Name, RemainingPercent: pct, At: mt0})
+			}
+		}
 	}
 }
 
@@ -281,6 +295,7 @@ func TestPlanNext(t *testing.T) {
 				tc.policy(&top.Spec.Policy)
 			}
 			s := &State{}
+			fxMeasureBudgets(top, s, 100)
 			for i, step := range tc.prep {
 				if err := step(top, s); err != nil {
 					t.Fatalf("prep step %d: %v", i, err)

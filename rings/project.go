@@ -60,9 +60,10 @@ const maxProjectionSteps = 10000
 
 // Project returns the timeline of releasing version of app (with priority)
 // from the time from, on an otherwise idle system: no halts, no other
-// releases, no error-budget figures. It simulates the rollout with PlanNext
-// and the State transitions, so the projection and the live planner cannot
-// disagree: every promoted region is observed synced and healthy at once,
+// releases, every error budget of the app whole. It simulates the rollout
+// with PlanNext and the State transitions, so the projection and the live
+// planner cannot disagree: every promoted region is observed synced and
+// healthy at once,
 // every analysis check passes, every approval asked for is given at once.
 func Project(t *Topology, app, version, priority string, from time.Time) (Timeline, error) {
 	from = from.UTC()
@@ -74,6 +75,11 @@ func Project(t *Topology, app, version, priority string, from time.Time) (Timeli
 		return Timeline{}, fmt.Errorf("project %s %s: app %q is not in the topology (it has %s): %w", app, version, app, strings.Join(names, ", "), ErrNotFound)
 	}
 	s := &State{}
+	for _, g := range t.Spec.Regions {
+		if g.Prometheus != nil {
+			s.RecordBudget(Budget{App: app, Region: g.Name, RemainingPercent: 100, At: from})
+		}
+	}
 	r, err := s.CreateRelease(t, projectionID, app, version, priority, "", time.Time{}, from, "ringctl plan", "")
 	if err != nil {
 		return Timeline{}, fmt.Errorf("project %s %s: %w", app, version, err)

@@ -67,7 +67,9 @@ const (
 type State struct {
 	Releases []*Release `json:"releases"`
 	Halts    []Halt     `json:"halts"`
-	// Budgets is the latest error-budget figure per region.
+	// Budgets is the latest error-budget figure per app and region, keyed
+	// by BudgetKey ("app/region"; an old figure without an app by its
+	// region alone).
 	Budgets map[string]Budget `json:"budgets,omitempty"`
 
 	// cow tracks what views share with this state (share.go).
@@ -211,8 +213,11 @@ type Observation struct {
 	At        time.Time `json:"at"`
 }
 
-// Budget is the remaining error budget of one region.
+// Budget is the remaining error budget of one app in one region. App is
+// empty only in figures recorded before budgets were kept per app; those
+// gate nothing (see RecordBudget).
 type Budget struct {
+	App              string    `json:"app,omitempty"`
 	Region           string    `json:"region"`
 	RemainingSeconds float64   `json:"remainingSeconds"`
 	RemainingPercent float64   `json:"remainingPercent"`

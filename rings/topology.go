@@ -161,13 +161,16 @@ type Metric struct {
 // ErrorBudgetPolicy maps remaining error budget to a gate decision: above
 // AutoApproveAbove percent promotions go ahead, above ApprovalAbove they need
 // an approval, at or below it they are frozen except for the priorities in
-// AllowWhenExhausted.
+// AllowWhenExhausted. The budget is measured per app and region, with the
+// SLI queries of SLI (nil: the adapter's default, non-5xx over all
+// http_requests_total), and a release is gated by its own app's budget.
 type ErrorBudgetPolicy struct {
-	SLO                float64  `yaml:"slo" json:"slo"`
-	Window             Duration `yaml:"window" json:"window"`
-	AutoApproveAbove   float64  `yaml:"autoApproveAbove" json:"autoApproveAbove"`
-	ApprovalAbove      float64  `yaml:"approvalAbove" json:"approvalAbove"`
-	AllowWhenExhausted []string `yaml:"allowWhenExhausted,omitempty" json:"allowWhenExhausted,omitempty"`
+	SLO                float64    `yaml:"slo" json:"slo"`
+	Window             Duration   `yaml:"window" json:"window"`
+	AutoApproveAbove   float64    `yaml:"autoApproveAbove" json:"autoApproveAbove"`
+	ApprovalAbove      float64    `yaml:"approvalAbove" json:"approvalAbove"`
+	AllowWhenExhausted []string   `yaml:"allowWhenExhausted,omitempty" json:"allowWhenExhausted,omitempty"`
+	SLI                *BudgetSLI `yaml:"sli,omitempty" json:"sli,omitempty"`
 }
 
 // App is something released. Its targets say where in the GitOps repository a

@@ -56,6 +56,7 @@ func TestTrainPlans(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			topo, s := fxTopology(t), &State{}
+			fxMeasureBudgets(topo, s, 100)
 			for i, step := range tc.prep {
 				if err := step(topo, s); err != nil {
 					t.Fatalf("step %d: %v", i, err)
@@ -96,6 +97,7 @@ func TestFreezeIsCheckedAtEveryRingBoundary(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			topo, s := fxTopology(t), &State{}
+			fxMeasureBudgets(topo, s, 100)
 			for i, step := range tc.prep {
 				if err := step(topo, s); err != nil {
 					t.Fatalf("step %d: %v", i, err)

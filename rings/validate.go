@@ -26,6 +26,7 @@ import (
 //	errorBudget.autoApproveAbove    50 when the errorBudget is given without it
 //	errorBudget.approvalAbove       25 when the errorBudget is given without it
 //	errorBudget.allowWhenExhausted  [P0, security, reliability] when absent (an explicit [] means none)
+//	errorBudget.sli                 absent: the Prometheus adapter's default SLI (non-5xx ÷ all http_requests_total); given, both good and total
 //	freeze allow                    none: a freeze stops every release unless it lists priorities
 //
 // Required, with no default: apiVersion, kind, metadata.name, gitops.repo,

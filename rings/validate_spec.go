@@ -303,6 +303,7 @@ func (p *topoParser) validateBudget(b *ErrorBudgetPolicy) {
 		b.AllowWhenExhausted = DefaultAllowWhenExhausted()
 	}
 	p.checkPriorities(ap, "errorBudget allowWhenExhausted", b.AllowWhenExhausted)
+	p.validateBudgetSLI(b)
 }
 
 // validateApps checks the apps and their targets and returns them by name.

@@ -142,7 +142,12 @@ func TestStatusTableGolden(t *testing.T) {
 		TopologyRejected: &coordinator.TopologyRejection{Revision: "9f00d1e2c3b4", Path: "rings.yaml", At: now.Add(-2 * time.Minute),
 			Errors: []string{"rings.yaml:12:18: unknown region \"eu-west-9\" in ring early"}},
 		AppliedIndex: 42,
-		Halts:        []rings.Halt{{ID: "halt-1a2b3c4d", Scope: rings.HaltScope{Apps: []string{"checkout"}, Regions: []string{"eu-west-1"}}, Author: "carol", Reason: "pager 123", CreatedAt: now.Add(-10 * time.Minute)}},
+		Budgets: map[string]rings.Budget{
+			"ledger/us-east-1":   {App: "ledger", Region: "us-east-1", RemainingPercent: 12.5, RemainingSeconds: 324, At: now.Add(-time.Minute)},
+			"checkout/eu-west-1": {App: "checkout", Region: "eu-west-1", RemainingPercent: 80, RemainingSeconds: 2073.6, At: now.Add(-30 * time.Second)},
+			"checkout/us-east-1": {App: "checkout", Region: "us-east-1", RemainingPercent: 100, RemainingSeconds: 2592, At: now.Add(-time.Minute)},
+		},
+		Halts: []rings.Halt{{ID: "halt-1a2b3c4d", Scope: rings.HaltScope{Apps: []string{"checkout"}, Regions: []string{"eu-west-1"}}, Author: "carol", Reason: "pager 123", CreatedAt: now.Add(-10 * time.Minute)}},
 		Releases: []coordinator.ReleaseSummary{{
 			ID: "checkout-v1.4.2-abcdef", App: "checkout", Version: "v1.4.2", State: rings.ReleaseRunning,
 			Rings: []coordinator.RingSummary{{Name: "canary", State: rings.RingSoaking}, {Name: "early", State: rings.RingPending}},

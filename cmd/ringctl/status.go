@@ -84,6 +84,13 @@ func writeStatus(w io.Writer, st *coordinator.Status, now time.Time) error {
 		}
 	}
 
+	if len(st.Budgets) > 0 {
+		fmt.Fprintln(w, "\nERROR BUDGETS")
+		if err := writeBudgets(w, st.Budgets, now); err != nil {
+			return err
+		}
+	}
+
 	fmt.Fprintln(w, "\nRELEASES")
 	if len(st.Releases) == 0 {
 		fmt.Fprintln(w, "  none in flight")

@@ -201,31 +201,22 @@ type budgetMeter interface {
 }
 
 // budgetSource measures every app's budget in every region with a
-// Prometheus and keeps, per region, the smallest remaining budget (the
-// state holds one figure per region; the strictest app decides).
+// Prometheus: one figure per app and region, so each release is gated by
+// its own app's budget. An app that cannot be measured somewhere is
+// reported in the joined error and gets nothing new there.
 func budgetSource(m budgetMeter) coordinator.BudgetSource {
 	return coordinator.BudgetFunc(func(ctx context.Context, topo *rings.Topology, at time.Time) ([]rings.Budget, error) {
 		var errs []error
-		lowest := map[string]rings.Budget{}
-		var order []string
+		var out []rings.Budget
 		for _, app := range topo.Spec.Apps {
 			bs, err := m.Budgets(ctx, topo, app.Name, 0, at)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("app %s: %w", app.Name, err))
 			}
 			for _, b := range bs {
-				cur, seen := lowest[b.Region]
-				if !seen {
-					order = append(order, b.Region)
-				}
-				if !seen || b.RemainingPercent < cur.RemainingPercent {
-					lowest[b.Region] = b
-				}
+				b.App = app.Name
+				out = append(out, b)
 			}
-		}
-		out := make([]rings.Budget, 0, len(order))
-		for _, r := range order {
-			out = append(out, lowest[r])
 		}
 		return out, errors.Join(errs...)
 	})

@@ -40,8 +40,10 @@ func fixture(t *testing.T) (coordinator.Snapshot, time.Time) {
 	must(s.StartSoak("checkout-v2", "canary", t0.Add(5*time.Minute)))
 	must(s.PlaceHalt(rings.Halt{ID: "halt-0000beef", Scope: rings.HaltScope{Global: true}, Author: "bob", Reason: "incident 12: error rate up", CreatedAt: t0.Add(20 * time.Minute)}))
 	for region, pct := range map[string]float64{"us-east-1": 80, "eu-west-1": 40, "eu-central-1": 10} {
-		s.RecordBudget(rings.Budget{Region: region, RemainingPercent: pct, RemainingSeconds: pct * 25.92, At: t0})
+		s.RecordBudget(rings.Budget{App: "checkout", Region: region, RemainingPercent: pct, RemainingSeconds: pct * 25.92, At: t0})
 	}
+	s.RecordBudget(rings.Budget{App: "cart", Region: "us-east-1", RemainingPercent: 100, RemainingSeconds: 2592, At: t0})
+	s.RecordBudget(rings.Budget{Region: "ap-south-1", RemainingPercent: 3, At: t0}) // an old figure of no app: not shown
 	return coordinator.Snapshot{State: *s, Topology: top, TopologyRevision: "rev-1", AppliedIndex: 42}, t0.Add(25 * time.Minute)
 }
 

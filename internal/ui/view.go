@@ -24,7 +24,7 @@ type Board struct {
 	TopologyRevision string
 	NoTopology       bool
 	Halts            []HaltView
-	Budgets          []BudgetView
+	Budgets          []BudgetGroup
 	Releases         []ReleaseView
 	// Finished counts the terminal releases not shown.
 	Finished int
@@ -37,8 +37,15 @@ type HaltView struct {
 	CreatedAt                 time.Time
 }
 
-// BudgetView is one region's error budget.
+// BudgetGroup is one app's error budgets, by region.
+type BudgetGroup struct {
+	App     string
+	Budgets []BudgetView
+}
+
+// BudgetView is the error budget of one app in one region.
 type BudgetView struct {
+	App              string
 	Region           string
 	RemainingPercent float64
 	RemainingSeconds float64
@@ -250,15 +257,20 @@ func cellView(t *rings.Topology, rel *rings.Release, rp rings.RingProgress, regi
 	return c
 }
 
-// budgets lists the recorded error budgets by region, with their level
-// under the topology's policy (default thresholds 50/25 when none).
-func budgets(snap coordinator.Snapshot) []BudgetView {
+// budgets lists the recorded error budgets per app (by name) and region,
+// with their level under the topology's policy (default thresholds 50/25
+// when none). A figure recorded before budgets were per app has no app and
+// gates nothing; it is not shown.
+func budgets(snap coordinator.Snapshot) []BudgetGroup {
 	auto, approval := 50.0, 25.0
 	if t := snap.Topology; t != nil && t.Spec.Policy.ErrorBudget.Enabled() {
 		auto, approval = t.Spec.Policy.ErrorBudget.AutoApproveAbove, t.Spec.Policy.ErrorBudget.ApprovalAbove
 	}
-	var out []BudgetView
-	for region, bg := range snap.State.Budgets {
+	var all []BudgetView
+	for _, bg := range snap.State.Budgets {
+		if bg.App == "" {
+			continue
+		}
 		level := "ok"
 		switch {
 		case bg.RemainingPercent <= approval:
@@ -266,9 +278,17 @@ func budgets(snap coordinator.Snapshot) []BudgetView {
 		case bg.RemainingPercent <= auto:
 			level = "low"
 		}
-		out = append(out, BudgetView{Region: region, RemainingPercent: bg.RemainingPercent, RemainingSeconds: bg.RemainingSeconds, At: bg.At, Level: level})
+		all = append(all, BudgetView{App: bg.App, Region: bg.Region, RemainingPercent: bg.RemainingPercent, RemainingSeconds: bg.RemainingSeconds, At: bg.At, Level: level})
 	}
-	slices.SortFunc(out, func(x, y BudgetView) int { return cmp.Compare(x.Region, y.Region) })
+	slices.SortFunc(all, func(x, y BudgetView) int { return cmp.Or(cmp.Compare(x.App, y.App), cmp.Compare(x.Region, y.Region)) })
+	var out []BudgetGroup
+	for _, b := range all {
+		if len(out) == 0 || out[len(out)-1].App != b.App {
+			out = append(out, BudgetGroup{App: b.App})
+		}
+		g := &out[len(out)-1]
+		g.Budgets = append(g.Budgets, b)
+	}
 	return out
 }
 

@@ -50,10 +50,13 @@ func TestBuildBoard(t *testing.T) {
 		{"halt author", b.Halts[0].Author, "bob"},
 		{"halt reason", b.Halts[0].Reason, "incident 12: error rate up"},
 		{"halt scope", b.Halts[0].Scope, "everything, everywhere"},
-		{"budget regions in order", b.Budgets[0].Region + "," + b.Budgets[1].Region + "," + b.Budgets[2].Region, "eu-central-1,eu-west-1,us-east-1"},
-		{"budget 10% is exhausted", b.Budgets[0].Level, "exhausted"},
-		{"budget 40% is low", b.Budgets[1].Level, "low"},
-		{"budget 80% is ok", b.Budgets[2].Level, "ok"},
+		{"budget apps in order, old figure without an app left out", len(b.Budgets), 2},
+		{"first app", b.Budgets[0].App, "cart"},
+		{"cart's budget", b.Budgets[0].Budgets[0].Region + " " + b.Budgets[0].Budgets[0].Level, "us-east-1 ok"},
+		{"checkout's regions in order", b.Budgets[1].Budgets[0].Region + "," + b.Budgets[1].Budgets[1].Region + "," + b.Budgets[1].Budgets[2].Region, "eu-central-1,eu-west-1,us-east-1"},
+		{"budget 10% is exhausted", b.Budgets[1].Budgets[0].Level, "exhausted"},
+		{"budget 40% is low", b.Budgets[1].Budgets[1].Level, "low"},
+		{"budget 80% is ok", b.Budgets[1].Budgets[2].Level, "ok"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

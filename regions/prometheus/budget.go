@@ -4,27 +4,34 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
-// DefaultAvailabilityQuery is the error-budget SLI: the fraction of the app's
-// requests in the region that did not answer 5xx over the policy window.
+// DefaultAvailabilityQuery is the error-budget SLI when the topology gives
+// no policy.errorBudget.sli: the fraction of the app's requests in the
+// region that did not answer 5xx over the policy window.
 const DefaultAvailabilityQuery = `sum(increase(http_requests_total{region="{{region}}",app="{{app}}",code!~"5.."}[{{window}}]))` +
 	` / sum(increase(http_requests_total{region="{{region}}",app="{{app}}"}[{{window}}]))`
 
-// ErrBadAvailability: the availability query returned a value outside 0..1.
-// The query must return a fraction, not a percentage.
+// ErrBadAvailability: the SLI cannot be an availability: the
+// availability query returned a value outside 0..1 (it must return a
+// fraction, not a percentage), or the sli's good and total counts do not
+// make one (negative, or good above total).
 var ErrBadAvailability = errors.New("availability is not a fraction between 0 and 1")
 
-// Budgets measures availability over the error-budget policy window for
-// every region of the topology that has a Prometheus, and turns it into the
-// remaining budget through rings.RemainingBudget. It returns the budgets it
-// could compute (in topology order) and, joined, an error per region it could
-// not; regions without a Prometheus are skipped silently (they have no SLI),
-// and a topology without an error-budget policy gives nothing.
-// Window is the PromQL range for the query; zero means the policy's window.
+// Budgets measures app's availability over the error-budget policy window
+// in every region of the topology that has a Prometheus, and turns it into
+// the app's remaining budget there through rings.RemainingBudget. The SLI
+// is the policy's (sli.good ÷ sli.total), or the configured
+// AvailabilityQuery when the topology gives none. It returns the budgets it
+// could compute (in topology order, each carrying app and region) and,
+// joined, an error per region it could not; regions without a Prometheus
+// are skipped silently (they have no SLI), and a topology without an
+// error-budget policy gives nothing. Window is the PromQL range for the
+// queries; zero means the policy's window.
 func (a *Analyzer) Budgets(ctx context.Context, topo *rings.Topology, app string, window time.Duration, at time.Time) ([]rings.Budget, error) {
 	if topo == nil {
 		return nil, errors.New("error budget: no topology: load one before measuring")
@@ -48,7 +55,7 @@ func (a *Analyzer) Budgets(ctx context.Context, topo *rings.Topology, app string
 		if r.Prometheus == nil || r.Prometheus.URL == "" {
 			continue
 		}
-		b, err := a.Budget(ctx, r, app, policy.SLO, window, at)
+		b, err := a.Budget(ctx, r, app, policy, window, at)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -58,22 +65,54 @@ func (a *Analyzer) Budgets(ctx context.Context, topo *rings.Topology, app string
 	return budgets, errors.Join(errs...)
 }
 
-// Budget measures one region's availability over window and returns its
-// remaining error budget for the given SLO.
-func (a *Analyzer) Budget(ctx context.Context, r rings.Region, app string, slo float64, window time.Duration, at time.Time) (rings.Budget, error) {
+// Budget measures app's availability in one region over window with the
+// policy's SLI and returns its remaining error budget for the policy's SLO.
+func (a *Analyzer) Budget(ctx context.Context, r rings.Region, app string, policy rings.ErrorBudgetPolicy, window time.Duration, at time.Time) (rings.Budget, error) {
 	if r.Prometheus == nil || r.Prometheus.URL == "" {
-		return rings.Budget{}, fmt.Errorf("error budget of region %q: %s", r.Name, ReasonNoPrometheus)
+		return rings.Budget{}, fmt.Errorf("error budget of app %q in region %q: %s", app, r.Name, ReasonNoPrometheus)
 	}
 	vars := Vars{Region: r.Name, App: app, Window: PromDuration(window)}
-	avail, err := a.eval(ctx, r.Prometheus.URL, a.cfg.AvailabilityQuery, vars, at)
+	avail, err := a.availability(ctx, r.Prometheus.URL, policy.SLI, vars, at)
 	if err != nil {
-		return rings.Budget{}, fmt.Errorf("error budget of region %q: %w", r.Name, err)
+		return rings.Budget{}, fmt.Errorf("error budget of app %q in region %q: %w", app, r.Name, err)
 	}
-	if avail < 0 || avail > 1 {
-		return rings.Budget{}, fmt.Errorf("error budget of region %q: %w (got %v)", r.Name, ErrBadAvailability, avail)
+	remaining, percent := rings.RemainingBudget(policy.SLO, window, avail)
+	return rings.Budget{App: app, Region: r.Name, RemainingSeconds: remaining.Seconds(), RemainingPercent: percent, At: at}, nil
+}
+
+// availability evaluates the SLI: good ÷ total with the topology's queries,
+// or the configured AvailabilityQuery (a fraction already) without them. A
+// total of zero (series present, no request in the window) spent nothing:
+// availability 1. Counts below zero, good above total, or a fraction
+// outside 0..1 are ErrBadAvailability: the queries are wrong.
+func (a *Analyzer) availability(ctx context.Context, server string, sli *rings.BudgetSLI, v Vars, at time.Time) (float64, error) {
+	if sli == nil {
+		avail, err := a.eval(ctx, server, a.cfg.AvailabilityQuery, v, at)
+		if err != nil {
+			return 0, err
+		}
+		if avail < 0 || avail > 1 {
+			return 0, fmt.Errorf("%w (got %v)", ErrBadAvailability, avail)
+		}
+		return avail, nil
 	}
-	remaining, percent := rings.RemainingBudget(slo, window, avail)
-	return rings.Budget{Region: r.Name, RemainingSeconds: remaining.Seconds(), RemainingPercent: percent, At: at}, nil
+	good, err := a.eval(ctx, server, sli.Good, v, at)
+	if err != nil {
+		return 0, fmt.Errorf("sli good: %w", err)
+	}
+	total, err := a.eval(ctx, server, sli.Total, v, at)
+	if err != nil {
+		return 0, fmt.Errorf("sli total: %w", err)
+	}
+	switch {
+	case good < 0 || total < 0:
+		return 0, fmt.Errorf("%w: sli good %v and total %v must not be negative: fix policy.errorBudget.sli", ErrBadAvailability, good, total)
+	case total == 0 && good == 0:
+		return 1, nil
+	case good > total*(1+1e-9):
+		return 0, fmt.Errorf("%w: sli good %v exceeds total %v: fix policy.errorBudget.sli so good counts a part of total", ErrBadAvailability, good, total)
+	}
+	return math.Min(good/total, 1), nil
 }
 
 // PromDuration renders d as a PromQL duration in whole seconds or larger

@@ -3,6 +3,8 @@ package prometheus
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,5 +102,98 @@ func TestPromDuration(t *testing.T) {
 		if got := PromDuration(d); got != want {
 			t.Errorf("PromDuration(%s) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// TestBudgetsWithTopologySLI measures with the topology's good and total
+// queries, one budget per app and region: the SLI counts only version v1
+// here, so app sli-a keeps its whole budget although its v2 fails half of
+// its requests (the default SLI, over every version, leaves half), and
+// app sli-b in the same region has its own figure.
+func TestBudgetsWithTopologySLI(t *testing.T) {
+	t.Parallel()
+	const rg = "sli-1"
+	exporter.SetErrorRatio(promtest.Series{Region: rg, App: "sli-a", Version: "v1"}, 0)
+	exporter.SetErrorRatio(promtest.Series{Region: rg, App: "sli-a", Version: "v2"}, 0.5)
+	exporter.SetErrorRatio(promtest.Series{Region: rg, App: "sli-b", Version: "v1"}, 0.1)
+	v1 := &rings.BudgetSLI{
+		Good:  `sum(increase(http_requests_total{region="{{region}}",app="{{app}}",version="v1",code!~"5.."}[{{window}}]))`,
+		Total: `sum(increase(http_requests_total{region="{{region}}",app="{{app}}",version="v1"}[{{window}}]))`,
+	}
+	policy := func(sli *rings.BudgetSLI) *rings.Topology {
+		topo := topology([]rings.Region{region(rg), {Name: "bare-1"}})
+		topo.Spec.Policy.ErrorBudget = rings.ErrorBudgetPolicy{SLO: 0.5, Window: rings.Duration(time.Hour), SLI: sli}
+		return topo
+	}
+	a := newAnalyzer(t, Config{})
+	const window = 10 * time.Second
+	cases := []struct {
+		name string
+		sli  *rings.BudgetSLI
+		app  string
+		want float64
+	}{
+		{"topology sli counts v1 only", v1, "sli-a", 100},
+		{"default sli counts every version", nil, "sli-a", 50},
+		{"another app has its own budget", v1, "sli-b", 80},
+		{"no request in the window spends nothing", &rings.BudgetSLI{Good: v1.Good + " * 0", Total: v1.Total + " * 0"}, "sli-b", 100},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			topo := policy(tc.sli)
+			eventually(t, 30*time.Second, func() (bool, string) {
+				at := time.Now()
+				budgets, err := a.Budgets(context.Background(), topo, tc.app, window, at)
+				if err != nil {
+					return false, err.Error()
+				}
+				if len(budgets) != 1 {
+					return false, fmt.Sprintf("got %d budgets, want one (bare-1 has no Prometheus)", len(budgets))
+				}
+				b := budgets[0]
+				if b.App != tc.app || b.Region != rg || !b.At.Equal(at) {
+					return false, fmt.Sprintf("budget %+v is not app %s in %s at %s", b, tc.app, rg, at)
+				}
+				return near(b.RemainingPercent, tc.want, 2), fmt.Sprintf("%.1f%% left, want %.0f%%", b.RemainingPercent, tc.want)
+			})
+		})
+	}
+}
+
+// TestBudgetSLIFailures: an SLI that cannot make an availability records
+// nothing for that app and region, with an error naming both.
+func TestBudgetSLIFailures(t *testing.T) {
+	t.Parallel()
+	const rg = "sli-bad-1"
+	exporter.SetErrorRatio(promtest.Series{Region: rg, App: "sli-c", Version: "v1"}, 0.2)
+	good := `sum(increase(http_requests_total{region="{{region}}",app="{{app}}",code!~"5.."}[{{window}}]))`
+	total := `sum(increase(http_requests_total{region="{{region}}",app="{{app}}"}[{{window}}]))`
+	cases := []struct {
+		name    string
+		sli     rings.BudgetSLI
+		wantErr error
+	}{
+		{"good above total", rings.BudgetSLI{Good: total, Total: good}, ErrBadAvailability},
+		{"no series", rings.BudgetSLI{Good: `sum(nothing_total{app="{{app}}"})`, Total: total}, ErrEmptyResult},
+		{"unquoted placeholder", rings.BudgetSLI{Good: good, Total: `sum(up{region={{region}}})`}, ErrTemplate},
+	}
+	a := newAnalyzer(t, Config{})
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			topo := topology([]rings.Region{region(rg)})
+			sli := tc.sli
+			topo.Spec.Policy.ErrorBudget = rings.ErrorBudgetPolicy{SLO: 0.5, Window: rings.Duration(time.Hour), SLI: &sli}
+			var last error
+			eventually(t, 30*time.Second, func() (bool, string) {
+				budgets, err := a.Budgets(context.Background(), topo, "sli-c", 10*time.Second, time.Now())
+				last = err
+				return len(budgets) == 0 && errors.Is(err, tc.wantErr), fmt.Sprintf("budgets %v, error %v", budgets, err)
+			})
+			if msg := last.Error(); !strings.Contains(msg, `app "sli-c" in region "sli-bad-1"`) {
+				t.Fatalf("error %q does not name the app and region", msg)
+			}
+		})
 	}
 }

@@ -48,7 +48,8 @@ type Config struct {
 	QueryTimeout time.Duration
 	// AvailabilityQuery is the error-budget SLI template over {{region}},
 	// {{app}} and {{window}}: the fraction (0..1) of good requests over the
-	// window. Default DefaultAvailabilityQuery.
+	// window, used when the topology gives no policy.errorBudget.sli.
+	// Default DefaultAvailabilityQuery.
 	AvailabilityQuery string
 	// Concurrency bounds the queries one Analyze call runs at once, so a
 	// ring of many regions is not observed one timeout after another.

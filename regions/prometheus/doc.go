@@ -16,9 +16,11 @@
 // than their mean by more than maxDegradation. "Worse" follows the bounds:
 // with a min, lower is worse; with only a max, higher is worse.
 //
-// Budgets measures availability over the error-budget window with a
-// configurable query (DefaultAvailabilityQuery: non-5xx over all requests)
-// and converts it with rings.RemainingBudget.
+// Budgets measures one app's availability in each region over the
+// error-budget window with the topology's SLI (policy.errorBudget.sli:
+// good ÷ total), or without one the configured query
+// (DefaultAvailabilityQuery: non-5xx over all requests), and converts it
+// with rings.RemainingBudget into one rings.Budget per app and region.
 //
 // Tests run against a real Prometheus started by regions/promtest.
 package prometheus
