@@ -274,7 +274,7 @@ func TestBaselineVersion(t *testing.T) {
 		{[]string{"us-west-2", "ap-northeast-1", "us-east-1"}, "1.0"}, // the most common
 		{[]string{"us-west-2", "ap-northeast-1"}, "0.9"},              // a tie: the first region's
 		{[]string{"eu-west-1", "us-west-2"}, "0.9"},                   // a mixed region runs no one version
-		{nil, "1.0"},                                                  // last ring: the release's most common
+		{nil, "1.0"}, // last ring: the release's most common
 	}
 	for _, c := range cases {
 		if got := r.BaselineVersion(c.regions); got != c.want {

@@ -86,14 +86,14 @@ type Release struct {
 	PreviousTargets  map[string][]TargetValue `json:"previousTargets,omitempty"`
 	BaselineAt       time.Time                `json:"baselineAt,omitzero"`
 	BaselineCommit   string                   `json:"baselineCommit,omitempty"`
-	Priority         string            `json:"priority,omitempty"`
-	Train            string            `json:"train,omitempty"`
-	StartAt          time.Time         `json:"startAt,omitempty"`
-	CreatedAt        time.Time         `json:"createdAt"`
-	CreatedBy        string            `json:"createdBy,omitempty"`
-	State            ReleaseState      `json:"state"`
-	Reason           string            `json:"reason,omitempty"`
-	UpdatedAt        time.Time         `json:"updatedAt,omitempty"`
+	Priority         string                   `json:"priority,omitempty"`
+	Train            string                   `json:"train,omitempty"`
+	StartAt          time.Time                `json:"startAt,omitempty"`
+	CreatedAt        time.Time                `json:"createdAt"`
+	CreatedBy        string                   `json:"createdBy,omitempty"`
+	State            ReleaseState             `json:"state"`
+	Reason           string                   `json:"reason,omitempty"`
+	UpdatedAt        time.Time                `json:"updatedAt,omitempty"`
 	// RollbackRequested is set when a person asked to roll the release back;
 	// the planner then rolls back every promoted region of every ring.
 	RollbackRequested bool `json:"rollbackRequested,omitempty"`
