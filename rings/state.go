@@ -70,33 +70,35 @@ type Release struct {
 	ID      string `json:"id"`
 	App     string `json:"app"`
 	Version string `json:"version"`
-	// PreviousVersion is the previous version a person gave when creating
-	// the release (PreviousVersionGiven) or, failing that, the version of
-	// the app's last completed release. Rollback uses it only where Git
-	// could not tell (see Release.PreviousFor and baseline.go).
-	PreviousVersion      string `json:"previousVersion,omitempty"`
-	PreviousVersionGiven bool   `json:"previousVersionGiven,omitempty"`
-	// PreviousVersions is, per region, the version every target of the app
-	// held in Git before the release's first promotion (its baseline);
-	// PreviousTargets holds instead each target's own value for a region
-	// whose targets disagreed or did not all exist. BaselineAt and
-	// BaselineCommit say when and from which commit they were read (zero:
-	// not recorded yet; the first promotion waits for it).
-	PreviousVersions map[string]string        `json:"previousVersions,omitempty"`
-	PreviousTargets  map[string][]TargetValue `json:"previousTargets,omitempty"`
-	BaselineAt       time.Time                `json:"baselineAt,omitzero"`
-	BaselineCommit   string                   `json:"baselineCommit,omitempty"`
-	Priority         string                   `json:"priority,omitempty"`
-	Train            string                   `json:"train,omitempty"`
-	StartAt          time.Time                `json:"startAt,omitempty"`
-	CreatedAt        time.Time                `json:"createdAt"`
-	CreatedBy        string                   `json:"createdBy,omitempty"`
-	State            ReleaseState             `json:"state"`
-	Reason           string                   `json:"reason,omitempty"`
-	UpdatedAt        time.Time                `json:"updatedAt,omitempty"`
+	// PreviousVersion is what rollback writes back (per region when known).
+	PreviousVersion  string            `json:"previousVersion,omitempty"`
+	PreviousVersions map[string]string `json:"previousVersions,omitempty"`
+	Priority         string            `json:"priority,omitempty"`
+	Train            string            `json:"train,omitempty"`
+	StartAt          time.Time         `json:"startAt,omitempty"`
+	CreatedAt        time.Time         `json:"createdAt"`
+	CreatedBy        string            `json:"createdBy,omitempty"`
+	State            ReleaseState      `json:"state"`
+	Reason           string            `json:"reason,omitempty"`
+	UpdatedAt        time.Time         `json:"updatedAt,omitempty"`
 	// RollbackRequested is set when a person asked to roll the release back;
 	// the planner then rolls back every promoted region of every ring.
 	RollbackRequested bool `json:"rollbackRequested,omitempty"`
+
+	// The baseline (baseline.go). PreviousVersions is, per region, the
+	// version every target of the app held in Git before the release's
+	// first promotion; PreviousTargets holds instead each target's own
+	// value for a region whose targets disagreed or did not all exist.
+	// BaselineAt and BaselineCommit say when and from which commit they
+	// were read (zero: not yet; the first promotion waits for it).
+	// PreviousVersion is then only a fallback: PreviousVersionGiven says a
+	// person gave it when creating the release (else it is the version of
+	// the app's last completed release).
+	PreviousTargets      map[string][]TargetValue `json:"previousTargets,omitempty"`
+	BaselineAt           time.Time                `json:"baselineAt,omitzero"`
+	BaselineCommit       string                   `json:"baselineCommit,omitempty"`
+	PreviousVersionGiven bool                     `json:"previousVersionGiven,omitempty"`
+
 	// Rings holds one entry per topology ring, in ring order.
 	Rings []RingProgress `json:"rings"`
 }
