@@ -36,6 +36,7 @@ const (
 	CmdRecordBudget    CommandType = "budget.record"     // rings.Budget
 	CmdSetMember       CommandType = "member.set"        // MemberMeta: a node's HTTP address
 	CmdRemoveMember    CommandType = "member.remove"     // MemberMeta
+	CmdRecordBaseline  CommandType = "release.baseline"  // RecordBaseline: what Git held before the first promotion
 )
 
 // Command is the one envelope every Raft log entry carries.
@@ -182,4 +183,14 @@ func (r *TopologyRejection) clone() *TopologyRejection {
 	c := *r
 	c.Errors = append([]string(nil), r.Errors...)
 	return &c
+}
+
+// RecordBaseline records what the GitOps branch held, at Commit, for every
+// target of the release's app in every region of the release, read by the
+// leader right before the first promotion: per region one Version when its
+// targets agreed, else each target's own value (rings.RecordBaseline).
+type RecordBaseline struct {
+	ReleaseID string                 `json:"releaseId"`
+	Commit    string                 `json:"commit,omitempty"`
+	Regions   []rings.RegionBaseline `json:"regions"`
 }

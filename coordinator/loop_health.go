@@ -38,9 +38,10 @@ func (l *Loop) observe(ctx context.Context, snap Snapshot) {
 			if len(targets) == 0 {
 				continue
 			}
+			baseline := baselineRegions(rel)
 			q := HealthQuery{
-				ReleaseID: rel.ID, App: rel.App, Version: rel.Version, BaselineVersion: rel.PreviousVersion,
-				Ring: rp.Name, Regions: targets, Baseline: baselineRegions(rel), Soaking: soaking,
+				ReleaseID: rel.ID, App: rel.App, Version: rel.Version, BaselineVersion: rel.BaselineVersion(baseline),
+				Ring: rp.Name, Regions: targets, Baseline: baseline, Soaking: soaking,
 			}
 			hctx, cancel := context.WithTimeout(ctx, l.cfg.HealthTimeout)
 			answer, err := l.cfg.Health.Observe(hctx, q)

@@ -37,6 +37,7 @@ var processors = map[CommandType]processor{
 	CmdRecordBudget:    processRecordBudget,
 	CmdSetMember:       processSetMember,
 	CmdRemoveMember:    processRemoveMember,
+	CmdRecordBaseline:  processRecordBaseline,
 }
 
 // KnownCommand reports whether t is a command type this node can apply.
@@ -289,4 +290,17 @@ func processRemoveMember(m *machine, cmd Command) (string, error) {
 	}
 	delete(m.members, p.ID)
 	return p.ID, nil
+}
+
+// processRecordBaseline records a release's baseline read from Git (the
+// first record stands; rings refuses one after a promotion).
+func processRecordBaseline(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[RecordBaseline](cmd)
+	if err != nil {
+		return "", err
+	}
+	if len(p.Regions) == 0 {
+		return "", invalidf("record baseline of release %q: no regions", p.ReleaseID)
+	}
+	return p.ReleaseID, m.state.RecordBaseline(p.ReleaseID, p.Commit, p.Regions, cmd.At)
 }
