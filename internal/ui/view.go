@@ -200,9 +200,11 @@ func cellView(t *rings.Topology, rel *rings.Release, rp rings.RingProgress, regi
 		Region: region, InRing: true, Promoted: g.Promoted(), RolledBack: g.RolledBack(),
 		Synced: g.Synced, Healthy: g.Healthy, Observed: !g.ObservedAt.IsZero(), ObservedAt: g.ObservedAt, Reason: g.Reason,
 	}
-	previous := rel.PreviousVersion
-	if pv, ok := rel.PreviousVersions[region]; ok && pv != "" {
-		previous = pv
+	// What the region ran before (its recorded baseline; "mixed: …" when
+	// its targets disagreed).
+	previous := rel.DescribePrevious(region)
+	if previous == "-" {
+		previous = ""
 	}
 	switch {
 	case c.RolledBack:
