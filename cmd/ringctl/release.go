@@ -55,6 +55,7 @@ func newReleaseCreateCmd(g *globals) *cobra.Command {
 	c.Flags().StringVar(&req.Priority, "priority", "", "normal (default), P0, security or reliability")
 	c.Flags().StringVar(&startAt, "start-at", "", "do not start before this time (RFC 3339)")
 	c.Flags().StringVar(&req.Train, "train", "", "release train to depart with (never implied: without it the release starts as soon as its gates allow)")
+	c.Flags().StringVar(&req.PreviousVersion, "previous-version", "", "what rollback writes to a region whose target did not exist in Git before the release (elsewhere Git's value, read before the first promotion, wins)")
 	return c
 }
 
