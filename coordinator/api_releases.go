@@ -37,7 +37,7 @@ func (a *API) getRelease(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, fmt.Errorf("release %q: %w; list releases with GET /v1/releases", id, ErrNotFound))
 		return
 	}
-	writeJSON(w, http.StatusOK, ReleaseDetail{Release: rel, Waits: a.waitsFor(snap, id)})
+	writeJSON(w, http.StatusOK, newReleaseDetail(rel, a.waitsFor(snap, id)))
 }
 
 // waitsFor returns what the planner says release id waits for now.
@@ -223,5 +223,5 @@ func (a *API) answerRelease(w http.ResponseWriter, r *http.Request, code int, id
 	if code == http.StatusCreated {
 		w.Header().Set("Location", "/v1/releases/"+id)
 	}
-	writeJSON(w, code, ReleaseDetail{Release: rel, Waits: a.waitsFor(snap, id)})
+	writeJSON(w, code, newReleaseDetail(rel, a.waitsFor(snap, id)))
 }

@@ -56,6 +56,26 @@ type ReleaseList struct {
 type ReleaseDetail struct {
 	*rings.Release
 	Waits []rings.Wait `json:"waits,omitempty"`
+	// Previous is, per region, what rollback writes back there, for
+	// people: a version, "mixed: FILE TARGET=VALUE, …" for a region whose
+	// targets disagreed (an absent one shows "(absent)"), or "-" when
+	// nothing is known (rings.Release.DescribePrevious).
+	Previous map[string]string `json:"previous,omitempty"`
+}
+
+// newReleaseDetail answers for one release.
+func newReleaseDetail(rel *rings.Release, waits []rings.Wait) ReleaseDetail {
+	d := ReleaseDetail{Release: rel, Waits: waits}
+	if rel == nil {
+		return d
+	}
+	d.Previous = map[string]string{}
+	for _, rp := range rel.Rings {
+		for _, g := range rp.Regions {
+			d.Previous[g.Name] = rel.DescribePrevious(g.Name)
+		}
+	}
+	return d
 }
 
 // HaltRequest is the body of POST /v1/halts. At least one of Global,

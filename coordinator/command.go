@@ -45,6 +45,7 @@ const (
 	CmdPromotionRetry      CommandType = "ring.promotion-retry"       // PromotionRetry: transient, tried again later
 	CmdPromotionFailed     CommandType = "ring.promotion-failed"      // PromotionFailed: needs a person; the ring fails
 	CmdRollbackWriteFailed CommandType = "ring.rollback-write-failed" // PromotionFailed: a rollback needs a person; the release halts
+	CmdRecordBaseline      CommandType = "release.baseline"           // RecordBaseline: what Git held before the first promotion
 )
 
 // Command is the one envelope every Raft log entry carries.
@@ -238,4 +239,14 @@ func (r *TopologyRejection) clone() *TopologyRejection {
 	c := *r
 	c.Errors = append([]string(nil), r.Errors...)
 	return &c
+}
+
+// RecordBaseline records what the GitOps branch held, at Commit, for every
+// target of the release's app in every region of the release, read by the
+// leader right before the first promotion: per region one Version when its
+// targets agreed, else each target's own value (rings.RecordBaseline).
+type RecordBaseline struct {
+	ReleaseID string                 `json:"releaseId"`
+	Commit    string                 `json:"commit,omitempty"`
+	Regions   []rings.RegionBaseline `json:"regions"`
 }

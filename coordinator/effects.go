@@ -35,6 +35,10 @@ type Promotion struct {
 	PromotionID string
 	// Rollback marks a commit that writes a previous version back.
 	Rollback bool
+	// Targets, on a rollback of one region whose targets held different
+	// values before the release, are each target's own value to write back
+	// (rings.Action.Targets); Version then only names the commit.
+	Targets []rings.TargetValue
 	// PreviousRing and PreviousRingSoakedAt are the evidence that the ring
 	// before this one finished its soak (its DoneAt); empty for the first
 	// ring and for rollbacks. The Git writer records them in a trailer so

@@ -17,6 +17,10 @@ type LoopConfig struct {
 	Promoter Promoter
 	// Fence mirrors active halts into Git (optional).
 	Fence HaltFence
+	// Baseline reads what every region runs now from Git, recorded before
+	// a release's first promotion (default: the Promoter, when it is a
+	// BaselineReader; without one the first promotion waits, fail closed).
+	Baseline BaselineReader
 	// Health reports sync, health and analysis evidence (required).
 	Health HealthSource
 	// Clock is the loop's time source (default: system clock).
@@ -95,6 +99,9 @@ func (c *LoopConfig) Validate() error {
 	}
 	if c.Planner == nil {
 		c.Planner = defaultPlanner
+	}
+	if br, ok := c.Promoter.(BaselineReader); ok && c.Baseline == nil {
+		c.Baseline = br
 	}
 	setDur(&c.ApplyTimeout, 10*time.Second)
 	setDur(&c.BarrierTimeout, 30*time.Second)

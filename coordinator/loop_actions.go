@@ -115,6 +115,8 @@ func (l *Loop) act(ctx context.Context, snap Snapshot, a rings.Action) error {
 		return l.failRollback(ctx, a)
 	case rings.ActPromote, rings.ActRollback:
 		return l.promote(ctx, snap, a)
+	case rings.ActRecordBaseline:
+		return l.recordBaseline(ctx, snap, a)
 	default:
 		return fmt.Errorf("action %q is unknown to this node: upgrade ringd", a.Kind)
 	}
@@ -196,6 +198,7 @@ func (l *Loop) promote(ctx context.Context, snap Snapshot, a rings.Action) error
 		Version:     a.Version,
 		PromotionID: a.PromotionID,
 		Rollback:    a.Kind == rings.ActRollback,
+		Targets:     a.Targets,
 	}
 	if !p.Rollback {
 		p.PreviousRing, p.PreviousRingSoakedAt = soakEvidence(snap.State.ReleaseByID(a.ReleaseID), a.Ring)

@@ -78,11 +78,12 @@ func (l *Loop) observe(ctx context.Context, snap Snapshot) {
 // source to ask.
 func healthQuery(t *rings.Topology, rel *rings.Release, rp *rings.RingProgress) (HealthQuery, bool) {
 	q := HealthQuery{
-		ReleaseID: rel.ID, App: rel.App, Version: rel.Version, BaselineVersion: rel.PreviousVersion,
+		ReleaseID: rel.ID, App: rel.App, Version: rel.Version,
 		Ring: rp.Name, Soaking: rp.State != rings.RingSyncing,
 	}
 	if rp.State != rings.RingRollingBack {
 		q.Regions, q.Baseline = observedRegions(t, rp), baselineRegions(rel)
+		q.BaselineVersion = rel.BaselineVersion(q.Baseline)
 		return q, len(q.Regions) > 0
 	}
 	// A rollback is judged against thresholds only: every region of the
@@ -94,7 +95,10 @@ func healthQuery(t *rings.Topology, rel *rings.Release, rp *rings.RingProgress) 
 		}
 		if reg, ok := t.RegionByName(g.Name); ok && reg.HasHealthSources() {
 			q.Regions = append(q.Regions, RegionTarget{Region: g.Name, Commit: g.RollbackCommit})
-			if pv := rel.PreviousVersions[g.Name]; pv != "" {
+			// {{version}} is what the region should run again; a region
+			// whose targets disagreed has no single version (the query
+			// keeps the release's own previous version, if any).
+			if pv := rel.PreviousFor(g.Name).Version; pv != "" {
 				q.Version = pv
 			}
 		}

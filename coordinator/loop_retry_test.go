@@ -36,6 +36,12 @@ func (f *loopFixture) started(t *testing.T) string {
 	t.Helper()
 	id := f.store.mustApply(t, CmdCreateRelease, CreateRelease{ID: "checkout-v2", App: "checkout", Version: "v2", PreviousVersion: "v1"}).ID
 	f.store.mustApply(t, CmdStartRelease, ReleaseRef{ReleaseID: id})
+	// What Git held before the release, so the first pass promotes.
+	var bs []rings.RegionBaseline
+	for _, region := range []string{"us-east-1", "eu-west-1", "ap-south-1"} {
+		bs = append(bs, rings.RegionBaseline{Region: region, Version: "v1"})
+	}
+	f.store.mustApply(t, CmdRecordBaseline, RecordBaseline{ReleaseID: id, Commit: "base", Regions: bs})
 	return id
 }
 

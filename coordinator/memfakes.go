@@ -21,9 +21,50 @@ type MemPromoter struct {
 	// PromoteFn, when set, replaces the default behaviour entirely.
 	PromoteFn func(ctx context.Context, p Promotion) (PromotionResult, error)
 
+	// ReadBaselineFn, when set, replaces ReadBaseline's default behaviour.
+	ReadBaselineFn func(ctx context.Context, app string, regions []string) (BaselineRead, error)
+
 	mu     sync.Mutex
 	landed []LandedPromotion
+	// current is what the in-memory branch holds per app and region (one
+	// target each): set by SetCurrent and by every landed promotion.
+	current map[string]string
 }
+
+// memTarget is the one target an app has per region in a MemPromoter.
+func memTarget(app, region string) (file, target string) {
+	return "mem/" + app + "/" + region, "version"
+}
+
+// SetCurrent says what the in-memory branch holds for app in region before
+// anything lands (a region never set has no value yet: Absent).
+func (m *MemPromoter) SetCurrent(app, region, version string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.current == nil {
+		m.current = map[string]string{}
+	}
+	m.current[app+"/"+region] = version
+}
+
+// ReadBaseline implements BaselineReader from what the in-memory branch
+// holds: the last version landed (or SetCurrent) per app and region.
+func (m *MemPromoter) ReadBaseline(ctx context.Context, app string, regions []string) (BaselineRead, error) {
+	if m.ReadBaselineFn != nil {
+		return m.ReadBaselineFn(ctx, app, regions)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := BaselineRead{Commit: fmt.Sprintf("mem-%d", len(m.landed)), Targets: map[string][]rings.TargetValue{}}
+	for _, region := range regions {
+		file, target := memTarget(app, region)
+		v, ok := m.current[app+"/"+region]
+		out.Targets[region] = []rings.TargetValue{{File: file, Target: target, Value: v, Absent: !ok}}
+	}
+	return out, nil
+}
+
+var _ BaselineReader = (*MemPromoter)(nil)
 
 // LandedPromotion is a promotion a MemPromoter committed.
 type LandedPromotion struct {
@@ -50,8 +91,22 @@ func (m *MemPromoter) Promote(ctx context.Context, p Promotion) (PromotionResult
 	}
 	commit := fmt.Sprintf("mem-%d", len(m.landed)+1)
 	p.Regions = slices.Clone(p.Regions)
+	p.Targets = slices.Clone(p.Targets)
 	p.Check = nil
 	m.landed = append(m.landed, LandedPromotion{Promotion: p, Commit: commit})
+	if m.current == nil {
+		m.current = map[string]string{}
+	}
+	for _, region := range p.Regions {
+		v := p.Version
+		file, target := memTarget(p.App, region)
+		for _, tv := range p.Targets {
+			if tv.File == file && tv.Target == target {
+				v = tv.Value
+			}
+		}
+		m.current[p.App+"/"+region] = v
+	}
 	return PromotionResult{Commit: commit}, nil
 }
 

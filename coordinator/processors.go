@@ -43,6 +43,7 @@ var processors = map[CommandType]processor{
 	CmdPromotionRetry:      processPromotionRetry,
 	CmdPromotionFailed:     processPromotionFailed,
 	CmdRollbackWriteFailed: processRollbackWriteFailed,
+	CmdRecordBaseline:      processRecordBaseline,
 }
 
 // KnownCommand reports whether t is a command type this node can apply.
@@ -352,4 +353,17 @@ func processRollbackWriteFailed(m *machine, cmd Command) (string, error) {
 		return "", err
 	}
 	return p.PromotionID, m.state.FailRollbackWrite(p.ReleaseID, p.Ring, p.PromotionID, p.Reason, cmd.At)
+}
+
+// processRecordBaseline records a release's baseline read from Git (the
+// first record stands; rings refuses one after a promotion).
+func processRecordBaseline(m *machine, cmd Command) (string, error) {
+	p, err := decodePayload[RecordBaseline](cmd)
+	if err != nil {
+		return "", err
+	}
+	if len(p.Regions) == 0 {
+		return "", invalidf("record baseline of release %q: no regions", p.ReleaseID)
+	}
+	return p.ReleaseID, m.state.RecordBaseline(p.ReleaseID, p.Commit, p.Regions, cmd.At)
 }

@@ -41,6 +41,11 @@ const (
 	// ActSetReleaseState moves the release to State (awaiting-approval,
 	// halted, running) so people see where it stands.
 	ActSetReleaseState ActionKind = "set-release-state"
+	// ActRecordBaseline reads, from the GitOps branch, what every target of
+	// App holds in each of Regions (every region of the release) and
+	// records it (State.RecordBaseline) before the release's first
+	// promotion.
+	ActRecordBaseline ActionKind = "record-baseline"
 )
 
 // Action is one step the leader should take now.
@@ -55,6 +60,10 @@ type Action struct {
 	State       ReleaseState `json:"state,omitempty"`
 	Halt        *HaltScope   `json:"halt,omitempty"`
 	Reason      string       `json:"reason,omitempty"`
+	// Targets, on an ActRollback of one region whose targets held different
+	// values before the release, are each target's own value to write back
+	// (Version then only summarises them).
+	Targets []TargetValue `json:"targets,omitempty"`
 }
 
 // WaitReason says why something cannot proceed yet.
@@ -74,6 +83,7 @@ const (
 	WaitEvidence    WaitReason = "evidence"     // no health evidence yet
 	WaitRollback    WaitReason = "rollback"     // a rollback landed and is being verified in its regions
 	WaitRetry       WaitReason = "retry"        // the last Git write failed transiently; retried with backoff
+	WaitBaseline    WaitReason = "baseline"     // what the regions run now is not yet read from Git
 )
 
 // Wait is one thing that cannot proceed, why, and until when if known (zero

@@ -86,6 +86,14 @@ func (p *planner) promote(r *Release, i int) {
 			Detail: fmt.Sprintf("ring %s needs an approval: ringctl release approve %s --ring %s", rp.Name, r.ID, rp.Name)})
 	}
 	switch {
+	case len(ready) > 0 && needsBaseline(r):
+		// Before the first commit of the release: record what every
+		// region runs now, so rollback and the baseline comparison know.
+		p.setState(r, ReleaseRunning, "")
+		p.act(Action{Kind: ActRecordBaseline, ReleaseID: r.ID, App: r.App, Regions: releaseRegions(r),
+			Reason: fmt.Sprintf("read what every region of %s runs now from Git before promoting %s", r.App, r.Version)})
+		p.wait(Wait{ReleaseID: r.ID, Ring: rp.Name, Regions: ready, Reason: WaitBaseline,
+			Detail: fmt.Sprintf("ring %s is promoted once the version every region runs now is read from Git and recorded (the rollback target)", rp.Name)})
 	case len(ready) > 0 && p.retryLater(r, rp, false):
 		p.setState(r, ReleaseRunning, "")
 	case len(ready) > 0:

@@ -44,7 +44,7 @@ func TestBudgetGatePerApp(t *testing.T) {
 		{"never measured fails closed", mtRunning, friday, nil, "wait error-budget r1 canary [us-east-1]", neverMeasured},
 		{"only another app measured fails closed", steps(mtRunning, []mtStep{mtAppBudget("ledger", "us-east-1", 100)}), friday, nil, "wait error-budget r1 canary [us-east-1]", neverMeasured},
 		{"never measured, approval does not help", steps(mtRunning, []mtStep{mtApprove("r1", "canary")}), friday, nil, "wait error-budget r1 canary [us-east-1]", neverMeasured},
-		{"never measured, reliability passes", []mtStep{mtCreateFull("r1", "checkout", PriorityReliability, "", time.Time{}), mtStart("r1")}, friday, nil, promote, ""},
+		{"never measured, reliability passes", []mtStep{mtCreateFull("r1", "checkout", PriorityReliability, "", time.Time{}), mtStart("r1"), mtBaseline("r1", "1.0")}, friday, nil, promote, ""},
 		{"never measured, none allowed", mtRunning, friday, []string{}, "wait error-budget r1 canary [us-east-1]",
 			"error budget of app checkout in region us-east-1 has not been measured yet (is Prometheus reachable?): only no releases may promote until it is"},
 		{"an old figure without an app gates nothing", steps(mtRunning, []mtStep{legacy(100)}), friday, nil, "wait error-budget r1 canary [us-east-1]", neverMeasured},

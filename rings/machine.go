@@ -39,8 +39,10 @@ func ringOf(r *Release, ring string) (*RingProgress, int, error) {
 // CreateRelease adds a scheduled release of version of app. Its rings are
 // copied from the topology in ring order, every region pending. priority
 // defaults to normal. An empty previousVersion is taken from the newest
-// completed release of the same app, if any. Releases are kept in creation
-// order.
+// completed release of the same app, if any; a given one is marked
+// PreviousVersionGiven. Either is only a fallback for rollback: what Git
+// holds before the first promotion (RecordBaseline) is the truth. Releases
+// are kept in creation order.
 func (s *State) CreateRelease(t *Topology, id, app, version, priority, train string, startAt, at time.Time, by, previousVersion string) (*Release, error) {
 	if t == nil {
 		return nil, fmt.Errorf("create release %q: no topology in force; adopt one first: %w", id, ErrTransition)
@@ -69,7 +71,8 @@ func (s *State) CreateRelease(t *Topology, id, app, version, priority, train str
 	if priority == "" {
 		priority = PriorityNormal
 	}
-	if previousVersion == "" {
+	given := previousVersion != ""
+	if !given {
 		for i := len(s.Releases) - 1; i >= 0; i-- {
 			if p := s.Releases[i]; p.App == app && p.State == ReleaseCompleted {
 				previousVersion = p.Version
@@ -78,18 +81,19 @@ func (s *State) CreateRelease(t *Topology, id, app, version, priority, train str
 		}
 	}
 	r := &Release{
-		ID:              id,
-		App:             app,
-		Version:         version,
-		PreviousVersion: previousVersion,
-		Priority:        priority,
-		Train:           train,
-		StartAt:         startAt,
-		CreatedAt:       at,
-		CreatedBy:       by,
-		State:           ReleaseScheduled,
-		UpdatedAt:       at,
-		Rings:           make([]RingProgress, 0, len(t.Spec.Rings)),
+		ID:                   id,
+		App:                  app,
+		Version:              version,
+		PreviousVersion:      previousVersion,
+		PreviousVersionGiven: given,
+		Priority:             priority,
+		Train:                train,
+		StartAt:              startAt,
+		CreatedAt:            at,
+		CreatedBy:            by,
+		State:                ReleaseScheduled,
+		UpdatedAt:            at,
+		Rings:                make([]RingProgress, 0, len(t.Spec.Rings)),
 	}
 	for _, ring := range t.Spec.Rings {
 		rp := RingProgress{Name: ring.Name, State: RingPending, Regions: make([]RegionProgress, 0, len(ring.Regions))}
@@ -216,8 +220,8 @@ func (s *State) RequestRollback(id, by, reason string, at time.Time) error {
 				continue
 			}
 			promoted = true
-			if r.PreviousVersion == "" && r.PreviousVersions[g.Name] == "" {
-				return fmt.Errorf("roll back release %q: no previous version is known for region %s; abort it and release the old version instead: %w", id, g.Name, ErrTransition)
+			if prev := r.PreviousFor(g.Name); prev.Unknown != "" {
+				return fmt.Errorf("roll back release %q: %s, so it cannot be rolled back automatically; set it back by hand and abort the release: %w", id, prev.Unknown, ErrTransition)
 			}
 		}
 	}

@@ -335,6 +335,12 @@ func (r *Release) clone() *Release {
 	}
 	c := *r
 	c.PreviousVersions = maps.Clone(r.PreviousVersions)
+	if r.PreviousTargets != nil {
+		c.PreviousTargets = make(map[string][]TargetValue, len(r.PreviousTargets))
+		for k, v := range r.PreviousTargets {
+			c.PreviousTargets[k] = slices.Clone(v)
+		}
+	}
 	if r.Rings != nil {
 		c.Rings = make([]RingProgress, len(r.Rings))
 		for i, rp := range r.Rings {

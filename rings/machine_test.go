@@ -60,7 +60,22 @@ func mtFailRollback(id, ring string, regions ...string) mtStep {
 	}
 }
 
-var mtRunning = []mtStep{mtCreate("r1", "checkout", "2.0", "1.0"), mtStart("r1")}
+var mtRunning = []mtStep{mtCreate("r1", "checkout", "2.0", "1.0"), mtStart("r1"), mtBaseline("r1", "1.0")}
+
+// mtBaseline records that every region of release id ran version in Git.
+func mtBaseline(id, version string) mtStep {
+	return func(_ *Topology, s *State) error {
+		r := s.ReleaseByID(id)
+		if r == nil {
+			return ErrNotFound
+		}
+		var bs []RegionBaseline
+		for _, name := range releaseRegions(r) {
+			bs = append(bs, RegionBaseline{Region: name, Version: version})
+		}
+		return s.RecordBaseline(id, "base", bs, mt0)
+	}
+}
 
 // mtCanaryDone is mtRunning with the canary ring done.
 var mtCanaryDone = append(append([]mtStep{}, mtRunning...), mtPromote("r1", "canary", "us-east-1"), mtSoak("r1", "canary"), mtDone("r1", "canary"))

@@ -2,6 +2,7 @@ package rings
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -17,8 +18,9 @@ import (
 // completed release a person asked to roll back):
 //
 //   - Rollback requested: ActRollback of every ring's promoted, not yet
-//     rolled-back regions to the previous version (regions with a per-region
-//     PreviousVersions entry are grouped by version), nothing else.
+//     rolled-back regions to their previous value (Release.PreviousFor:
+//     regions grouped by previous version, a region whose targets disagreed
+//     on its own with each target's value), nothing else.
 //   - scheduled: waits for StartAt, then for its train's first departure at
 //     or after the release was created, then for any started, unfinished
 //     release of the same app (one release of an app rolls at a time, oldest
@@ -33,7 +35,9 @@ import (
 // all evaluated and every one that blocks is reported, so people see at once
 // everything a region waits for (an approver can approve on Friday for the
 // window that opens on Monday). The regions that pass every gate go out in
-// one ActPromote. The release is shown halted when every remaining region is
+// one ActPromote; before the release's first promotion, an
+// ActRecordBaseline instead (and a baseline wait), so what every region runs
+// now is read from Git and recorded first. The release is shown halted when every remaining region is
 // held by a halt, awaiting-approval when an approval is what is missing, and
 // running otherwise (waiting for a window or a freeze is part of running).
 //
@@ -209,8 +213,11 @@ func (p *planner) rollbackAll(r *Release) {
 }
 
 // rollbackRing asks for the promoted, not rolled-back regions of rp to be set
-// back to their previous version, one action per distinct previous version.
-// It reports whether it asked for anything.
+// back to their previous value (Release.PreviousFor): one action per
+// distinct previous version, and one action per region whose targets get
+// their own values. A region with nothing known to write back is not
+// written: the release is shown halted, naming it. It reports whether it
+// asked for anything.
 func (p *planner) rollbackRing(r *Release, rp *RingProgress) bool {
 	if rp.RollbackFailure != nil {
 		// Needs a person: show why, write nothing more for this ring.
@@ -220,34 +227,47 @@ func (p *planner) rollbackRing(r *Release, rp *RingProgress) bool {
 		}
 		return false
 	}
-	var versions []string
-	byVersion := map[string][]string{}
+	var (
+		versions  []string
+		byVersion = map[string][]string{}
+		unknown   []string
+		asked     bool
+	)
 	for _, g := range rp.Regions {
 		if !g.Promoted() || g.RolledBack() {
 			continue
 		}
-		v := r.PreviousVersion
-		if pv, ok := r.PreviousVersions[g.Name]; ok && pv != "" {
-			v = pv
+		prev := r.PreviousFor(g.Name)
+		switch {
+		case prev.Unknown != "":
+			unknown = append(unknown, prev.Unknown)
+		case len(prev.Targets) > 0:
+			regions := []string{g.Name}
+			p.act(Action{Kind: ActRollback, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Regions: regions, Version: "mixed",
+				Targets: prev.Targets, PromotionID: RollbackID(r.ID, rp.Name, regions),
+				Reason: "roll back " + r.Version + " to each target's previous value in " + g.Name + " (" + r.DescribePrevious(g.Name) + ")"})
+			asked = true
+		default:
+			if _, ok := byVersion[prev.Version]; !ok {
+				versions = append(versions, prev.Version)
+			}
+			byVersion[prev.Version] = append(byVersion[prev.Version], g.Name)
 		}
-		if _, ok := byVersion[v]; !ok {
-			versions = append(versions, v)
-		}
-		byVersion[v] = append(byVersion[v], g.Name)
 	}
 	if len(versions) > 0 && p.retryLater(r, rp, true) {
 		return true
 	}
 	for _, v := range versions {
 		regions := byVersion[v]
-		if v == "" {
-			p.setState(r, ReleaseHalted, fmt.Sprintf("ring %s must be rolled back but no previous version is known for %v; write it by hand and abort the release", rp.Name, regions))
-			continue
-		}
 		p.act(Action{Kind: ActRollback, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Regions: regions, Version: v,
 			PromotionID: RollbackID(r.ID, rp.Name, regions), Reason: "roll back " + r.Version + " to " + v})
+		asked = true
 	}
-	return len(versions) > 0
+	if len(unknown) > 0 {
+		p.setState(r, ReleaseHalted, fmt.Sprintf("ring %s must be rolled back but %s; nothing was written there: set it back by hand and abort the release", rp.Name, strings.Join(unknown, "; ")))
+		asked = true
+	}
+	return asked
 }
 
 // RollbackID names the rollback commit of regions of a ring, as PromotionID

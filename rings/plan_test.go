@@ -226,7 +226,7 @@ func TestPlanNext(t *testing.T) {
 		// freezes
 		{"freeze blocks normal", mtRunning, inXmas, nil,
 			"wait freeze r1 canary [us-east-1] until 2027-01-03T00:00:00Z; next 2027-01-03T00:00:00Z"},
-		{"freeze allows P0", []mtStep{mtCreateFull("r1", "checkout", PriorityP0, "", time.Time{}), mtStart("r1")}, inXmas, nil,
+		{"freeze allows P0", []mtStep{mtCreateFull("r1", "checkout", PriorityP0, "", time.Time{}), mtStart("r1"), mtBaseline("r1", "1.0")}, inXmas, nil,
 			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
 		{"freeze and closed window both reported", steps(mtCanaryDone, []mtStep{mtApprove("r1", "early")}), "2026-12-26T10:00:00Z", nil,
 			"wait freeze r1 early [eu-west-1] until 2027-01-03T00:00:00Z; wait window r1 early [eu-west-1] until 2026-12-28T09:00:00Z; next 2026-12-28T09:00:00Z"},
@@ -239,7 +239,7 @@ func TestPlanNext(t *testing.T) {
 			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
 		{"budget exhausted", steps(mtRunning, []mtStep{mtBudget("us-east-1", 10), mtApprove("r1", "canary")}), friday, nil,
 			"wait error-budget r1 canary [us-east-1]"},
-		{"budget exhausted allows reliability", []mtStep{mtCreateFull("r1", "checkout", PriorityReliability, "", time.Time{}), mtStart("r1"), mtBudget("us-east-1", 10)}, friday, nil,
+		{"budget exhausted allows reliability", []mtStep{mtCreateFull("r1", "checkout", PriorityReliability, "", time.Time{}), mtStart("r1"), mtBaseline("r1", "1.0"), mtBudget("us-east-1", 10)}, friday, nil,
 			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
 		// sync
 		{"no evidence yet", mtCanarySyncing, "2026-12-01T10:10:00Z", nil,
@@ -274,7 +274,7 @@ func TestPlanNext(t *testing.T) {
 			"rollback r1 canary [us-east-1] 1.0 r1/canary/us-east-1/rollback; rollback r1 early [eu-west-1] 1.0 r1/early/eu-west-1/rollback"},
 		{"rollback groups regions by previous version", steps(mtEarlyDone, []mtStep{mtPromote("r1", "global", "ap-northeast-1", "us-west-2"),
 			func(_ *Topology, s *State) error {
-				s.Releases[0].PreviousVersions = map[string]string{"us-west-2": "0.9"}
+				s.Releases[0].PreviousVersions["us-west-2"] = "0.9"
 				return s.RequestRollback("r1", "bob", "errors", mt0)
 			},
 			mtRollback("r1", "canary", "us-east-1"), mtRollback("r1", "early", "eu-west-1")}), friday, nil,

@@ -215,6 +215,18 @@ func simulate(s *State, a Action, now time.Time) error {
 		return s.FailRollback(a.ReleaseID, a.Ring, a.Regions, a.Reason, Halt{ID: fmt.Sprintf("auto-%d", len(s.Halts)+1), Scope: *a.Halt, Author: "ringleader", Reason: a.Reason}, now)
 	case ActCompleteRelease:
 		return s.CompleteRelease(a.ReleaseID, now)
+	case ActRecordBaseline:
+		// The simulated branch: every region runs the release's previous
+		// version (or one called "previous").
+		v := "previous"
+		if r := s.ReleaseByID(a.ReleaseID); r != nil && r.PreviousVersion != "" {
+			v = r.PreviousVersion
+		}
+		bs := make([]RegionBaseline, 0, len(a.Regions))
+		for _, region := range a.Regions {
+			bs = append(bs, RegionBaseline{Region: region, Version: v})
+		}
+		return s.RecordBaseline(a.ReleaseID, "simulated", bs, now)
 	}
 	return fmt.Errorf("unknown action %q: %w", a.Kind, ErrTransition)
 }

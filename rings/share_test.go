@@ -97,6 +97,12 @@ func shareSteps() map[string]mtStep {
 			}
 			return nil
 		},
+		"record baseline": func(_ *Topology, s *State) error {
+			return s.RecordBaseline("r2", "c0", []RegionBaseline{
+				{Region: "us-east-1", Version: "4.0"}, {Region: "eu-west-1", Version: "4.0"}, {Region: "us-west-2", Version: "3.9"},
+				{Region: "ap-northeast-1", Targets: []TargetValue{{File: "a.yaml", Target: "yamlPath image.tag", Value: "4.0"}}},
+			}, at)
+		},
 		"record budget": func(_ *Topology, s *State) error {
 			s.RecordBudget(Budget{Region: "eu-west-1", RemainingPercent: 10})
 			return nil

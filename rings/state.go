@@ -95,6 +95,21 @@ type Release struct {
 	// RollbackRequested is set when a person asked to roll the release back;
 	// the planner then rolls back every promoted region of every ring.
 	RollbackRequested bool `json:"rollbackRequested,omitempty"`
+
+	// The baseline (baseline.go). PreviousVersions is, per region, the
+	// version every target of the app held in Git before the release's
+	// first promotion; PreviousTargets holds instead each target's own
+	// value for a region whose targets disagreed or did not all exist.
+	// BaselineAt and BaselineCommit say when and from which commit they
+	// were read (zero: not yet; the first promotion waits for it).
+	// PreviousVersion is then only a fallback: PreviousVersionGiven says a
+	// person gave it when creating the release (else it is the version of
+	// the app's last completed release).
+	PreviousTargets      map[string][]TargetValue `json:"previousTargets,omitempty"`
+	BaselineAt           time.Time                `json:"baselineAt,omitzero"`
+	BaselineCommit       string                   `json:"baselineCommit,omitempty"`
+	PreviousVersionGiven bool                     `json:"previousVersionGiven,omitempty"`
+
 	// Rings holds one entry per topology ring, in ring order.
 	Rings []RingProgress `json:"rings"`
 }

@@ -49,7 +49,7 @@ func TestTrainPlans(t *testing.T) {
 			[]mtStep{trainCreate("r1", "checkout", "tuesday", monday), trainCreate("r2", "ledger", "", monday)}, monday,
 			"start-release r2; wait schedule r1 until 2026-12-01T10:00:00Z; next 2026-12-01T10:00:00Z"},
 		{"a running release of the app holds a train release at the departure",
-			[]mtStep{trainCreate("r1", "checkout", "", monday), mtStart("r1"), trainCreate("r2", "checkout", "tuesday", monday)}, departure,
+			[]mtStep{trainCreate("r1", "checkout", "", monday), mtStart("r1"), mtBaseline("r1", "1.0"), trainCreate("r2", "checkout", "tuesday", monday)}, departure,
 			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1; wait queue r2"},
 	}
 	for _, tc := range tests {

@@ -55,6 +55,7 @@ func newReleaseCreateCmd(g *globals) *cobra.Command {
 	c.Flags().StringVar(&req.Priority, "priority", "", "normal (default), P0, security or reliability")
 	c.Flags().StringVar(&startAt, "start-at", "", "do not start before this time (RFC 3339)")
 	c.Flags().StringVar(&req.Train, "train", "", "release train to depart with (never implied: without it the release starts as soon as its gates allow)")
+	c.Flags().StringVar(&req.PreviousVersion, "previous-version", "", "what rollback writes to a region whose target did not exist in Git before the release (elsewhere Git's value, read before the first promotion, wins)")
 	return c
 }
 
@@ -188,11 +189,16 @@ func writeRelease(w io.Writer, d *coordinator.ReleaseDetail, now time.Time) erro
 	if r.Reason != "" {
 		fmt.Fprintf(w, "Reason:    %s\n", r.Reason)
 	}
+	if r.BaselineRecorded() {
+		fmt.Fprintf(w, "Baseline:  read from Git at %s, %s (what rollback writes back: PREVIOUS)\n", orDash(shortHash(r.BaselineCommit)), r.BaselineAt.UTC().Format(time.RFC3339))
+	} else {
+		fmt.Fprintln(w, "Baseline:  not read yet (it is read from Git right before the first promotion)")
+	}
 	fmt.Fprintf(w, "Priority:  %s\n", orDash(r.Priority))
 	fmt.Fprintf(w, "Created:   %s by %s\n", r.CreatedAt.UTC().Format(time.RFC3339), orDash(r.CreatedBy))
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RING\tSTATE\tREGION\tCOMMIT\tSYNCED\tHEALTHY\tOBSERVED\tCHECKS\tNOTE")
+	fmt.Fprintln(tw, "RING\tSTATE\tREGION\tPREVIOUS\tCOMMIT\tSYNCED\tHEALTHY\tOBSERVED\tCHECKS\tNOTE")
 	for _, rp := range r.Rings {
 		note := rp.Reason
 		if rp.Approval != nil {
@@ -210,7 +216,7 @@ func writeRelease(w io.Writer, d *coordinator.ReleaseDetail, now time.Time) erro
 			if i > 0 {
 				name, state = "", ""
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\t%t\t%s\t%s\t%s\n", name, state, g.Name, orDash(g.Commit), g.Synced, g.Healthy, ago(g.ObservedAt, now),
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%t\t%t\t%s\t%s\t%s\n", name, state, g.Name, r.DescribePrevious(g.Name), orDash(g.Commit), g.Synced, g.Healthy, ago(g.ObservedAt, now),
 				checksText(g), orDash(firstNonEmpty(rollbackText(g, now), firstNonEmpty(g.Reason, note))))
 		}
 	}
@@ -267,4 +273,12 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// shortHash abbreviates a commit hash for a table.
+func shortHash(c string) string {
+	if len(c) > 12 {
+		return c[:12]
+	}
+	return c
 }

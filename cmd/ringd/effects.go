@@ -115,6 +115,9 @@ func (c effectsConfig) auth() gitops.Auth {
 func newEffectsFor(cfg effectsConfig, topology func() *rings.Topology, metrics *coordinator.Metrics, logger *slog.Logger) (effects, error) {
 	if cfg.Mode == effectsMemory {
 		fx := newEffects(logger)
+		if br, ok := fx.promoter.(coordinator.BaselineReader); ok {
+			fx.baseline = br // before the wrapper hides it
+		}
 		fx.promoter = coordinator.InstrumentPromoter(fx.promoter, metrics)
 		return fx, nil
 	}
@@ -132,7 +135,8 @@ func newGitEffects(cfg effectsConfig, topology func() *rings.Topology, metrics *
 		return effects{}, errors.New("gitops: no topology source")
 	}
 	w := &gitWriters{cfg: cfg, topology: topology, logger: logger}
-	fx := effects{promoter: &gitPromoter{w: w, metrics: metrics}, fence: &gitFence{w: w}, writers: w}
+	gp := &gitPromoter{w: w, metrics: metrics}
+	fx := effects{promoter: gp, baseline: gp, fence: &gitFence{w: w}, writers: w}
 	if err := addHealth(&fx, cfg.health, topology, w, logger); err != nil {
 		return effects{}, err
 	}
@@ -261,11 +265,31 @@ func (p *gitPromoter) FindLanded(ctx context.Context, promotionID string) (strin
 
 var _ coordinator.LandedFinder = (*gitPromoter)(nil)
 
+// ReadBaseline implements coordinator.BaselineReader: what every target of
+// app holds now on the branch head, per region.
+func (p *gitPromoter) ReadBaseline(ctx context.Context, app string, regions []string) (coordinator.BaselineRead, error) {
+	w, err := p.w.writer()
+	if err != nil {
+		return coordinator.BaselineRead{}, err
+	}
+	b, err := w.ReadBaseline(ctx, app, regions)
+	if err != nil {
+		return coordinator.BaselineRead{}, err
+	}
+	out := coordinator.BaselineRead{Commit: b.Commit, Targets: make(map[string][]rings.TargetValue, len(b.Regions))}
+	for _, r := range b.Regions {
+		out.Targets[r.Region] = r.Targets
+	}
+	return out, nil
+}
+
+var _ coordinator.BaselineReader = (*gitPromoter)(nil)
+
 // toGitopsPromotion copies a coordinator promotion field for field.
 func toGitopsPromotion(p coordinator.Promotion) gitops.Promotion {
 	return gitops.Promotion{
 		ReleaseID: p.ReleaseID, App: p.App, Ring: p.Ring, Regions: p.Regions, Version: p.Version,
-		PromotionID: p.PromotionID, Rollback: p.Rollback, Check: p.Check,
+		PromotionID: p.PromotionID, Rollback: p.Rollback, Targets: p.Targets, Check: p.Check,
 		PreviousRing: p.PreviousRing, PreviousRingSoakedAt: p.PreviousRingSoakedAt,
 	}
 }

@@ -359,3 +359,46 @@ func TestIsGitTopology(t *testing.T) {
 		}
 	}
 }
+
+// The Git effects read what every region runs now from the branch (the
+// release's baseline) and pass a rollback's per-target values to the
+// writer; memory mode reads its in-memory branch.
+func TestEffectsReadTheBaseline(t *testing.T) {
+	t.Parallel()
+	srv, top := effectsRepo(t)
+	cfg := effectsConfig{Mode: effectsGit, GitOpsDir: filepath.Join(t.TempDir(), "gitops"), GitAuthorName: "Ringleader", GitAuthorEmail: "rl@example.com", GitBackoff: time.Millisecond}
+	fx, err := newGitEffects(cfg, func() *rings.Topology { return top }, nil, quietLogger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	read, readErr := fx.baseline.ReadBaseline(ctx, "checkout", []string{"us-east-1", "eu-west-1"})
+	east, head := read.Targets["us-east-1"], srv.Head(t, "deploy")
+	p := coordinator.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "rel-1/canary/us-east-1"}
+	_, promoteErr := fx.promoter.Promote(ctx, p)
+	back := coordinator.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "mixed",
+		PromotionID: "rel-1/canary/us-east-1/rollback", Rollback: true, Targets: east}
+	rolled, rollErr := fx.promoter.Promote(ctx, back)
+
+	mem, err := newEffectsFor(effectsConfig{Mode: effectsMemory}, func() *rings.Topology { return top }, nil, quietLogger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name      string
+		got, want any
+	}{
+		{"read", readErr, nil},
+		{"from the head", read.Commit, head},
+		{"us-east-1 target", len(east) == 1 && east[0] == rings.TargetValue{File: "apps/checkout/us-east-1/values.yaml", Target: "yamlPath image.tag", Value: "v1"}, true},
+		{"promoted", promoteErr, nil},
+		{"per-target rollback lands", rollErr, nil},
+		{"and writes the value read", srv.Show(t, "deploy", rolled.Commit, "apps/checkout/us-east-1/values.yaml"), "image:\n  tag: v1\n"},
+		{"memory mode can read its branch", mem.baseline != nil, true},
+	}
+	for _, c := range cases {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}

@@ -56,6 +56,9 @@ func newNode(cfg config, httpAdvertise string) (*coordinator.Node, error) {
 // effects are what the leader loop acts on the world through.
 type effects struct {
 	promoter coordinator.Promoter
+	// baseline reads what the regions run now from Git (nil: the loop
+	// falls back to the promoter when it can read).
+	baseline coordinator.BaselineReader
 	health   coordinator.HealthSource
 	fence    coordinator.HaltFence
 	// notifier is fed by the leader loop (nil: notifications off).
@@ -82,7 +85,7 @@ func newEffects(logger *slog.Logger) effects {
 // leadership.
 func newLoop(cfg config, store coordinator.Store, fx effects, logger *slog.Logger) (*coordinator.Loop, error) {
 	lc := coordinator.LoopConfig{
-		Store: store, Promoter: fx.promoter, Health: fx.health, Fence: fx.fence,
+		Store: store, Promoter: fx.promoter, Baseline: fx.baseline, Health: fx.health, Fence: fx.fence,
 		Interval: cfg.reconcileInterval, Logger: logger, Notifier: fx.notifier,
 		BeforePromote: fx.beforePromote, AfterRing: fx.afterRing, Budgets: fx.budgets, BudgetInterval: fx.budgetInterval,
 		TopologyFeed: fx.topologyFeed,

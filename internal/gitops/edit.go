@@ -39,6 +39,13 @@ func edits(app rings.App, p Promotion, editAppSet func([]byte, string, string, s
 				return nil, fmt.Errorf("target file %q of app %s does not render to a path: %w", t.File, app.Name, ErrTarget)
 			}
 			region, version := region, p.Version
+			if len(p.Targets) > 0 {
+				v, ok := targetValueFor(p.Targets, file, t.Describe())
+				if !ok {
+					return nil, fmt.Errorf("file %s (region %s, %s): no previous value was given for this target; the topology's targets changed since the release began, set it back by hand: %w", file, region, t.Describe(), ErrTarget)
+				}
+				version = v
+			}
 			switch {
 			case t.YAMLPath != "":
 				path := t.YAMLPath
@@ -62,6 +69,16 @@ func edits(app rings.App, p Promotion, editAppSet func([]byte, string, string, s
 		}
 	}
 	return out, nil
+}
+
+// targetValueFor returns the value given for the target of file.
+func targetValueFor(values []rings.TargetValue, file, target string) (string, bool) {
+	for _, tv := range values {
+		if tv.File == file && tv.Target == target {
+			return tv.Value, true
+		}
+	}
+	return "", false
 }
 
 // applyEdits reads each file through read, applies the edits in order and

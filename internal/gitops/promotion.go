@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
 )
 
 // Sentinel errors. Callers test them with errors.Is.
@@ -60,6 +62,11 @@ type Promotion struct {
 	PromotionID string
 	// Rollback marks a commit that writes a previous version back.
 	Rollback bool
+	// Targets, on a rollback of one region whose targets held different
+	// values before the release, give each target (by file and
+	// rings.Target.Describe) its own value to write back; Version then
+	// only names the commit. Every target of the app must be listed.
+	Targets []rings.TargetValue
 	// Check is called right before every push attempt (after every
 	// rebase). An error aborts the promotion without pushing; it is
 	// returned wrapped together with ErrCheckFailed.
@@ -96,6 +103,14 @@ func (p Promotion) validate() error {
 	if len(p.Regions) == 0 {
 		missing = append(missing, "regions")
 	}
+	if len(p.Targets) > 0 && (!p.Rollback || len(p.Regions) != 1) {
+		return fmt.Errorf("promotion %s: per-target values are for the rollback of one region: %w", p.PromotionID, ErrInvalid)
+	}
+	for _, tv := range p.Targets {
+		if tv.Absent || tv.Value == "" || strings.ContainsAny(tv.Value, "\n\r") {
+			return fmt.Errorf("promotion %s: target %s of %s has no value to write (absent before the release): %w", p.PromotionID, tv.Target, tv.File, ErrInvalid)
+		}
+	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
 		return fmt.Errorf("promotion %q lacks %s: %w", p.PromotionID, strings.Join(missing, ", "), ErrInvalid)
@@ -115,7 +130,15 @@ func (p Promotion) CommitMessage() string {
 	var b strings.Builder
 	if p.Rollback {
 		fmt.Fprintf(&b, "rollback %s to %s → ring %s (%s%s)\n\n", p.App, p.Version, p.Ring, strings.Join(regions, ", "), more)
-		fmt.Fprintf(&b, "Roll %s back to %s in %s.\n\n", p.App, p.Version, strings.Join(p.Regions, ", "))
+		if len(p.Targets) > 0 {
+			fmt.Fprintf(&b, "Roll %s back in %s, each target to its own previous value:\n", p.App, strings.Join(p.Regions, ", "))
+			for _, tv := range p.Targets {
+				fmt.Fprintf(&b, "  %s %s: %s\n", tv.File, tv.Target, tv.Value)
+			}
+			b.WriteString("\n")
+		} else {
+			fmt.Fprintf(&b, "Roll %s back to %s in %s.\n\n", p.App, p.Version, strings.Join(p.Regions, ", "))
+		}
 	} else {
 		fmt.Fprintf(&b, "%s %s → ring %s (%s%s)\n\n", p.App, p.Version, p.Ring, strings.Join(regions, ", "), more)
 		fmt.Fprintf(&b, "Promote %s %s to %s.\n\n", p.App, p.Version, strings.Join(p.Regions, ", "))

@@ -230,9 +230,11 @@ func cellView(t *rings.Topology, rel *rings.Release, rp rings.RingProgress, regi
 	if g.LastCheck != nil && !g.LastCheck.Pass {
 		c.Check = g.LastCheck
 	}
-	previous := rel.PreviousVersion
-	if pv, ok := rel.PreviousVersions[region]; ok && pv != "" {
-		previous = pv
+	// What the region ran before (its recorded baseline; "mixed: …" when
+	// its targets disagreed).
+	previous := rel.DescribePrevious(region)
+	if previous == "-" {
+		previous = ""
 	}
 	switch {
 	case c.RolledBack && !g.RollbackFailedAt.IsZero():

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// releaseWithBaseline is a release whose baseline was read from Git:
+// us-east-1 ran v1, eu-west-1's two files disagreed.
+func releaseWithBaseline(t *testing.T) *rings.Release {
+	t.Helper()
+	at := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	return &rings.Release{
+		ID: "checkout-v2", App: "checkout", Version: "v2", State: rings.ReleaseRunning, CreatedAt: at,
+		PreviousVersions: map[string]string{"us-east-1": "v1"},
+		PreviousTargets: map[string][]rings.TargetValue{"eu-west-1": {
+			{File: "a.yaml", Target: "yamlPath image.tag", Value: "v1"},
+			{File: "b.yaml", Target: "yamlPath image.tag", Value: "v0.9"},
+		}},
+		BaselineAt: at, BaselineCommit: "0123456789abcdef0123",
+		Rings: []rings.RingProgress{
+			{Name: "canary", State: rings.RingSyncing, Regions: []rings.RegionProgress{{Name: "us-east-1", Commit: "c1", PromotedAt: at}}},
+			{Name: "early", State: rings.RingPending, Regions: []rings.RegionProgress{{Name: "eu-west-1"}}},
+		},
+	}
+}
+
+func TestReleaseShowsThePreviousVersionPerRegion(t *testing.T) {
+	t.Parallel()
+	rel := releaseWithBaseline(t)
+	var table bytes.Buffer
+	if err := writeRelease(&table, &coordinator.ReleaseDetail{Release: rel}, rel.CreatedAt); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(table.String(), "\n")
+	row := func(region string) string {
+		for _, l := range lines {
+			if strings.Contains(l, " "+region+" ") {
+				return l
+			}
+		}
+		return ""
+	}
+	var js bytes.Buffer
+	if err := renderRelease(&js, "json", &coordinator.ReleaseDetail{Release: rel, Previous: map[string]string{"eu-west-1": rel.DescribePrevious("eu-west-1")}}); err != nil {
+		t.Fatal(err)
+	}
+	var back coordinator.ReleaseDetail
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		ok   bool
+	}{
+		{"the header says where the baseline comes from", strings.Contains(table.String(), "Baseline:  read from Git at 0123456789ab, 2026-11-24T10:00:00Z")},
+		{"a region's own previous version", strings.Contains(row("us-east-1"), " v1 ")},
+		{"a mixed region shows each target", strings.Contains(row("eu-west-1"), "mixed: a.yaml yamlPath image.tag=v1, b.yaml yamlPath image.tag=v0.9")},
+		{"json carries the per-target values", back.Release != nil && len(back.PreviousTargets["eu-west-1"]) == 2 && back.PreviousTargets["eu-west-1"][1].Value == "v0.9"},
+		{"json carries each region's version", back.Release != nil && back.PreviousVersions["us-east-1"] == "v1"},
+		{"json carries the description", strings.HasPrefix(back.Previous["eu-west-1"], "mixed: a.yaml")},
+	}
+	for _, c := range cases {
+		if !c.ok {
+			t.Errorf("%s:\n%s\n%s", c.name, table.String(), js.String())
+		}
+	}
+}

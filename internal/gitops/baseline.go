@@ -1,0 +1,168 @@
+package gitops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"gopkg.in/yaml.v3"
+
+	"github.com/ringleader-dev/ringleader/internal/gitops/yamledit"
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+// Baseline is what the branch head held for every target of an app in some
+// regions: the release's rollback target, read before its first promotion.
+type Baseline struct {
+	// Commit is the branch head the values were read from ("" when the
+	// branch does not exist yet).
+	Commit string
+	// Regions are in the order asked, each with one value per target of the
+	// app, in the topology's target order.
+	Regions []RegionValues
+}
+
+// RegionValues is what each target of an app held for one region.
+type RegionValues struct {
+	Region  string
+	Targets []rings.TargetValue
+}
+
+// ReadBaseline fetches the branch and reads, from its head, the current
+// value of every target of app for each of regions. Nothing is written. A
+// target whose file or field does not exist is reported Absent (the app's
+// first deployment there); a file that exists but cannot be read as the
+// target says (not YAML, an ApplicationSet without the field's element…)
+// is an error, so a caller never records a guess.
+func (w *Writer) ReadBaseline(ctx context.Context, app string, regions []string) (Baseline, error) {
+	top := w.topology()
+	if top == nil {
+		return Baseline{}, fmt.Errorf("read baseline of %s: no topology loaded: %w", app, ErrInvalid)
+	}
+	a, ok := top.AppByName(app)
+	if !ok {
+		return Baseline{}, fmt.Errorf("read baseline: app %s is not in the topology: %w", app, ErrTarget)
+	}
+	if len(a.Targets) == 0 {
+		return Baseline{}, fmt.Errorf("read baseline: app %s has no targets in the topology: %w", app, ErrTarget)
+	}
+	if len(regions) == 0 {
+		return Baseline{}, fmt.Errorf("read baseline of %s: no regions named: %w", app, ErrInvalid)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	head, err := w.sync(ctx)
+	if err != nil {
+		return Baseline{}, fmt.Errorf("read baseline of %s: %w", app, err)
+	}
+	out := Baseline{Regions: make([]RegionValues, 0, len(regions))}
+	var tree *object.Tree
+	if !head.IsZero() {
+		out.Commit = head.String()
+		if tree, err = w.wc.tree(head); err != nil {
+			return Baseline{}, fmt.Errorf("read baseline of %s at %s: %w", app, short(head), err)
+		}
+	}
+	files := map[string][]byte{} // read once per file: an ApplicationSet serves every region
+	for _, region := range regions {
+		rv := RegionValues{Region: region, Targets: make([]rings.TargetValue, 0, len(a.Targets))}
+		for _, t := range a.Targets {
+			file := renderFile(t.File, a.Name, region)
+			if file == "" || strings.Contains(file, "{{") {
+				return Baseline{}, fmt.Errorf("read baseline: target file %q of app %s does not render to a path: %w", t.File, a.Name, ErrTarget)
+			}
+			tv := rings.TargetValue{File: file, Target: t.Describe()}
+			content, seen := files[file]
+			if !seen {
+				c, found, err := readFile(tree, file)
+				if err != nil {
+					return Baseline{}, fmt.Errorf("read baseline of %s: %w", app, err)
+				}
+				if found {
+					content = c
+				}
+				files[file] = content
+			}
+			if content == nil {
+				tv.Absent = true
+			} else {
+				v, found, err := targetValue(content, t, region)
+				if err != nil {
+					return Baseline{}, fmt.Errorf("read baseline: file %s (region %s, %s): %w: %w", file, region, tv.Target, ErrTarget, err)
+				}
+				tv.Value, tv.Absent = v, !found
+			}
+			rv.Targets = append(rv.Targets, tv)
+		}
+		out.Regions = append(out.Regions, rv)
+	}
+	return out, nil
+}
+
+// targetValue reads the value one target holds in a file's content: found
+// is false when the field (or the kustomize image's newTag, or the
+// ApplicationSet's element) does not exist.
+func targetValue(content []byte, t rings.Target, region string) (string, bool, error) {
+	doc, err := yamledit.Parse(content)
+	if err != nil {
+		return "", false, err
+	}
+	var n *yaml.Node
+	switch {
+	case t.YAMLPath != "":
+		n, err = yamledit.Lookup(doc, t.YAMLPath)
+		if errors.Is(err, yamledit.ErrNotFound) {
+			return "", false, nil
+		}
+		if err != nil {
+			return "", false, err
+		}
+	case t.KustomizeImage != "":
+		images := yamledit.MapValue(doc.Content[0], "images")
+		if images == nil || images.Kind != yaml.SequenceNode {
+			return "", false, nil
+		}
+		for _, entry := range images.Content {
+			if name := yamledit.MapValue(entry, "name"); name != nil && name.Value == t.KustomizeImage {
+				n = yamledit.MapValue(entry, "newTag")
+				break
+			}
+		}
+		if n == nil {
+			return "", false, nil
+		}
+	case t.ApplicationSetElement != "":
+		root := doc.Content[0]
+		if k := yamledit.MapValue(root, "kind"); k == nil || k.Value != "ApplicationSet" {
+			return "", false, fmt.Errorf("kind: not an ApplicationSet: %w", yamledit.ErrUnsupported)
+		}
+		gens, err := yamledit.Lookup(doc, "spec.generators")
+		if errors.Is(err, yamledit.ErrNotFound) {
+			return "", false, nil
+		}
+		if err != nil {
+			return "", false, err
+		}
+		el, _ := FindListElement(gens, "spec.generators", region)
+		if el == nil {
+			return "", false, nil
+		}
+		if n = yamledit.MapValue(el, t.ApplicationSetElement); n == nil {
+			return "", false, nil
+		}
+	default:
+		return "", false, fmt.Errorf("the target names no yamlPath, kustomizeImage or applicationSetElement: %w", yamledit.ErrUnsupported)
+	}
+	if n.Kind != yaml.ScalarNode {
+		return "", false, fmt.Errorf("the value at line %d is not a scalar: %w", n.Line, yamledit.ErrUnsupported)
+	}
+	if n.Value == "" {
+		return "", false, nil // a placeholder: no version was written yet
+	}
+	if strings.ContainsAny(n.Value, "\n\r") {
+		return "", false, fmt.Errorf("the value at line %d spans lines, not a version: %w", n.Line, yamledit.ErrUnsupported)
+	}
+	return n.Value, true, nil
+}
