@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ringleader-dev/ringleader/e2e/harness"
 )
@@ -85,6 +86,21 @@ func (e *env) forwardPromotions(t testing.TB, id string) map[string][]harness.Co
 		}
 	}
 	return out
+}
+
+// neverPromoted checks for d that no forward promotion of release id
+// reaches any of rings.
+func (e *env) neverPromoted(t testing.TB, d time.Duration, id string, ringNames ...string) {
+	t.Helper()
+	e.never(d, fmt.Sprintf("release %s to be promoted to %v", id, ringNames), func() string {
+		p := e.forwardPromotions(t, id)
+		for _, ring := range ringNames {
+			if len(p[ring]) > 0 {
+				return "promoted to " + ring
+			}
+		}
+		return ""
+	})
 }
 
 // rollbacks of release id: ring → rollback commits.

@@ -54,13 +54,7 @@ func TestBadRegionInMultiRegionRingFailsIt(t *testing.T) {
 	if !slices.Equal(rolledBack, []string{"us-east-1", "us-west-2"}) {
 		t.Errorf("rollback commits cover %v, want both canary regions", rolledBack)
 	}
-	e.never(3*time.Second, "a later ring of the failed release to be promoted", func() string {
-		p := e.forwardPromotions(t, id)
-		if len(p["early"])+len(p["global"]) > 0 {
-			return "promoted"
-		}
-		return ""
-	})
+	e.neverPromoted(t, 3*time.Second, id, "early", "global")
 	e.verifyHistory(t)
 	e.checkExactlyOnce(t)
 }
@@ -108,11 +102,6 @@ func TestRollbackThatDoesNotRecoverFails(t *testing.T) {
 	}
 	// A new release into the halted region stays out of it.
 	next := e.create("checkout", "v2.0.1")
-	e.never(4*time.Second, "a release to be promoted into the halted region", func() string {
-		if len(e.forwardPromotions(t, next)["canary"]) > 0 {
-			return "promoted"
-		}
-		return ""
-	})
+	e.neverPromoted(t, 4*time.Second, next, "canary")
 	e.verifyHistory(t)
 }

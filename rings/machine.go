@@ -26,6 +26,20 @@ func (s *State) release(id string) (*Release, error) {
 	return nil, fmt.Errorf("release %q: %w; list releases with ringctl release list", id, ErrNotFound)
 }
 
+// releaseRing returns the release (the state's own to change) and its
+// named ring, or an error wrapping ErrNotFound.
+func (s *State) releaseRing(id, ring string) (*Release, *RingProgress, error) {
+	r, err := s.release(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	rp, _, err := ringOf(r, ring)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, rp, nil
+}
+
 // ringOf returns the named ring of a release and its index.
 func ringOf(r *Release, ring string) (*RingProgress, int, error) {
 	for i := range r.Rings {
@@ -151,11 +165,7 @@ func (s *State) SetReleaseState(id string, st ReleaseState, reason string, at ti
 // The ring must not be done, failed or rolled back; a ring approved already
 // is a conflict.
 func (s *State) Approve(id, ring, by, reason string, at time.Time) error {
-	r, err := s.release(id)
-	if err != nil {
-		return err
-	}
-	rp, _, err := ringOf(r, ring)
+	r, rp, err := s.releaseRing(id, ring)
 	if err != nil {
 		return err
 	}

@@ -42,11 +42,7 @@ type RollbackFailure struct {
 // rollback. An attempt number not above the ring's last one is a conflict
 // (a retry recorded twice, or by a deposed leader).
 func (s *State) RecordPromotionRetry(id, ring string, retry PromotionRetry, at time.Time) error {
-	r, err := s.release(id)
-	if err != nil {
-		return err
-	}
-	rp, _, err := ringOf(r, ring)
+	r, rp, err := s.releaseRing(id, ring)
 	if err != nil {
 		return err
 	}
@@ -141,12 +137,11 @@ func (s *State) FailPromotion(id, ring, promotionID, reason string, at time.Time
 // planner writes no more rollbacks for the ring. A person writes the
 // previous version by hand and aborts the release.
 func (s *State) FailRollbackWrite(id, ring, promotionID, reason string, at time.Time) error {
-	r, err := s.release(id)
+	r, rp, err := s.releaseRing(id, ring)
 	if err != nil {
 		return err
 	}
-	rp, _, err := ringOf(r, ring)
-	if err != nil {
+	if err := rollbackOpen(r, "fail the rollback of ring "+ring+" of"); err != nil {
 		return err
 	}
 	switch {
@@ -154,8 +149,6 @@ func (s *State) FailRollbackWrite(id, ring, promotionID, reason string, at time.
 		return fmt.Errorf("fail the rollback of ring %q of release %q: empty promotion id: %w", ring, id, ErrTransition)
 	case strings.TrimSpace(reason) == "":
 		return fmt.Errorf("fail the rollback of ring %q of release %q: a reason is required: %w", ring, id, ErrTransition)
-	case (r.State.Terminal() && !(r.State == ReleaseCompleted && r.RollbackRequested)) || r.State == ReleaseScheduled:
-		return fmt.Errorf("fail the rollback of ring %q of release %q: the release is %s: %w", ring, id, r.State, ErrTransition)
 	case rp.RollbackFailure != nil:
 		return fmt.Errorf("fail the rollback of ring %q of release %q: already failed: %w", ring, id, ErrConflict)
 	case !mustRollBack(r, rp):

@@ -243,11 +243,7 @@ func failedRing(r *Release) int {
 // (FailRollback). Recording the same promotionID again is a no-op. A
 // completed release may be rolled back when a person asked for it.
 func (s *State) MarkRolledBack(id, ring string, regions []string, promotionID, commit string, at time.Time) error {
-	r, err := s.release(id)
-	if err != nil {
-		return err
-	}
-	rp, _, err := ringOf(r, ring)
+	r, rp, err := s.releaseRing(id, ring)
 	if err != nil {
 		return err
 	}

@@ -22,11 +22,7 @@ import (
 // check when there is one) starts or continues the region's good run; any
 // other observation ends it.
 func (s *State) observeRollback(id, ring, region string, synced, healthy bool, reason string, check *Observation, at time.Time) error {
-	r, err := s.release(id)
-	if err != nil {
-		return err
-	}
-	rp, _, err := ringOf(r, ring)
+	r, rp, err := s.releaseRing(id, ring)
 	if err != nil {
 		return err
 	}
@@ -113,11 +109,7 @@ func (s *State) FailRollback(id, ring string, regions []string, reason string, h
 // rollbackRegions validates regions of a rolling-back ring whose rollback
 // landed and is not settled yet.
 func (s *State) rollbackRegions(id, ring string, regions []string, what string) (*Release, *RingProgress, error) {
-	r, err := s.release(id)
-	if err != nil {
-		return nil, nil, err
-	}
-	rp, _, err := ringOf(r, ring)
+	r, rp, err := s.releaseRing(id, ring)
 	if err != nil {
 		return nil, nil, err
 	}
