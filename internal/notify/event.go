@@ -101,7 +101,7 @@ func releaseEvents(r *rings.Release) []Event {
 	case rings.ReleaseRolledBack:
 		ev := base
 		ev.ID, ev.Kind, ev.At, ev.Reason = "release-rolled-back/"+r.ID, KindReleaseRolledBack, r.UpdatedAt, r.Reason
-		ev.Text = fmt.Sprintf("%s %s rolled back to %s", r.App, r.Version, orDash(r.PreviousVersion))
+		ev.Text = fmt.Sprintf("%s %s rolled back to %s", r.App, r.Version, previousText(r))
 		out = append(out, ev)
 	case rings.ReleaseRollbackFailed:
 		ev := base
@@ -190,6 +190,24 @@ func awaitingRing(r *rings.Release) *rings.RingProgress {
 		return nil
 	}
 	return nil
+}
+
+// previousText names what a rolled-back release went back to: the
+// previous version recorded per region from Git (several when regions
+// differed), else the one given or inferred at creation.
+func previousText(r *rings.Release) string {
+	var vs []string
+	for _, rp := range r.Rings {
+		for _, g := range rp.Regions {
+			if v := r.PreviousVersions[g.Name]; g.RolledBack() && v != "" && !slices.Contains(vs, v) {
+				vs = append(vs, v)
+			}
+		}
+	}
+	if len(vs) == 0 {
+		return orDash(r.PreviousVersion)
+	}
+	return strings.Join(vs, ", ")
 }
 
 // rollbackFailedRegions are the regions of r whose rollback did not verify.

@@ -20,6 +20,13 @@ func fxState() *rings.State {
 		}
 		return g
 	}
+	// rolledBack marks a region's rollback landed (the release's previous
+	// versions were read from Git per region; eu-west-1 was never
+	// promoted, so its v1 is not what the release went back to).
+	rolledBack := func(g rings.RegionProgress) rings.RegionProgress {
+		g.RolledBackAt = at(85)
+		return g
+	}
 	return &rings.State{
 		Releases: []*rings.Release{
 			{ID: "checkout-v2", App: "checkout", Version: "v2", State: rings.ReleaseAwaitingApproval, UpdatedAt: at(70), Reason: "ring early waits for an approval",
@@ -27,10 +34,11 @@ func fxState() *rings.State {
 					{Name: "canary", State: rings.RingDone, Regions: []rings.RegionProgress{region("us-east-1", 1)}},
 					{Name: "early", State: rings.RingPending, Regions: []rings.RegionProgress{region("eu-west-1", -1)}},
 				}},
-			{ID: "checkout-v3", App: "checkout", Version: "v3", PreviousVersion: "v2", State: rings.ReleaseRolledBack, UpdatedAt: at(90),
+			{ID: "checkout-v3", App: "checkout", Version: "v3", State: rings.ReleaseRolledBack, UpdatedAt: at(90),
+				PreviousVersions: map[string]string{"us-east-1": "v2", "us-east-2": "v2", "eu-west-1": "v1"},
 				Rings: []rings.RingProgress{
 					{Name: "canary", State: rings.RingRolledBack, FailedAt: at(80), Reason: "error rate 7% > 1%",
-						Regions: []rings.RegionProgress{region("us-east-1", 75), region("us-east-2", 76)}},
+						Regions: []rings.RegionProgress{rolledBack(region("us-east-1", 75)), rolledBack(region("us-east-2", 76))}},
 					{Name: "early", State: rings.RingPending, Regions: []rings.RegionProgress{region("eu-west-1", -1)}},
 				}},
 			{ID: "ledger-v9", App: "ledger", Version: "v9", State: rings.ReleaseCompleted, UpdatedAt: at(100),
