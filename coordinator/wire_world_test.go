@@ -61,7 +61,7 @@ const (
 	wireC1 = "checkout-1.4.0-d4e5f6" // every ring done, not yet completed
 	wireC2 = "checkout-1.5.0-0a0b0c" // canary soaking, with checks and progress
 	wireL1 = "ledger-2.0.0-112233"   // global promoting, one region retrying
-	wireS1 = "search-3.1.0-445566"   // canary syncing
+	wireS1 = "search-3.1.0-445566"   // canary syncing, shown halted
 	wireL2 = "ledger-1.9.0-778899"   // early failed; early rolling back, canary's rollback retrying
 	wireS0 = "search-3.0.0-aabbcc"   // rollback-failed
 	wireC0 = "checkout-1.3.9-ddeeff" // rolled back by request
@@ -239,6 +239,7 @@ func wireWorldEntries(t testing.TB) []wireEntry {
 	w.add(wireSystem, CmdStartRelease, ReleaseRef{ReleaseID: wireS1})
 	w.baseline(wireS1, "3.0.0")
 	w.add(wireSystem, CmdPromoted, Promoted{ReleaseID: wireS1, Ring: "canary", Regions: []string{"us-east-1"}, PromotionID: "prom-" + wireS1 + "-canary", Commit: commitFor(wireS1, "canary")})
+	w.add(wireSystem, CmdSetReleaseState, SetReleaseState{ReleaseID: wireS1, State: rings.ReleaseHalted, Reason: "halt halt-scoped holds ring global"})
 
 	// L2: early failed; its rollback landed and looks good, the canary's
 	// rollback is retrying.
