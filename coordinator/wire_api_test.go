@@ -295,7 +295,9 @@ func TestWireAPI(t *testing.T) {
 		t.Fatal("place-halt: no halt")
 	}
 	call("resume-halt", func() (any, error) { return ian.Resume(ctx, placed.ID, "incident 4711 resolved") })
-	call("global-halt", func() (any, error) { return ian.PlaceHalt(ctx, HaltRequest{Global: true, Reason: "freeze for the audit"}) })
+	call("global-halt", func() (any, error) {
+		return ian.PlaceHalt(ctx, HaltRequest{Global: true, Reason: "freeze for the audit"})
+	})
 	call("adopt-topology", func() (any, error) {
 		return ada.AdoptTopology(ctx, append(wireTopology(t), "# revision 2\n"...), "topology.yaml")
 	})
