@@ -10,7 +10,7 @@ FUZZTIME  ?= 6s
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-build: ## build ringd and ringctl into ./bin
+build: ## build ringd, ringctl and ringsim (simulated regions, for tests) into ./bin
 	$(GO) build -o $(BIN)/ ./cmd/...
 
 deps: ## install missing system packages the tests need (git, prometheus, chromium)
