@@ -1,8 +1,9 @@
 // Command ringsim runs simulated regions for tests and demos: regions that
 // follow a GitOps branch like Argo CD with auto-sync, serve Argo CD's
 // Application API and http_requests_total, and take a control endpoint
-// (internal/regionsim). It is a test fake, kept out of production ringd; the
-// end-to-end suite runs it as a process of its own.
+// (internal/regionsim). It is a test fake: ringd has no subcommand for it
+// (only `ringd demo` runs the simulator, in-process); the end-to-end suite
+// runs it as a process of its own.
 //
 // main is wiring only: parse the flags, read the topology and the token,
 // listen, start the simulator, say where it listens, serve until SIGINT or
@@ -70,6 +71,10 @@ func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
 	if m := regionsim.Mode(f.mode); m != regionsim.ModeMetrics && m != regionsim.ModeDegraded {
 		errs = append(errs, fmt.Errorf("--mode %q: want metrics or degraded", f.mode))
 	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", f.logLevel))
+	}
 	return f, errors.Join(errs...)
 }
 
@@ -95,10 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
-		fmt.Fprintf(stderr, "ringsim: --log-level %q: want debug, info, warn or error\n", f.logLevel)
-		return 2
-	}
+	_ = level.UnmarshalText([]byte(f.logLevel)) // checked by parseSimFlags
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	fail := func(what string, err error) int {
 		fmt.Fprintf(stderr, "ringsim: %s: %v\n", what, err)

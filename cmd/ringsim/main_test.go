@@ -113,6 +113,8 @@ func TestRingsimRejectsBadFlags(t *testing.T) {
 	}{
 		{"nothing", nil, "--repo is required"},
 		{"bad mode", []string{"--repo", "git://x/y.git", "--topology", "t", "--token-file", "f", "--mode", "loud"}, `--mode "loud": want metrics or degraded`},
+		{"bad log level", []string{"--repo", "git://x/y.git", "--topology", "t", "--token-file", "f", "--log-level", "loud"}, `--log-level "loud"`},
+		{"arguments", []string{"--repo", "git://x/y.git", "--topology", "t", "--token-file", "f", "now"}, "takes flags only"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
