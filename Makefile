@@ -2,7 +2,7 @@
 GO        ?= go
 BIN       ?= bin
 PKGS      := ./...
-RACE_PKGS := ./coordinator/... ./internal/... ./regions/...
+RACE_PKGS := ./coordinator/... ./internal/... ./regions/... ./cmd/...
 FUZZTIME  ?= 6s
 
 .PHONY: help build test test-unit test-race fuzz bench verify demo plan-example deps screenshot clean e2e chaos
@@ -10,7 +10,7 @@ FUZZTIME  ?= 6s
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-build: ## build ringd and ringctl into ./bin
+build: ## build ringd, ringctl and ringsim (simulated regions, for tests) into ./bin
 	$(GO) build -o $(BIN)/ ./cmd/...
 
 deps: ## install missing system packages the tests need (git, prometheus, chromium)
@@ -55,11 +55,12 @@ bench: ## benchmarks against the anchors: ringd vs etcd, scale, promotion (numbe
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkRingdScale/apps=($(if $(BQ),100|500,100|500|2000))$$' -benchtime=1x ./e2e/bench/
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkPromotion$$' -benchtime=$(if $(BQ),10x,50x) ./internal/gitops/
 
-verify: ## gofmt, go vet, go mod tidy; fails on a dirty tree
+verify: ## gofmt, go vet, go mod tidy; fails on a dirty tree (uncommitted or untracked files)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }
 	$(GO) vet $(PKGS)
 	$(GO) mod tidy
 	@git diff --exit-code go.mod go.sum || { echo 'go mod tidy changed go.mod/go.sum: commit the result'; exit 1; }
+	@test -z "$$(git status --porcelain)" || { git status --short; echo 'verify: the tree is dirty (files above are changed or untracked): commit them, remove them or add them to .gitignore'; exit 1; }
 
 demo: build ## run the whole system on this machine (ringd demo: Git server, simulated regions, a release rolling); Ctrl-C stops it
 	$(BIN)/ringd demo $(DEMO_FLAGS)

@@ -2,7 +2,7 @@
 // and ringctl once (TestMain), then runs each scenario against separate
 // processes on loopback: three ringd nodes talking real TCP through
 // fault-injecting proxies, a real git daemon serving the GitOps repository,
-// a real Prometheus and the simulated regions (`ringd sim-regions`).
+// a real Prometheus and the simulated regions (`ringsim`, cmd/ringsim).
 //
 // Scenarios that need a ringd feature another issue adds (the real Git
 // promoter, simulated regions) detect it from `ringd -h` and skip with a

@@ -14,7 +14,7 @@ import (
 	"github.com/ringleader-dev/ringleader/e2e/harness"
 )
 
-// simRegions is `ringd sim-regions`: the simulated regions, which sync
+// simRegions is `ringsim`: the simulated regions, which sync
 // from Git like Argo CD, serve Argo CD's Application API and expose
 // metrics whose error rate is high for a version containing "bad".
 type simRegions struct {
@@ -34,17 +34,17 @@ func startSimRegions(dir, repo, topologyFile string) (*simRegions, error) {
 		return nil, err
 	}
 	addrFile := filepath.Join(dir, "sim-addr.json")
-	s := &simRegions{TokenFile: tokenFile, args: []string{"sim-regions", "--repo", repo, "--branch", "main",
+	s := &simRegions{TokenFile: tokenFile, args: []string{"--repo", repo, "--branch", "main",
 		"--topology", topologyFile, "--argocd-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0",
 		"--control-addr", "127.0.0.1:0", "--token-file", tokenFile, "--mode", "metrics", "--addr-file", addrFile}}
-	p, err := harness.StartProc("sim-regions", bins.Ringd, s.args, nil, dir)
+	p, err := harness.StartProc("ringsim", bins.Ringsim, s.args, nil, dir)
 	if err != nil {
 		return nil, err
 	}
 	s.proc = p
 	err = harness.Poll(30*time.Second, func() error {
 		if p.Exited() {
-			return fmt.Errorf("sim-regions exited: %s", p.Output())
+			return fmt.Errorf("ringsim exited: %s", p.Output())
 		}
 		b, err := os.ReadFile(addrFile)
 		if err != nil {
@@ -111,7 +111,7 @@ func (s *simRegions) apps() ([]simApp, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("sim-regions GET /v1/apps: %s", resp.Status)
+		return nil, fmt.Errorf("ringsim GET /v1/apps: %s", resp.Status)
 	}
 	var out []simApp
 	return out, json.NewDecoder(resp.Body).Decode(&out)
@@ -124,11 +124,11 @@ func (s *simRegions) control(t testing.TB, pathAndQuery string) {
 	t.Helper()
 	resp, err := http.Post(url(s.Control)+pathAndQuery, "text/plain", nil)
 	if err != nil {
-		t.Fatalf("sim-regions POST %s: %v", pathAndQuery, err)
+		t.Fatalf("ringsim POST %s: %v", pathAndQuery, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("sim-regions POST %s: %s %s", pathAndQuery, resp.Status, b)
+		t.Fatalf("ringsim POST %s: %s %s", pathAndQuery, resp.Status, b)
 	}
 }

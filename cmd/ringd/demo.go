@@ -127,12 +127,3 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout, "ringd demo: stopped")
 	return code
 }
-
-// runSubcommand runs `ringd demo` or `ringd sim-regions` and returns the
-// exit code.
-func runSubcommand(name string, args []string) int {
-	if name == "sim-regions" {
-		return runSimRegions(args, os.Stdout, os.Stderr)
-	}
-	return runDemo(args, os.Stdout, os.Stderr)
-}

@@ -216,3 +216,23 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+func TestDemoRejectsBadFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"soak scale", []string{"--soak-scale", "0"}, "--soak-scale"},
+		{"arguments", []string{"now"}, "takes flags only"},
+		{"open to the network", []string{"--http-addr", "0.0.0.0:8080"}, "loopback only"},
+		{"not host:port", []string{"--http-addr", "8080"}, "--http-addr"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr strings.Builder
+			if code := runDemo(tc.args, &strings.Builder{}, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and a message naming %q", code, stderr.String(), tc.want)
+			}
+		})
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator"
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/gitops/appset"
+	"github.com/ringleader-dev/ringleader/internal/redact"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -196,7 +197,7 @@ func (g *gitWriters) writer() (*gitops.Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open the GitOps working copy: %w", err)
 	}
-	g.logger.Info("GitOps writer ready", "repo", gitops.Redact(url), "branch", branch)
+	g.logger.Info("GitOps writer ready", "repo", redact.URL(url), "branch", branch)
 	g.w, g.key = w, key
 	return w, nil
 }

@@ -23,9 +23,10 @@ import (
 )
 
 func main() {
-	// 0. Subcommands: the demo and the simulated regions (demo*.go).
-	if len(os.Args) > 1 && (os.Args[1] == "demo" || os.Args[1] == "sim-regions") {
-		os.Exit(runSubcommand(os.Args[1], os.Args[2:]))
+	// 0. Subcommand: the demo (demo.go). The simulated regions are a
+	// binary of their own, ringsim.
+	if len(os.Args) > 1 && os.Args[1] == "demo" {
+		os.Exit(runDemo(os.Args[2:], os.Stdout, os.Stderr))
 	}
 
 	// 1. Read and validate the command line.

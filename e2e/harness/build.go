@@ -10,16 +10,16 @@ import (
 	"sync"
 )
 
-// Binaries are the ringd and ringctl built for one test package, and what
-// this ringd can do (features other issues add land at different times; a
+// Binaries are the ringd, ringctl and ringsim built for one test package,
+// and what this ringd can do (features other issues add land at different times; a
 // scenario that needs one is skipped, naming it, until it is there).
 type Binaries struct {
-	Ringd, Ringctl string
-	Caps           Caps
+	Ringd, Ringctl, Ringsim string
+	Caps                    Caps
 }
 
 // Caps are the optional ringd features the scenarios depend on, detected
-// from `ringd -h` and `ringd sim-regions -h`.
+// from `ringd -h` and `ringsim -h`.
 type Caps struct {
 	// GitOps: ringd writes promotions and fences to a Git repository
 	// (--gitops-url) and reads health from the topology's Argo CD and
@@ -27,7 +27,7 @@ type Caps struct {
 	GitOps bool
 	// TopologyFromGit: --topology accepts <git url>#<path>.
 	TopologyFromGit bool
-	// SimRegions: `ringd sim-regions` runs the simulated regions.
+	// SimRegions: `ringsim` runs the simulated regions.
 	SimRegions bool
 	// Tokens: --tokens-file authenticates API callers.
 	Tokens bool
@@ -46,7 +46,7 @@ func (c Caps) Missing(needGitOps, needSim bool) string {
 		miss = append(miss, "ringd --topology <git url>#<path> (the wiring issue)")
 	}
 	if needSim && !c.SimRegions {
-		miss = append(miss, "`ringd sim-regions` (simulated regions; the operator-experience/demo issue)")
+		miss = append(miss, "`ringsim` (simulated regions, cmd/ringsim)")
 	}
 	return strings.Join(miss, "; ")
 }
@@ -70,7 +70,7 @@ var (
 	buildErr  error
 )
 
-// Build compiles ringd and ringctl into dir once per test binary.
+// Build compiles ringd, ringctl and ringsim into dir once per test binary.
 func Build(dir string) (*Binaries, error) {
 	buildOnce.Do(func() {
 		root, err := ModuleRoot()
@@ -78,23 +78,24 @@ func Build(dir string) (*Binaries, error) {
 			buildErr = err
 			return
 		}
-		cmd := exec.Command("go", "build", "-o", dir+string(os.PathSeparator), "./cmd/ringd", "./cmd/ringctl")
+		cmd := exec.Command("go", "build", "-o", dir+string(os.PathSeparator), "./cmd/ringd", "./cmd/ringctl", "./cmd/ringsim")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ringd ringctl: %w\n%s", err, out)
+			buildErr = fmt.Errorf("go build ringd ringctl ringsim: %w\n%s", err, out)
 			return
 		}
-		b := &Binaries{Ringd: filepath.Join(dir, "ringd"), Ringctl: filepath.Join(dir, "ringctl")}
-		b.Caps = detect(b.Ringd)
+		b := &Binaries{Ringd: filepath.Join(dir, "ringd"), Ringctl: filepath.Join(dir, "ringctl"), Ringsim: filepath.Join(dir, "ringsim")}
+		b.Caps = detect(b.Ringd, b.Ringsim)
 		built = b
 	})
 	return built, buildErr
 }
 
-// detect reads ringd's flag help to see which features it has.
-func detect(ringd string) Caps {
+// detect reads ringd's and ringsim's flag help to see which features they
+// have.
+func detect(ringd, ringsim string) Caps {
 	help, _ := exec.Command(ringd, "-h").CombinedOutput()
-	sim, _ := exec.Command(ringd, "sim-regions", "-h").CombinedOutput()
+	sim, _ := exec.Command(ringsim, "-h").CombinedOutput()
 	h := string(help)
 	return Caps{
 		GitOps:          strings.Contains(h, "-gitops-url"),

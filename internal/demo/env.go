@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/internal/regionsim"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -50,12 +51,12 @@ type Env struct {
 	// TopologyFile in the repository (TopologyLocation).
 	TopologyPath, TopologyLocation string
 	Topology                       *rings.Topology
-	Sim                            *Simulator
+	Sim                            *regionsim.Simulator
 	// Prometheus is nil when not installed or NoPrometheus.
 	Prometheus *Prometheus
 	// PrometheusNote says why there is no Prometheus.
 	PrometheusNote string
-	Mode           Mode
+	Mode           regionsim.Mode
 	// ArgoCDToken and ArgoCDTokenFile are what the Argo CD API requires.
 	ArgoCDToken, ArgoCDTokenFile string
 }
@@ -74,7 +75,7 @@ func StartEnv(cfg EnvConfig) (_ *Env, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	e := &Env{Dir: cfg.Dir, Branch: "main", Mode: ModeDegraded}
+	e := &Env{Dir: cfg.Dir, Branch: "main", Mode: regionsim.ModeDegraded}
 	defer func() {
 		if err != nil {
 			e.Close()
@@ -89,7 +90,7 @@ func StartEnv(cfg EnvConfig) (_ *Env, err error) {
 
 	// 2. The simulated regions' listeners: the topology needs their
 	// addresses before the simulator can read it from Git.
-	var ls Listeners
+	var ls regionsim.Listeners
 	for _, l := range []*net.Listener{&ls.ArgoCD, &ls.Metrics, &ls.Control} {
 		if *l, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 			return nil, fmt.Errorf("listen for the simulated regions: %w", err)
@@ -115,7 +116,7 @@ func StartEnv(cfg EnvConfig) (_ *Env, err error) {
 			closeListeners()
 			return nil, err
 		default:
-			e.Mode = ModeMetrics
+			e.Mode = regionsim.ModeMetrics
 		}
 	}
 
@@ -138,7 +139,7 @@ func StartEnv(cfg EnvConfig) (_ *Env, err error) {
 		closeListeners()
 		return nil, fmt.Errorf("write the demo topology: %w", err)
 	}
-	files, err := SeedFiles(top, InitialVersions, map[string][]byte{TopologyFile: src})
+	files, err := regionsim.SeedFiles(top, InitialVersions, map[string][]byte{TopologyFile: src})
 	if err != nil {
 		closeListeners()
 		return nil, err
@@ -155,7 +156,7 @@ func StartEnv(cfg EnvConfig) (_ *Env, err error) {
 		closeListeners()
 		return nil, fmt.Errorf("write the Argo CD token: %w", err)
 	}
-	e.Sim, err = Start(Config{Topology: top, RepoURL: e.RepoURL, Branch: e.Branch, Token: e.ArgoCDToken,
+	e.Sim, err = regionsim.Start(regionsim.Config{Topology: top, RepoURL: e.RepoURL, Branch: e.Branch, Token: e.ArgoCDToken,
 		Mode: e.Mode, SyncDelay: cfg.SyncDelay, Logger: cfg.Logger}, ls)
 	if err != nil {
 		closeListeners()

@@ -12,6 +12,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
+
+	"github.com/ringleader-dev/ringleader/internal/redact"
 )
 
 // Config configures a Writer. cmd/ringd fills it from flags and the
@@ -82,7 +84,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("gitops config: repository url is empty: %w", ErrInvalid)
 	}
 	if _, err := transport.NewEndpoint(c.URL); err != nil {
-		return fmt.Errorf("gitops config: repository url %s is not a git url: %w", Redact(c.URL), ErrInvalid)
+		return fmt.Errorf("gitops config: repository url %s is not a git url: %w", redact.URL(c.URL), ErrInvalid)
 	}
 	if c.Dir == "" {
 		return fmt.Errorf("gitops config: working copy directory is empty: %w", ErrInvalid)
@@ -186,18 +188,6 @@ func (a Auth) method(repoURL string) (transport.AuthMethod, []string, error) {
 		return &githttp.BasicAuth{Username: user, Password: pass}, secrets, nil
 	}
 	return nil, secrets, nil
-}
-
-// Redact removes a password from a URL's user info.
-func Redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "REDACTED")
-	}
-	return u.String()
 }
 
 // scrubbed wraps an error whose message had secrets removed; errors.Is and

@@ -14,6 +14,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp/capability"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/plumbing/transport/client"
+
+	"github.com/ringleader-dev/ringleader/internal/redact"
 )
 
 // errStale means the remote branch is no longer at the commit we built on:
@@ -40,25 +42,25 @@ func (ps *pushSession) close() {
 func (wc *workingCopy) openPush(ctx context.Context) (*pushSession, error) {
 	ep, err := transport.NewEndpoint(wc.url)
 	if err != nil {
-		return nil, fmt.Errorf("push to %s: %w", Redact(wc.url), scrub(err, wc.secrets))
+		return nil, fmt.Errorf("push to %s: %w", redact.URL(wc.url), scrub(err, wc.secrets))
 	}
 	cl, err := client.NewClient(ep)
 	if err != nil {
-		return nil, fmt.Errorf("push to %s: %w", Redact(wc.url), scrub(err, wc.secrets))
+		return nil, fmt.Errorf("push to %s: %w", redact.URL(wc.url), scrub(err, wc.secrets))
 	}
 	sess, err := cl.NewReceivePackSession(ep, wc.auth)
 	if err != nil {
-		return nil, fmt.Errorf("push to %s: %w", Redact(wc.url), scrub(err, wc.secrets))
+		return nil, fmt.Errorf("push to %s: %w", redact.URL(wc.url), scrub(err, wc.secrets))
 	}
 	adv, err := sess.AdvertisedReferencesContext(ctx)
 	if err != nil {
 		_ = sess.Close()
-		return nil, fmt.Errorf("push to %s: list references: %w", Redact(wc.url), scrub(err, wc.secrets))
+		return nil, fmt.Errorf("push to %s: list references: %w", redact.URL(wc.url), scrub(err, wc.secrets))
 	}
 	refs, err := adv.AllReferences()
 	if err != nil {
 		_ = sess.Close()
-		return nil, fmt.Errorf("push to %s: read references: %w", Redact(wc.url), err)
+		return nil, fmt.Errorf("push to %s: read references: %w", redact.URL(wc.url), err)
 	}
 	ps := &pushSession{sess: sess, caps: adv}
 	if r, ok := refs[wc.branchRef()]; ok {
@@ -76,11 +78,11 @@ func (wc *workingCopy) openPush(ctx context.Context) (*pushSession, error) {
 func (wc *workingCopy) push(ctx context.Context, ps *pushSession, old, new plumbing.Hash, objs []plumbing.Hash) error {
 	defer ps.close()
 	if ps.head != old {
-		return fmt.Errorf("push to %s: %s is at %s, expected %s: %w", Redact(wc.url), wc.branch, short(ps.head), short(old), errStale)
+		return fmt.Errorf("push to %s: %s is at %s, expected %s: %w", redact.URL(wc.url), wc.branch, short(ps.head), short(old), errStale)
 	}
 	var pack bytes.Buffer
 	if _, err := packfile.NewEncoder(&pack, wc.repo.Storer, false).Encode(objs, 0); err != nil {
-		return fmt.Errorf("push to %s: build pack: %w", Redact(wc.url), err)
+		return fmt.Errorf("push to %s: build pack: %w", redact.URL(wc.url), err)
 	}
 	req := packp.NewReferenceUpdateRequestFromCapabilities(ps.caps.Capabilities)
 	req.Commands = []*packp.Command{{Name: wc.branchRef(), Old: old, New: new}}
@@ -98,13 +100,13 @@ func (wc *workingCopy) push(ctx context.Context, ps *pushSession, old, new plumb
 	report, err := ps.sess.ReceivePack(ctx, req)
 	if err != nil {
 		if report != nil && rejectedAsStale(report) {
-			return fmt.Errorf("push to %s: %w: %w", Redact(wc.url), errStale, scrub(err, wc.secrets))
+			return fmt.Errorf("push to %s: %w: %w", redact.URL(wc.url), errStale, scrub(err, wc.secrets))
 		}
 		if rej := refusal(report); rej != "" {
-			return &RejectedError{URL: Redact(wc.url), Ref: wc.branchRef().String(), Status: rej,
+			return &RejectedError{URL: redact.URL(wc.url), Ref: wc.branchRef().String(), Status: rej,
 				Remote: scrub(errors.New(remote.String()), wc.secrets).Error()}
 		}
-		return fmt.Errorf("push to %s: %w", Redact(wc.url), scrub(err, wc.secrets))
+		return fmt.Errorf("push to %s: %w", redact.URL(wc.url), scrub(err, wc.secrets))
 	}
 	return nil
 }

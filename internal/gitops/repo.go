@@ -13,6 +13,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/storage/filesystem/dotgit"
+
+	"github.com/ringleader-dev/ringleader/internal/redact"
 )
 
 // workingCopy is one node's persistent bare clone of the GitOps repository.
@@ -140,7 +142,7 @@ func (wc *workingCopy) fetchOnce(ctx context.Context) (plumbing.Hash, error) {
 	case errors.Is(err, transport.ErrEmptyRemoteRepository), errors.As(err, &noMatch):
 		return plumbing.ZeroHash, nil
 	default:
-		return plumbing.ZeroHash, fmt.Errorf("fetch %s from %s: %w", wc.branch, Redact(wc.url), scrub(err, wc.secrets))
+		return plumbing.ZeroHash, fmt.Errorf("fetch %s from %s: %w", wc.branch, redact.URL(wc.url), scrub(err, wc.secrets))
 	}
 	return wc.head()
 }

@@ -8,18 +8,29 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/ringleader-dev/ringleader/internal/redact"
 )
+
+// redactLocation is redact.URL for a "<git url>#<path>" location: the
+// fragment is the file's path, not a secret, so it stays.
+func redactLocation(s string) string {
+	if i := strings.LastIndexByte(s, '#'); i > 0 {
+		return redact.URL(s[:i]) + s[i:]
+	}
+	return redact.URL(s)
+}
 
 // ParseTopologyURL splits "<git url>#<path>" into the repository URL and
 // the file's path inside it.
 func ParseTopologyURL(s string) (repoURL, file string, err error) {
 	i := strings.LastIndexByte(s, '#')
 	if i <= 0 || i == len(s)-1 {
-		return "", "", fmt.Errorf("topology location %q: want <git url>#<path/to/rings.yaml>: %w", Redact(s), ErrInvalid)
+		return "", "", fmt.Errorf("topology location %q: want <git url>#<path/to/rings.yaml>: %w", redactLocation(s), ErrInvalid)
 	}
 	repoURL, file = s[:i], strings.TrimPrefix(path.Clean(s[i+1:]), "/")
 	if file == "." || strings.HasPrefix(file, "../") {
-		return "", "", fmt.Errorf("topology location %q: bad path %q: %w", Redact(s), s[i+1:], ErrInvalid)
+		return "", "", fmt.Errorf("topology location %q: bad path %q: %w", redactLocation(s), s[i+1:], ErrInvalid)
 	}
 	return repoURL, file, nil
 }
@@ -75,7 +86,7 @@ func (s *TopologySource) Read(ctx context.Context) (content []byte, revision str
 		return nil, "", fmt.Errorf("read topology: %w", err)
 	}
 	if head.IsZero() {
-		return nil, "", fmt.Errorf("read topology: branch %s does not exist in %s: %w", s.cfg.Branch, Redact(s.wc.url), ErrInvalid)
+		return nil, "", fmt.Errorf("read topology: branch %s does not exist in %s: %w", s.cfg.Branch, redact.URL(s.wc.url), ErrInvalid)
 	}
 	tree, err := s.wc.tree(head)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 
+	"github.com/ringleader-dev/ringleader/internal/redact"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -103,7 +104,7 @@ func VerifyHistory(ctx context.Context, o VerifyOptions) (*VerifyReport, error) 
 		return nil, fmt.Errorf("verify history: %w", err)
 	}
 	if head.IsZero() {
-		return nil, fmt.Errorf("verify history: branch %s does not exist in %s: %w", o.Branch, Redact(o.URL), ErrInvalid)
+		return nil, fmt.Errorf("verify history: branch %s does not exist in %s: %w", o.Branch, redact.URL(o.URL), ErrInvalid)
 	}
 	rep, err := verifyCommits(wc.repo.Storer, head, o.Topology)
 	if err != nil {

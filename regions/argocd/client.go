@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/argoproj/argo-cd/v2/pkg/apis/application/v1alpha1"
+
+	"github.com/ringleader-dev/ringleader/internal/redact"
 )
 
 // Errors a request can end in. Each is wrapped with the application and the
@@ -103,7 +105,7 @@ func (c *Client) Application(ctx context.Context, name string) (*v1alpha1.Applic
 	case resp.StatusCode == http.StatusNotFound:
 		return nil, fmt.Errorf("%w: %s%s; check the region's argocd.application template", ErrNotFound, where, serverMessage(body))
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
-		return nil, fmt.Errorf("get %s: %w: redirected (%d) to %s; put the final URL in argocd.server", where, ErrUnavailable, resp.StatusCode, redact(resp.Header.Get("Location")))
+		return nil, fmt.Errorf("get %s: %w: redirected (%d) to %s; put the final URL in argocd.server", where, ErrUnavailable, resp.StatusCode, redact.URL(resp.Header.Get("Location")))
 	default:
 		return nil, fmt.Errorf("get %s: %w: status %d%s", where, ErrUnavailable, resp.StatusCode, serverMessage(body))
 	}

@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/redact"
 )
 
 // DefaultTimeout bounds one request to an Argo CD server (connect, TLS,
@@ -57,7 +59,7 @@ func (c ClientConfig) String() string {
 		tok = "file " + c.TokenFile
 	}
 	return fmt.Sprintf("argocd{server=%s token=%s ca=%t insecure=%t timeout=%s}",
-		redact(c.Server), tok, c.CAFile != "" || len(c.CAPEM) > 0 || c.RootCAs != nil, c.InsecureSkipVerify, c.Timeout)
+		redact.URL(c.Server), tok, c.CAFile != "" || len(c.CAPEM) > 0 || c.RootCAs != nil, c.InsecureSkipVerify, c.Timeout)
 }
 
 // GoString is String, so %#v does not print the token either.
@@ -73,18 +75,18 @@ func (c *ClientConfig) validate() error {
 	}
 	switch {
 	case c.Token != "" && c.TokenFile != "":
-		return fmt.Errorf("%w: both a token and a token file are set for %s; keep one", ErrConfig, redact(c.Server))
+		return fmt.Errorf("%w: both a token and a token file are set for %s; keep one", ErrConfig, redact.URL(c.Server))
 	case c.Token == "" && c.TokenFile == "":
-		return fmt.Errorf("%w: no token for %s; set a token or a token file (an Argo CD account token with applications get)", ErrConfig, redact(c.Server))
+		return fmt.Errorf("%w: no token for %s; set a token or a token file (an Argo CD account token with applications get)", ErrConfig, redact.URL(c.Server))
 	case c.TokenFile != "":
 		if _, err := readToken(c.TokenFile); err != nil {
 			return fmt.Errorf("%w: %w", ErrConfig, err)
 		}
 	case strings.TrimSpace(c.Token) == "":
-		return fmt.Errorf("%w: the token for %s is blank", ErrConfig, redact(c.Server))
+		return fmt.Errorf("%w: the token for %s is blank", ErrConfig, redact.URL(c.Server))
 	}
 	if c.InsecureSkipVerify && (c.CAFile != "" || len(c.CAPEM) > 0 || c.RootCAs != nil) {
-		return fmt.Errorf("%w: a CA bundle and insecure-skip-verify are both set for %s; keep the CA bundle", ErrConfig, redact(c.Server))
+		return fmt.Errorf("%w: a CA bundle and insecure-skip-verify are both set for %s; keep the CA bundle", ErrConfig, redact.URL(c.Server))
 	}
 	return nil
 }
@@ -94,10 +96,10 @@ func (c *ClientConfig) validate() error {
 func parseServer(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%w: server %q is not an http(s) URL; fix the region's argocd.server", ErrConfig, redact(raw))
+		return nil, fmt.Errorf("%w: server %q is not an http(s) URL; fix the region's argocd.server", ErrConfig, redact.URL(raw))
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%w: server %q must not carry credentials, a query or a fragment; give the token in ringd's argocd settings", ErrConfig, redact(raw))
+		return nil, fmt.Errorf("%w: server %q must not carry credentials, a query or a fragment; give the token in ringd's argocd settings", ErrConfig, redact.URL(raw))
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
@@ -125,12 +127,12 @@ func (c *ClientConfig) tlsConfig() (*tls.Config, error) {
 		if c.CAFile != "" {
 			b, err := os.ReadFile(c.CAFile)
 			if err != nil {
-				return nil, fmt.Errorf("%w: read CA bundle for %s: %w", ErrConfig, redact(c.Server), err)
+				return nil, fmt.Errorf("%w: read CA bundle for %s: %w", ErrConfig, redact.URL(c.Server), err)
 			}
 			pem = append(append([]byte{}, pem...), b...)
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%w: the CA bundle for %s holds no PEM certificate", ErrConfig, redact(c.Server))
+			return nil, fmt.Errorf("%w: the CA bundle for %s holds no PEM certificate", ErrConfig, redact.URL(c.Server))
 		}
 		cfg.RootCAs = pool
 	}
@@ -167,16 +169,4 @@ func readToken(path string) (string, error) {
 		return "", fmt.Errorf("argocd token file %s is empty", path)
 	}
 	return tok, nil
-}
-
-// redact drops credentials, query and fragment from a URL for messages.
-func redact(raw string) string {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil {
-		return "<unparsable url>"
-	}
-	u.User = nil
-	u.RawQuery = ""
-	u.Fragment = ""
-	return u.String()
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/ringleader-dev/ringleader/internal/redact"
 	"github.com/ringleader-dev/ringleader/regions"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -68,7 +69,7 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 	}
 	if d := cfg.Default; d != nil {
 		if d.Server != "" {
-			return nil, fmt.Errorf("%w: the default argocd settings name server %s; leave it empty (they apply to every server not listed)", ErrConfig, redact(d.Server))
+			return nil, fmt.Errorf("%w: the default argocd settings name server %s; leave it empty (they apply to every server not listed)", ErrConfig, redact.URL(d.Server))
 		}
 		probe := *d
 		if err := probe.validate(); err != nil {
@@ -95,7 +96,7 @@ func (s *Source) client(server string) (*Client, error) {
 		return nil, err
 	}
 	if s.fallback == nil {
-		return nil, fmt.Errorf("argocd server %s has no credentials: add it to ringd's argocd servers", redact(server))
+		return nil, fmt.Errorf("argocd server %s has no credentials: add it to ringd's argocd servers", redact.URL(server))
 	}
 	cfg := *s.fallback
 	cfg.Server = server

@@ -225,7 +225,7 @@ func TestFailuresAreRecorded(t *testing.T) {
 		{"+Inf", region("use1"), `1 / 0`, "query value is not a finite number (+Inf)"},
 		{"PromQL syntax error", region("use1"), `sum(rate(http_requests_total{region="{{region}}"}[5s])`, "prometheus refused it"},
 		{"template error", region("use1"), `up{region={{region}}}`, "invalid query template"},
-		{"bad prometheus url", withURL("use1", "ftp://user:pw@prom"), errorRateQuery, `prometheus url "ftp://prom" is not an http(s) URL`},
+		{"bad prometheus url", withURL("use1", "ftp://user:pw@prom"), errorRateQuery, `prometheus url "ftp://REDACTED@prom" is not an http(s) URL`},
 	}
 	a := newAnalyzer(t, Config{QueryTimeout: 300 * time.Millisecond})
 	for _, tc := range cases {

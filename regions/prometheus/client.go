@@ -14,6 +14,8 @@ import (
 	"github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
+
+	"github.com/ringleader-dev/ringleader/internal/redact"
 )
 
 // Errors a query can end in. Each is wrapped with the query and server, and
@@ -102,11 +104,11 @@ func (s *servers) api(rawURL string) (v1.API, error) {
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("prometheus url %q is not an http(s) URL: fix the region's prometheus.url", redact(rawURL))
+		return nil, fmt.Errorf("prometheus url %q is not an http(s) URL: fix the region's prometheus.url", redact.URL(rawURL))
 	}
 	c, err := api.NewClient(api.Config{Address: rawURL, RoundTripper: s.rt})
 	if err != nil {
-		return nil, fmt.Errorf("prometheus client for %s: %w", redact(rawURL), err)
+		return nil, fmt.Errorf("prometheus client for %s: %w", redact.URL(rawURL), err)
 	}
 	a := v1.NewAPI(c)
 	if s.apis == nil {
@@ -130,7 +132,7 @@ func (s *servers) scalar(ctx context.Context, server, query string, at time.Time
 		if errors.As(err, &perr) && (perr.Type == v1.ErrBadData || perr.Type == v1.ErrExec) {
 			// The server answered and refused or failed the query: the
 			// template is wrong, not the network.
-			return 0, fmt.Errorf("query %s on %s: prometheus refused it: %s", query, redact(server), perr.Msg)
+			return 0, fmt.Errorf("query %s on %s: prometheus refused it: %s", query, redact.URL(server), perr.Msg)
 		}
 		// url.Error repeats the URL; keep only what went wrong.
 		var uerr *url.Error
@@ -138,9 +140,9 @@ func (s *servers) scalar(ctx context.Context, server, query string, at time.Time
 			err = uerr.Err
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
-			return 0, fmt.Errorf("query %s: %w: no answer within %s (%w)", redact(server), ErrUnreachable, timeout, err)
+			return 0, fmt.Errorf("query %s: %w: no answer within %s (%w)", redact.URL(server), ErrUnreachable, timeout, err)
 		}
-		return 0, fmt.Errorf("query %s: %w: %w", redact(server), ErrUnreachable, err)
+		return 0, fmt.Errorf("query %s: %w: %w", redact.URL(server), ErrUnreachable, err)
 	}
 	var v float64
 	switch r := val.(type) {
@@ -149,31 +151,19 @@ func (s *servers) scalar(ctx context.Context, server, query string, at time.Time
 	case model.Vector:
 		switch len(r) {
 		case 0:
-			return 0, fmt.Errorf("%s on %s: %w: check the labels and that this Prometheus scrapes the app", query, redact(server), ErrEmptyResult)
+			return 0, fmt.Errorf("%s on %s: %w: check the labels and that this Prometheus scrapes the app", query, redact.URL(server), ErrEmptyResult)
 		case 1:
 			v = float64(r[0].Value)
 		default:
-			return 0, fmt.Errorf("%s on %s: %w (%d); aggregate it to one value", query, redact(server), ErrManySeries, len(r))
+			return 0, fmt.Errorf("%s on %s: %w (%d); aggregate it to one value", query, redact.URL(server), ErrManySeries, len(r))
 		}
 	default:
-		return 0, fmt.Errorf("%s on %s: result is a %s, want a scalar or an instant vector", query, redact(server), val.Type())
+		return 0, fmt.Errorf("%s on %s: result is a %s, want a scalar or an instant vector", query, redact.URL(server), val.Type())
 	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		// Report 0, not the value: observations are JSON in the Raft log,
 		// and JSON has no NaN or Inf.
-		return 0, fmt.Errorf("%s on %s: %w (%v)", query, redact(server), ErrNotANumber, v)
+		return 0, fmt.Errorf("%s on %s: %w (%v)", query, redact.URL(server), ErrNotANumber, v)
 	}
 	return v, nil
-}
-
-// redact drops credentials and the query string from a URL for messages.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "<unparsable url>"
-	}
-	u.User = nil
-	u.RawQuery = ""
-	u.Fragment = ""
-	return u.String()
 }

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/redact"
 )
 
 // Event names a webhook.
@@ -75,7 +77,7 @@ type Endpoint struct {
 
 // String describes the endpoint without its secret, so %v is safe to log.
 func (e Endpoint) String() string {
-	return fmt.Sprintf("webhook %s (timeout %s, retries %d)", redact(e.URL), e.Timeout, e.Retries)
+	return fmt.Sprintf("webhook %s (timeout %s, retries %d)", redact.URL(e.URL), e.Timeout, e.Retries)
 }
 
 // GoString keeps %#v from printing the secret too.
@@ -84,10 +86,10 @@ func (e Endpoint) GoString() string { return e.String() }
 func (e *Endpoint) validate(ev Event) error {
 	u, err := url.Parse(e.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%s webhook url %q is not an http(s) URL", ev, redact(e.URL))
+		return fmt.Errorf("%s webhook url %q is not an http(s) URL", ev, redact.URL(e.URL))
 	}
 	if e.Secret == "" {
-		return fmt.Errorf("%s webhook %s has no secret: set one so receivers can verify the signature", ev, redact(e.URL))
+		return fmt.Errorf("%s webhook %s has no secret: set one so receivers can verify the signature", ev, redact.URL(e.URL))
 	}
 	if e.Timeout < 0 {
 		return fmt.Errorf("%s webhook timeout %s is negative", ev, e.Timeout)
@@ -208,7 +210,7 @@ func (c *Client) Send(ctx context.Context, p Payload) error {
 	for attempt := 0; attempt <= ep.Retries; attempt++ {
 		if attempt > 0 {
 			if err := c.cfg.Sleep(ctx, c.backoff(attempt-1)); err != nil {
-				return fmt.Errorf("%s webhook %s: gave up waiting to retry: %w (last attempt: %w)", p.Event, redact(ep.URL), err, last)
+				return fmt.Errorf("%s webhook %s: gave up waiting to retry: %w (last attempt: %w)", p.Event, redact.URL(ep.URL), err, last)
 			}
 		}
 		attempts++
@@ -221,7 +223,7 @@ func (c *Client) Send(ctx context.Context, p Payload) error {
 			break
 		}
 	}
-	return fmt.Errorf("%s webhook %s after %d attempt(s): %w", p.Event, redact(ep.URL), attempts, last)
+	return fmt.Errorf("%s webhook %s after %d attempt(s): %w", p.Event, redact.URL(ep.URL), attempts, last)
 }
 
 // attempt sends one request and says whether a failure is worth retrying.
@@ -285,17 +287,4 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// redact drops credentials and the query string (tokens often live there)
-// from a URL for messages.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "<unparsable url>"
-	}
-	u.User = nil
-	u.RawQuery = ""
-	u.Fragment = ""
-	return u.String()
 }

@@ -1,24 +1,25 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ringleader-dev/ringleader/internal/demo"
+	"github.com/ringleader-dev/ringleader/internal/regionsim"
 	"github.com/ringleader-dev/ringleader/internal/syncbuf"
 )
 
-// TestSimRegionsProcess runs `ringd sim-regions` the way the end-to-end
-// suite does and reads an Application through its Argo CD API.
-func TestSimRegionsProcess(t *testing.T) {
+// TestRingsimServesTheRegions runs ringsim with the flags the end-to-end
+// suite passes, reads an Application through its Argo CD API, and stops it
+// the way SIGTERM does.
+func TestRingsimServesTheRegions(t *testing.T) {
 	dir := t.TempDir()
 	gs, err := demo.StartGitServer(filepath.Join(dir, "git"))
 	if err != nil {
@@ -29,7 +30,7 @@ func TestSimRegionsProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := demo.SeedFiles(top, demo.InitialVersions, nil)
+	files, err := regionsim.SeedFiles(top, demo.InitialVersions, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,20 +45,19 @@ func TestSimRegionsProcess(t *testing.T) {
 	if err := os.WriteFile(tokenFile, []byte("s3cret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(ringdBinary(t), "sim-regions", "--repo", repo, "--branch", "main", "--topology", topoFile,
-		"--argocd-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--control-addr", "127.0.0.1:0",
-		"--token-file", tokenFile, "--addr-file", addrFile, "--mode", "degraded", "--sync-delay", "200ms")
+	ctx, stop := context.WithCancel(context.Background())
 	out := &syncbuf.Buffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+	exited, code := make(chan struct{}), -1
+	go func() {
+		defer close(exited)
+		code = run(ctx, []string{"--repo", repo, "--branch", "main", "--topology", topoFile,
+			"--argocd-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--control-addr", "127.0.0.1:0",
+			"--token-file", tokenFile, "--addr-file", addrFile, "--mode", "degraded", "--sync-delay", "200ms"}, out, out)
+	}()
+	t.Cleanup(func() { stop(); <-exited })
 
-	var addrs demo.Addrs
-	printed := regexp.MustCompile(`(?m)^sim-regions: argocd=(\S+) metrics=(\S+) control=(\S+) pid=\d+$`)
+	var addrs regionsim.Addrs
+	printed := regexp.MustCompile(`(?m)^ringsim: argocd=(\S+) metrics=(\S+) control=(\S+) pid=\d+$`)
 	// The line is printed around the time the file is written and may
 	// still be in the pipe: wait for both.
 	pollUntil(t, "the addr file and the printed addresses", func() bool {
@@ -93,18 +93,19 @@ func TestSimRegionsProcess(t *testing.T) {
 		t.Errorf("checkout-us-east-1: %+v (%v), want Synced at %s and Healthy", app.Status, err, head)
 	}
 
-	_ = cmd.Process.Signal(syscall.SIGTERM)
+	stop()
 	select {
 	case <-exited:
 	case <-time.After(10 * time.Second):
-		t.Fatal("sim-regions did not stop within 10s of SIGTERM")
+		t.Fatal("ringsim did not stop within 10s of being told to")
 	}
-	if code := cmd.ProcessState.ExitCode(); code != 0 {
-		t.Errorf("sim-regions exited %d after SIGTERM, want 0", code)
+	if code != 0 {
+		t.Errorf("ringsim returned %d after being told to stop, want 0; output:\n%s", code, out)
 	}
 }
 
-func TestSimRegionsRejectsBadFlags(t *testing.T) {
+func TestRingsimRejectsBadFlags(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -112,32 +113,28 @@ func TestSimRegionsRejectsBadFlags(t *testing.T) {
 	}{
 		{"nothing", nil, "--repo is required"},
 		{"bad mode", []string{"--repo", "git://x/y.git", "--topology", "t", "--token-file", "f", "--mode", "loud"}, `--mode "loud": want metrics or degraded`},
+		{"bad log level", []string{"--repo", "git://x/y.git", "--topology", "t", "--token-file", "f", "--log-level", "loud"}, `--log-level "loud"`},
+		{"arguments", []string{"--repo", "git://x/y.git", "--topology", "t", "--token-file", "f", "now"}, "takes flags only"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := exec.Command(ringdBinary(t), append([]string{"sim-regions"}, tc.args...)...).CombinedOutput()
-			if err == nil || !strings.Contains(string(out), tc.want) {
-				t.Errorf("got %v: %s; want a failure saying %q", err, out, tc.want)
+			t.Parallel()
+			var stdout, stderr strings.Builder
+			code := run(context.Background(), tc.args, &stdout, &stderr)
+			if code != 2 || !strings.Contains(stderr.String(), tc.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and a message saying %q", code, stderr.String(), tc.want)
 			}
 		})
 	}
 }
 
-func TestDemoRejectsBadFlags(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		args []string
-		want string
-	}{
-		{"soak scale", []string{"--soak-scale", "0"}, "--soak-scale"},
-		{"arguments", []string{"now"}, "takes flags only"},
-		{"open to the network", []string{"--http-addr", "0.0.0.0:8080"}, "loopback only"},
-		{"not host:port", []string{"--http-addr", "8080"}, "--http-addr"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var stderr strings.Builder
-			if code := runDemo(tc.args, &strings.Builder{}, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.want) {
-				t.Errorf("exit %d, stderr %q; want 2 and a message naming %q", code, stderr.String(), tc.want)
-			}
-		})
+// pollUntil polls cond every 10 ms for up to 30 s.
+func pollUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond) // poll interval, not synchronisation
 	}
 }

@@ -1,4 +1,4 @@
-package demo
+package regionsim_test
 
 import (
 	"encoding/json"
@@ -12,43 +12,45 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/internal/demo"
 	"github.com/ringleader-dev/ringleader/internal/gitops/yamledit"
+	"github.com/ringleader-dev/ringleader/internal/regionsim"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
 // world is a Git server with the demo repository and a simulator on it.
 type world struct {
-	git *GitServer
+	git *demo.GitServer
 	top *rings.Topology
-	sim *Simulator
+	sim *regionsim.Simulator
 }
 
-func startWorld(t *testing.T, mode Mode, delay time.Duration) *world {
+func startWorld(t *testing.T, mode regionsim.Mode, delay time.Duration) *world {
 	t.Helper()
-	gs, err := StartGitServer(filepath.Join(t.TempDir(), "git"))
+	gs, err := demo.StartGitServer(filepath.Join(t.TempDir(), "git"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(gs.Stop)
-	_, top, err := Topology(TopologyOptions{RepoURL: gs.URL(RepoName), ArgoCDServer: "http://127.0.0.1:1",
+	_, top, err := demo.Topology(demo.TopologyOptions{RepoURL: gs.URL(demo.RepoName), ArgoCDServer: "http://127.0.0.1:1",
 		CanarySoak: time.Second, EarlySoak: time.Second, GlobalSoak: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := SeedFiles(top, InitialVersions, nil)
+	files, err := regionsim.SeedFiles(top, demo.InitialVersions, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := gs.CreateRepo(RepoName, "main", files); err != nil {
+	if _, err := gs.CreateRepo(demo.RepoName, "main", files); err != nil {
 		t.Fatal(err)
 	}
-	var ls Listeners
+	var ls regionsim.Listeners
 	for _, l := range []*net.Listener{&ls.ArgoCD, &ls.Metrics, &ls.Control} {
 		if *l, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	sim, err := Start(Config{Topology: top, RepoURL: gs.URL(RepoName), Token: "tok", Mode: mode,
+	sim, err := regionsim.Start(regionsim.Config{Topology: top, RepoURL: gs.URL(demo.RepoName), Token: "tok", Mode: mode,
 		SyncDelay: delay, PollInterval: 50 * time.Millisecond}, ls)
 	if err != nil {
 		t.Fatal(err)
@@ -62,13 +64,13 @@ func (w *world) setVersion(t *testing.T, region, version string) string {
 	t.Helper()
 	work := t.TempDir()
 	run := func(args ...string) string {
-		out, err := RunGit(work, args...)
+		out, err := demo.RunGit(work, args...)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return out
 	}
-	run("clone", "--quiet", w.git.URL(RepoName), ".")
+	run("clone", "--quiet", w.git.URL(demo.RepoName), ".")
 	file := filepath.Join(work, "apps", "checkout", region, "values.yaml")
 	content, err := os.ReadFile(file)
 	if err != nil {
@@ -87,13 +89,13 @@ func (w *world) setVersion(t *testing.T, region, version string) string {
 }
 
 // app returns the status of checkout in region.
-func (w *world) app(region string) AppStatus {
+func (w *world) app(region string) regionsim.AppStatus {
 	for _, a := range w.sim.Status() {
 		if a.Region == region && a.App == "checkout" {
 			return a
 		}
 	}
-	return AppStatus{}
+	return regionsim.AppStatus{}
 }
 
 // waitFor polls cond until it holds or 15 s pass.
@@ -110,13 +112,13 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func TestStartSyncsEveryApplicationAtTheSeededVersions(t *testing.T) {
 	t.Parallel()
-	w := startWorld(t, ModeMetrics, time.Second)
+	w := startWorld(t, regionsim.ModeMetrics, time.Second)
 	st := w.sim.Status()
 	if len(st) != 8 {
 		t.Fatalf("got %d applications, want 4 regions × 2 apps", len(st))
 	}
 	for _, a := range st {
-		want := AppStatus{Region: a.Region, App: a.App, Application: a.App + "-" + a.Region, Version: InitialVersions[a.App],
+		want := regionsim.AppStatus{Region: a.Region, App: a.App, Application: a.App + "-" + a.Region, Version: demo.InitialVersions[a.App],
 			Revision: a.Revision, Sync: "Synced", Health: "Healthy"}
 		if a != want || len(a.Revision) != 40 {
 			t.Errorf("got %+v, want %+v at a full commit id", a, want)
@@ -126,7 +128,7 @@ func TestStartSyncsEveryApplicationAtTheSeededVersions(t *testing.T) {
 
 func TestANewVersionSyncsAfterTheDelay(t *testing.T) {
 	t.Parallel()
-	w := startWorld(t, ModeMetrics, 700*time.Millisecond)
+	w := startWorld(t, regionsim.ModeMetrics, 700*time.Millisecond)
 	commit := w.setVersion(t, "us-east-1", "v1.5.0")
 	waitFor(t, "the new commit to be seen", func() bool { return w.app("us-east-1").Pending })
 	if got := w.app("us-east-1"); got.Sync != "OutOfSync" || got.Health != "Progressing" || got.Version != "v1.4.1" {
@@ -144,12 +146,12 @@ func TestANewVersionSyncsAfterTheDelay(t *testing.T) {
 func TestBadVersions(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		mode       Mode
+		mode       regionsim.Mode
 		wantHealth string
 		want5xx    bool
 	}{
-		{ModeDegraded, "Degraded", false},
-		{ModeMetrics, "Healthy", true},
+		{regionsim.ModeDegraded, "Degraded", false},
+		{regionsim.ModeMetrics, "Healthy", true},
 	} {
 		t.Run(string(tc.mode), func(t *testing.T) {
 			t.Parallel()
@@ -209,7 +211,7 @@ func counter(t *testing.T, addr, labels string) float64 {
 
 func TestArgoCDAPIServesTheApplications(t *testing.T) {
 	t.Parallel()
-	w := startWorld(t, ModeMetrics, time.Second)
+	w := startWorld(t, regionsim.ModeMetrics, time.Second)
 	for _, tc := range []struct {
 		name, token string
 		want        int
@@ -234,7 +236,7 @@ func TestArgoCDAPIServesTheApplications(t *testing.T) {
 
 func TestControlEndpoint(t *testing.T) {
 	t.Parallel()
-	w := startWorld(t, ModeMetrics, 50*time.Millisecond)
+	w := startWorld(t, regionsim.ModeMetrics, 50*time.Millisecond)
 	ctl := w.sim.Addrs().Control
 	post := func(path string) int {
 		resp, err := http.Post(ctl+path, "", nil)
@@ -289,7 +291,7 @@ func TestControlEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var apps []AppStatus
+	var apps []regionsim.AppStatus
 	if err := json.NewDecoder(resp.Body).Decode(&apps); err != nil {
 		t.Fatal(err)
 	}

@@ -1,3 +1,13 @@
+// Command ringsim runs simulated regions for tests and demos: regions that
+// follow a GitOps branch like Argo CD with auto-sync, serve Argo CD's
+// Application API and http_requests_total, and take a control endpoint
+// (internal/regionsim). It is a test fake: ringd has no subcommand for it
+// (only `ringd demo` runs the simulator, in-process); the end-to-end suite
+// runs it as a process of its own.
+//
+// main is wiring only: parse the flags, read the topology and the token,
+// listen, start the simulator, say where it listens, serve until SIGINT or
+// SIGTERM.
 package main
 
 import (
@@ -7,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -15,11 +26,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/internal/demo"
+	"github.com/ringleader-dev/ringleader/internal/regionsim"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
-// simFlags is the command line of `ringd sim-regions`.
+// simFlags is the command line of ringsim.
 type simFlags struct {
 	repo, branch, topology               string
 	argocdAddr, metricsAddr, controlAddr string
@@ -30,7 +41,7 @@ type simFlags struct {
 
 func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
 	var f simFlags
-	fs := flag.NewFlagSet("ringd sim-regions", flag.ContinueOnError)
+	fs := flag.NewFlagSet("ringsim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.repo, "repo", "", "GitOps repository URL the regions sync from (required)")
 	fs.StringVar(&f.branch, "branch", "main", "GitOps branch")
@@ -40,45 +51,59 @@ func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
 	fs.StringVar(&f.controlAddr, "control-addr", "127.0.0.1:0", "host:port of the control endpoint (pause, degrade, errors, sync delay)")
 	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the bearer token the Argo CD API requires (required)")
 	fs.StringVar(&f.addrFile, "addr-file", "", "write the addresses to this JSON file once serving")
-	fs.StringVar(&f.mode, "mode", string(demo.ModeMetrics), "how a version containing \"bad\" fails: metrics (Healthy, 5xx in the metrics) or degraded (Argo CD health Degraded)")
-	fs.DurationVar(&f.syncDelay, "sync-delay", demo.DefaultSyncDelay, "how long an Application stays OutOfSync/Progressing after its version changes")
-	fs.DurationVar(&f.pollInterval, "poll-interval", demo.DefaultPollInterval, "how often the branch head is checked")
-	fs.Float64Var(&f.badErrorRatio, "bad-error-ratio", demo.DefaultBadErrorRatio, "5xx fraction of a bad version in mode metrics")
+	fs.StringVar(&f.mode, "mode", string(regionsim.ModeMetrics), "how a version containing \"bad\" fails: metrics (Healthy, 5xx in the metrics) or degraded (Argo CD health Degraded)")
+	fs.DurationVar(&f.syncDelay, "sync-delay", regionsim.DefaultSyncDelay, "how long an Application stays OutOfSync/Progressing after its version changes")
+	fs.DurationVar(&f.pollInterval, "poll-interval", regionsim.DefaultPollInterval, "how often the branch head is checked")
+	fs.Float64Var(&f.badErrorRatio, "bad-error-ratio", regionsim.DefaultBadErrorRatio, "5xx fraction of a bad version in mode metrics")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
 	var errs []error
 	if fs.NArg() > 0 {
-		errs = append(errs, fmt.Errorf("unexpected arguments %q: ringd sim-regions takes flags only", fs.Args()))
+		errs = append(errs, fmt.Errorf("unexpected arguments %q: ringsim takes flags only", fs.Args()))
 	}
 	for _, r := range []struct{ flag, v string }{{"--repo", f.repo}, {"--topology", f.topology}, {"--token-file", f.tokenFile}} {
 		if r.v == "" {
 			errs = append(errs, fmt.Errorf("%s is required", r.flag))
 		}
 	}
-	if m := demo.Mode(f.mode); m != demo.ModeMetrics && m != demo.ModeDegraded {
+	if m := regionsim.Mode(f.mode); m != regionsim.ModeMetrics && m != regionsim.ModeDegraded {
 		errs = append(errs, fmt.Errorf("--mode %q: want metrics or degraded", f.mode))
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", f.logLevel))
 	}
 	return f, errors.Join(errs...)
 }
 
-// runSimRegions is `ringd sim-regions`: the simulated regions as a process
-// of their own (the end-to-end suite runs them so). It prints its addresses
-// on one line, writes them to --addr-file, and serves until SIGINT or
-// SIGTERM. It returns the exit code.
-func runSimRegions(args []string, stdout, stderr io.Writer) int {
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is ringsim: the simulated regions as a process of their own. It
+// prints its addresses on one line, writes them to --addr-file, and serves
+// until ctx ends (main ends it on SIGINT or SIGTERM). It returns the exit
+// code: 0 after ctx ends, 1 when it could not start, 2 for a bad command
+// line.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f, err := parseSimFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "ringd sim-regions: %v\n", err)
+		fmt.Fprintf(stderr, "ringsim: %v\n", err)
 		return 2
 	}
-	logger := newLogger(f.logLevel)
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(f.logLevel)) // checked by parseSimFlags
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	fail := func(what string, err error) int {
-		fmt.Fprintf(stderr, "ringd sim-regions: %s: %v\n", what, err)
+		fmt.Fprintf(stderr, "ringsim: %s: %v\n", what, err)
 		return 1
 	}
 
@@ -97,7 +122,7 @@ func runSimRegions(args []string, stdout, stderr io.Writer) int {
 	}
 
 	// 2. The listeners.
-	var ls demo.Listeners
+	var ls regionsim.Listeners
 	for _, l := range []struct {
 		ln   *net.Listener
 		addr string
@@ -108,8 +133,8 @@ func runSimRegions(args []string, stdout, stderr io.Writer) int {
 	}
 
 	// 3. The regions, synced from Git.
-	sim, err := demo.Start(demo.Config{Topology: top, RepoURL: f.repo, Branch: f.branch, Token: strings.TrimSpace(string(tok)),
-		Mode: demo.Mode(f.mode), SyncDelay: f.syncDelay, PollInterval: f.pollInterval, BadErrorRatio: f.badErrorRatio, Logger: logger}, ls)
+	sim, err := regionsim.Start(regionsim.Config{Topology: top, RepoURL: f.repo, Branch: f.branch, Token: strings.TrimSpace(string(tok)),
+		Mode: regionsim.Mode(f.mode), SyncDelay: f.syncDelay, PollInterval: f.pollInterval, BadErrorRatio: f.badErrorRatio, Logger: logger}, ls)
 	if err != nil {
 		return fail("start", err)
 	}
@@ -117,17 +142,15 @@ func runSimRegions(args []string, stdout, stderr io.Writer) int {
 
 	// 4. Say where we listen.
 	a := sim.Addrs()
-	fmt.Fprintf(stdout, "sim-regions: argocd=%s metrics=%s control=%s pid=%d\n", a.ArgoCD, a.Metrics, a.Control, os.Getpid())
+	fmt.Fprintf(stdout, "ringsim: argocd=%s metrics=%s control=%s pid=%d\n", a.ArgoCD, a.Metrics, a.Control, os.Getpid())
 	if f.addrFile != "" {
 		if err := writeJSONAtomic(f.addrFile, a); err != nil {
 			return fail("write --addr-file", err)
 		}
 	}
 
-	// 5. Serve until a signal.
-	stopped, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	<-stopped.Done()
+	// 5. Serve until told to stop.
+	<-ctx.Done()
 	return 0
 }
 

@@ -1,0 +1,34 @@
+package regionsim
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/ringleader-dev/ringleader/rings"
+)
+
+func TestReadVersion(t *testing.T) {
+	t.Parallel()
+	appset := string(applicationSetFile("pay", "targetRevision", []string{"us-east-1", "eu-west-1"}, "v3"))
+	for _, tc := range []struct {
+		name    string
+		content string
+		target  rings.Target
+		want    string
+		wantErr error
+	}{
+		{"yaml path", "image:\n  tag: v1.2.3\n", rings.Target{YAMLPath: "image.tag"}, "v1.2.3", nil},
+		{"yaml path missing", "image: {}\n", rings.Target{YAMLPath: "image.tag"}, "", ErrNoVersion},
+		{"kustomize image", string(kustomizationFile("registry.example.com/ledger", "v2.3.0")), rings.Target{KustomizeImage: "registry.example.com/ledger"}, "v2.3.0", nil},
+		{"kustomize other image", string(kustomizationFile("registry.example.com/ledger", "v2.3.0")), rings.Target{KustomizeImage: "registry.example.com/other"}, "", ErrNoVersion},
+		{"applicationset element", appset, rings.Target{ApplicationSetElement: "targetRevision"}, "v3", nil},
+		{"applicationset no element", appset, rings.Target{ApplicationSetElement: "revision"}, "", ErrNoVersion},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ReadVersion([]byte(tc.content), tc.target, "us-east-1")
+			if got != tc.want || !errors.Is(err, tc.wantErr) {
+				t.Errorf("got %q, %v; want %q, %v", got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+}
