@@ -3,6 +3,7 @@ package coordinator
 import (
 	"errors"
 	"fmt"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"net"
 	"net/http"
 	"strings"
@@ -25,7 +26,7 @@ func (a *API) members(w http.ResponseWriter, r *http.Request) {
 func (a *API) leader(w http.ResponseWriter, r *http.Request) {
 	li := a.leaderInfo()
 	if li.ID == "" {
-		a.fail(w, r, fmt.Errorf("no known leader: the cluster is electing one or has lost its quorum: %w", ErrNotLeader))
+		a.fail(w, r, fmt.Errorf("no known leader: the cluster is electing one or has lost its quorum: %w", command.ErrNotLeader))
 		return
 	}
 	writeJSON(w, http.StatusOK, li)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -41,8 +42,8 @@ func (a *API) placeHalt(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	cmd := PlaceHalt{ID: newHaltID(), Scope: scope, Reason: strings.TrimSpace(req.Reason)}
-	res, err := a.propose(r, CmdPlaceHalt, cmd)
+	cmd := command.PlaceHalt{ID: newHaltID(), Scope: scope, Reason: strings.TrimSpace(req.Reason)}
+	res, err := a.propose(r, command.CmdPlaceHalt, cmd)
 	if err != nil {
 		a.fail(w, r, fmt.Errorf("place halt: %w", err))
 		return
@@ -93,10 +94,10 @@ func (a *API) resumeHalt(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if named, _ := haltView(a.cfg.Store, id); named == nil {
-		a.fail(w, r, fmt.Errorf("halt %q: %w; list halts with GET /v1/halts", id, ErrNotFound))
+		a.fail(w, r, fmt.Errorf("halt %q: %w; list halts with GET /v1/halts", id, command.ErrNotFound))
 		return
 	}
-	if _, err := a.propose(r, CmdResumeHalt, ResumeHalt{HaltID: id, Reason: reason}); err != nil {
+	if _, err := a.propose(r, command.CmdResumeHalt, command.ResumeHalt{HaltID: id, Reason: reason}); err != nil {
 		a.fail(w, r, fmt.Errorf("resume halt %s: %w", id, err))
 		return
 	}
@@ -110,7 +111,7 @@ func (a *API) answerHalt(w http.ResponseWriter, r *http.Request, code int, id st
 	// resumed halts accumulated.
 	h, active := haltView(a.cfg.Store, id)
 	if h == nil {
-		a.fail(w, r, fmt.Errorf("halt %q was accepted but is not in the applied state yet: %w", id, ErrNotFound))
+		a.fail(w, r, fmt.Errorf("halt %q was accepted but is not in the applied state yet: %w", id, command.ErrNotFound))
 		return
 	}
 	out := HaltResponse{Halt: *h}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -42,13 +43,13 @@ func statusFor(err error) int {
 	switch {
 	case errors.Is(err, errBadRequest):
 		return http.StatusBadRequest
-	case errors.Is(err, ErrNotLeader), errors.Is(err, ErrLeadershipLost):
+	case errors.Is(err, command.ErrNotLeader), errors.Is(err, ErrLeadershipLost):
 		return http.StatusServiceUnavailable
-	case errors.Is(err, ErrNotFound), errors.Is(err, rings.ErrNotFound):
+	case errors.Is(err, command.ErrNotFound), errors.Is(err, rings.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, ErrConflict), errors.Is(err, rings.ErrConflict):
+	case errors.Is(err, command.ErrConflict), errors.Is(err, rings.ErrConflict):
 		return http.StatusConflict
-	case errors.Is(err, ErrInvalid), errors.Is(err, rings.ErrTransition):
+	case errors.Is(err, command.ErrInvalid), errors.Is(err, rings.ErrTransition):
 		return statusInvalidTransition
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout
@@ -185,13 +186,13 @@ func requestID(r *http.Request) string {
 }
 
 // propose builds the command envelope for a request and applies it.
-func (a *API) propose(r *http.Request, typ CommandType, payload any) (ApplyResult, error) {
+func (a *API) propose(r *http.Request, typ command.Type, payload any) (ApplyResult, error) {
 	raw, err := json.Marshal(payload)
 	if err != nil {
 		return ApplyResult{}, fmt.Errorf("encode %s payload: %w", typ, err)
 	}
-	cmd := Command{
-		Version:   CommandVersion,
+	cmd := command.Command{
+		Version:   command.Version,
 		Type:      typ,
 		RequestID: requestID(r),
 		At:        a.cfg.Clock.Now().UTC(),

@@ -3,6 +3,7 @@ package coordinator
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -66,8 +67,8 @@ func decodeAs[T any](t *testing.T, b []byte) T {
 // seeded returns a leader store with the topology and one created release.
 func seeded(t *testing.T) (*tstore, string) {
 	s := newTStore(true).withTopology(t)
-	res := s.mustApply(t, CmdCreateRelease, CreateRelease{ID: "checkout-v1-aaaaaa", App: "checkout", Version: "v1"})
-	s.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: "halt-1", Scope: haltScopeRegions("eu-west-1"), Reason: "incident"})
+	res := s.mustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-v1-aaaaaa", App: "checkout", Version: "v1"})
+	s.mustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: "halt-1", Scope: haltScopeRegions("eu-west-1"), Reason: "incident"})
 	s.mu.Lock()
 	s.applied = nil
 	s.mu.Unlock()
@@ -153,14 +154,14 @@ func TestAPIStateRefusalCodes(t *testing.T) {
 		want  int
 	}{
 		{"approve an aborted release is 422", func(t *testing.T, s *tstore, id string) {
-			s.mustApply(t, CmdAbortRelease, ReleaseRef{ReleaseID: id, Reason: "no"})
+			s.mustApply(t, command.CmdAbortRelease, command.ReleaseRef{ReleaseID: id, Reason: "no"})
 		}, "/v1/releases/checkout-v1-aaaaaa/approve", `{"ring":"early"}`, 422},
 		{"approve twice is 409", func(t *testing.T, s *tstore, id string) {
-			s.mustApply(t, CmdApprove, Approve{ReleaseID: id, Ring: "early"})
+			s.mustApply(t, command.CmdApprove, command.Approve{ReleaseID: id, Ring: "early"})
 		}, "/v1/releases/checkout-v1-aaaaaa/approve", `{"ring":"early"}`, 409},
 		{"approve an unknown ring is 404", func(*testing.T, *tstore, string) {}, "/v1/releases/checkout-v1-aaaaaa/approve", `{"ring":"nope"}`, 404},
 		{"resume a resumed halt is 409", func(t *testing.T, s *tstore, _ string) {
-			s.mustApply(t, CmdResumeHalt, ResumeHalt{HaltID: "halt-1", Reason: "over"})
+			s.mustApply(t, command.CmdResumeHalt, command.ResumeHalt{HaltID: "halt-1", Reason: "over"})
 		}, "/v1/halts/halt-1/resume", `{"reason":"again"}`, 409},
 	}
 	for _, tc := range cases {
@@ -189,7 +190,7 @@ func TestAPICreateReleaseNamesItAndRecordsTheActor(t *testing.T) {
 	if code != 201 || rel.Release == nil || !releaseIDRE.MatchString(rel.ID) || hdr.Get("Location") != "/v1/releases/"+rel.ID {
 		t.Fatalf("got %d %s; want 201 with an ID like checkout-v1.4.2-abcdef", code, body)
 	}
-	if len(cmds) != 1 || cmds[0].Type != CmdCreateRelease || cmds[0].Actor != "alice" || rel.CreatedBy != "alice" || rel.Priority != "P0" {
+	if len(cmds) != 1 || cmds[0].Type != command.CmdCreateRelease || cmds[0].Actor != "alice" || rel.CreatedBy != "alice" || rel.Priority != "P0" {
 		t.Fatalf("commands %+v, release %+v; want one create by alice with priority P0", cmds, rel.Release)
 	}
 }

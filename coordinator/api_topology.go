@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -15,7 +16,7 @@ import (
 func (a *API) getTopology(w http.ResponseWriter, r *http.Request) {
 	snap := ReadView(a.cfg.Store)
 	if snap.Topology == nil {
-		a.fail(w, r, fmt.Errorf("no topology adopted yet: POST one to /v1/topology or start ringd with --topology: %w", ErrNotFound))
+		a.fail(w, r, fmt.Errorf("no topology adopted yet: POST one to /v1/topology or start ringd with --topology: %w", command.ErrNotFound))
 		return
 	}
 	out := TopologyResponse{Revision: snap.TopologyRevision, Topology: snap.Topology}
@@ -60,7 +61,7 @@ func (a *API) adoptTopology(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, TopologyResponse{Revision: rev, Path: path, Topology: snap.Topology})
 		return
 	}
-	if _, err := a.propose(r, CmdAdoptTopology, AdoptTopology{Revision: rev, Path: path, Source: src}); err != nil {
+	if _, err := a.propose(r, command.CmdAdoptTopology, command.AdoptTopology{Revision: rev, Path: path, Source: src}); err != nil {
 		a.fail(w, r, fmt.Errorf("adopt topology %s: %w", rev, err))
 		return
 	}

@@ -3,6 +3,7 @@ package coordinator
 import (
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -149,12 +150,12 @@ type Status struct {
 	TopologyRevision string      `json:"topologyRevision,omitempty"`
 	// TopologyRejected is the last revision refused since the last
 	// adoption, with its line-numbered errors (the one above stays).
-	TopologyRejected *TopologyRejection      `json:"topologyRejected,omitempty"`
-	AppliedIndex     uint64                  `json:"appliedIndex"`
-	Releases         []ReleaseSummary        `json:"releases"`
-	Halts            []rings.Halt            `json:"halts"`
-	Budgets          map[string]rings.Budget `json:"budgets,omitempty"`
-	NextCheck        time.Time               `json:"nextCheck,omitzero"`
+	TopologyRejected *command.TopologyRejection `json:"topologyRejected,omitempty"`
+	AppliedIndex     uint64                     `json:"appliedIndex"`
+	Releases         []ReleaseSummary           `json:"releases"`
+	Halts            []rings.Halt               `json:"halts"`
+	Budgets          map[string]rings.Budget    `json:"budgets,omitempty"`
+	NextCheck        time.Time                  `json:"nextCheck,omitzero"`
 	// MembersError says why the member list could not be read.
 	MembersError string `json:"membersError,omitempty"`
 }

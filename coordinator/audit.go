@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,7 +40,7 @@ type AuditEntry struct {
 	Source string `json:"source,omitempty"`
 	// Type is the command type; Details its key fields (IDs, names,
 	// versions), never secrets; Reason the free text why.
-	Type      CommandType       `json:"type"`
+	Type      command.Type      `json:"type"`
 	RequestID string            `json:"requestId,omitempty"`
 	Details   map[string]string `json:"details,omitempty"`
 	Reason    string            `json:"reason,omitempty"`
@@ -90,10 +91,10 @@ type auditTrail struct {
 }
 
 // isEvidence reports whether t is a frequent observation, not a decision.
-func isEvidence(t CommandType) bool { return t == CmdObserve || t == CmdRecordBudget }
+func isEvidence(t command.Type) bool { return t == command.CmdObserve || t == command.CmdRecordBudget }
 
 // record appends the entry for an accepted command and prunes.
-func (t *auditTrail) record(index uint64, cmd Command, id string, ret AuditRetention) {
+func (t *auditTrail) record(index uint64, cmd command.Command, id string, ret AuditRetention) {
 	ret = ret.withDefaults()
 	e := auditEntryFor(index, cmd, id)
 	if isEvidence(cmd.Type) {
@@ -144,9 +145,9 @@ func (t *auditTrail) load(entries []AuditEntry) {
 }
 
 // auditEntryFor builds the entry of an accepted command.
-func auditEntryFor(index uint64, cmd Command, id string) AuditEntry {
+func auditEntryFor(index uint64, cmd command.Command, id string) AuditEntry {
 	e := AuditEntry{Index: index, At: cmd.At, Actor: cmd.Actor, Role: cmd.Role, Source: cmd.Source, Type: cmd.Type, RequestID: cmd.RequestID}
-	if e.Role == "" && cmd.Actor == ActorSystem {
+	if e.Role == "" && cmd.Actor == command.ActorSystem {
 		e.Role = ActorRoleSystem
 	}
 	e.Details, e.Reason = auditDetails(cmd, id)
@@ -155,7 +156,7 @@ func auditEntryFor(index uint64, cmd Command, id string) AuditEntry {
 
 // auditDetails extracts the key fields of a command by type, from an
 // allow-list: IDs, names, versions, states; never sources or credentials.
-func auditDetails(cmd Command, id string) (map[string]string, string) {
+func auditDetails(cmd command.Command, id string) (map[string]string, string) {
 	d := map[string]string{}
 	set := func(k, v string) {
 		if v != "" {
@@ -164,63 +165,63 @@ func auditDetails(cmd Command, id string) (map[string]string, string) {
 	}
 	var reason string
 	switch cmd.Type {
-	case CmdCreateRelease:
-		var p CreateRelease
+	case command.CmdCreateRelease:
+		var p command.CreateRelease
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("release", cmp.Or(id, p.ID))
 		set("app", p.App)
 		set("version", p.Version)
 		set("priority", p.Priority)
 		set("train", p.Train)
-	case CmdStartRelease, CmdCompleteRelease, CmdAbortRelease, CmdRequestRollback:
-		var p ReleaseRef
+	case command.CmdStartRelease, command.CmdCompleteRelease, command.CmdAbortRelease, command.CmdRequestRollback:
+		var p command.ReleaseRef
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("release", p.ReleaseID)
 		reason = p.Reason
-	case CmdSetReleaseState:
-		var p SetReleaseState
+	case command.CmdSetReleaseState:
+		var p command.SetReleaseState
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("release", p.ReleaseID)
 		set("state", string(p.State))
 		reason = p.Reason
-	case CmdApprove:
-		var p Approve
+	case command.CmdApprove:
+		var p command.Approve
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("release", p.ReleaseID)
 		set("ring", p.Ring)
 		reason = p.Reason
-	case CmdStartSoak, CmdCompleteRing, CmdFailRing:
-		var p RingRef
+	case command.CmdStartSoak, command.CmdCompleteRing, command.CmdFailRing:
+		var p command.RingRef
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("release", p.ReleaseID)
 		set("ring", p.Ring)
 		reason = p.Reason
-	case CmdPromotionRetry:
-		var p PromotionRetry
+	case command.CmdPromotionRetry:
+		var p command.PromotionRetry
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("release", p.ReleaseID)
 		set("ring", p.Ring)
 		set("promotion", p.PromotionID)
 		set("attempt", strconv.Itoa(p.Attempt))
 		reason = p.Error
-	case CmdPromotionFailed, CmdRollbackWriteFailed:
-		var p PromotionFailed
+	case command.CmdPromotionFailed, command.CmdRollbackWriteFailed:
+		var p command.PromotionFailed
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("release", p.ReleaseID)
 		set("ring", p.Ring)
 		set("regions", strings.Join(p.Regions, ","))
 		set("promotion", p.PromotionID)
 		reason = p.Reason
-	case CmdPromoted, CmdRolledBack:
-		var p Promoted
+	case command.CmdPromoted, command.CmdRolledBack:
+		var p command.Promoted
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("release", p.ReleaseID)
 		set("ring", p.Ring)
 		set("regions", strings.Join(p.Regions, ","))
 		set("promotion", p.PromotionID)
 		set("commit", p.Commit)
-	case CmdObserve:
-		var p Observe
+	case command.CmdObserve:
+		var p command.Observe
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("release", p.ReleaseID)
 		set("ring", p.Ring)
@@ -231,8 +232,8 @@ func auditDetails(cmd Command, id string) (map[string]string, string) {
 			set("inProgress", "true")
 		}
 		reason = p.Reason
-	case CmdPlaceHalt:
-		var p PlaceHalt
+	case command.CmdPlaceHalt:
+		var p command.PlaceHalt
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("halt", p.ID)
 		set("scope", haltScopeText(p))
@@ -240,17 +241,17 @@ func auditDetails(cmd Command, id string) (map[string]string, string) {
 			set("auto", "true")
 		}
 		reason = p.Reason
-	case CmdResumeHalt:
-		var p ResumeHalt
+	case command.CmdResumeHalt:
+		var p command.ResumeHalt
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("halt", p.HaltID)
 		reason = p.Reason
-	case CmdAdoptTopology:
-		var p AdoptTopology
+	case command.CmdAdoptTopology:
+		var p command.AdoptTopology
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("revision", p.Revision)
 		set("path", p.Path)
-	case CmdRecordBudget:
+	case command.CmdRecordBudget:
 		var p struct {
 			App    string `json:"app"`
 			Region string `json:"region"`
@@ -258,8 +259,8 @@ func auditDetails(cmd Command, id string) (map[string]string, string) {
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("app", p.App)
 		set("region", p.Region)
-	case CmdSetMember, CmdRemoveMember:
-		var p MemberMeta
+	case command.CmdSetMember, command.CmdRemoveMember:
+		var p command.MemberMeta
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("member", p.ID)
 		set("httpAddr", p.HTTPAddr)
@@ -274,7 +275,7 @@ func auditDetails(cmd Command, id string) (map[string]string, string) {
 
 // haltScopeText renders a halt scope for the trail: "global" or
 // "regions=a,b rings=r".
-func haltScopeText(p PlaceHalt) string {
+func haltScopeText(p command.PlaceHalt) string {
 	if p.Scope.Global {
 		return "global"
 	}
@@ -302,7 +303,7 @@ func clip(s string, n int) string {
 // most recent entries (default 100, at most MaxAuditLimit).
 type AuditQuery struct {
 	Actor string
-	Type  CommandType
+	Type  command.Type
 	Since time.Time
 	Until time.Time
 	Limit int

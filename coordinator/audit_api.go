@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -49,7 +50,7 @@ func parseAuditQuery(v url.Values) (AuditQuery, error) {
 		if err := checkName("type", s); err != nil {
 			return q, err
 		}
-		q.Type = CommandType(s)
+		q.Type = command.Type(s)
 	}
 	for _, f := range []struct {
 		name string

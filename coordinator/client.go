@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -56,13 +57,13 @@ func (e *APIError) Error() string {
 // Is lets errors.Is match an APIError with the coordinator sentinels.
 func (e *APIError) Is(target error) bool {
 	switch target {
-	case ErrNotFound:
+	case command.ErrNotFound:
 		return e.StatusCode == http.StatusNotFound
-	case ErrConflict:
+	case command.ErrConflict:
 		return e.StatusCode == http.StatusConflict
-	case ErrInvalid:
+	case command.ErrInvalid:
 		return e.StatusCode == statusInvalidTransition || e.StatusCode == http.StatusBadRequest
-	case ErrNotLeader:
+	case command.ErrNotLeader:
 		return e.StatusCode == http.StatusServiceUnavailable
 	}
 	return false

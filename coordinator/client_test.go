@@ -3,6 +3,7 @@ package coordinator
 import (
 	"context"
 	"errors"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"net/http/httptest"
 	"os"
 	"testing"
@@ -62,15 +63,15 @@ func TestClientErrorsMatchSentinels(t *testing.T) {
 		call func() error
 		want error
 	}{
-		{"unknown release", func() error { _, err := c.Release(ctx, "nope"); return err }, ErrNotFound},
+		{"unknown release", func() error { _, err := c.Release(ctx, "nope"); return err }, command.ErrNotFound},
 		{"resume twice", func() error {
 			if _, err := c.Resume(ctx, "halt-1", "a"); err != nil {
 				return err
 			}
 			_, err := c.Resume(ctx, "halt-1", "b")
 			return err
-		}, ErrConflict},
-		{"missing reason", func() error { _, err := c.Abort(ctx, "checkout-v1-aaaaaa", ""); return err }, ErrInvalid},
+		}, command.ErrConflict},
+		{"missing reason", func() error { _, err := c.Abort(ctx, "checkout-v1-aaaaaa", ""); return err }, command.ErrInvalid},
 	}
 	for _, tc := range cases {
 		err := tc.call()
@@ -99,7 +100,7 @@ func TestClientTopologyIssuesAndRetryable(t *testing.T) {
 	srv := httptest.NewServer(mustAPI(t, noLeader))
 	defer srv.Close()
 	_, err = NewClient(srv.URL, "").PlaceHalt(context.Background(), HaltRequest{Global: true, Reason: "x"})
-	if !IsRetryable(err) || !errors.Is(err, ErrNotLeader) {
+	if !IsRetryable(err) || !errors.Is(err, command.ErrNotLeader) {
 		t.Fatalf("write without a leader: %v; want retryable ErrNotLeader", err)
 	}
 }

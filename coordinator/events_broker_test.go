@@ -2,6 +2,7 @@ package coordinator
 
 import (
 	"errors"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"slices"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ func newTestBroker(t *testing.T, cfg BrokerConfig) *Broker {
 // publishIDs publishes events with the given IDs.
 func publishIDs(b *Broker, ids ...uint64) {
 	for _, id := range ids {
-		b.Publish(Event{ID: id, Type: CmdPlaceHalt, Summary: "e"})
+		b.Publish(Event{ID: id, Type: command.CmdPlaceHalt, Summary: "e"})
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"io"
 	"net/http"
 	"strings"
@@ -52,7 +53,7 @@ func (a *API) read(h http.HandlerFunc) http.HandlerFunc {
 		}
 		if a.cfg.Store.IsLeader() {
 			if err := a.cfg.Store.VerifyLeader(); err != nil {
-				a.fail(w, r, fmt.Errorf("confirm leadership for a consistent read: %w: %w", ErrNotLeader, err))
+				a.fail(w, r, fmt.Errorf("confirm leadership for a consistent read: %w: %w", command.ErrNotLeader, err))
 				return
 			}
 			if err := a.ensureCaughtUp(); err != nil {
@@ -82,7 +83,7 @@ func (a *API) ensureCaughtUp() error {
 		return nil
 	}
 	if err := a.cfg.Store.Barrier(a.cfg.ApplyTimeout); err != nil {
-		return fmt.Errorf("new leader catching up with the log: %w: %w; retry shortly", ErrNotLeader, err)
+		return fmt.Errorf("new leader catching up with the log: %w: %w; retry shortly", command.ErrNotLeader, err)
 	}
 	return nil
 }
@@ -99,7 +100,7 @@ func (a *API) ensureCaughtUp() error {
 // applied once however many times it is forwarded.
 func (a *API) forward(w http.ResponseWriter, r *http.Request, body []byte) {
 	if by := r.Header.Get(HeaderForwarded); by != "" {
-		a.fail(w, r, fmt.Errorf("request forwarded by %s reached a node that is not the leader: %w; retry shortly", by, ErrNotLeader))
+		a.fail(w, r, fmt.Errorf("request forwarded by %s reached a node that is not the leader: %w; retry shortly", by, command.ErrNotLeader))
 		return
 	}
 	if body != nil && r.Header.Get(HeaderIdempotencyKey) == "" {
@@ -110,7 +111,7 @@ func (a *API) forward(w http.ResponseWriter, r *http.Request, body []byte) {
 	for {
 		id, addr := a.cfg.Store.Leader()
 		if addr == "" {
-			a.fail(w, r, fmt.Errorf("no known leader to forward to (cluster electing or without quorum): %w; retry shortly", ErrNotLeader))
+			a.fail(w, r, fmt.Errorf("no known leader to forward to (cluster electing or without quorum): %w; retry shortly", command.ErrNotLeader))
 			return
 		}
 		resp, moved, err := a.forwardOnce(ctx, r, body, id, addr)

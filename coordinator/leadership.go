@@ -3,6 +3,7 @@ package coordinator
 import (
 	"context"
 	"fmt"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -130,7 +131,7 @@ func (n *Node) registerSelf() {
 
 // setMember proposes CmdSetMember.
 func (n *Node) setMember(ctx context.Context, id, httpAddr string) (ApplyResult, error) {
-	cmd, err := NewCommand(CmdSetMember, ActorSystem, MemberMeta{ID: id, HTTPAddr: httpAddr})
+	cmd, err := command.New(command.CmdSetMember, command.ActorSystem, command.MemberMeta{ID: id, HTTPAddr: httpAddr})
 	if err != nil {
 		return ApplyResult{}, err
 	}

@@ -3,6 +3,7 @@ package coordinator
 import (
 	"context"
 	"errors"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"os"
 	"strings"
 	"testing"
@@ -52,7 +53,7 @@ func TestLoopLosingLeadershipCancelsAnInFlightPromotion(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("losing leadership did not cancel the promotion")
 	}
-	if n := len(f.commandsOf(CmdPromoted)); n != 0 {
+	if n := len(f.commandsOf(command.CmdPromoted)); n != 0 {
 		t.Fatalf("%d promoted commands recorded; want none", n)
 	}
 	cancel()

@@ -3,6 +3,7 @@ package coordinator
 import (
 	"context"
 	"fmt"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 
 	"github.com/hashicorp/raft"
 )
@@ -31,7 +32,7 @@ func (n *Node) Join(id, raftAddr, httpAddr string) error {
 		case string(s.ID) == id && string(s.Address) == raftAddr && s.Suffrage == raft.Voter:
 			present = true
 		case string(s.ID) != id && string(s.Address) == raftAddr:
-			return fmt.Errorf("join %s: raft address %s belongs to server %s; remove it first: %w", id, raftAddr, s.ID, ErrConflict)
+			return fmt.Errorf("join %s: raft address %s belongs to server %s; remove it first: %w", id, raftAddr, s.ID, command.ErrConflict)
 		}
 	}
 	if !present {
@@ -68,13 +69,13 @@ func (n *Node) Remove(id string) error {
 		found = found || string(s.ID) == id
 	}
 	if !found {
-		return fmt.Errorf("remove %s: no such server in the configuration; list them with ringctl cluster members: %w", id, ErrNotFound)
+		return fmt.Errorf("remove %s: no such server in the configuration; list them with ringctl cluster members: %w", id, command.ErrNotFound)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.ApplyTimeout)
 	defer cancel()
 	// The address goes first: a leader that removes itself cannot propose
 	// anything afterwards.
-	cmd, err := NewCommand(CmdRemoveMember, ActorSystem, MemberMeta{ID: id})
+	cmd, err := command.New(command.CmdRemoveMember, command.ActorSystem, command.MemberMeta{ID: id})
 	if err != nil {
 		return err
 	}

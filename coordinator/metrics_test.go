@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -269,7 +270,7 @@ func TestEveryMetricIsDocumented(t *testing.T) {
 	for range 4 {
 		f.loop.ReconcileOnce(context.Background())
 	}
-	f.store.mustApply(t, CmdRecordBudget, map[string]any{"app": "checkout", "region": "us-east-1", "remainingPercent": 70})
+	f.store.mustApply(t, command.CmdRecordBudget, map[string]any{"app": "checkout", "region": "us-east-1", "remainingPercent": 70})
 	reg := prometheus.NewRegistry()
 	m, err := NewMetrics(reg)
 	if err != nil {
@@ -285,21 +286,21 @@ func TestEveryMetricIsDocumented(t *testing.T) {
 	}
 	reg.MustRegister(sc)
 	for _, c := range []struct {
-		typ     CommandType
+		typ     command.Type
 		payload any
 	}{
-		{CmdPromoted, Promoted{Ring: "canary"}},
-		{CmdRolledBack, Promoted{Ring: "canary"}},
-		{CmdFailRing, RingRef{Ring: "canary"}},
-		{CmdObserve, Observe{Check: &rings.Observation{Check: "error-rate", Pass: true}}},
+		{command.CmdPromoted, command.Promoted{Ring: "canary"}},
+		{command.CmdRolledBack, command.Promoted{Ring: "canary"}},
+		{command.CmdFailRing, command.RingRef{Ring: "canary"}},
+		{command.CmdObserve, command.Observe{Check: &rings.Observation{Check: "error-rate", Pass: true}}},
 	} {
-		cmd, err := NewCommand(c.typ, ActorSystem, c.payload)
+		cmd, err := command.New(c.typ, command.ActorSystem, c.payload)
 		if err != nil {
 			t.Fatal(err)
 		}
 		m.ObserveApplied(AppliedCommand{Command: cmd})
 	}
-	m.ObserveProposal(CmdObserve, time.Millisecond, nil)
+	m.ObserveProposal(command.CmdObserve, time.Millisecond, nil)
 	fams, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/internal/wiretest"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -22,9 +23,9 @@ import (
 // the next index, as a single-node Raft log would.
 type wireStore struct{ *tstore }
 
-func (s wireStore) Apply(ctx context.Context, cmd Command) (ApplyResult, error) {
+func (s wireStore) Apply(ctx context.Context, cmd command.Command) (ApplyResult, error) {
 	if !s.IsLeader() {
-		return ApplyResult{}, fmt.Errorf("apply %s: %w", cmd.Type, ErrNotLeader)
+		return ApplyResult{}, fmt.Errorf("apply %s: %w", cmd.Type, command.ErrNotLeader)
 	}
 	return s.fsm.ApplyCommand(s.fsm.AppliedIndex()+1, cmd)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/anishathalye/porcupine"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/e2e/harness"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -398,7 +399,7 @@ func (r *chaosRun) check(t *testing.T, v *violations) int {
 		var open []string
 		for id, rec := range releases {
 			rel, err := e.release(id)
-			if errors.Is(err, coordinator.ErrNotFound) && e.historyFull(rec.App) {
+			if errors.Is(err, command.ErrNotFound) && e.historyFull(rec.App) {
 				continue
 			}
 			if err != nil {
@@ -476,7 +477,7 @@ func (r *chaosRun) check(t *testing.T, v *violations) int {
 			c, cancel := ctx()
 			_, err := n.Client(e.c.AdminToken).Release(c, id)
 			cancel()
-			if errors.Is(err, coordinator.ErrNotFound) && e.historyFull(rec.App) {
+			if errors.Is(err, command.ErrNotFound) && e.historyFull(rec.App) {
 				continue // forgotten: it had finished (check 1)
 			}
 			if err != nil {

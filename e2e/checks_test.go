@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/e2e/harness"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -16,7 +17,7 @@ import (
 func (e *env) promotions(n *harness.Node) ([]coordinator.AuditEntry, error) {
 	c, cancel := ctx()
 	defer cancel()
-	l, err := n.Client(e.c.AdminToken).Audit(c, coordinator.AuditQuery{Type: coordinator.CmdPromoted, Limit: coordinator.MaxAuditLimit})
+	l, err := n.Client(e.c.AdminToken).Audit(c, coordinator.AuditQuery{Type: command.CmdPromoted, Limit: coordinator.MaxAuditLimit})
 	return l.Entries, err
 }
 

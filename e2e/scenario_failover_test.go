@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/e2e/harness"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -182,7 +183,7 @@ func (e *env) checkSameAudit(t *testing.T) {
 func decisions(es []coordinator.AuditEntry) []coordinator.AuditEntry {
 	var out []coordinator.AuditEntry
 	for _, a := range es {
-		if a.Type != coordinator.CmdObserve && a.Type != coordinator.CmdRecordBudget {
+		if a.Type != command.CmdObserve && a.Type != command.CmdRecordBudget {
 			out = append(out, a)
 		}
 	}

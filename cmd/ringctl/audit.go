@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 func init() { commands = append(commands, newAuditCmd) }
@@ -36,7 +37,7 @@ func newAuditCmd(g *globals) *cobra.Command {
 			if q.Until, err = parseWhen("--until", until, now); err != nil {
 				return err
 			}
-			q.Type = coordinator.CommandType(typ)
+			q.Type = command.Type(typ)
 			ctx, cancel := apiContext()
 			defer cancel()
 			list, err := newAPIClient(g).Audit(ctx, q)

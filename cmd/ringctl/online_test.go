@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -139,7 +140,7 @@ func TestStatusTableGolden(t *testing.T) {
 		Leader:           coordinator.LeaderInfo{ID: "n2", HTTPAddr: "10.0.0.2:7070", Term: 4},
 		Members:          []coordinator.Member{{ID: "n1", RaftAddr: "10.0.0.1:7000", HTTPAddr: "10.0.0.1:7070", Voter: true}, {ID: "n2", RaftAddr: "10.0.0.2:7000", HTTPAddr: "10.0.0.2:7070", Voter: true, Leader: true}},
 		TopologyRevision: "6cb585cab8b7",
-		TopologyRejected: &coordinator.TopologyRejection{Revision: "9f00d1e2c3b4", Path: "rings.yaml", At: now.Add(-2 * time.Minute),
+		TopologyRejected: &command.TopologyRejection{Revision: "9f00d1e2c3b4", Path: "rings.yaml", At: now.Add(-2 * time.Minute),
 			Errors: []string{"rings.yaml:12:18: unknown region \"eu-west-9\" in ring early"}},
 		AppliedIndex: 42,
 		Budgets: map[string]rings.Budget{

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -50,8 +51,8 @@ func fixture(t *testing.T) (coordinator.Snapshot, time.Time) {
 // stubStore is a coordinator.Store that serves one snapshot.
 type stubStore struct{ snap coordinator.Snapshot }
 
-func (s stubStore) Apply(context.Context, coordinator.Command) (coordinator.ApplyResult, error) {
-	return coordinator.ApplyResult{}, coordinator.ErrNotLeader
+func (s stubStore) Apply(context.Context, command.Command) (coordinator.ApplyResult, error) {
+	return coordinator.ApplyResult{}, command.ErrNotLeader
 }
 func (s stubStore) Snapshot() coordinator.Snapshot         { return s.snap }
 func (s stubStore) IsLeader() bool                         { return true }
