@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -26,7 +27,7 @@ type tstore struct {
 	leaderHTTP string
 	verifyErr  error
 	applied    []command.Command
-	members    []Member
+	members    []apiclient.Member
 	changes    chan bool
 	// applyHook, when set, runs before a command is applied; an error
 	// refuses it.
@@ -126,7 +127,7 @@ func (s *tstore) Barrier(time.Duration) error { return nil }
 
 func (s *tstore) LeaderChanges() <-chan bool { return s.changes }
 
-func (s *tstore) Members() ([]Member, error) {
+func (s *tstore) Members() ([]apiclient.Member, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.members), nil
@@ -138,7 +139,7 @@ func (s *tstore) Join(id, raftAddr, httpAddr string) error {
 	if !s.leader {
 		return command.ErrNotLeader
 	}
-	s.members = append(s.members, Member{ID: id, RaftAddr: raftAddr, HTTPAddr: httpAddr, Voter: true})
+	s.members = append(s.members, apiclient.Member{ID: id, RaftAddr: raftAddr, HTTPAddr: httpAddr, Voter: true})
 	return nil
 }
 
@@ -148,7 +149,7 @@ func (s *tstore) Remove(id string) error {
 	if !s.leader {
 		return command.ErrNotLeader
 	}
-	i := slices.IndexFunc(s.members, func(m Member) bool { return m.ID == id })
+	i := slices.IndexFunc(s.members, func(m apiclient.Member) bool { return m.ID == id })
 	if i < 0 {
 		return fmt.Errorf("remove %s: %w", id, command.ErrNotFound)
 	}

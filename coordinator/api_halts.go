@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -17,7 +18,7 @@ const fenceTimeout = 10 * time.Second
 // listHalts answers GET /v1/halts[?active=true].
 func (a *API) listHalts(w http.ResponseWriter, r *http.Request) {
 	onlyActive := r.URL.Query().Get("active") == "true"
-	out := HaltList{Halts: []rings.Halt{}}
+	out := apiclient.HaltList{Halts: []rings.Halt{}}
 	for _, h := range ReadView(a.cfg.Store).State.Halts {
 		if onlyActive && !h.Active() {
 			continue
@@ -32,7 +33,7 @@ func (a *API) listHalts(w http.ResponseWriter, r *http.Request) {
 // repository before the answer goes out (best effort: a failure is
 // reported in fenceError and the leader loop writes the fence again).
 func (a *API) placeHalt(w http.ResponseWriter, r *http.Request) {
-	var req HaltRequest
+	var req apiclient.HaltRequest
 	if err := decode(r, &req); err != nil {
 		a.fail(w, r, err)
 		return
@@ -57,7 +58,7 @@ func (a *API) placeHalt(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkHalt validates a halt request and returns its scope.
-func checkHalt(req HaltRequest) (rings.HaltScope, error) {
+func checkHalt(req apiclient.HaltRequest) (rings.HaltScope, error) {
 	scope := rings.HaltScope{Global: req.Global}
 	lists := []struct {
 		what string
@@ -114,7 +115,7 @@ func (a *API) answerHalt(w http.ResponseWriter, r *http.Request, code int, id st
 		a.fail(w, r, fmt.Errorf("halt %q was accepted but is not in the applied state yet: %w", id, command.ErrNotFound))
 		return
 	}
-	out := HaltResponse{Halt: *h}
+	out := apiclient.HaltResponse{Halt: *h}
 	if err := a.writeFence(r.Context(), active); err != nil {
 		out.FenceError = err.Error()
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -26,10 +27,8 @@ const MaxBodyBytes = 1 << 20
 //	ErrConflict (already approved, halt resumed, ID used) → 409
 //	ErrInvalid  (transition not allowed from this state)  → 422
 //	ErrNotLeader / leader unknown                          → 503 + Retry-After
-const (
-	statusInvalidTransition = http.StatusUnprocessableEntity
-)
-
+//
+// (422 is apiclient.StatusInvalidTransition: the client maps it back.)
 // errBadRequest marks a request the API rejected before proposing anything.
 var errBadRequest = errors.New("bad request")
 
@@ -50,7 +49,7 @@ func statusFor(err error) int {
 	case errors.Is(err, command.ErrConflict), errors.Is(err, rings.ErrConflict):
 		return http.StatusConflict
 	case errors.Is(err, command.ErrInvalid), errors.Is(err, rings.ErrTransition):
-		return statusInvalidTransition
+		return apiclient.StatusInvalidTransition
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout
 	default:
@@ -73,7 +72,7 @@ func writeError(w http.ResponseWriter, code int, err error) {
 		w.Header().Set("Retry-After", "1")
 	}
 	msg := strings.TrimPrefix(err.Error(), errBadRequest.Error()+": ")
-	writeJSON(w, code, ErrorBody{Error: msg})
+	writeJSON(w, code, apiclient.ErrorBody{Error: msg})
 }
 
 // fail writes err with the status statusFor picks and logs server faults.
@@ -82,7 +81,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if code == http.StatusServiceUnavailable {
 		_, addr := a.cfg.Store.Leader()
 		w.Header().Set("Retry-After", "1")
-		writeJSON(w, code, ErrorBody{Error: err.Error(), Leader: addr})
+		writeJSON(w, code, apiclient.ErrorBody{Error: err.Error(), Leader: addr})
 		return
 	}
 	if code >= 500 {
@@ -179,7 +178,7 @@ func newHaltID() string { return "halt-" + randomHex(4) }
 // requestID is the RequestID of a command proposed for r: the client's
 // Idempotency-Key when it sent a valid one, a random ID otherwise.
 func requestID(r *http.Request) string {
-	if k := r.Header.Get(HeaderIdempotencyKey); k != "" && validName(k) {
+	if k := r.Header.Get(apiclient.HeaderIdempotencyKey); k != "" && validName(k) {
 		return "api/" + k
 	}
 	return "api/" + randomHex(8)
@@ -226,7 +225,7 @@ func idAndReason(r *http.Request, what string) (id, reason string, err error) {
 	if id, err = pathID(r, what); err != nil {
 		return "", "", err
 	}
-	var req ReasonRequest
+	var req apiclient.ReasonRequest
 	if err := decode(r, &req); err != nil {
 		return "", "", err
 	}

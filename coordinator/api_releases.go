@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -12,7 +13,7 @@ import (
 func (a *API) listReleases(w http.ResponseWriter, r *http.Request) {
 	snap := ReadView(a.cfg.Store)
 	app, state := r.URL.Query().Get("app"), r.URL.Query().Get("state")
-	out := ReleaseList{Releases: []*rings.Release{}}
+	out := apiclient.ReleaseList{Releases: []*rings.Release{}}
 	for _, rel := range snap.State.Releases {
 		if app != "" && rel.App != app {
 			continue
@@ -38,7 +39,7 @@ func (a *API) getRelease(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, fmt.Errorf("release %q: %w; list releases with GET /v1/releases", id, command.ErrNotFound))
 		return
 	}
-	writeJSON(w, http.StatusOK, newReleaseDetail(rel, a.waitsFor(snap, id)))
+	writeJSON(w, http.StatusOK, apiclient.NewReleaseDetail(rel, a.waitsFor(snap, id)))
 }
 
 // waitsFor returns what the planner says release id waits for now.
@@ -58,7 +59,7 @@ func (a *API) waitsFor(snap Snapshot, id string) []rings.Wait {
 // createRelease answers POST /v1/releases: it names the release
 // (<app>-<version>-<6 hex>) before proposing, so the ID is in the log.
 func (a *API) createRelease(w http.ResponseWriter, r *http.Request) {
-	var req CreateReleaseRequest
+	var req apiclient.CreateReleaseRequest
 	if err := decode(r, &req); err != nil {
 		a.fail(w, r, err)
 		return
@@ -93,7 +94,7 @@ func (a *API) createRelease(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkCreate validates a create request before anything is proposed.
-func checkCreate(req CreateReleaseRequest) error {
+func checkCreate(req apiclient.CreateReleaseRequest) error {
 	if err := checkName("app", req.App); err != nil {
 		return err
 	}
@@ -122,7 +123,7 @@ func checkCreate(req CreateReleaseRequest) error {
 
 // knownApp refuses, before proposing, a release of an app (or for a train)
 // the topology in force does not have.
-func (a *API) knownApp(req CreateReleaseRequest) error {
+func (a *API) knownApp(req apiclient.CreateReleaseRequest) error {
 	snap := ReadView(a.cfg.Store)
 	t := snap.Topology
 	if t == nil {
@@ -149,7 +150,7 @@ func (a *API) approveRelease(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	var req ApproveRequest
+	var req apiclient.ApproveRequest
 	if err := decode(r, &req); err != nil {
 		a.fail(w, r, err)
 		return
@@ -224,5 +225,5 @@ func (a *API) answerRelease(w http.ResponseWriter, r *http.Request, code int, id
 	if code == http.StatusCreated {
 		w.Header().Set("Location", "/v1/releases/"+id)
 	}
-	writeJSON(w, code, newReleaseDetail(rel, a.waitsFor(snap, id)))
+	writeJSON(w, code, apiclient.NewReleaseDetail(rel, a.waitsFor(snap, id)))
 }

@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"time"
 
 	"github.com/hashicorp/raft"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // Apply proposes cmd through Raft and waits until a quorum has committed it

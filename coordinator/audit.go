@@ -3,12 +3,13 @@ package coordinator
 import (
 	"cmp"
 	"encoding/json"
-	"fmt"
-	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // The audit trail is part of the replicated state: every command the state
@@ -24,27 +25,6 @@ import (
 // uses only the command's own time (cmd.At, the leader's clock) and counts,
 // with AuditRetention identical on every node, so all replicas prune the
 // same entries.
-
-// AuditEntry is one accepted command in the audit trail.
-type AuditEntry struct {
-	// Index is the Raft index of the command.
-	Index uint64 `json:"index"`
-	// At is the leader's time when the command was proposed.
-	At time.Time `json:"at"`
-	// Actor is the identity (ActorSystem for the leader loop), Role its
-	// role ("system" for the leader loop).
-	Actor string `json:"actor"`
-	Role  string `json:"role,omitempty"`
-	// Source is the remote address as seen by the node that accepted the
-	// request ("<client> via <follower>" when forwarded).
-	Source string `json:"source,omitempty"`
-	// Type is the command type; Details its key fields (IDs, names,
-	// versions), never secrets; Reason the free text why.
-	Type      command.Type      `json:"type"`
-	RequestID string            `json:"requestId,omitempty"`
-	Details   map[string]string `json:"details,omitempty"`
-	Reason    string            `json:"reason,omitempty"`
-}
 
 // AuditRetention bounds the trail. Every node of a cluster must use the
 // same values (like RequestLogSize): pruning happens in Apply.
@@ -86,8 +66,8 @@ const ActorRoleSystem = "system"
 // auditTrail is the machine's audit state: decisions and evidence, each in
 // Index order.
 type auditTrail struct {
-	decisions []AuditEntry
-	evidence  []AuditEntry
+	decisions []apiclient.AuditEntry
+	evidence  []apiclient.AuditEntry
 }
 
 // isEvidence reports whether t is a frequent observation, not a decision.
@@ -108,7 +88,7 @@ func (t *auditTrail) record(index uint64, cmd command.Command, id string, ret Au
 
 // prune keeps at most max entries, none older than maxAge before now.
 // Reslicing from the front lets the next growing append drop the rest.
-func prune(s []AuditEntry, max int, maxAge time.Duration, now time.Time) []AuditEntry {
+func prune(s []apiclient.AuditEntry, max int, maxAge time.Duration, now time.Time) []apiclient.AuditEntry {
 	if len(s) > max {
 		s = s[len(s)-max:]
 	}
@@ -124,16 +104,16 @@ func prune(s []AuditEntry, max int, maxAge time.Duration, now time.Time) []Audit
 }
 
 // all returns every entry in Index order (a copy).
-func (t *auditTrail) all() []AuditEntry {
-	out := make([]AuditEntry, 0, len(t.decisions)+len(t.evidence))
+func (t *auditTrail) all() []apiclient.AuditEntry {
+	out := make([]apiclient.AuditEntry, 0, len(t.decisions)+len(t.evidence))
 	out = append(out, t.decisions...)
 	out = append(out, t.evidence...)
-	slices.SortFunc(out, func(a, b AuditEntry) int { return cmp.Compare(a.Index, b.Index) })
+	slices.SortFunc(out, func(a, b apiclient.AuditEntry) int { return cmp.Compare(a.Index, b.Index) })
 	return out
 }
 
 // load replaces the trail with entries from a snapshot.
-func (t *auditTrail) load(entries []AuditEntry) {
+func (t *auditTrail) load(entries []apiclient.AuditEntry) {
 	t.decisions, t.evidence = nil, nil
 	for _, e := range entries {
 		if isEvidence(e.Type) {
@@ -145,8 +125,8 @@ func (t *auditTrail) load(entries []AuditEntry) {
 }
 
 // auditEntryFor builds the entry of an accepted command.
-func auditEntryFor(index uint64, cmd command.Command, id string) AuditEntry {
-	e := AuditEntry{Index: index, At: cmd.At, Actor: cmd.Actor, Role: cmd.Role, Source: cmd.Source, Type: cmd.Type, RequestID: cmd.RequestID}
+func auditEntryFor(index uint64, cmd command.Command, id string) apiclient.AuditEntry {
+	e := apiclient.AuditEntry{Index: index, At: cmd.At, Actor: cmd.Actor, Role: cmd.Role, Source: cmd.Source, Type: cmd.Type, RequestID: cmd.RequestID}
 	if e.Role == "" && cmd.Actor == command.ActorSystem {
 		e.Role = ActorRoleSystem
 	}
@@ -299,34 +279,18 @@ func clip(s string, n int) string {
 	return s
 }
 
-// AuditQuery filters the trail. Zero fields do not filter; Limit keeps the
-// most recent entries (default 100, at most MaxAuditLimit).
-type AuditQuery struct {
-	Actor string
-	Type  command.Type
-	Since time.Time
-	Until time.Time
-	Limit int
-}
-
-// Bounds of AuditQuery.Limit.
-const (
-	DefaultAuditLimit = 100
-	MaxAuditLimit     = 10000
-)
-
 // Audit returns the matching entries in Index order, the most recent
 // q.Limit of them.
-func (f *FSM) Audit(q AuditQuery) []AuditEntry {
+func (f *FSM) Audit(q apiclient.AuditQuery) []apiclient.AuditEntry {
 	f.mu.RLock()
 	all := f.m.audit.all()
 	f.mu.RUnlock()
 	limit := q.Limit
 	if limit <= 0 {
-		limit = DefaultAuditLimit
+		limit = apiclient.DefaultAuditLimit
 	}
-	limit = min(limit, MaxAuditLimit)
-	out := []AuditEntry{}
+	limit = min(limit, apiclient.MaxAuditLimit)
+	out := []apiclient.AuditEntry{}
 	for _, e := range all {
 		if (q.Actor != "" && e.Actor != q.Actor) || (q.Type != "" && e.Type != q.Type) ||
 			(!q.Since.IsZero() && e.At.Before(q.Since)) || (!q.Until.IsZero() && e.At.After(q.Until)) {
@@ -357,9 +321,4 @@ func newFSMFor(cfg Config) *FSM {
 }
 
 // Audit returns this node's copy of the audit trail, filtered.
-func (n *Node) Audit(q AuditQuery) []AuditEntry { return n.fsm.Audit(q) }
-
-// String renders an entry on one line (logs, tests).
-func (e AuditEntry) String() string {
-	return fmt.Sprintf("#%d %s %s(%s) %s", e.Index, e.At.Format(time.RFC3339), e.Actor, e.Role, e.Type)
-}
+func (n *Node) Audit(q apiclient.AuditQuery) []apiclient.AuditEntry { return n.fsm.Audit(q) }

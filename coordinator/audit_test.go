@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/internal/auth"
 )
@@ -47,8 +48,8 @@ func TestAuditRecordsAcceptedCommands(t *testing.T) {
 		_, _ = f.ApplyCommand(uint64(i+1), c)
 	}
 	_, _ = f.ApplyCommand(9, cmds[1]) // the same request again
-	got := f.Audit(AuditQuery{})
-	want := []AuditEntry{
+	got := f.Audit(apiclient.AuditQuery{})
+	want := []apiclient.AuditEntry{
 		{Index: 1, At: auditT0, Actor: "ada", Role: "admin", Source: "10.0.0.7:5000", Type: command.CmdAdoptTopology, RequestID: cmds[0].RequestID,
 			Details: map[string]string{"revision": "rev1", "path": "rings.yaml"}},
 		{Index: 2, At: auditT0.Add(time.Minute), Actor: "ian", Role: "incident-commander", Source: "10.0.0.7:5000", Type: command.CmdPlaceHalt, RequestID: cmds[1].RequestID,
@@ -76,14 +77,14 @@ func TestAuditFilters(t *testing.T) {
 	}
 	cases := []struct {
 		name string
-		q    AuditQuery
+		q    apiclient.AuditQuery
 		want []uint64
 	}{
-		{"all", AuditQuery{}, []uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}},
-		{"actor", AuditQuery{Actor: "rex"}, []uint64{2, 4, 6, 8, 10}},
-		{"type none", AuditQuery{Type: command.CmdResumeHalt}, nil},
-		{"since until", AuditQuery{Since: auditT0.Add(3 * time.Minute), Until: auditT0.Add(5 * time.Minute)}, []uint64{4, 5, 6}},
-		{"limit keeps the latest", AuditQuery{Limit: 3}, []uint64{8, 9, 10}},
+		{"all", apiclient.AuditQuery{}, []uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}},
+		{"actor", apiclient.AuditQuery{Actor: "rex"}, []uint64{2, 4, 6, 8, 10}},
+		{"type none", apiclient.AuditQuery{Type: command.CmdResumeHalt}, nil},
+		{"since until", apiclient.AuditQuery{Since: auditT0.Add(3 * time.Minute), Until: auditT0.Add(5 * time.Minute)}, []uint64{4, 5, 6}},
+		{"limit keeps the latest", apiclient.AuditQuery{Limit: 3}, []uint64{8, 9, 10}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -112,14 +113,14 @@ func TestAuditRetentionIsDeterministic(t *testing.T) {
 		}
 		cmds = append(cmds, auditCmd(t, command.CmdSetMember, "ada", "admin", i, command.MemberMeta{ID: fmt.Sprintf("n%d", i)}))
 	}
-	var trails [2][]AuditEntry
+	var trails [2][]apiclient.AuditEntry
 	for k := range trails {
 		f := NewFSM(0)
 		f.SetAuditRetention(ret)
 		for i, c := range cmds {
 			_, _ = f.ApplyCommand(uint64(i+1), c) // observe fails (no release): not audited
 		}
-		trails[k] = f.Audit(AuditQuery{Limit: MaxAuditLimit})
+		trails[k] = f.Audit(apiclient.AuditQuery{Limit: apiclient.MaxAuditLimit})
 	}
 	if !reflect.DeepEqual(trails[0], trails[1]) {
 		t.Fatal("two replicas kept different audit trails")
@@ -139,7 +140,7 @@ func TestAuditRetentionIsDeterministic(t *testing.T) {
 	for i := range 10 {
 		_, _ = f.ApplyCommand(uint64(i+1), auditCmd(t, command.CmdSetMember, "ada", "admin", i, command.MemberMeta{ID: "n"}))
 	}
-	if got := len(f.Audit(AuditQuery{})); got != 3 {
+	if got := len(f.Audit(apiclient.AuditQuery{})); got != 3 {
 		t.Errorf("MaxEntries 3 kept %d entries", got)
 	}
 }
@@ -166,7 +167,7 @@ func TestAuditSurvivesSnapshotRestore(t *testing.T) {
 	_, _ = f.ApplyCommand(2, auditCmd(t, command.CmdPlaceHalt, "ian", "incident-commander", 1, command.PlaceHalt{ID: "h1", Scope: haltCmd("h1").Scope, Reason: "why"}))
 	g := NewFSM(0)
 	restoreFrom(t, f, g)
-	if got, want := g.Audit(AuditQuery{}), f.Audit(AuditQuery{}); !reflect.DeepEqual(got, want) || len(got) != 2 {
+	if got, want := g.Audit(apiclient.AuditQuery{}), f.Audit(apiclient.AuditQuery{}); !reflect.DeepEqual(got, want) || len(got) != 2 {
 		t.Errorf("restored trail:\n got %+v\nwant %+v", got, want)
 	}
 }
@@ -215,7 +216,7 @@ func TestAuditOverAPIRecordsForwardedSource(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("GET /v1/audit = %d %s", code, body)
 	}
-	var list AuditList
+	var list apiclient.AuditList
 	if err := json.Unmarshal([]byte(body), &list); err != nil {
 		t.Fatal(err)
 	}

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // Benchmarks of the replicated node on real TCP over loopback with fsync.

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // TestClusterLeaderKilledAcknowledgedWritesSurvive: every release and halt
@@ -69,7 +71,7 @@ func TestClusterLeaderKilledAcknowledgedWritesSurvive(t *testing.T) {
 		}
 		// The audit trail is replicated state too: every acknowledged
 		// write is in every survivor's trail once, with its actor.
-		got := auditCounts(n.Audit(AuditQuery{Limit: MaxAuditLimit}))
+		got := auditCounts(n.Audit(apiclient.AuditQuery{Limit: apiclient.MaxAuditLimit}))
 		for _, r := range releases {
 			if k := (auditKey{command.CmdCreateRelease, "release", r, "tester"}); got[k] != 1 {
 				t.Errorf("%s audit trail holds release %s by tester %d times, want 1", n.ID(), r, got[k])
@@ -97,7 +99,7 @@ type auditKey struct {
 }
 
 // auditCounts counts a trail's release and halt entries by auditKey.
-func auditCounts(entries []AuditEntry) map[auditKey]int {
+func auditCounts(entries []apiclient.AuditEntry) map[auditKey]int {
 	out := map[auditKey]int{}
 	for _, e := range entries {
 		for _, d := range []string{"release", "halt"} {
@@ -194,13 +196,13 @@ func TestClusterMembers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]Member{}
+	got := map[string]apiclient.Member{}
 	for _, m := range members {
 		got[m.ID] = m
 	}
 	for _, n := range c.nodes {
 		t.Run("member "+n.ID(), func(t *testing.T) {
-			want := Member{ID: n.ID(), RaftAddr: n.RaftAddr(), HTTPAddr: n.cfg.HTTPAddr, Voter: true, Leader: n == l}
+			want := apiclient.Member{ID: n.ID(), RaftAddr: n.RaftAddr(), HTTPAddr: n.cfg.HTTPAddr, Voter: true, Leader: n == l}
 			if got[n.ID()] != want {
 				t.Errorf("member = %+v, want %+v", got[n.ID()], want)
 			}

@@ -2,9 +2,10 @@ package coordinator
 
 import (
 	"fmt"
-	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"strings"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // Event is one applied command as the event stream (GET /v1/events) shows

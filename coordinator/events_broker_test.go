@@ -2,10 +2,11 @@ package coordinator
 
 import (
 	"errors"
-	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 func newTestBroker(t *testing.T, cfg BrokerConfig) *Broker {

@@ -2,12 +2,13 @@ package coordinator
 
 import (
 	"encoding/json"
-	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // Observers let the event stream and the metrics follow the node without

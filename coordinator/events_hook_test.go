@@ -2,10 +2,11 @@ package coordinator
 
 import (
 	"encoding/json"
-	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"testing"
 
 	"github.com/hashicorp/raft"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // TestObservedFSMIsNotBatching: Raft calls ApplyBatch instead of Apply on

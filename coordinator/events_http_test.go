@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +15,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // opsNode is a real single node with the event stream and the metrics
@@ -185,7 +187,7 @@ func TestEventStreamDeliversAppliedCommandsAndResumes(t *testing.T) {
 		t.Fatalf("first block %+v; want the connected comment", m)
 	}
 
-	halt := decodeAs[HaltResponse](t, postUntil(t, on.srv.URL, "/v1/halts", `{"global":true,"reason":"incident 7"}`, 201))
+	halt := decodeAs[apiclient.HaltResponse](t, postUntil(t, on.srv.URL, "/v1/halts", `{"global":true,"reason":"incident 7"}`, 201))
 	ev := s.nextEvent(t, command.CmdPlaceHalt)
 	if ev.HaltID != halt.ID || ev.Actor != "anonymous" || !strings.Contains(ev.Summary, "incident 7") {
 		t.Fatalf("halt event %+v; want halt %s by anonymous with the reason", ev, halt.ID)
@@ -272,7 +274,7 @@ func TestEventStreamOnEveryNode(t *testing.T) {
 		streams = append(streams, openStream(t, on.srv.URL+"/v1/events"))
 	}
 	start := time.Now()
-	halt := decodeAs[HaltResponse](t, postUntil(t, nodes[2].srv.URL, "/v1/halts", `{"global":true,"reason":"all nodes"}`, 201))
+	halt := decodeAs[apiclient.HaltResponse](t, postUntil(t, nodes[2].srv.URL, "/v1/halts", `{"global":true,"reason":"all nodes"}`, 201))
 	acked := time.Since(start)
 	var ids []uint64
 	for i, s := range streams {

@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"io"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // Writes are proposed on the leader. A follower that receives one forwards
@@ -19,7 +20,7 @@ import (
 // again, so two confused nodes never bounce a request between them.
 
 // headersForwarded are the request headers carried to the leader.
-var headersForwarded = []string{"Content-Type", "Authorization", HeaderActor, HeaderIdempotencyKey, "Accept", HeaderForwardedFor}
+var headersForwarded = []string{"Content-Type", "Authorization", apiclient.HeaderActor, apiclient.HeaderIdempotencyKey, "Accept", HeaderForwardedFor}
 
 // write wraps a handler that proposes a command: it reads the (capped) body
 // once, then serves the request here when this node leads, or forwards it.
@@ -103,8 +104,8 @@ func (a *API) forward(w http.ResponseWriter, r *http.Request, body []byte) {
 		a.fail(w, r, fmt.Errorf("request forwarded by %s reached a node that is not the leader: %w; retry shortly", by, command.ErrNotLeader))
 		return
 	}
-	if body != nil && r.Header.Get(HeaderIdempotencyKey) == "" {
-		r.Header.Set(HeaderIdempotencyKey, "fwd-"+randomHex(12))
+	if body != nil && r.Header.Get(apiclient.HeaderIdempotencyKey) == "" {
+		r.Header.Set(apiclient.HeaderIdempotencyKey, "fwd-"+randomHex(12))
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), a.cfg.ForwardTimeout)
 	defer cancel()
@@ -149,7 +150,7 @@ func (a *API) forwardOnce(ctx context.Context, r *http.Request, body []byte, id,
 			cancel()
 		}
 	}()
-	req, err := http.NewRequestWithContext(attempt, r.Method, leaderURL(addr)+r.URL.RequestURI(), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(attempt, r.Method, apiclient.BaseURL(addr)+r.URL.RequestURI(), bytes.NewReader(body))
 	if err != nil {
 		return nil, false, err
 	}
@@ -193,7 +194,7 @@ func (a *API) forwardOnce(ctx context.Context, r *http.Request, body []byte, id,
 func (a *API) forwardFailed(w http.ResponseWriter, id, addr string, err error) {
 	a.cfg.Logger.Warn("forward to leader failed", "leader", id, "addr", addr, "err", err)
 	w.Header().Set("Retry-After", "1")
-	writeJSON(w, http.StatusServiceUnavailable, ErrorBody{
+	writeJSON(w, http.StatusServiceUnavailable, apiclient.ErrorBody{
 		Error:  fmt.Sprintf("forward to leader %s at %s failed: %v; retry, or send the request to the leader directly", id, addr, err),
 		Leader: addr,
 	})
@@ -206,13 +207,4 @@ func forwarderName(r *http.Request) string {
 		return r.Host
 	}
 	return "follower"
-}
-
-// leaderURL turns a recorded HTTP address ("host:port" or a URL) into a base
-// URL without a trailing slash.
-func leaderURL(addr string) string {
-	if !strings.Contains(addr, "://") {
-		addr = "http://" + addr
-	}
-	return strings.TrimRight(addr, "/")
 }

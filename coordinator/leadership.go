@@ -3,10 +3,11 @@ package coordinator
 import (
 	"context"
 	"fmt"
-	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"time"
 
 	"github.com/hashicorp/raft"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // LeaderChanges delivers true when this node becomes the leader (after a

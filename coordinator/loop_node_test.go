@@ -3,13 +3,14 @@ package coordinator
 import (
 	"context"
 	"fmt"
-	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // TestLoopFailoverFindsTheLandedPromotion runs the leader loop on three real

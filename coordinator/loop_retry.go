@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // What the leader does when a promotion's or rollback's Git write fails.

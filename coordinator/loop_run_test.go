@@ -3,11 +3,12 @@ package coordinator
 import (
 	"context"
 	"errors"
-	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // waitUntil polls cond until it holds or 10 s pass.

@@ -3,9 +3,11 @@ package coordinator
 import (
 	"context"
 	"fmt"
-	"github.com/ringleader-dev/ringleader/coordinator/command"
 
 	"github.com/hashicorp/raft"
+
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // Join adds the server id at raftAddr as a voter and records its HTTP
@@ -92,16 +94,16 @@ func (n *Node) Remove(id string) error {
 
 // Members lists the Raft configuration with each server's HTTP address and
 // which one is the leader.
-func (n *Node) Members() ([]Member, error) {
+func (n *Node) Members() ([]apiclient.Member, error) {
 	servers, err := n.servers()
 	if err != nil {
 		return nil, err
 	}
 	_, leader := n.raft.LeaderWithID()
 	http := n.fsm.membersCopy()
-	out := make([]Member, 0, len(servers))
+	out := make([]apiclient.Member, 0, len(servers))
 	for _, s := range servers {
-		out = append(out, Member{
+		out = append(out, apiclient.Member{
 			ID:       string(s.ID),
 			RaftAddr: string(s.Address),
 			HTTPAddr: http[string(s.ID)],

@@ -3,10 +3,11 @@ package coordinator
 import (
 	"errors"
 	"fmt"
-	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // Metrics records what happens on this node: commands applied (every node

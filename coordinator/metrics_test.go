@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -86,7 +87,7 @@ func TestMetricsOfARunningNode(t *testing.T) {
 	}
 
 	postUntil(t, on.srv.URL, "/v1/releases", `{"app":"checkout","version":"v9"}`, 201)
-	halt := decodeAs[HaltResponse](t, postUntil(t, on.srv.URL, "/v1/halts", `{"global":true,"reason":"metrics test"}`, 201))
+	halt := decodeAs[apiclient.HaltResponse](t, postUntil(t, on.srv.URL, "/v1/halts", `{"global":true,"reason":"metrics test"}`, 201))
 	after, _ := scrape(t, on.srv.URL)
 
 	cases := []struct {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/raft"
 
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -26,7 +27,7 @@ type persistedState struct {
 	TopologyRejected *command.TopologyRejection `json:"topologyRejected,omitempty"`
 	Members          map[string]string          `json:"members,omitempty"`
 	Requests         []requestEntry             `json:"requests,omitempty"`
-	Audit            []AuditEntry               `json:"audit,omitempty"`
+	Audit            []apiclient.AuditEntry     `json:"audit,omitempty"`
 	AppliedIndex     uint64                     `json:"appliedIndex"`
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -25,15 +26,6 @@ type Snapshot struct {
 	Members map[string]string `json:"members,omitempty"`
 	// AppliedIndex is the Raft index of the last applied entry.
 	AppliedIndex uint64 `json:"appliedIndex"`
-}
-
-// Member is one server of the cluster.
-type Member struct {
-	ID       string `json:"id"`
-	RaftAddr string `json:"raftAddr"`
-	HTTPAddr string `json:"httpAddr,omitempty"`
-	Voter    bool   `json:"voter"`
-	Leader   bool   `json:"leader"`
 }
 
 // ApplyResult is what applying one command returned: the ID of what it
@@ -63,7 +55,7 @@ type Store interface {
 	// LeaderChanges delivers true on gaining and false on losing leadership.
 	LeaderChanges() <-chan bool
 	// Members lists the cluster configuration with HTTP addresses.
-	Members() ([]Member, error)
+	Members() ([]apiclient.Member, error)
 	// Join adds a voter; Remove removes a server. Leader only.
 	Join(id, raftAddr, httpAddr string) error
 	Remove(id string) error

@@ -16,7 +16,7 @@ import (
 
 	"github.com/anishathalye/porcupine"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/e2e/harness"
 	"github.com/ringleader-dev/ringleader/rings"
@@ -366,7 +366,7 @@ func (r *chaosRun) createOnce(app, version string, stop <-chan struct{}) string 
 						return rel.ID
 					}
 				}
-				d, err := n.Client(r.e.c.AdminToken).CreateRelease(c, coordinator.CreateReleaseRequest{App: app, Version: version, PreviousVersion: "v1.0.0"})
+				d, err := n.Client(r.e.c.AdminToken).CreateRelease(c, apiclient.CreateReleaseRequest{App: app, Version: version, PreviousVersion: "v1.0.0"})
 				cancel()
 				if err == nil {
 					return d.ID

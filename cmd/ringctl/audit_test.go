@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/internal/auth"
 	"github.com/ringleader-dev/ringleader/internal/certtest"
@@ -87,7 +88,7 @@ func TestAuditCommandShowsWhoDidWhat(t *testing.T) {
 	if err != nil {
 		t.Fatalf("audit: %v\n%s", err, out)
 	}
-	var list coordinator.AuditList
+	var list apiclient.AuditList
 	if err := json.Unmarshal([]byte(out), &list); err != nil {
 		t.Fatalf("audit -o json is not JSON: %v\n%s", err, out)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -119,7 +120,7 @@ func (s *liveServer) post(t *testing.T, path, body string, want int) []byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		req.Header.Set(coordinator.HeaderActor, "setup")
+		req.Header.Set(apiclient.HeaderActor, "setup")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
