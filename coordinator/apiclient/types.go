@@ -210,8 +210,8 @@ type AuditEntry struct {
 	Index uint64 `json:"index"`
 	// At is the leader's time when the command was proposed.
 	At time.Time `json:"at"`
-	// Actor is the identity (ActorSystem for the leader loop), Role its
-	// role ("system" for the leader loop).
+	// Actor is the identity (command.ActorSystem for the leader loop),
+	// Role its role ("system" for the leader loop).
 	Actor string `json:"actor"`
 	Role  string `json:"role,omitempty"`
 	// Source is the remote address as seen by the node that accepted the

@@ -54,7 +54,8 @@ type Command struct {
 	Type    Type `json:"type"`
 	// RequestID makes a command idempotent: a second entry with an ID that
 	// was already applied changes nothing and returns the first result. It
-	// resolves "maybe committed" after ErrLeadershipLost without blind retry.
+	// resolves "maybe committed" after coordinator.ErrLeadershipLost
+	// without blind retry.
 	RequestID string `json:"requestId"`
 	// At is the leader's clock when it proposed the entry. Apply uses this,
 	// never the local clock, so every replica computes the same state.
