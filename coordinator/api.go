@@ -201,16 +201,7 @@ func (a *API) readyz(w http.ResponseWriter, _ *http.Request) {
 // or "anonymous".
 func identity(r *http.Request) string { return callerOf(r).Name }
 
-// Headers the API reads or sets.
-const (
-	// HeaderActor names the person or system asking when authentication
-	// is off; with tokens it is ignored.
-	HeaderActor = "X-Ringleader-Actor"
-	// HeaderForwarded marks a request a follower forwarded to the leader;
-	// a node that receives one and is not the leader answers 503 instead
-	// of forwarding again.
-	HeaderForwarded = "X-Ringleader-Forwarded-By"
-	// HeaderIdempotencyKey lets a client retry a write safely: the same key
-	// is the same Raft RequestID, which applies once.
-	HeaderIdempotencyKey = "Idempotency-Key"
-)
+// HeaderForwarded marks a request a follower forwarded to the leader; a
+// node that receives one and is not the leader answers 503 instead of
+// forwarding again. The headers a client sends are in package apiclient.
+const HeaderForwarded = "X-Ringleader-Forwarded-By"

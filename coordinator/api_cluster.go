@@ -6,6 +6,9 @@ import (
 	"net"
 	"net/http"
 	"strings"
+
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // members answers GET /v1/cluster/members.
@@ -16,16 +19,16 @@ func (a *API) members(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ms == nil {
-		ms = []Member{}
+		ms = []apiclient.Member{}
 	}
-	writeJSON(w, http.StatusOK, MemberList{Members: ms})
+	writeJSON(w, http.StatusOK, apiclient.MemberList{Members: ms})
 }
 
 // leader answers GET /v1/cluster/leader; 503 when no leader is known.
 func (a *API) leader(w http.ResponseWriter, r *http.Request) {
 	li := a.leaderInfo()
 	if li.ID == "" {
-		a.fail(w, r, fmt.Errorf("no known leader: the cluster is electing one or has lost its quorum: %w", ErrNotLeader))
+		a.fail(w, r, fmt.Errorf("no known leader: the cluster is electing one or has lost its quorum: %w", command.ErrNotLeader))
 		return
 	}
 	writeJSON(w, http.StatusOK, li)
@@ -33,7 +36,7 @@ func (a *API) leader(w http.ResponseWriter, r *http.Request) {
 
 // join answers POST /v1/cluster/join {id, raftAddr, httpAddr} on the leader.
 func (a *API) join(w http.ResponseWriter, r *http.Request) {
-	var req JoinRequest
+	var req apiclient.JoinRequest
 	if err := decode(r, &req); err != nil {
 		a.fail(w, r, err)
 		return
@@ -59,7 +62,7 @@ func (a *API) join(w http.ResponseWriter, r *http.Request) {
 
 // remove answers POST /v1/cluster/remove {id} on the leader.
 func (a *API) remove(w http.ResponseWriter, r *http.Request) {
-	var req RemoveRequest
+	var req apiclient.RemoveRequest
 	if err := decode(r, &req); err != nil {
 		a.fail(w, r, err)
 		return

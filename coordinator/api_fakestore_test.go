@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -24,12 +26,12 @@ type tstore struct {
 	leaderID   string
 	leaderHTTP string
 	verifyErr  error
-	applied    []Command
-	members    []Member
+	applied    []command.Command
+	members    []apiclient.Member
 	changes    chan bool
 	// applyHook, when set, runs before a command is applied; an error
 	// refuses it.
-	applyHook func(ctx context.Context, cmd Command) error
+	applyHook func(ctx context.Context, cmd command.Command) error
 }
 
 func newTStore(leader bool) *tstore {
@@ -43,20 +45,20 @@ func (s *tstore) withTopology(t testing.TB) *tstore {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.mustApply(t, CmdAdoptTopology, AdoptTopology{Revision: TopologyRevision(src), Path: "testdata/api-topology.yaml", Source: src})
+	s.mustApply(t, command.CmdAdoptTopology, command.AdoptTopology{Revision: TopologyRevision(src), Path: "testdata/api-topology.yaml", Source: src})
 	s.mu.Lock()
 	s.applied = nil
 	s.mu.Unlock()
 	return s
 }
 
-func (s *tstore) mustApply(t testing.TB, typ CommandType, payload any) ApplyResult {
+func (s *tstore) mustApply(t testing.TB, typ command.Type, payload any) ApplyResult {
 	t.Helper()
-	cmd, err := NewCommand(typ, "test", payload)
+	cmd, err := command.New(typ, "test", payload)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.RequestID = NewRequestID()
+	cmd.RequestID = command.NewRequestID()
 	cmd.At = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 	res, err := s.fsm.ApplyCommand(s.Snapshot().AppliedIndex+1, cmd)
 	if err != nil {
@@ -65,12 +67,12 @@ func (s *tstore) mustApply(t testing.TB, typ CommandType, payload any) ApplyResu
 	return res
 }
 
-func (s *tstore) Apply(ctx context.Context, cmd Command) (ApplyResult, error) {
+func (s *tstore) Apply(ctx context.Context, cmd command.Command) (ApplyResult, error) {
 	s.mu.Lock()
 	hook, leader := s.applyHook, s.leader
 	s.mu.Unlock()
 	if !leader {
-		return ApplyResult{}, fmt.Errorf("apply %s: %w", cmd.Type, ErrNotLeader)
+		return ApplyResult{}, fmt.Errorf("apply %s: %w", cmd.Type, command.ErrNotLeader)
 	}
 	if hook != nil {
 		if err := hook(ctx, cmd); err != nil {
@@ -85,7 +87,7 @@ func (s *tstore) Apply(ctx context.Context, cmd Command) (ApplyResult, error) {
 }
 
 // commands returns the commands that reached Apply.
-func (s *tstore) commands() []Command {
+func (s *tstore) commands() []command.Command {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.applied)
@@ -116,7 +118,7 @@ func (s *tstore) VerifyLeader() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.leader {
-		return ErrNotLeader
+		return command.ErrNotLeader
 	}
 	return s.verifyErr
 }
@@ -125,7 +127,7 @@ func (s *tstore) Barrier(time.Duration) error { return nil }
 
 func (s *tstore) LeaderChanges() <-chan bool { return s.changes }
 
-func (s *tstore) Members() ([]Member, error) {
+func (s *tstore) Members() ([]apiclient.Member, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.members), nil
@@ -135,9 +137,9 @@ func (s *tstore) Join(id, raftAddr, httpAddr string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.leader {
-		return ErrNotLeader
+		return command.ErrNotLeader
 	}
-	s.members = append(s.members, Member{ID: id, RaftAddr: raftAddr, HTTPAddr: httpAddr, Voter: true})
+	s.members = append(s.members, apiclient.Member{ID: id, RaftAddr: raftAddr, HTTPAddr: httpAddr, Voter: true})
 	return nil
 }
 
@@ -145,11 +147,11 @@ func (s *tstore) Remove(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.leader {
-		return ErrNotLeader
+		return command.ErrNotLeader
 	}
-	i := slices.IndexFunc(s.members, func(m Member) bool { return m.ID == id })
+	i := slices.IndexFunc(s.members, func(m apiclient.Member) bool { return m.ID == id })
 	if i < 0 {
-		return fmt.Errorf("remove %s: %w", id, ErrNotFound)
+		return fmt.Errorf("remove %s: %w", id, command.ErrNotFound)
 	}
 	s.members = slices.Delete(s.members, i, i+1)
 	return nil

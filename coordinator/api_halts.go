@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -16,7 +18,7 @@ const fenceTimeout = 10 * time.Second
 // listHalts answers GET /v1/halts[?active=true].
 func (a *API) listHalts(w http.ResponseWriter, r *http.Request) {
 	onlyActive := r.URL.Query().Get("active") == "true"
-	out := HaltList{Halts: []rings.Halt{}}
+	out := apiclient.HaltList{Halts: []rings.Halt{}}
 	for _, h := range ReadView(a.cfg.Store).State.Halts {
 		if onlyActive && !h.Active() {
 			continue
@@ -31,7 +33,7 @@ func (a *API) listHalts(w http.ResponseWriter, r *http.Request) {
 // repository before the answer goes out (best effort: a failure is
 // reported in fenceError and the leader loop writes the fence again).
 func (a *API) placeHalt(w http.ResponseWriter, r *http.Request) {
-	var req HaltRequest
+	var req apiclient.HaltRequest
 	if err := decode(r, &req); err != nil {
 		a.fail(w, r, err)
 		return
@@ -41,8 +43,8 @@ func (a *API) placeHalt(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	cmd := PlaceHalt{ID: newHaltID(), Scope: scope, Reason: strings.TrimSpace(req.Reason)}
-	res, err := a.propose(r, CmdPlaceHalt, cmd)
+	cmd := command.PlaceHalt{ID: newHaltID(), Scope: scope, Reason: strings.TrimSpace(req.Reason)}
+	res, err := a.propose(r, command.CmdPlaceHalt, cmd)
 	if err != nil {
 		a.fail(w, r, fmt.Errorf("place halt: %w", err))
 		return
@@ -56,7 +58,7 @@ func (a *API) placeHalt(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkHalt validates a halt request and returns its scope.
-func checkHalt(req HaltRequest) (rings.HaltScope, error) {
+func checkHalt(req apiclient.HaltRequest) (rings.HaltScope, error) {
 	scope := rings.HaltScope{Global: req.Global}
 	lists := []struct {
 		what string
@@ -93,10 +95,10 @@ func (a *API) resumeHalt(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if named, _ := haltView(a.cfg.Store, id); named == nil {
-		a.fail(w, r, fmt.Errorf("halt %q: %w; list halts with GET /v1/halts", id, ErrNotFound))
+		a.fail(w, r, fmt.Errorf("halt %q: %w; list halts with GET /v1/halts", id, command.ErrNotFound))
 		return
 	}
-	if _, err := a.propose(r, CmdResumeHalt, ResumeHalt{HaltID: id, Reason: reason}); err != nil {
+	if _, err := a.propose(r, command.CmdResumeHalt, command.ResumeHalt{HaltID: id, Reason: reason}); err != nil {
 		a.fail(w, r, fmt.Errorf("resume halt %s: %w", id, err))
 		return
 	}
@@ -110,10 +112,10 @@ func (a *API) answerHalt(w http.ResponseWriter, r *http.Request, code int, id st
 	// resumed halts accumulated.
 	h, active := haltView(a.cfg.Store, id)
 	if h == nil {
-		a.fail(w, r, fmt.Errorf("halt %q was accepted but is not in the applied state yet: %w", id, ErrNotFound))
+		a.fail(w, r, fmt.Errorf("halt %q was accepted but is not in the applied state yet: %w", id, command.ErrNotFound))
 		return
 	}
-	out := HaltResponse{Halt: *h}
+	out := apiclient.HaltResponse{Halt: *h}
 	if err := a.writeFence(r.Context(), active); err != nil {
 		out.FenceError = err.Error()
 	}

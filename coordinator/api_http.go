@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -25,10 +27,8 @@ const MaxBodyBytes = 1 << 20
 //	ErrConflict (already approved, halt resumed, ID used) → 409
 //	ErrInvalid  (transition not allowed from this state)  → 422
 //	ErrNotLeader / leader unknown                          → 503 + Retry-After
-const (
-	statusInvalidTransition = http.StatusUnprocessableEntity
-)
-
+//
+// (422 is apiclient.StatusInvalidTransition: the client maps it back.)
 // errBadRequest marks a request the API rejected before proposing anything.
 var errBadRequest = errors.New("bad request")
 
@@ -42,14 +42,14 @@ func statusFor(err error) int {
 	switch {
 	case errors.Is(err, errBadRequest):
 		return http.StatusBadRequest
-	case errors.Is(err, ErrNotLeader), errors.Is(err, ErrLeadershipLost):
+	case errors.Is(err, command.ErrNotLeader), errors.Is(err, ErrLeadershipLost):
 		return http.StatusServiceUnavailable
-	case errors.Is(err, ErrNotFound), errors.Is(err, rings.ErrNotFound):
+	case errors.Is(err, command.ErrNotFound), errors.Is(err, rings.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, ErrConflict), errors.Is(err, rings.ErrConflict):
+	case errors.Is(err, command.ErrConflict), errors.Is(err, rings.ErrConflict):
 		return http.StatusConflict
-	case errors.Is(err, ErrInvalid), errors.Is(err, rings.ErrTransition):
-		return statusInvalidTransition
+	case errors.Is(err, command.ErrInvalid), errors.Is(err, rings.ErrTransition):
+		return apiclient.StatusInvalidTransition
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout
 	default:
@@ -72,7 +72,7 @@ func writeError(w http.ResponseWriter, code int, err error) {
 		w.Header().Set("Retry-After", "1")
 	}
 	msg := strings.TrimPrefix(err.Error(), errBadRequest.Error()+": ")
-	writeJSON(w, code, ErrorBody{Error: msg})
+	writeJSON(w, code, apiclient.ErrorBody{Error: msg})
 }
 
 // fail writes err with the status statusFor picks and logs server faults.
@@ -81,7 +81,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if code == http.StatusServiceUnavailable {
 		_, addr := a.cfg.Store.Leader()
 		w.Header().Set("Retry-After", "1")
-		writeJSON(w, code, ErrorBody{Error: err.Error(), Leader: addr})
+		writeJSON(w, code, apiclient.ErrorBody{Error: err.Error(), Leader: addr})
 		return
 	}
 	if code >= 500 {
@@ -178,20 +178,20 @@ func newHaltID() string { return "halt-" + randomHex(4) }
 // requestID is the RequestID of a command proposed for r: the client's
 // Idempotency-Key when it sent a valid one, a random ID otherwise.
 func requestID(r *http.Request) string {
-	if k := r.Header.Get(HeaderIdempotencyKey); k != "" && validName(k) {
+	if k := r.Header.Get(apiclient.HeaderIdempotencyKey); k != "" && validName(k) {
 		return "api/" + k
 	}
 	return "api/" + randomHex(8)
 }
 
 // propose builds the command envelope for a request and applies it.
-func (a *API) propose(r *http.Request, typ CommandType, payload any) (ApplyResult, error) {
+func (a *API) propose(r *http.Request, typ command.Type, payload any) (ApplyResult, error) {
 	raw, err := json.Marshal(payload)
 	if err != nil {
 		return ApplyResult{}, fmt.Errorf("encode %s payload: %w", typ, err)
 	}
-	cmd := Command{
-		Version:   CommandVersion,
+	cmd := command.Command{
+		Version:   command.Version,
 		Type:      typ,
 		RequestID: requestID(r),
 		At:        a.cfg.Clock.Now().UTC(),
@@ -225,7 +225,7 @@ func idAndReason(r *http.Request, what string) (id, reason string, err error) {
 	if id, err = pathID(r, what); err != nil {
 		return "", "", err
 	}
-	var req ReasonRequest
+	var req apiclient.ReasonRequest
 	if err := decode(r, &req); err != nil {
 		return "", "", err
 	}

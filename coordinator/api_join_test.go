@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 )
 
 // TestAPIJoinThroughFollowerIsForwarded: a third node joins by posting to a
@@ -30,9 +32,9 @@ func TestAPIJoinThroughFollowerIsForwarded(t *testing.T) {
 
 	// n3 joins through n2, a follower.
 	n3 := startAPINode(t, "n3", filepath.Join(root, "n3"), false)
-	got := decodeAs[MemberList](t, postUntil(t, n2.srv.URL, "/v1/cluster/join", joinBody(n3, "n3"), 200))
+	got := decodeAs[apiclient.MemberList](t, postUntil(t, n2.srv.URL, "/v1/cluster/join", joinBody(n3, "n3"), 200))
 	n3HTTP := strings.TrimPrefix(n3.srv.URL, "http://")
-	if !slices.ContainsFunc(got.Members, func(m Member) bool { return m.ID == "n3" && m.Voter }) {
+	if !slices.ContainsFunc(got.Members, func(m apiclient.Member) bool { return m.ID == "n3" && m.Voter }) {
 		t.Errorf("join answer through the follower lists %+v, want n3 as a voter", got.Members)
 	}
 
@@ -41,7 +43,7 @@ func TestAPIJoinThroughFollowerIsForwarded(t *testing.T) {
 	for _, an := range []*apiNode{n1, n2, n3} {
 		waitUntil(t, an.node.ID()+" to list n3 with its HTTP address", func() bool {
 			ms, err := an.node.Members()
-			return err == nil && slices.ContainsFunc(ms, func(m Member) bool { return m.ID == "n3" && m.Voter && m.HTTPAddr == n3HTTP })
+			return err == nil && slices.ContainsFunc(ms, func(m apiclient.Member) bool { return m.ID == "n3" && m.Voter && m.HTTPAddr == n3HTTP })
 		})
 	}
 	postUntil(t, n2.srv.URL, "/v1/halts", `{"global":true,"reason":"after join"}`, 201)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 )
 
 // apiNode is a real Node with its API served over real TCP.
@@ -90,7 +92,7 @@ func TestAPIOverThreeRealNodesForwardsAndSurvivesLeaderLoss(t *testing.T) {
 
 	// A topology and a release, both written through a follower.
 	postUntil(t, nodes[1].srv.URL, "/v1/topology", string(mustRead(t, "testdata/api-topology.yaml")), 200)
-	rel := decodeAs[ReleaseDetail](t, postUntil(t, nodes[2].srv.URL, "/v1/releases", `{"app":"checkout","version":"v7"}`, 201))
+	rel := decodeAs[apiclient.ReleaseDetail](t, postUntil(t, nodes[2].srv.URL, "/v1/releases", `{"app":"checkout","version":"v7"}`, 201))
 	leaderSnap := nodes[0].node.Snapshot()
 	if leaderSnap.State.ReleaseByID(rel.ID) == nil {
 		t.Fatalf("release %s written through a follower is not on the leader", rel.ID)
@@ -99,7 +101,7 @@ func TestAPIOverThreeRealNodesForwardsAndSurvivesLeaderLoss(t *testing.T) {
 	// Kill the leader; a write through a survivor lands on the new leader.
 	nodes[0].kill()
 	start := time.Now()
-	halt := decodeAs[HaltResponse](t, postUntil(t, nodes[1].srv.URL, "/v1/halts", `{"global":true,"reason":"after failover"}`, 201))
+	halt := decodeAs[apiclient.HaltResponse](t, postUntil(t, nodes[1].srv.URL, "/v1/halts", `{"global":true,"reason":"after failover"}`, 201))
 	t.Logf("write accepted %s after the leader was killed", time.Since(start).Round(time.Millisecond))
 	var newLeader *apiNode
 	for _, an := range nodes[1:] {

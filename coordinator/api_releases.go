@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -11,7 +13,7 @@ import (
 func (a *API) listReleases(w http.ResponseWriter, r *http.Request) {
 	snap := ReadView(a.cfg.Store)
 	app, state := r.URL.Query().Get("app"), r.URL.Query().Get("state")
-	out := ReleaseList{Releases: []*rings.Release{}}
+	out := apiclient.ReleaseList{Releases: []*rings.Release{}}
 	for _, rel := range snap.State.Releases {
 		if app != "" && rel.App != app {
 			continue
@@ -34,10 +36,10 @@ func (a *API) getRelease(w http.ResponseWriter, r *http.Request) {
 	snap := ReadView(a.cfg.Store)
 	rel := snap.State.ReleaseByID(id)
 	if rel == nil {
-		a.fail(w, r, fmt.Errorf("release %q: %w; list releases with GET /v1/releases", id, ErrNotFound))
+		a.fail(w, r, fmt.Errorf("release %q: %w; list releases with GET /v1/releases", id, command.ErrNotFound))
 		return
 	}
-	writeJSON(w, http.StatusOK, newReleaseDetail(rel, a.waitsFor(snap, id)))
+	writeJSON(w, http.StatusOK, apiclient.NewReleaseDetail(rel, a.waitsFor(snap, id)))
 }
 
 // waitsFor returns what the planner says release id waits for now.
@@ -57,7 +59,7 @@ func (a *API) waitsFor(snap Snapshot, id string) []rings.Wait {
 // createRelease answers POST /v1/releases: it names the release
 // (<app>-<version>-<6 hex>) before proposing, so the ID is in the log.
 func (a *API) createRelease(w http.ResponseWriter, r *http.Request) {
-	var req CreateReleaseRequest
+	var req apiclient.CreateReleaseRequest
 	if err := decode(r, &req); err != nil {
 		a.fail(w, r, err)
 		return
@@ -70,7 +72,7 @@ func (a *API) createRelease(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	cmd := CreateRelease{
+	cmd := command.CreateRelease{
 		ID:              newReleaseID(req.App, req.Version),
 		App:             req.App,
 		Version:         req.Version,
@@ -79,7 +81,7 @@ func (a *API) createRelease(w http.ResponseWriter, r *http.Request) {
 		Train:           req.Train,
 		PreviousVersion: req.PreviousVersion,
 	}
-	res, err := a.propose(r, CmdCreateRelease, cmd)
+	res, err := a.propose(r, command.CmdCreateRelease, cmd)
 	if err != nil {
 		a.fail(w, r, fmt.Errorf("create release of %s %s: %w", req.App, req.Version, err))
 		return
@@ -92,7 +94,7 @@ func (a *API) createRelease(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkCreate validates a create request before anything is proposed.
-func checkCreate(req CreateReleaseRequest) error {
+func checkCreate(req apiclient.CreateReleaseRequest) error {
 	if err := checkName("app", req.App); err != nil {
 		return err
 	}
@@ -121,14 +123,14 @@ func checkCreate(req CreateReleaseRequest) error {
 
 // knownApp refuses, before proposing, a release of an app (or for a train)
 // the topology in force does not have.
-func (a *API) knownApp(req CreateReleaseRequest) error {
+func (a *API) knownApp(req apiclient.CreateReleaseRequest) error {
 	snap := ReadView(a.cfg.Store)
 	t := snap.Topology
 	if t == nil {
-		return fmt.Errorf("no topology adopted yet: POST one to /v1/topology first: %w", ErrInvalid)
+		return fmt.Errorf("no topology adopted yet: POST one to /v1/topology first: %w", command.ErrInvalid)
 	}
 	if _, ok := t.AppByName(req.App); !ok {
-		return fmt.Errorf("app %q is not in topology %s; add it to the topology first: %w", req.App, snap.TopologyRevision, ErrNotFound)
+		return fmt.Errorf("app %q is not in topology %s; add it to the topology first: %w", req.App, snap.TopologyRevision, command.ErrNotFound)
 	}
 	if req.Train == "" {
 		return nil
@@ -138,7 +140,7 @@ func (a *API) knownApp(req CreateReleaseRequest) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("train %q is not in topology %s: %w", req.Train, snap.TopologyRevision, ErrNotFound)
+	return fmt.Errorf("train %q is not in topology %s: %w", req.Train, snap.TopologyRevision, command.ErrNotFound)
 }
 
 // approveRelease answers POST /v1/releases/{id}/approve {ring, reason}.
@@ -148,7 +150,7 @@ func (a *API) approveRelease(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	var req ApproveRequest
+	var req apiclient.ApproveRequest
 	if err := decode(r, &req); err != nil {
 		a.fail(w, r, err)
 		return
@@ -165,7 +167,7 @@ func (a *API) approveRelease(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if _, err := a.propose(r, CmdApprove, Approve{ReleaseID: id, Ring: req.Ring, Reason: req.Reason}); err != nil {
+	if _, err := a.propose(r, command.CmdApprove, command.Approve{ReleaseID: id, Ring: req.Ring, Reason: req.Reason}); err != nil {
 		a.fail(w, r, fmt.Errorf("approve ring %s of %s: %w", req.Ring, id, err))
 		return
 	}
@@ -174,16 +176,16 @@ func (a *API) approveRelease(w http.ResponseWriter, r *http.Request) {
 
 // abortRelease answers POST /v1/releases/{id}/abort {reason}.
 func (a *API) abortRelease(w http.ResponseWriter, r *http.Request) {
-	a.releaseWithReason(w, r, CmdAbortRelease, "abort")
+	a.releaseWithReason(w, r, command.CmdAbortRelease, "abort")
 }
 
 // rollbackRelease answers POST /v1/releases/{id}/rollback {reason}.
 func (a *API) rollbackRelease(w http.ResponseWriter, r *http.Request) {
-	a.releaseWithReason(w, r, CmdRequestRollback, "roll back")
+	a.releaseWithReason(w, r, command.CmdRequestRollback, "roll back")
 }
 
 // releaseWithReason proposes a ReleaseRef command that needs a reason.
-func (a *API) releaseWithReason(w http.ResponseWriter, r *http.Request, typ CommandType, verb string) {
+func (a *API) releaseWithReason(w http.ResponseWriter, r *http.Request, typ command.Type, verb string) {
 	id, reason, err := idAndReason(r, "release id")
 	if err != nil {
 		a.fail(w, r, err)
@@ -193,7 +195,7 @@ func (a *API) releaseWithReason(w http.ResponseWriter, r *http.Request, typ Comm
 		a.fail(w, r, err)
 		return
 	}
-	if _, err := a.propose(r, typ, ReleaseRef{ReleaseID: id, Reason: reason}); err != nil {
+	if _, err := a.propose(r, typ, command.ReleaseRef{ReleaseID: id, Reason: reason}); err != nil {
 		a.fail(w, r, fmt.Errorf("%s release %s: %w", verb, id, err))
 		return
 	}
@@ -207,7 +209,7 @@ func (a *API) knownRelease(id string) error {
 	found := false
 	viewState(a.cfg.Store, func(st *rings.State) { found = st.ReleaseByID(id) != nil })
 	if !found {
-		return fmt.Errorf("release %q: %w; list releases with GET /v1/releases", id, ErrNotFound)
+		return fmt.Errorf("release %q: %w; list releases with GET /v1/releases", id, command.ErrNotFound)
 	}
 	return nil
 }
@@ -217,11 +219,11 @@ func (a *API) answerRelease(w http.ResponseWriter, r *http.Request, code int, id
 	snap := ReadView(a.cfg.Store)
 	rel := snap.State.ReleaseByID(id)
 	if rel == nil {
-		a.fail(w, r, fmt.Errorf("release %q was accepted but is not in the applied state yet: %w", id, ErrNotFound))
+		a.fail(w, r, fmt.Errorf("release %q was accepted but is not in the applied state yet: %w", id, command.ErrNotFound))
 		return
 	}
 	if code == http.StatusCreated {
 		w.Header().Set("Location", "/v1/releases/"+id)
 	}
-	writeJSON(w, code, newReleaseDetail(rel, a.waitsFor(snap, id)))
+	writeJSON(w, code, apiclient.NewReleaseDetail(rel, a.waitsFor(snap, id)))
 }

@@ -3,6 +3,7 @@ package coordinator
 import (
 	"net/http"
 
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -17,14 +18,14 @@ type termReporter interface {
 func (a *API) status(w http.ResponseWriter, r *http.Request) {
 	snap := ReadView(a.cfg.Store)
 	all := r.URL.Query().Get("all") == "true"
-	out := Status{
+	out := apiclient.Status{
 		Leader:           a.leaderInfo(),
 		IsLeader:         a.cfg.Store.IsLeader(),
-		Members:          []Member{},
+		Members:          []apiclient.Member{},
 		TopologyRevision: snap.TopologyRevision,
 		TopologyRejected: snap.TopologyRejected,
 		AppliedIndex:     snap.AppliedIndex,
-		Releases:         []ReleaseSummary{},
+		Releases:         []apiclient.ReleaseSummary{},
 		Halts:            ActiveHalts(snap.State),
 		Budgets:          snap.State.Budgets,
 	}
@@ -42,9 +43,9 @@ func (a *API) status(w http.ResponseWriter, r *http.Request) {
 		if rel.State.Terminal() && !all {
 			continue
 		}
-		s := ReleaseSummary{ID: rel.ID, App: rel.App, Version: rel.Version, Priority: rel.Priority, State: rel.State, Reason: rel.Reason, Rings: []RingSummary{}}
+		s := apiclient.ReleaseSummary{ID: rel.ID, App: rel.App, Version: rel.Version, Priority: rel.Priority, State: rel.State, Reason: rel.Reason, Rings: []apiclient.RingSummary{}}
 		for _, rp := range rel.Rings {
-			s.Rings = append(s.Rings, RingSummary{Name: rp.Name, State: rp.State, Reason: rp.Reason})
+			s.Rings = append(s.Rings, apiclient.RingSummary{Name: rp.Name, State: rp.State, Reason: rp.Reason})
 		}
 		for _, wt := range plan.Waits {
 			if wt.ReleaseID == rel.ID {
@@ -60,14 +61,14 @@ func (a *API) status(w http.ResponseWriter, r *http.Request) {
 // Attentions lists the releases whose rollback failed and whose regions an
 // active halt still holds, newest first: the first thing an operator must
 // see. Resuming the halt (after looking) takes a release off the list.
-func Attentions(s *rings.State) []Attention {
-	var out []Attention
+func Attentions(s *rings.State) []apiclient.Attention {
+	var out []apiclient.Attention
 	for i := len(s.Releases) - 1; i >= 0; i-- {
 		rel := s.Releases[i]
 		if rel.State != rings.ReleaseRollbackFailed {
 			continue
 		}
-		a := Attention{ReleaseID: rel.ID, App: rel.App, Version: rel.Version, State: rel.State, Reason: rel.Reason, Since: rel.UpdatedAt}
+		a := apiclient.Attention{ReleaseID: rel.ID, App: rel.App, Version: rel.Version, State: rel.State, Reason: rel.Reason, Since: rel.UpdatedAt}
 		for _, rp := range rel.Rings {
 			for _, g := range rp.Regions {
 				if !g.RollbackFailedAt.IsZero() {
@@ -88,9 +89,9 @@ func Attentions(s *rings.State) []Attention {
 }
 
 // leaderInfo is who this node believes leads.
-func (a *API) leaderInfo() LeaderInfo {
+func (a *API) leaderInfo() apiclient.LeaderInfo {
 	id, addr := a.cfg.Store.Leader()
-	li := LeaderInfo{ID: id, HTTPAddr: addr}
+	li := apiclient.LeaderInfo{ID: id, HTTPAddr: addr}
 	if tr, ok := a.cfg.Store.(termReporter); ok {
 		li.Term = tr.Term()
 	}

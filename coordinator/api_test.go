@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // apiFixture is an API over a tstore, served by a real httptest server.
@@ -66,8 +69,8 @@ func decodeAs[T any](t *testing.T, b []byte) T {
 // seeded returns a leader store with the topology and one created release.
 func seeded(t *testing.T) (*tstore, string) {
 	s := newTStore(true).withTopology(t)
-	res := s.mustApply(t, CmdCreateRelease, CreateRelease{ID: "checkout-v1-aaaaaa", App: "checkout", Version: "v1"})
-	s.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: "halt-1", Scope: haltScopeRegions("eu-west-1"), Reason: "incident"})
+	res := s.mustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-v1-aaaaaa", App: "checkout", Version: "v1"})
+	s.mustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: "halt-1", Scope: haltScopeRegions("eu-west-1"), Reason: "incident"})
 	s.mu.Lock()
 	s.applied = nil
 	s.mu.Unlock()
@@ -125,7 +128,7 @@ func TestAPIRejectsBadInputAndChangesNothing(t *testing.T) {
 			store, _ := seeded(t)
 			f := newAPIFixture(t, store)
 			code, body, _ := call(t, f.srv.URL, tc.method, tc.path, tc.body)
-			eb := decodeAs[ErrorBody](t, body)
+			eb := decodeAs[apiclient.ErrorBody](t, body)
 			if code != tc.want || eb.Error == "" || len(store.commands()) != 0 {
 				t.Errorf("got %d %s with %d commands applied; want %d, an error message and no command", code, body, len(store.commands()), tc.want)
 			}
@@ -137,7 +140,7 @@ func TestAPITopologyErrorsCarryLines(t *testing.T) {
 	t.Parallel()
 	f := newAPIFixture(t, newTStore(true))
 	code, body, _ := call(t, f.srv.URL, "POST", "/v1/topology", "apiVersion: ringleader.dev/v1alpha1\nkind: Topology\nmetadata: {name: x}\nspec:\n  rings: 3\n")
-	eb := decodeAs[ErrorBody](t, body)
+	eb := decodeAs[apiclient.ErrorBody](t, body)
 	if code != 400 || len(eb.Errors) == 0 || eb.Errors[0].Line == 0 {
 		t.Fatalf("got %d %s; want 400 with line-numbered errors", code, body)
 	}
@@ -153,14 +156,14 @@ func TestAPIStateRefusalCodes(t *testing.T) {
 		want  int
 	}{
 		{"approve an aborted release is 422", func(t *testing.T, s *tstore, id string) {
-			s.mustApply(t, CmdAbortRelease, ReleaseRef{ReleaseID: id, Reason: "no"})
+			s.mustApply(t, command.CmdAbortRelease, command.ReleaseRef{ReleaseID: id, Reason: "no"})
 		}, "/v1/releases/checkout-v1-aaaaaa/approve", `{"ring":"early"}`, 422},
 		{"approve twice is 409", func(t *testing.T, s *tstore, id string) {
-			s.mustApply(t, CmdApprove, Approve{ReleaseID: id, Ring: "early"})
+			s.mustApply(t, command.CmdApprove, command.Approve{ReleaseID: id, Ring: "early"})
 		}, "/v1/releases/checkout-v1-aaaaaa/approve", `{"ring":"early"}`, 409},
 		{"approve an unknown ring is 404", func(*testing.T, *tstore, string) {}, "/v1/releases/checkout-v1-aaaaaa/approve", `{"ring":"nope"}`, 404},
 		{"resume a resumed halt is 409", func(t *testing.T, s *tstore, _ string) {
-			s.mustApply(t, CmdResumeHalt, ResumeHalt{HaltID: "halt-1", Reason: "over"})
+			s.mustApply(t, command.CmdResumeHalt, command.ResumeHalt{HaltID: "halt-1", Reason: "over"})
 		}, "/v1/halts/halt-1/resume", `{"reason":"again"}`, 409},
 	}
 	for _, tc := range cases {
@@ -170,7 +173,7 @@ func TestAPIStateRefusalCodes(t *testing.T) {
 			tc.setup(t, s, id)
 			f := newAPIFixture(t, s)
 			code, body, _ := call(t, f.srv.URL, "POST", tc.path, tc.body)
-			if code != tc.want || decodeAs[ErrorBody](t, body).Error == "" {
+			if code != tc.want || decodeAs[apiclient.ErrorBody](t, body).Error == "" {
 				t.Errorf("got %d %s; want %d with an error", code, body, tc.want)
 			}
 		})
@@ -183,13 +186,13 @@ func TestAPICreateReleaseNamesItAndRecordsTheActor(t *testing.T) {
 	t.Parallel()
 	s := newTStore(true).withTopology(t)
 	f := newAPIFixture(t, s)
-	code, body, hdr := call(t, f.srv.URL, "POST", "/v1/releases", `{"app":"checkout","version":"v1.4.2","priority":"P0"}`, HeaderActor, "alice")
-	rel := decodeAs[ReleaseDetail](t, body)
+	code, body, hdr := call(t, f.srv.URL, "POST", "/v1/releases", `{"app":"checkout","version":"v1.4.2","priority":"P0"}`, apiclient.HeaderActor, "alice")
+	rel := decodeAs[apiclient.ReleaseDetail](t, body)
 	cmds := s.commands()
 	if code != 201 || rel.Release == nil || !releaseIDRE.MatchString(rel.ID) || hdr.Get("Location") != "/v1/releases/"+rel.ID {
 		t.Fatalf("got %d %s; want 201 with an ID like checkout-v1.4.2-abcdef", code, body)
 	}
-	if len(cmds) != 1 || cmds[0].Type != CmdCreateRelease || cmds[0].Actor != "alice" || rel.CreatedBy != "alice" || rel.Priority != "P0" {
+	if len(cmds) != 1 || cmds[0].Type != command.CmdCreateRelease || cmds[0].Actor != "alice" || rel.CreatedBy != "alice" || rel.Priority != "P0" {
 		t.Fatalf("commands %+v, release %+v; want one create by alice with priority P0", cmds, rel.Release)
 	}
 }
@@ -198,9 +201,9 @@ func TestAPIIdempotencyKeyCreatesOnce(t *testing.T) {
 	t.Parallel()
 	s := newTStore(true).withTopology(t)
 	f := newAPIFixture(t, s)
-	_, b1, _ := call(t, f.srv.URL, "POST", "/v1/releases", `{"app":"checkout","version":"v2"}`, HeaderIdempotencyKey, "k1")
-	_, b2, _ := call(t, f.srv.URL, "POST", "/v1/releases", `{"app":"checkout","version":"v2"}`, HeaderIdempotencyKey, "k1")
-	id1, id2 := decodeAs[ReleaseDetail](t, b1).ID, decodeAs[ReleaseDetail](t, b2).ID
+	_, b1, _ := call(t, f.srv.URL, "POST", "/v1/releases", `{"app":"checkout","version":"v2"}`, apiclient.HeaderIdempotencyKey, "k1")
+	_, b2, _ := call(t, f.srv.URL, "POST", "/v1/releases", `{"app":"checkout","version":"v2"}`, apiclient.HeaderIdempotencyKey, "k1")
+	id1, id2 := decodeAs[apiclient.ReleaseDetail](t, b1).ID, decodeAs[apiclient.ReleaseDetail](t, b2).ID
 	if id1 == "" || id1 != id2 || len(s.Snapshot().State.Releases) != 1 {
 		t.Fatalf("ids %q %q, %d releases; want the same ID and one release", id1, id2, len(s.Snapshot().State.Releases))
 	}
@@ -214,25 +217,25 @@ func TestAPIReleaseRoutes(t *testing.T) {
 		check                    func(t *testing.T, s *tstore, body []byte) bool
 	}{
 		{"list", "GET", "/v1/releases", "", 200, func(t *testing.T, _ *tstore, b []byte) bool {
-			l := decodeAs[ReleaseList](t, b)
+			l := decodeAs[apiclient.ReleaseList](t, b)
 			return len(l.Releases) == 1 && l.Releases[0].ID == "checkout-v1-aaaaaa"
 		}},
 		{"list filtered out", "GET", "/v1/releases?app=ledger", "", 200, func(t *testing.T, _ *tstore, b []byte) bool {
-			return len(decodeAs[ReleaseList](t, b).Releases) == 0
+			return len(decodeAs[apiclient.ReleaseList](t, b).Releases) == 0
 		}},
 		{"show", "GET", "/v1/releases/checkout-v1-aaaaaa", "", 200, func(t *testing.T, _ *tstore, b []byte) bool {
-			d := decodeAs[ReleaseDetail](t, b)
+			d := decodeAs[apiclient.ReleaseDetail](t, b)
 			return d.ID == "checkout-v1-aaaaaa" && len(d.Rings) == 3
 		}},
 		{"approve", "POST", "/v1/releases/checkout-v1-aaaaaa/approve", `{"ring":"early","reason":"looks good"}`, 200, func(t *testing.T, _ *tstore, b []byte) bool {
-			a := decodeAs[ReleaseDetail](t, b).Ring("early").Approval
+			a := decodeAs[apiclient.ReleaseDetail](t, b).Ring("early").Approval
 			return a != nil && a.By == "bob" && a.Reason == "looks good"
 		}},
 		{"abort", "POST", "/v1/releases/checkout-v1-aaaaaa/abort", `{"reason":"bad build"}`, 200, func(t *testing.T, _ *tstore, b []byte) bool {
-			return decodeAs[ReleaseDetail](t, b).State == "aborted"
+			return decodeAs[apiclient.ReleaseDetail](t, b).State == "aborted"
 		}},
 		{"rollback with nothing promoted", "POST", "/v1/releases/checkout-v1-aaaaaa/rollback", `{"reason":"bad build"}`, 200, func(t *testing.T, _ *tstore, b []byte) bool {
-			return decodeAs[ReleaseDetail](t, b).State == "rolled-back"
+			return decodeAs[apiclient.ReleaseDetail](t, b).State == "rolled-back"
 		}},
 	}
 	for _, tc := range cases {
@@ -240,7 +243,7 @@ func TestAPIReleaseRoutes(t *testing.T) {
 			t.Parallel()
 			s, _ := seeded(t)
 			f := newAPIFixture(t, s)
-			code, body, _ := call(t, f.srv.URL, tc.method, tc.path, tc.body, HeaderActor, "bob")
+			code, body, _ := call(t, f.srv.URL, tc.method, tc.path, tc.body, apiclient.HeaderActor, "bob")
 			if code != tc.want || !tc.check(t, s, body) {
 				t.Errorf("got %d %s; want %d and the check to hold", code, body, tc.want)
 			}
@@ -252,20 +255,20 @@ func TestAPIHaltPlaceAndResumeWriteTheFence(t *testing.T) {
 	t.Parallel()
 	s, _ := seeded(t)
 	f := newAPIFixture(t, s)
-	code, body, _ := call(t, f.srv.URL, "POST", "/v1/halts", `{"regions":["us-east-1"],"apps":["checkout"],"reason":"pager"}`, HeaderActor, "carol")
-	h := decodeAs[HaltResponse](t, body)
+	code, body, _ := call(t, f.srv.URL, "POST", "/v1/halts", `{"regions":["us-east-1"],"apps":["checkout"],"reason":"pager"}`, apiclient.HeaderActor, "carol")
+	h := decodeAs[apiclient.HaltResponse](t, body)
 	ids, _ := f.fence.Halts()
 	if code != 201 || !strings.HasPrefix(h.ID, "halt-") || h.Author != "carol" || !h.Active() || len(ids) != 2 || ids[1] != h.ID {
 		t.Fatalf("place: got %d %s, fence %v; want 201, an active halt by carol, and the fence holding both halts", code, body, ids)
 	}
 	code, body, _ = call(t, f.srv.URL, "POST", "/v1/halts/"+h.ID+"/resume", `{"reason":"fixed"}`)
-	r := decodeAs[HaltResponse](t, body)
+	r := decodeAs[apiclient.HaltResponse](t, body)
 	ids, _ = f.fence.Halts()
 	if code != 200 || r.Active() || r.ResumeReason != "fixed" || len(ids) != 1 || ids[0] != "halt-1" {
 		t.Fatalf("resume: got %d %s, fence %v; want 200, resumed, fence holding halt-1 only", code, body, ids)
 	}
 	_, body, _ = call(t, f.srv.URL, "GET", "/v1/halts?active=true", "")
-	if l := decodeAs[HaltList](t, body); len(l.Halts) != 1 || l.Halts[0].ID != "halt-1" {
+	if l := decodeAs[apiclient.HaltList](t, body); len(l.Halts) != 1 || l.Halts[0].ID != "halt-1" {
 		t.Fatalf("active halts %s; want halt-1 only", body)
 	}
 }
@@ -276,7 +279,7 @@ func TestAPIHaltFenceFailureIsReportedNotFatal(t *testing.T) {
 	f := newAPIFixture(t, s)
 	f.fence.Fail(io.ErrUnexpectedEOF)
 	code, body, _ := call(t, f.srv.URL, "POST", "/v1/halts", `{"global":true,"reason":"stop"}`)
-	h := decodeAs[HaltResponse](t, body)
+	h := decodeAs[apiclient.HaltResponse](t, body)
 	if code != 201 || !strings.Contains(h.FenceError, "unexpected EOF") || len(s.commands()) != 1 {
 		t.Fatalf("got %d %s; want 201 with fenceError and the halt committed", code, body)
 	}
@@ -287,7 +290,7 @@ func TestAPITopologyRoutes(t *testing.T) {
 	s := newTStore(true).withTopology(t)
 	f := newAPIFixture(t, s)
 	code, body, _ := call(t, f.srv.URL, "GET", "/v1/topology?source=true", "")
-	got := decodeAs[TopologyResponse](t, body)
+	got := decodeAs[apiclient.TopologyResponse](t, body)
 	if code != 200 || got.Topology == nil || got.Topology.Metadata.Name != "small" || !strings.Contains(got.Source, "canary") {
 		t.Fatalf("get: %d %s", code, body)
 	}
@@ -297,12 +300,12 @@ func TestAPITopologyRoutes(t *testing.T) {
 	}
 	// The same document again changes nothing and proposes nothing.
 	code, body, _ = call(t, f.srv.URL, "POST", "/v1/topology", string(src))
-	if r := decodeAs[TopologyResponse](t, body); code != 200 || r.Changed || len(s.commands()) != 0 {
+	if r := decodeAs[apiclient.TopologyResponse](t, body); code != 200 || r.Changed || len(s.commands()) != 0 {
 		t.Fatalf("same topology: %d %s, %d commands; want 200 unchanged and no command", code, body, len(s.commands()))
 	}
 	changed := bytes.Replace(src, []byte("name: small"), []byte("name: smaller"), 1)
 	code, body, _ = call(t, f.srv.URL, "POST", "/v1/topology?path=rings.yaml", string(changed))
-	r := decodeAs[TopologyResponse](t, body)
+	r := decodeAs[apiclient.TopologyResponse](t, body)
 	if code != 200 || !r.Changed || r.Revision != TopologyRevision(changed) || s.Snapshot().Topology.Metadata.Name != "smaller" {
 		t.Fatalf("new topology: %d %s; want it adopted", code, body)
 	}
@@ -311,10 +314,10 @@ func TestAPITopologyRoutes(t *testing.T) {
 func TestAPIStatus(t *testing.T) {
 	t.Parallel()
 	s, id := seeded(t)
-	s.members = []Member{{ID: "n1", RaftAddr: "127.0.0.1:1", HTTPAddr: "127.0.0.1:2", Voter: true, Leader: true}}
+	s.members = []apiclient.Member{{ID: "n1", RaftAddr: "127.0.0.1:1", HTTPAddr: "127.0.0.1:2", Voter: true, Leader: true}}
 	f := newAPIFixture(t, s)
 	code, body, _ := call(t, f.srv.URL, "GET", "/v1/status", "")
-	st := decodeAs[Status](t, body)
+	st := decodeAs[apiclient.Status](t, body)
 	if code != 200 || st.Leader.ID != "n1" || !st.IsLeader || len(st.Members) != 1 || len(st.Releases) != 1 ||
 		st.Releases[0].ID != id || len(st.Releases[0].Rings) != 3 || len(st.Halts) != 1 || st.TopologyRevision == "" {
 		t.Fatalf("status %d %s", code, body)
@@ -327,15 +330,15 @@ func TestAPIClusterRoutes(t *testing.T) {
 	s.leaderHTTP = "127.0.0.1:9"
 	f := newAPIFixture(t, s)
 	code, body, _ := call(t, f.srv.URL, "POST", "/v1/cluster/join", `{"id":"n2","raftAddr":"127.0.0.1:7001","httpAddr":"127.0.0.1:8001"}`)
-	if l := decodeAs[MemberList](t, body); code != 200 || len(l.Members) != 1 || l.Members[0].ID != "n2" {
+	if l := decodeAs[apiclient.MemberList](t, body); code != 200 || len(l.Members) != 1 || l.Members[0].ID != "n2" {
 		t.Fatalf("join: %d %s", code, body)
 	}
 	code, body, _ = call(t, f.srv.URL, "GET", "/v1/cluster/leader", "")
-	if li := decodeAs[LeaderInfo](t, body); code != 200 || li.ID != "n1" || li.HTTPAddr != "127.0.0.1:9" {
+	if li := decodeAs[apiclient.LeaderInfo](t, body); code != 200 || li.ID != "n1" || li.HTTPAddr != "127.0.0.1:9" {
 		t.Fatalf("leader: %d %s", code, body)
 	}
 	code, body, _ = call(t, f.srv.URL, "POST", "/v1/cluster/remove", `{"id":"n2"}`)
-	if l := decodeAs[MemberList](t, body); code != 200 || len(l.Members) != 0 {
+	if l := decodeAs[apiclient.MemberList](t, body); code != 200 || len(l.Members) != 0 {
 		t.Fatalf("remove: %d %s", code, body)
 	}
 	code, _, _ = call(t, f.srv.URL, "POST", "/v1/cluster/remove", `{"id":"n9"}`)
@@ -373,7 +376,7 @@ func TestAPIWriteWithoutKnownLeaderIs503(t *testing.T) {
 	s.leaderID = ""
 	f := newAPIFixture(t, s)
 	code, body, hdr := call(t, f.srv.URL, "POST", "/v1/releases", `{"app":"checkout","version":"v1"}`)
-	if code != 503 || hdr.Get("Retry-After") == "" || decodeAs[ErrorBody](t, body).Error == "" {
+	if code != 503 || hdr.Get("Retry-After") == "" || decodeAs[apiclient.ErrorBody](t, body).Error == "" {
 		t.Fatalf("got %d %s; want 503 with Retry-After and an error", code, body)
 	}
 }

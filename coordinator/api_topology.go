@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -15,10 +17,10 @@ import (
 func (a *API) getTopology(w http.ResponseWriter, r *http.Request) {
 	snap := ReadView(a.cfg.Store)
 	if snap.Topology == nil {
-		a.fail(w, r, fmt.Errorf("no topology adopted yet: POST one to /v1/topology or start ringd with --topology: %w", ErrNotFound))
+		a.fail(w, r, fmt.Errorf("no topology adopted yet: POST one to /v1/topology or start ringd with --topology: %w", command.ErrNotFound))
 		return
 	}
-	out := TopologyResponse{Revision: snap.TopologyRevision, Topology: snap.Topology}
+	out := apiclient.TopologyResponse{Revision: snap.TopologyRevision, Topology: snap.Topology}
 	if r.URL.Query().Get("source") == "true" {
 		out.Source = string(snap.TopologySource)
 	}
@@ -49,7 +51,7 @@ func (a *API) adoptTopology(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := a.cfg.ParseTopology(path, src); err != nil {
-		writeJSON(w, http.StatusBadRequest, ErrorBody{
+		writeJSON(w, http.StatusBadRequest, apiclient.ErrorBody{
 			Error:  "topology rejected; the one in force is unchanged",
 			Errors: topologyIssues(err),
 		})
@@ -57,15 +59,15 @@ func (a *API) adoptTopology(w http.ResponseWriter, r *http.Request) {
 	}
 	rev := TopologyRevision(src)
 	if snap := ReadView(a.cfg.Store); snap.TopologyRevision == rev {
-		writeJSON(w, http.StatusOK, TopologyResponse{Revision: rev, Path: path, Topology: snap.Topology})
+		writeJSON(w, http.StatusOK, apiclient.TopologyResponse{Revision: rev, Path: path, Topology: snap.Topology})
 		return
 	}
-	if _, err := a.propose(r, CmdAdoptTopology, AdoptTopology{Revision: rev, Path: path, Source: src}); err != nil {
+	if _, err := a.propose(r, command.CmdAdoptTopology, command.AdoptTopology{Revision: rev, Path: path, Source: src}); err != nil {
 		a.fail(w, r, fmt.Errorf("adopt topology %s: %w", rev, err))
 		return
 	}
 	snap := ReadView(a.cfg.Store)
-	writeJSON(w, http.StatusOK, TopologyResponse{Revision: snap.TopologyRevision, Path: path, Changed: true, Topology: snap.Topology})
+	writeJSON(w, http.StatusOK, apiclient.TopologyResponse{Revision: snap.TopologyRevision, Path: path, Changed: true, Topology: snap.Topology})
 }
 
 // TopologyRevision names a topology document by its content: the first 12
@@ -76,14 +78,14 @@ func TopologyRevision(src []byte) string {
 }
 
 // topologyIssues lists a parse error's problems with their lines.
-func topologyIssues(err error) []TopologyIssue {
+func topologyIssues(err error) []apiclient.TopologyIssue {
 	var ve rings.ValidationErrors
 	if errors.As(err, &ve) {
-		out := make([]TopologyIssue, 0, len(ve))
+		out := make([]apiclient.TopologyIssue, 0, len(ve))
 		for _, v := range ve {
-			out = append(out, TopologyIssue{Line: v.Line, Col: v.Col, Message: v.Msg})
+			out = append(out, apiclient.TopologyIssue{Line: v.Line, Col: v.Col, Message: v.Msg})
 		}
 		return out
 	}
-	return []TopologyIssue{{Message: err.Error()}}
+	return []apiclient.TopologyIssue{{Message: err.Error()}}
 }

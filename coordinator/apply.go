@@ -2,35 +2,18 @@ package coordinator
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/hashicorp/raft"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
-// NewCommand builds a command envelope of type t with payload encoded as
-// JSON. Apply fills Version, At and RequestID when they are empty.
-func NewCommand(t CommandType, actor string, payload any) (Command, error) {
-	data, err := json.Marshal(payload)
-	if err != nil {
-		return Command{}, fmt.Errorf("encode %s payload: %w", t, err)
-	}
-	return Command{Version: CommandVersion, Type: t, Actor: actor, Payload: data}, nil
-}
-
-// NewRequestID returns a random request ID (128 bits, hex).
-func NewRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return hex.EncodeToString(b[:])
-}
-
 // Apply proposes cmd through Raft and waits until a quorum has committed it
-// and this node has applied it. It fills Version (CommandVersion), At (the
+// and this node has applied it. It fills Version (command.Version), At (the
 // leader's clock, Config.Now, in UTC) and RequestID (random) when empty.
 //
 // Errors:
@@ -43,12 +26,12 @@ func NewRequestID() string {
 //   - ErrInvalid, ErrNotFound, ErrConflict: the state machine refused the
 //     command and nothing changed (errors.Is also matches the rings
 //     sentinel it came from).
-func (n *Node) Apply(ctx context.Context, cmd Command) (ApplyResult, error) {
+func (n *Node) Apply(ctx context.Context, cmd command.Command) (ApplyResult, error) {
 	if cmd.Version == 0 {
-		cmd.Version = CommandVersion
+		cmd.Version = command.Version
 	}
-	if cmd.Version > CommandVersion || cmd.Version < 0 {
-		return ApplyResult{}, invalidf("apply %s: envelope version %d is not one this node writes (%d)", cmd.Type, cmd.Version, CommandVersion)
+	if cmd.Version > command.Version || cmd.Version < 0 {
+		return ApplyResult{}, invalidf("apply %s: envelope version %d is not one this node writes (%d)", cmd.Type, cmd.Version, command.Version)
 	}
 	if !KnownCommand(cmd.Type) {
 		return ApplyResult{}, invalidf("apply: command type %q is unknown", cmd.Type)
@@ -61,7 +44,7 @@ func (n *Node) Apply(ctx context.Context, cmd Command) (ApplyResult, error) {
 	}
 	cmd.At = cmd.At.UTC().Round(0)
 	if cmd.RequestID == "" {
-		cmd.RequestID = NewRequestID()
+		cmd.RequestID = command.NewRequestID()
 	}
 	data, err := json.Marshal(cmd)
 	if err != nil {
@@ -110,9 +93,9 @@ func waitFuture(ctx context.Context, f raft.Future) error {
 func (n *Node) notLeader(op string) error {
 	id, addr := n.Leader()
 	if id == "" {
-		return fmt.Errorf("%s: %w; no leader is known yet: retry shortly", op, ErrNotLeader)
+		return fmt.Errorf("%s: %w; no leader is known yet: retry shortly", op, command.ErrNotLeader)
 	}
-	return fmt.Errorf("%s: %w; the leader is %s (%s)", op, ErrNotLeader, id, addr)
+	return fmt.Errorf("%s: %w; the leader is %s (%s)", op, command.ErrNotLeader, id, addr)
 }
 
 // raftError maps hashicorp/raft errors to the coordinator's sentinels.
@@ -125,7 +108,7 @@ func (n *Node) raftError(op string, err error) error {
 	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipTransferInProgress):
 		return n.notLeader(op)
 	case errors.Is(err, raft.ErrRaftShutdown):
-		return fmt.Errorf("%s: node is shutting down: %w", op, ErrNotLeader)
+		return fmt.Errorf("%s: node is shutting down: %w", op, command.ErrNotLeader)
 	case errors.Is(err, raft.ErrEnqueueTimeout):
 		return fmt.Errorf("%s: not proposed in time, the leader is overloaded: retry: %w", op, err)
 	default:

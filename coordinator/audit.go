@@ -3,11 +3,13 @@ package coordinator
 import (
 	"cmp"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // The audit trail is part of the replicated state: every command the state
@@ -23,27 +25,6 @@ import (
 // uses only the command's own time (cmd.At, the leader's clock) and counts,
 // with AuditRetention identical on every node, so all replicas prune the
 // same entries.
-
-// AuditEntry is one accepted command in the audit trail.
-type AuditEntry struct {
-	// Index is the Raft index of the command.
-	Index uint64 `json:"index"`
-	// At is the leader's time when the command was proposed.
-	At time.Time `json:"at"`
-	// Actor is the identity (ActorSystem for the leader loop), Role its
-	// role ("system" for the leader loop).
-	Actor string `json:"actor"`
-	Role  string `json:"role,omitempty"`
-	// Source is the remote address as seen by the node that accepted the
-	// request ("<client> via <follower>" when forwarded).
-	Source string `json:"source,omitempty"`
-	// Type is the command type; Details its key fields (IDs, names,
-	// versions), never secrets; Reason the free text why.
-	Type      CommandType       `json:"type"`
-	RequestID string            `json:"requestId,omitempty"`
-	Details   map[string]string `json:"details,omitempty"`
-	Reason    string            `json:"reason,omitempty"`
-}
 
 // AuditRetention bounds the trail. Every node of a cluster must use the
 // same values (like RequestLogSize): pruning happens in Apply.
@@ -85,15 +66,15 @@ const ActorRoleSystem = "system"
 // auditTrail is the machine's audit state: decisions and evidence, each in
 // Index order.
 type auditTrail struct {
-	decisions []AuditEntry
-	evidence  []AuditEntry
+	decisions []apiclient.AuditEntry
+	evidence  []apiclient.AuditEntry
 }
 
 // isEvidence reports whether t is a frequent observation, not a decision.
-func isEvidence(t CommandType) bool { return t == CmdObserve || t == CmdRecordBudget }
+func isEvidence(t command.Type) bool { return t == command.CmdObserve || t == command.CmdRecordBudget }
 
 // record appends the entry for an accepted command and prunes.
-func (t *auditTrail) record(index uint64, cmd Command, id string, ret AuditRetention) {
+func (t *auditTrail) record(index uint64, cmd command.Command, id string, ret AuditRetention) {
 	ret = ret.withDefaults()
 	e := auditEntryFor(index, cmd, id)
 	if isEvidence(cmd.Type) {
@@ -107,7 +88,7 @@ func (t *auditTrail) record(index uint64, cmd Command, id string, ret AuditReten
 
 // prune keeps at most max entries, none older than maxAge before now.
 // Reslicing from the front lets the next growing append drop the rest.
-func prune(s []AuditEntry, max int, maxAge time.Duration, now time.Time) []AuditEntry {
+func prune(s []apiclient.AuditEntry, max int, maxAge time.Duration, now time.Time) []apiclient.AuditEntry {
 	if len(s) > max {
 		s = s[len(s)-max:]
 	}
@@ -123,16 +104,16 @@ func prune(s []AuditEntry, max int, maxAge time.Duration, now time.Time) []Audit
 }
 
 // all returns every entry in Index order (a copy).
-func (t *auditTrail) all() []AuditEntry {
-	out := make([]AuditEntry, 0, len(t.decisions)+len(t.evidence))
+func (t *auditTrail) all() []apiclient.AuditEntry {
+	out := make([]apiclient.AuditEntry, 0, len(t.decisions)+len(t.evidence))
 	out = append(out, t.decisions...)
 	out = append(out, t.evidence...)
-	slices.SortFunc(out, func(a, b AuditEntry) int { return cmp.Compare(a.Index, b.Index) })
+	slices.SortFunc(out, func(a, b apiclient.AuditEntry) int { return cmp.Compare(a.Index, b.Index) })
 	return out
 }
 
 // load replaces the trail with entries from a snapshot.
-func (t *auditTrail) load(entries []AuditEntry) {
+func (t *auditTrail) load(entries []apiclient.AuditEntry) {
 	t.decisions, t.evidence = nil, nil
 	for _, e := range entries {
 		if isEvidence(e.Type) {
@@ -144,9 +125,9 @@ func (t *auditTrail) load(entries []AuditEntry) {
 }
 
 // auditEntryFor builds the entry of an accepted command.
-func auditEntryFor(index uint64, cmd Command, id string) AuditEntry {
-	e := AuditEntry{Index: index, At: cmd.At, Actor: cmd.Actor, Role: cmd.Role, Source: cmd.Source, Type: cmd.Type, RequestID: cmd.RequestID}
-	if e.Role == "" && cmd.Actor == ActorSystem {
+func auditEntryFor(index uint64, cmd command.Command, id string) apiclient.AuditEntry {
+	e := apiclient.AuditEntry{Index: index, At: cmd.At, Actor: cmd.Actor, Role: cmd.Role, Source: cmd.Source, Type: cmd.Type, RequestID: cmd.RequestID}
+	if e.Role == "" && cmd.Actor == command.ActorSystem {
 		e.Role = ActorRoleSystem
 	}
 	e.Details, e.Reason = auditDetails(cmd, id)
@@ -155,7 +136,7 @@ func auditEntryFor(index uint64, cmd Command, id string) AuditEntry {
 
 // auditDetails extracts the key fields of a command by type, from an
 // allow-list: IDs, names, versions, states; never sources or credentials.
-func auditDetails(cmd Command, id string) (map[string]string, string) {
+func auditDetails(cmd command.Command, id string) (map[string]string, string) {
 	d := map[string]string{}
 	set := func(k, v string) {
 		if v != "" {
@@ -164,63 +145,63 @@ func auditDetails(cmd Command, id string) (map[string]string, string) {
 	}
 	var reason string
 	switch cmd.Type {
-	case CmdCreateRelease:
-		var p CreateRelease
+	case command.CmdCreateRelease:
+		var p command.CreateRelease
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("release", cmp.Or(id, p.ID))
 		set("app", p.App)
 		set("version", p.Version)
 		set("priority", p.Priority)
 		set("train", p.Train)
-	case CmdStartRelease, CmdCompleteRelease, CmdAbortRelease, CmdRequestRollback:
-		var p ReleaseRef
+	case command.CmdStartRelease, command.CmdCompleteRelease, command.CmdAbortRelease, command.CmdRequestRollback:
+		var p command.ReleaseRef
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("release", p.ReleaseID)
 		reason = p.Reason
-	case CmdSetReleaseState:
-		var p SetReleaseState
+	case command.CmdSetReleaseState:
+		var p command.SetReleaseState
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("release", p.ReleaseID)
 		set("state", string(p.State))
 		reason = p.Reason
-	case CmdApprove:
-		var p Approve
+	case command.CmdApprove:
+		var p command.Approve
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("release", p.ReleaseID)
 		set("ring", p.Ring)
 		reason = p.Reason
-	case CmdStartSoak, CmdCompleteRing, CmdFailRing:
-		var p RingRef
+	case command.CmdStartSoak, command.CmdCompleteRing, command.CmdFailRing:
+		var p command.RingRef
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("release", p.ReleaseID)
 		set("ring", p.Ring)
 		reason = p.Reason
-	case CmdPromotionRetry:
-		var p PromotionRetry
+	case command.CmdPromotionRetry:
+		var p command.PromotionRetry
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("release", p.ReleaseID)
 		set("ring", p.Ring)
 		set("promotion", p.PromotionID)
 		set("attempt", strconv.Itoa(p.Attempt))
 		reason = p.Error
-	case CmdPromotionFailed, CmdRollbackWriteFailed:
-		var p PromotionFailed
+	case command.CmdPromotionFailed, command.CmdRollbackWriteFailed:
+		var p command.PromotionFailed
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("release", p.ReleaseID)
 		set("ring", p.Ring)
 		set("regions", strings.Join(p.Regions, ","))
 		set("promotion", p.PromotionID)
 		reason = p.Reason
-	case CmdPromoted, CmdRolledBack:
-		var p Promoted
+	case command.CmdPromoted, command.CmdRolledBack:
+		var p command.Promoted
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("release", p.ReleaseID)
 		set("ring", p.Ring)
 		set("regions", strings.Join(p.Regions, ","))
 		set("promotion", p.PromotionID)
 		set("commit", p.Commit)
-	case CmdObserve:
-		var p Observe
+	case command.CmdObserve:
+		var p command.Observe
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("release", p.ReleaseID)
 		set("ring", p.Ring)
@@ -231,8 +212,8 @@ func auditDetails(cmd Command, id string) (map[string]string, string) {
 			set("inProgress", "true")
 		}
 		reason = p.Reason
-	case CmdPlaceHalt:
-		var p PlaceHalt
+	case command.CmdPlaceHalt:
+		var p command.PlaceHalt
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("halt", p.ID)
 		set("scope", haltScopeText(p))
@@ -240,17 +221,17 @@ func auditDetails(cmd Command, id string) (map[string]string, string) {
 			set("auto", "true")
 		}
 		reason = p.Reason
-	case CmdResumeHalt:
-		var p ResumeHalt
+	case command.CmdResumeHalt:
+		var p command.ResumeHalt
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("halt", p.HaltID)
 		reason = p.Reason
-	case CmdAdoptTopology:
-		var p AdoptTopology
+	case command.CmdAdoptTopology:
+		var p command.AdoptTopology
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("revision", p.Revision)
 		set("path", p.Path)
-	case CmdRecordBudget:
+	case command.CmdRecordBudget:
 		var p struct {
 			App    string `json:"app"`
 			Region string `json:"region"`
@@ -258,8 +239,8 @@ func auditDetails(cmd Command, id string) (map[string]string, string) {
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("app", p.App)
 		set("region", p.Region)
-	case CmdSetMember, CmdRemoveMember:
-		var p MemberMeta
+	case command.CmdSetMember, command.CmdRemoveMember:
+		var p command.MemberMeta
 		_ = json.Unmarshal(cmd.Payload, &p)
 		set("member", p.ID)
 		set("httpAddr", p.HTTPAddr)
@@ -274,7 +255,7 @@ func auditDetails(cmd Command, id string) (map[string]string, string) {
 
 // haltScopeText renders a halt scope for the trail: "global" or
 // "regions=a,b rings=r".
-func haltScopeText(p PlaceHalt) string {
+func haltScopeText(p command.PlaceHalt) string {
 	if p.Scope.Global {
 		return "global"
 	}
@@ -298,34 +279,18 @@ func clip(s string, n int) string {
 	return s
 }
 
-// AuditQuery filters the trail. Zero fields do not filter; Limit keeps the
-// most recent entries (default 100, at most MaxAuditLimit).
-type AuditQuery struct {
-	Actor string
-	Type  CommandType
-	Since time.Time
-	Until time.Time
-	Limit int
-}
-
-// Bounds of AuditQuery.Limit.
-const (
-	DefaultAuditLimit = 100
-	MaxAuditLimit     = 10000
-)
-
 // Audit returns the matching entries in Index order, the most recent
 // q.Limit of them.
-func (f *FSM) Audit(q AuditQuery) []AuditEntry {
+func (f *FSM) Audit(q apiclient.AuditQuery) []apiclient.AuditEntry {
 	f.mu.RLock()
 	all := f.m.audit.all()
 	f.mu.RUnlock()
 	limit := q.Limit
 	if limit <= 0 {
-		limit = DefaultAuditLimit
+		limit = apiclient.DefaultAuditLimit
 	}
-	limit = min(limit, MaxAuditLimit)
-	out := []AuditEntry{}
+	limit = min(limit, apiclient.MaxAuditLimit)
+	out := []apiclient.AuditEntry{}
 	for _, e := range all {
 		if (q.Actor != "" && e.Actor != q.Actor) || (q.Type != "" && e.Type != q.Type) ||
 			(!q.Since.IsZero() && e.At.Before(q.Since)) || (!q.Until.IsZero() && e.At.After(q.Until)) {
@@ -356,9 +321,4 @@ func newFSMFor(cfg Config) *FSM {
 }
 
 // Audit returns this node's copy of the audit trail, filtered.
-func (n *Node) Audit(q AuditQuery) []AuditEntry { return n.fsm.Audit(q) }
-
-// String renders an entry on one line (logs, tests).
-func (e AuditEntry) String() string {
-	return fmt.Sprintf("#%d %s %s(%s) %s", e.Index, e.At.Format(time.RFC3339), e.Actor, e.Role, e.Type)
-}
+func (n *Node) Audit(q apiclient.AuditQuery) []apiclient.AuditEntry { return n.fsm.Audit(q) }

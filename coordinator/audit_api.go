@@ -1,23 +1,19 @@
 package coordinator
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
-)
 
-// AuditList is the answer of GET /v1/audit.
-type AuditList struct {
-	Entries []AuditEntry `json:"entries"`
-}
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
+)
 
 // auditReader is implemented by stores that keep the audit trail (*Node).
 type auditReader interface {
-	Audit(q AuditQuery) []AuditEntry
+	Audit(q apiclient.AuditQuery) []apiclient.AuditEntry
 }
 
 // audit answers GET /v1/audit[?actor=][&type=][&since=][&until=][&limit=].
@@ -33,12 +29,12 @@ func (a *API) audit(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, AuditList{Entries: ar.Audit(q)})
+	writeJSON(w, http.StatusOK, apiclient.AuditList{Entries: ar.Audit(q)})
 }
 
 // parseAuditQuery validates the filters of GET /v1/audit.
-func parseAuditQuery(v url.Values) (AuditQuery, error) {
-	var q AuditQuery
+func parseAuditQuery(v url.Values) (apiclient.AuditQuery, error) {
+	var q apiclient.AuditQuery
 	if s := v.Get("actor"); s != "" {
 		if err := checkName("actor", s); err != nil {
 			return q, err
@@ -49,7 +45,7 @@ func parseAuditQuery(v url.Values) (AuditQuery, error) {
 		if err := checkName("type", s); err != nil {
 			return q, err
 		}
-		q.Type = CommandType(s)
+		q.Type = command.Type(s)
 	}
 	for _, f := range []struct {
 		name string
@@ -65,39 +61,10 @@ func parseAuditQuery(v url.Values) (AuditQuery, error) {
 	}
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > MaxAuditLimit {
-			return q, badRequestf("limit %q must be a number from 1 to %d", clip(s, 20), MaxAuditLimit)
+		if err != nil || n < 1 || n > apiclient.MaxAuditLimit {
+			return q, badRequestf("limit %q must be a number from 1 to %d", clip(s, 20), apiclient.MaxAuditLimit)
 		}
 		q.Limit = n
 	}
 	return q, nil
-}
-
-// Audit lists audit entries (GET /v1/audit).
-func (c *Client) Audit(ctx context.Context, q AuditQuery) (AuditList, error) {
-	v := url.Values{}
-	if q.Actor != "" {
-		v.Set("actor", q.Actor)
-	}
-	if q.Type != "" {
-		v.Set("type", string(q.Type))
-	}
-	if !q.Since.IsZero() {
-		v.Set("since", q.Since.UTC().Format(time.RFC3339))
-	}
-	if !q.Until.IsZero() {
-		v.Set("until", q.Until.UTC().Format(time.RFC3339))
-	}
-	if q.Limit > 0 {
-		v.Set("limit", strconv.Itoa(q.Limit))
-	}
-	path := "/v1/audit"
-	if len(v) > 0 {
-		path += "?" + v.Encode()
-	}
-	var out AuditList
-	if err := c.do(ctx, http.MethodGet, path, nil, &out); err != nil {
-		return out, fmt.Errorf("read audit trail: %w", err)
-	}
-	return out, nil
 }

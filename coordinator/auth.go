@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/internal/auth"
 )
 
@@ -174,7 +175,7 @@ func bearerToken(r *http.Request) string {
 // headerActor is the X-Ringleader-Actor name, honoured only when
 // authentication is off.
 func headerActor(r *http.Request) string {
-	if v := r.Header.Get(HeaderActor); v != "" && validName(v) {
+	if v := r.Header.Get(apiclient.HeaderActor); v != "" && validName(v) {
 		return v
 	}
 	return "anonymous"

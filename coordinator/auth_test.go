@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/internal/auth"
 )
 
@@ -375,7 +376,7 @@ func TestForwardedHeaderGrantsNothing(t *testing.T) {
 	s := startSecureNode(t, SecurityConfig{})
 	req, _ := http.NewRequest("POST", s.url+"/v1/halts", strings.NewReader(`{"global":true,"reason":"x"}`))
 	req.Header.Set(HeaderForwarded, "n2:7070")
-	req.Header.Set(HeaderActor, "ada")
+	req.Header.Set(apiclient.HeaderActor, "ada")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

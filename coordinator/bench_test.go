@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // Benchmarks of the replicated node on real TCP over loopback with fsync.
@@ -26,11 +28,11 @@ func BenchmarkHaltCommit(b *testing.B) {
 		b.Run(string(kind), func(b *testing.B) {
 			c := newTestCluster(b, 3, kind, false)
 			l := c.leader()
-			place, resume := make([]Command, b.N), make([]Command, b.N)
+			place, resume := make([]command.Command, b.N), make([]command.Command, b.N)
 			for i := range b.N {
 				id := fmt.Sprintf("h%d", i)
-				place[i], _ = NewCommand(CmdPlaceHalt, "bench", haltCmd(id))
-				resume[i], _ = NewCommand(CmdResumeHalt, "bench", ResumeHalt{HaltID: id, Reason: "bench"})
+				place[i], _ = command.New(command.CmdPlaceHalt, "bench", haltCmd(id))
+				resume[i], _ = command.New(command.CmdResumeHalt, "bench", command.ResumeHalt{HaltID: id, Reason: "bench"})
 			}
 			lat := make([]time.Duration, 0, b.N)
 			retries := 0
@@ -50,7 +52,7 @@ func BenchmarkHaltCommit(b *testing.B) {
 					if err == nil {
 						break
 					}
-					if !errors.Is(err, ErrLeadershipLost) && !errors.Is(err, ErrNotLeader) {
+					if !errors.Is(err, ErrLeadershipLost) && !errors.Is(err, command.ErrNotLeader) {
 						b.Fatalf("command %d: %v", i, err)
 					}
 					retries++
@@ -119,7 +121,7 @@ func firstAcceptedWrite(b *testing.B, c *testCluster, haltID string) time.Time {
 			if !n.IsLeader() {
 				continue
 			}
-			if _, err := applyOn(n, CmdPlaceHalt, haltCmd(haltID)); err == nil {
+			if _, err := applyOn(n, command.CmdPlaceHalt, haltCmd(haltID)); err == nil {
 				return time.Now()
 			}
 		}

@@ -6,18 +6,21 @@ import (
 	"net/http/httptest"
 	"os"
 	"testing"
+
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 func TestClientRoundTripsEveryResource(t *testing.T) {
 	t.Parallel()
 	s, id := seeded(t)
-	s.members = []Member{{ID: "n1", RaftAddr: "127.0.0.1:1", Voter: true}}
+	s.members = []apiclient.Member{{ID: "n1", RaftAddr: "127.0.0.1:1", Voter: true}}
 	f := newAPIFixture(t, s)
-	c := NewClient(f.srv.URL, "tok")
+	c := apiclient.NewClient(f.srv.URL, "tok")
 	c.Actor = "frank"
 	ctx := context.Background()
 
-	d, err := c.CreateRelease(ctx, CreateReleaseRequest{App: "checkout", Version: "v5"})
+	d, err := c.CreateRelease(ctx, apiclient.CreateReleaseRequest{App: "checkout", Version: "v5"})
 	if err != nil || d.CreatedBy != "frank" {
 		t.Fatalf("create: %v %+v", err, d)
 	}
@@ -30,7 +33,7 @@ func TestClientRoundTripsEveryResource(t *testing.T) {
 	if d, err := c.Abort(ctx, id, "stop"); err != nil || d.State != "aborted" {
 		t.Fatalf("abort: %v", err)
 	}
-	h, err := c.PlaceHalt(ctx, HaltRequest{Global: true, Reason: "x"})
+	h, err := c.PlaceHalt(ctx, apiclient.HaltRequest{Global: true, Reason: "x"})
 	if err != nil || !h.Scope.Global {
 		t.Fatalf("halt: %v", err)
 	}
@@ -55,27 +58,27 @@ func TestClientErrorsMatchSentinels(t *testing.T) {
 	t.Parallel()
 	s, _ := seeded(t)
 	f := newAPIFixture(t, s)
-	c := NewClient(f.srv.URL, "")
+	c := apiclient.NewClient(f.srv.URL, "")
 	ctx := context.Background()
 	cases := []struct {
 		name string
 		call func() error
 		want error
 	}{
-		{"unknown release", func() error { _, err := c.Release(ctx, "nope"); return err }, ErrNotFound},
+		{"unknown release", func() error { _, err := c.Release(ctx, "nope"); return err }, command.ErrNotFound},
 		{"resume twice", func() error {
 			if _, err := c.Resume(ctx, "halt-1", "a"); err != nil {
 				return err
 			}
 			_, err := c.Resume(ctx, "halt-1", "b")
 			return err
-		}, ErrConflict},
-		{"missing reason", func() error { _, err := c.Abort(ctx, "checkout-v1-aaaaaa", ""); return err }, ErrInvalid},
+		}, command.ErrConflict},
+		{"missing reason", func() error { _, err := c.Abort(ctx, "checkout-v1-aaaaaa", ""); return err }, command.ErrInvalid},
 	}
 	for _, tc := range cases {
 		err := tc.call()
-		var ae *APIError
-		if !errors.Is(err, tc.want) || !errors.As(err, &ae) || ae.Message == "" || IsRetryable(err) {
+		var ae *apiclient.APIError
+		if !errors.Is(err, tc.want) || !errors.As(err, &ae) || ae.Message == "" || apiclient.IsRetryable(err) {
 			t.Errorf("%s: %v; want an APIError matching %v, not retryable", tc.name, err, tc.want)
 		}
 	}
@@ -84,9 +87,9 @@ func TestClientErrorsMatchSentinels(t *testing.T) {
 func TestClientTopologyIssuesAndRetryable(t *testing.T) {
 	t.Parallel()
 	f := newAPIFixture(t, newTStore(true))
-	c := NewClient(f.srv.URL, "")
+	c := apiclient.NewClient(f.srv.URL, "")
 	_, err := c.AdoptTopology(context.Background(), []byte("kind: Topology\nspec:\n  rings: 3\n"), "bad.yaml")
-	var ae *APIError
+	var ae *apiclient.APIError
 	if !errors.As(err, &ae) || len(ae.Issues) == 0 || ae.StatusCode != 400 {
 		t.Fatalf("adopt bad topology: %v; want a 400 with issues", err)
 	}
@@ -98,8 +101,8 @@ func TestClientTopologyIssuesAndRetryable(t *testing.T) {
 	noLeader.leaderID = ""
 	srv := httptest.NewServer(mustAPI(t, noLeader))
 	defer srv.Close()
-	_, err = NewClient(srv.URL, "").PlaceHalt(context.Background(), HaltRequest{Global: true, Reason: "x"})
-	if !IsRetryable(err) || !errors.Is(err, ErrNotLeader) {
+	_, err = apiclient.NewClient(srv.URL, "").PlaceHalt(context.Background(), apiclient.HaltRequest{Global: true, Reason: "x"})
+	if !apiclient.IsRetryable(err) || !errors.Is(err, command.ErrNotLeader) {
 		t.Fatalf("write without a leader: %v; want retryable ErrNotLeader", err)
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // TestClusterLeaderKilledAcknowledgedWritesSurvive: every release and halt
@@ -15,20 +18,20 @@ import (
 // catches up when it restarts from its data directory.
 func TestClusterLeaderKilledAcknowledgedWritesSurvive(t *testing.T) {
 	c := newTestCluster(t, 3, DefaultLogStore, false)
-	c.mustApply(CmdAdoptTopology, AdoptTopology{Revision: "rev1", Path: "rings.yaml", Source: topologySource(t)})
+	c.mustApply(command.CmdAdoptTopology, command.AdoptTopology{Revision: "rev1", Path: "rings.yaml", Source: topologySource(t)})
 	var releases, halts []string
 	for i := range 5 {
 		r := fmt.Sprintf("r%d", i)
-		c.mustApply(CmdCreateRelease, CreateRelease{ID: r, App: "checkout", Version: fmt.Sprintf("v%d", i)})
+		c.mustApply(command.CmdCreateRelease, command.CreateRelease{ID: r, App: "checkout", Version: fmt.Sprintf("v%d", i)})
 		releases = append(releases, r)
 		h := fmt.Sprintf("h%d", i)
-		c.mustApply(CmdPlaceHalt, haltCmd(h))
+		c.mustApply(command.CmdPlaceHalt, haltCmd(h))
 		halts = append(halts, h)
 	}
 
 	// A command whose acknowledgement the client "lost": it will be
 	// re-sent to the new leader with the same RequestID.
-	resent, _ := NewCommand(CmdPlaceHalt, "tester", haltCmd("resent"))
+	resent, _ := command.New(command.CmdPlaceHalt, "tester", haltCmd("resent"))
 	resent.RequestID = "client-retry-1"
 	first := c.mustApplyCmd(resent)
 	old := c.leader()
@@ -53,7 +56,7 @@ func TestClusterLeaderKilledAcknowledgedWritesSurvive(t *testing.T) {
 	if err != nil || again != first {
 		t.Errorf("re-sent command on the new leader = %+v, %v; want the first result %+v", again, err, first)
 	}
-	c.mustApply(CmdPlaceHalt, haltCmd("after-failover"))
+	c.mustApply(command.CmdPlaceHalt, haltCmd("after-failover"))
 	c.waitConverged()
 	for _, n := range c.live() {
 		for _, r := range releases {
@@ -68,14 +71,14 @@ func TestClusterLeaderKilledAcknowledgedWritesSurvive(t *testing.T) {
 		}
 		// The audit trail is replicated state too: every acknowledged
 		// write is in every survivor's trail once, with its actor.
-		got := auditCounts(n.Audit(AuditQuery{Limit: MaxAuditLimit}))
+		got := auditCounts(n.Audit(apiclient.AuditQuery{Limit: apiclient.MaxAuditLimit}))
 		for _, r := range releases {
-			if k := (auditKey{CmdCreateRelease, "release", r, "tester"}); got[k] != 1 {
+			if k := (auditKey{command.CmdCreateRelease, "release", r, "tester"}); got[k] != 1 {
 				t.Errorf("%s audit trail holds release %s by tester %d times, want 1", n.ID(), r, got[k])
 			}
 		}
 		for _, h := range append(slices.Clone(halts), "resent", "after-failover") {
-			if k := (auditKey{CmdPlaceHalt, "halt", h, "tester"}); got[k] != 1 {
+			if k := (auditKey{command.CmdPlaceHalt, "halt", h, "tester"}); got[k] != 1 {
 				t.Errorf("%s audit trail holds halt %s by tester %d times, want 1", n.ID(), h, got[k])
 			}
 		}
@@ -90,13 +93,13 @@ func TestClusterLeaderKilledAcknowledgedWritesSurvive(t *testing.T) {
 
 // auditKey identifies an audit entry by type, one detail and actor.
 type auditKey struct {
-	typ        CommandType
+	typ        command.Type
 	detail, id string
 	actor      string
 }
 
 // auditCounts counts a trail's release and halt entries by auditKey.
-func auditCounts(entries []AuditEntry) map[auditKey]int {
+func auditCounts(entries []apiclient.AuditEntry) map[auditKey]int {
 	out := map[auditKey]int{}
 	for _, e := range entries {
 		for _, d := range []string{"release", "halt"} {
@@ -112,12 +115,12 @@ func auditCounts(entries []AuditEntry) map[auditKey]int {
 // followers refuses the write, and after healing the write is nowhere.
 func TestClusterPartitionedLeaderCannotAcknowledge(t *testing.T) {
 	c := newTestCluster(t, 3, DefaultLogStore, true)
-	c.mustApply(CmdPlaceHalt, haltCmd("before"))
+	c.mustApply(command.CmdPlaceHalt, haltCmd("before"))
 	c.waitConverged()
 	old := c.leader()
 
 	old.stream.Cut()
-	res, err := applyOn(old, CmdPlaceHalt, haltCmd("lost"))
+	res, err := applyOn(old, command.CmdPlaceHalt, haltCmd("lost"))
 	if err == nil {
 		t.Fatalf("isolated leader acknowledged a write: %+v", res)
 	}
@@ -131,7 +134,7 @@ func TestClusterPartitionedLeaderCannotAcknowledge(t *testing.T) {
 		}
 		return false
 	})
-	c.mustApply(CmdPlaceHalt, haltCmd("after"))
+	c.mustApply(command.CmdPlaceHalt, haltCmd("after"))
 
 	old.stream.Heal()
 	waitFor(t, "the old leader to rejoin and catch up", func() bool { return hasHalt(old, "after") && !old.IsLeader() })
@@ -150,15 +153,15 @@ func TestClusterPartitionedLeaderCannotAcknowledge(t *testing.T) {
 // one node with a snapshot, and keeps every write.
 func TestClusterFullRestart(t *testing.T) {
 	c := newTestCluster(t, 3, DefaultLogStore, false)
-	c.mustApply(CmdAdoptTopology, AdoptTopology{Revision: "rev1", Path: "rings.yaml", Source: topologySource(t)})
-	c.mustApply(CmdCreateRelease, CreateRelease{ID: "r1", App: "checkout", Version: "v1"})
-	c.mustApply(CmdPlaceHalt, haltCmd("h1"))
+	c.mustApply(command.CmdAdoptTopology, command.AdoptTopology{Revision: "rev1", Path: "rings.yaml", Source: topologySource(t)})
+	c.mustApply(command.CmdCreateRelease, command.CreateRelease{ID: "r1", App: "checkout", Version: "v1"})
+	c.mustApply(command.CmdPlaceHalt, haltCmd("h1"))
 	c.waitConverged()
 	// One node snapshots; more entries follow the snapshot.
 	if err := c.nodes[1].raft.Snapshot().Error(); err != nil {
 		t.Fatalf("snapshot on %s: %v", c.nodes[1].ID(), err)
 	}
-	c.mustApply(CmdPlaceHalt, haltCmd("h2"))
+	c.mustApply(command.CmdPlaceHalt, haltCmd("h2"))
 	c.waitConverged()
 	want := stateJSON(t, c.leader().Snapshot())
 
@@ -172,7 +175,7 @@ func TestClusterFullRestart(t *testing.T) {
 			t.Errorf("%s after full restart:\n got %s\nwant %s", n.ID(), got, want)
 		}
 	}
-	c.mustApply(CmdPlaceHalt, haltCmd("h3"))
+	c.mustApply(command.CmdPlaceHalt, haltCmd("h3"))
 }
 
 // TestClusterMembers: Members lists every server with its HTTP address and
@@ -193,13 +196,13 @@ func TestClusterMembers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]Member{}
+	got := map[string]apiclient.Member{}
 	for _, m := range members {
 		got[m.ID] = m
 	}
 	for _, n := range c.nodes {
 		t.Run("member "+n.ID(), func(t *testing.T) {
-			want := Member{ID: n.ID(), RaftAddr: n.RaftAddr(), HTTPAddr: n.cfg.HTTPAddr, Voter: true, Leader: n == l}
+			want := apiclient.Member{ID: n.ID(), RaftAddr: n.RaftAddr(), HTTPAddr: n.cfg.HTTPAddr, Voter: true, Leader: n == l}
 			if got[n.ID()] != want {
 				t.Errorf("member = %+v, want %+v", got[n.ID()], want)
 			}
@@ -242,7 +245,7 @@ func TestClusterFollowerRefusesWrites(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	cmd, _ := NewCommand(CmdPlaceHalt, "tester", haltCmd("h1"))
+	cmd, _ := command.New(command.CmdPlaceHalt, "tester", haltCmd("h1"))
 	cases := []struct {
 		name string
 		call func() error
@@ -255,7 +258,7 @@ func TestClusterFollowerRefusesWrites(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.call()
-			if !errors.Is(err, ErrNotLeader) {
+			if !errors.Is(err, command.ErrNotLeader) {
 				t.Errorf("err = %v, want ErrNotLeader", err)
 			}
 		})
@@ -273,7 +276,7 @@ func TestClusterFollowerRefusesWrites(t *testing.T) {
 // it the leader would send entries instead of the snapshot.
 func TestClusterLaggingFollowerInstallsSnapshot(t *testing.T) {
 	c := newTestCluster(t, 3, LogStoreBolt, false, func(cfg *Config) { cfg.TrailingLogs = 1 })
-	c.mustApply(CmdAdoptTopology, AdoptTopology{Revision: "rev1", Path: "rings.yaml", Source: topologySource(t)})
+	c.mustApply(command.CmdAdoptTopology, command.AdoptTopology{Revision: "rev1", Path: "rings.yaml", Source: topologySource(t)})
 	c.waitConverged()
 	var lagging *testNode
 	for _, n := range c.nodes {
@@ -284,7 +287,7 @@ func TestClusterLaggingFollowerInstallsSnapshot(t *testing.T) {
 	}
 	c.kill(lagging)
 	for i := range 20 {
-		c.mustApply(CmdPlaceHalt, haltCmd(fmt.Sprintf("h%d", i)))
+		c.mustApply(command.CmdPlaceHalt, haltCmd(fmt.Sprintf("h%d", i)))
 	}
 	// Compact both survivors: under load leadership may move between them
 	// before the follower returns, and whichever leads must no longer hold

@@ -1,8 +1,8 @@
 // Package coordinator is Ringleader's replicated core: a hashicorp/raft node
 // over TCP with a durable log and snapshots, the state machine that applies
-// the typed commands of command.go to the domain state of package rings, and
-// — in their own files — the leader's reconcile loop, the HTTP API and the
-// forwarding of writes to the leader.
+// the typed commands of package coordinator/command to the domain state of
+// package rings, and — in their own files — the leader's reconcile loop,
+// the HTTP API and the forwarding of writes to the leader.
 //
 // Every change to replicated state is a Command proposed through Node.Apply
 // on the leader. The FSM decodes it, refuses unknown types and newer

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -37,7 +38,7 @@ func (e *remembered) Unwrap() error { return e.sentinel }
 
 // invalidf returns an error wrapping ErrInvalid with a formatted message.
 func invalidf(format string, args ...any) error {
-	return &stateError{kind: ErrInvalid, cause: fmt.Errorf(format, args...)}
+	return &stateError{kind: command.ErrInvalid, cause: fmt.Errorf(format, args...)}
 }
 
 // mapRingsError maps a rings transition error to the coordinator's
@@ -52,10 +53,10 @@ func mapRingsError(err error) error {
 	case errors.As(err, &se):
 		return err
 	case errors.Is(err, rings.ErrNotFound):
-		return &stateError{kind: ErrNotFound, cause: err}
+		return &stateError{kind: command.ErrNotFound, cause: err}
 	case errors.Is(err, rings.ErrConflict):
-		return &stateError{kind: ErrConflict, cause: err}
+		return &stateError{kind: command.ErrConflict, cause: err}
 	default:
-		return &stateError{kind: ErrInvalid, cause: err}
+		return &stateError{kind: command.ErrInvalid, cause: err}
 	}
 }

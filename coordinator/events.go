@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // Event is one applied command as the event stream (GET /v1/events) shows
@@ -16,7 +18,7 @@ type Event struct {
 	// Type is the command type ("halt.place", "ring.start-soak", …), or
 	// EventReset when the stream could not resume and the client must
 	// re-read the state.
-	Type CommandType `json:"type"`
+	Type command.Type `json:"type"`
 	// At is the leader's time stamped on the command.
 	At time.Time `json:"at,omitzero"`
 	// Actor is who asked (ringleader for the leader loop's own decisions).
@@ -32,7 +34,7 @@ type Event struct {
 
 // EventReset is the type of the event sent when a resumed stream has a gap
 // (the Last-Event-ID is older than the history kept): re-read /v1/status.
-const EventReset CommandType = "reset"
+const EventReset command.Type = "reset"
 
 // maxSummary bounds the summary line (reasons are free text).
 const maxSummary = 240
@@ -55,57 +57,57 @@ func EventFor(ac AppliedCommand) Event {
 
 // describe fills the event's IDs from the command payload and returns its
 // summary. A payload that does not decode yields a bare summary.
-func describe(ev *Event, cmd Command, resultID string) string {
+func describe(ev *Event, cmd command.Command, resultID string) string {
 	by := ""
-	if cmd.Actor != "" && cmd.Actor != ActorSystem {
+	if cmd.Actor != "" && cmd.Actor != command.ActorSystem {
 		by = " by " + cmd.Actor
 	}
 	switch cmd.Type {
-	case CmdCreateRelease:
-		p, err := decodePayload[CreateRelease](cmd)
+	case command.CmdCreateRelease:
+		p, err := command.Decode[command.CreateRelease](cmd)
 		if err != nil {
 			break
 		}
 		ev.ReleaseID = firstNonEmpty(resultID, p.ID)
 		return fmt.Sprintf("release %s (%s %s) created%s", ev.ReleaseID, p.App, p.Version, by)
-	case CmdStartRelease, CmdCompleteRelease, CmdAbortRelease, CmdRequestRollback:
-		p, err := decodePayload[ReleaseRef](cmd)
+	case command.CmdStartRelease, command.CmdCompleteRelease, command.CmdAbortRelease, command.CmdRequestRollback:
+		p, err := command.Decode[command.ReleaseRef](cmd)
 		if err != nil {
 			break
 		}
 		ev.ReleaseID = p.ReleaseID
-		verb := map[CommandType]string{
-			CmdStartRelease: "started", CmdCompleteRelease: "completed",
-			CmdAbortRelease: "aborted", CmdRequestRollback: "rollback requested",
+		verb := map[command.Type]string{
+			command.CmdStartRelease: "started", command.CmdCompleteRelease: "completed",
+			command.CmdAbortRelease: "aborted", command.CmdRequestRollback: "rollback requested",
 		}[cmd.Type]
 		return withReason(fmt.Sprintf("release %s %s%s", p.ReleaseID, verb, by), p.Reason)
-	case CmdSetReleaseState:
-		p, err := decodePayload[SetReleaseState](cmd)
+	case command.CmdSetReleaseState:
+		p, err := command.Decode[command.SetReleaseState](cmd)
 		if err != nil {
 			break
 		}
 		ev.ReleaseID = p.ReleaseID
 		return withReason(fmt.Sprintf("release %s is %s", p.ReleaseID, p.State), p.Reason)
-	case CmdApprove:
-		p, err := decodePayload[Approve](cmd)
+	case command.CmdApprove:
+		p, err := command.Decode[command.Approve](cmd)
 		if err != nil {
 			break
 		}
 		ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
 		return withReason(fmt.Sprintf("ring %s of %s approved%s", p.Ring, p.ReleaseID, by), p.Reason)
-	case CmdPromoted, CmdRolledBack:
-		p, err := decodePayload[Promoted](cmd)
+	case command.CmdPromoted, command.CmdRolledBack:
+		p, err := command.Decode[command.Promoted](cmd)
 		if err != nil {
 			break
 		}
 		ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
 		verb := "promoted"
-		if cmd.Type == CmdRolledBack {
+		if cmd.Type == command.CmdRolledBack {
 			verb = "rolled back"
 		}
 		return fmt.Sprintf("ring %s of %s %s in %s (commit %s)", p.Ring, p.ReleaseID, verb, strings.Join(p.Regions, ", "), shortCommit(p.Commit))
-	case CmdObserve:
-		p, err := decodePayload[Observe](cmd)
+	case command.CmdObserve:
+		p, err := command.Decode[command.Observe](cmd)
 		if err != nil {
 			break
 		}
@@ -126,34 +128,34 @@ func describe(ev *Event, cmd Command, resultID string) string {
 			s += fmt.Sprintf("; check %s %s (%g)", p.Check.Check, verdict, p.Check.Value)
 		}
 		return withReason(s, p.Reason)
-	case CmdPromotionRetry:
-		p, err := decodePayload[PromotionRetry](cmd)
+	case command.CmdPromotionRetry:
+		p, err := command.Decode[command.PromotionRetry](cmd)
 		if err != nil {
 			break
 		}
 		ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
 		return fmt.Sprintf("ring %s of %s retrying: %s (attempt %d)", p.Ring, p.ReleaseID, p.Error, p.Attempt)
-	case CmdPromotionFailed, CmdRollbackWriteFailed:
-		p, err := decodePayload[PromotionFailed](cmd)
+	case command.CmdPromotionFailed, command.CmdRollbackWriteFailed:
+		p, err := command.Decode[command.PromotionFailed](cmd)
 		if err != nil {
 			break
 		}
 		ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
 		what := "promotion"
-		if cmd.Type == CmdRollbackWriteFailed {
+		if cmd.Type == command.CmdRollbackWriteFailed {
 			what = "rollback"
 		}
 		return withReason(fmt.Sprintf("the %s of ring %s of %s needs a person", what, p.Ring, p.ReleaseID), p.Reason)
-	case CmdStartSoak, CmdCompleteRing, CmdFailRing:
-		p, err := decodePayload[RingRef](cmd)
+	case command.CmdStartSoak, command.CmdCompleteRing, command.CmdFailRing:
+		p, err := command.Decode[command.RingRef](cmd)
 		if err != nil {
 			break
 		}
 		ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
-		verb := map[CommandType]string{CmdStartSoak: "started soaking", CmdCompleteRing: "is done", CmdFailRing: "failed"}[cmd.Type]
+		verb := map[command.Type]string{command.CmdStartSoak: "started soaking", command.CmdCompleteRing: "is done", command.CmdFailRing: "failed"}[cmd.Type]
 		return withReason(fmt.Sprintf("ring %s of %s %s", p.Ring, p.ReleaseID, verb), p.Reason)
-	case CmdPlaceHalt:
-		p, err := decodePayload[PlaceHalt](cmd)
+	case command.CmdPlaceHalt:
+		p, err := command.Decode[command.PlaceHalt](cmd)
 		if err != nil {
 			break
 		}
@@ -163,27 +165,27 @@ func describe(ev *Event, cmd Command, resultID string) string {
 			kind = "automatic halt"
 		}
 		return withReason(fmt.Sprintf("%s %s placed%s", kind, ev.HaltID, by), p.Reason)
-	case CmdResumeHalt:
-		p, err := decodePayload[ResumeHalt](cmd)
+	case command.CmdResumeHalt:
+		p, err := command.Decode[command.ResumeHalt](cmd)
 		if err != nil {
 			break
 		}
 		ev.HaltID = p.HaltID
 		return withReason(fmt.Sprintf("halt %s resumed%s", p.HaltID, by), p.Reason)
-	case CmdAdoptTopology:
-		p, err := decodePayload[AdoptTopology](cmd)
+	case command.CmdAdoptTopology:
+		p, err := command.Decode[command.AdoptTopology](cmd)
 		if err != nil {
 			break
 		}
 		return fmt.Sprintf("topology %s adopted%s", p.Revision, by)
-	case CmdRecordBudget:
+	case command.CmdRecordBudget:
 		return "error budget recorded"
-	case CmdSetMember, CmdRemoveMember:
-		p, err := decodePayload[MemberMeta](cmd)
+	case command.CmdSetMember, command.CmdRemoveMember:
+		p, err := command.Decode[command.MemberMeta](cmd)
 		if err != nil {
 			break
 		}
-		if cmd.Type == CmdRemoveMember {
+		if cmd.Type == command.CmdRemoveMember {
 			return "member " + p.ID + " removed"
 		}
 		return "member " + p.ID + " at " + p.HTTPAddr

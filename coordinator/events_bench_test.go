@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/raft"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -31,7 +32,7 @@ func BenchmarkBrokerPublish(b *testing.B) {
 					}
 				}()
 			}
-			ev := Event{Type: CmdPlaceHalt, HaltID: "halt-1", Summary: "halt halt-1 placed by alice: incident"}
+			ev := Event{Type: command.CmdPlaceHalt, HaltID: "halt-1", Summary: "halt halt-1 placed by alice: incident"}
 			b.ResetTimer()
 			for i := range b.N {
 				ev.ID = uint64(i + 1)
@@ -62,7 +63,7 @@ func BenchmarkObservedApply(b *testing.B) {
 				obs.applied.Store(&fns)
 			}
 			fsm := observedFSM{FSM: NewFSM(0), obs: &obs}
-			cmd, err := NewCommand(CmdRecordBudget, ActorSystem, rings.Budget{Region: "us-east-1", RemainingPercent: 70})
+			cmd, err := command.New(command.CmdRecordBudget, command.ActorSystem, rings.Budget{Region: "us-east-1", RemainingPercent: 70})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 func newTestBroker(t *testing.T, cfg BrokerConfig) *Broker {
@@ -20,7 +22,7 @@ func newTestBroker(t *testing.T, cfg BrokerConfig) *Broker {
 // publishIDs publishes events with the given IDs.
 func publishIDs(b *Broker, ids ...uint64) {
 	for _, id := range ids {
-		b.Publish(Event{ID: id, Type: CmdPlaceHalt, Summary: "e"})
+		b.Publish(Event{ID: id, Type: command.CmdPlaceHalt, Summary: "e"})
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // Observers let the event stream and the metrics follow the node without
@@ -20,7 +22,7 @@ type AppliedCommand struct {
 	// Index is the Raft log index of the entry.
 	Index uint64
 	// Command is the decoded envelope.
-	Command Command
+	Command command.Command
 	// ResultID is the ID of what the command created or touched.
 	ResultID string
 	// Err is the state machine's refusal (nothing changed), or nil.
@@ -37,7 +39,7 @@ type ApplyObserver func(AppliedCommand)
 // command took from Node.Apply handing it to Raft until it was committed
 // by a quorum and applied locally, and the Raft-level error (nil when it
 // committed).
-type ProposalObserver func(t CommandType, took time.Duration, err error)
+type ProposalObserver func(t command.Type, took time.Duration, err error)
 
 // nodeObservers holds the registered observers. Registration is rare
 // (start-up) and copies the slice; notification reads it without a lock.
@@ -81,7 +83,7 @@ func (n *Node) OnPropose(fn ProposalObserver) {
 }
 
 // proposedCommand notifies the proposal observers.
-func (o *nodeObservers) proposedCommand(t CommandType, took time.Duration, err error) {
+func (o *nodeObservers) proposedCommand(t command.Type, took time.Duration, err error) {
 	p := o.proposed.Load()
 	if p == nil {
 		return

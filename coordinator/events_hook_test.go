@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/raft"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // TestObservedFSMIsNotBatching: Raft calls ApplyBatch instead of Apply on
@@ -27,14 +29,14 @@ func TestObserversSeeEveryAppliedEntry(t *testing.T) {
 	n.OnApply(func(ac AppliedCommand) { b = append(b, ac) })
 	n.OnApply(nil) // ignored
 	fsm := observedFSM{FSM: NewFSM(0), obs: &n.obs}
-	cmd := mustCommand(t, CmdPlaceHalt, PlaceHalt{ID: "halt-1", Scope: haltScopeRegions("eu-west-1"), Reason: "r"})
-	cmd.Version, cmd.RequestID = CommandVersion, "req-1"
+	cmd := mustCommand(t, command.CmdPlaceHalt, command.PlaceHalt{ID: "halt-1", Scope: haltScopeRegions("eu-west-1"), Reason: "r"})
+	cmd.Version, cmd.RequestID = command.Version, "req-1"
 	data, err := json.Marshal(cmd)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fsm.Apply(&raft.Log{Index: 9, Data: data})
-	if len(a) != 1 || len(b) != 1 || a[0].Index != 9 || a[0].Command.Type != CmdPlaceHalt || a[0].ResultID != "halt-1" || a[0].Err != nil {
+	if len(a) != 1 || len(b) != 1 || a[0].Index != 9 || a[0].Command.Type != command.CmdPlaceHalt || a[0].ResultID != "halt-1" || a[0].Err != nil {
 		t.Fatalf("observers saw %+v and %+v; want one halt.place at 9 creating halt-1 in each", a, b)
 	}
 }

@@ -15,6 +15,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // opsNode is a real single node with the event stream and the metrics
@@ -152,7 +155,7 @@ func (s *sseStream) next(t *testing.T) (sseMessage, error) {
 }
 
 // nextEvent skips comment-only blocks and returns the next event of type typ.
-func (s *sseStream) nextEvent(t *testing.T, typ CommandType) Event {
+func (s *sseStream) nextEvent(t *testing.T, typ command.Type) Event {
 	t.Helper()
 	for {
 		m, err := s.next(t)
@@ -184,22 +187,22 @@ func TestEventStreamDeliversAppliedCommandsAndResumes(t *testing.T) {
 		t.Fatalf("first block %+v; want the connected comment", m)
 	}
 
-	halt := decodeAs[HaltResponse](t, postUntil(t, on.srv.URL, "/v1/halts", `{"global":true,"reason":"incident 7"}`, 201))
-	ev := s.nextEvent(t, CmdPlaceHalt)
+	halt := decodeAs[apiclient.HaltResponse](t, postUntil(t, on.srv.URL, "/v1/halts", `{"global":true,"reason":"incident 7"}`, 201))
+	ev := s.nextEvent(t, command.CmdPlaceHalt)
 	if ev.HaltID != halt.ID || ev.Actor != "anonymous" || !strings.Contains(ev.Summary, "incident 7") {
 		t.Fatalf("halt event %+v; want halt %s by anonymous with the reason", ev, halt.ID)
 	}
 	postUntil(t, on.srv.URL, "/v1/halts/"+halt.ID+"/resume", `{"reason":"over"}`, 200)
-	resumed := s.nextEvent(t, CmdResumeHalt)
+	resumed := s.nextEvent(t, command.CmdResumeHalt)
 
 	// A client that saw the halt event reconnects and gets the resume.
 	again := openStream(t, on.srv.URL+"/v1/events", "Last-Event-ID", fmt.Sprint(ev.ID))
-	if got := again.nextEvent(t, CmdResumeHalt); got.ID != resumed.ID {
+	if got := again.nextEvent(t, command.CmdResumeHalt); got.ID != resumed.ID {
 		t.Fatalf("resumed stream replayed event %d; want %d", got.ID, resumed.ID)
 	}
 	// The same through the query parameter.
 	viaQuery := openStream(t, fmt.Sprintf("%s/v1/events?lastEventId=%d", on.srv.URL, ev.ID))
-	if got := viaQuery.nextEvent(t, CmdResumeHalt); got.ID != resumed.ID {
+	if got := viaQuery.nextEvent(t, command.CmdResumeHalt); got.ID != resumed.ID {
 		t.Fatalf("stream resumed by query replayed %d; want %d", got.ID, resumed.ID)
 	}
 }
@@ -271,11 +274,11 @@ func TestEventStreamOnEveryNode(t *testing.T) {
 		streams = append(streams, openStream(t, on.srv.URL+"/v1/events"))
 	}
 	start := time.Now()
-	halt := decodeAs[HaltResponse](t, postUntil(t, nodes[2].srv.URL, "/v1/halts", `{"global":true,"reason":"all nodes"}`, 201))
+	halt := decodeAs[apiclient.HaltResponse](t, postUntil(t, nodes[2].srv.URL, "/v1/halts", `{"global":true,"reason":"all nodes"}`, 201))
 	acked := time.Since(start)
 	var ids []uint64
 	for i, s := range streams {
-		ev := s.nextEvent(t, CmdPlaceHalt)
+		ev := s.nextEvent(t, command.CmdPlaceHalt)
 		if ev.HaltID != halt.ID {
 			t.Fatalf("node %d streamed halt %s; want %s", i+1, ev.HaltID, halt.ID)
 		}

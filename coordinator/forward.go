@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // Writes are proposed on the leader. A follower that receives one forwards
@@ -18,7 +20,7 @@ import (
 // again, so two confused nodes never bounce a request between them.
 
 // headersForwarded are the request headers carried to the leader.
-var headersForwarded = []string{"Content-Type", "Authorization", HeaderActor, HeaderIdempotencyKey, "Accept", HeaderForwardedFor}
+var headersForwarded = []string{"Content-Type", "Authorization", apiclient.HeaderActor, apiclient.HeaderIdempotencyKey, "Accept", HeaderForwardedFor}
 
 // write wraps a handler that proposes a command: it reads the (capped) body
 // once, then serves the request here when this node leads, or forwards it.
@@ -52,7 +54,7 @@ func (a *API) read(h http.HandlerFunc) http.HandlerFunc {
 		}
 		if a.cfg.Store.IsLeader() {
 			if err := a.cfg.Store.VerifyLeader(); err != nil {
-				a.fail(w, r, fmt.Errorf("confirm leadership for a consistent read: %w: %w", ErrNotLeader, err))
+				a.fail(w, r, fmt.Errorf("confirm leadership for a consistent read: %w: %w", command.ErrNotLeader, err))
 				return
 			}
 			if err := a.ensureCaughtUp(); err != nil {
@@ -82,7 +84,7 @@ func (a *API) ensureCaughtUp() error {
 		return nil
 	}
 	if err := a.cfg.Store.Barrier(a.cfg.ApplyTimeout); err != nil {
-		return fmt.Errorf("new leader catching up with the log: %w: %w; retry shortly", ErrNotLeader, err)
+		return fmt.Errorf("new leader catching up with the log: %w: %w; retry shortly", command.ErrNotLeader, err)
 	}
 	return nil
 }
@@ -99,18 +101,18 @@ func (a *API) ensureCaughtUp() error {
 // applied once however many times it is forwarded.
 func (a *API) forward(w http.ResponseWriter, r *http.Request, body []byte) {
 	if by := r.Header.Get(HeaderForwarded); by != "" {
-		a.fail(w, r, fmt.Errorf("request forwarded by %s reached a node that is not the leader: %w; retry shortly", by, ErrNotLeader))
+		a.fail(w, r, fmt.Errorf("request forwarded by %s reached a node that is not the leader: %w; retry shortly", by, command.ErrNotLeader))
 		return
 	}
-	if body != nil && r.Header.Get(HeaderIdempotencyKey) == "" {
-		r.Header.Set(HeaderIdempotencyKey, "fwd-"+randomHex(12))
+	if body != nil && r.Header.Get(apiclient.HeaderIdempotencyKey) == "" {
+		r.Header.Set(apiclient.HeaderIdempotencyKey, "fwd-"+randomHex(12))
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), a.cfg.ForwardTimeout)
 	defer cancel()
 	for {
 		id, addr := a.cfg.Store.Leader()
 		if addr == "" {
-			a.fail(w, r, fmt.Errorf("no known leader to forward to (cluster electing or without quorum): %w; retry shortly", ErrNotLeader))
+			a.fail(w, r, fmt.Errorf("no known leader to forward to (cluster electing or without quorum): %w; retry shortly", command.ErrNotLeader))
 			return
 		}
 		resp, moved, err := a.forwardOnce(ctx, r, body, id, addr)
@@ -148,7 +150,7 @@ func (a *API) forwardOnce(ctx context.Context, r *http.Request, body []byte, id,
 			cancel()
 		}
 	}()
-	req, err := http.NewRequestWithContext(attempt, r.Method, leaderURL(addr)+r.URL.RequestURI(), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(attempt, r.Method, apiclient.BaseURL(addr)+r.URL.RequestURI(), bytes.NewReader(body))
 	if err != nil {
 		return nil, false, err
 	}
@@ -192,7 +194,7 @@ func (a *API) forwardOnce(ctx context.Context, r *http.Request, body []byte, id,
 func (a *API) forwardFailed(w http.ResponseWriter, id, addr string, err error) {
 	a.cfg.Logger.Warn("forward to leader failed", "leader", id, "addr", addr, "err", err)
 	w.Header().Set("Retry-After", "1")
-	writeJSON(w, http.StatusServiceUnavailable, ErrorBody{
+	writeJSON(w, http.StatusServiceUnavailable, apiclient.ErrorBody{
 		Error:  fmt.Sprintf("forward to leader %s at %s failed: %v; retry, or send the request to the leader directly", id, addr, err),
 		Leader: addr,
 	})
@@ -205,13 +207,4 @@ func forwarderName(r *http.Request) string {
 		return r.Host
 	}
 	return "follower"
-}
-
-// leaderURL turns a recorded HTTP address ("host:port" or a URL) into a base
-// URL without a trailing slash.
-func leaderURL(addr string) string {
-	if !strings.Contains(addr, "://") {
-		addr = "http://" + addr
-	}
-	return strings.TrimRight(addr, "/")
 }

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 )
 
 // followerOf returns an API fixture whose store is a follower pointing at
@@ -22,7 +24,7 @@ func TestForwardWriteLandsOnTheLeader(t *testing.T) {
 	t.Parallel()
 	leader := newAPIFixture(t, newTStore(true).withTopology(t))
 	follower := followerOf(t, leader.srv.URL)
-	code, body, hdr := call(t, follower.srv.URL, "POST", "/v1/releases", `{"app":"checkout","version":"v3"}`, HeaderActor, "dave")
+	code, body, hdr := call(t, follower.srv.URL, "POST", "/v1/releases", `{"app":"checkout","version":"v3"}`, apiclient.HeaderActor, "dave")
 	cmds := leader.store.commands()
 	if code != 201 || len(cmds) != 1 || cmds[0].Actor != "dave" || len(follower.store.commands()) != 0 || hdr.Get("X-Ringleader-Leader") == "" {
 		t.Fatalf("got %d %s; leader has %d commands, follower %d; want 201, one command by dave on the leader only",
@@ -47,7 +49,7 @@ func TestForwardConsistentReadGoesToTheLeader(t *testing.T) {
 	follower := followerOf(t, leader.srv.URL)
 	_, local, _ := call(t, follower.srv.URL, "GET", "/v1/releases", "")
 	_, consistent, _ := call(t, follower.srv.URL, "GET", "/v1/releases?consistent=true", "")
-	if len(decodeAs[ReleaseList](t, local).Releases) != 0 || len(decodeAs[ReleaseList](t, consistent).Releases) != 1 {
+	if len(decodeAs[apiclient.ReleaseList](t, local).Releases) != 0 || len(decodeAs[apiclient.ReleaseList](t, consistent).Releases) != 1 {
 		t.Fatalf("local %s, consistent %s; want the follower's empty list and the leader's one release", local, consistent)
 	}
 }
@@ -77,7 +79,7 @@ func TestForwardToAnUnreachableLeaderNamesIt(t *testing.T) {
 	dead.Close()
 	follower := followerOf(t, deadURL)
 	code, body, hdr := call(t, follower.srv.URL, "POST", "/v1/halts", `{"global":true,"reason":"x"}`)
-	eb := decodeAs[ErrorBody](t, body)
+	eb := decodeAs[apiclient.ErrorBody](t, body)
 	if code != 503 || hdr.Get("Retry-After") == "" || !strings.Contains(eb.Error, strings.TrimPrefix(deadURL, "http://")) {
 		t.Fatalf("got %d %s; want 503 naming the leader address", code, body)
 	}
@@ -93,7 +95,7 @@ func TestForwardFollowsANewLeaderWhenTheOldOneFreezes(t *testing.T) {
 	thaw := make(chan struct{})
 	frozen := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
-		case reached <- r.Header.Get(HeaderIdempotencyKey):
+		case reached <- r.Header.Get(apiclient.HeaderIdempotencyKey):
 		default:
 		}
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -106,7 +108,7 @@ func TestForwardFollowsANewLeaderWhenTheOldOneFreezes(t *testing.T) {
 	defer close(thaw)
 	var newKey atomic.Value
 	elected := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		newKey.Store(r.Header.Get(HeaderIdempotencyKey))
+		newKey.Store(r.Header.Get(apiclient.HeaderIdempotencyKey))
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusCreated)
 		_, _ = w.Write([]byte(`{"id":"halt-1"}`))

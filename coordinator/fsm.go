@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/raft"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -40,7 +41,7 @@ type machine struct {
 	topologySource   []byte
 	// topologyRejected is the last revision that failed validation since
 	// the last adoption (nil when none).
-	topologyRejected *TopologyRejection
+	topologyRejected *command.TopologyRejection
 	// members maps Raft server IDs to HTTP API addresses.
 	members map[string]string
 	// requests remembers the outcome of recent RequestIDs.
@@ -77,7 +78,7 @@ type applyResponse struct {
 
 // Apply implements raft.FSM: decode the envelope, then ApplyCommand.
 func (f *FSM) Apply(l *raft.Log) any {
-	var cmd Command
+	var cmd command.Command
 	if err := json.Unmarshal(l.Data, &cmd); err != nil {
 		f.mu.Lock()
 		f.m.applied = l.Index
@@ -93,13 +94,13 @@ func (f *FSM) Apply(l *raft.Log) any {
 // RequestID was applied before changes nothing and returns the first
 // outcome. Errors wrap ErrInvalid, ErrNotFound or ErrConflict (and the
 // rings sentinel they came from).
-func (f *FSM) ApplyCommand(index uint64, cmd Command) (ApplyResult, error) {
+func (f *FSM) ApplyCommand(index uint64, cmd command.Command) (ApplyResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.m.applied = index
-	if cmd.Version > CommandVersion || cmd.Version < 1 {
+	if cmd.Version > command.Version || cmd.Version < 1 {
 		return ApplyResult{Index: index}, invalidf("command %s has envelope version %d; this node understands up to %d: upgrade every node before proposing it",
-			cmd.Type, cmd.Version, CommandVersion)
+			cmd.Type, cmd.Version, command.Version)
 	}
 	if cmd.RequestID != "" {
 		if o, ok := f.m.requests.get(cmd.RequestID); ok {
@@ -118,7 +119,7 @@ func (f *FSM) ApplyCommand(index uint64, cmd Command) (ApplyResult, error) {
 }
 
 // process dispatches cmd to its processor.
-func (m *machine) process(cmd Command) (string, error) {
+func (m *machine) process(cmd command.Command) (string, error) {
 	p, ok := processors[cmd.Type]
 	if !ok {
 		return "", invalidf("command type %q is unknown to this node: upgrade it or fix the proposer", cmd.Type)
@@ -144,7 +145,7 @@ func (m *machine) snapshotWith(st *rings.State) Snapshot {
 		Topology:         m.topology,
 		TopologyRevision: m.topologyRevision,
 		TopologySource:   m.topologySource,
-		TopologyRejected: m.topologyRejected.clone(),
+		TopologyRejected: m.topologyRejected.Clone(),
 		Members:          maps.Clone(m.members),
 		AppliedIndex:     m.applied,
 	}

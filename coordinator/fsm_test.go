@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/raft"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -29,9 +30,9 @@ func topologySource(t testing.TB) []byte {
 }
 
 // mkCmd builds a command as the leader would have proposed it.
-func mkCmd(t testing.TB, typ CommandType, reqID string, at time.Time, payload any) Command {
+func mkCmd(t testing.TB, typ command.Type, reqID string, at time.Time, payload any) command.Command {
 	t.Helper()
-	c, err := NewCommand(typ, "alice", payload)
+	c, err := command.New(typ, "alice", payload)
 	if err != nil {
 		t.Fatalf("build %s: %v", typ, err)
 	}
@@ -40,7 +41,7 @@ func mkCmd(t testing.TB, typ CommandType, reqID string, at time.Time, payload an
 }
 
 // replay applies cmds to a fresh FSM, failing the test on any error.
-func replay(t testing.TB, cmds []Command) *FSM {
+func replay(t testing.TB, cmds []command.Command) *FSM {
 	t.Helper()
 	f := NewFSM(0)
 	for i, c := range cmds {
@@ -52,21 +53,21 @@ func replay(t testing.TB, cmds []Command) *FSM {
 }
 
 // history is a command list touching every kind of state the FSM keeps.
-func history(t testing.TB) []Command {
+func history(t testing.TB) []command.Command {
 	src := topologySource(t)
 	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
-	return []Command{
-		mkCmd(t, CmdAdoptTopology, "q1", at(0), AdoptTopology{Revision: "rev1", Path: "rings.yaml", Source: src}),
-		mkCmd(t, CmdSetMember, "q2", at(0), MemberMeta{ID: "n1", HTTPAddr: "127.0.0.1:7070"}),
-		mkCmd(t, CmdCreateRelease, "q3", at(1), CreateRelease{ID: "r1", App: "checkout", Version: "v2"}),
-		mkCmd(t, CmdStartRelease, "q4", at(2), ReleaseRef{ReleaseID: "r1"}),
-		mkCmd(t, CmdPromoted, "q5", at(3), Promoted{ReleaseID: "r1", Ring: "canary", Regions: []string{"us-east-1"}, PromotionID: "p1", Commit: "abc"}),
-		mkCmd(t, CmdPlaceHalt, "q6", at(4), PlaceHalt{ID: "h1", Scope: rings.HaltScope{Global: true}, Reason: "incident 42"}),
-		mkCmd(t, CmdPlaceHalt, "q7", at(5), PlaceHalt{ID: "h2", Scope: rings.HaltScope{Regions: []string{"eu-west-1"}}, Reason: "eu maintenance"}),
-		mkCmd(t, CmdResumeHalt, "q8", at(6), ResumeHalt{HaltID: "h2", Reason: "done"}),
-		mkCmd(t, CmdRecordBudget, "q9", at(7), rings.Budget{Region: "us-east-1", RemainingPercent: 80, At: at(7)}),
-		mkCmd(t, CmdCreateRelease, "q10", at(8), CreateRelease{ID: "r2", App: "ledger", Version: "1.4.0"}),
-		mkCmd(t, CmdAbortRelease, "q11", at(9), ReleaseRef{ReleaseID: "r2", Reason: "wrong build"}),
+	return []command.Command{
+		mkCmd(t, command.CmdAdoptTopology, "q1", at(0), command.AdoptTopology{Revision: "rev1", Path: "rings.yaml", Source: src}),
+		mkCmd(t, command.CmdSetMember, "q2", at(0), command.MemberMeta{ID: "n1", HTTPAddr: "127.0.0.1:7070"}),
+		mkCmd(t, command.CmdCreateRelease, "q3", at(1), command.CreateRelease{ID: "r1", App: "checkout", Version: "v2"}),
+		mkCmd(t, command.CmdStartRelease, "q4", at(2), command.ReleaseRef{ReleaseID: "r1"}),
+		mkCmd(t, command.CmdPromoted, "q5", at(3), command.Promoted{ReleaseID: "r1", Ring: "canary", Regions: []string{"us-east-1"}, PromotionID: "p1", Commit: "abc"}),
+		mkCmd(t, command.CmdPlaceHalt, "q6", at(4), command.PlaceHalt{ID: "h1", Scope: rings.HaltScope{Global: true}, Reason: "incident 42"}),
+		mkCmd(t, command.CmdPlaceHalt, "q7", at(5), command.PlaceHalt{ID: "h2", Scope: rings.HaltScope{Regions: []string{"eu-west-1"}}, Reason: "eu maintenance"}),
+		mkCmd(t, command.CmdResumeHalt, "q8", at(6), command.ResumeHalt{HaltID: "h2", Reason: "done"}),
+		mkCmd(t, command.CmdRecordBudget, "q9", at(7), rings.Budget{Region: "us-east-1", RemainingPercent: 80, At: at(7)}),
+		mkCmd(t, command.CmdCreateRelease, "q10", at(8), command.CreateRelease{ID: "r2", App: "ledger", Version: "1.4.0"}),
+		mkCmd(t, command.CmdAbortRelease, "q11", at(9), command.ReleaseRef{ReleaseID: "r2", Reason: "wrong build"}),
 	}
 }
 
@@ -121,9 +122,9 @@ func TestFSMReplayGivesExpectedState(t *testing.T) {
 
 func TestFSMRefusesBadEnvelopes(t *testing.T) {
 	t.Parallel()
-	good := mkCmd(t, CmdPlaceHalt, "", t0, PlaceHalt{ID: "h1", Scope: rings.HaltScope{Global: true}, Reason: "x"})
+	good := mkCmd(t, command.CmdPlaceHalt, "", t0, command.PlaceHalt{ID: "h1", Scope: rings.HaltScope{Global: true}, Reason: "x"})
 	newer := good
-	newer.Version = CommandVersion + 1
+	newer.Version = command.Version + 1
 	zero := good
 	zero.Version = 0
 	unknown := good
@@ -134,7 +135,7 @@ func TestFSMRefusesBadEnvelopes(t *testing.T) {
 	garbled.Payload = json.RawMessage(`{"id": 7}`)
 	cases := []struct {
 		name string
-		cmd  Command
+		cmd  command.Command
 	}{
 		{"newer version", newer},
 		{"version zero", zero},
@@ -146,7 +147,7 @@ func TestFSMRefusesBadEnvelopes(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := NewFSM(0)
 			_, err := f.ApplyCommand(1, c.cmd)
-			if !errors.Is(err, ErrInvalid) {
+			if !errors.Is(err, command.ErrInvalid) {
 				t.Fatalf("err = %v, want ErrInvalid", err)
 			}
 			if n := len(f.Copy().State.Halts); n != 0 {
@@ -160,7 +161,7 @@ func TestFSMRawEntryThatIsNotJSONIsRefused(t *testing.T) {
 	t.Parallel()
 	f := NewFSM(0)
 	resp := f.Apply(&raft.Log{Index: 3, Type: raft.LogCommand, Data: []byte("not json")}).(*applyResponse)
-	if !errors.Is(resp.err, ErrInvalid) {
+	if !errors.Is(resp.err, command.ErrInvalid) {
 		t.Fatalf("err = %v, want ErrInvalid", resp.err)
 	}
 }
@@ -170,13 +171,13 @@ func TestFSMErrorsMatchBothSentinels(t *testing.T) {
 	base := history(t)
 	cases := []struct {
 		name       string
-		cmd        Command
+		cmd        command.Command
 		coord, rng error
 	}{
-		{"unknown release", mkCmd(t, CmdStartRelease, "", t0, ReleaseRef{ReleaseID: "nope"}), ErrNotFound, rings.ErrNotFound},
-		{"resume a resumed halt", mkCmd(t, CmdResumeHalt, "", t0, ResumeHalt{HaltID: "h2", Reason: "again"}), ErrConflict, rings.ErrConflict},
-		{"start a running release", mkCmd(t, CmdStartRelease, "", t0, ReleaseRef{ReleaseID: "r1"}), ErrInvalid, rings.ErrTransition},
-		{"duplicate halt id", mkCmd(t, CmdPlaceHalt, "", t0, PlaceHalt{ID: "h1", Scope: rings.HaltScope{Global: true}, Reason: "x"}), ErrConflict, rings.ErrConflict},
+		{"unknown release", mkCmd(t, command.CmdStartRelease, "", t0, command.ReleaseRef{ReleaseID: "nope"}), command.ErrNotFound, rings.ErrNotFound},
+		{"resume a resumed halt", mkCmd(t, command.CmdResumeHalt, "", t0, command.ResumeHalt{HaltID: "h2", Reason: "again"}), command.ErrConflict, rings.ErrConflict},
+		{"start a running release", mkCmd(t, command.CmdStartRelease, "", t0, command.ReleaseRef{ReleaseID: "r1"}), command.ErrInvalid, rings.ErrTransition},
+		{"duplicate halt id", mkCmd(t, command.CmdPlaceHalt, "", t0, command.PlaceHalt{ID: "h1", Scope: rings.HaltScope{Global: true}, Reason: "x"}), command.ErrConflict, rings.ErrConflict},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -192,7 +193,7 @@ func TestFSMErrorsMatchBothSentinels(t *testing.T) {
 func TestFSMRepeatedRequestIDReturnsFirstResult(t *testing.T) {
 	t.Parallel()
 	f := replay(t, history(t))
-	halt := mkCmd(t, CmdPlaceHalt, "same", t0, PlaceHalt{ID: "h9", Scope: rings.HaltScope{Global: true}, Reason: "x"})
+	halt := mkCmd(t, command.CmdPlaceHalt, "same", t0, command.PlaceHalt{ID: "h9", Scope: rings.HaltScope{Global: true}, Reason: "x"})
 	first, err := f.ApplyCommand(20, halt)
 	if err != nil {
 		t.Fatalf("first apply: %v", err)
@@ -212,13 +213,13 @@ func TestFSMRepeatedRequestIDReturnsFirstResult(t *testing.T) {
 func TestFSMRepeatedFailedRequestReturnsFirstError(t *testing.T) {
 	t.Parallel()
 	f := replay(t, history(t))
-	bad := mkCmd(t, CmdStartRelease, "bad", t0, ReleaseRef{ReleaseID: "nope"})
+	bad := mkCmd(t, command.CmdStartRelease, "bad", t0, command.ReleaseRef{ReleaseID: "nope"})
 	_, first := f.ApplyCommand(20, bad)
 	// Restore from a snapshot in between: the request log travels with it.
 	g := NewFSM(0)
 	restoreFrom(t, f, g)
 	_, again := g.ApplyCommand(21, bad)
-	if again == nil || again.Error() != first.Error() || !errors.Is(again, ErrNotFound) || !errors.Is(again, rings.ErrNotFound) {
+	if again == nil || again.Error() != first.Error() || !errors.Is(again, command.ErrNotFound) || !errors.Is(again, rings.ErrNotFound) {
 		t.Errorf("repeat after restore = %v, want %v wrapping ErrNotFound", again, first)
 	}
 }
@@ -227,7 +228,7 @@ func TestFSMForgetsOldestRequestIDs(t *testing.T) {
 	t.Parallel()
 	f := NewFSM(2)
 	for i, id := range []string{"a", "b", "c"} {
-		c := mkCmd(t, CmdSetMember, id, t0, MemberMeta{ID: "n" + id, HTTPAddr: "h"})
+		c := mkCmd(t, command.CmdSetMember, id, t0, command.MemberMeta{ID: "n" + id, HTTPAddr: "h"})
 		if _, err := f.ApplyCommand(uint64(i+1), c); err != nil {
 			t.Fatal(err)
 		}
@@ -244,9 +245,9 @@ func TestFSMForgetsOldestRequestIDs(t *testing.T) {
 func TestFSMInvalidTopologyKeepsLastGood(t *testing.T) {
 	t.Parallel()
 	f := replay(t, history(t)[:1])
-	bad := mkCmd(t, CmdAdoptTopology, "", t0, AdoptTopology{Revision: "rev2", Path: "rings.yaml", Source: []byte("apiVersion: ringleader.dev/v1alpha1\nkind: Topology\nspec:\n  rings: 7\n")})
+	bad := mkCmd(t, command.CmdAdoptTopology, "", t0, command.AdoptTopology{Revision: "rev2", Path: "rings.yaml", Source: []byte("apiVersion: ringleader.dev/v1alpha1\nkind: Topology\nspec:\n  rings: 7\n")})
 	_, err := f.ApplyCommand(2, bad)
-	if !errors.Is(err, ErrInvalid) {
+	if !errors.Is(err, command.ErrInvalid) {
 		t.Fatalf("err = %v, want ErrInvalid", err)
 	}
 	snap := f.Copy()
@@ -258,8 +259,8 @@ func TestFSMInvalidTopologyKeepsLastGood(t *testing.T) {
 func TestFSMCreateReleaseNeedsTopology(t *testing.T) {
 	t.Parallel()
 	f := NewFSM(0)
-	_, err := f.ApplyCommand(1, mkCmd(t, CmdCreateRelease, "", t0, CreateRelease{ID: "r1", App: "checkout", Version: "v1"}))
-	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "no topology adopted") {
+	_, err := f.ApplyCommand(1, mkCmd(t, command.CmdCreateRelease, "", t0, command.CreateRelease{ID: "r1", App: "checkout", Version: "v1"}))
+	if !errors.Is(err, command.ErrInvalid) || !strings.Contains(err.Error(), "no topology adopted") {
 		t.Errorf("err = %v, want ErrInvalid saying no topology adopted", err)
 	}
 }

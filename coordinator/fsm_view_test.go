@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -47,27 +48,27 @@ func TestFenceCheckReadsTheStateInPlace(t *testing.T) {
 	}{
 		{"nothing in the way", func(*testing.T, *tstore, string) {}, false, ""},
 		{"global halt", func(t *testing.T, s *tstore, _ string) {
-			s.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: "halt-g", Scope: rings.HaltScope{Global: true}, Reason: "incident"})
+			s.mustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: "halt-g", Scope: rings.HaltScope{Global: true}, Reason: "incident"})
 		}, false, "covered by halt halt-g (incident)"},
 		{"halt of another app", func(t *testing.T, s *tstore, _ string) {
-			s.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: "halt-a", Scope: rings.HaltScope{Apps: []string{"payments"}}, Reason: "other"})
+			s.mustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: "halt-a", Scope: rings.HaltScope{Apps: []string{"payments"}}, Reason: "other"})
 		}, false, ""},
 		{"release aborted", func(t *testing.T, s *tstore, id string) {
-			s.mustApply(t, CmdAbortRelease, ReleaseRef{ReleaseID: id, Reason: "bad build"})
+			s.mustApply(t, command.CmdAbortRelease, command.ReleaseRef{ReleaseID: id, Reason: "bad build"})
 		}, false, "release is aborted"},
 		{"release forgotten after it finished", func(t *testing.T, s *tstore, id string) {
-			s.mustApply(t, CmdAbortRelease, ReleaseRef{ReleaseID: id, Reason: "bad build"})
+			s.mustApply(t, command.CmdAbortRelease, command.ReleaseRef{ReleaseID: id, Reason: "bad build"})
 			for i := range rings.KeepFinishedReleases {
 				later := fmt.Sprintf("checkout-later-%d", i)
-				s.mustApply(t, CmdCreateRelease, CreateRelease{ID: later, App: "checkout", Version: "v9"})
-				s.mustApply(t, CmdAbortRelease, ReleaseRef{ReleaseID: later, Reason: "superseded"})
+				s.mustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: later, App: "checkout", Version: "v9"})
+				s.mustApply(t, command.CmdAbortRelease, command.ReleaseRef{ReleaseID: later, Reason: "superseded"})
 			}
 			if snap := s.Snapshot(); snap.State.ReleaseByID(id) != nil {
 				t.Fatal("the release is still in the state: the case tests nothing")
 			}
 		}, false, "gone from the state"},
 		{"rollback ignores halts", func(t *testing.T, s *tstore, _ string) {
-			s.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: "halt-g", Scope: rings.HaltScope{Global: true}, Reason: "incident"})
+			s.mustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: "halt-g", Scope: rings.HaltScope{Global: true}, Reason: "incident"})
 		}, true, ""},
 	}
 	for _, tc := range cases {
@@ -98,7 +99,7 @@ func TestFenceCheckReadsTheStateInPlace(t *testing.T) {
 func TestHaltEndpointsTakeNoDeepCopyOfTheState(t *testing.T) {
 	t.Parallel()
 	store := &viewingStore{tstore: newTStore(true).withTopology(t)}
-	store.mustApply(t, CmdCreateRelease, CreateRelease{ID: "checkout-v2", App: "checkout", Version: "v2"})
+	store.mustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-v2", App: "checkout", Version: "v2"})
 	api, err := NewAPI(APIConfig{Store: store, Fence: &MemFence{}, Logger: discardLogger()})
 	if err != nil {
 		t.Fatal(err)
@@ -127,12 +128,12 @@ func TestHaltEndpointsTakeNoDeepCopyOfTheState(t *testing.T) {
 func TestHaltViewCopiesTheNamedAndTheActiveHalts(t *testing.T) {
 	t.Parallel()
 	store := &viewingStore{tstore: newTStore(true).withTopology(t)}
-	store.mustApply(t, CmdCreateRelease, CreateRelease{ID: "checkout-v2", App: "checkout", Version: "v2"})
-	store.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: "halt-old", Scope: rings.HaltScope{Global: true}, Reason: "drill"})
-	store.mustApply(t, CmdResumeHalt, ResumeHalt{HaltID: "halt-old", Reason: "over"})
-	store.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: "halt-gone", Scope: rings.HaltScope{Global: true}, Reason: "drill"})
-	store.mustApply(t, CmdResumeHalt, ResumeHalt{HaltID: "halt-gone", Reason: "over"})
-	store.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: "halt-r", Scope: rings.HaltScope{Regions: []string{"us-east-1"}}, Reason: "incident"})
+	store.mustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-v2", App: "checkout", Version: "v2"})
+	store.mustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: "halt-old", Scope: rings.HaltScope{Global: true}, Reason: "drill"})
+	store.mustApply(t, command.CmdResumeHalt, command.ResumeHalt{HaltID: "halt-old", Reason: "over"})
+	store.mustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: "halt-gone", Scope: rings.HaltScope{Global: true}, Reason: "drill"})
+	store.mustApply(t, command.CmdResumeHalt, command.ResumeHalt{HaltID: "halt-gone", Reason: "over"})
+	store.mustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: "halt-r", Scope: rings.HaltScope{Regions: []string{"us-east-1"}}, Reason: "incident"})
 	named, active := haltView(store, "halt-old")
 	if named == nil || named.ID != "halt-old" || named.Active() {
 		t.Fatalf("named halt = %+v, want the resumed halt-old", named)
@@ -221,14 +222,14 @@ func TestViewsAreReadWhileCommandsApply(t *testing.T) {
 	}()
 	for i := range 150 {
 		id := fmt.Sprintf("checkout-v%d", i)
-		store.mustApply(t, CmdCreateRelease, CreateRelease{ID: id, App: "checkout", Version: fmt.Sprintf("v%d", i)})
-		store.mustApply(t, CmdStartRelease, ReleaseRef{ReleaseID: id})
-		store.mustApply(t, CmdSetReleaseState, SetReleaseState{ReleaseID: id, State: rings.ReleaseHalted, Reason: "waiting"})
-		store.mustApply(t, CmdRecordBudget, rings.Budget{Region: "eu-west-1", RemainingPercent: float64(i)})
+		store.mustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: id, App: "checkout", Version: fmt.Sprintf("v%d", i)})
+		store.mustApply(t, command.CmdStartRelease, command.ReleaseRef{ReleaseID: id})
+		store.mustApply(t, command.CmdSetReleaseState, command.SetReleaseState{ReleaseID: id, State: rings.ReleaseHalted, Reason: "waiting"})
+		store.mustApply(t, command.CmdRecordBudget, rings.Budget{Region: "eu-west-1", RemainingPercent: float64(i)})
 		halt := fmt.Sprintf("halt-%d", i)
-		store.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: halt, Scope: rings.HaltScope{Global: true}, Reason: "drill"})
-		store.mustApply(t, CmdResumeHalt, ResumeHalt{HaltID: halt, Reason: "over"})
-		store.mustApply(t, CmdAbortRelease, ReleaseRef{ReleaseID: id, Reason: "next one"})
+		store.mustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: halt, Scope: rings.HaltScope{Global: true}, Reason: "drill"})
+		store.mustApply(t, command.CmdResumeHalt, command.ResumeHalt{HaltID: halt, Reason: "over"})
+		store.mustApply(t, command.CmdAbortRelease, command.ReleaseRef{ReleaseID: id, Reason: "next one"})
 	}
 	close(stop)
 	if n := <-done; n == 0 {
@@ -259,9 +260,9 @@ func TestSnapshotPersistsTheStateAtItsIndexWhileCommandsApply(t *testing.T) {
 	t.Parallel()
 	store := newTStore(true).withTopology(t)
 	for i := range 20 {
-		store.mustApply(t, CmdCreateRelease, CreateRelease{ID: fmt.Sprintf("checkout-a%d", i), App: "checkout", Version: "a"})
+		store.mustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: fmt.Sprintf("checkout-a%d", i), App: "checkout", Version: "a"})
 	}
-	store.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: "halt-1", Scope: rings.HaltScope{Global: true}, Reason: "drill"})
+	store.mustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: "halt-1", Scope: rings.HaltScope{Global: true}, Reason: "drill"})
 	want := stateJSONOf(t, store.fsm.Copy().State)
 	snap, err := store.fsm.Snapshot()
 	if err != nil {
@@ -278,11 +279,11 @@ func TestSnapshotPersistsTheStateAtItsIndexWhileCommandsApply(t *testing.T) {
 	// Change every kind of thing the snapshot holds while it is written.
 	for i := range 20 {
 		id := fmt.Sprintf("checkout-a%d", i)
-		store.mustApply(t, CmdStartRelease, ReleaseRef{ReleaseID: id})
-		store.mustApply(t, CmdAbortRelease, ReleaseRef{ReleaseID: id, Reason: "changed"})
+		store.mustApply(t, command.CmdStartRelease, command.ReleaseRef{ReleaseID: id})
+		store.mustApply(t, command.CmdAbortRelease, command.ReleaseRef{ReleaseID: id, Reason: "changed"})
 	}
-	store.mustApply(t, CmdResumeHalt, ResumeHalt{HaltID: "halt-1", Reason: "over"})
-	store.mustApply(t, CmdRecordBudget, rings.Budget{Region: "eu-west-1", RemainingPercent: 3})
+	store.mustApply(t, command.CmdResumeHalt, command.ResumeHalt{HaltID: "halt-1", Reason: "over"})
+	store.mustApply(t, command.CmdRecordBudget, rings.Budget{Region: "eu-west-1", RemainingPercent: 3})
 	sink := <-persisted
 	restored := NewFSM(0)
 	if err := restored.Restore(io.NopCloser(&sink.buf)); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -202,7 +203,7 @@ func (c *testCluster) join(tn *testNode) {
 		switch {
 		case err == nil:
 			return
-		case !errors.Is(err, ErrLeadershipLost) && !errors.Is(err, ErrNotLeader):
+		case !errors.Is(err, ErrLeadershipLost) && !errors.Is(err, command.ErrNotLeader):
 			c.t.Fatalf("join %s: %v", tn.ID(), err)
 		case time.Now().After(deadline):
 			c.t.Fatalf("join %s: no leader accepted it within %s: %v", tn.ID(), waitDeadline, err)
@@ -310,8 +311,8 @@ func (c *testCluster) live() []*testNode {
 }
 
 // applyOn proposes a command on n with a bounded context.
-func applyOn(n *testNode, typ CommandType, payload any) (ApplyResult, error) {
-	cmd, err := NewCommand(typ, "tester", payload)
+func applyOn(n *testNode, typ command.Type, payload any) (ApplyResult, error) {
+	cmd, err := command.New(typ, "tester", payload)
 	if err != nil {
 		return ApplyResult{}, err
 	}
@@ -321,7 +322,7 @@ func applyOn(n *testNode, typ CommandType, payload any) (ApplyResult, error) {
 }
 
 // mustApply proposes a command and fails the test on error.
-func mustApply(t testing.TB, n *testNode, typ CommandType, payload any) ApplyResult {
+func mustApply(t testing.TB, n *testNode, typ command.Type, payload any) ApplyResult {
 	t.Helper()
 	res, err := applyOn(n, typ, payload)
 	if err != nil {
@@ -333,12 +334,12 @@ func mustApply(t testing.TB, n *testNode, typ CommandType, payload any) ApplyRes
 // adoptTestTopology puts the test topology in force through n.
 func adoptTestTopology(t testing.TB, n *testNode) {
 	t.Helper()
-	mustApply(t, n, CmdAdoptTopology, AdoptTopology{Revision: "rev1", Path: "rings.yaml", Source: topologySource(t)})
+	mustApply(t, n, command.CmdAdoptTopology, command.AdoptTopology{Revision: "rev1", Path: "rings.yaml", Source: topologySource(t)})
 }
 
 // haltCmd is a global halt with the given ID.
-func haltCmd(id string) PlaceHalt {
-	return PlaceHalt{ID: id, Scope: rings.HaltScope{Global: true}, Reason: "test " + id}
+func haltCmd(id string) command.PlaceHalt {
+	return command.PlaceHalt{ID: id, Scope: rings.HaltScope{Global: true}, Reason: "test " + id}
 }
 
 // hasHalt reports whether n's applied state holds halt id.
@@ -360,19 +361,19 @@ func hasRelease(n *testNode, id string) bool {
 // mustApply proposes a command at the leader the way a client should: a
 // lost or moved leadership is retried at the new leader with the same
 // RequestID, so the command is applied exactly once.
-func (c *testCluster) mustApply(typ CommandType, payload any) ApplyResult {
+func (c *testCluster) mustApply(typ command.Type, payload any) ApplyResult {
 	c.t.Helper()
-	cmd, err := NewCommand(typ, "tester", payload)
+	cmd, err := command.New(typ, "tester", payload)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	cmd.RequestID = NewRequestID()
+	cmd.RequestID = command.NewRequestID()
 	return c.mustApplyCmd(cmd)
 }
 
 // mustApplyCmd proposes cmd (its RequestID set) at the leader, retrying at
 // the new leader when leadership is lost or moves.
-func (c *testCluster) mustApplyCmd(cmd Command) ApplyResult {
+func (c *testCluster) mustApplyCmd(cmd command.Command) ApplyResult {
 	c.t.Helper()
 	typ := cmd.Type
 	deadline := time.Now().Add(waitDeadline)
@@ -384,7 +385,7 @@ func (c *testCluster) mustApplyCmd(cmd Command) ApplyResult {
 		switch {
 		case err == nil:
 			return res
-		case !errors.Is(err, ErrLeadershipLost) && !errors.Is(err, ErrNotLeader) && !errors.Is(err, context.DeadlineExceeded):
+		case !errors.Is(err, ErrLeadershipLost) && !errors.Is(err, command.ErrNotLeader) && !errors.Is(err, context.DeadlineExceeded):
 			c.t.Fatalf("%s on %s: %v", typ, l.ID(), err)
 		case time.Now().After(deadline):
 			c.t.Fatalf("%s: no leader acknowledged it within %s: %v", typ, waitDeadline, err)

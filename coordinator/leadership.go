@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // LeaderChanges delivers true when this node becomes the leader (after a
@@ -130,7 +132,7 @@ func (n *Node) registerSelf() {
 
 // setMember proposes CmdSetMember.
 func (n *Node) setMember(ctx context.Context, id, httpAddr string) (ApplyResult, error) {
-	cmd, err := NewCommand(CmdSetMember, ActorSystem, MemberMeta{ID: id, HTTPAddr: httpAddr})
+	cmd, err := command.New(command.CmdSetMember, command.ActorSystem, command.MemberMeta{ID: id, HTTPAddr: httpAddr})
 	if err != nil {
 		return ApplyResult{}, err
 	}

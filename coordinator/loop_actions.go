@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -84,7 +85,7 @@ func (l *Loop) pass(ctx context.Context) (next time.Time, progressed bool) {
 func (l *Loop) act(ctx context.Context, snap Snapshot, a rings.Action) error {
 	switch a.Kind {
 	case rings.ActStartRelease:
-		return l.record(ctx, CmdStartRelease, "start-release/"+a.ReleaseID, ReleaseRef{ReleaseID: a.ReleaseID})
+		return l.record(ctx, command.CmdStartRelease, "start-release/"+a.ReleaseID, command.ReleaseRef{ReleaseID: a.ReleaseID})
 	case rings.ActSetReleaseState:
 		// The release's UpdatedAt keys the decision: the same state reached
 		// again later is a new decision, a retry of this one is not.
@@ -93,24 +94,24 @@ func (l *Loop) act(ctx context.Context, snap Snapshot, a rings.Action) error {
 			at = rel.UpdatedAt.UnixNano()
 		}
 		key := fmt.Sprintf("set-state/%s/%s/%d", a.ReleaseID, a.State, at)
-		return l.record(ctx, CmdSetReleaseState, key, SetReleaseState{ReleaseID: a.ReleaseID, State: a.State, Reason: a.Reason})
+		return l.record(ctx, command.CmdSetReleaseState, key, command.SetReleaseState{ReleaseID: a.ReleaseID, State: a.State, Reason: a.Reason})
 	case rings.ActStartSoak:
-		return l.record(ctx, CmdStartSoak, "start-soak/"+a.ReleaseID+"/"+a.Ring, RingRef{ReleaseID: a.ReleaseID, Ring: a.Ring})
+		return l.record(ctx, command.CmdStartSoak, "start-soak/"+a.ReleaseID+"/"+a.Ring, command.RingRef{ReleaseID: a.ReleaseID, Ring: a.Ring})
 	case rings.ActCompleteRing:
-		if err := l.record(ctx, CmdCompleteRing, "complete-ring/"+a.ReleaseID+"/"+a.Ring, RingRef{ReleaseID: a.ReleaseID, Ring: a.Ring}); err != nil {
+		if err := l.record(ctx, command.CmdCompleteRing, "complete-ring/"+a.ReleaseID+"/"+a.Ring, command.RingRef{ReleaseID: a.ReleaseID, Ring: a.Ring}); err != nil {
 			return err
 		}
 		l.afterRing(ctx, snap, a)
 		return nil
 	case rings.ActFailRing:
-		return l.record(ctx, CmdFailRing, "fail-ring/"+a.ReleaseID+"/"+a.Ring, RingRef{ReleaseID: a.ReleaseID, Ring: a.Ring, Reason: a.Reason})
+		return l.record(ctx, command.CmdFailRing, "fail-ring/"+a.ReleaseID+"/"+a.Ring, command.RingRef{ReleaseID: a.ReleaseID, Ring: a.Ring, Reason: a.Reason})
 	case rings.ActCompleteRelease:
-		return l.record(ctx, CmdCompleteRelease, "complete-release/"+a.ReleaseID, ReleaseRef{ReleaseID: a.ReleaseID})
+		return l.record(ctx, command.CmdCompleteRelease, "complete-release/"+a.ReleaseID, command.ReleaseRef{ReleaseID: a.ReleaseID})
 	case rings.ActPlaceHalt:
 		return l.placeHalt(ctx, a)
 	case rings.ActVerifyRollback:
 		key := fmt.Sprintf("rollback-verified/%s/%s/%s", a.ReleaseID, a.Ring, strings.Join(a.Regions, "+"))
-		return l.record(ctx, CmdRollbackVerified, key, RingRegions{ReleaseID: a.ReleaseID, Ring: a.Ring, Regions: a.Regions})
+		return l.record(ctx, command.CmdRollbackVerified, key, command.RingRegions{ReleaseID: a.ReleaseID, Ring: a.Ring, Regions: a.Regions})
 	case rings.ActFailRollback:
 		return l.failRollback(ctx, a)
 	case rings.ActPromote, rings.ActRollback:
@@ -129,8 +130,8 @@ func (l *Loop) placeHalt(ctx context.Context, a rings.Action) error {
 		return fmt.Errorf("place-halt action for %s has no scope: planner bug", a.ReleaseID)
 	}
 	id := AutoHaltID(a.ReleaseID, a.Ring)
-	err := l.record(ctx, CmdPlaceHalt, "place-halt/"+id, PlaceHalt{ID: id, Scope: *a.Halt, Reason: a.Reason, Auto: true})
-	if err != nil && !errors.Is(err, ErrConflict) {
+	err := l.record(ctx, command.CmdPlaceHalt, "place-halt/"+id, command.PlaceHalt{ID: id, Scope: *a.Halt, Reason: a.Reason, Auto: true})
+	if err != nil && !errors.Is(err, command.ErrConflict) {
 		return err
 	}
 	l.syncFence(ctx, ReadView(l.cfg.Store).State)
@@ -147,7 +148,7 @@ func (l *Loop) failRollback(ctx context.Context, a rings.Action) error {
 	// commits may fail at different times, and each must be halted.
 	id := AutoHaltID(a.ReleaseID, a.Ring) + "-rollback-" + strings.Join(a.Regions, "+")
 	key := fmt.Sprintf("rollback-failed/%s/%s/%s", a.ReleaseID, a.Ring, strings.Join(a.Regions, "+"))
-	if err := l.record(ctx, CmdRollbackFailed, key, RollbackFailed{ReleaseID: a.ReleaseID, Ring: a.Ring, Regions: a.Regions, Reason: a.Reason, HaltID: id, Scope: *a.Halt}); err != nil {
+	if err := l.record(ctx, command.CmdRollbackFailed, key, command.RollbackFailed{ReleaseID: a.ReleaseID, Ring: a.Ring, Regions: a.Regions, Reason: a.Reason, HaltID: id, Scope: *a.Halt}); err != nil {
 		return err
 	}
 	l.cfg.Logger.Error("rollback did not verify; its regions are halted", "release", a.ReleaseID, "ring", a.Ring, "regions", a.Regions, "halt", id, "reason", a.Reason)
@@ -228,12 +229,12 @@ func (l *Loop) promote(ctx context.Context, snap Snapshot, a rings.Action) error
 	case err != nil:
 		return l.retryLater(ctx, snap, p, err)
 	}
-	typ, key := CmdPromoted, "promoted/"+p.PromotionID
+	typ, key := command.CmdPromoted, "promoted/"+p.PromotionID
 	if p.Rollback {
-		typ, key = CmdRolledBack, "rolled-back/"+p.PromotionID
+		typ, key = command.CmdRolledBack, "rolled-back/"+p.PromotionID
 	}
 	l.cfg.Logger.Info("promotion landed", "promotion", p.PromotionID, "commit", res.Commit, "alreadyLanded", res.AlreadyLanded, "rollback", p.Rollback)
-	return l.record(ctx, typ, key, Promoted{ReleaseID: p.ReleaseID, Ring: p.Ring, Regions: p.Regions, PromotionID: p.PromotionID, Commit: res.Commit})
+	return l.record(ctx, typ, key, command.Promoted{ReleaseID: p.ReleaseID, Ring: p.Ring, Regions: p.Regions, PromotionID: p.PromotionID, Commit: res.Commit})
 }
 
 // fenceCheck is Promotion.Check: called by the writer right before it
@@ -280,17 +281,17 @@ func (l *Loop) fenceCheck(p Promotion) func(ctx context.Context) error {
 }
 
 // record proposes one of the loop's own decisions.
-func (l *Loop) record(ctx context.Context, typ CommandType, key string, payload any) error {
+func (l *Loop) record(ctx context.Context, typ command.Type, key string, payload any) error {
 	raw, err := json.Marshal(payload)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", typ, err)
 	}
-	cmd := Command{
-		Version:   CommandVersion,
+	cmd := command.Command{
+		Version:   command.Version,
 		Type:      typ,
 		RequestID: "loop/" + key,
 		At:        l.cfg.Clock.Now().UTC(),
-		Actor:     ActorSystem,
+		Actor:     command.ActorSystem,
 		Payload:   raw,
 	}
 	actx, cancel := context.WithTimeout(ctx, l.cfg.ApplyTimeout)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -41,18 +42,18 @@ func (l *Loop) recordBaseline(ctx context.Context, snap Snapshot, a rings.Action
 		l.baselineFailed(ctx, snap, a.ReleaseID, err)
 		return fmt.Errorf("read the baseline of release %s: %w", a.ReleaseID, err)
 	}
-	payload := RecordBaseline{ReleaseID: a.ReleaseID, Commit: read.Commit, Regions: make([]rings.RegionBaseline, 0, len(a.Regions))}
+	payload := command.RecordBaseline{ReleaseID: a.ReleaseID, Commit: read.Commit, Regions: make([]rings.RegionBaseline, 0, len(a.Regions))}
 	for _, region := range a.Regions {
 		payload.Regions = append(payload.Regions, rings.SummarizeBaseline(region, read.Targets[region]))
 	}
 	l.cfg.Logger.Info("baseline read from Git", "release", a.ReleaseID, "commit", read.Commit)
-	if err := l.record(ctx, CmdRecordBaseline, "baseline/"+a.ReleaseID, payload); err != nil {
+	if err := l.record(ctx, command.CmdRecordBaseline, "baseline/"+a.ReleaseID, payload); err != nil {
 		return err
 	}
 	if rel := snap.State.ReleaseByID(a.ReleaseID); rel != nil && strings.HasPrefix(rel.Reason, baselineWaitReason) {
 		// The read works again: the release no longer waits for it.
 		key := fmt.Sprintf("baseline-read/%s/%d", a.ReleaseID, rel.UpdatedAt.UnixNano())
-		if err := l.record(ctx, CmdSetReleaseState, key, SetReleaseState{ReleaseID: a.ReleaseID, State: rel.State, Reason: ""}); err != nil {
+		if err := l.record(ctx, command.CmdSetReleaseState, key, command.SetReleaseState{ReleaseID: a.ReleaseID, State: rel.State, Reason: ""}); err != nil {
 			l.cfg.Logger.Warn("clear the baseline failure failed", "release", a.ReleaseID, "err", err)
 		}
 	}
@@ -97,7 +98,7 @@ func (l *Loop) baselineFailed(ctx context.Context, snap Snapshot, releaseID stri
 		return
 	}
 	key := fmt.Sprintf("baseline-failed/%s/%d", releaseID, rel.UpdatedAt.UnixNano())
-	if err := l.record(ctx, CmdSetReleaseState, key, SetReleaseState{ReleaseID: releaseID, State: st, Reason: reason}); err != nil {
+	if err := l.record(ctx, command.CmdSetReleaseState, key, command.SetReleaseState{ReleaseID: releaseID, State: st, Reason: reason}); err != nil {
 		l.cfg.Logger.Warn("record baseline failure failed", "release", releaseID, "err", err)
 	}
 }

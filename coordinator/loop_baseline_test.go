@@ -10,12 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
 // indexOf returns the position of the first applied command of typ, or -1.
-func (f *loopFixture) indexOf(typ CommandType) int {
-	return slices.IndexFunc(f.store.commands(), func(c Command) bool { return c.Type == typ })
+func (f *loopFixture) indexOf(typ command.Type) int {
+	return slices.IndexFunc(f.store.commands(), func(c command.Command) bool { return c.Type == typ })
 }
 
 // The first release of an app has no completed release before it: what Git
@@ -54,9 +55,9 @@ func TestLoopFirstReleaseOfAnAppIsRolledBackToWhatGitHeld(t *testing.T) {
 		got, want any
 	}{
 		{"no previous version was given or completed", rel.PreviousVersion, ""},
-		{"baseline recorded once", len(f.commandsOf(CmdRecordBaseline)), 1},
-		{"baseline recorded before the first promotion", f.indexOf(CmdRecordBaseline) >= 0 && f.indexOf(CmdRecordBaseline) < f.indexOf(CmdPromoted), true},
-		{"baseline request id derived from the release", firstRequestID(f.commandsOf(CmdRecordBaseline)), "loop/baseline/" + id},
+		{"baseline recorded once", len(f.commandsOf(command.CmdRecordBaseline)), 1},
+		{"baseline recorded before the first promotion", f.indexOf(command.CmdRecordBaseline) >= 0 && f.indexOf(command.CmdRecordBaseline) < f.indexOf(command.CmdPromoted), true},
+		{"baseline request id derived from the release", firstRequestID(f.commandsOf(command.CmdRecordBaseline)), "loop/baseline/" + id},
 		{"each region's previous version", maps.Equal(rel.PreviousVersions, map[string]string{"us-east-1": "v1", "eu-west-1": "v1", "ap-south-1": "v0.9"}), true},
 		{"promoted, then rolled back to what Git held", strings.Join(writes, "; "), "canary v2 rollback=no; canary v1 rollback=yes"},
 		{"the canary was compared with the baseline regions' version", baselineAsked, "v1"},
@@ -117,7 +118,7 @@ func TestLoopBaselineReadFailureHoldsTheFirstPromotion(t *testing.T) {
 	waiting := releaseOf(f.store, id)
 	promotedWhileFailing := len(f.promoter.Landed())
 	reasonsRecorded := 0
-	for _, c := range f.commandsOf(CmdSetReleaseState) {
+	for _, c := range f.commandsOf(command.CmdSetReleaseState) {
 		if strings.Contains(string(c.Payload), "connection refused") {
 			reasonsRecorded++
 		}
@@ -126,7 +127,7 @@ func TestLoopBaselineReadFailureHoldsTheFirstPromotion(t *testing.T) {
 	failing = false
 	failedReads := reads
 	mu.Unlock()
-	f.passUntil(t, 10, time.Second, func(Snapshot) bool { return len(f.commandsOf(CmdPromoted)) == 1 })
+	f.passUntil(t, 10, time.Second, func(Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
 	after := releaseOf(f.store, id)
 	cases := []struct {
 		name      string
@@ -136,7 +137,7 @@ func TestLoopBaselineReadFailureHoldsTheFirstPromotion(t *testing.T) {
 		{"the release says why", strings.Contains(waiting.Reason, "connection refused"), true},
 		{"the reason is recorded once", reasonsRecorded, 1},
 		{"read again every pass (the first started the release)", failedReads, 2},
-		{"recorded once it can be read", len(f.commandsOf(CmdRecordBaseline)), 1},
+		{"recorded once it can be read", len(f.commandsOf(command.CmdRecordBaseline)), 1},
 		{"from the commit read", after.BaselineCommit, "abc"},
 		{"the reason is cleared", after.Reason, ""},
 	}
@@ -154,7 +155,7 @@ func TestLoopBaselineIsRecordedOncePerRelease(t *testing.T) {
 	f := newLoopFixture(t, nil)
 	f.promoter.SetCurrent("checkout", "us-east-1", "v1")
 	id := f.release(t, "v2")
-	f.passUntil(t, 10, time.Second, func(Snapshot) bool { return len(f.commandsOf(CmdPromoted)) == 1 })
+	f.passUntil(t, 10, time.Second, func(Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
 	before := releaseOf(f.store, id)
 
 	reads := 0
@@ -170,15 +171,15 @@ func TestLoopBaselineIsRecordedOncePerRelease(t *testing.T) {
 		l2.ReconcileOnce(context.Background())
 		f.clock.Advance(time.Minute)
 	}
-	recorded := f.commandsOf(CmdRecordBaseline)
+	recorded := f.commandsOf(command.CmdRecordBaseline)
 	if len(recorded) != 1 {
 		t.Fatalf("%d baselines recorded before the failover, want 1", len(recorded))
 	}
 	retry := recorded[0]
-	other := RecordBaseline{ReleaseID: id, Commit: "other", Regions: []rings.RegionBaseline{
+	other := command.RecordBaseline{ReleaseID: id, Commit: "other", Regions: []rings.RegionBaseline{
 		{Region: "us-east-1", Version: "v0"}, {Region: "eu-west-1", Version: "v0"}, {Region: "ap-south-1", Version: "v0"}}}
 	_, retryErr := f.store.Apply(context.Background(), retry)
-	fresh := mustCommand(t, CmdRecordBaseline, other)
+	fresh := mustCommand(t, command.CmdRecordBaseline, other)
 	_, freshErr := f.store.Apply(context.Background(), fresh)
 	after := releaseOf(f.store, id)
 	cases := []struct {
@@ -200,18 +201,18 @@ func TestLoopBaselineIsRecordedOncePerRelease(t *testing.T) {
 func TestProcessRecordBaselineRefusesBadInput(t *testing.T) {
 	t.Parallel()
 	store := newTStore(true).withTopology(t)
-	id := store.mustApply(t, CmdCreateRelease, CreateRelease{ID: "r1", App: "checkout", Version: "v2"}).ID
+	id := store.mustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "r1", App: "checkout", Version: "v2"}).ID
 	for _, tc := range []struct {
 		name string
-		p    RecordBaseline
+		p    command.RecordBaseline
 		want error
 	}{
-		{"no regions", RecordBaseline{ReleaseID: id}, ErrInvalid},
-		{"a region missing", RecordBaseline{ReleaseID: id, Regions: []rings.RegionBaseline{{Region: "us-east-1", Version: "v1"}}}, ErrInvalid},
-		{"unknown release", RecordBaseline{ReleaseID: "nope", Regions: []rings.RegionBaseline{{Region: "us-east-1", Version: "v1"}}}, ErrNotFound},
+		{"no regions", command.RecordBaseline{ReleaseID: id}, command.ErrInvalid},
+		{"a region missing", command.RecordBaseline{ReleaseID: id, Regions: []rings.RegionBaseline{{Region: "us-east-1", Version: "v1"}}}, command.ErrInvalid},
+		{"unknown release", command.RecordBaseline{ReleaseID: "nope", Regions: []rings.RegionBaseline{{Region: "us-east-1", Version: "v1"}}}, command.ErrNotFound},
 	} {
 		before := releaseOf(store, id).BaselineAt
-		_, err := store.Apply(context.Background(), mustCommand(t, CmdRecordBaseline, tc.p))
+		_, err := store.Apply(context.Background(), mustCommand(t, command.CmdRecordBaseline, tc.p))
 		if !errors.Is(err, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
 		}
@@ -228,7 +229,7 @@ func releaseOf(s *tstore, id string) *rings.Release {
 }
 
 // firstRequestID returns the request ID of the first command, "" if none.
-func firstRequestID(cmds []Command) string {
+func firstRequestID(cmds []command.Command) string {
 	if len(cmds) == 0 {
 		return ""
 	}

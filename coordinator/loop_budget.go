@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -69,7 +70,7 @@ func (l *Loop) refreshBudgets(ctx context.Context, snap Snapshot) {
 			b.At = now
 		}
 		key := fmt.Sprintf("budget/%s/%s/%d", b.App, b.Region, now.UnixNano())
-		if rerr := l.record(ctx, CmdRecordBudget, key, b); rerr != nil {
+		if rerr := l.record(ctx, command.CmdRecordBudget, key, b); rerr != nil {
 			l.stats.errors.Add(1)
 			l.cfg.Logger.Warn("record error budget failed", "app", b.App, "region", b.Region, "err", rerr)
 		}

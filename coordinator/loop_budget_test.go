@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -27,7 +28,7 @@ func (s *tstore) withBudgetTopology(t *testing.T) *tstore {
 	if _, err := rings.Parse("budget-topology.yaml", []byte(doc)); err != nil {
 		t.Fatalf("test topology: %v", err)
 	}
-	s.mustApply(t, CmdAdoptTopology, AdoptTopology{Revision: TopologyRevision([]byte(doc)), Path: "budget-topology.yaml", Source: []byte(doc)})
+	s.mustApply(t, command.CmdAdoptTopology, command.AdoptTopology{Revision: TopologyRevision([]byte(doc)), Path: "budget-topology.yaml", Source: []byte(doc)})
 	return s
 }
 
@@ -90,7 +91,7 @@ func TestLoopBudgetsPerAppGateTheirOwnReleases(t *testing.T) {
 		rings.Budget{App: "ledger", Region: "us-east-1", RemainingPercent: 5})
 	f := newBudgetLoopFixture(t, src)
 	checkout := f.release(t, "v2")
-	ledger := f.store.mustApply(t, CmdCreateRelease, CreateRelease{ID: "ledger-v9", App: "ledger", Version: "v9"}).ID
+	ledger := f.store.mustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "ledger-v9", App: "ledger", Version: "v9"}).ID
 	for range 3 {
 		f.loop.ReconcileOnce(context.Background())
 	}
@@ -164,7 +165,7 @@ func TestLoopRefusesBudgetsWithoutApp(t *testing.T) {
 	src.set(false, rings.Budget{Region: "us-east-1", RemainingPercent: 100})
 	f := newBudgetLoopFixture(t, src)
 	f.loop.ReconcileOnce(context.Background())
-	if n := len(f.commandsOf(CmdRecordBudget)); n != 0 {
+	if n := len(f.commandsOf(command.CmdRecordBudget)); n != 0 {
 		t.Fatalf("%d budgets without an app recorded; want none", n)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -67,7 +68,7 @@ func TestLoopPrePromotionRefusalIsAWait(t *testing.T) {
 	snap := f.store.Snapshot()
 	rel := snap.State.ReleaseByID(id)
 	refusals := 0
-	for _, c := range f.commandsOf(CmdSetReleaseState) {
+	for _, c := range f.commandsOf(command.CmdSetReleaseState) {
 		if strings.Contains(string(c.Payload), "pre-promotion") {
 			refusals++
 		}
@@ -75,7 +76,7 @@ func TestLoopPrePromotionRefusalIsAWait(t *testing.T) {
 	mu.Lock()
 	refuse = false
 	mu.Unlock()
-	f.passUntil(t, 10, time.Second, func(Snapshot) bool { return len(f.commandsOf(CmdPromoted)) == 1 })
+	f.passUntil(t, 10, time.Second, func(Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
 	cases := []struct {
 		name      string
 		got, want any
@@ -116,9 +117,9 @@ func TestLoopRecordsALandedPromotionWithoutTheGate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.passUntil(t, 10, time.Second, func(Snapshot) bool { return len(f.commandsOf(CmdPromoted)) == 1 })
-	var rec Promoted
-	if err := json.Unmarshal(f.commandsOf(CmdPromoted)[0].Payload, &rec); err != nil {
+	f.passUntil(t, 10, time.Second, func(Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
+	var rec command.Promoted
+	if err := json.Unmarshal(f.commandsOf(command.CmdPromoted)[0].Payload, &rec); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
@@ -247,7 +248,7 @@ func TestLoopAdoptsOrRejectsTheTopologyFeed(t *testing.T) {
 		{"invalid revision keeps the last good one", s2.TopologyRevision, "c1"},
 		{"rejection recorded", s2.TopologyRejected != nil && s2.TopologyRejected.Revision == "c2", true},
 		{"errors carry file and line", len(rejected) > 0 && strings.HasPrefix(rejected[0], "deploy/rings.yaml:14:"), true},
-		{"rejection proposed once", len(f.commandsOf(CmdRejectTopology)), 1},
+		{"rejection proposed once", len(f.commandsOf(command.CmdRejectTopology)), 1},
 		{"still rejected on the next pass", s2again.TopologyRejected != nil, true},
 		{"fix adopted", s3.TopologyRevision, "c3"},
 		{"fix clears the rejection", s3.TopologyRejected == nil, true},
@@ -263,9 +264,9 @@ func TestFSMTopologyRejection(t *testing.T) {
 	t.Parallel()
 	store := newTStore(true).withTopology(t)
 	inForce := store.Snapshot().TopologyRevision
-	_, conflict := store.Apply(context.Background(), mustCommand(t, CmdRejectTopology, RejectTopology{Revision: inForce, Errors: []string{"x"}}))
-	_, empty := store.Apply(context.Background(), mustCommand(t, CmdRejectTopology, RejectTopology{Revision: "r9"}))
-	store.mustApply(t, CmdRejectTopology, RejectTopology{Revision: "r2", Path: "rings.yaml", Errors: []string{"rings.yaml:3:1: bad"}})
+	_, conflict := store.Apply(context.Background(), mustCommand(t, command.CmdRejectTopology, command.RejectTopology{Revision: inForce, Errors: []string{"x"}}))
+	_, empty := store.Apply(context.Background(), mustCommand(t, command.CmdRejectTopology, command.RejectTopology{Revision: "r9"}))
+	store.mustApply(t, command.CmdRejectTopology, command.RejectTopology{Revision: "r2", Path: "rings.yaml", Errors: []string{"rings.yaml:3:1: bad"}})
 	g := NewFSM(0)
 	restoreFrom(t, store.fsm, g)
 	restored := g.Copy()
@@ -273,8 +274,8 @@ func TestFSMTopologyRejection(t *testing.T) {
 		name      string
 		got, want any
 	}{
-		{"revision in force cannot be rejected", errors.Is(conflict, ErrConflict), true},
-		{"errors required", errors.Is(empty, ErrInvalid), true},
+		{"revision in force cannot be rejected", errors.Is(conflict, command.ErrConflict), true},
+		{"errors required", errors.Is(empty, command.ErrInvalid), true},
 		{"topology unchanged", store.Snapshot().TopologyRevision, inForce},
 		{"snapshot keeps the rejection", restored.TopologyRejected != nil && restored.TopologyRejected.Errors[0] == "rings.yaml:3:1: bad", true},
 	}

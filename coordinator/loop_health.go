@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -56,7 +57,7 @@ func (l *Loop) observe(ctx context.Context, snap Snapshot) {
 					continue
 				}
 				key := fmt.Sprintf("observe/%s/%s/%s/%d", rel.ID, rp.Name, tg.Region, now.UnixNano())
-				if rerr := l.record(ctx, CmdObserve, key, obs); rerr != nil {
+				if rerr := l.record(ctx, command.CmdObserve, key, obs); rerr != nil {
 					l.stats.errors.Add(1)
 					l.cfg.Logger.Warn("record observation failed", "release", rel.ID, "region", tg.Region, "err", rerr)
 					continue
@@ -121,7 +122,7 @@ func (l *Loop) failOnSoakHook(ctx context.Context, releaseID, ring string, answe
 				continue
 			}
 			reason := "the during-soak webhook failed: " + c.Reason
-			if err := l.record(ctx, CmdFailRing, "fail-ring/"+releaseID+"/"+ring, RingRef{ReleaseID: releaseID, Ring: ring, Reason: reason}); err != nil {
+			if err := l.record(ctx, command.CmdFailRing, "fail-ring/"+releaseID+"/"+ring, command.RingRef{ReleaseID: releaseID, Ring: ring, Reason: reason}); err != nil {
 				l.stats.errors.Add(1)
 				l.cfg.Logger.Warn("fail ring after the during-soak webhook failed: record failed; retrying next pass", "release", releaseID, "ring", ring, "err", err)
 				return
@@ -176,7 +177,7 @@ func due(rp *rings.RingProgress, now time.Time, interval time.Duration) bool {
 
 // changed reports whether a syncing region's new evidence is worth a log
 // entry: it differs from the recorded one, or that one is stale.
-func changed(prev *rings.RegionProgress, obs Observe, now time.Time, interval time.Duration) bool {
+func changed(prev *rings.RegionProgress, obs command.Observe, now time.Time, interval time.Duration) bool {
 	if prev == nil || prev.ObservedAt.IsZero() {
 		return true
 	}
@@ -191,8 +192,8 @@ var errNoEvidence = errors.New("the health source returned no evidence for this 
 
 // evidence turns the health source's answer into the observation of one
 // region, failing closed.
-func evidence(releaseID, ring, region string, answer []RegionHealth, err error, now time.Time) Observe {
-	obs := Observe{ReleaseID: releaseID, Ring: ring, Region: region}
+func evidence(releaseID, ring, region string, answer []RegionHealth, err error, now time.Time) command.Observe {
+	obs := command.Observe{ReleaseID: releaseID, Ring: ring, Region: region}
 	if err != nil {
 		obs.Reason = "health source failed: " + err.Error()
 		return obs

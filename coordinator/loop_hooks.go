@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -59,7 +60,7 @@ func (l *Loop) gateRefused(ctx context.Context, snap Snapshot, p Promotion, gerr
 		st = rings.ReleaseRunning
 	}
 	key := fmt.Sprintf("gate-refused/%s/%d", p.PromotionID, rel.UpdatedAt.UnixNano())
-	if err := l.record(ctx, CmdSetReleaseState, key, SetReleaseState{ReleaseID: p.ReleaseID, State: st, Reason: reason}); err != nil {
+	if err := l.record(ctx, command.CmdSetReleaseState, key, command.SetReleaseState{ReleaseID: p.ReleaseID, State: st, Reason: reason}); err != nil {
 		l.cfg.Logger.Warn("record pre-promotion refusal failed", "release", p.ReleaseID, "err", err)
 	}
 	return errGateWait

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -72,7 +73,7 @@ func newJudgmentFixture(t *testing.T, world *regionWorld) *loopFixture {
 	t.Helper()
 	f := &loopFixture{store: newTStore(true), promoter: &MemPromoter{}, fence: &MemFence{}, clock: NewManualClock(loopStart)}
 	src := []byte(judgmentTopology)
-	f.store.mustApply(t, CmdAdoptTopology, AdoptTopology{Revision: TopologyRevision(src), Path: "judgment.yaml", Source: src})
+	f.store.mustApply(t, command.CmdAdoptTopology, command.AdoptTopology{Revision: TopologyRevision(src), Path: "judgment.yaml", Source: src})
 	f.loop = f.newLoop(t, world)
 	return f
 }
@@ -90,7 +91,7 @@ func (f *loopFixture) newLoop(t *testing.T, world *regionWorld) *Loop {
 
 func (f *loopFixture) releaseFrom(t *testing.T, version, previous string) string {
 	t.Helper()
-	return f.store.mustApply(t, CmdCreateRelease, CreateRelease{ID: "checkout-" + version, App: "checkout", Version: version, PreviousVersion: previous}).ID
+	return f.store.mustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-" + version, App: "checkout", Version: version, PreviousVersion: previous}).ID
 }
 
 // TestLoopOneBadRegionFailsTheRingAndRollsBackBoth: us-east-2 serves
@@ -184,14 +185,14 @@ func TestLoopRollbackThatStaysDegradedFails(t *testing.T) {
 	if !slices.Contains(fenced, halts[0].ID) {
 		t.Errorf("fence holds %v, want the rollback halt %s", fenced, halts[0].ID)
 	}
-	if n := len(f.commandsOf(CmdRollbackFailed)); n != 1 {
+	if n := len(f.commandsOf(command.CmdRollbackFailed)); n != 1 {
 		t.Errorf("%d rollback-failed commands, want 1", n)
 	}
 	if a := Attentions(&snap.State); len(a) != 1 || a[0].ReleaseID != id || !slices.Equal(a[0].Regions, []string{"us-east-2"}) {
 		t.Errorf("attention %+v, want the failed rollback of us-east-2", a)
 	}
 	// Resuming the halt (a person looked) takes it off the list.
-	f.store.mustApply(t, CmdResumeHalt, ResumeHalt{HaltID: halts[0].ID, Reason: "drained us-east-2 by hand"})
+	f.store.mustApply(t, command.CmdResumeHalt, command.ResumeHalt{HaltID: halts[0].ID, Reason: "drained us-east-2 by hand"})
 	after := f.store.Snapshot()
 	if a := Attentions(&after.State); len(a) != 0 {
 		t.Errorf("attention %+v after the halt was resumed, want none", a)

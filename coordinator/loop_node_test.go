@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // TestLoopFailoverFindsTheLandedPromotion runs the leader loop on three real
@@ -58,10 +60,10 @@ func TestLoopFailoverFindsTheLandedPromotion(t *testing.T) {
 	}
 
 	leader := nodes[0].node
-	if _, err := leader.Apply(ctx, mustCommand(t, CmdAdoptTopology, AdoptTopology{Revision: "r1", Path: "t.yaml", Source: mustRead(t, "testdata/api-topology.yaml")})); err != nil {
+	if _, err := leader.Apply(ctx, mustCommand(t, command.CmdAdoptTopology, command.AdoptTopology{Revision: "r1", Path: "t.yaml", Source: mustRead(t, "testdata/api-topology.yaml")})); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := leader.Apply(ctx, mustCommand(t, CmdCreateRelease, CreateRelease{ID: "checkout-v8", App: "checkout", Version: "v8"})); err != nil {
+	if _, err := leader.Apply(ctx, mustCommand(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-v8", App: "checkout", Version: "v8"})); err != nil {
 		t.Fatal(err)
 	}
 
@@ -93,9 +95,9 @@ func TestLoopFailoverFindsTheLandedPromotion(t *testing.T) {
 	}
 }
 
-func mustCommand(t *testing.T, typ CommandType, payload any) Command {
+func mustCommand(t *testing.T, typ command.Type, payload any) command.Command {
 	t.Helper()
-	c, err := NewCommand(typ, "test", payload)
+	c, err := command.New(typ, "test", payload)
 	if err != nil {
 		t.Fatal(fmt.Errorf("command %s: %w", typ, err))
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/internal/notify"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -102,11 +103,11 @@ func TestFailoverResendsOnlyRecentEvents(t *testing.T) {
 	// A person places a halt; leader a dies before its next pass, and b
 	// takes over 10 s later.
 	f.clock.Advance(time.Hour)
-	cmd, err := NewCommand(CmdPlaceHalt, "alice", PlaceHalt{ID: "halt-late", Scope: rings.HaltScope{Global: true}, Reason: "incident"})
+	cmd, err := command.New(command.CmdPlaceHalt, "alice", command.PlaceHalt{ID: "halt-late", Scope: rings.HaltScope{Global: true}, Reason: "incident"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.RequestID, cmd.At = NewRequestID(), f.clock.Now()
+	cmd.RequestID, cmd.At = command.NewRequestID(), f.clock.Now()
 	if _, err := f.store.Apply(context.Background(), cmd); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -35,19 +36,19 @@ func TestLoopRolloutInProgressWaitsUntilSyncTimeout(t *testing.T) {
 		t.Fatalf("after 10m paused: ring %s, %d failed checks, region in progress %t since %s; want soaking, 0, true since %s",
 			rp.State, rp.ConsecutiveFailures, g.InProgress, g.InProgressSince, pausedAt)
 	}
-	obs := f.commandsOf(CmdObserve)
-	if last := decodeAs[Observe](t, obs[len(obs)-1].Payload); !last.InProgress || last.Reason != "Suspended: Rollout is paused" {
+	obs := f.commandsOf(command.CmdObserve)
+	if last := decodeAs[command.Observe](t, obs[len(obs)-1].Payload); !last.InProgress || last.Reason != "Suspended: Rollout is paused" {
 		t.Fatalf("last observation %+v; want it in progress", last)
 	}
 
 	f.passUntil(t, 20, time.Minute, func(s Snapshot) bool {
 		return s.State.ReleaseByID(id).Ring("canary").State != rings.RingSoaking
 	})
-	fails := f.commandsOf(CmdFailRing)
+	fails := f.commandsOf(command.CmdFailRing)
 	if len(fails) != 1 {
 		t.Fatalf("%d fail-ring commands; want 1", len(fails))
 	}
-	ref := decodeAs[RingRef](t, fails[0].Payload)
+	ref := decodeAs[command.RingRef](t, fails[0].Payload)
 	if !strings.Contains(ref.Reason, "region us-east-1 has been in progress for longer than syncTimeout 15m0s") || fails[0].At.Before(pausedAt.Add(15*time.Minute)) {
 		t.Fatalf("ring failed at %s with %q; want the pause reason, not before %s", fails[0].At, ref.Reason, pausedAt.Add(15*time.Minute))
 	}
@@ -58,7 +59,7 @@ func TestLoopRolloutInProgressWaitsUntilSyncTimeout(t *testing.T) {
 func TestChangedNoticesInProgress(t *testing.T) {
 	t.Parallel()
 	prev := &rings.RegionProgress{Name: "us-east-1", Synced: true, Reason: "Suspended", ObservedAt: loopStart}
-	obs := Observe{Region: "us-east-1", Synced: true, Reason: "Suspended", InProgress: true}
+	obs := command.Observe{Region: "us-east-1", Synced: true, Reason: "Suspended", InProgress: true}
 	if !changed(prev, obs, loopStart.Add(time.Second), time.Minute) {
 		t.Error("in progress after not in progress: not recorded")
 	}

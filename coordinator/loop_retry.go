@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // What the leader does when a promotion's or rollback's Git write fails.
@@ -36,14 +38,14 @@ const (
 // needsHuman records a Git write that cannot succeed without a person.
 func (l *Loop) needsHuman(ctx context.Context, p Promotion, err error) error {
 	l.stats.errors.Add(1)
-	typ, key, what := CmdPromotionFailed, "promotion-failed/"+p.PromotionID, "promotion"
+	typ, key, what := command.CmdPromotionFailed, "promotion-failed/"+p.PromotionID, "promotion"
 	if p.Rollback {
-		typ, key, what = CmdRollbackWriteFailed, "rollback-write-failed/"+p.PromotionID, "rollback"
+		typ, key, what = command.CmdRollbackWriteFailed, "rollback-write-failed/"+p.PromotionID, "rollback"
 	}
 	reason := truncate("the Git write needs a person: "+strings.TrimPrefix(err.Error(), ErrNeedsHuman.Error()+": "), maxFailureErrorLen)
 	l.cfg.Logger.Error(what+" cannot be written without a person; recording the failure", "promotion", p.PromotionID, "err", err)
-	rerr := l.record(ctx, typ, key, PromotionFailed{ReleaseID: p.ReleaseID, Ring: p.Ring, Regions: p.Regions, PromotionID: p.PromotionID, Reason: reason})
-	if rerr != nil && !errors.Is(rerr, ErrConflict) {
+	rerr := l.record(ctx, typ, key, command.PromotionFailed{ReleaseID: p.ReleaseID, Ring: p.Ring, Regions: p.Regions, PromotionID: p.PromotionID, Reason: reason})
+	if rerr != nil && !errors.Is(rerr, command.ErrConflict) {
 		return rerr
 	}
 	return nil
@@ -64,10 +66,10 @@ func (l *Loop) retryLater(ctx context.Context, snap Snapshot, p Promotion, err e
 	}
 	now := l.cfg.Clock.Now().UTC()
 	next := now.Add(l.retryDelay(p.PromotionID, attempt))
-	rt := PromotionRetry{ReleaseID: p.ReleaseID, Ring: p.Ring, PromotionID: p.PromotionID, Rollback: p.Rollback,
+	rt := command.PromotionRetry{ReleaseID: p.ReleaseID, Ring: p.Ring, PromotionID: p.PromotionID, Rollback: p.Rollback,
 		Attempt: attempt, Error: truncate(err.Error(), maxRetryErrorLen), NextAttemptAt: next}
 	key := "promotion-retry/" + p.PromotionID + "/" + strconv.Itoa(attempt)
-	if rerr := l.record(ctx, CmdPromotionRetry, key, rt); rerr != nil && !errors.Is(rerr, ErrConflict) {
+	if rerr := l.record(ctx, command.CmdPromotionRetry, key, rt); rerr != nil && !errors.Is(rerr, command.ErrConflict) {
 		return errors.Join(failed, rerr)
 	}
 	return fmt.Errorf("%w; attempt %d, next at %s", failed, attempt, next.Format(time.RFC3339))

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/internal/notify"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -34,14 +35,14 @@ func (n *stateNotifier) events() []notify.Event {
 // started creates release checkout-v2 (previous version v1) and starts it.
 func (f *loopFixture) started(t *testing.T) string {
 	t.Helper()
-	id := f.store.mustApply(t, CmdCreateRelease, CreateRelease{ID: "checkout-v2", App: "checkout", Version: "v2", PreviousVersion: "v1"}).ID
-	f.store.mustApply(t, CmdStartRelease, ReleaseRef{ReleaseID: id})
+	id := f.store.mustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-v2", App: "checkout", Version: "v2", PreviousVersion: "v1"}).ID
+	f.store.mustApply(t, command.CmdStartRelease, command.ReleaseRef{ReleaseID: id})
 	// What Git held before the release, so the first pass promotes.
 	var bs []rings.RegionBaseline
 	for _, region := range []string{"us-east-1", "eu-west-1", "ap-south-1"} {
 		bs = append(bs, rings.RegionBaseline{Region: region, Version: "v1"})
 	}
-	f.store.mustApply(t, CmdRecordBaseline, RecordBaseline{ReleaseID: id, Commit: "base", Regions: bs})
+	f.store.mustApply(t, command.CmdRecordBaseline, command.RecordBaseline{ReleaseID: id, Commit: "base", Regions: bs})
 	return id
 }
 
@@ -76,11 +77,11 @@ func TestLoopPermanentPromotionErrorFailsTheRing(t *testing.T) {
 			t.Fatalf("canary %s %q; want failed with a reason naming %q", canary.State, canary.Reason, s)
 		}
 	}
-	if calls != 1 || len(f.commandsOf(CmdPromotionFailed)) != 1 || len(f.commandsOf(CmdPromotionRetry)) != 0 {
+	if calls != 1 || len(f.commandsOf(command.CmdPromotionFailed)) != 1 || len(f.commandsOf(command.CmdPromotionRetry)) != 0 {
 		t.Fatalf("promote called %d times, %d failures and %d retries recorded; want 1, 1, 0",
-			calls, len(f.commandsOf(CmdPromotionFailed)), len(f.commandsOf(CmdPromotionRetry)))
+			calls, len(f.commandsOf(command.CmdPromotionFailed)), len(f.commandsOf(command.CmdPromotionRetry)))
 	}
-	if got := f.commandsOf(CmdPromotionFailed)[0].RequestID; got != "loop/promotion-failed/checkout-v2/canary/us-east-1" {
+	if got := f.commandsOf(command.CmdPromotionFailed)[0].RequestID; got != "loop/promotion-failed/checkout-v2/canary/us-east-1" {
 		t.Fatalf("request ID %q; want one derived from the promotion ID", got)
 	}
 	halts := snap.State.CoveringHalts(id, "checkout", "early", []string{"eu-west-1"})
@@ -154,11 +155,11 @@ func TestLoopTransientPromotionErrorBacksOffThenLands(t *testing.T) {
 		f.clock.Set(rt.NextAttemptAt)
 	}
 	f.loop.ReconcileOnce(context.Background())
-	if calls != 4 || len(f.commandsOf(CmdPromoted)) != 1 || retry() != nil {
-		t.Fatalf("promote called %d times, %d landed, retry %+v; want the fourth attempt to land and clear it", calls, len(f.commandsOf(CmdPromoted)), retry())
+	if calls != 4 || len(f.commandsOf(command.CmdPromoted)) != 1 || retry() != nil {
+		t.Fatalf("promote called %d times, %d landed, retry %+v; want the fourth attempt to land and clear it", calls, len(f.commandsOf(command.CmdPromoted)), retry())
 	}
 	var ids []string
-	for _, c := range f.commandsOf(CmdPromotionRetry) {
+	for _, c := range f.commandsOf(command.CmdPromotionRetry) {
 		ids = append(ids, c.RequestID)
 	}
 	if strings.Join(ids, " ") != "loop/promotion-retry/checkout-v2/canary/us-east-1/1 loop/promotion-retry/checkout-v2/canary/us-east-1/2 loop/promotion-retry/checkout-v2/canary/us-east-1/3" {
@@ -216,8 +217,8 @@ func TestLoopPermanentRollbackErrorHaltsTheRelease(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
 	id := f.started(t)
-	f.store.mustApply(t, CmdPromoted, Promoted{ReleaseID: id, Ring: "canary", Regions: []string{"us-east-1"}, PromotionID: "p1", Commit: "c1"})
-	f.store.mustApply(t, CmdFailRing, RingRef{ReleaseID: id, Ring: "canary", Reason: "error rate"})
+	f.store.mustApply(t, command.CmdPromoted, command.Promoted{ReleaseID: id, Ring: "canary", Regions: []string{"us-east-1"}, PromotionID: "p1", Commit: "c1"})
+	f.store.mustApply(t, command.CmdFailRing, command.RingRef{ReleaseID: id, Ring: "canary", Reason: "error rate"})
 	rollbacks := 0
 	f.promoter.PromoteFn = func(_ context.Context, p Promotion) (PromotionResult, error) {
 		if p.Rollback {
@@ -231,8 +232,8 @@ func TestLoopPermanentRollbackErrorHaltsTheRelease(t *testing.T) {
 	}
 	snap := f.store.Snapshot()
 	rel := snap.State.ReleaseByID(id)
-	if rollbacks != 1 || len(f.commandsOf(CmdRollbackWriteFailed)) != 1 {
-		t.Fatalf("%d rollback attempts, %d failures recorded; want 1 and 1", rollbacks, len(f.commandsOf(CmdRollbackWriteFailed)))
+	if rollbacks != 1 || len(f.commandsOf(command.CmdRollbackWriteFailed)) != 1 {
+		t.Fatalf("%d rollback attempts, %d failures recorded; want 1 and 1", rollbacks, len(f.commandsOf(command.CmdRollbackWriteFailed)))
 	}
 	if rel.State != rings.ReleaseHalted || !strings.Contains(rel.Reason, "pre-receive hook declined") || rel.Ring("canary").RollbackFailure == nil {
 		t.Fatalf("release %s %q; want halted with the push refusal", rel.State, rel.Reason)

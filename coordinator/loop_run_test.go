@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // waitUntil polls cond until it holds or 10 s pass.
@@ -52,7 +54,7 @@ func TestLoopLosingLeadershipCancelsAnInFlightPromotion(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("losing leadership did not cancel the promotion")
 	}
-	if n := len(f.commandsOf(CmdPromoted)); n != 0 {
+	if n := len(f.commandsOf(command.CmdPromoted)); n != 0 {
 		t.Fatalf("%d promoted commands recorded; want none", n)
 	}
 	cancel()

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -52,12 +53,12 @@ func newLoopFixture(t *testing.T, mod func(*LoopConfig)) *loopFixture {
 // release creates a release of checkout at version.
 func (f *loopFixture) release(t *testing.T, version string) string {
 	t.Helper()
-	return f.store.mustApply(t, CmdCreateRelease, CreateRelease{ID: "checkout-" + version, App: "checkout", Version: version}).ID
+	return f.store.mustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-" + version, App: "checkout", Version: version}).ID
 }
 
 // commandsOf returns the applied commands of one type.
-func (f *loopFixture) commandsOf(typ CommandType) []Command {
-	var out []Command
+func (f *loopFixture) commandsOf(typ command.Type) []command.Command {
+	var out []command.Command
 	for _, c := range f.store.commands() {
 		if c.Type == typ {
 			out = append(out, c)
@@ -110,13 +111,13 @@ func TestLoopCommandsAreIdempotentAndBySystem(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
 	f.release(t, "v2")
-	f.passUntil(t, 50, 5*time.Minute, func(s Snapshot) bool { return len(f.commandsOf(CmdPromoted)) == 1 })
+	f.passUntil(t, 50, 5*time.Minute, func(s Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
 	for _, c := range f.store.commands() {
-		if c.Actor != ActorSystem || !strings.HasPrefix(c.RequestID, "loop/") {
-			t.Fatalf("command %s by %q with request %q; want actor %q and a loop/ request ID", c.Type, c.Actor, c.RequestID, ActorSystem)
+		if c.Actor != command.ActorSystem || !strings.HasPrefix(c.RequestID, "loop/") {
+			t.Fatalf("command %s by %q with request %q; want actor %q and a loop/ request ID", c.Type, c.Actor, c.RequestID, command.ActorSystem)
 		}
 	}
-	if got := f.commandsOf(CmdPromoted)[0].RequestID; got != "loop/promoted/checkout-v2/canary/us-east-1" {
+	if got := f.commandsOf(command.CmdPromoted)[0].RequestID; got != "loop/promoted/checkout-v2/canary/us-east-1" {
 		t.Fatalf("promoted request ID %q; want one derived from the promotion ID", got)
 	}
 }
@@ -128,7 +129,7 @@ func TestLoopHaltPlacedBeforePushFencesThePromotion(t *testing.T) {
 	var checkErr error
 	f.promoter.PromoteFn = func(ctx context.Context, p Promotion) (PromotionResult, error) {
 		// A person halts everything while the commit is being prepared.
-		f.store.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: "halt-now", Scope: rings.HaltScope{Global: true}, Reason: "incident"})
+		f.store.mustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: "halt-now", Scope: rings.HaltScope{Global: true}, Reason: "incident"})
 		checkErr = p.Check(ctx)
 		return PromotionResult{}, checkErr
 	}
@@ -137,7 +138,7 @@ func TestLoopHaltPlacedBeforePushFencesThePromotion(t *testing.T) {
 		t.Fatalf("Check returned %v; want ErrFenced naming halt-now", checkErr)
 	}
 	snap := f.store.Snapshot()
-	if n := len(f.commandsOf(CmdPromoted)); n != 0 || snap.State.ReleaseByID(id).Ring("canary").Regions[0].Promoted() {
+	if n := len(f.commandsOf(command.CmdPromoted)); n != 0 || snap.State.ReleaseByID(id).Ring("canary").Regions[0].Promoted() {
 		t.Fatalf("%d promoted commands recorded; want none", n)
 	}
 }
@@ -149,13 +150,13 @@ func TestLoopCheckFencesADeposedLeader(t *testing.T) {
 	var checkErr error
 	f.promoter.PromoteFn = func(ctx context.Context, p Promotion) (PromotionResult, error) {
 		f.store.mu.Lock()
-		f.store.verifyErr = ErrNotLeader
+		f.store.verifyErr = command.ErrNotLeader
 		f.store.mu.Unlock()
 		checkErr = p.Check(ctx)
 		return PromotionResult{}, checkErr
 	}
 	f.passUntil(t, 10, time.Minute, func(Snapshot) bool { return checkErr != nil })
-	if !errors.Is(checkErr, ErrFenced) || !errors.Is(checkErr, ErrNotLeader) || len(f.commandsOf(CmdPromoted)) != 0 {
+	if !errors.Is(checkErr, ErrFenced) || !errors.Is(checkErr, command.ErrNotLeader) || len(f.commandsOf(command.CmdPromoted)) != 0 {
 		t.Fatalf("Check returned %v; want ErrFenced wrapping ErrNotLeader and nothing recorded", checkErr)
 	}
 }
@@ -173,7 +174,7 @@ func TestLoopPromoterErrorIsRetriedNextPass(t *testing.T) {
 		}
 		return real.Promote(ctx, p)
 	}
-	f.passUntil(t, 10, time.Minute, func(Snapshot) bool { return len(f.commandsOf(CmdPromoted)) == 1 })
+	f.passUntil(t, 10, time.Minute, func(Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
 	if calls != 2 || f.loop.Stats().Errors == 0 {
 		t.Fatalf("promote called %d times, errors %d; want a failed call, then a landed one", calls, f.loop.Stats().Errors)
 	}
@@ -183,7 +184,7 @@ func TestLoopPromoterErrorIsRetriedNextPass(t *testing.T) {
 func (f *loopFixture) toSyncing(t *testing.T) string {
 	t.Helper()
 	id := f.release(t, "v2")
-	f.passUntil(t, 10, time.Second, func(s Snapshot) bool { return len(f.commandsOf(CmdPromoted)) == 1 })
+	f.passUntil(t, 10, time.Second, func(s Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
 	return id
 }
 
@@ -207,11 +208,11 @@ func TestLoopHealthFailuresAreRecordedAsFailing(t *testing.T) {
 			tc.setup(f.health)
 			f.toSyncing(t)
 			f.loop.ReconcileOnce(context.Background())
-			obs := f.commandsOf(CmdObserve)
+			obs := f.commandsOf(command.CmdObserve)
 			if len(obs) == 0 {
 				t.Fatal("no observation recorded")
 			}
-			got := decodeAs[Observe](t, obs[len(obs)-1].Payload)
+			got := decodeAs[command.Observe](t, obs[len(obs)-1].Payload)
 			if got.Region != "us-east-1" || got.Healthy || !strings.Contains(got.Reason, tc.reason) {
 				t.Fatalf("observation %+v; want us-east-1 not healthy with reason containing %q", got, tc.reason)
 			}
@@ -226,8 +227,8 @@ func TestLoopRegionsWithoutSourcesAreNotObserved(t *testing.T) {
 	f.passUntil(t, 100, 5*time.Minute, func(s Snapshot) bool {
 		return s.State.ReleaseByID(id).Ring("early").State == rings.RingSoaking
 	})
-	for _, c := range f.commandsOf(CmdObserve) {
-		if o := decodeAs[Observe](t, c.Payload); o.Region != "us-east-1" {
+	for _, c := range f.commandsOf(command.CmdObserve) {
+		if o := decodeAs[command.Observe](t, c.Payload); o.Region != "us-east-1" {
 			t.Fatalf("observation recorded for %s, which has no health source", o.Region)
 		}
 	}
@@ -266,7 +267,7 @@ func TestLoopChecksAreFoldedIntoOneObservation(t *testing.T) {
 func TestLoopResyncsAFenceThatFailed(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
-	f.store.mustApply(t, CmdPlaceHalt, PlaceHalt{ID: "halt-a", Scope: rings.HaltScope{Global: true}, Reason: "x"})
+	f.store.mustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: "halt-a", Scope: rings.HaltScope{Global: true}, Reason: "x"})
 	f.fence.Fail(errors.New("push rejected"))
 	f.loop.ReconcileOnce(context.Background())
 	f.fence.Fail(nil)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -36,7 +37,7 @@ func (l *Loop) adoptStartupTopology(ctx context.Context) error {
 	if _, err := rings.Parse(path, src); err != nil {
 		return fmt.Errorf("%w: %s keeps the topology in force: %w", errTopologyRejected, path, err)
 	}
-	if err := l.record(ctx, CmdAdoptTopology, "adopt-topology/"+rev, AdoptTopology{Revision: rev, Path: path, Source: src}); err != nil {
+	if err := l.record(ctx, command.CmdAdoptTopology, "adopt-topology/"+rev, command.AdoptTopology{Revision: rev, Path: path, Source: src}); err != nil {
 		return err
 	}
 	l.cfg.Logger.Info("adopted topology", "path", path, "revision", rev)
@@ -73,8 +74,8 @@ func (l *Loop) adoptFeed(ctx context.Context, snap Snapshot) bool {
 		return false
 	}
 	if _, err := rings.Parse(doc.Path, doc.Source); err != nil {
-		rej := RejectTopology{Revision: doc.Revision, Path: doc.Path, Errors: TopologyErrors(err)}
-		if rerr := l.record(ctx, CmdRejectTopology, "reject-topology/"+doc.Revision, rej); rerr != nil {
+		rej := command.RejectTopology{Revision: doc.Revision, Path: doc.Path, Errors: TopologyErrors(err)}
+		if rerr := l.record(ctx, command.CmdRejectTopology, "reject-topology/"+doc.Revision, rej); rerr != nil {
 			l.stats.errors.Add(1)
 			l.cfg.Logger.Warn("record topology rejection failed; retrying next pass", "revision", doc.Revision, "err", rerr)
 			return false
@@ -82,8 +83,8 @@ func (l *Loop) adoptFeed(ctx context.Context, snap Snapshot) bool {
 		l.cfg.Logger.Error("topology revision rejected; the previous one stays in force", "path", doc.Path, "revision", doc.Revision, "errors", len(rej.Errors))
 		return true
 	}
-	adopt := AdoptTopology{Revision: doc.Revision, Path: doc.Path, Source: doc.Source}
-	if err := l.record(ctx, CmdAdoptTopology, "adopt-topology/"+doc.Revision, adopt); err != nil {
+	adopt := command.AdoptTopology{Revision: doc.Revision, Path: doc.Path, Source: doc.Source}
+	if err := l.record(ctx, command.CmdAdoptTopology, "adopt-topology/"+doc.Revision, adopt); err != nil {
 		l.stats.errors.Add(1)
 		l.cfg.Logger.Warn("adopt topology failed; retrying next pass", "revision", doc.Revision, "err", err)
 		return false

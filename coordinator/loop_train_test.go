@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -70,7 +71,7 @@ func newTrainFixture(t *testing.T) *trainFixture {
 	t.Helper()
 	f := &trainFixture{store: newTStore(true), clock: NewManualClock(trainMonday)}
 	src := []byte(trainTopology)
-	f.apply(t, CmdAdoptTopology, AdoptTopology{Revision: TopologyRevision(src), Path: "trains.yaml", Source: src})
+	f.apply(t, command.CmdAdoptTopology, command.AdoptTopology{Revision: TopologyRevision(src), Path: "trains.yaml", Source: src})
 	inner := &MemPromoter{}
 	promoter := &MemPromoter{PromoteFn: func(ctx context.Context, p Promotion) (PromotionResult, error) {
 		res, err := inner.Promote(ctx, p)
@@ -99,13 +100,13 @@ func newTrainFixture(t *testing.T) *trainFixture {
 
 // apply proposes a command stamped with the fixture's clock, as the API
 // does.
-func (f *trainFixture) apply(t *testing.T, typ CommandType, payload any) ApplyResult {
+func (f *trainFixture) apply(t *testing.T, typ command.Type, payload any) ApplyResult {
 	t.Helper()
-	cmd, err := NewCommand(typ, "alice", payload)
+	cmd, err := command.New(typ, "alice", payload)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.RequestID = NewRequestID()
+	cmd.RequestID = command.NewRequestID()
 	cmd.At = f.clock.Now().UTC()
 	res, err := f.store.Apply(context.Background(), cmd)
 	if err != nil {
@@ -176,9 +177,9 @@ func TestLoopScheduledReleasesAndTrains(t *testing.T) {
 	t.Parallel()
 	f := newTrainFixture(t)
 	at := func(day, hour, minute int) time.Time { return time.Date(2026, 11, day, hour, minute, 0, 0, time.UTC) }
-	v1 := f.apply(t, CmdCreateRelease, CreateRelease{ID: "checkout-v1", App: "checkout", Version: "v1", Train: "tuesday"}).ID
-	v2 := f.apply(t, CmdCreateRelease, CreateRelease{ID: "checkout-v2", App: "checkout", Version: "v2", Train: "tuesday"}).ID
-	led := f.apply(t, CmdCreateRelease, CreateRelease{ID: "ledger-v1", App: "ledger", Version: "v1", StartAt: at(23, 15, 0)}).ID
+	v1 := f.apply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-v1", App: "checkout", Version: "v1", Train: "tuesday"}).ID
+	v2 := f.apply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-v2", App: "checkout", Version: "v2", Train: "tuesday"}).ID
+	led := f.apply(t, command.CmdCreateRelease, command.CreateRelease{ID: "ledger-v1", App: "ledger", Version: "v1", StartAt: at(23, 15, 0)}).ID
 	f.run(t, 5*time.Minute, func(s Snapshot) bool {
 		for _, id := range []string{v1, v2, led} {
 			if s.State.ReleaseByID(id).State != rings.ReleaseCompleted {
@@ -221,7 +222,7 @@ func TestLoopTrainMissedByMinutesWaitsAWeek(t *testing.T) {
 	t.Parallel()
 	f := newTrainFixture(t)
 	f.clock.Set(time.Date(2026, 11, 24, 10, 1, 0, 0, time.UTC))
-	id := f.apply(t, CmdCreateRelease, CreateRelease{ID: "checkout-late", App: "checkout", Version: "v3", Train: "tuesday"}).ID
+	id := f.apply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-late", App: "checkout", Version: "v3", Train: "tuesday"}).ID
 	f.run(t, time.Hour, func(Snapshot) bool { return !f.firstLanding(id, "canary").IsZero() })
 	if got, want := f.firstLanding(id, "canary"), time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC); !got.Equal(want) {
 		t.Fatalf("canary landed %s; want the next departure %s", got, want)

@@ -5,6 +5,9 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/raft"
+
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // Join adds the server id at raftAddr as a voter and records its HTTP
@@ -31,7 +34,7 @@ func (n *Node) Join(id, raftAddr, httpAddr string) error {
 		case string(s.ID) == id && string(s.Address) == raftAddr && s.Suffrage == raft.Voter:
 			present = true
 		case string(s.ID) != id && string(s.Address) == raftAddr:
-			return fmt.Errorf("join %s: raft address %s belongs to server %s; remove it first: %w", id, raftAddr, s.ID, ErrConflict)
+			return fmt.Errorf("join %s: raft address %s belongs to server %s; remove it first: %w", id, raftAddr, s.ID, command.ErrConflict)
 		}
 	}
 	if !present {
@@ -68,13 +71,13 @@ func (n *Node) Remove(id string) error {
 		found = found || string(s.ID) == id
 	}
 	if !found {
-		return fmt.Errorf("remove %s: no such server in the configuration; list them with ringctl cluster members: %w", id, ErrNotFound)
+		return fmt.Errorf("remove %s: no such server in the configuration; list them with ringctl cluster members: %w", id, command.ErrNotFound)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.ApplyTimeout)
 	defer cancel()
 	// The address goes first: a leader that removes itself cannot propose
 	// anything afterwards.
-	cmd, err := NewCommand(CmdRemoveMember, ActorSystem, MemberMeta{ID: id})
+	cmd, err := command.New(command.CmdRemoveMember, command.ActorSystem, command.MemberMeta{ID: id})
 	if err != nil {
 		return err
 	}
@@ -91,16 +94,16 @@ func (n *Node) Remove(id string) error {
 
 // Members lists the Raft configuration with each server's HTTP address and
 // which one is the leader.
-func (n *Node) Members() ([]Member, error) {
+func (n *Node) Members() ([]apiclient.Member, error) {
 	servers, err := n.servers()
 	if err != nil {
 		return nil, err
 	}
 	_, leader := n.raft.LeaderWithID()
 	http := n.fsm.membersCopy()
-	out := make([]Member, 0, len(servers))
+	out := make([]apiclient.Member, 0, len(servers))
 	for _, s := range servers {
-		out = append(out, Member{
+		out = append(out, apiclient.Member{
 			ID:       string(s.ID),
 			RaftAddr: string(s.Address),
 			HTTPAddr: http[string(s.ID)],

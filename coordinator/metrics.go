@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 // Metrics records what happens on this node: commands applied (every node
@@ -130,37 +132,37 @@ func (m *Metrics) ObserveApplied(ac AppliedCommand) {
 	}
 	cmd := ac.Command
 	switch cmd.Type {
-	case CmdPromoted, CmdRolledBack:
-		if p, err := decodePayload[Promoted](cmd); err == nil {
-			if cmd.Type == CmdPromoted {
+	case command.CmdPromoted, command.CmdRolledBack:
+		if p, err := command.Decode[command.Promoted](cmd); err == nil {
+			if cmd.Type == command.CmdPromoted {
 				m.promotions.WithLabelValues(p.Ring).Inc()
 			} else {
 				m.rollbacks.WithLabelValues(p.Ring).Inc()
 			}
 		}
-	case CmdRejectTopology:
+	case command.CmdRejectTopology:
 		m.topologyRejected.Inc()
 		m.topologyLastRejected.Set(1)
-	case CmdAdoptTopology:
+	case command.CmdAdoptTopology:
 		m.topologyLastRejected.Set(0)
-	case CmdFailRing:
-		if p, err := decodePayload[RingRef](cmd); err == nil {
+	case command.CmdFailRing:
+		if p, err := command.Decode[command.RingRef](cmd); err == nil {
 			m.failures.WithLabelValues(p.Ring).Inc()
 		}
-	case CmdPromotionFailed:
-		if p, err := decodePayload[PromotionFailed](cmd); err == nil {
+	case command.CmdPromotionFailed:
+		if p, err := command.Decode[command.PromotionFailed](cmd); err == nil {
 			m.failures.WithLabelValues(p.Ring).Inc()
 		}
-	case CmdPlaceHalt:
-		if p, err := decodePayload[PlaceHalt](cmd); err == nil {
+	case command.CmdPlaceHalt:
+		if p, err := command.Decode[command.PlaceHalt](cmd); err == nil {
 			kind := "manual"
 			if p.Auto {
 				kind = "auto"
 			}
 			m.haltsPlaced.WithLabelValues(kind).Inc()
 		}
-	case CmdObserve:
-		if p, err := decodePayload[Observe](cmd); err == nil && p.Check != nil {
+	case command.CmdObserve:
+		if p, err := command.Decode[command.Observe](cmd); err == nil && p.Check != nil {
 			r := checkPass
 			if !p.Check.Pass {
 				r = checkFail
@@ -172,7 +174,7 @@ func (m *Metrics) ObserveApplied(ac AppliedCommand) {
 
 // ObserveProposal is a ProposalObserver: it records the commit latency of
 // commands that committed.
-func (m *Metrics) ObserveProposal(_ CommandType, took time.Duration, err error) {
+func (m *Metrics) ObserveProposal(_ command.Type, took time.Duration, err error) {
 	if m == nil || err != nil {
 		return
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -85,7 +87,7 @@ func TestMetricsOfARunningNode(t *testing.T) {
 	}
 
 	postUntil(t, on.srv.URL, "/v1/releases", `{"app":"checkout","version":"v9"}`, 201)
-	halt := decodeAs[HaltResponse](t, postUntil(t, on.srv.URL, "/v1/halts", `{"global":true,"reason":"metrics test"}`, 201))
+	halt := decodeAs[apiclient.HaltResponse](t, postUntil(t, on.srv.URL, "/v1/halts", `{"global":true,"reason":"metrics test"}`, 201))
 	after, _ := scrape(t, on.srv.URL)
 
 	cases := []struct {
@@ -269,7 +271,7 @@ func TestEveryMetricIsDocumented(t *testing.T) {
 	for range 4 {
 		f.loop.ReconcileOnce(context.Background())
 	}
-	f.store.mustApply(t, CmdRecordBudget, map[string]any{"app": "checkout", "region": "us-east-1", "remainingPercent": 70})
+	f.store.mustApply(t, command.CmdRecordBudget, map[string]any{"app": "checkout", "region": "us-east-1", "remainingPercent": 70})
 	reg := prometheus.NewRegistry()
 	m, err := NewMetrics(reg)
 	if err != nil {
@@ -285,21 +287,21 @@ func TestEveryMetricIsDocumented(t *testing.T) {
 	}
 	reg.MustRegister(sc)
 	for _, c := range []struct {
-		typ     CommandType
+		typ     command.Type
 		payload any
 	}{
-		{CmdPromoted, Promoted{Ring: "canary"}},
-		{CmdRolledBack, Promoted{Ring: "canary"}},
-		{CmdFailRing, RingRef{Ring: "canary"}},
-		{CmdObserve, Observe{Check: &rings.Observation{Check: "error-rate", Pass: true}}},
+		{command.CmdPromoted, command.Promoted{Ring: "canary"}},
+		{command.CmdRolledBack, command.Promoted{Ring: "canary"}},
+		{command.CmdFailRing, command.RingRef{Ring: "canary"}},
+		{command.CmdObserve, command.Observe{Check: &rings.Observation{Check: "error-rate", Pass: true}}},
 	} {
-		cmd, err := NewCommand(c.typ, ActorSystem, c.payload)
+		cmd, err := command.New(c.typ, command.ActorSystem, c.payload)
 		if err != nil {
 			t.Fatal(err)
 		}
 		m.ObserveApplied(AppliedCommand{Command: cmd})
 	}
-	m.ObserveProposal(CmdObserve, time.Millisecond, nil)
+	m.ObserveProposal(command.CmdObserve, time.Millisecond, nil)
 	fams, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)

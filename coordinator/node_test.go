@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/raft"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -108,8 +109,8 @@ func TestNodeSnapshotRestoreAfterRestart(t *testing.T) {
 				dir := t.TempDir()
 				n := startSingle(t, dir, kind)
 				adoptTestTopology(t, n)
-				mustApply(t, n, CmdCreateRelease, CreateRelease{ID: "r1", App: "checkout", Version: "v1"})
-				dup, _ := NewCommand(CmdPlaceHalt, "tester", haltCmd("h1"))
+				mustApply(t, n, command.CmdCreateRelease, command.CreateRelease{ID: "r1", App: "checkout", Version: "v1"})
+				dup, _ := command.New(command.CmdPlaceHalt, "tester", haltCmd("h1"))
 				dup.RequestID = "dup-1"
 				first, err := n.Apply(context.Background(), dup)
 				if err != nil {
@@ -119,8 +120,8 @@ func TestNodeSnapshotRestoreAfterRestart(t *testing.T) {
 					t.Fatalf("snapshot: %v", err)
 				}
 				if later {
-					mustApply(t, n, CmdPlaceHalt, haltCmd("h2"))
-					mustApply(t, n, CmdStartRelease, ReleaseRef{ReleaseID: "r1"})
+					mustApply(t, n, command.CmdPlaceHalt, haltCmd("h2"))
+					mustApply(t, n, command.CmdStartRelease, command.ReleaseRef{ReleaseID: "r1"})
 				}
 				want := stateJSON(t, n.Snapshot())
 
@@ -159,7 +160,7 @@ func TestNodeApplyStampsCommands(t *testing.T) {
 	t.Cleanup(func() { _ = n.Shutdown() })
 	waitFor(t, "leader", n.IsLeader)
 
-	cmd, _ := NewCommand(CmdPlaceHalt, "bob", haltCmd("h1"))
+	cmd, _ := command.New(command.CmdPlaceHalt, "bob", haltCmd("h1"))
 	cmd.Version = 0
 	ctx := context.Background()
 	first, err := n.Apply(ctx, cmd)
@@ -191,7 +192,7 @@ func TestNodeApplyStampsCommands(t *testing.T) {
 
 // payloadOf encodes a payload.
 func payloadOf(p any) ([]byte, error) {
-	c, err := NewCommand(CmdPlaceHalt, "", p)
+	c, err := command.New(command.CmdPlaceHalt, "", p)
 	return c.Payload, err
 }
 
@@ -201,13 +202,13 @@ func TestNodeApplyMapsStateErrors(t *testing.T) {
 	n := startSingle(t, t.TempDir(), DefaultLogStore)
 	cases := []struct {
 		name       string
-		typ        CommandType
+		typ        command.Type
 		payload    any
 		coord, rng error
 	}{
-		{"not found", CmdResumeHalt, ResumeHalt{HaltID: "nope", Reason: "x"}, ErrNotFound, rings.ErrNotFound},
-		{"invalid", CmdPlaceHalt, PlaceHalt{ID: "h", Reason: "empty scope"}, ErrInvalid, rings.ErrTransition},
-		{"unknown type", "halt.explode", haltCmd("h"), ErrInvalid, ErrInvalid},
+		{"not found", command.CmdResumeHalt, command.ResumeHalt{HaltID: "nope", Reason: "x"}, command.ErrNotFound, rings.ErrNotFound},
+		{"invalid", command.CmdPlaceHalt, command.PlaceHalt{ID: "h", Reason: "empty scope"}, command.ErrInvalid, rings.ErrTransition},
+		{"unknown type", "halt.explode", haltCmd("h"), command.ErrInvalid, command.ErrInvalid},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -253,7 +254,7 @@ func TestNodePlannedShutdownHandsOverLeadership(t *testing.T) {
 		t.Fatal(err)
 	}
 	old.alive = false
-	c.mustApply(CmdPlaceHalt, haltCmd("after-handover"))
+	c.mustApply(command.CmdPlaceHalt, haltCmd("after-handover"))
 	if l := c.leader(); l.ID() == old.ID() {
 		t.Errorf("leader is still %s", old.ID())
 	}
@@ -309,7 +310,7 @@ func TestResolveLogStore(t *testing.T) {
 // with an empty LogStore opens the BoltDB log again, data intact.
 func TestNodeRestartKeepsItsLogStore(t *testing.T) {
 	n := startSingle(t, t.TempDir(), LogStoreBolt)
-	mustApply(t, n, CmdPlaceHalt, haltCmd("h1"))
+	mustApply(t, n, command.CmdPlaceHalt, haltCmd("h1"))
 	n.cfg.LogStore = ""
 	m := restartSingle(t, n)
 	if m.cfg.LogStore != "" || m.Node.cfg.LogStore != LogStoreBolt || !hasHalt(m, "h1") {

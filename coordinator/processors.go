@@ -1,72 +1,60 @@
 package coordinator
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
 // processor applies one command type to the machine and returns the ID of
 // what it created or touched. It uses cmd.At as the time and cmd.Actor as
 // the author, never a clock, and changes nothing when it returns an error.
-type processor func(m *machine, cmd Command) (string, error)
+type processor func(m *machine, cmd command.Command) (string, error)
 
 // processors maps every command type to its processor. A type missing here
 // is refused as unknown.
-var processors = map[CommandType]processor{
-	CmdCreateRelease:   processCreateRelease,
-	CmdStartRelease:    processStartRelease,
-	CmdSetReleaseState: processSetReleaseState,
-	CmdApprove:         processApprove,
-	CmdAbortRelease:    processAbortRelease,
-	CmdRequestRollback: processRequestRollback,
-	CmdCompleteRelease: processCompleteRelease,
-	CmdPromoted:        processPromoted,
-	CmdObserve:         processObserve,
-	CmdStartSoak:       processStartSoak,
-	CmdCompleteRing:    processCompleteRing,
-	CmdFailRing:        processFailRing,
-	CmdRolledBack:      processRolledBack,
-	CmdPlaceHalt:       processPlaceHalt,
-	CmdResumeHalt:      processResumeHalt,
-	CmdAdoptTopology:   processAdoptTopology,
-	CmdRejectTopology:  processRejectTopology,
-	CmdRecordBudget:    processRecordBudget,
-	CmdSetMember:       processSetMember,
-	CmdRemoveMember:    processRemoveMember,
+var processors = map[command.Type]processor{
+	command.CmdCreateRelease:   processCreateRelease,
+	command.CmdStartRelease:    processStartRelease,
+	command.CmdSetReleaseState: processSetReleaseState,
+	command.CmdApprove:         processApprove,
+	command.CmdAbortRelease:    processAbortRelease,
+	command.CmdRequestRollback: processRequestRollback,
+	command.CmdCompleteRelease: processCompleteRelease,
+	command.CmdPromoted:        processPromoted,
+	command.CmdObserve:         processObserve,
+	command.CmdStartSoak:       processStartSoak,
+	command.CmdCompleteRing:    processCompleteRing,
+	command.CmdFailRing:        processFailRing,
+	command.CmdRolledBack:      processRolledBack,
+	command.CmdPlaceHalt:       processPlaceHalt,
+	command.CmdResumeHalt:      processResumeHalt,
+	command.CmdAdoptTopology:   processAdoptTopology,
+	command.CmdRejectTopology:  processRejectTopology,
+	command.CmdRecordBudget:    processRecordBudget,
+	command.CmdSetMember:       processSetMember,
+	command.CmdRemoveMember:    processRemoveMember,
 
-	CmdRollbackVerified:    processRollbackVerified,
-	CmdRollbackFailed:      processRollbackFailed,
-	CmdPromotionRetry:      processPromotionRetry,
-	CmdPromotionFailed:     processPromotionFailed,
-	CmdRollbackWriteFailed: processRollbackWriteFailed,
-	CmdRecordBaseline:      processRecordBaseline,
+	command.CmdRollbackVerified:    processRollbackVerified,
+	command.CmdRollbackFailed:      processRollbackFailed,
+	command.CmdPromotionRetry:      processPromotionRetry,
+	command.CmdPromotionFailed:     processPromotionFailed,
+	command.CmdRollbackWriteFailed: processRollbackWriteFailed,
+	command.CmdRecordBaseline:      processRecordBaseline,
 }
 
 // KnownCommand reports whether t is a command type this node can apply.
-func KnownCommand(t CommandType) bool {
+func KnownCommand(t command.Type) bool {
 	_, ok := processors[t]
 	return ok
 }
 
-// decodePayload decodes the payload of cmd into a T.
-func decodePayload[T any](cmd Command) (T, error) {
-	var p T
-	if len(cmd.Payload) == 0 {
-		return p, invalidf("%s: payload is empty", cmd.Type)
-	}
-	if err := json.Unmarshal(cmd.Payload, &p); err != nil {
-		return p, invalidf("%s: decode payload: %v", cmd.Type, err)
-	}
-	return p, nil
-}
-
 // processCreateRelease adds a scheduled release; it needs a topology in force.
-func processCreateRelease(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[CreateRelease](cmd)
+func processCreateRelease(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.CreateRelease](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -81,8 +69,8 @@ func processCreateRelease(m *machine, cmd Command) (string, error) {
 }
 
 // processStartRelease moves a scheduled release to running.
-func processStartRelease(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[ReleaseRef](cmd)
+func processStartRelease(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.ReleaseRef](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -90,8 +78,8 @@ func processStartRelease(m *machine, cmd Command) (string, error) {
 }
 
 // processSetReleaseState sets a release's display state and reason.
-func processSetReleaseState(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[SetReleaseState](cmd)
+func processSetReleaseState(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.SetReleaseState](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -99,8 +87,8 @@ func processSetReleaseState(m *machine, cmd Command) (string, error) {
 }
 
 // processApprove records cmd.Actor's approval of a ring.
-func processApprove(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[Approve](cmd)
+func processApprove(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.Approve](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -108,8 +96,8 @@ func processApprove(m *machine, cmd Command) (string, error) {
 }
 
 // processAbortRelease aborts a release; a reason is required.
-func processAbortRelease(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[ReleaseRef](cmd)
+func processAbortRelease(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.ReleaseRef](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -120,8 +108,8 @@ func processAbortRelease(m *machine, cmd Command) (string, error) {
 }
 
 // processRequestRollback marks a release for rollback; a reason is required.
-func processRequestRollback(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[ReleaseRef](cmd)
+func processRequestRollback(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.ReleaseRef](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -132,8 +120,8 @@ func processRequestRollback(m *machine, cmd Command) (string, error) {
 }
 
 // processCompleteRelease marks a release completed.
-func processCompleteRelease(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[ReleaseRef](cmd)
+func processCompleteRelease(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.ReleaseRef](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -142,8 +130,8 @@ func processCompleteRelease(m *machine, cmd Command) (string, error) {
 
 // processPromoted records a landed promotion commit (idempotent per
 // PromotionID in rings).
-func processPromoted(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[Promoted](cmd)
+func processPromoted(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.Promoted](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -151,8 +139,8 @@ func processPromoted(m *machine, cmd Command) (string, error) {
 }
 
 // processObserve records health evidence for one region.
-func processObserve(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[Observe](cmd)
+func processObserve(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.Observe](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -163,8 +151,8 @@ func processObserve(m *machine, cmd Command) (string, error) {
 }
 
 // processStartSoak starts a ring's soak clock at cmd.At.
-func processStartSoak(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[RingRef](cmd)
+func processStartSoak(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.RingRef](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -172,8 +160,8 @@ func processStartSoak(m *machine, cmd Command) (string, error) {
 }
 
 // processCompleteRing marks a ring done.
-func processCompleteRing(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[RingRef](cmd)
+func processCompleteRing(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.RingRef](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -181,8 +169,8 @@ func processCompleteRing(m *machine, cmd Command) (string, error) {
 }
 
 // processFailRing marks a ring failed with its reason.
-func processFailRing(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[RingRef](cmd)
+func processFailRing(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.RingRef](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -190,8 +178,8 @@ func processFailRing(m *machine, cmd Command) (string, error) {
 }
 
 // processRolledBack records a landed rollback commit.
-func processRolledBack(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[Promoted](cmd)
+func processRolledBack(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.Promoted](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -199,8 +187,8 @@ func processRolledBack(m *machine, cmd Command) (string, error) {
 }
 
 // processRollbackVerified records verified rollbacks of regions.
-func processRollbackVerified(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[RingRegions](cmd)
+func processRollbackVerified(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.RingRegions](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -209,8 +197,8 @@ func processRollbackVerified(m *machine, cmd Command) (string, error) {
 
 // processRollbackFailed records rollbacks that did not verify and halts
 // their regions on behalf of cmd.Actor.
-func processRollbackFailed(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[RollbackFailed](cmd)
+func processRollbackFailed(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.RollbackFailed](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -222,8 +210,8 @@ func processRollbackFailed(m *machine, cmd Command) (string, error) {
 }
 
 // processPlaceHalt places a halt authored by cmd.Actor at cmd.At.
-func processPlaceHalt(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[PlaceHalt](cmd)
+func processPlaceHalt(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.PlaceHalt](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -235,8 +223,8 @@ func processPlaceHalt(m *machine, cmd Command) (string, error) {
 }
 
 // processResumeHalt lifts a halt on behalf of cmd.Actor.
-func processResumeHalt(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[ResumeHalt](cmd)
+func processResumeHalt(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.ResumeHalt](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -246,8 +234,8 @@ func processResumeHalt(m *machine, cmd Command) (string, error) {
 // processAdoptTopology parses the source (every node does, so all derive
 // the same topology) and puts it in force. An invalid source changes
 // nothing: the last good topology stays.
-func processAdoptTopology(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[AdoptTopology](cmd)
+func processAdoptTopology(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.AdoptTopology](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -269,8 +257,8 @@ func processAdoptTopology(m *machine, cmd Command) (string, error) {
 // processRejectTopology records a revision that failed validation. The
 // topology in force does not change; a revision already in force cannot be
 // rejected.
-func processRejectTopology(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[RejectTopology](cmd)
+func processRejectTopology(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.RejectTopology](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -278,17 +266,17 @@ func processRejectTopology(m *machine, cmd Command) (string, error) {
 		return "", invalidf("reject topology: revision and errors are required")
 	}
 	if p.Revision == m.topologyRevision {
-		return "", &stateError{kind: ErrConflict, cause: fmt.Errorf("reject topology revision %s: it is the revision in force", p.Revision)}
+		return "", &stateError{kind: command.ErrConflict, cause: fmt.Errorf("reject topology revision %s: it is the revision in force", p.Revision)}
 	}
-	m.topologyRejected = &TopologyRejection{Revision: p.Revision, Path: p.Path, Errors: slices.Clone(p.Errors), At: cmd.At}
+	m.topologyRejected = &command.TopologyRejection{Revision: p.Revision, Path: p.Path, Errors: slices.Clone(p.Errors), At: cmd.At}
 	return p.Revision, nil
 }
 
 // processRecordBudget stores an app's latest error budget in a region. An
 // entry without an app (written before budgets were per app) still
 // applies, keyed by its region; see rings.State.RecordBudget.
-func processRecordBudget(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[rings.Budget](cmd)
+func processRecordBudget(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[rings.Budget](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -300,8 +288,8 @@ func processRecordBudget(m *machine, cmd Command) (string, error) {
 }
 
 // processSetMember records a server's HTTP address.
-func processSetMember(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[MemberMeta](cmd)
+func processSetMember(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.MemberMeta](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -314,8 +302,8 @@ func processSetMember(m *machine, cmd Command) (string, error) {
 
 // processRemoveMember forgets a server's HTTP address. Removing an unknown
 // member is not an error, so a retried removal succeeds.
-func processRemoveMember(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[MemberMeta](cmd)
+func processRemoveMember(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.MemberMeta](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -328,8 +316,8 @@ func processRemoveMember(m *machine, cmd Command) (string, error) {
 
 // processPromotionRetry records a transient failure of a Git write and
 // when the leader tries again.
-func processPromotionRetry(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[PromotionRetry](cmd)
+func processPromotionRetry(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.PromotionRetry](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -338,8 +326,8 @@ func processPromotionRetry(m *machine, cmd Command) (string, error) {
 }
 
 // processPromotionFailed fails a ring whose promotion needs a person.
-func processPromotionFailed(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[PromotionFailed](cmd)
+func processPromotionFailed(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.PromotionFailed](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -347,8 +335,8 @@ func processPromotionFailed(m *machine, cmd Command) (string, error) {
 }
 
 // processRollbackWriteFailed halts a release whose rollback needs a person.
-func processRollbackWriteFailed(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[PromotionFailed](cmd)
+func processRollbackWriteFailed(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.PromotionFailed](cmd)
 	if err != nil {
 		return "", err
 	}
@@ -357,8 +345,8 @@ func processRollbackWriteFailed(m *machine, cmd Command) (string, error) {
 
 // processRecordBaseline records a release's baseline read from Git (the
 // first record stands; rings refuses one after a promotion).
-func processRecordBaseline(m *machine, cmd Command) (string, error) {
-	p, err := decodePayload[RecordBaseline](cmd)
+func processRecordBaseline(m *machine, cmd command.Command) (string, error) {
+	p, err := command.Decode[command.RecordBaseline](cmd)
 	if err != nil {
 		return "", err
 	}

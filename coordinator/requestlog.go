@@ -3,6 +3,7 @@ package coordinator
 import (
 	"errors"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -51,9 +52,9 @@ func newOutcome(id string, index uint64, err error) outcome {
 	}
 	o.ErrMsg = err.Error()
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, command.ErrNotFound):
 		o.ErrKind = errKindNotFound
-	case errors.Is(err, ErrConflict):
+	case errors.Is(err, command.ErrConflict):
 		o.ErrKind = errKindConflict
 	case errors.Is(err, rings.ErrTransition):
 		o.ErrKind = errKindTransition
@@ -72,13 +73,13 @@ func (o outcome) err() error {
 	case "":
 		return nil
 	case errKindNotFound:
-		kind, cause = ErrNotFound, rings.ErrNotFound
+		kind, cause = command.ErrNotFound, rings.ErrNotFound
 	case errKindConflict:
-		kind, cause = ErrConflict, rings.ErrConflict
+		kind, cause = command.ErrConflict, rings.ErrConflict
 	case errKindTransition:
-		kind, cause = ErrInvalid, rings.ErrTransition
+		kind, cause = command.ErrInvalid, rings.ErrTransition
 	default:
-		kind = ErrInvalid
+		kind = command.ErrInvalid
 	}
 	return &stateError{kind: kind, cause: &remembered{msg: o.ErrMsg, sentinel: cause}}
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/internal/scalegen"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -57,9 +58,9 @@ func scaleState(b *testing.B, apps int) *scaleFixture {
 		b.Fatal(err)
 	}
 	f := &scaleFixture{store: newTStore(true), clock: NewManualClock(loopStart)}
-	seed(b, f.store, CmdAdoptTopology, AdoptTopology{Revision: TopologyRevision(src), Path: "scale.yaml", Source: src})
+	seed(b, f.store, command.CmdAdoptTopology, command.AdoptTopology{Revision: TopologyRevision(src), Path: "scale.yaml", Source: src})
 	for i := range apps {
-		seed(b, f.store, CmdCreateRelease, CreateRelease{ID: scalegen.AppName(i) + "-v2", App: scalegen.AppName(i), Version: "v2"})
+		seed(b, f.store, command.CmdCreateRelease, command.CreateRelease{ID: scalegen.AppName(i) + "-v2", App: scalegen.AppName(i), Version: "v2"})
 	}
 	// The store lends its state in place for the fence check, as *Node does.
 	f.loop, err = NewLoop(LoopConfig{
@@ -195,9 +196,9 @@ func BenchmarkHaltReach(b *testing.B) {
 	var inFlightAtAck, landedAfter, landedBefore int64
 	for i := range b.N {
 		store := newTStore(true)
-		seed(b, store, CmdAdoptTopology, AdoptTopology{Revision: TopologyRevision(src), Path: "scale.yaml", Source: src})
+		seed(b, store, command.CmdAdoptTopology, command.AdoptTopology{Revision: TopologyRevision(src), Path: "scale.yaml", Source: src})
 		for a := range 20 {
-			seed(b, store, CmdCreateRelease, CreateRelease{ID: fmt.Sprintf("%s-t%d", scalegen.AppName(a), i), App: scalegen.AppName(a), Version: "v2"})
+			seed(b, store, command.CmdCreateRelease, command.CreateRelease{ID: fmt.Sprintf("%s-t%d", scalegen.AppName(a), i), App: scalegen.AppName(a), Version: "v2"})
 		}
 		var (
 			inFlight atomic.Int64
@@ -245,7 +246,7 @@ func BenchmarkHaltReach(b *testing.B) {
 			}
 		}()
 		<-started
-		if _, err := store.Apply(context.Background(), benchCommand(b, CmdPlaceHalt, PlaceHalt{ID: fmt.Sprintf("halt-%d", i), Scope: rings.HaltScope{Global: true}, Reason: "bench"})); err != nil {
+		if _, err := store.Apply(context.Background(), benchCommand(b, command.CmdPlaceHalt, command.PlaceHalt{ID: fmt.Sprintf("halt-%d", i), Scope: rings.HaltScope{Global: true}, Reason: "bench"})); err != nil {
 			b.Fatal(err)
 		}
 		mu.Lock()
@@ -264,20 +265,20 @@ func BenchmarkHaltReach(b *testing.B) {
 	b.ReportMetric(float64(landedBefore)/float64(b.N), "landed-before-ack/op")
 }
 
-func benchCommand(b *testing.B, typ CommandType, payload any) Command {
+func benchCommand(b *testing.B, typ command.Type, payload any) command.Command {
 	b.Helper()
-	cmd, err := NewCommand(typ, "bench", payload)
+	cmd, err := command.New(typ, "bench", payload)
 	if err != nil {
 		b.Fatal(err)
 	}
-	cmd.RequestID = NewRequestID()
+	cmd.RequestID = command.NewRequestID()
 	cmd.At = loopStart
 	return cmd
 }
 
 // seed applies one command to the store's FSM directly (tstore.mustApply
 // takes a deep copy per command to find the index, quadratic at 2,000 apps).
-func seed(b *testing.B, s *tstore, typ CommandType, payload any) {
+func seed(b *testing.B, s *tstore, typ command.Type, payload any) {
 	b.Helper()
 	cmd := benchCommand(b, typ, payload)
 	if _, err := s.fsm.ApplyCommand(s.fsm.AppliedIndex()+1, cmd); err != nil {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/hashicorp/raft"
 
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -17,16 +19,16 @@ const snapshotFormat = 1
 
 // persistedState is the snapshot document: the whole machine as JSON.
 type persistedState struct {
-	Format           int                `json:"format"`
-	State            *rings.State       `json:"state"`
-	TopologyRevision string             `json:"topologyRevision,omitempty"`
-	TopologyPath     string             `json:"topologyPath,omitempty"`
-	TopologySource   []byte             `json:"topologySource,omitempty"`
-	TopologyRejected *TopologyRejection `json:"topologyRejected,omitempty"`
-	Members          map[string]string  `json:"members,omitempty"`
-	Requests         []requestEntry     `json:"requests,omitempty"`
-	Audit            []AuditEntry       `json:"audit,omitempty"`
-	AppliedIndex     uint64             `json:"appliedIndex"`
+	Format           int                        `json:"format"`
+	State            *rings.State               `json:"state"`
+	TopologyRevision string                     `json:"topologyRevision,omitempty"`
+	TopologyPath     string                     `json:"topologyPath,omitempty"`
+	TopologySource   []byte                     `json:"topologySource,omitempty"`
+	TopologyRejected *command.TopologyRejection `json:"topologyRejected,omitempty"`
+	Members          map[string]string          `json:"members,omitempty"`
+	Requests         []requestEntry             `json:"requests,omitempty"`
+	Audit            []apiclient.AuditEntry     `json:"audit,omitempty"`
+	AppliedIndex     uint64                     `json:"appliedIndex"`
 }
 
 // fsmSnapshot is a point-in-time view taken under the lock; Persist
@@ -48,7 +50,7 @@ func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
 		TopologyRevision: m.topologyRevision,
 		TopologyPath:     m.topologyPath,
 		TopologySource:   m.topologySource, // never mutated after adoption
-		TopologyRejected: m.topologyRejected.clone(),
+		TopologyRejected: m.topologyRejected.Clone(),
 		Members:          maps.Clone(m.members),
 		Requests:         m.requests.entries(),
 		Audit:            m.audit.all(),

@@ -2,25 +2,11 @@ package coordinator
 
 import (
 	"context"
-	"errors"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
-)
-
-// Sentinel errors. The HTTP API maps them to status codes.
-var (
-	// ErrNotLeader: this node is not the leader; forward or retry at the leader.
-	ErrNotLeader = errors.New("not the leader")
-	// ErrNotFound: the named release, halt or member does not exist.
-	ErrNotFound = errors.New("not found")
-	// ErrInvalid: the command is malformed or not allowed in the current
-	// state (e.g. approving a completed release). Needs a human; retrying
-	// the same command will not help.
-	ErrInvalid = errors.New("invalid command")
-	// ErrConflict: the command contradicts the current state (e.g. resuming
-	// an already resumed halt).
-	ErrConflict = errors.New("conflict")
 )
 
 // Snapshot is a deep copy of the replicated state, safe to read and to
@@ -35,20 +21,11 @@ type Snapshot struct {
 	TopologySource   []byte          `json:"-"`
 	// TopologyRejected is the last revision refused since the last
 	// adoption, with its errors (nil when none).
-	TopologyRejected *TopologyRejection `json:"topologyRejected,omitempty"`
+	TopologyRejected *command.TopologyRejection `json:"topologyRejected,omitempty"`
 	// Members maps Raft server IDs to HTTP addresses.
 	Members map[string]string `json:"members,omitempty"`
 	// AppliedIndex is the Raft index of the last applied entry.
 	AppliedIndex uint64 `json:"appliedIndex"`
-}
-
-// Member is one server of the cluster.
-type Member struct {
-	ID       string `json:"id"`
-	RaftAddr string `json:"raftAddr"`
-	HTTPAddr string `json:"httpAddr,omitempty"`
-	Voter    bool   `json:"voter"`
-	Leader   bool   `json:"leader"`
 }
 
 // ApplyResult is what applying one command returned: the ID of what it
@@ -63,7 +40,7 @@ type ApplyResult struct {
 type Store interface {
 	// Apply proposes cmd through Raft and waits until it is committed by a
 	// quorum and applied locally. ErrNotLeader on followers.
-	Apply(ctx context.Context, cmd Command) (ApplyResult, error)
+	Apply(ctx context.Context, cmd command.Command) (ApplyResult, error)
 	// Snapshot returns a deep copy of the applied state.
 	Snapshot() Snapshot
 	// IsLeader reports whether this node believes it is the leader.
@@ -78,7 +55,7 @@ type Store interface {
 	// LeaderChanges delivers true on gaining and false on losing leadership.
 	LeaderChanges() <-chan bool
 	// Members lists the cluster configuration with HTTP addresses.
-	Members() ([]Member, error)
+	Members() ([]apiclient.Member, error)
 	// Join adds a voter; Remove removes a server. Leader only.
 	Join(id, raftAddr, httpAddr string) error
 	Remove(id string) error

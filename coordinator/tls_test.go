@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/raft"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/internal/certtest"
 )
 
@@ -82,7 +83,7 @@ func configIDs(t *testing.T, n *Node) []string {
 func TestTLSClusterReplicatesOverMutualTLS(t *testing.T) {
 	ca := certtest.NewCA(t, "cluster")
 	nodes := tlsCluster(t, ca)
-	res, err := applyOnNode(nodes[0], CmdPlaceHalt, haltCmd("h-tls"))
+	res, err := applyOnNode(nodes[0], command.CmdPlaceHalt, haltCmd("h-tls"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +200,7 @@ func TestTLSRogueNodeCannotJoinOrDisturb(t *testing.T) {
 	if !leader.IsLeader() {
 		t.Error("n1 lost leadership while the rogue campaigned")
 	}
-	if _, err := applyOnNode(leader, CmdPlaceHalt, haltCmd("after-rogue")); err != nil {
+	if _, err := applyOnNode(leader, command.CmdPlaceHalt, haltCmd("after-rogue")); err != nil {
 		t.Errorf("the cluster no longer commits after the rogue's attempts: %v", err)
 	}
 }
@@ -243,8 +244,8 @@ func TestTLSStreamLayerRefusesHalfConfig(t *testing.T) {
 }
 
 // applyOnNode proposes one command on n.
-func applyOnNode(n *Node, typ CommandType, payload any) (ApplyResult, error) {
-	cmd, err := NewCommand(typ, "test", payload)
+func applyOnNode(n *Node, typ command.Type, payload any) (ApplyResult, error) {
+	cmd, err := command.New(typ, "test", payload)
 	if err != nil {
 		return ApplyResult{}, fmt.Errorf("encode: %w", err)
 	}

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/internal/wiretest"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -22,15 +24,15 @@ import (
 // the next index, as a single-node Raft log would.
 type wireStore struct{ *tstore }
 
-func (s wireStore) Apply(ctx context.Context, cmd Command) (ApplyResult, error) {
+func (s wireStore) Apply(ctx context.Context, cmd command.Command) (ApplyResult, error) {
 	if !s.IsLeader() {
-		return ApplyResult{}, fmt.Errorf("apply %s: %w", cmd.Type, ErrNotLeader)
+		return ApplyResult{}, fmt.Errorf("apply %s: %w", cmd.Type, command.ErrNotLeader)
 	}
 	return s.fsm.ApplyCommand(s.fsm.AppliedIndex()+1, cmd)
 }
-func (s wireStore) Audit(q AuditQuery) []AuditEntry { return s.fsm.Audit(q) }
-func (s wireStore) Term() uint64                    { return 7 }
-func (s wireStore) Ready() error                    { return nil }
+func (s wireStore) Audit(q apiclient.AuditQuery) []apiclient.AuditEntry { return s.fsm.Audit(q) }
+func (s wireStore) Term() uint64                                        { return 7 }
+func (s wireStore) Ready() error                                        { return nil }
 
 // newWireStore is the world on a leader (or, with leader unset, on a
 // follower that knows no leader).
@@ -40,7 +42,7 @@ func newWireStore(t testing.TB, leader bool) wireStore {
 	if leader {
 		s.leaderID, s.leaderHTTP = "n1", "http://n1.wire.test:7070"
 	}
-	s.members = []Member{
+	s.members = []apiclient.Member{
 		{ID: "n1", RaftAddr: "10.0.0.1:7000", HTTPAddr: "http://n1.wire.test:7070", Voter: true, Leader: leader},
 		{ID: "n2", RaftAddr: "10.0.0.2:7000", HTTPAddr: "http://n2.wire.test:7070", Voter: true},
 		{ID: "n5", RaftAddr: "10.0.0.5:7000", Voter: false},
@@ -107,7 +109,7 @@ func (x *wireExchanges) serve(name string, r *http.Request) *httptest.ResponseRe
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s\n", r.Method, r.URL.RequestURI())
 	fmt.Fprintf(&b, "As: %s\n", callerName(r.Header.Get("Authorization")))
-	for _, h := range []string{"Content-Type", HeaderActor, HeaderIdempotencyKey} {
+	for _, h := range []string{"Content-Type", apiclient.HeaderActor, apiclient.HeaderIdempotencyKey} {
 		if v := r.Header.Get(h); v != "" {
 			fmt.Fprintf(&b, "%s: %s\n", h, v)
 		}
@@ -144,8 +146,8 @@ func (x *wireExchanges) raw(name, as, method, path, body string) *httptest.Respo
 
 // client is the typed client as person as, sending through x: its
 // requests are pinned as sent, under the name set before each call.
-func (x *wireExchanges) client(as string) *Client {
-	return &Client{BaseURL: "http://n1.wire.test:7070", Token: tokenOf(as), HTTP: &http.Client{Transport: wireTransport{x}}}
+func (x *wireExchanges) client(as string) *apiclient.Client {
+	return &apiclient.Client{BaseURL: "http://n1.wire.test:7070", Token: tokenOf(as), HTTP: &http.Client{Transport: wireTransport{x}}}
 }
 
 type wireTransport struct{ x *wireExchanges }
@@ -216,7 +218,7 @@ func TestWireAPI(t *testing.T) {
 		x.name = name
 		v, err := f()
 		if err != nil {
-			if _, ok := err.(*APIError); !ok {
+			if _, ok := err.(*apiclient.APIError); !ok {
 				t.Fatalf("%s: %v", name, err)
 			}
 			return
@@ -233,11 +235,11 @@ func TestWireAPI(t *testing.T) {
 	call("status-all", func() (any, error) { return vera.Status(ctx, true) })
 	call("releases", func() (any, error) {
 		r, err := vera.Releases(ctx, "")
-		return ReleaseList{Releases: r}, err
+		return apiclient.ReleaseList{Releases: r}, err
 	})
 	call("releases-of-app", func() (any, error) {
 		r, err := vera.Releases(ctx, "ledger")
-		return ReleaseList{Releases: r}, err
+		return apiclient.ReleaseList{Releases: r}, err
 	})
 	x.raw("releases-in-state", "vera", "GET", "/v1/releases?state=running", "")
 	call("release-soaking", func() (any, error) { return vera.Release(ctx, wireC2) })
@@ -246,18 +248,18 @@ func TestWireAPI(t *testing.T) {
 	call("release-scheduled", func() (any, error) { return vera.Release(ctx, wireC3) })
 	call("halts", func() (any, error) {
 		h, err := vera.Halts(ctx, false)
-		return HaltList{Halts: h}, err
+		return apiclient.HaltList{Halts: h}, err
 	})
 	call("halts-active", func() (any, error) {
 		h, err := vera.Halts(ctx, true)
-		return HaltList{Halts: h}, err
+		return apiclient.HaltList{Halts: h}, err
 	})
 	call("topology", func() (any, error) { return vera.Topology(ctx) })
 	x.raw("audit", "vera", "GET", "/v1/audit", "")
 	x.raw("audit-filtered", "vera", "GET", "/v1/audit?actor=ian&type=halt.place&since=2026-11-24T09:00:00Z&until=2026-11-24T12:00:00Z&limit=2", "")
 	call("members", func() (any, error) {
 		m, err := vera.Members(ctx)
-		return MemberList{Members: m}, err
+		return apiclient.MemberList{Members: m}, err
 	})
 	call("leader", func() (any, error) { return vera.Leader(ctx) })
 
@@ -275,20 +277,20 @@ func TestWireAPI(t *testing.T) {
 	})
 
 	// Writes through the typed client, in order.
-	var created *ReleaseDetail
+	var created *apiclient.ReleaseDetail
 	call("create-release", func() (any, error) {
 		var err error
-		created, err = rex.CreateRelease(ctx, CreateReleaseRequest{App: "ledger", Version: "2.2.0", Priority: rings.PrioritySecurity,
+		created, err = rex.CreateRelease(ctx, apiclient.CreateReleaseRequest{App: "ledger", Version: "2.2.0", Priority: rings.PrioritySecurity,
 			StartAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), Train: "tuesday", PreviousVersion: "2.0.0"})
 		return created, err
 	})
 	call("approve", func() (any, error) { return april.Approve(ctx, wireC2, "early", "canary clean") })
 	call("abort", func() (any, error) { return rex.Abort(ctx, wireL1, "superseded") })
 	call("rollback", func() (any, error) { return rex.Rollback(ctx, wireC2, "error rate up in us-east-1") })
-	var placed *HaltResponse
+	var placed *apiclient.HaltResponse
 	call("place-halt", func() (any, error) {
 		var err error
-		placed, err = ian.PlaceHalt(ctx, HaltRequest{Regions: []string{"ap-south-1"}, Rings: []string{"global"}, Apps: []string{"checkout"}, Releases: []string{wireC2}, Reason: "incident 4711"})
+		placed, err = ian.PlaceHalt(ctx, apiclient.HaltRequest{Regions: []string{"ap-south-1"}, Rings: []string{"global"}, Apps: []string{"checkout"}, Releases: []string{wireC2}, Reason: "incident 4711"})
 		return placed, err
 	})
 	if placed == nil {
@@ -296,7 +298,7 @@ func TestWireAPI(t *testing.T) {
 	}
 	call("resume-halt", func() (any, error) { return ian.Resume(ctx, placed.ID, "incident 4711 resolved") })
 	call("global-halt", func() (any, error) {
-		return ian.PlaceHalt(ctx, HaltRequest{Global: true, Reason: "freeze for the audit"})
+		return ian.PlaceHalt(ctx, apiclient.HaltRequest{Global: true, Reason: "freeze for the audit"})
 	})
 	call("adopt-topology", func() (any, error) {
 		return ada.AdoptTopology(ctx, append(wireTopology(t), "# revision 2\n"...), "topology.yaml")
@@ -305,12 +307,12 @@ func TestWireAPI(t *testing.T) {
 		return ada.AdoptTopology(ctx, append(wireTopology(t), "# revision 2\n"...), "topology.yaml")
 	})
 	call("join", func() (any, error) {
-		m, err := ada.Join(ctx, JoinRequest{ID: "n4", RaftAddr: "10.0.0.4:7000", HTTPAddr: "http://n4.wire.test:7070"})
-		return MemberList{Members: m}, err
+		m, err := ada.Join(ctx, apiclient.JoinRequest{ID: "n4", RaftAddr: "10.0.0.4:7000", HTTPAddr: "http://n4.wire.test:7070"})
+		return apiclient.MemberList{Members: m}, err
 	})
 	call("remove", func() (any, error) {
 		m, err := ada.Remove(ctx, "n4")
-		return MemberList{Members: m}, err
+		return apiclient.MemberList{Members: m}, err
 	})
 	call("status-after-writes", func() (any, error) { return vera.Status(ctx, false) })
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/raft"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/internal/wiretest"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -27,45 +28,45 @@ type wireCommand struct {
 
 // wireCommands holds one entry per command type. A new command type needs
 // an entry here and a golden file (TestWireEveryCommandTypeIsPinned).
-func wireCommands(t testing.TB) map[CommandType]wireCommand {
+func wireCommands(t testing.TB) map[command.Type]wireCommand {
 	t.Helper()
 	fullScope := rings.HaltScope{Global: true, Regions: []string{"us-west-2"}, Rings: []string{"global"}, Apps: []string{"ledger"}, Releases: []string{wireL2}}
 	check := &rings.Observation{Region: "us-east-1", Check: "success-rate", Value: 99.25, Threshold: ">= 99", Pass: true, Reason: "99.25 >= 99", At: wireNow.Add(-30 * time.Second)}
-	return map[CommandType]wireCommand{
-		CmdCreateRelease: {CreateRelease{ID: "ledger-2.2.0-cafe01", App: "ledger", Version: "2.2.0", Priority: rings.PrioritySecurity,
+	return map[command.Type]wireCommand{
+		command.CmdCreateRelease: {command.CreateRelease{ID: "ledger-2.2.0-cafe01", App: "ledger", Version: "2.2.0", Priority: rings.PrioritySecurity,
 			StartAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), Train: "tuesday", PreviousVersion: "2.0.0"}, "ledger-2.2.0-cafe01"},
-		CmdStartRelease:    {ReleaseRef{ReleaseID: wireC3, Reason: "train tuesday departed"}, wireC3},
-		CmdSetReleaseState: {SetReleaseState{ReleaseID: wireC2, State: rings.ReleaseAwaitingApproval, Reason: "ring early needs an approval"}, wireC2},
-		CmdApprove:         {Approve{ReleaseID: wireC2, Ring: "early", Reason: "canary clean"}, wireC2},
-		CmdAbortRelease:    {ReleaseRef{ReleaseID: wireC2, Reason: "superseded by 1.5.1"}, wireC2},
-		CmdRequestRollback: {ReleaseRef{ReleaseID: wireC2, Reason: "error rate up in us-east-1"}, wireC2},
-		CmdCompleteRelease: {ReleaseRef{ReleaseID: wireC1, Reason: "every ring done"}, wireC1},
-		CmdPromoted: {Promoted{ReleaseID: wireL1, Ring: "global", Regions: []string{"us-west-2"}, PromotionID: "prom-" + wireL1 + "-global-2",
+		command.CmdStartRelease:    {command.ReleaseRef{ReleaseID: wireC3, Reason: "train tuesday departed"}, wireC3},
+		command.CmdSetReleaseState: {command.SetReleaseState{ReleaseID: wireC2, State: rings.ReleaseAwaitingApproval, Reason: "ring early needs an approval"}, wireC2},
+		command.CmdApprove:         {command.Approve{ReleaseID: wireC2, Ring: "early", Reason: "canary clean"}, wireC2},
+		command.CmdAbortRelease:    {command.ReleaseRef{ReleaseID: wireC2, Reason: "superseded by 1.5.1"}, wireC2},
+		command.CmdRequestRollback: {command.ReleaseRef{ReleaseID: wireC2, Reason: "error rate up in us-east-1"}, wireC2},
+		command.CmdCompleteRelease: {command.ReleaseRef{ReleaseID: wireC1, Reason: "every ring done"}, wireC1},
+		command.CmdPromoted: {command.Promoted{ReleaseID: wireL1, Ring: "global", Regions: []string{"us-west-2"}, PromotionID: "prom-" + wireL1 + "-global-2",
 			Commit: commitFor(wireL1, "global-2")}, "prom-" + wireL1 + "-global-2"},
-		CmdObserve: {Observe{ReleaseID: wireC2, Ring: "canary", Region: "us-east-1", Synced: true, Healthy: true, Reason: "health Progressing",
+		command.CmdObserve: {command.Observe{ReleaseID: wireC2, Ring: "canary", Region: "us-east-1", Synced: true, Healthy: true, Reason: "health Progressing",
 			Check: check, InProgress: true}, wireC2},
-		CmdStartSoak:    {RingRef{ReleaseID: wireS1, Ring: "canary", Reason: "every region synced and healthy"}, wireS1},
-		CmdCompleteRing: {RingRef{ReleaseID: wireC2, Ring: "canary", Reason: "soaked 1h"}, wireC2},
-		CmdFailRing:     {RingRef{ReleaseID: wireC2, Ring: "canary", Reason: "success-rate 97.5 is below 99 for 3 checks"}, wireC2},
-		CmdRolledBack: {Promoted{ReleaseID: wireL2, Ring: "canary", Regions: []string{"us-east-1"}, PromotionID: "rb-" + wireL2 + "-canary",
+		command.CmdStartSoak:    {command.RingRef{ReleaseID: wireS1, Ring: "canary", Reason: "every region synced and healthy"}, wireS1},
+		command.CmdCompleteRing: {command.RingRef{ReleaseID: wireC2, Ring: "canary", Reason: "soaked 1h"}, wireC2},
+		command.CmdFailRing:     {command.RingRef{ReleaseID: wireC2, Ring: "canary", Reason: "success-rate 97.5 is below 99 for 3 checks"}, wireC2},
+		command.CmdRolledBack: {command.Promoted{ReleaseID: wireL2, Ring: "canary", Regions: []string{"us-east-1"}, PromotionID: "rb-" + wireL2 + "-canary",
 			Commit: commitFor(wireL2, "rb-canary")}, "rb-" + wireL2 + "-canary"},
-		CmdPlaceHalt:        {PlaceHalt{ID: "halt-golden", Scope: fullScope, Reason: "incident 4711", Auto: true}, "halt-golden"},
-		CmdResumeHalt:       {ResumeHalt{HaltID: "halt-eu-maint", Reason: "maintenance done"}, "halt-eu-maint"},
-		CmdAdoptTopology:    {AdoptTopology{Revision: "rev-2", Path: "rings/topology.yaml", Source: wireTopology(t)}, "rev-2"},
-		CmdRejectTopology:   {RejectTopology{Revision: "rev-bad-2", Path: "rings/topology.yaml", Errors: []string{"line 3: kind: want Topology"}}, "rev-bad-2"},
-		CmdRecordBudget:     {rings.Budget{App: "checkout", Region: "eu-west-1", RemainingSeconds: 1500.25, RemainingPercent: 57.9, At: wireNow.Add(-time.Minute)}, "checkout/eu-west-1"},
-		CmdSetMember:        {MemberMeta{ID: "n4", HTTPAddr: "http://n4.wire.test:7070"}, "n4"},
-		CmdRemoveMember:     {MemberMeta{ID: "n2", HTTPAddr: "http://n2.wire.test:7070"}, "n2"},
-		CmdRollbackVerified: {RingRegions{ReleaseID: wireL2, Ring: "early", Regions: []string{"eu-west-1"}}, wireL2},
-		CmdRollbackFailed: {RollbackFailed{ReleaseID: wireL2, Ring: "early", Regions: []string{"eu-west-1"},
+		command.CmdPlaceHalt:        {command.PlaceHalt{ID: "halt-golden", Scope: fullScope, Reason: "incident 4711", Auto: true}, "halt-golden"},
+		command.CmdResumeHalt:       {command.ResumeHalt{HaltID: "halt-eu-maint", Reason: "maintenance done"}, "halt-eu-maint"},
+		command.CmdAdoptTopology:    {command.AdoptTopology{Revision: "rev-2", Path: "rings/topology.yaml", Source: wireTopology(t)}, "rev-2"},
+		command.CmdRejectTopology:   {command.RejectTopology{Revision: "rev-bad-2", Path: "rings/topology.yaml", Errors: []string{"line 3: kind: want Topology"}}, "rev-bad-2"},
+		command.CmdRecordBudget:     {rings.Budget{App: "checkout", Region: "eu-west-1", RemainingSeconds: 1500.25, RemainingPercent: 57.9, At: wireNow.Add(-time.Minute)}, "checkout/eu-west-1"},
+		command.CmdSetMember:        {command.MemberMeta{ID: "n4", HTTPAddr: "http://n4.wire.test:7070"}, "n4"},
+		command.CmdRemoveMember:     {command.MemberMeta{ID: "n2", HTTPAddr: "http://n2.wire.test:7070"}, "n2"},
+		command.CmdRollbackVerified: {command.RingRegions{ReleaseID: wireL2, Ring: "early", Regions: []string{"eu-west-1"}}, wireL2},
+		command.CmdRollbackFailed: {command.RollbackFailed{ReleaseID: wireL2, Ring: "early", Regions: []string{"eu-west-1"},
 			Reason: "eu-west-1 did not run 1.8.0 synced and healthy within 15m of the rollback", HaltID: "halt-rollback-golden", Scope: fullScope}, wireL2},
-		CmdPromotionRetry: {PromotionRetry{ReleaseID: wireL2, Ring: "canary", PromotionID: "rb-" + wireL2 + "-canary", Rollback: true, Attempt: 2,
+		command.CmdPromotionRetry: {command.PromotionRetry{ReleaseID: wireL2, Ring: "canary", PromotionID: "rb-" + wireL2 + "-canary", Rollback: true, Attempt: 2,
 			Error: "push: 502 Bad Gateway", NextAttemptAt: wireNow.Add(2 * time.Minute)}, "rb-" + wireL2 + "-canary"},
-		CmdPromotionFailed: {PromotionFailed{ReleaseID: wireL1, Ring: "global", Regions: []string{"us-west-2"}, PromotionID: "prom-" + wireL1 + "-global-2",
+		command.CmdPromotionFailed: {command.PromotionFailed{ReleaseID: wireL1, Ring: "global", Regions: []string{"us-west-2"}, PromotionID: "prom-" + wireL1 + "-global-2",
 			Reason: "apps/ledger/us-west-2/values.yaml: worker.image.tag: no such key"}, "prom-" + wireL1 + "-global-2"},
-		CmdRollbackWriteFailed: {PromotionFailed{ReleaseID: wireL2, Ring: "canary", Regions: []string{"us-east-1"}, PromotionID: "rb-" + wireL2 + "-canary",
+		command.CmdRollbackWriteFailed: {command.PromotionFailed{ReleaseID: wireL2, Ring: "canary", Regions: []string{"us-east-1"}, PromotionID: "rb-" + wireL2 + "-canary",
 			Reason: "push refused: protected branch"}, "rb-" + wireL2 + "-canary"},
-		CmdRecordBaseline: {RecordBaseline{ReleaseID: wireC3, Commit: commitFor(wireC3, "baseline"), Regions: []rings.RegionBaseline{
+		command.CmdRecordBaseline: {command.RecordBaseline{ReleaseID: wireC3, Commit: commitFor(wireC3, "baseline"), Regions: []rings.RegionBaseline{
 			{Region: "us-east-1", Version: "1.5.0"},
 			{Region: "eu-west-1", Targets: []rings.TargetValue{{File: "apps/checkout/eu-west-1/values.yaml", Target: "image.tag", Value: "1.4.1"}}},
 			{Region: "ap-south-1", Targets: []rings.TargetValue{{File: "apps/checkout/ap-south-1/values.yaml", Target: "image.tag", Absent: true}}},
@@ -76,18 +77,18 @@ func wireCommands(t testing.TB) map[CommandType]wireCommand {
 
 // wireEnvelope is the golden command of type typ as the leader proposes
 // it: a person's command stamped with wireNow.
-func wireEnvelope(t testing.TB, typ CommandType, wc wireCommand) Command {
+func wireEnvelope(t testing.TB, typ command.Type, wc wireCommand) command.Command {
 	t.Helper()
 	raw, err := json.Marshal(wc.payload)
 	if err != nil {
 		t.Fatalf("encode %s payload: %v", typ, err)
 	}
-	return Command{Version: CommandVersion, Type: typ, RequestID: "wire-" + string(typ), At: wireNow,
+	return command.Command{Version: command.Version, Type: typ, RequestID: "wire-" + string(typ), At: wireNow,
 		Actor: wireAda.name, Role: wireAda.role, Source: wireAda.source, Payload: raw}
 }
 
 // commandGolden is the golden file of command type typ.
-func commandGolden(typ CommandType) string { return "commands/" + string(typ) + ".json" }
+func commandGolden(typ command.Type) string { return "commands/" + string(typ) + ".json" }
 
 // TestWireEveryCommandTypeIsPinned fails when a command type the FSM
 // applies has no pinned envelope, when a golden file names a type the FSM
@@ -112,7 +113,7 @@ func TestWireEveryCommandTypeIsPinned(t *testing.T) {
 		return
 	}
 	for _, name := range wiretest.Names(t, "commands") {
-		typ := CommandType(strings.TrimSuffix(name, ".json"))
+		typ := command.Type(strings.TrimSuffix(name, ".json"))
 		if !KnownCommand(typ) {
 			t.Errorf("testdata/wire/commands/%s pins a command type the FSM does not know: a log holding it would no longer apply", name)
 		}
@@ -142,7 +143,7 @@ func TestWireCommandEnvelopes(t *testing.T) {
 
 			// The envelope and its typed payload decode and encode back
 			// to the same bytes.
-			var dec Command
+			var dec command.Command
 			if err := json.Unmarshal(golden, &dec); err != nil {
 				t.Fatalf("decode the golden envelope: %v", err)
 			}
@@ -211,9 +212,9 @@ func TestWireCommandsAsWrittenByNode(t *testing.T) {
 	waitFor(t, "n1 to lead", n.IsLeader)
 
 	want := map[string][]byte{} // request ID → golden bytes
-	var cmds []Command
+	var cmds []command.Command
 	for _, line := range splitLines(wiretest.Read(t, "log/world.jsonl")) {
-		var c Command
+		var c command.Command
 		if err := json.Unmarshal(line, &c); err != nil {
 			t.Fatal(err)
 		}
@@ -223,7 +224,7 @@ func TestWireCommandsAsWrittenByNode(t *testing.T) {
 	table := wireCommands(t)
 	for _, typ := range slices.Sorted(maps.Keys(table)) {
 		golden := wiretest.Read(t, commandGolden(typ))
-		var c Command
+		var c command.Command
 		if err := json.Unmarshal(golden, &c); err != nil {
 			t.Fatal(err)
 		}
@@ -233,7 +234,7 @@ func TestWireCommandsAsWrittenByNode(t *testing.T) {
 	for _, c := range cmds {
 		// The FSM may refuse a command (the golden ones apply to the world,
 		// not to each other); what counts is what reached the log.
-		if _, err := n.Apply(t.Context(), c); err != nil && !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrConflict) {
+		if _, err := n.Apply(t.Context(), c); err != nil && !errors.Is(err, command.ErrInvalid) && !errors.Is(err, command.ErrNotFound) && !errors.Is(err, command.ErrConflict) {
 			t.Fatalf("propose %s (%s): %v", c.Type, c.RequestID, err)
 		}
 	}
@@ -255,7 +256,7 @@ func TestWireCommandsAsWrittenByNode(t *testing.T) {
 		if l.Type != raft.LogCommand {
 			continue
 		}
-		var c Command
+		var c command.Command
 		if err := json.Unmarshal(l.Data, &c); err != nil {
 			t.Fatalf("decode log entry %d: %v", i, err)
 		}

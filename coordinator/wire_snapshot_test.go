@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/raft"
 
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/internal/wiretest"
 )
 
@@ -46,10 +47,10 @@ func TestWireSnapshot(t *testing.T) {
 	if a, b := restored.AppliedIndex(), world.AppliedIndex(); a != b {
 		t.Errorf("restored applied index %d, want %d", a, b)
 	}
-	if a, b := mustJSON(t, restored.Audit(AuditQuery{})), mustJSON(t, world.Audit(AuditQuery{})); !bytes.Equal(a, b) {
+	if a, b := mustJSON(t, restored.Audit(apiclient.AuditQuery{})), mustJSON(t, world.Audit(apiclient.AuditQuery{})); !bytes.Equal(a, b) {
 		t.Errorf("the restored audit trail differs: %s", wiretest.FirstDiff(b, a))
 	}
-	if len(world.Audit(AuditQuery{})) == 0 {
+	if len(world.Audit(apiclient.AuditQuery{})) == 0 {
 		t.Errorf("the world has no audit entries: the snapshot pins none")
 	}
 

@@ -16,7 +16,8 @@ import (
 
 	"github.com/anishathalye/porcupine"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/e2e/harness"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -365,7 +366,7 @@ func (r *chaosRun) createOnce(app, version string, stop <-chan struct{}) string 
 						return rel.ID
 					}
 				}
-				d, err := n.Client(r.e.c.AdminToken).CreateRelease(c, coordinator.CreateReleaseRequest{App: app, Version: version, PreviousVersion: "v1.0.0"})
+				d, err := n.Client(r.e.c.AdminToken).CreateRelease(c, apiclient.CreateReleaseRequest{App: app, Version: version, PreviousVersion: "v1.0.0"})
 				cancel()
 				if err == nil {
 					return d.ID
@@ -398,7 +399,7 @@ func (r *chaosRun) check(t *testing.T, v *violations) int {
 		var open []string
 		for id, rec := range releases {
 			rel, err := e.release(id)
-			if errors.Is(err, coordinator.ErrNotFound) && e.historyFull(rec.App) {
+			if errors.Is(err, command.ErrNotFound) && e.historyFull(rec.App) {
 				continue
 			}
 			if err != nil {
@@ -476,7 +477,7 @@ func (r *chaosRun) check(t *testing.T, v *violations) int {
 			c, cancel := ctx()
 			_, err := n.Client(e.c.AdminToken).Release(c, id)
 			cancel()
-			if errors.Is(err, coordinator.ErrNotFound) && e.historyFull(rec.App) {
+			if errors.Is(err, command.ErrNotFound) && e.historyFull(rec.App) {
 				continue // forgotten: it had finished (check 1)
 			}
 			if err != nil {

@@ -7,16 +7,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/e2e/harness"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
 // promotions returns the ring.promoted audit entries node n holds.
-func (e *env) promotions(n *harness.Node) ([]coordinator.AuditEntry, error) {
+func (e *env) promotions(n *harness.Node) ([]apiclient.AuditEntry, error) {
 	c, cancel := ctx()
 	defer cancel()
-	l, err := n.Client(e.c.AdminToken).Audit(c, coordinator.AuditQuery{Type: coordinator.CmdPromoted, Limit: coordinator.MaxAuditLimit})
+	l, err := n.Client(e.c.AdminToken).Audit(c, apiclient.AuditQuery{Type: command.CmdPromoted, Limit: apiclient.MaxAuditLimit})
 	return l.Entries, err
 }
 

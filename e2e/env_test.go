@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/e2e/harness"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -320,7 +320,7 @@ func ctx() (context.Context, context.CancelFunc) {
 }
 
 // admin returns an admin client on any live node.
-func (e *env) admin() *coordinator.Client {
+func (e *env) admin() *apiclient.Client {
 	alive := e.live()
 	if len(alive) == 0 {
 		e.t.Fatal("no live node to talk to")
@@ -336,12 +336,12 @@ func (e *env) create(app, version string) string {
 		c, cancel := ctx()
 		defer cancel()
 		for _, n := range e.c.Alive() {
-			d, err := n.Client(e.c.AdminToken).CreateRelease(c, coordinator.CreateReleaseRequest{App: app, Version: version, PreviousVersion: "v1.0.0"})
+			d, err := n.Client(e.c.AdminToken).CreateRelease(c, apiclient.CreateReleaseRequest{App: app, Version: version, PreviousVersion: "v1.0.0"})
 			if err == nil {
 				id = d.ID
 				return nil
 			}
-			if !coordinator.IsRetryable(err) {
+			if !apiclient.IsRetryable(err) {
 				e.t.Fatalf("create release %s %s: %v", app, version, err)
 			}
 		}

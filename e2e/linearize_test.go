@@ -16,7 +16,7 @@ import (
 
 	"github.com/anishathalye/porcupine"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/e2e/harness"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -288,8 +288,8 @@ func (hc *haltClient) call(method, path string, body any, out any) haltOutcome {
 // place records a halt placement; true when acknowledged.
 func (hc *haltClient) place(reason string) bool {
 	call := hc.rec.now()
-	var h coordinator.HaltResponse
-	oc := hc.call(http.MethodPost, "/v1/halts", coordinator.HaltRequest{Releases: []string{"chaos-none"}, Reason: reason}, &h)
+	var h apiclient.HaltResponse
+	oc := hc.call(http.MethodPost, "/v1/halts", apiclient.HaltRequest{Releases: []string{"chaos-none"}, Reason: reason}, &h)
 	if oc != outOK {
 		oc = outUnknown
 	}
@@ -309,7 +309,7 @@ func (hc *haltClient) resume(reason string) bool {
 	hc.rec.tried[reason] = true
 	hc.rec.mu.Unlock()
 	call := hc.rec.now()
-	oc := hc.call(http.MethodPost, "/v1/halts/"+id+"/resume", coordinator.ReasonRequest{Reason: "chaos: resume " + reason}, nil)
+	oc := hc.call(http.MethodPost, "/v1/halts/"+id+"/resume", apiclient.ReasonRequest{Reason: "chaos: resume " + reason}, nil)
 	hc.rec.record(hc.id, haltInput{Kind: opResume, Reason: reason}, call, haltOutput{Outcome: oc})
 	if oc == outOK {
 		hc.rec.mu.Lock()
@@ -323,7 +323,7 @@ func (hc *haltClient) resume(reason string) bool {
 // without an answer changed nothing and is not recorded.
 func (hc *haltClient) list() {
 	call := hc.rec.now()
-	var l coordinator.HaltList
+	var l apiclient.HaltList
 	if hc.call(http.MethodGet, "/v1/halts?active=true&consistent=true", nil, &l) != outOK {
 		return
 	}

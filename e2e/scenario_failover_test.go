@@ -6,7 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/e2e/harness"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -67,7 +68,7 @@ func TestLeaderPartitionedFromMajority(t *testing.T) {
 	newLeader := e.c.WaitLeader(t, 20*time.Second, majority...)
 	// A write sent to the isolated old leader must not be acknowledged.
 	c, cancel := context.WithTimeout(context.Background(), 4*time.Second)
-	_, err := old.Client(e.c.AdminToken).PlaceHalt(c, coordinator.HaltRequest{Apps: []string{"ledger"}, Reason: "e2e: written to the minority"})
+	_, err := old.Client(e.c.AdminToken).PlaceHalt(c, apiclient.HaltRequest{Apps: []string{"ledger"}, Reason: "e2e: written to the minority"})
 	cancel()
 	if err == nil {
 		t.Errorf("the isolated old leader %s acknowledged a halt without a quorum", old.ID)
@@ -147,13 +148,13 @@ func (e *env) waitAllAgree(t *testing.T, id string, state rings.ReleaseState) {
 // index (one history).
 func (e *env) checkSameAudit(t *testing.T) {
 	t.Helper()
-	var ref []coordinator.AuditEntry
+	var ref []apiclient.AuditEntry
 	var refID string
 	harness.Eventually(t, 30*time.Second, "every node to hold the same audit trail", func() error {
 		ref, refID = nil, ""
 		for _, n := range e.c.Alive() {
 			c, cancel := ctx()
-			l, err := n.Client(e.c.AdminToken).Audit(c, coordinator.AuditQuery{Limit: coordinator.MaxAuditLimit})
+			l, err := n.Client(e.c.AdminToken).Audit(c, apiclient.AuditQuery{Limit: apiclient.MaxAuditLimit})
 			cancel()
 			if err != nil {
 				return err
@@ -179,10 +180,10 @@ func (e *env) checkSameAudit(t *testing.T) {
 
 // decisions drops health observations (kept by a separate, smaller
 // retention) from an audit trail.
-func decisions(es []coordinator.AuditEntry) []coordinator.AuditEntry {
-	var out []coordinator.AuditEntry
+func decisions(es []apiclient.AuditEntry) []apiclient.AuditEntry {
+	var out []apiclient.AuditEntry
 	for _, a := range es {
-		if a.Type != coordinator.CmdObserve && a.Type != coordinator.CmdRecordBudget {
+		if a.Type != command.CmdObserve && a.Type != command.CmdRecordBudget {
 			out = append(out, a)
 		}
 	}

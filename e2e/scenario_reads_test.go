@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/e2e/harness"
 )
 
@@ -20,7 +20,7 @@ import (
 func TestConsistentReadsAfterClusterRestart(t *testing.T) {
 	e := newEnv(t, envOptions{rings: defaultRings()})
 	c, cancel := ctx()
-	h, err := e.admin().PlaceHalt(c, coordinator.HaltRequest{Apps: []string{"search"}, Reason: "e2e: must survive the restart"})
+	h, err := e.admin().PlaceHalt(c, apiclient.HaltRequest{Apps: []string{"search"}, Reason: "e2e: must survive the restart"})
 	cancel()
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +91,7 @@ func consistentHasHalt(hc *http.Client, n *harness.Node, token, id string) (ok, 
 	if resp.StatusCode != http.StatusOK {
 		return false, false, nil
 	}
-	var l coordinator.HaltList
+	var l apiclient.HaltList
 	if err := json.NewDecoder(resp.Body).Decode(&l); err != nil {
 		return false, false, err
 	}

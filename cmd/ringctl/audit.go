@@ -11,7 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
 func init() { commands = append(commands, newAuditCmd) }
@@ -19,7 +20,7 @@ func init() { commands = append(commands, newAuditCmd) }
 // newAuditCmd builds `ringctl audit`.
 func newAuditCmd(g *globals) *cobra.Command {
 	var (
-		q            coordinator.AuditQuery
+		q            apiclient.AuditQuery
 		since, until string
 		typ          string
 	)
@@ -36,7 +37,7 @@ func newAuditCmd(g *globals) *cobra.Command {
 			if q.Until, err = parseWhen("--until", until, now); err != nil {
 				return err
 			}
-			q.Type = coordinator.CommandType(typ)
+			q.Type = command.Type(typ)
 			ctx, cancel := apiContext()
 			defer cancel()
 			list, err := newAPIClient(g).Audit(ctx, q)
@@ -50,7 +51,7 @@ func newAuditCmd(g *globals) *cobra.Command {
 	c.Flags().StringVar(&typ, "type", "", "only this command type, e.g. halt.place")
 	c.Flags().StringVar(&since, "since", "", "only entries at or after this time: RFC 3339, or a duration ago such as 2h")
 	c.Flags().StringVar(&until, "until", "", "only entries at or before this time: RFC 3339, or a duration ago")
-	c.Flags().IntVar(&q.Limit, "limit", coordinator.DefaultAuditLimit, "the most recent N entries")
+	c.Flags().IntVar(&q.Limit, "limit", apiclient.DefaultAuditLimit, "the most recent N entries")
 	return c
 }
 
@@ -70,7 +71,7 @@ func parseWhen(flag, s string, now time.Time) (time.Time, error) {
 }
 
 // writeAudit renders entries as a table, oldest first.
-func writeAudit(w io.Writer, entries []coordinator.AuditEntry) error {
+func writeAudit(w io.Writer, entries []apiclient.AuditEntry) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tACTOR\tROLE\tTYPE\tDETAILS\tREASON\tSOURCE")
 	for _, e := range entries {

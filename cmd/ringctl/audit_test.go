@@ -16,6 +16,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/internal/auth"
 	"github.com/ringleader-dev/ringleader/internal/certtest"
 )
@@ -86,11 +88,11 @@ func TestAuditCommandShowsWhoDidWhat(t *testing.T) {
 	if err != nil {
 		t.Fatalf("audit: %v\n%s", err, out)
 	}
-	var list coordinator.AuditList
+	var list apiclient.AuditList
 	if err := json.Unmarshal([]byte(out), &list); err != nil {
 		t.Fatalf("audit -o json is not JSON: %v\n%s", err, out)
 	}
-	if len(list.Entries) != 1 || list.Entries[0].Type != coordinator.CmdPlaceHalt || list.Entries[0].Role != "incident-commander" || list.Entries[0].Reason != "checkout errors" {
+	if len(list.Entries) != 1 || list.Entries[0].Type != command.CmdPlaceHalt || list.Entries[0].Role != "incident-commander" || list.Entries[0].Reason != "checkout errors" {
 		t.Errorf("audit entries = %+v", list.Entries)
 	}
 	table, err := ringctl(t, server, "--token", "tok-ada", "audit", "--since", "1h")

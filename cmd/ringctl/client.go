@@ -11,19 +11,19 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 )
 
 // The online commands (status, release, halt, resume, cluster) talk to a
-// ringd node through coordinator.Client; this file holds what they share:
+// ringd node through apiclient.Client; this file holds what they share:
 // the client built from the global flags and the output formats.
 
 // apiTimeout bounds one online command.
 const apiTimeout = 30 * time.Second
 
 // newAPIClient returns a client for --server with --token.
-func newAPIClient(g *globals) *coordinator.Client {
-	c := coordinator.NewClient(g.server, g.token)
+func newAPIClient(g *globals) *apiclient.Client {
+	c := apiclient.NewClient(g.server, g.token)
 	// The server takes the identity from the token; only a server run with
 	// --insecure-no-auth uses this name (RINGLEADER_ACTOR overrides it).
 	c.Actor = envOr("RINGLEADER_ACTOR", os.Getenv("USER"))

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 )
 
 func init() { commands = append(commands, newClusterCmd) }
@@ -36,7 +36,7 @@ func newClusterCmd(g *globals) *cobra.Command {
 			RunE: func(cmd *cobra.Command, args []string) error {
 				ctx, cancel := apiContext()
 				defer cancel()
-				ms, err := newAPIClient(g).Join(ctx, coordinator.JoinRequest{ID: args[0], RaftAddr: args[1], HTTPAddr: args[2]})
+				ms, err := newAPIClient(g).Join(ctx, apiclient.JoinRequest{ID: args[0], RaftAddr: args[1], HTTPAddr: args[2]})
 				if err != nil {
 					return err
 				}
@@ -62,8 +62,8 @@ func newClusterCmd(g *globals) *cobra.Command {
 }
 
 // renderMembers writes the member list in the requested format.
-func renderMembers(w io.Writer, output string, ms []coordinator.Member) error {
-	return render(w, output, coordinator.MemberList{Members: ms}, func(w io.Writer) error {
+func renderMembers(w io.Writer, output string, ms []apiclient.Member) error {
+	return render(w, output, apiclient.MemberList{Members: ms}, func(w io.Writer) error {
 		if len(ms) == 0 {
 			_, err := fmt.Fprintln(w, "no members")
 			return err

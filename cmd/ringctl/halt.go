@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -16,7 +16,7 @@ func init() { commands = append(commands, newHaltCmd, newResumeCmd) }
 
 // newHaltCmd builds `ringctl halt`: stop promotions now, by scope.
 func newHaltCmd(g *globals) *cobra.Command {
-	var req coordinator.HaltRequest
+	var req apiclient.HaltRequest
 	c := &cobra.Command{
 		Use:   "halt (--global | --region R | --ring R | --app A | --release ID)... --reason TEXT",
 		Short: "Stop every promotion the scope covers, at once, until resumed",
@@ -74,7 +74,7 @@ func newResumeCmd(g *globals) *cobra.Command {
 }
 
 // renderHalt writes a halt in the requested format.
-func renderHalt(w io.Writer, output string, h *coordinator.HaltResponse, verb string) error {
+func renderHalt(w io.Writer, output string, h *apiclient.HaltResponse, verb string) error {
 	return render(w, output, h, func(w io.Writer) error {
 		fmt.Fprintf(w, "halt %s %s: %s\n", h.ID, verb, scopeText(h.Scope))
 		fmt.Fprintf(w, "  by %s at %s: %s\n", orDash(h.Author), h.CreatedAt.UTC().Format(time.RFC3339), h.Reason)

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -39,7 +39,7 @@ func TestReleaseShowNamesTheFailingRegion(t *testing.T) {
 	ago := func(m int) time.Time { return now.Add(-time.Duration(m) * time.Minute) }
 	bad := &rings.Observation{Region: "us-west-2", Check: "error-rate", Value: 0.5, Threshold: "<= 0.05", At: ago(3)}
 	good := &rings.Observation{Region: "ap-northeast-1", Check: "error-rate", Value: 0.001, Threshold: "<= 0.05", Pass: true, At: ago(3)}
-	d := &coordinator.ReleaseDetail{Release: &rings.Release{
+	d := &apiclient.ReleaseDetail{Release: &rings.Release{
 		ID: "checkout-v2", App: "checkout", Version: "v2", PreviousVersion: "v1", State: rings.ReleaseRunning, Priority: "normal",
 		CreatedAt: ago(90), CreatedBy: "alice",
 		Rings: []rings.RingProgress{
@@ -71,11 +71,11 @@ func TestReleaseShowNamesTheFailingRegion(t *testing.T) {
 func TestStatusPutsAFailedRollbackFirst(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	st := &coordinator.Status{
-		Attention: []coordinator.Attention{{ReleaseID: "checkout-v2", App: "checkout", Version: "v2", State: rings.ReleaseRollbackFailed,
+	st := &apiclient.Status{
+		Attention: []apiclient.Attention{{ReleaseID: "checkout-v2", App: "checkout", Version: "v2", State: rings.ReleaseRollbackFailed,
 			Regions: []string{"us-west-2"}, Halts: []string{"halt-auto-checkout-v2-canary-rollback-us-west-2"}, Since: now.Add(-5 * time.Minute),
 			Reason: "rollback of checkout v2 in ring canary did not verify within 15m: us-west-2: not healthy (Degraded)"}},
-		Leader: coordinator.LeaderInfo{ID: "n1", HTTPAddr: "127.0.0.1:7070", Term: 2},
+		Leader: apiclient.LeaderInfo{ID: "n1", HTTPAddr: "127.0.0.1:7070", Term: 2},
 	}
 	var b bytes.Buffer
 	if err := writeStatus(&b, st, now); err != nil {

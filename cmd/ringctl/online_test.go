@@ -15,6 +15,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -54,7 +56,7 @@ func onlineServer(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := coordinator.NewClient(srv.URL, "").AdoptTopology(t.Context(), src, "rings.yaml"); err != nil {
+	if _, err := apiclient.NewClient(srv.URL, "").AdoptTopology(t.Context(), src, "rings.yaml"); err != nil {
 		t.Fatal(err)
 	}
 	return srv.URL
@@ -77,7 +79,7 @@ func TestOnlineCommandsAgainstARealNode(t *testing.T) {
 	t.Setenv("RINGLEADER_ACTOR", "erin")
 
 	out, err := ringctl(t, server, "release", "create", "--app", "checkout", "--version", "v1.4.2", "-o", "json")
-	var rel coordinator.ReleaseDetail
+	var rel apiclient.ReleaseDetail
 	if err != nil || json.Unmarshal([]byte(out), &rel) != nil || !regexp.MustCompile(`^checkout-v1\.4\.2-[0-9a-f]{6}$`).MatchString(rel.ID) || rel.CreatedBy != "erin" {
 		t.Fatalf("release create: %v\n%s", err, out)
 	}
@@ -135,11 +137,11 @@ func TestOnlineCommandErrors(t *testing.T) {
 func TestStatusTableGolden(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	st := &coordinator.Status{
-		Leader:           coordinator.LeaderInfo{ID: "n2", HTTPAddr: "10.0.0.2:7070", Term: 4},
-		Members:          []coordinator.Member{{ID: "n1", RaftAddr: "10.0.0.1:7000", HTTPAddr: "10.0.0.1:7070", Voter: true}, {ID: "n2", RaftAddr: "10.0.0.2:7000", HTTPAddr: "10.0.0.2:7070", Voter: true, Leader: true}},
+	st := &apiclient.Status{
+		Leader:           apiclient.LeaderInfo{ID: "n2", HTTPAddr: "10.0.0.2:7070", Term: 4},
+		Members:          []apiclient.Member{{ID: "n1", RaftAddr: "10.0.0.1:7000", HTTPAddr: "10.0.0.1:7070", Voter: true}, {ID: "n2", RaftAddr: "10.0.0.2:7000", HTTPAddr: "10.0.0.2:7070", Voter: true, Leader: true}},
 		TopologyRevision: "6cb585cab8b7",
-		TopologyRejected: &coordinator.TopologyRejection{Revision: "9f00d1e2c3b4", Path: "rings.yaml", At: now.Add(-2 * time.Minute),
+		TopologyRejected: &command.TopologyRejection{Revision: "9f00d1e2c3b4", Path: "rings.yaml", At: now.Add(-2 * time.Minute),
 			Errors: []string{"rings.yaml:12:18: unknown region \"eu-west-9\" in ring early"}},
 		AppliedIndex: 42,
 		Budgets: map[string]rings.Budget{
@@ -148,9 +150,9 @@ func TestStatusTableGolden(t *testing.T) {
 			"checkout/us-east-1": {App: "checkout", Region: "us-east-1", RemainingPercent: 100, RemainingSeconds: 2592, At: now.Add(-time.Minute)},
 		},
 		Halts: []rings.Halt{{ID: "halt-1a2b3c4d", Scope: rings.HaltScope{Apps: []string{"checkout"}, Regions: []string{"eu-west-1"}}, Author: "carol", Reason: "pager 123", CreatedAt: now.Add(-10 * time.Minute)}},
-		Releases: []coordinator.ReleaseSummary{{
+		Releases: []apiclient.ReleaseSummary{{
 			ID: "checkout-v1.4.2-abcdef", App: "checkout", Version: "v1.4.2", State: rings.ReleaseRunning,
-			Rings: []coordinator.RingSummary{{Name: "canary", State: rings.RingSoaking}, {Name: "early", State: rings.RingPending}},
+			Rings: []apiclient.RingSummary{{Name: "canary", State: rings.RingSoaking}, {Name: "early", State: rings.RingPending}},
 			Waits: []rings.Wait{{ReleaseID: "checkout-v1.4.2-abcdef", Ring: "canary", Reason: rings.WaitSoak, Until: now.Add(3 * time.Hour)}},
 		}},
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -24,7 +24,7 @@ func newReleaseCmd(g *globals) *cobra.Command {
 }
 
 func newReleaseCreateCmd(g *globals) *cobra.Command {
-	var req coordinator.CreateReleaseRequest
+	var req apiclient.CreateReleaseRequest
 	var startAt string
 	c := &cobra.Command{
 		Use:   "create --app APP --version V [--priority P] [--start-at RFC3339] [--train NAME]",
@@ -72,7 +72,7 @@ func newReleaseListCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return render(cmd.OutOrStdout(), g.output, coordinator.ReleaseList{Releases: rels}, func(w io.Writer) error {
+			return render(cmd.OutOrStdout(), g.output, apiclient.ReleaseList{Releases: rels}, func(w io.Writer) error {
 				return writeReleaseList(w, rels, time.Now())
 			})
 		},
@@ -152,7 +152,7 @@ func newReleaseReasonCmd(g *globals, verb, short string) *cobra.Command {
 }
 
 // renderRelease writes one release in the requested format.
-func renderRelease(w io.Writer, output string, d *coordinator.ReleaseDetail) error {
+func renderRelease(w io.Writer, output string, d *apiclient.ReleaseDetail) error {
 	return render(w, output, d, func(w io.Writer) error { return writeRelease(w, d, time.Now()) })
 }
 
@@ -181,7 +181,7 @@ func currentRing(r *rings.Release) string {
 }
 
 // writeRelease renders one release: header, rings and regions, waits.
-func writeRelease(w io.Writer, d *coordinator.ReleaseDetail, now time.Time) error {
+func writeRelease(w io.Writer, d *apiclient.ReleaseDetail, now time.Time) error {
 	r := d.Release
 	fmt.Fprintf(w, "Release:   %s\n", r.ID)
 	fmt.Fprintf(w, "App:       %s %s (previous %s)\n", r.App, r.Version, orDash(r.PreviousVersion))

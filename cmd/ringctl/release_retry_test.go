@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -22,7 +22,7 @@ func TestReleaseShowSaysRetryingAndNeedsAPerson(t *testing.T) {
 			Retry: &rings.PromotionRetry{Attempt: 3, Error: "dial tcp: connection refused", NextAttemptAt: now.Add(4 * time.Second)}},
 	}}
 	var out bytes.Buffer
-	if err := writeRelease(&out, &coordinator.ReleaseDetail{Release: rel}, now); err != nil {
+	if err := writeRelease(&out, &apiclient.ReleaseDetail{Release: rel}, now); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -35,7 +35,7 @@ func TestReleaseShowsThePreviousVersionPerRegion(t *testing.T) {
 	t.Parallel()
 	rel := releaseWithBaseline(t)
 	var table bytes.Buffer
-	if err := writeRelease(&table, &coordinator.ReleaseDetail{Release: rel}, rel.CreatedAt); err != nil {
+	if err := writeRelease(&table, &apiclient.ReleaseDetail{Release: rel}, rel.CreatedAt); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(table.String(), "\n")
@@ -48,10 +48,10 @@ func TestReleaseShowsThePreviousVersionPerRegion(t *testing.T) {
 		return ""
 	}
 	var js bytes.Buffer
-	if err := renderRelease(&js, "json", &coordinator.ReleaseDetail{Release: rel, Previous: map[string]string{"eu-west-1": rel.DescribePrevious("eu-west-1")}}); err != nil {
+	if err := renderRelease(&js, "json", &apiclient.ReleaseDetail{Release: rel, Previous: map[string]string{"eu-west-1": rel.DescribePrevious("eu-west-1")}}); err != nil {
 		t.Fatal(err)
 	}
-	var back coordinator.ReleaseDetail
+	var back apiclient.ReleaseDetail
 	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
 		t.Fatal(err)
 	}

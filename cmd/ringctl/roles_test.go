@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 )
 
 // TestCommandsByRole runs ringctl commands against a real node as a viewer,
@@ -23,16 +23,16 @@ func TestCommandsByRole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := coordinator.NewClient(server, "tok-ada").AdoptTopology(t.Context(), src, "rings.yaml"); err != nil {
+	if _, err := apiclient.NewClient(server, "tok-ada").AdoptTopology(t.Context(), src, "rings.yaml"); err != nil {
 		t.Fatal(err)
 	}
 	out, err := ringctl(t, server, "--token", "tok-rex", "release", "create", "--app", "checkout", "--version", "v2", "-o", "json")
-	var rel coordinator.ReleaseDetail
+	var rel apiclient.ReleaseDetail
 	if err != nil || json.Unmarshal([]byte(out), &rel) != nil || rel.ID == "" {
 		t.Fatalf("releaser: release create: %v\n%s", err, out)
 	}
 	out, err = ringctl(t, server, "--token", "tok-ian", "halt", "--global", "--reason", "x", "-o", "json")
-	var halt coordinator.HaltResponse
+	var halt apiclient.HaltResponse
 	if err != nil || json.Unmarshal([]byte(out), &halt) != nil || halt.ID == "" {
 		t.Fatalf("incident-commander: halt --global: %v\n%s", err, out)
 	}
@@ -67,7 +67,7 @@ func TestCommandsByRole(t *testing.T) {
 				args = append([]string{"--token", "tok-" + s.who}, args...)
 			}
 			out, err := ringctl(t, server, args...)
-			var apiErr *coordinator.APIError
+			var apiErr *apiclient.APIError
 			var exit exitError
 			switch {
 			case !s.deny && (err != nil || !strings.Contains(out, s.want)):

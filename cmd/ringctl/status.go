@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 )
 
 func init() { commands = append(commands, newStatusCmd) }
@@ -36,7 +36,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 }
 
 // writeStatus renders the status for people.
-func writeStatus(w io.Writer, st *coordinator.Status, now time.Time) error {
+func writeStatus(w io.Writer, st *apiclient.Status, now time.Time) error {
 	if len(st.Attention) > 0 {
 		fmt.Fprintln(w, "ATTENTION: a rollback did not verify; its regions stay halted until you resume them")
 		for _, a := range st.Attention {
@@ -120,7 +120,7 @@ func writeStatus(w io.Writer, st *coordinator.Status, now time.Time) error {
 }
 
 // writeMembers renders the member table.
-func writeMembers(w io.Writer, ms []coordinator.Member) error {
+func writeMembers(w io.Writer, ms []apiclient.Member) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tRAFT\tHTTP\tVOTER\tLEADER")
 	for _, m := range ms {

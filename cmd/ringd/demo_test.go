@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/internal/demo"
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/syncbuf"
@@ -87,7 +87,7 @@ func waitDemo(t *testing.T, what string, timeout time.Duration, cond func() bool
 }
 
 // release fetches a release (nil while it cannot).
-func release(c *coordinator.Client, id string) *rings.Release {
+func release(c *apiclient.Client, id string) *rings.Release {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	r, err := c.Release(ctx, id)
@@ -112,7 +112,7 @@ func TestDemoRollsAReleaseThroughAndRollsBackABadOne(t *testing.T) {
 	if !strings.Contains(p.out.String(), "Prometheus      http://") {
 		t.Fatalf("the demo runs without Prometheus although it is installed:\n%s", p.out.String())
 	}
-	c := coordinator.NewClient(base, "")
+	c := apiclient.NewClient(base, "")
 	id := regexp.MustCompile(`Release (\S+) of checkout v1.4.2 is rolling`).FindStringSubmatch(p.out.String())
 	if id == nil {
 		t.Fatalf("the banner names no first release:\n%s", p.out.String())
@@ -137,7 +137,7 @@ func TestDemoRollsAReleaseThroughAndRollsBackABadOne(t *testing.T) {
 	completed := time.Since(start)
 
 	// A bad release fails in canary and is rolled back.
-	bad, err := c.CreateRelease(context.Background(), coordinator.CreateReleaseRequest{App: "checkout", Version: demo.BadVersion})
+	bad, err := c.CreateRelease(context.Background(), apiclient.CreateReleaseRequest{App: "checkout", Version: demo.BadVersion})
 	if err != nil {
 		t.Fatalf("create the bad release: %v", err)
 	}

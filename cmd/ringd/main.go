@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 )
 
 func main() {
@@ -157,7 +158,7 @@ func main() {
 	defer stopSignals()
 	if cfg.join != "" {
 		joinCtx, cancelJoin := context.WithTimeout(stopped, cfg.joinTimeout)
-		err := joinCluster(joinCtx, cfg.join, coordinator.JoinRequest{ID: cfg.nodeID, RaftAddr: node.RaftAddr(), HTTPAddr: httpAdvertise}, sec, logger)
+		err := joinCluster(joinCtx, cfg.join, apiclient.JoinRequest{ID: cfg.nodeID, RaftAddr: node.RaftAddr(), HTTPAddr: httpAdvertise}, sec, logger)
 		cancelJoin()
 		if err != nil {
 			_ = node.Shutdown()

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 )
 
 // newLogger returns the process logger at level.
@@ -131,11 +132,11 @@ func announce(dataDir string, a addrFile) error {
 
 // joinCluster asks the member at url to add this node, retrying while the
 // cluster has no leader or the member is unreachable.
-func joinCluster(ctx context.Context, url string, req coordinator.JoinRequest, sec *security, logger *slog.Logger) error {
+func joinCluster(ctx context.Context, url string, req apiclient.JoinRequest, sec *security, logger *slog.Logger) error {
 	if !strings.Contains(url, "://") {
 		url = sec.scheme() + "://" + url
 	}
-	c := coordinator.NewClient(url, sec.joinToken)
+	c := apiclient.NewClient(url, sec.joinToken)
 	c.HTTP = sec.client
 	c.Actor = req.ID
 	backoff := 200 * time.Millisecond
@@ -145,7 +146,7 @@ func joinCluster(ctx context.Context, url string, req coordinator.JoinRequest, s
 			logger.Info("joined the cluster", "via", url)
 			return nil
 		}
-		if !coordinator.IsRetryable(err) {
+		if !apiclient.IsRetryable(err) {
 			return err
 		}
 		logger.Info("join not accepted yet; retrying", "via", url, "err", err, "in", backoff)

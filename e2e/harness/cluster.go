@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 )
 
 // ClusterOptions describe a ringd cluster.
@@ -280,8 +280,8 @@ func (n *Node) Restart() error {
 }
 
 // Client is a typed API client for this node with token.
-func (n *Node) Client(token string) *coordinator.Client {
-	c := coordinator.NewClient(n.HTTP(), token)
+func (n *Node) Client(token string) *apiclient.Client {
+	c := apiclient.NewClient(n.HTTP(), token)
 	c.HTTP = &http.Client{Timeout: 5 * time.Second}
 	return c
 }

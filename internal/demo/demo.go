@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 )
 
 // FirstRelease is the release the demo starts with, rolling from
@@ -46,7 +46,7 @@ type Demo struct {
 	// URL is the node's base URL (dashboard and API).
 	URL string
 	// Client talks to the node.
-	Client *coordinator.Client
+	Client *apiclient.Client
 	// ReleaseID is the first release.
 	ReleaseID string
 	// PortNote says why HTTPAddr was not used ("" when it was).
@@ -90,7 +90,7 @@ func StartDemo(ctx context.Context, cfg DemoConfig) (_ *Demo, err error) {
 		return nil, err
 	}
 	d.URL = "http://" + d.Node.HTTP
-	d.Client = coordinator.NewClient(d.URL, "")
+	d.Client = apiclient.NewClient(d.URL, "")
 	d.Client.Actor = "ringd-demo"
 
 	// 3. Wait until the node leads with the topology adopted and
@@ -102,7 +102,7 @@ func StartDemo(ctx context.Context, cfg DemoConfig) (_ *Demo, err error) {
 	if err := d.Env.WaitForMetrics(ctx, 30*time.Second); err != nil {
 		return nil, err
 	}
-	rel, err := d.createRelease(ctx, coordinator.CreateReleaseRequest{App: FirstApp, Version: FirstVersion,
+	rel, err := d.createRelease(ctx, apiclient.CreateReleaseRequest{App: FirstApp, Version: FirstVersion,
 		PreviousVersion: InitialVersions[FirstApp]})
 	if err != nil {
 		return nil, fmt.Errorf("create the first release: %w", err)
@@ -154,11 +154,11 @@ func (d *Demo) waitReady(ctx context.Context, timeout time.Duration) error {
 }
 
 // createRelease retries while the node has no leader yet.
-func (d *Demo) createRelease(ctx context.Context, req coordinator.CreateReleaseRequest) (*coordinator.ReleaseDetail, error) {
+func (d *Demo) createRelease(ctx context.Context, req apiclient.CreateReleaseRequest) (*apiclient.ReleaseDetail, error) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		rel, err := d.Client.CreateRelease(ctx, req)
-		if err == nil || !coordinator.IsRetryable(err) || time.Now().After(deadline) {
+		if err == nil || !apiclient.IsRetryable(err) || time.Now().After(deadline) {
 			return rel, err
 		}
 		select {

@@ -21,6 +21,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -118,7 +120,7 @@ func (s *liveServer) post(t *testing.T, path, body string, want int) []byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		req.Header.Set(coordinator.HeaderActor, "setup")
+		req.Header.Set(apiclient.HeaderActor, "setup")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -200,7 +202,7 @@ func TestDashboardInABrowser(t *testing.T) {
 	s.post(t, "/v1/topology", string(src), http.StatusOK)
 	// Budgets make the budget panel and the error-budget gate visible.
 	for region, pct := range map[string]float64{"us-east-1": 92, "eu-west-1": 71, "eu-central-1": 64, "ap-south-1": 38} {
-		cmd, err := coordinator.NewCommand(coordinator.CmdRecordBudget, coordinator.ActorSystem,
+		cmd, err := command.New(command.CmdRecordBudget, command.ActorSystem,
 			rings.Budget{App: "checkout", Region: region, RemainingPercent: pct, RemainingSeconds: pct * 25.92, At: s.clock.Now()})
 		if err != nil {
 			t.Fatal(err)

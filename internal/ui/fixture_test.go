@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -50,15 +52,15 @@ func fixture(t *testing.T) (coordinator.Snapshot, time.Time) {
 // stubStore is a coordinator.Store that serves one snapshot.
 type stubStore struct{ snap coordinator.Snapshot }
 
-func (s stubStore) Apply(context.Context, coordinator.Command) (coordinator.ApplyResult, error) {
-	return coordinator.ApplyResult{}, coordinator.ErrNotLeader
+func (s stubStore) Apply(context.Context, command.Command) (coordinator.ApplyResult, error) {
+	return coordinator.ApplyResult{}, command.ErrNotLeader
 }
-func (s stubStore) Snapshot() coordinator.Snapshot         { return s.snap }
-func (s stubStore) IsLeader() bool                         { return true }
-func (s stubStore) Leader() (string, string)               { return "n1", "127.0.0.1:7070" }
-func (s stubStore) VerifyLeader() error                    { return nil }
-func (s stubStore) Barrier(time.Duration) error            { return nil }
-func (s stubStore) LeaderChanges() <-chan bool             { return nil }
-func (s stubStore) Members() ([]coordinator.Member, error) { return nil, nil }
-func (s stubStore) Join(string, string, string) error      { return nil }
-func (s stubStore) Remove(string) error                    { return nil }
+func (s stubStore) Snapshot() coordinator.Snapshot       { return s.snap }
+func (s stubStore) IsLeader() bool                       { return true }
+func (s stubStore) Leader() (string, string)             { return "n1", "127.0.0.1:7070" }
+func (s stubStore) VerifyLeader() error                  { return nil }
+func (s stubStore) Barrier(time.Duration) error          { return nil }
+func (s stubStore) LeaderChanges() <-chan bool           { return nil }
+func (s stubStore) Members() ([]apiclient.Member, error) { return nil, nil }
+func (s stubStore) Join(string, string, string) error    { return nil }
+func (s stubStore) Remove(string) error                  { return nil }

@@ -1,13 +1,17 @@
-package coordinator
+package apiclient
 
 import (
+	"fmt"
+	"net/http"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
-// The request and response bodies of the HTTP API. The server (api*.go) and
-// the typed client (client.go) share them, so the two cannot drift apart.
+// The request and response bodies of the HTTP API. The server (package
+// coordinator's api*.go) and the typed client (client.go) share them, so the
+// two cannot drift apart.
 
 // ErrorBody is every error response: {"error": "..."}. Errors lists the
 // line-numbered problems of a rejected topology.
@@ -63,8 +67,8 @@ type ReleaseDetail struct {
 	Previous map[string]string `json:"previous,omitempty"`
 }
 
-// newReleaseDetail answers for one release.
-func newReleaseDetail(rel *rings.Release, waits []rings.Wait) ReleaseDetail {
+// NewReleaseDetail answers for one release.
+func NewReleaseDetail(rel *rings.Release, waits []rings.Wait) ReleaseDetail {
 	d := ReleaseDetail{Release: rel, Waits: waits}
 	if rel == nil {
 		return d
@@ -149,12 +153,12 @@ type Status struct {
 	TopologyRevision string      `json:"topologyRevision,omitempty"`
 	// TopologyRejected is the last revision refused since the last
 	// adoption, with its line-numbered errors (the one above stays).
-	TopologyRejected *TopologyRejection      `json:"topologyRejected,omitempty"`
-	AppliedIndex     uint64                  `json:"appliedIndex"`
-	Releases         []ReleaseSummary        `json:"releases"`
-	Halts            []rings.Halt            `json:"halts"`
-	Budgets          map[string]rings.Budget `json:"budgets,omitempty"`
-	NextCheck        time.Time               `json:"nextCheck,omitzero"`
+	TopologyRejected *command.TopologyRejection `json:"topologyRejected,omitempty"`
+	AppliedIndex     uint64                     `json:"appliedIndex"`
+	Releases         []ReleaseSummary           `json:"releases"`
+	Halts            []rings.Halt               `json:"halts"`
+	Budgets          map[string]rings.Budget    `json:"budgets,omitempty"`
+	NextCheck        time.Time                  `json:"nextCheck,omitzero"`
 	// MembersError says why the member list could not be read.
 	MembersError string `json:"membersError,omitempty"`
 }
@@ -190,3 +194,73 @@ type RingSummary struct {
 	State  rings.RingState `json:"state"`
 	Reason string          `json:"reason,omitempty"`
 }
+
+// Member is one server of the cluster.
+type Member struct {
+	ID       string `json:"id"`
+	RaftAddr string `json:"raftAddr"`
+	HTTPAddr string `json:"httpAddr,omitempty"`
+	Voter    bool   `json:"voter"`
+	Leader   bool   `json:"leader"`
+}
+
+// AuditEntry is one accepted command in the audit trail.
+type AuditEntry struct {
+	// Index is the Raft index of the command.
+	Index uint64 `json:"index"`
+	// At is the leader's time when the command was proposed.
+	At time.Time `json:"at"`
+	// Actor is the identity (command.ActorSystem for the leader loop),
+	// Role its role ("system" for the leader loop).
+	Actor string `json:"actor"`
+	Role  string `json:"role,omitempty"`
+	// Source is the remote address as seen by the node that accepted the
+	// request ("<client> via <follower>" when forwarded).
+	Source string `json:"source,omitempty"`
+	// Type is the command type; Details its key fields (IDs, names,
+	// versions), never secrets; Reason the free text why.
+	Type      command.Type      `json:"type"`
+	RequestID string            `json:"requestId,omitempty"`
+	Details   map[string]string `json:"details,omitempty"`
+	Reason    string            `json:"reason,omitempty"`
+}
+
+// String renders an entry on one line (logs, tests).
+func (e AuditEntry) String() string {
+	return fmt.Sprintf("#%d %s %s(%s) %s", e.Index, e.At.Format(time.RFC3339), e.Actor, e.Role, e.Type)
+}
+
+// AuditQuery filters the trail. Zero fields do not filter; Limit keeps the
+// most recent entries (default 100, at most MaxAuditLimit).
+type AuditQuery struct {
+	Actor string
+	Type  command.Type
+	Since time.Time
+	Until time.Time
+	Limit int
+}
+
+// Bounds of AuditQuery.Limit.
+const (
+	DefaultAuditLimit = 100
+	MaxAuditLimit     = 10000
+)
+
+// AuditList is the answer of GET /v1/audit.
+type AuditList struct {
+	Entries []AuditEntry `json:"entries"`
+}
+
+// Headers a client sends.
+const (
+	// HeaderActor names the person or system asking when authentication
+	// is off; with tokens it is ignored.
+	HeaderActor = "X-Ringleader-Actor"
+	// HeaderIdempotencyKey lets a client retry a write safely: the same key
+	// is the same Raft RequestID, which applies once.
+	HeaderIdempotencyKey = "Idempotency-Key"
+)
+
+// StatusInvalidTransition is the status of a command the state machine
+// refused as not allowed now (command.ErrInvalid): 422.
+const StatusInvalidTransition = http.StatusUnprocessableEntity

@@ -1,4 +1,4 @@
-package coordinator
+package command
 
 import (
 	"encoding/json"
@@ -7,54 +7,55 @@ import (
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
-// CommandVersion is the version of the command envelope written to the log.
+// Version is the version of the command envelope written to the log.
 // Apply refuses entries with a newer version than it knows.
-const CommandVersion = 1
+const Version = 1
 
-// CommandType names one kind of replicated state change.
-type CommandType string
+// Type names one kind of replicated state change.
+type Type string
 
 // Every change to replicated state is one of these commands.
 const (
-	CmdCreateRelease   CommandType = "release.create"    // CreateRelease
-	CmdStartRelease    CommandType = "release.start"     // ReleaseRef
-	CmdSetReleaseState CommandType = "release.set-state" // SetReleaseState
-	CmdApprove         CommandType = "release.approve"   // Approve
-	CmdAbortRelease    CommandType = "release.abort"     // ReleaseRef (Reason)
-	CmdRequestRollback CommandType = "release.rollback"  // ReleaseRef (Reason): a person asks for rollback
-	CmdCompleteRelease CommandType = "release.complete"  // ReleaseRef
-	CmdPromoted        CommandType = "ring.promoted"     // Promoted: a promotion commit landed
-	CmdObserve         CommandType = "ring.observe"      // Observe: health evidence for a region
-	CmdStartSoak       CommandType = "ring.start-soak"   // RingRef
-	CmdCompleteRing    CommandType = "ring.complete"     // RingRef
-	CmdFailRing        CommandType = "ring.fail"         // RingRef (Reason)
-	CmdRolledBack      CommandType = "ring.rolled-back"  // Promoted: a rollback commit landed
-	CmdPlaceHalt       CommandType = "halt.place"        // PlaceHalt
-	CmdResumeHalt      CommandType = "halt.resume"       // ResumeHalt
-	CmdAdoptTopology   CommandType = "topology.adopt"    // AdoptTopology
-	CmdRejectTopology  CommandType = "topology.reject"   // RejectTopology: a revision failed validation
-	CmdRecordBudget    CommandType = "budget.record"     // rings.Budget (of one app in one region)
-	CmdSetMember       CommandType = "member.set"        // MemberMeta: a node's HTTP address
-	CmdRemoveMember    CommandType = "member.remove"     // MemberMeta
+	CmdCreateRelease   Type = "release.create"    // CreateRelease
+	CmdStartRelease    Type = "release.start"     // ReleaseRef
+	CmdSetReleaseState Type = "release.set-state" // SetReleaseState
+	CmdApprove         Type = "release.approve"   // Approve
+	CmdAbortRelease    Type = "release.abort"     // ReleaseRef (Reason)
+	CmdRequestRollback Type = "release.rollback"  // ReleaseRef (Reason): a person asks for rollback
+	CmdCompleteRelease Type = "release.complete"  // ReleaseRef
+	CmdPromoted        Type = "ring.promoted"     // Promoted: a promotion commit landed
+	CmdObserve         Type = "ring.observe"      // Observe: health evidence for a region
+	CmdStartSoak       Type = "ring.start-soak"   // RingRef
+	CmdCompleteRing    Type = "ring.complete"     // RingRef
+	CmdFailRing        Type = "ring.fail"         // RingRef (Reason)
+	CmdRolledBack      Type = "ring.rolled-back"  // Promoted: a rollback commit landed
+	CmdPlaceHalt       Type = "halt.place"        // PlaceHalt
+	CmdResumeHalt      Type = "halt.resume"       // ResumeHalt
+	CmdAdoptTopology   Type = "topology.adopt"    // AdoptTopology
+	CmdRejectTopology  Type = "topology.reject"   // RejectTopology: a revision failed validation
+	CmdRecordBudget    Type = "budget.record"     // rings.Budget (of one app in one region)
+	CmdSetMember       Type = "member.set"        // MemberMeta: a node's HTTP address
+	CmdRemoveMember    Type = "member.remove"     // MemberMeta
 	// CmdRollbackVerified records that rolled-back regions run the previous
 	// version well (RingRegions); CmdRollbackFailed that they did not
 	// within policy.rollback.timeout, halting them (RollbackFailed).
-	CmdRollbackVerified CommandType = "ring.rollback-verified"
-	CmdRollbackFailed   CommandType = "ring.rollback-failed"
-	// The Git write of a promotion or rollback failed (loop_retry.go).
-	CmdPromotionRetry      CommandType = "ring.promotion-retry"       // PromotionRetry: transient, tried again later
-	CmdPromotionFailed     CommandType = "ring.promotion-failed"      // PromotionFailed: needs a person; the ring fails
-	CmdRollbackWriteFailed CommandType = "ring.rollback-write-failed" // PromotionFailed: a rollback needs a person; the release halts
-	CmdRecordBaseline      CommandType = "release.baseline"           // RecordBaseline: what Git held before the first promotion
+	CmdRollbackVerified Type = "ring.rollback-verified"
+	CmdRollbackFailed   Type = "ring.rollback-failed"
+	// The Git write of a promotion or rollback failed (coordinator/loop_retry.go).
+	CmdPromotionRetry      Type = "ring.promotion-retry"       // PromotionRetry: transient, tried again later
+	CmdPromotionFailed     Type = "ring.promotion-failed"      // PromotionFailed: needs a person; the ring fails
+	CmdRollbackWriteFailed Type = "ring.rollback-write-failed" // PromotionFailed: a rollback needs a person; the release halts
+	CmdRecordBaseline      Type = "release.baseline"           // RecordBaseline: what Git held before the first promotion
 )
 
 // Command is the one envelope every Raft log entry carries.
 type Command struct {
-	Version int         `json:"v"`
-	Type    CommandType `json:"type"`
+	Version int  `json:"v"`
+	Type    Type `json:"type"`
 	// RequestID makes a command idempotent: a second entry with an ID that
 	// was already applied changes nothing and returns the first result. It
-	// resolves "maybe committed" after ErrLeadershipLost without blind retry.
+	// resolves "maybe committed" after coordinator.ErrLeadershipLost
+	// without blind retry.
 	RequestID string `json:"requestId"`
 	// At is the leader's clock when it proposed the entry. Apply uses this,
 	// never the local clock, so every replica computes the same state.
@@ -65,7 +66,7 @@ type Command struct {
 	// Role is the actor's role when the command was accepted, and Source
 	// the remote address as seen by the node that accepted the request
 	// (empty for the leader loop's own commands). Both go to the audit
-	// trail (audit.go).
+	// trail (coordinator/audit.go).
 	Role    string          `json:"role,omitempty"`
 	Source  string          `json:"source,omitempty"`
 	Payload json.RawMessage `json:"payload"`
@@ -231,8 +232,8 @@ type PromotionFailed struct {
 	Reason      string   `json:"reason"`
 }
 
-// clone returns a deep copy (nil stays nil).
-func (r *TopologyRejection) clone() *TopologyRejection {
+// Clone returns a deep copy (nil stays nil).
+func (r *TopologyRejection) Clone() *TopologyRejection {
 	if r == nil {
 		return nil
 	}

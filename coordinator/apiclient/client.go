@@ -1,4 +1,4 @@
-package coordinator
+package apiclient
 
 import (
 	"bytes"
@@ -9,9 +9,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -53,16 +55,16 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Is lets errors.Is match an APIError with the coordinator sentinels.
+// Is lets errors.Is match an APIError with the command sentinels.
 func (e *APIError) Is(target error) bool {
 	switch target {
-	case ErrNotFound:
+	case command.ErrNotFound:
 		return e.StatusCode == http.StatusNotFound
-	case ErrConflict:
+	case command.ErrConflict:
 		return e.StatusCode == http.StatusConflict
-	case ErrInvalid:
-		return e.StatusCode == statusInvalidTransition || e.StatusCode == http.StatusBadRequest
-	case ErrNotLeader:
+	case command.ErrInvalid:
+		return e.StatusCode == StatusInvalidTransition || e.StatusCode == http.StatusBadRequest
+	case command.ErrNotLeader:
 		return e.StatusCode == http.StatusServiceUnavailable
 	}
 	return false
@@ -87,7 +89,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		}
 		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, leaderURL(c.BaseURL)+path, body)
+	req, err := http.NewRequestWithContext(ctx, method, BaseURL(c.BaseURL)+path, body)
 	if err != nil {
 		return fmt.Errorf("build request: %w", err)
 	}
@@ -249,4 +251,42 @@ func IsRetryable(err error) bool {
 		return ae.StatusCode == http.StatusServiceUnavailable || ae.StatusCode == http.StatusGatewayTimeout
 	}
 	return err != nil
+}
+
+// Audit lists audit entries (GET /v1/audit).
+func (c *Client) Audit(ctx context.Context, q AuditQuery) (AuditList, error) {
+	v := url.Values{}
+	if q.Actor != "" {
+		v.Set("actor", q.Actor)
+	}
+	if q.Type != "" {
+		v.Set("type", string(q.Type))
+	}
+	if !q.Since.IsZero() {
+		v.Set("since", q.Since.UTC().Format(time.RFC3339))
+	}
+	if !q.Until.IsZero() {
+		v.Set("until", q.Until.UTC().Format(time.RFC3339))
+	}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	path := "/v1/audit"
+	if len(v) > 0 {
+		path += "?" + v.Encode()
+	}
+	var out AuditList
+	if err := c.do(ctx, http.MethodGet, path, nil, &out); err != nil {
+		return out, fmt.Errorf("read audit trail: %w", err)
+	}
+	return out, nil
+}
+
+// BaseURL turns a node's recorded HTTP address ("host:port" or a URL) into
+// a base URL without a trailing slash.
+func BaseURL(addr string) string {
+	if !strings.Contains(addr, "://") {
+		addr = "http://" + addr
+	}
+	return strings.TrimRight(addr, "/")
 }

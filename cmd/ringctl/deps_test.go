@@ -1,0 +1,35 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestBinaryLinksNoReplicatedCore keeps ringctl a thin API client: its
+// binary must not link the Raft node, its log store or package coordinator
+// itself. ringctl reaches the cluster through coordinator/apiclient only.
+func TestBinaryLinksNoReplicatedCore(t *testing.T) {
+	t.Parallel()
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("no go command on PATH to list ringctl's dependencies: %v", err)
+	}
+	out, err := exec.Command(gobin, "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	// Modules that must not appear at all, and package coordinator itself
+	// (its subpackages command and apiclient are what ringctl should use).
+	forbiddenModules := []string{"github.com/hashicorp/raft", "go.etcd.io/bbolt"}
+	const core = "github.com/ringleader-dev/ringleader/coordinator"
+	for _, dep := range strings.Fields(string(out)) {
+		bad := dep == core
+		for _, m := range forbiddenModules {
+			bad = bad || dep == m || strings.HasPrefix(dep, m+"/")
+		}
+		if bad {
+			t.Errorf("ringctl links %s; it must reach the cluster through coordinator/apiclient only", dep)
+		}
+	}
+}
