@@ -152,6 +152,12 @@ func TestRingdNeverRevealsSecrets(t *testing.T) {
 		code, _, _ := call(t, c, viewerToken, "GET", p.http+"/readyz", "")
 		return code == 200
 	})
+	// Ready is not yet adopted: the leader loop adopts --topology on its
+	// first pass, and a release created before that is refused (422).
+	pollUntil(t, "the topology to be adopted", func() bool {
+		code, _, body := call(t, c, viewerToken, "GET", p.http+"/v1/status", "")
+		return code == 200 && strings.Contains(body, `"topologyRevision"`)
+	})
 
 	var answers []string
 	steps := []struct {
