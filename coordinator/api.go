@@ -7,13 +7,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
 // APIConfig configures the HTTP API every node serves.
 type APIConfig struct {
 	// Store is the replicated node (required).
-	Store Store
+	Store store.Store
 	// Fence mirrors active halts into the GitOps repository after a halt is
 	// placed or resumed on the leader (optional; best effort).
 	Fence HaltFence

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -43,7 +44,7 @@ func (a *API) getRelease(w http.ResponseWriter, r *http.Request) {
 }
 
 // waitsFor returns what the planner says release id waits for now.
-func (a *API) waitsFor(snap Snapshot, id string) []rings.Wait {
+func (a *API) waitsFor(snap store.Snapshot, id string) []rings.Wait {
 	if snap.Topology == nil {
 		return nil
 	}

@@ -68,3 +68,11 @@ func parseAuditQuery(v url.Values) (apiclient.AuditQuery, error) {
 	}
 	return q, nil
 }
+
+// clip cuts s to at most n bytes, for quoting a caller's value in an error.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -82,7 +83,7 @@ func (l *Loop) pass(ctx context.Context) (next time.Time, progressed bool) {
 // act carries out one action and records its outcome. Every command's
 // RequestID is derived from the action, so a decision retried after a
 // "maybe committed" failure or by the next leader applies once.
-func (l *Loop) act(ctx context.Context, snap Snapshot, a rings.Action) error {
+func (l *Loop) act(ctx context.Context, snap store.Snapshot, a rings.Action) error {
 	switch a.Kind {
 	case rings.ActStartRelease:
 		return l.record(ctx, command.CmdStartRelease, "start-release/"+a.ReleaseID, command.ReleaseRef{ReleaseID: a.ReleaseID})
@@ -186,7 +187,7 @@ func AutoHaltID(releaseID, ring string) string {
 
 // promote writes a promotion (or rollback) through the Promoter and records
 // the commit. A fenced promotion records nothing.
-func (l *Loop) promote(ctx context.Context, snap Snapshot, a rings.Action) error {
+func (l *Loop) promote(ctx context.Context, snap store.Snapshot, a rings.Action) error {
 	app := a.App
 	if rel := snap.State.ReleaseByID(a.ReleaseID); rel != nil && app == "" {
 		app = rel.App

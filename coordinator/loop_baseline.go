@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -36,7 +37,7 @@ var errNoBaselineReader = errors.New("no baseline reader is configured, so what 
 // reading again, applies once; the first record stands. When the read
 // fails nothing is recorded: the release shows why (once per distinct
 // reason) and the first promotion waits for the next pass (fail closed).
-func (l *Loop) recordBaseline(ctx context.Context, snap Snapshot, a rings.Action) error {
+func (l *Loop) recordBaseline(ctx context.Context, snap store.Snapshot, a rings.Action) error {
 	read, err := l.readBaseline(ctx, a)
 	if err != nil {
 		l.baselineFailed(ctx, snap, a.ReleaseID, err)
@@ -85,7 +86,7 @@ func (l *Loop) readBaseline(ctx context.Context, a rings.Action) (BaselineRead, 
 }
 
 // baselineFailed shows on the release why its first promotion waits.
-func (l *Loop) baselineFailed(ctx context.Context, snap Snapshot, releaseID string, cause error) {
+func (l *Loop) baselineFailed(ctx context.Context, snap store.Snapshot, releaseID string, cause error) {
 	rel := snap.State.ReleaseByID(releaseID)
 	reason := fmt.Sprintf("%s (the rollback target), retrying: %v", baselineWaitReason, cause)
 	if rel == nil || rel.Reason == reason {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -36,7 +37,7 @@ func (f BudgetFunc) Budgets(ctx context.Context, topo *rings.Topology, at time.T
 // without an app or region is refused, never recorded. The request ID is
 // the app, region and the leader's clock, so a retried proposal of the
 // same measurement applies once; a new leader measures afresh.
-func (l *Loop) refreshBudgets(ctx context.Context, snap Snapshot) {
+func (l *Loop) refreshBudgets(ctx context.Context, snap store.Snapshot) {
 	if l.cfg.Budgets == nil || snap.Topology == nil || !snap.Topology.Spec.Policy.ErrorBudget.Enabled() {
 		return
 	}

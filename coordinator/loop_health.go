@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -18,7 +19,7 @@ import (
 // (fail closed). Soaking rings are asked at most once per analysis
 // interval; syncing rings every pass, recorded only when the evidence
 // changed or is older than the interval. Nothing is recorded once ctx ends.
-func (l *Loop) observe(ctx context.Context, snap Snapshot) {
+func (l *Loop) observe(ctx context.Context, snap store.Snapshot) {
 	t := snap.Topology
 	now := l.cfg.Clock.Now()
 	interval := t.Spec.Policy.Analysis.Interval.D()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -59,7 +60,7 @@ type TopologyDoc struct {
 // is adopted again under its revision, which clears the rejection). A
 // revision already rejected is not proposed twice. It reports whether it
 // recorded anything.
-func (l *Loop) adoptFeed(ctx context.Context, snap Snapshot) bool {
+func (l *Loop) adoptFeed(ctx context.Context, snap store.Snapshot) bool {
 	if l.cfg.TopologyFeed == nil {
 		return false
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -100,7 +101,7 @@ func newTrainFixture(t *testing.T) *trainFixture {
 
 // apply proposes a command stamped with the fixture's clock, as the API
 // does.
-func (f *trainFixture) apply(t *testing.T, typ command.Type, payload any) ApplyResult {
+func (f *trainFixture) apply(t *testing.T, typ command.Type, payload any) store.ApplyResult {
 	t.Helper()
 	cmd, err := command.New(typ, "alice", payload)
 	if err != nil {
@@ -118,7 +119,7 @@ func (f *trainFixture) apply(t *testing.T, typ command.Type, payload any) ApplyR
 // run drives the loop as Run does, without sleeping: passes repeat at the
 // same instant while they make progress; otherwise the clock moves to the
 // plan's NextCheck or by step, whichever is sooner. It stops when cond holds.
-func (f *trainFixture) run(t *testing.T, step time.Duration, cond func(Snapshot) bool) {
+func (f *trainFixture) run(t *testing.T, step time.Duration, cond func(store.Snapshot) bool) {
 	t.Helper()
 	for i := 0; i < 5000; i++ {
 		next, progressed := f.loop.pass(context.Background())
@@ -180,7 +181,7 @@ func TestLoopScheduledReleasesAndTrains(t *testing.T) {
 	v1 := f.apply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-v1", App: "checkout", Version: "v1", Train: "tuesday"}).ID
 	v2 := f.apply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-v2", App: "checkout", Version: "v2", Train: "tuesday"}).ID
 	led := f.apply(t, command.CmdCreateRelease, command.CreateRelease{ID: "ledger-v1", App: "ledger", Version: "v1", StartAt: at(23, 15, 0)}).ID
-	f.run(t, 5*time.Minute, func(s Snapshot) bool {
+	f.run(t, 5*time.Minute, func(s store.Snapshot) bool {
 		for _, id := range []string{v1, v2, led} {
 			if s.State.ReleaseByID(id).State != rings.ReleaseCompleted {
 				return false
@@ -223,7 +224,7 @@ func TestLoopTrainMissedByMinutesWaitsAWeek(t *testing.T) {
 	f := newTrainFixture(t)
 	f.clock.Set(time.Date(2026, 11, 24, 10, 1, 0, 0, time.UTC))
 	id := f.apply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-late", App: "checkout", Version: "v3", Train: "tuesday"}).ID
-	f.run(t, time.Hour, func(Snapshot) bool { return !f.firstLanding(id, "canary").IsZero() })
+	f.run(t, time.Hour, func(store.Snapshot) bool { return !f.firstLanding(id, "canary").IsZero() })
 	if got, want := f.firstLanding(id, "canary"), time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC); !got.Equal(want) {
 		t.Fatalf("canary landed %s; want the next departure %s", got, want)
 	}

@@ -6,39 +6,20 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
-// RaftStats is what the Raft metrics show about this node.
-type RaftStats struct {
-	Leader       bool
-	Term         uint64
-	CommitIndex  uint64
-	AppliedIndex uint64
-	LastIndex    uint64
-}
-
-// RaftStats reports this node's Raft term and indexes.
-func (n *Node) RaftStats() RaftStats {
-	return RaftStats{
-		Leader:       n.IsLeader(),
-		Term:         n.raft.CurrentTerm(),
-		CommitIndex:  n.raft.CommitIndex(),
-		AppliedIndex: n.raft.AppliedIndex(),
-		LastIndex:    n.raft.LastIndex(),
-	}
-}
-
 // raftStatsReporter is implemented by *Node.
 type raftStatsReporter interface {
-	RaftStats() RaftStats
+	RaftStats() store.RaftStats
 }
 
 // StateCollectorConfig says where StateCollector reads from.
 type StateCollectorConfig struct {
 	// Store is the node (required). When it implements RaftStats (as
 	// *Node does) the Raft gauges are exported too.
-	Store Store
+	Store store.Store
 	// Planner computes the gate waits (default rings.PlanNext).
 	Planner PlanFunc
 	// Clock is "now" for soak remaining and the plan (default system clock).

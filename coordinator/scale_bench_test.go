@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
+	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 	"github.com/ringleader-dev/ringleader/internal/scalegen"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -115,7 +117,7 @@ func BenchmarkScaleReconcilePass(b *testing.B) {
 				lat = append(lat, time.Since(start))
 			}
 			b.StopTimer()
-			reportPercentiles(b, lat)
+			storetest.ReportPercentiles(b, lat)
 		})
 	}
 }
@@ -135,7 +137,7 @@ func BenchmarkScalePlanNext(b *testing.B) {
 				lat = append(lat, time.Since(start))
 			}
 			b.StopTimer()
-			reportPercentiles(b, lat)
+			storetest.ReportPercentiles(b, lat)
 		})
 	}
 }
@@ -158,14 +160,14 @@ func BenchmarkScaleSnapshot(b *testing.B) {
 					b.Fatal(err)
 				}
 				lockT = append(lockT, time.Since(start))
-				sink := &memSink{}
+				sink := &storetest.Sink{}
 				if err := s.Persist(sink); err != nil {
 					b.Fatal(err)
 				}
 				snapT = append(snapT, time.Since(start))
-				size = sink.buf.Len()
+				size = sink.Len()
 				start = time.Now()
-				if err := NewFSM(0).Restore(io.NopCloser(&sink.buf)); err != nil {
+				if err := store.NewFSM(0).Restore(io.NopCloser(sink)); err != nil {
 					b.Fatal(err)
 				}
 				restoreT = append(restoreT, time.Since(start))
@@ -174,9 +176,9 @@ func BenchmarkScaleSnapshot(b *testing.B) {
 			slices.Sort(snapT)
 			slices.Sort(lockT)
 			slices.Sort(restoreT)
-			b.ReportMetric(ms(snapT[len(snapT)/2]), "snapshot-ms")
-			b.ReportMetric(ms(lockT[len(lockT)/2]), "locked-ms")
-			b.ReportMetric(ms(restoreT[len(restoreT)/2]), "restore-ms")
+			b.ReportMetric(storetest.Millis(snapT[len(snapT)/2]), "snapshot-ms")
+			b.ReportMetric(storetest.Millis(lockT[len(lockT)/2]), "locked-ms")
+			b.ReportMetric(storetest.Millis(restoreT[len(restoreT)/2]), "restore-ms")
 			b.ReportMetric(float64(size)/(1<<20), "snapshot-MiB")
 		})
 	}
@@ -327,7 +329,7 @@ func BenchmarkScaleHaltAPI(b *testing.B) {
 			if open != "" { // leave no halt active for the other benchmarks
 				serve("/v1/halts/"+open+"/resume", `{"reason":"bench"}`, 200)
 			}
-			reportPercentiles(b, lat)
+			storetest.ReportPercentiles(b, lat)
 		})
 	}
 }

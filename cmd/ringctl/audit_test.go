@@ -18,6 +18,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator"
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/auth"
 	"github.com/ringleader-dev/ringleader/internal/certtest"
 )
@@ -46,7 +47,7 @@ func secureServerWith(t *testing.T, ca *certtest.CA, roles map[string]string) st
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := coordinator.NewNode(coordinator.Config{
+	n, err := store.NewNode(store.Config{
 		NodeID: "n1", DataDir: t.TempDir(), RaftAddr: "127.0.0.1:0", HTTPAddr: ln.Addr().String(),
 		Bootstrap: true, Logger: hclog.NewNullLogger(),
 	})

@@ -17,6 +17,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator"
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -28,7 +29,7 @@ func onlineServer(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := coordinator.NewNode(coordinator.Config{
+	n, err := store.NewNode(store.Config{
 		NodeID: "n1", DataDir: t.TempDir(), RaftAddr: "127.0.0.1:0", HTTPAddr: ln.Addr().String(),
 		Bootstrap: true, Logger: hclog.NewNullLogger(),
 	})

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -40,7 +41,7 @@ const (
 type Config struct {
 	// Store is the local node (required); the board is read from its
 	// applied state, like GET /v1/status.
-	Store coordinator.Store
+	Store store.Store
 	// NodeID names this node in the header.
 	NodeID string
 	// Planner computes the waits (default rings.PlanNext).
