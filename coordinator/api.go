@@ -7,14 +7,13 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
 // APIConfig configures the HTTP API every node serves.
 type APIConfig struct {
 	// Store is the replicated node (required).
-	Store store.Store
+	Store Store
 	// Fence mirrors active halts into the GitOps repository after a halt is
 	// placed or resumed on the leader (optional; best effort).
 	Fence HaltFence
@@ -165,15 +164,8 @@ func (a *API) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readinessReporter is implemented by stores that can tell whether they
-// have applied the log up to a recent point.
-type readinessReporter interface {
-	Ready() error
-}
-
 // readyz answers 200 when the node knows a leader and has applied at least
-// one entry (and, when the store implements Ready, has applied the log up
-// to a recent point), 503 otherwise.
+// one entry, 503 otherwise.
 func (a *API) readyz(w http.ResponseWriter, _ *http.Request) {
 	id, addr := a.cfg.Store.Leader()
 	if id == "" && !a.cfg.Store.IsLeader() {
@@ -181,17 +173,10 @@ func (a *API) readyz(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, errors.New("no known leader: the cluster is electing one or has lost its quorum"))
 		return
 	}
-	if appliedIndexOf(a.cfg.Store) == 0 {
+	if a.cfg.Store.AppliedIndex() == 0 {
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, errors.New("not ready: this node has not applied any log entry yet"))
 		return
-	}
-	if rr, ok := a.cfg.Store.(readinessReporter); ok {
-		if err := rr.Ready(); err != nil {
-			w.Header().Set("Retry-After", "1")
-			writeError(w, http.StatusServiceUnavailable, fmt.Errorf("not ready: %w", err))
-			return
-		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "leader": id, "leaderHttpAddr": addr})
 }

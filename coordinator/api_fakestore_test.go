@@ -158,6 +158,20 @@ func (s *tstore) Remove(id string) error {
 	return nil
 }
 
-var _ store.Store = (*tstore)(nil)
+var _ Store = (*tstore)(nil)
 
 func haltScopeRegions(regions ...string) rings.HaltScope { return rings.HaltScope{Regions: regions} }
+
+func (s *tstore) View() store.Snapshot                                { return s.fsm.View() }
+func (s *tstore) ViewState(fn func(st *rings.State))                  { s.fsm.ViewState(fn) }
+func (s *tstore) AppliedIndex() uint64                                { return s.fsm.AppliedIndex() }
+func (s *tstore) Audit(q apiclient.AuditQuery) []apiclient.AuditEntry { return s.fsm.Audit(q) }
+
+// LeaderReady is false: the API then always takes the barrier, which the
+// fake answers at once.
+func (s *tstore) LeaderReady() bool { return false }
+
+// RaftStats knows no term (0: the API leaves it out).
+func (s *tstore) RaftStats() store.RaftStats {
+	return store.RaftStats{Leader: s.IsLeader(), AppliedIndex: s.fsm.AppliedIndex(), CommitIndex: s.fsm.AppliedIndex(), LastIndex: s.fsm.AppliedIndex()}
+}

@@ -208,7 +208,7 @@ func (a *API) releaseWithReason(w http.ResponseWriter, r *http.Request, typ comm
 // IDs out of the log).
 func (a *API) knownRelease(id string) error {
 	found := false
-	viewState(a.cfg.Store, func(st *rings.State) { found = st.ReleaseByID(id) != nil })
+	a.cfg.Store.ViewState(func(st *rings.State) { found = st.ReleaseByID(id) != nil })
 	if !found {
 		return fmt.Errorf("release %q: %w; list releases with GET /v1/releases", id, command.ErrNotFound)
 	}

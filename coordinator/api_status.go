@@ -7,11 +7,6 @@ import (
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
-// termReporter is implemented by stores that know the current Raft term.
-type termReporter interface {
-	Term() uint64
-}
-
 // status answers GET /v1/status[?all=true]: leader, members, every release
 // not finished (all with ?all=true) with its per-ring states and waits, the
 // active halts, the topology revision and the error budgets.
@@ -91,9 +86,5 @@ func Attentions(s *rings.State) []apiclient.Attention {
 // leaderInfo is who this node believes leads.
 func (a *API) leaderInfo() apiclient.LeaderInfo {
 	id, addr := a.cfg.Store.Leader()
-	li := apiclient.LeaderInfo{ID: id, HTTPAddr: addr}
-	if tr, ok := a.cfg.Store.(termReporter); ok {
-		li.Term = tr.Term()
-	}
-	return li
+	return apiclient.LeaderInfo{ID: id, HTTPAddr: addr, Term: a.cfg.Store.RaftStats().Term}
 }

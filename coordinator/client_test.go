@@ -9,7 +9,6 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
-	"github.com/ringleader-dev/ringleader/coordinator/store"
 )
 
 func TestClientRoundTripsEveryResource(t *testing.T) {
@@ -108,7 +107,7 @@ func TestClientTopologyIssuesAndRetryable(t *testing.T) {
 	}
 }
 
-func mustAPI(t *testing.T, s store.Store) *API {
+func mustAPI(t *testing.T, s Store) *API {
 	t.Helper()
 	a, err := NewAPI(APIConfig{Store: s, Logger: discardLogger()})
 	if err != nil {

@@ -29,10 +29,6 @@ func (v *viewingStore) View() store.Snapshot {
 	return v.fsm.View()
 }
 
-func (v *viewingStore) ViewState(fn func(s *rings.State)) { v.fsm.ViewState(fn) }
-
-func (v *viewingStore) AppliedIndex() uint64 { return v.fsm.AppliedIndex() }
-
 func (v *viewingStore) Snapshot() store.Snapshot {
 	v.snapshots.Add(1)
 	return v.tstore.Snapshot()

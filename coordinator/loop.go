@@ -8,14 +8,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/ringleader-dev/ringleader/coordinator/store"
 )
 
 // LoopConfig configures the leader's reconcile loop.
 type LoopConfig struct {
 	// Store is the replicated node (required).
-	Store store.Store
+	Store Store
 	// Promoter writes promotions and rollbacks to Git (required).
 	Promoter Promoter
 	// Fence mirrors active halts into Git (optional).

@@ -58,7 +58,7 @@ func (l *Loop) pass(ctx context.Context) (next time.Time, progressed bool) {
 	}
 	// Plan from a fresh view only when something was applied since the
 	// first one (this pass's observations, a write).
-	if appliedSince(l.cfg.Store, snap.AppliedIndex) {
+	if l.cfg.Store.AppliedIndex() != snap.AppliedIndex {
 		snap = ReadView(l.cfg.Store)
 	}
 	plan := l.cfg.Planner(snap.Topology, &snap.State, l.cfg.Clock.Now())
@@ -266,7 +266,7 @@ func (l *Loop) fenceCheck(p Promotion) func(ctx context.Context) error {
 			}
 			// Read in place (fsm_view.go): a deep copy of the state per
 			// promotion made large passes quadratic.
-			viewState(l.cfg.Store, read)
+			l.cfg.Store.ViewState(read)
 			if halt != nil {
 				return fmt.Errorf("promotion %s is covered by halt %s (%s): %w", p.PromotionID, halt.ID, halt.Reason, ErrFenced)
 			}

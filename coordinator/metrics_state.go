@@ -6,20 +6,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
-// raftStatsReporter is implemented by *Node.
-type raftStatsReporter interface {
-	RaftStats() store.RaftStats
-}
-
 // StateCollectorConfig says where StateCollector reads from.
 type StateCollectorConfig struct {
-	// Store is the node (required). When it implements RaftStats (as
-	// *Node does) the Raft gauges are exported too.
-	Store store.Store
+	// Store is the node (required).
+	Store Store
 	// Planner computes the gate waits (default rings.PlanNext).
 	Planner PlanFunc
 	// Clock is "now" for soak remaining and the plan (default system clock).
@@ -131,24 +124,15 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(c.gateWaits, float64(waits[r]), string(r))
 	}
 
-	if rr, ok := c.cfg.Store.(raftStatsReporter); ok {
-		st := rr.RaftStats()
-		leader := 0.0
-		if st.Leader {
-			leader = 1
-		}
-		gauge(c.leader, leader)
-		gauge(c.term, float64(st.Term))
-		gauge(c.commitIndex, float64(st.CommitIndex))
-		gauge(c.appliedIndex, float64(st.AppliedIndex))
-	} else {
-		leader := 0.0
-		if c.cfg.Store.IsLeader() {
-			leader = 1
-		}
-		gauge(c.leader, leader)
-		gauge(c.appliedIndex, float64(snap.AppliedIndex))
+	st := c.cfg.Store.RaftStats()
+	leader := 0.0
+	if st.Leader {
+		leader = 1
 	}
+	gauge(c.leader, leader)
+	gauge(c.term, float64(st.Term))
+	gauge(c.commitIndex, float64(st.CommitIndex))
+	gauge(c.appliedIndex, float64(st.AppliedIndex))
 
 	if b := c.cfg.Events; b != nil {
 		gauge(c.subscribers, float64(b.Subscribers()))

@@ -1,38 +1,65 @@
 package coordinator
 
 import (
+	"context"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
-// stateViewer is implemented by stores that can lend their applied state
-// for a short read without a deep copy. The leader loop uses it for its
-// most frequent read, the fence check before every push (one per
-// promotion: with a deep copy each, a pass promoting every release of a
-// large state was quadratic). Stores without it fall back to Snapshot.
-type stateViewer interface {
+// Store is what the HTTP API, the leader loop and the metrics need from
+// the replicated node. *store.Node implements it; tests use an FSM-backed
+// fake. Every method is required: no reader finds one by type assertion.
+type Store interface {
+	// Apply proposes cmd through Raft and waits until it is committed by a
+	// quorum and applied locally. ErrNotLeader on followers.
+	Apply(ctx context.Context, cmd command.Command) (store.ApplyResult, error)
+	// Snapshot returns a deep copy of the applied state.
+	Snapshot() store.Snapshot
+	// IsLeader reports whether this node believes it is the leader.
+	IsLeader() bool
+	// Leader returns the leader's server ID and HTTP address ("" if unknown).
+	Leader() (id, httpAddr string)
+	// VerifyLeader confirms leadership with a quorum (for consistent reads
+	// and right before side effects).
+	VerifyLeader() error
+	// Barrier waits until every entry committed before it is applied.
+	Barrier(timeout time.Duration) error
+	// LeaderChanges delivers true on gaining and false on losing leadership.
+	LeaderChanges() <-chan bool
+	// Members lists the cluster configuration with HTTP addresses.
+	Members() ([]apiclient.Member, error)
+	// Join adds a voter; Remove removes a server. Leader only.
+	Join(id, raftAddr, httpAddr string) error
+	Remove(id string) error
+	// View returns a read-only view of the applied state that shares
+	// memory with the FSM (copy-on-write): nothing reachable from it may
+	// be written. Cheaper than Snapshot for readers that only look.
+	View() store.Snapshot
+	// ViewState lends the applied state to fn under the FSM's read lock,
+	// without a copy; fn must only read and must not keep it.
 	ViewState(fn func(s *rings.State))
+	// AppliedIndex is the Raft index of the last applied entry.
+	AppliedIndex() uint64
+	// LeaderReady reports whether this node leads and has applied every
+	// entry committed before its term.
+	LeaderReady() bool
+	// Audit returns the audit trail entries matching q.
+	Audit(q apiclient.AuditQuery) []apiclient.AuditEntry
+	// RaftStats reports this node's Raft term and indexes.
+	RaftStats() store.RaftStats
 }
 
-// Both the FSM's and the node's views satisfy the loop's interface.
-var _ stateViewer = (*store.Node)(nil)
-
-// viewState lends s's applied state to fn: in place when s is a
-// stateViewer, else through a deep copy (Snapshot).
-func viewState(s store.Store, fn func(st *rings.State)) {
-	if v, ok := s.(stateViewer); ok {
-		v.ViewState(fn)
-		return
-	}
-	snap := s.Snapshot()
-	fn(&snap.State)
-}
+var _ Store = (*store.Node)(nil)
 
 // haltView copies, from s's applied state, the halt named id (nil when
 // there is none) and the active halts: what the halt endpoints need, at a
 // cost that grows with neither the releases nor the resumed halts.
-func haltView(s store.Store, id string) (named *rings.Halt, active []rings.Halt) {
-	viewState(s, func(st *rings.State) {
+func haltView(s Store, id string) (named *rings.Halt, active []rings.Halt) {
+	s.ViewState(func(st *rings.State) {
 		var keep []rings.Halt
 		for _, h := range st.Halts {
 			if h.ID == id || h.Active() {
@@ -53,50 +80,6 @@ func haltView(s store.Store, id string) (named *rings.Halt, active []rings.Halt)
 	return named, active
 }
 
-// appliedIndexer is implemented by stores that report their applied index
-// without copying the state (*store.Node).
-type appliedIndexer interface {
-	AppliedIndex() uint64
-}
-
-// appliedSince reports whether s applied anything after index; true when
-// s cannot tell.
-func appliedSince(s store.Store, index uint64) bool {
-	if a, ok := s.(appliedIndexer); ok {
-		return a.AppliedIndex() != index
-	}
-	return true
-}
-
-var _ appliedIndexer = (*store.Node)(nil)
-
-// appliedIndexOf returns s's applied index without copying the state when
-// s can tell it.
-func appliedIndexOf(s store.Store) uint64 {
-	if a, ok := s.(appliedIndexer); ok {
-		return a.AppliedIndex()
-	}
-	return s.Snapshot().AppliedIndex
-}
-
-// snapshotViewer is implemented by stores that can hand out a read-only
-// view of the applied state that shares memory with it (rings.State.View):
-// the leader loop takes one or more per pass, and a deep copy each made a
-// pass, and so every write that kicks one, cost time and garbage in
-// proportion to the whole state.
-type snapshotViewer interface {
-	View() store.Snapshot
-}
-
-var _ snapshotViewer = (*store.Node)(nil)
-
-// ReadView returns a read-only view of s's applied state, for readers that
-// only look (the leader loop, the API, the dashboard, the metrics): shared
-// with the FSM when s can (snapshotViewer; copy-on-write, rings/share.go),
-// a deep copy otherwise. Nothing reachable from it may be written.
-func ReadView(s store.Store) store.Snapshot {
-	if v, ok := s.(snapshotViewer); ok {
-		return v.View()
-	}
-	return s.Snapshot()
-}
+// ReadView returns a read-only view of s's applied state (Store.View), for
+// readers that only look: nothing reachable from it may be written.
+func ReadView(s Store) store.Snapshot { return s.View() }

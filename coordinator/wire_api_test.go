@@ -68,9 +68,8 @@ func wireTopology(t testing.TB) []byte {
 	return wiretest.Read(t, "topology.yaml")
 }
 
-// wireStore is the world behind the Store interface, with the optional
-// parts a Node has (audit trail, Raft term, readiness). Writes apply at
-// the next index, as a single-node Raft log would.
+// wireStore is the world behind the Store interface, in Raft term 7.
+// Writes apply at the next index, as a single-node Raft log would.
 type wireStore struct{ *tstore }
 
 func (s wireStore) Apply(ctx context.Context, cmd command.Command) (store.ApplyResult, error) {
@@ -79,9 +78,11 @@ func (s wireStore) Apply(ctx context.Context, cmd command.Command) (store.ApplyR
 	}
 	return s.fsm.ApplyCommand(s.fsm.AppliedIndex()+1, cmd)
 }
-func (s wireStore) Audit(q apiclient.AuditQuery) []apiclient.AuditEntry { return s.fsm.Audit(q) }
-func (s wireStore) Term() uint64                                        { return 7 }
-func (s wireStore) Ready() error                                        { return nil }
+func (s wireStore) RaftStats() store.RaftStats {
+	st := s.tstore.RaftStats()
+	st.Term = 7
+	return st
+}
 
 // newWireStore is the world on a leader (or, with leader unset, on a
 // follower that knows no leader).
@@ -101,7 +102,7 @@ func newWireStore(t testing.TB, leader bool) wireStore {
 
 // wireAPI serves the world with tokens for every role (auth_test.go) and
 // the clock at wireNow.
-func wireAPI(t testing.TB, store store.Store) *API {
+func wireAPI(t testing.TB, store Store) *API {
 	t.Helper()
 	api, err := NewAPI(APIConfig{Store: store, Fence: &MemFence{}, Clock: NewManualClock(wireNow), Logger: discardLogger(),
 		Security: SecurityConfig{Tokens: testTokenSet(t), WriteRate: -1}})

@@ -85,7 +85,7 @@ func newEffects(logger *slog.Logger) effects {
 
 // newLoop configures the leader loop; --topology is read on gaining
 // leadership.
-func newLoop(cfg config, store store.Store, fx effects, logger *slog.Logger) (*coordinator.Loop, error) {
+func newLoop(cfg config, store coordinator.Store, fx effects, logger *slog.Logger) (*coordinator.Loop, error) {
 	lc := coordinator.LoopConfig{
 		Store: store, Promoter: fx.promoter, Baseline: fx.baseline, Health: fx.health, Fence: fx.fence,
 		Interval: cfg.reconcileInterval, Logger: logger, Notifier: fx.notifier,

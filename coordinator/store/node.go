@@ -42,8 +42,6 @@ type Node struct {
 	shutdownErr  error
 }
 
-var _ Store = (*Node)(nil)
-
 // Sizes of the leadership channels: transitions are rare, and a full
 // consumer channel drops the oldest value, never the newest.
 const (

@@ -1,10 +1,6 @@
 package store
 
 import (
-	"context"
-	"time"
-
-	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -33,30 +29,4 @@ type Snapshot struct {
 type ApplyResult struct {
 	ID    string `json:"id,omitempty"`
 	Index uint64 `json:"index"`
-}
-
-// Store is what the HTTP API and the leader loop need from the replicated
-// node. *Node implements it.
-type Store interface {
-	// Apply proposes cmd through Raft and waits until it is committed by a
-	// quorum and applied locally. ErrNotLeader on followers.
-	Apply(ctx context.Context, cmd command.Command) (ApplyResult, error)
-	// Snapshot returns a deep copy of the applied state.
-	Snapshot() Snapshot
-	// IsLeader reports whether this node believes it is the leader.
-	IsLeader() bool
-	// Leader returns the leader's server ID and HTTP address ("" if unknown).
-	Leader() (id, httpAddr string)
-	// VerifyLeader confirms leadership with a quorum (for consistent reads
-	// and right before side effects).
-	VerifyLeader() error
-	// Barrier waits until every entry committed before it is applied.
-	Barrier(timeout time.Duration) error
-	// LeaderChanges delivers true on gaining and false on losing leadership.
-	LeaderChanges() <-chan bool
-	// Members lists the cluster configuration with HTTP addresses.
-	Members() ([]apiclient.Member, error)
-	// Join adds a voter; Remove removes a server. Leader only.
-	Join(id, raftAddr, httpAddr string) error
-	Remove(id string) error
 }

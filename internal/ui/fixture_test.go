@@ -1,13 +1,10 @@
 package ui
 
 import (
-	"context"
 	"os"
 	"testing"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
-	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -49,18 +46,9 @@ func fixture(t *testing.T) (store.Snapshot, time.Time) {
 	return store.Snapshot{State: *s, Topology: top, TopologyRevision: "rev-1", AppliedIndex: 42}, t0.Add(25 * time.Minute)
 }
 
-// stubStore is a store.Store that serves one snapshot.
+// stubStore is a Store that serves one snapshot.
 type stubStore struct{ snap store.Snapshot }
 
-func (s stubStore) Apply(context.Context, command.Command) (store.ApplyResult, error) {
-	return store.ApplyResult{}, command.ErrNotLeader
-}
-func (s stubStore) Snapshot() store.Snapshot             { return s.snap }
-func (s stubStore) IsLeader() bool                       { return true }
-func (s stubStore) Leader() (string, string)             { return "n1", "127.0.0.1:7070" }
-func (s stubStore) VerifyLeader() error                  { return nil }
-func (s stubStore) Barrier(time.Duration) error          { return nil }
-func (s stubStore) LeaderChanges() <-chan bool           { return nil }
-func (s stubStore) Members() ([]apiclient.Member, error) { return nil, nil }
-func (s stubStore) Join(string, string, string) error    { return nil }
-func (s stubStore) Remove(string) error                  { return nil }
+func (s stubStore) View() store.Snapshot      { return s.snap }
+func (s stubStore) IsLeader() bool            { return true }
+func (s stubStore) Leader() (id, addr string) { return "n1", "127.0.0.1:7070" }

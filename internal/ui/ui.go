@@ -37,11 +37,19 @@ const (
 	RouteBoard  = "GET /ui/board"
 )
 
+// Store is what the dashboard reads from the local node (*store.Node).
+type Store interface {
+	// View is a read-only view of the applied state.
+	View() store.Snapshot
+	IsLeader() bool
+	Leader() (id, httpAddr string)
+}
+
 // Config configures the dashboard.
 type Config struct {
 	// Store is the local node (required); the board is read from its
 	// applied state, like GET /v1/status.
-	Store store.Store
+	Store Store
 	// NodeID names this node in the header.
 	NodeID string
 	// Planner computes the waits (default rings.PlanNext).
@@ -139,7 +147,7 @@ func (d *Dashboard) serveBoard(w http.ResponseWriter, _ *http.Request) {
 
 // Board computes the board now.
 func (d *Dashboard) Board() Board {
-	snap := coordinator.ReadView(d.cfg.Store) // read-only: BuildBoard only looks
+	snap := d.cfg.Store.View() // read-only: BuildBoard only looks
 	now := d.cfg.Clock.Now()
 	var plan rings.Plan
 	if snap.Topology != nil {
