@@ -10,6 +10,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 )
 
 var auditT0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
@@ -162,7 +163,7 @@ func TestAuditSurvivesSnapshotRestore(t *testing.T) {
 	_, _ = f.ApplyCommand(1, auditCmd(t, command.CmdSetMember, "ada", "admin", 0, command.MemberMeta{ID: "n1"}))
 	_, _ = f.ApplyCommand(2, auditCmd(t, command.CmdPlaceHalt, "ian", "incident-commander", 1, command.PlaceHalt{ID: "h1", Scope: haltCmd("h1").Scope, Reason: "why"}))
 	g := NewFSM(0)
-	restoreFrom(t, f, g)
+	storetest.Restore(t, f, g)
 	if got, want := g.Audit(apiclient.AuditQuery{}), f.Audit(apiclient.AuditQuery{}); !reflect.DeepEqual(got, want) || len(got) != 2 {
 		t.Errorf("restored trail:\n got %+v\nwant %+v", got, want)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 )
 
 // Benchmarks of the replicated node on real TCP over loopback with fsync.
@@ -62,7 +63,7 @@ func BenchmarkHaltCommit(b *testing.B) {
 			}
 			b.ReportMetric(float64(retries), "retries")
 			b.StopTimer()
-			reportPercentiles(b, lat)
+			storetest.ReportPercentiles(b, lat)
 		})
 	}
 }
@@ -83,8 +84,8 @@ func BenchmarkFailover(b *testing.B) {
 	}
 	b.StopTimer()
 	slices.Sort(times)
-	b.ReportMetric(ms(times[len(times)/2]), "median-ms")
-	b.ReportMetric(ms(times[len(times)-1]), "max-ms")
+	b.ReportMetric(storetest.Millis(times[len(times)/2]), "median-ms")
+	b.ReportMetric(storetest.Millis(times[len(times)-1]), "max-ms")
 	b.ReportMetric(0, "ns/op")
 }
 
@@ -106,8 +107,8 @@ func BenchmarkPlannedHandover(b *testing.B) {
 	}
 	b.StopTimer()
 	slices.Sort(times)
-	b.ReportMetric(ms(times[len(times)/2]), "median-ms")
-	b.ReportMetric(ms(times[len(times)-1]), "max-ms")
+	b.ReportMetric(storetest.Millis(times[len(times)/2]), "median-ms")
+	b.ReportMetric(storetest.Millis(times[len(times)-1]), "max-ms")
 	b.ReportMetric(0, "ns/op")
 }
 
@@ -130,14 +131,3 @@ func firstAcceptedWrite(b *testing.B, c *testCluster, haltID string) time.Time {
 	b.Fatalf("no survivor accepted a write within %s", waitDeadline)
 	return time.Time{}
 }
-
-// reportPercentiles reports p50 and p99 of lat in milliseconds.
-func reportPercentiles(b *testing.B, lat []time.Duration) {
-	slices.Sort(lat)
-	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(float64(len(lat))*p))] }
-	b.ReportMetric(ms(pct(0.50)), "p50-ms")
-	b.ReportMetric(ms(pct(0.99)), "p99-ms")
-	b.ReportMetric(ms(lat[len(lat)-1]), "max-ms")
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

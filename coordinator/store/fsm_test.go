@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"os"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -217,7 +217,7 @@ func TestFSMRepeatedFailedRequestReturnsFirstError(t *testing.T) {
 	_, first := f.ApplyCommand(20, bad)
 	// Restore from a snapshot in between: the request log travels with it.
 	g := NewFSM(0)
-	restoreFrom(t, f, g)
+	storetest.Restore(t, f, g)
 	_, again := g.ApplyCommand(21, bad)
 	if again == nil || again.Error() != first.Error() || !errors.Is(again, command.ErrNotFound) || !errors.Is(again, rings.ErrNotFound) {
 		t.Errorf("repeat after restore = %v, want %v wrapping ErrNotFound", again, first)
@@ -269,25 +269,9 @@ func TestFSMSnapshotRestoreRoundTrip(t *testing.T) {
 	t.Parallel()
 	f := replay(t, history(t))
 	g := NewFSM(0)
-	restoreFrom(t, f, g)
+	storetest.Restore(t, f, g)
 	if got, want := stateJSON(t, g.Copy()), stateJSON(t, f.Copy()); got != want {
 		t.Errorf("restored state differs:\n got %s\nwant %s", got, want)
-	}
-}
-
-// restoreFrom snapshots src through raft's FSM interface and restores dst.
-func restoreFrom(t testing.TB, src, dst *FSM) {
-	t.Helper()
-	s, err := src.Snapshot()
-	if err != nil {
-		t.Fatalf("snapshot: %v", err)
-	}
-	sink := &memSink{}
-	if err := s.Persist(sink); err != nil {
-		t.Fatalf("persist: %v", err)
-	}
-	if err := dst.Restore(io.NopCloser(&sink.buf)); err != nil {
-		t.Fatalf("restore: %v", err)
 	}
 }
 
@@ -303,14 +287,3 @@ func stateJSON(t testing.TB, s Snapshot) string {
 	}
 	return string(b)
 }
-
-// memSink is a raft.SnapshotSink in memory.
-type memSink struct {
-	buf      bytes.Buffer
-	canceled bool
-}
-
-func (s *memSink) Write(p []byte) (int, error) { return s.buf.Write(p) }
-func (s *memSink) Close() error                { return nil }
-func (s *memSink) ID() string                  { return "mem" }
-func (s *memSink) Cancel() error               { s.canceled = true; return nil }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -90,9 +91,9 @@ func TestSnapshotPersistsTheStateAtItsIndexWhileCommandsApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	persisted := make(chan *memSink)
+	persisted := make(chan *storetest.Sink)
 	go func() {
-		sink := &memSink{}
+		sink := &storetest.Sink{}
 		if err := snap.Persist(sink); err != nil {
 			t.Error(err)
 		}
@@ -108,7 +109,7 @@ func TestSnapshotPersistsTheStateAtItsIndexWhileCommandsApply(t *testing.T) {
 	apply(command.CmdRecordBudget, rings.Budget{Region: "eu-west-1", RemainingPercent: 3})
 	sink := <-persisted
 	restored := NewFSM(0)
-	if err := restored.Restore(io.NopCloser(&sink.buf)); err != nil {
+	if err := restored.Restore(io.NopCloser(sink)); err != nil {
 		t.Fatal(err)
 	}
 	if got := stateJSONOf(t, restored.Copy().State); got != want {

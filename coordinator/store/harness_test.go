@@ -5,16 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -32,16 +31,6 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond) // poll interval, not synchronisation
 	}
-}
-
-// testLogger is silent by default, to keep test output readable. Set
-// RINGLEADER_TEST_LOG=debug to see everything.
-func testLogger(name string) hclog.Logger {
-	level := hclog.Off
-	if l := os.Getenv("RINGLEADER_TEST_LOG"); l != "" {
-		level = hclog.LevelFromString(l)
-	}
-	return hclog.New(&hclog.LoggerOptions{Name: name, Level: level, Output: os.Stderr})
 }
 
 // cutStream is a raft.StreamLayer whose connections can be cut: Cut closes
@@ -144,7 +133,7 @@ func nodeConfig(t testing.TB, id, dir string, kind LogStoreKind) Config {
 		RaftAddr:       "127.0.0.1:0",
 		HTTPAddr:       "http://" + id + ".test:7070",
 		LogStore:       kind,
-		Logger:         testLogger(id),
+		Logger:         storetest.Logger(id),
 		RequestLogSize: 1000,
 	}
 }

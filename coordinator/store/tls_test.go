@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 	"github.com/ringleader-dev/ringleader/internal/certtest"
 )
 
@@ -25,7 +26,7 @@ func startTLSNode(t *testing.T, id, dir string, ca *certtest.CA, cert certtest.L
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := NewNode(Config{NodeID: id, DataDir: dir, StreamLayer: sl, Bootstrap: bootstrap, Logger: testLogger(id)})
+	n, err := NewNode(Config{NodeID: id, DataDir: dir, StreamLayer: sl, Bootstrap: bootstrap, Logger: storetest.Logger(id)})
 	if err != nil {
 		t.Fatalf("start %s: %v", id, err)
 	}
@@ -131,7 +132,7 @@ func TestTLSRogueNodeCannotJoinOrDisturb(t *testing.T) {
 	rogueAddr := rogueStream.Addr().String()
 	rogueDir := t.TempDir()
 	counting := &countingStream{StreamLayer: rogueStream, n: map[string]int{}}
-	rogue, err := NewNode(Config{NodeID: "rogue", DataDir: rogueDir, StreamLayer: counting, Bootstrap: true, Logger: testLogger("rogue")})
+	rogue, err := NewNode(Config{NodeID: "rogue", DataDir: rogueDir, StreamLayer: counting, Bootstrap: true, Logger: storetest.Logger("rogue")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 	"github.com/ringleader-dev/ringleader/internal/wiretest"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -205,7 +206,7 @@ func TestWireCommandsAsWrittenByNode(t *testing.T) {
 	if wiretest.Update() {
 		t.Skip("the golden files are being written; this test reads them on the next run")
 	}
-	n, err := NewNode(Config{NodeID: "n1", DataDir: t.TempDir(), RaftAddr: "127.0.0.1:0", HTTPAddr: "http://n1.wire.test:7070", Bootstrap: true, Logger: testLogger("n1")})
+	n, err := NewNode(Config{NodeID: "n1", DataDir: t.TempDir(), RaftAddr: "127.0.0.1:0", HTTPAddr: "http://n1.wire.test:7070", Bootstrap: true, Logger: storetest.Logger("n1")})
 	if err != nil {
 		t.Fatal(err)
 	}

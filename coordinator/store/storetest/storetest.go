@@ -1,6 +1,7 @@
-// Package storetest holds what tests of the packages built on
-// coordinator/store share: a quiet Raft logger, an in-memory snapshot sink
-// and a snapshot round trip between two FSMs.
+// Package storetest holds what the tests of coordinator/store and of the
+// packages built on it share: a quiet Raft logger, an in-memory snapshot
+// sink, a snapshot round trip between two FSMs and latency percentiles.
+// It imports no Ringleader package, so store's own tests can use it.
 package storetest
 
 import (
@@ -13,7 +14,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/ringleader-dev/ringleader/coordinator/store"
+	"github.com/hashicorp/raft"
 )
 
 // Logger is silent by default, to keep test output readable. Set
@@ -41,9 +42,9 @@ func (s *Sink) Close() error { return nil }
 // Cancel records that the snapshot was abandoned.
 func (s *Sink) Cancel() error { s.Canceled = true; return nil }
 
-// Restore snapshots src through Raft's FSM interface and restores dst
-// from the bytes, failing the test on any error.
-func Restore(t testing.TB, src, dst *store.FSM) {
+// Restore snapshots src through Raft's FSM interface (a *store.FSM) and
+// restores dst from the bytes, failing the test on any error.
+func Restore(t testing.TB, src, dst raft.FSM) {
 	t.Helper()
 	s, err := src.Snapshot()
 	if err != nil {
