@@ -1,8 +1,9 @@
-package rings
+package planner
 
 import (
-	"strings"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
 )
 
 // ActionKind is what the leader should do next.
@@ -50,20 +51,20 @@ const (
 
 // Action is one step the leader should take now.
 type Action struct {
-	Kind        ActionKind   `json:"kind"`
-	ReleaseID   string       `json:"releaseId"`
-	App         string       `json:"app,omitempty"`
-	Ring        string       `json:"ring,omitempty"`
-	Regions     []string     `json:"regions,omitempty"`
-	Version     string       `json:"version,omitempty"`
-	PromotionID string       `json:"promotionId,omitempty"`
-	State       ReleaseState `json:"state,omitempty"`
-	Halt        *HaltScope   `json:"halt,omitempty"`
-	Reason      string       `json:"reason,omitempty"`
+	Kind        ActionKind         `json:"kind"`
+	ReleaseID   string             `json:"releaseId"`
+	App         string             `json:"app,omitempty"`
+	Ring        string             `json:"ring,omitempty"`
+	Regions     []string           `json:"regions,omitempty"`
+	Version     string             `json:"version,omitempty"`
+	PromotionID string             `json:"promotionId,omitempty"`
+	State       rings.ReleaseState `json:"state,omitempty"`
+	Halt        *rings.HaltScope   `json:"halt,omitempty"`
+	Reason      string             `json:"reason,omitempty"`
 	// Targets, on an ActRollback of one region whose targets held different
 	// values before the release, are each target's own value to write back
 	// (Version then only summarises them).
-	Targets []TargetValue `json:"targets,omitempty"`
+	Targets []rings.TargetValue `json:"targets,omitempty"`
 }
 
 // WaitReason says why something cannot proceed yet.
@@ -104,11 +105,4 @@ type Plan struct {
 	// NextCheck is the earliest time at which the answer may change by the
 	// passage of time alone (a soak ends, a window opens); zero if none.
 	NextCheck time.Time `json:"nextCheck,omitempty"`
-}
-
-// PromotionID names one promotion deterministically, so that every leader
-// computes the same ID for the same step and a landed commit can be found by
-// its trailer after failover.
-func PromotionID(releaseID, ring string, regions []string) string {
-	return releaseID + "/" + ring + "/" + strings.Join(regions, "+")
 }

@@ -1,83 +1,87 @@
-package rings
+package planner
 
 import (
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/ringstest"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // mixedEU is eu-west-1's baseline when its two files disagree.
-var mixedEU = []TargetValue{
+var mixedEU = []rings.TargetValue{
 	{File: "apps/checkout/eu-west-1/values.yaml", Target: "yamlPath image.tag", Value: "1.0"},
 	{File: "apps/checkout/eu-west-1/canary.yaml", Target: "yamlPath image.tag", Value: "0.8"},
 }
 
 // baselineOf records a baseline for r1: us-east-1 and ap-northeast-1 on 1.0,
 // us-west-2 on 0.9, eu-west-1 mixed (or as given).
-func baselineOf(eu []TargetValue) mtStep {
-	return func(_ *Topology, s *State) error {
-		return s.RecordBaseline("r1", "c0", []RegionBaseline{
+func baselineOf(eu []rings.TargetValue) ringstest.Step {
+	return func(_ *topology.Topology, s *rings.State) error {
+		return s.RecordBaseline("r1", "c0", []rings.RegionBaseline{
 			{Region: "us-east-1", Version: "1.0"},
-			SummarizeBaseline("eu-west-1", eu),
+			rings.SummarizeBaseline("eu-west-1", eu),
 			{Region: "ap-northeast-1", Version: "1.0"},
 			{Region: "us-west-2", Version: "0.9"},
-		}, mt0)
+		}, ringstest.T0)
 	}
 }
 
 func TestRecordBaseline(t *testing.T) {
 	t.Parallel()
-	fresh := []mtStep{mtCreate("r1", "checkout", "2.0", ""), mtStart("r1")}
-	all := func(drop string, extra ...RegionBaseline) []RegionBaseline {
-		var out []RegionBaseline
+	fresh := []ringstest.Step{ringstest.Create("r1", "checkout", "2.0", ""), ringstest.Start("r1")}
+	all := func(drop string, extra ...rings.RegionBaseline) []rings.RegionBaseline {
+		var out []rings.RegionBaseline
 		for _, r := range []string{"us-east-1", "eu-west-1", "ap-northeast-1", "us-west-2"} {
 			if r != drop {
-				out = append(out, RegionBaseline{Region: r, Version: "1.0"})
+				out = append(out, rings.RegionBaseline{Region: r, Version: "1.0"})
 			}
 		}
 		return append(out, extra...)
 	}
 	cases := []struct {
 		name    string
-		prep    []mtStep
-		regions []RegionBaseline
+		prep    []ringstest.Step
+		regions []rings.RegionBaseline
 		wantErr error
 		want    string // DescribePrevious of eu-west-1 after
 	}{
 		{"every region agrees", fresh, all(""), nil, "1.0"},
 		{"a region with disagreeing targets keeps each value", fresh,
-			all("eu-west-1", SummarizeBaseline("eu-west-1", mixedEU)), nil,
+			all("eu-west-1", rings.SummarizeBaseline("eu-west-1", mixedEU)), nil,
 			"mixed: apps/checkout/eu-west-1/values.yaml yamlPath image.tag=1.0, apps/checkout/eu-west-1/canary.yaml yamlPath image.tag=0.8"},
 		{"an absent target is shown absent", fresh,
-			all("eu-west-1", SummarizeBaseline("eu-west-1", []TargetValue{{File: "f.yaml", Target: "yamlPath image.tag", Absent: true}})), nil,
+			all("eu-west-1", rings.SummarizeBaseline("eu-west-1", []rings.TargetValue{{File: "f.yaml", Target: "yamlPath image.tag", Absent: true}})), nil,
 			"mixed: f.yaml yamlPath image.tag=(absent)"},
-		{"a region missing", fresh, all("us-west-2"), ErrTransition, "-"},
-		{"a region not in the release", fresh, all("", RegionBaseline{Region: "mars-1", Version: "1.0"}), ErrNotFound, "-"},
-		{"a region twice", fresh, all("", RegionBaseline{Region: "us-east-1", Version: "1.0"}), ErrTransition, "-"},
-		{"neither version nor targets", fresh, all("eu-west-1", RegionBaseline{Region: "eu-west-1"}), ErrTransition, "-"},
+		{"a region missing", fresh, all("us-west-2"), rings.ErrTransition, "-"},
+		{"a region not in the release", fresh, all("", rings.RegionBaseline{Region: "mars-1", Version: "1.0"}), rings.ErrNotFound, "-"},
+		{"a region twice", fresh, all("", rings.RegionBaseline{Region: "us-east-1", Version: "1.0"}), rings.ErrTransition, "-"},
+		{"neither version nor targets", fresh, all("eu-west-1", rings.RegionBaseline{Region: "eu-west-1"}), rings.ErrTransition, "-"},
 		{"a target with neither value nor absent", fresh,
-			all("eu-west-1", RegionBaseline{Region: "eu-west-1", Targets: []TargetValue{{File: "f.yaml", Target: "yamlPath image.tag"}}}), ErrTransition, "-"},
-		{"after a promotion Git shows the new version", append(fresh, mtPromote("r1", "canary", "us-east-1")), all(""), ErrTransition, "-"},
+			all("eu-west-1", rings.RegionBaseline{Region: "eu-west-1", Targets: []rings.TargetValue{{File: "f.yaml", Target: "yamlPath image.tag"}}}), rings.ErrTransition, "-"},
+		{"after a promotion Git shows the new version", append(fresh, ringstest.Promote("r1", "canary", "us-east-1")), all(""), rings.ErrTransition, "-"},
 		{"recorded twice: the first stands", append(fresh, baselineOf(mixedEU)), all(""), nil,
 			"mixed: apps/checkout/eu-west-1/values.yaml yamlPath image.tag=1.0, apps/checkout/eu-west-1/canary.yaml yamlPath image.tag=0.8"},
-		{"unknown release", nil, all(""), ErrNotFound, ""},
+		{"unknown release", nil, all(""), rings.ErrNotFound, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			top, s := fxTopology(t), &State{}
+			top, s := ringstest.Topology(t), &rings.State{}
 			for i, step := range tc.prep {
 				if err := step(top, s); err != nil {
 					t.Fatalf("prep %d: %v", i, err)
 				}
 			}
-			before := mustJSON(t, s)
-			err := s.RecordBaseline("r1", "c1", tc.regions, mt0.Add(time.Hour))
+			before := ringstest.JSON(t, s)
+			err := s.RecordBaseline("r1", "c1", tc.regions, ringstest.T0.Add(time.Hour))
 			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
 				t.Fatalf("err = %v, want %v", err, tc.wantErr)
 			}
-			if err != nil && mustJSON(t, s) != before {
+			if err != nil && ringstest.JSON(t, s) != before {
 				t.Fatal("a refused baseline changed the state")
 			}
 			if r := s.ReleaseByID("r1"); r != nil {
@@ -93,14 +97,14 @@ func TestRecordBaseline(t *testing.T) {
 // and then goes out; later rings do not ask again.
 func TestPlannerRecordsTheBaselineBeforeTheFirstPromotion(t *testing.T) {
 	t.Parallel()
-	top, s := fxTopology(t), &State{}
-	for _, step := range []mtStep{mtCreate("r1", "checkout", "2.0", ""), mtStart("r1")} {
+	top, s := ringstest.Topology(t), &rings.State{}
+	for _, step := range []ringstest.Step{ringstest.Create("r1", "checkout", "2.0", ""), ringstest.Start("r1")} {
 		if err := step(top, s); err != nil {
 			t.Fatal(err)
 		}
 	}
 	fxMeasureBudgets(top, s, 100) // us-east-1's error budget gate passes
-	now := fxT(t, monday)
+	now := ringstest.Time(t, monday)
 	got := briefPlan(PlanNext(top, s, now))
 	want := "record-baseline r1 [us-east-1 eu-west-1 ap-northeast-1 us-west-2]; wait baseline r1 canary [us-east-1]"
 	if got != want {
@@ -112,7 +116,7 @@ func TestPlannerRecordsTheBaselineBeforeTheFirstPromotion(t *testing.T) {
 	if got, want := briefPlan(PlanNext(top, s, now)), "promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"; got != want {
 		t.Fatalf("after the baseline:\n got %s\nwant %s", got, want)
 	}
-	for _, step := range []mtStep{mtPromote("r1", "canary", "us-east-1"), mtSoak("r1", "canary"), mtDone("r1", "canary"), mtApprove("r1", "early")} {
+	for _, step := range []ringstest.Step{ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Soak("r1", "canary"), ringstest.Done("r1", "canary"), mtApprove("r1", "early")} {
 		if err := step(top, s); err != nil {
 			t.Fatal(err)
 		}
@@ -126,13 +130,13 @@ func TestPlannerRecordsTheBaselineBeforeTheFirstPromotion(t *testing.T) {
 // node) is not stopped: it keeps its PreviousVersion.
 func TestPlannerDoesNotAskAReleaseAlreadyPromotedForABaseline(t *testing.T) {
 	t.Parallel()
-	top, s := fxTopology(t), &State{}
-	for _, step := range []mtStep{mtCreate("r1", "checkout", "2.0", "1.0"), mtStart("r1"), mtPromote("r1", "canary", "us-east-1"), mtFail("r1", "canary")} {
+	top, s := ringstest.Topology(t), &rings.State{}
+	for _, step := range []ringstest.Step{ringstest.Create("r1", "checkout", "2.0", "1.0"), ringstest.Start("r1"), ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Fail("r1", "canary")} {
 		if err := step(top, s); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got := briefPlan(PlanNext(top, s, fxT(t, monday)))
+	got := briefPlan(PlanNext(top, s, ringstest.Time(t, monday)))
 	if strings.Contains(got, "baseline") || !strings.Contains(got, "rollback r1 canary [us-east-1] 1.0") {
 		t.Fatalf("plan %s; want a rollback to 1.0 and no baseline", got)
 	}
@@ -143,23 +147,23 @@ func TestPlannerDoesNotAskAReleaseAlreadyPromotedForABaseline(t *testing.T) {
 // where a target did not exist is not written and named.
 func TestRollbackPerRegionAndPerTarget(t *testing.T) {
 	t.Parallel()
-	absentWest := func(_ *Topology, s *State) error {
-		return s.RecordBaseline("r1", "c0", []RegionBaseline{
+	absentWest := func(_ *topology.Topology, s *rings.State) error {
+		return s.RecordBaseline("r1", "c0", []rings.RegionBaseline{
 			{Region: "us-east-1", Version: "1.0"},
-			SummarizeBaseline("eu-west-1", mixedEU),
+			rings.SummarizeBaseline("eu-west-1", mixedEU),
 			{Region: "ap-northeast-1", Version: "1.0"},
-			SummarizeBaseline("us-west-2", []TargetValue{{File: "apps/checkout/us-west-2/values.yaml", Target: "yamlPath image.tag", Absent: true}}),
-		}, mt0)
+			rings.SummarizeBaseline("us-west-2", []rings.TargetValue{{File: "apps/checkout/us-west-2/values.yaml", Target: "yamlPath image.tag", Absent: true}}),
+		}, ringstest.T0)
 	}
-	through := func(base mtStep, prev string) []mtStep {
-		return []mtStep{mtCreate("r1", "checkout", "2.0", prev), mtStart("r1"), base,
-			mtPromote("r1", "canary", "us-east-1"), mtSoak("r1", "canary"), mtDone("r1", "canary"), mtApprove("r1", "early"),
-			mtPromote("r1", "early", "eu-west-1"), mtSoak("r1", "early"), mtDone("r1", "early"),
-			mtPromote("r1", "global", "ap-northeast-1", "us-west-2"), mtFail("r1", "global")}
+	through := func(base ringstest.Step, prev string) []ringstest.Step {
+		return []ringstest.Step{ringstest.Create("r1", "checkout", "2.0", prev), ringstest.Start("r1"), base,
+			ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Soak("r1", "canary"), ringstest.Done("r1", "canary"), mtApprove("r1", "early"),
+			ringstest.Promote("r1", "early", "eu-west-1"), ringstest.Soak("r1", "early"), ringstest.Done("r1", "early"),
+			ringstest.Promote("r1", "global", "ap-northeast-1", "us-west-2"), ringstest.Fail("r1", "global")}
 	}
 	cases := []struct {
 		name  string
-		prep  []mtStep
+		prep  []ringstest.Step
 		want  []string // rollback actions, briefly
 		halt  string   // in the halted reason, "" for no halt
 		euTgt int      // targets on eu-west-1's rollback
@@ -181,13 +185,13 @@ func TestRollbackPerRegionAndPerTarget(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			top, s := fxTopology(t), &State{}
+			top, s := ringstest.Topology(t), &rings.State{}
 			for i, step := range tc.prep {
 				if err := step(top, s); err != nil {
 					t.Fatalf("prep %d: %v", i, err)
 				}
 			}
-			plan := PlanNext(top, s, fxT(t, monday))
+			plan := PlanNext(top, s, ringstest.Time(t, monday))
 			var got []string
 			halted := ""
 			for _, a := range plan.Actions {
@@ -200,11 +204,11 @@ func TestRollbackPerRegionAndPerTarget(t *testing.T) {
 					if a.Ring == "early" && tc.euTgt > 0 && (a.Targets[0].Value != "1.0" || a.Targets[1].Value != "0.8") {
 						t.Errorf("eu-west-1 target values %+v, want 1.0 and 0.8", a.Targets)
 					}
-					if a.PromotionID != RollbackID("r1", a.Ring, a.Regions) {
+					if a.PromotionID != rings.RollbackID("r1", a.Ring, a.Regions) {
 						t.Errorf("rollback id %s is not derived from the decision", a.PromotionID)
 					}
 				case ActSetReleaseState:
-					if a.State == ReleaseHalted {
+					if a.State == rings.ReleaseHalted {
 						halted = a.Reason
 					}
 				}
@@ -224,23 +228,23 @@ func TestRollbackPerRegionAndPerTarget(t *testing.T) {
 // told every promoted region's value, even for an app's first release.
 func TestRequestRollbackUsesTheBaseline(t *testing.T) {
 	t.Parallel()
-	top := fxTopology(t)
+	top := ringstest.Topology(t)
 	for _, tc := range []struct {
 		name string
-		eu   []TargetValue
+		eu   []rings.TargetValue
 		want string // "" accepted, else part of the error
 	}{
 		{"recorded", mixedEU, ""},
-		{"absent", []TargetValue{{File: "apps/checkout/eu-west-1/values.yaml", Target: "yamlPath image.tag", Absent: true}}, "region eu-west-1"},
+		{"absent", []rings.TargetValue{{File: "apps/checkout/eu-west-1/values.yaml", Target: "yamlPath image.tag", Absent: true}}, "region eu-west-1"},
 	} {
-		s := &State{}
-		for _, step := range []mtStep{mtCreate("r1", "checkout", "2.0", ""), mtStart("r1"), baselineOf(tc.eu),
-			mtPromote("r1", "canary", "us-east-1"), mtSoak("r1", "canary"), mtDone("r1", "canary"), mtApprove("r1", "early"), mtPromote("r1", "early", "eu-west-1")} {
+		s := &rings.State{}
+		for _, step := range []ringstest.Step{ringstest.Create("r1", "checkout", "2.0", ""), ringstest.Start("r1"), baselineOf(tc.eu),
+			ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Soak("r1", "canary"), ringstest.Done("r1", "canary"), mtApprove("r1", "early"), ringstest.Promote("r1", "early", "eu-west-1")} {
 			if err := step(top, s); err != nil {
 				t.Fatal(err)
 			}
 		}
-		err := s.RequestRollback("r1", "bob", "errors", mt0)
+		err := s.RequestRollback("r1", "bob", "errors", ringstest.T0)
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%s: %v", tc.name, err)
@@ -252,9 +256,9 @@ func TestRequestRollbackUsesTheBaseline(t *testing.T) {
 
 func TestBaselineVersion(t *testing.T) {
 	t.Parallel()
-	top := fxTopology(t)
-	s := &State{}
-	for _, step := range []mtStep{mtCreate("r1", "checkout", "2.0", "0.1"), mtStart("r1")} {
+	top := ringstest.Topology(t)
+	s := &rings.State{}
+	for _, step := range []ringstest.Step{ringstest.Create("r1", "checkout", "2.0", "0.1"), ringstest.Start("r1")} {
 		if err := step(top, s); err != nil {
 			t.Fatal(err)
 		}

@@ -1,9 +1,13 @@
-package rings
+package planner
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // memoKey identifies one window or freeze evaluation within a PlanNext call:
@@ -25,7 +29,7 @@ type gateResult struct {
 // promote passes the not yet promoted regions of ring i of r through the
 // gates and promotes those that pass in one action. See PlanNext for the
 // order and the release states shown.
-func (p *planner) promote(r *Release, i int) {
+func (p *planner) promote(r *rings.Release, i int) {
 	rp := &r.Rings[i]
 	j := p.t.RingIndex(rp.Name)
 	if j < 0 {
@@ -86,31 +90,31 @@ func (p *planner) promote(r *Release, i int) {
 			Detail: fmt.Sprintf("ring %s needs an approval: ringctl release approve %s --ring %s", rp.Name, r.ID, rp.Name)})
 	}
 	switch {
-	case len(ready) > 0 && needsBaseline(r):
+	case len(ready) > 0 && r.NeedsBaseline():
 		// Before the first commit of the release: record what every
 		// region runs now, so rollback and the baseline comparison know.
-		p.setState(r, ReleaseRunning, "")
-		p.act(Action{Kind: ActRecordBaseline, ReleaseID: r.ID, App: r.App, Regions: releaseRegions(r),
+		p.setState(r, rings.ReleaseRunning, "")
+		p.act(Action{Kind: ActRecordBaseline, ReleaseID: r.ID, App: r.App, Regions: r.RegionNames(),
 			Reason: fmt.Sprintf("read what every region of %s runs now from Git before promoting %s", r.App, r.Version)})
 		p.wait(Wait{ReleaseID: r.ID, Ring: rp.Name, Regions: ready, Reason: WaitBaseline,
 			Detail: fmt.Sprintf("ring %s is promoted once the version every region runs now is read from Git and recorded (the rollback target)", rp.Name)})
 	case len(ready) > 0 && p.retryLater(r, rp, false):
-		p.setState(r, ReleaseRunning, "")
+		p.setState(r, rings.ReleaseRunning, "")
 	case len(ready) > 0:
-		p.setState(r, ReleaseRunning, "")
+		p.setState(r, rings.ReleaseRunning, "")
 		p.act(Action{Kind: ActPromote, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Regions: ready, Version: r.Version,
-			PromotionID: PromotionID(r.ID, rp.Name, ready), Reason: fmt.Sprintf("promote %s %s to ring %s", r.App, r.Version, rp.Name)})
+			PromotionID: rings.PromotionID(r.ID, rp.Name, ready), Reason: fmt.Sprintf("promote %s %s to ring %s", r.App, r.Version, rp.Name)})
 	case len(remaining) > 0 && len(halted) == len(remaining):
-		p.setState(r, ReleaseHalted, haltDetail)
+		p.setState(r, rings.ReleaseHalted, haltDetail)
 	case needApproval:
-		p.setState(r, ReleaseAwaitingApproval, fmt.Sprintf("ring %s waits for an approval", rp.Name))
+		p.setState(r, rings.ReleaseAwaitingApproval, fmt.Sprintf("ring %s waits for an approval", rp.Name))
 	default:
-		p.setState(r, ReleaseRunning, "")
+		p.setState(r, rings.ReleaseRunning, "")
 	}
 }
 
 // freeze evaluates the freezes for region and priority once per call.
-func (p *planner) freeze(region Region, priority string) gateResult {
+func (p *planner) freeze(region topology.Region, priority string) gateResult {
 	k := memoKey{kind: 'f', region: region.Name, priority: priority}
 	if v, ok := p.memo[k]; ok {
 		return v
@@ -139,7 +143,7 @@ func (p *planner) freeze(region Region, priority string) gateResult {
 }
 
 // window evaluates the ring's release windows for region once per call.
-func (p *planner) window(ring Ring, region Region) gateResult {
+func (p *planner) window(ring topology.Ring, region topology.Region) gateResult {
 	k := memoKey{kind: 'w', ring: ring.Name, region: region.Name}
 	if v, ok := p.memo[k]; ok {
 		return v
@@ -164,7 +168,7 @@ func (p *planner) window(ring Ring, region Region) gateResult {
 }
 
 // describeHalts says who halted what and why.
-func describeHalts(hs []Halt) string {
+func describeHalts(hs []rings.Halt) string {
 	parts := make([]string, 0, len(hs))
 	for _, h := range hs {
 		by := h.Author
@@ -180,7 +184,7 @@ func describeHalts(hs []Halt) string {
 func without(list, drop []string) []string {
 	out := make([]string, 0, len(list))
 	for _, v := range list {
-		if !listHas(drop, v) {
+		if !slices.Contains(drop, v) {
 			out = append(out, v)
 		}
 	}

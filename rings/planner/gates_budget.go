@@ -1,8 +1,11 @@
-package rings
+package planner
 
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // budget is the error-budget gate of one region for release r: the budget
@@ -14,7 +17,7 @@ import (
 // (nothing measures its budget). A budget never measured fails closed,
 // as does one the planner cannot classify; a priority in
 // AllowWhenExhausted passes both.
-func (p *planner) budget(r *Release, rp *RingProgress, region Region) (pass, approval bool) {
+func (p *planner) budget(r *rings.Release, rp *rings.RingProgress, region topology.Region) (pass, approval bool) {
 	policy := p.t.Spec.Policy.ErrorBudget
 	if !policy.Enabled() || region.Prometheus == nil || region.Prometheus.URL == "" {
 		return true, false
@@ -31,10 +34,10 @@ func (p *planner) budget(r *Release, rp *RingProgress, region Region) (pass, app
 			r.App, region.Name, allowedList(policy.AllowWhenExhausted)))
 		return false, false
 	}
-	switch GateBudget(policy, b.RemainingPercent, r.Priority) {
-	case BudgetAuto:
+	switch topology.GateBudget(policy, b.RemainingPercent, r.Priority) {
+	case topology.BudgetAuto:
 		return true, false
-	case BudgetApproval:
+	case topology.BudgetApproval:
 		if rp.Approval != nil {
 			return true, false
 		}

@@ -1,21 +1,25 @@
-package rings
+package planner
 
 import (
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/ringstest"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // jtTopology is the fixture topology with health sources in the two regions
 // of ring global, so a multi-region ring is judged on evidence.
-func jtTopology(t *testing.T) *Topology {
+func jtTopology(t *testing.T) *topology.Topology {
 	t.Helper()
-	topo := fxTopology(t)
+	topo := ringstest.Topology(t)
 	for i := range topo.Spec.Regions {
 		r := &topo.Spec.Regions[i]
 		if r.Name == "ap-northeast-1" || r.Name == "us-west-2" {
-			r.Prometheus = &PrometheusSource{URL: "http://prometheus." + r.Name + ".example.com:9090"}
+			r.Prometheus = &topology.PrometheusSource{URL: "http://prometheus." + r.Name + ".example.com:9090"}
 		}
 	}
 	topo.Spec.Policy.Analysis.FailureThreshold = 3
@@ -24,9 +28,9 @@ func jtTopology(t *testing.T) *Topology {
 
 // jtGlobalSoaking returns a state whose release r1 soaks ring global, and
 // the time its soak started.
-func jtGlobalSoaking(t *testing.T, topo *Topology) (*State, time.Time) {
+func jtGlobalSoaking(t *testing.T, topo *topology.Topology) (*rings.State, time.Time) {
 	t.Helper()
-	s := &State{}
+	s := &rings.State{}
 	at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 	must := func(what string, err error) {
 		t.Helper()
@@ -39,22 +43,22 @@ func jtGlobalSoaking(t *testing.T, topo *Topology) (*State, time.Time) {
 	must("start", s.StartRelease("r1", at))
 	for _, ring := range []string{"canary", "early"} {
 		regions := topo.Spec.Rings[topo.RingIndex(ring)].Regions
-		must("promote "+ring, s.MarkPromoted("r1", ring, regions, PromotionID("r1", ring, regions), "c", at))
+		must("promote "+ring, s.MarkPromoted("r1", ring, regions, rings.PromotionID("r1", ring, regions), "c", at))
 		must("soak "+ring, s.StartSoak("r1", ring, at))
 		must("done "+ring, s.CompleteRing("r1", ring, at))
 	}
 	global := []string{"ap-northeast-1", "us-west-2"}
-	must("promote global", s.MarkPromoted("r1", "global", global, PromotionID("r1", "global", global), "c", at))
+	must("promote global", s.MarkPromoted("r1", "global", global, rings.PromotionID("r1", "global", global), "c", at))
 	must("soak global", s.StartSoak("r1", "global", at))
 	return s, at
 }
 
-func jtCheck(pass bool, at time.Time) *Observation {
+func jtCheck(pass bool, at time.Time) *rings.Observation {
 	v := 0.001
 	if !pass {
 		v = 0.5
 	}
-	return &Observation{Check: "error-rate", Value: v, Threshold: "<= 0.05", Pass: pass, At: at}
+	return &rings.Observation{Check: "error-rate", Value: v, Threshold: "<= 0.05", Pass: pass, At: at}
 }
 
 // TestOneBadRegionFailsItsRing: in ring global [ap-northeast-1, us-west-2],
@@ -76,7 +80,7 @@ func TestOneBadRegionFailsItsRing(t *testing.T) {
 			topo := jtTopology(t)
 			// The soak window is over before the checks start: the ring
 			// must still not complete on a good sibling's evidence.
-			topo.Spec.Rings[2].Soak = Duration(time.Minute)
+			topo.Spec.Rings[2].Soak = topology.Duration(time.Minute)
 			s, at := jtGlobalSoaking(t, topo)
 			var failed *Action
 			for round := 1; round <= 5 && failed == nil; round++ {
@@ -119,7 +123,7 @@ func TestOneBadRegionFailsItsRing(t *testing.T) {
 func TestSoakCompletesOnlyOnEveryRegionsEvidence(t *testing.T) {
 	t.Parallel()
 	topo := jtTopology(t)
-	topo.Spec.Rings[2].Soak = Duration(time.Minute)
+	topo.Spec.Rings[2].Soak = topology.Duration(time.Minute)
 	s, at := jtGlobalSoaking(t, topo)
 	now := at.Add(5 * time.Minute)
 	observe := func(region string, pass bool) {
@@ -143,7 +147,7 @@ func TestSoakCompletesOnlyOnEveryRegionsEvidence(t *testing.T) {
 
 // jtRolledBack fails ring global of r1 and lands the rollback of both of
 // its regions; it returns the time the rollback landed.
-func jtRolledBack(t *testing.T, topo *Topology, s *State, at time.Time) time.Time {
+func jtRolledBack(t *testing.T, topo *topology.Topology, s *rings.State, at time.Time) time.Time {
 	t.Helper()
 	if err := s.FailRing("r1", "global", "bad", at); err != nil {
 		t.Fatal(err)
@@ -156,7 +160,7 @@ func jtRolledBack(t *testing.T, topo *Topology, s *State, at time.Time) time.Tim
 			}
 		}
 	}
-	if st := s.ReleaseByID("r1").Ring("global").State; st != RingRollingBack {
+	if st := s.ReleaseByID("r1").Ring("global").State; st != rings.RingRollingBack {
 		t.Fatalf("ring global is %s after its rollback landed, want rolling-back", st)
 	}
 	return landed
@@ -203,7 +207,7 @@ func TestRollbackIsDoneWhenVerified(t *testing.T) {
 	// Canary and early were rolled back in the same pass; canary still
 	// verifies, so the release is not over.
 	r := s.ReleaseByID("r1")
-	if r.Ring("global").State != RingRolledBack {
+	if r.Ring("global").State != rings.RingRolledBack {
 		t.Errorf("ring global is %s, want rolled-back", r.Ring("global").State)
 	}
 	if r.State.Terminal() {

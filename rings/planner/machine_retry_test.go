@@ -1,21 +1,25 @@
-package rings
+package planner
 
 import (
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/ringstest"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // mtEarlyPending is r1 with canary done and early pending (approved, so
-// only the window gates it; mt0 is a Tuesday 10:00 UTC, inside it).
-var mtEarlyPending = append(append([]mtStep{}, mtCanaryDone...), func(_ *Topology, s *State) error {
-	return s.Approve("r1", "early", "bob", "ok", mt0)
+// only the window gates it; ringstest.T0 is a Tuesday 10:00 UTC, inside it).
+var mtEarlyPending = append(append([]ringstest.Step{}, ringstest.CanaryDone...), func(_ *topology.Topology, s *rings.State) error {
+	return s.Approve("r1", "early", "bob", "ok", ringstest.T0)
 })
 
-func retryState(t *testing.T, top *Topology, steps []mtStep) *State {
+func retryState(t *testing.T, top *topology.Topology, steps []ringstest.Step) *rings.State {
 	t.Helper()
-	s := &State{}
+	s := &rings.State{}
 	for i, step := range steps {
 		if err := step(top, s); err != nil {
 			t.Fatalf("step %d: %v", i, err)
@@ -26,36 +30,36 @@ func retryState(t *testing.T, top *Topology, steps []mtStep) *State {
 
 func TestFailPromotion(t *testing.T) {
 	t.Parallel()
-	top := fxTopology(t)
-	at := mt0.Add(time.Hour)
+	top := ringstest.Topology(t)
+	at := ringstest.T0.Add(time.Hour)
 	reason := "file apps/checkout/eu-west-1/values.yaml (region eu-west-1, yamlPath image.tag): key \"tag\" not found"
 	cases := []struct {
 		name   string
-		steps  []mtStep
+		steps  []ringstest.Step
 		ring   string
 		pid    string
 		reason string
 		want   error // nil: the ring fails
 	}{
 		{"pending ring", mtEarlyPending, "early", "p-early", reason, nil},
-		{"first ring pending", mtRunning, "canary", "p-canary", reason, nil},
-		{"later ring while an earlier is not done", mtRunning, "early", "p-early", reason, ErrTransition},
-		{"syncing ring", append(append([]mtStep{}, mtRunning...), mtPromote("r1", "canary", "us-east-1")), "canary", "p-x", reason, ErrTransition},
-		{"empty promotion id", mtRunning, "canary", "", reason, ErrTransition},
-		{"no reason", mtEarlyPending, "early", "p-early", " ", ErrTransition},
-		{"unknown ring", mtEarlyPending, "nope", "p", reason, ErrNotFound},
+		{"first ring pending", ringstest.Running, "canary", "p-canary", reason, nil},
+		{"later ring while an earlier is not done", ringstest.Running, "early", "p-early", reason, rings.ErrTransition},
+		{"syncing ring", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1")), "canary", "p-x", reason, rings.ErrTransition},
+		{"empty promotion id", ringstest.Running, "canary", "", reason, rings.ErrTransition},
+		{"no reason", mtEarlyPending, "early", "p-early", " ", rings.ErrTransition},
+		{"unknown ring", mtEarlyPending, "nope", "p", reason, rings.ErrNotFound},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			s := retryState(t, top, c.steps)
-			before := mustJSON(t, s)
+			before := ringstest.JSON(t, s)
 			err := s.FailPromotion("r1", c.ring, c.pid, c.reason, at)
 			if c.want != nil {
 				if !errors.Is(err, c.want) {
 					t.Fatalf("err = %v; want %v", err, c.want)
 				}
-				if got := mustJSON(t, s); got != before {
+				if got := ringstest.JSON(t, s); got != before {
 					t.Fatalf("a refused transition changed the state:\n%s\n%s", before, got)
 				}
 				return
@@ -64,7 +68,7 @@ func TestFailPromotion(t *testing.T) {
 				t.Fatal(err)
 			}
 			rp := s.ReleaseByID("r1").Ring(c.ring)
-			if rp.State != RingFailed || rp.Reason != c.reason || !rp.FailedAt.Equal(at) {
+			if rp.State != rings.RingFailed || rp.Reason != c.reason || !rp.FailedAt.Equal(at) {
 				t.Fatalf("ring %+v; want failed at %s with the reason", rp, at)
 			}
 		})
@@ -73,17 +77,17 @@ func TestFailPromotion(t *testing.T) {
 
 func TestFailPromotionRefusesALandedPromotion(t *testing.T) {
 	t.Parallel()
-	top := fxTopology(t)
+	top := ringstest.Topology(t)
 	// global has two regions: one landed, the ring is promoting.
-	s := retryState(t, top, append(append([]mtStep{}, mtEarlyPending...),
-		mtPromote("r1", "early", "eu-west-1"), mtSoak("r1", "early"), mtDone("r1", "early"),
-		mtPromote("r1", "global", "us-west-2")))
-	before := mustJSON(t, s)
-	err := s.FailPromotion("r1", "global", PromotionID("r1", "global", []string{"us-west-2"}), "x", mt0.Add(time.Hour))
-	if !errors.Is(err, ErrConflict) || mustJSON(t, s) != before {
+	s := retryState(t, top, append(append([]ringstest.Step{}, mtEarlyPending...),
+		ringstest.Promote("r1", "early", "eu-west-1"), ringstest.Soak("r1", "early"), ringstest.Done("r1", "early"),
+		ringstest.Promote("r1", "global", "us-west-2")))
+	before := ringstest.JSON(t, s)
+	err := s.FailPromotion("r1", "global", rings.PromotionID("r1", "global", []string{"us-west-2"}), "x", ringstest.T0.Add(time.Hour))
+	if !errors.Is(err, rings.ErrConflict) || ringstest.JSON(t, s) != before {
 		t.Fatalf("err = %v; want ErrConflict and nothing changed", err)
 	}
-	if err := s.FailPromotion("r1", "global", PromotionID("r1", "global", []string{"ap-northeast-1"}), "x", mt0.Add(time.Hour)); err != nil {
+	if err := s.FailPromotion("r1", "global", rings.PromotionID("r1", "global", []string{"ap-northeast-1"}), "x", ringstest.T0.Add(time.Hour)); err != nil {
 		t.Fatalf("promoting ring: %v", err)
 	}
 }
@@ -94,11 +98,11 @@ func TestFailPromotionRefusesALandedPromotion(t *testing.T) {
 // written back; early has nothing promoted).
 func TestPlannerTreatsAFailedPromotionAsAFailedRing(t *testing.T) {
 	t.Parallel()
-	top := fxTopology(t)
+	top := ringstest.Topology(t)
 	s := retryState(t, top, mtEarlyPending)
-	at := mt0.Add(time.Hour)
+	at := ringstest.T0.Add(time.Hour)
 	reason := "cannot write the promotion: file apps/checkout/eu-west-1/values.yaml (region eu-west-1, yamlPath image.tag): path image.tag: key \"tag\" not found"
-	if err := s.FailPromotion("r1", "early", PromotionID("r1", "early", []string{"eu-west-1"}), reason, at); err != nil {
+	if err := s.FailPromotion("r1", "early", rings.PromotionID("r1", "early", []string{"eu-west-1"}), reason, at); err != nil {
 		t.Fatal(err)
 	}
 	plan := PlanNext(top, s, at)
@@ -123,18 +127,18 @@ func TestPlannerTreatsAFailedPromotionAsAFailedRing(t *testing.T) {
 
 func TestPromotionRetryWaitsThenPromotesAndClears(t *testing.T) {
 	t.Parallel()
-	top := fxTopology(t)
+	top := ringstest.Topology(t)
 	s := retryState(t, top, mtEarlyPending)
-	at := mt0.Add(time.Hour)
-	pid := PromotionID("r1", "early", []string{"eu-west-1"})
+	at := ringstest.T0.Add(time.Hour)
+	pid := rings.PromotionID("r1", "early", []string{"eu-west-1"})
 	next := at.Add(4 * time.Second)
-	rt := PromotionRetry{PromotionID: pid, Attempt: 3, Error: "push to git://git/x: dial tcp: connection refused", NextAttemptAt: next}
+	rt := rings.PromotionRetry{PromotionID: pid, Attempt: 3, Error: "push to git://git/x: dial tcp: connection refused", NextAttemptAt: next}
 	if err := s.RecordPromotionRetry("r1", "early", rt, at); err != nil {
 		t.Fatal(err)
 	}
 	// A retry recorded again (or by a deposed leader) is a conflict.
-	before := mustJSON(t, s)
-	if err := s.RecordPromotionRetry("r1", "early", rt, at); !errors.Is(err, ErrConflict) || mustJSON(t, s) != before {
+	before := ringstest.JSON(t, s)
+	if err := s.RecordPromotionRetry("r1", "early", rt, at); !errors.Is(err, rings.ErrConflict) || ringstest.JSON(t, s) != before {
 		t.Fatalf("same attempt again: %v; want ErrConflict, nothing changed", err)
 	}
 
@@ -169,31 +173,31 @@ func TestPromotionRetryWaitsThenPromotesAndClears(t *testing.T) {
 
 func TestRecordPromotionRetryRefusesBadInput(t *testing.T) {
 	t.Parallel()
-	top := fxTopology(t)
-	at := mt0.Add(time.Hour)
-	ok := PromotionRetry{PromotionID: "p", Attempt: 1, Error: "timeout", NextAttemptAt: at.Add(time.Second)}
-	mod := func(f func(*PromotionRetry)) PromotionRetry { r := ok; f(&r); return r }
+	top := ringstest.Topology(t)
+	at := ringstest.T0.Add(time.Hour)
+	ok := rings.PromotionRetry{PromotionID: "p", Attempt: 1, Error: "timeout", NextAttemptAt: at.Add(time.Second)}
+	mod := func(f func(*rings.PromotionRetry)) rings.PromotionRetry { r := ok; f(&r); return r }
 	cases := []struct {
 		name  string
-		steps []mtStep
+		steps []ringstest.Step
 		ring  string
-		rt    PromotionRetry
+		rt    rings.PromotionRetry
 		want  error
 	}{
-		{"no promotion id", mtEarlyPending, "early", mod(func(r *PromotionRetry) { r.PromotionID = "" }), ErrTransition},
-		{"attempt zero", mtEarlyPending, "early", mod(func(r *PromotionRetry) { r.Attempt = 0 }), ErrTransition},
-		{"no error", mtEarlyPending, "early", mod(func(r *PromotionRetry) { r.Error = "" }), ErrTransition},
-		{"next attempt in the past", mtEarlyPending, "early", mod(func(r *PromotionRetry) { r.NextAttemptAt = at.Add(-time.Second) }), ErrTransition},
-		{"ring done", mtEarlyPending, "canary", ok, ErrTransition},
-		{"rollback not due", mtEarlyPending, "canary", mod(func(r *PromotionRetry) { r.Rollback = true }), ErrTransition},
-		{"release scheduled", []mtStep{mtCreate("r1", "checkout", "2.0", "1.0")}, "canary", ok, ErrTransition},
+		{"no promotion id", mtEarlyPending, "early", mod(func(r *rings.PromotionRetry) { r.PromotionID = "" }), rings.ErrTransition},
+		{"attempt zero", mtEarlyPending, "early", mod(func(r *rings.PromotionRetry) { r.Attempt = 0 }), rings.ErrTransition},
+		{"no error", mtEarlyPending, "early", mod(func(r *rings.PromotionRetry) { r.Error = "" }), rings.ErrTransition},
+		{"next attempt in the past", mtEarlyPending, "early", mod(func(r *rings.PromotionRetry) { r.NextAttemptAt = at.Add(-time.Second) }), rings.ErrTransition},
+		{"ring done", mtEarlyPending, "canary", ok, rings.ErrTransition},
+		{"rollback not due", mtEarlyPending, "canary", mod(func(r *rings.PromotionRetry) { r.Rollback = true }), rings.ErrTransition},
+		{"release scheduled", []ringstest.Step{ringstest.Create("r1", "checkout", "2.0", "1.0")}, "canary", ok, rings.ErrTransition},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			s := retryState(t, top, c.steps)
-			before := mustJSON(t, s)
-			if err := s.RecordPromotionRetry("r1", c.ring, c.rt, at); !errors.Is(err, c.want) || mustJSON(t, s) != before {
+			before := ringstest.JSON(t, s)
+			if err := s.RecordPromotionRetry("r1", c.ring, c.rt, at); !errors.Is(err, c.want) || ringstest.JSON(t, s) != before {
 				t.Fatalf("err = %v; want %v and nothing changed", err, c.want)
 			}
 		})
@@ -205,10 +209,10 @@ func TestRecordPromotionRetryRefusesBadInput(t *testing.T) {
 // transient rollback failure waits for its next attempt.
 func TestFailedRollbackHaltsAndStopsAsking(t *testing.T) {
 	t.Parallel()
-	top := fxTopology(t)
-	at := mt0.Add(time.Hour)
-	s := retryState(t, top, append(append([]mtStep{}, mtEarlyPending...),
-		mtPromote("r1", "early", "eu-west-1"), mtSoak("r1", "early"), mtFail("r1", "early")))
+	top := ringstest.Topology(t)
+	at := ringstest.T0.Add(time.Hour)
+	s := retryState(t, top, append(append([]ringstest.Step{}, mtEarlyPending...),
+		ringstest.Promote("r1", "early", "eu-west-1"), ringstest.Soak("r1", "early"), ringstest.Fail("r1", "early")))
 	rollbacks := func(now time.Time) []string {
 		var out []string
 		for _, a := range PlanNext(top, s, now).Actions {
@@ -221,8 +225,8 @@ func TestFailedRollbackHaltsAndStopsAsking(t *testing.T) {
 	if got := rollbacks(at); len(got) != 2 {
 		t.Fatalf("rollbacks %v; want early and canary", got)
 	}
-	rid := RollbackID("r1", "early", []string{"eu-west-1"})
-	rt := PromotionRetry{PromotionID: rid, Rollback: true, Attempt: 1, Error: "502 Bad Gateway", NextAttemptAt: at.Add(time.Second)}
+	rid := rings.RollbackID("r1", "early", []string{"eu-west-1"})
+	rt := rings.PromotionRetry{PromotionID: rid, Rollback: true, Attempt: 1, Error: "502 Bad Gateway", NextAttemptAt: at.Add(time.Second)}
 	if err := s.RecordPromotionRetry("r1", "early", rt, at); err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +238,7 @@ func TestFailedRollbackHaltsAndStopsAsking(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := s.ReleaseByID("r1")
-	if r.State != ReleaseHalted || !strings.Contains(r.Reason, reason) || !strings.Contains(r.Reason, "ringctl release abort r1") {
+	if r.State != rings.ReleaseHalted || !strings.Contains(r.Reason, reason) || !strings.Contains(r.Reason, "ringctl release abort r1") {
 		t.Fatalf("release %s %q; want halted with the reason and what to do", r.State, r.Reason)
 	}
 	if r.Ring("early").Retry != nil {
@@ -249,8 +253,8 @@ func TestFailedRollbackHaltsAndStopsAsking(t *testing.T) {
 			t.Fatalf("planner changes the release's state again: %+v", a)
 		}
 	}
-	before := mustJSON(t, s)
-	if err := s.FailRollbackWrite("r1", "early", rid, reason, later); !errors.Is(err, ErrConflict) || mustJSON(t, s) != before {
+	before := ringstest.JSON(t, s)
+	if err := s.FailRollbackWrite("r1", "early", rid, reason, later); !errors.Is(err, rings.ErrConflict) || ringstest.JSON(t, s) != before {
 		t.Fatalf("second failure: %v; want ErrConflict and nothing changed", err)
 	}
 }

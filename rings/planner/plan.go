@@ -1,9 +1,12 @@
-package rings
+package planner
 
 import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // PlanNext decides what the leader should do now for every release, from the
@@ -64,13 +67,13 @@ import (
 //
 // Cost: O(releases × rings × regions) plus one window and freeze evaluation
 // per (ring, region) and priority, memoised within the call.
-func PlanNext(t *Topology, s *State, now time.Time) Plan {
+func PlanNext(t *topology.Topology, s *rings.State, now time.Time) Plan {
 	if t == nil || s == nil {
 		return Plan{Actions: []Action{}, Waits: []Wait{}} // no topology adopted yet: nothing can be decided
 	}
 	p := &planner{t: t, s: s, now: now, busy: map[string]string{}, memo: map[memoKey]gateResult{}}
 	for _, r := range s.Releases {
-		if !r.State.Terminal() && r.State != ReleaseScheduled {
+		if !r.State.Terminal() && r.State != rings.ReleaseScheduled {
 			if _, ok := p.busy[r.App]; !ok {
 				p.busy[r.App] = r.ID
 			}
@@ -90,8 +93,8 @@ func PlanNext(t *Topology, s *State, now time.Time) Plan {
 
 // planner carries one PlanNext call.
 type planner struct {
-	t    *Topology
-	s    *State
+	t    *topology.Topology
+	s    *rings.State
 	now  time.Time
 	plan Plan
 	// busy maps an app to the started, unfinished release that holds it.
@@ -114,25 +117,25 @@ func (p *planner) wait(w Wait) {
 
 // setState asks for the release to be shown in st (with reason) when it is
 // not already.
-func (p *planner) setState(r *Release, st ReleaseState, reason string) {
-	if r.State == st && (st == ReleaseRunning || r.Reason == reason) {
+func (p *planner) setState(r *rings.Release, st rings.ReleaseState, reason string) {
+	if r.State == st && (st == rings.ReleaseRunning || r.Reason == reason) {
 		return
 	}
 	p.act(Action{Kind: ActSetReleaseState, ReleaseID: r.ID, App: r.App, State: st, Reason: reason})
 }
 
-func (p *planner) release(r *Release) {
+func (p *planner) release(r *rings.Release) {
 	switch {
-	case r.RollbackRequested && (!r.State.Terminal() || r.State == ReleaseCompleted):
+	case r.RollbackRequested && (!r.State.Terminal() || r.State == rings.ReleaseCompleted):
 		p.rollbackAll(r)
 	case r.State.Terminal():
-	case r.State == ReleaseScheduled:
+	case r.State == rings.ReleaseScheduled:
 		p.scheduled(r)
-	case failedRing(r) >= 0:
-		p.failed(r, failedRing(r))
+	case r.FailedRing() >= 0:
+		p.failed(r, r.FailedRing())
 	default:
 		for i := range r.Rings {
-			if r.Rings[i].State != RingDone {
+			if r.Rings[i].State != rings.RingDone {
 				p.ring(r, i)
 				return
 			}
@@ -142,7 +145,7 @@ func (p *planner) release(r *Release) {
 }
 
 // scheduled decides whether a scheduled release may start.
-func (p *planner) scheduled(r *Release) {
+func (p *planner) scheduled(r *rings.Release) {
 	if r.StartAt.After(p.now) {
 		p.wait(Wait{ReleaseID: r.ID, Reason: WaitSchedule, Until: r.StartAt,
 			Detail: "starts at " + stamp(r.StartAt)})
@@ -173,29 +176,29 @@ func (p *planner) scheduled(r *Release) {
 }
 
 // ring works on ring i, the first ring of r that is not done.
-func (p *planner) ring(r *Release, i int) {
+func (p *planner) ring(r *rings.Release, i int) {
 	rp := &r.Rings[i]
 	switch rp.State {
-	case RingPending, RingPromoting:
-		if rp.State == RingPromoting && p.degraded(r, rp) {
+	case rings.RingPending, rings.RingPromoting:
+		if rp.State == rings.RingPromoting && p.degraded(r, rp) {
 			return
 		}
 		p.promote(r, i)
-	case RingSyncing:
+	case rings.RingSyncing:
 		p.syncing(r, i)
-	case RingSoaking:
+	case rings.RingSoaking:
 		p.soaking(r, i)
-	case RingFailed, RingRollingBack, RingRolledBack:
+	case rings.RingFailed, rings.RingRollingBack, rings.RingRolledBack:
 		// release() sends a release with a failed ring to failed(); a
 		// ring set back without a failure belongs to a rollback a person
 		// asked for, which rollbackAll handles.
-		p.setState(r, ReleaseHalted, fmt.Sprintf("ring %s is %s; abort the release or roll it back", rp.Name, rp.State))
+		p.setState(r, rings.ReleaseHalted, fmt.Sprintf("ring %s is %s; abort the release or roll it back", rp.Name, rp.State))
 	}
 }
 
 // rollbackAll rolls back every promoted region of every ring of a release a
 // person asked to roll back, and verifies every rollback that landed.
-func (p *planner) rollbackAll(r *Release) {
+func (p *planner) rollbackAll(r *rings.Release) {
 	busy := false
 	for i := range r.Rings {
 		busy = p.rollbackRing(r, &r.Rings[i]) || busy
@@ -208,7 +211,7 @@ func (p *planner) rollbackAll(r *Release) {
 		// release when the last rollback settles, so this is only reached
 		// for a state they do not produce. Show it rather than loop
 		// silently.
-		p.setState(r, ReleaseHalted, "rollback requested but nothing is left to roll back; abort the release")
+		p.setState(r, rings.ReleaseHalted, "rollback requested but nothing is left to roll back; abort the release")
 	}
 }
 
@@ -218,11 +221,11 @@ func (p *planner) rollbackAll(r *Release) {
 // their own values. A region with nothing known to write back is not
 // written: the release is shown halted, naming it. It reports whether it
 // asked for anything.
-func (p *planner) rollbackRing(r *Release, rp *RingProgress) bool {
+func (p *planner) rollbackRing(r *rings.Release, rp *rings.RingProgress) bool {
 	if rp.RollbackFailure != nil {
 		// Needs a person: show why, write nothing more for this ring.
-		if mustRollBack(r, rp) {
-			p.setState(r, ReleaseHalted, RollbackFailedReason(r))
+		if r.MustRollBack(rp) {
+			p.setState(r, rings.ReleaseHalted, rings.RollbackFailedReason(r))
 			return true
 		}
 		return false
@@ -244,7 +247,7 @@ func (p *planner) rollbackRing(r *Release, rp *RingProgress) bool {
 		case len(prev.Targets) > 0:
 			regions := []string{g.Name}
 			p.act(Action{Kind: ActRollback, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Regions: regions, Version: "mixed",
-				Targets: prev.Targets, PromotionID: RollbackID(r.ID, rp.Name, regions),
+				Targets: prev.Targets, PromotionID: rings.RollbackID(r.ID, rp.Name, regions),
 				Reason: "roll back " + r.Version + " to each target's previous value in " + g.Name + " (" + r.DescribePrevious(g.Name) + ")"})
 			asked = true
 		default:
@@ -260,20 +263,14 @@ func (p *planner) rollbackRing(r *Release, rp *RingProgress) bool {
 	for _, v := range versions {
 		regions := byVersion[v]
 		p.act(Action{Kind: ActRollback, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Regions: regions, Version: v,
-			PromotionID: RollbackID(r.ID, rp.Name, regions), Reason: "roll back " + r.Version + " to " + v})
+			PromotionID: rings.RollbackID(r.ID, rp.Name, regions), Reason: "roll back " + r.Version + " to " + v})
 		asked = true
 	}
 	if len(unknown) > 0 {
-		p.setState(r, ReleaseHalted, fmt.Sprintf("ring %s must be rolled back but %s; nothing was written there: set it back by hand and abort the release", rp.Name, strings.Join(unknown, "; ")))
+		p.setState(r, rings.ReleaseHalted, fmt.Sprintf("ring %s must be rolled back but %s; nothing was written there: set it back by hand and abort the release", rp.Name, strings.Join(unknown, "; ")))
 		asked = true
 	}
 	return asked
-}
-
-// RollbackID names the rollback commit of regions of a ring, as PromotionID
-// names a promotion.
-func RollbackID(releaseID, ring string, regions []string) string {
-	return PromotionID(releaseID, ring, regions) + "/rollback"
 }
 
 // stamp renders a time for a wait detail.

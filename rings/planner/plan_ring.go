@@ -1,16 +1,19 @@
-package rings
+package planner
 
 import (
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // degraded returns a fail-ring action when a promoted region of rp was
 // observed unhealthy with a reason containing "Degraded" (Argo CD's health
 // status for a broken rollout): no point waiting for the sync timeout.
-func (p *planner) degraded(r *Release, rp *RingProgress) bool {
+func (p *planner) degraded(r *rings.Release, rp *rings.RingProgress) bool {
 	for _, g := range rp.Regions {
 		if g.Promoted() && !g.ObservedAt.IsZero() && !g.Healthy && strings.Contains(g.Reason, "Degraded") {
 			p.act(Action{Kind: ActFailRing, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Regions: []string{g.Name},
@@ -22,7 +25,7 @@ func (p *planner) degraded(r *Release, rp *RingProgress) bool {
 }
 
 // syncing starts the soak once every promoted region is synced and healthy.
-func (p *planner) syncing(r *Release, i int) {
+func (p *planner) syncing(r *rings.Release, i int) {
 	rp := &r.Rings[i]
 	if p.degraded(r, rp) {
 		return
@@ -106,7 +109,7 @@ func plural(n int, one, many string) string {
 // healthy. A monitoring outage is recorded as failing evidence by the
 // leader loop, so it holds the ring (and fails it at the threshold)
 // instead of letting the soak run out.
-func (p *planner) soakEvidenceMissing(rp *RingProgress) string {
+func (p *planner) soakEvidenceMissing(rp *rings.RingProgress) string {
 	for _, g := range rp.Regions {
 		if g.ConsecutiveFailures > 0 {
 			last := ""
@@ -129,17 +132,17 @@ func (p *planner) soakEvidenceMissing(rp *RingProgress) string {
 }
 
 // ringSpec returns the topology ring of that name (zero Ring if gone).
-func (p *planner) ringSpec(name string) Ring {
+func (p *planner) ringSpec(name string) topology.Ring {
 	if j := p.t.RingIndex(name); j >= 0 {
 		return p.t.Spec.Rings[j]
 	}
-	return Ring{Name: name}
+	return topology.Ring{Name: name}
 }
 
 // soaking fails the ring at the failure threshold or when a region has been
 // in progress for longer than syncTimeout, and completes it when its soak
 // window has passed and its latest evidence is good.
-func (p *planner) soaking(r *Release, i int) {
+func (p *planner) soaking(r *rings.Release, i int) {
 	rp := &r.Rings[i]
 	threshold := p.t.Spec.Policy.Analysis.FailureThreshold
 	if threshold < 1 {
@@ -176,11 +179,11 @@ func (p *planner) soaking(r *Release, i int) {
 			return
 		}
 		p.act(Action{Kind: ActCompleteRing, ReleaseID: r.ID, App: r.App, Ring: rp.Name,
-			Reason: fmt.Sprintf("soaked %s", Duration(soak))})
+			Reason: fmt.Sprintf("soaked %s", topology.Duration(soak))})
 		return
 	}
 	p.wait(Wait{ReleaseID: r.ID, Ring: rp.Name, Reason: WaitSoak, Until: end,
-		Detail: fmt.Sprintf("ring %s soaks %s until %s (%d failed %s in a row)", rp.Name, Duration(soak), stamp(end), rp.ConsecutiveFailures, plural(rp.ConsecutiveFailures, "check", "checks"))})
+		Detail: fmt.Sprintf("ring %s soaks %s until %s (%d failed %s in a row)", rp.Name, topology.Duration(soak), stamp(end), rp.ConsecutiveFailures, plural(rp.ConsecutiveFailures, "check", "checks"))})
 }
 
 // failed applies the failure policy to the release whose ring i failed: an
@@ -190,24 +193,24 @@ func (p *planner) soaking(r *Release, i int) {
 // one everywhere) and verifies each rollback that landed, or shows the
 // release halted for a person to decide (an empty rollback mode is manual:
 // nothing is written back unasked).
-func (p *planner) failed(r *Release, i int) {
+func (p *planner) failed(r *rings.Release, i int) {
 	rp := &r.Rings[i]
 	pol := p.t.Spec.Policy
-	var scope *HaltScope
+	var scope *rings.HaltScope
 	switch pol.OnFailure {
-	case OnFailureHaltRegion:
+	case topology.OnFailureHaltRegion:
 		regions := make([]string, 0, len(rp.Regions))
 		for _, g := range rp.Regions {
 			regions = append(regions, g.Name)
 		}
-		scope = &HaltScope{Regions: regions}
+		scope = &rings.HaltScope{Regions: regions}
 	default: // halt-later-rings
 		later := make([]string, 0, len(r.Rings)-i-1)
 		for _, n := range r.Rings[i+1:] {
 			later = append(later, n.Name)
 		}
 		if len(later) > 0 {
-			scope = &HaltScope{Releases: []string{r.ID}, Rings: later}
+			scope = &rings.HaltScope{Releases: []string{r.ID}, Rings: later}
 		}
 	}
 	if scope != nil && !p.autoHaltSince(*scope, rp.FailedAt) {
@@ -215,7 +218,7 @@ func (p *planner) failed(r *Release, i int) {
 			Reason: fmt.Sprintf("ring %s of release %s (%s %s) failed: %s", rp.Name, r.ID, r.App, r.Version, rp.Reason)})
 	}
 	if !pol.Rollback.Automatic() {
-		p.setState(r, ReleaseHalted, fmt.Sprintf("ring %s failed; rollback is manual: ringctl release rollback %s", rp.Name, r.ID))
+		p.setState(r, rings.ReleaseHalted, fmt.Sprintf("ring %s failed; rollback is manual: ringctl release rollback %s", rp.Name, r.ID))
 		return
 	}
 	busy := false
@@ -226,13 +229,13 @@ func (p *planner) failed(r *Release, i int) {
 		busy = p.verifyRollback(r, &r.Rings[j]) || busy
 	}
 	if !busy {
-		p.setState(r, ReleaseHalted, fmt.Sprintf("ring %s failed and nothing is left to roll back; abort the release", rp.Name))
+		p.setState(r, rings.ReleaseHalted, fmt.Sprintf("ring %s failed and nothing is left to roll back; abort the release", rp.Name))
 	}
 }
 
 // autoHaltSince reports whether an automatic halt with that scope was placed
 // at or after since (active or resumed: a person's resume is not undone).
-func (p *planner) autoHaltSince(scope HaltScope, since time.Time) bool {
+func (p *planner) autoHaltSince(scope rings.HaltScope, since time.Time) bool {
 	for _, h := range p.s.Halts {
 		if h.Auto && !h.CreatedAt.Before(since) && sameScope(h.Scope, scope) {
 			return true
@@ -241,7 +244,7 @@ func (p *planner) autoHaltSince(scope HaltScope, since time.Time) bool {
 	return false
 }
 
-func sameScope(a, b HaltScope) bool {
+func sameScope(a, b rings.HaltScope) bool {
 	eq := func(x, y []string) bool {
 		x, y = slices.Clone(x), slices.Clone(y)
 		slices.Sort(x)

@@ -1,9 +1,12 @@
-package rings
+package planner
 
 import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // verifyRollback decides about the rolled-back, not yet settled regions of
@@ -11,14 +14,14 @@ import (
 // previous version running well, ActFailRollback (with a halt on them) for
 // those past policy.rollback.timeout since their rollback commit, and a
 // WaitRollback for the rest. It reports whether any region is unsettled.
-func (p *planner) verifyRollback(r *Release, rp *RingProgress) bool {
-	if rp.State != RingRollingBack {
+func (p *planner) verifyRollback(r *rings.Release, rp *rings.RingProgress) bool {
+	if rp.State != rings.RingRollingBack {
 		return false
 	}
 	pol := p.t.Spec.Policy.Rollback
 	timeout := pol.Timeout.D()
 	if timeout <= 0 {
-		timeout = DefaultRollbackTimeout.D()
+		timeout = topology.DefaultRollbackTimeout.D()
 	}
 	verify := pol.Verify.D()
 	var (
@@ -50,13 +53,13 @@ func (p *planner) verifyRollback(r *Release, rp *RingProgress) bool {
 	}
 	if len(verified) > 0 {
 		p.act(Action{Kind: ActVerifyRollback, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Regions: verified,
-			Reason: fmt.Sprintf("%s %s the previous version synced, healthy and passing its checks for %s", strings.Join(verified, ", "), plural(len(verified), "runs", "run"), Duration(verify))})
+			Reason: fmt.Sprintf("%s %s the previous version synced, healthy and passing its checks for %s", strings.Join(verified, ", "), plural(len(verified), "runs", "run"), topology.Duration(verify))})
 	}
 	if len(failing) > 0 {
 		p.act(Action{Kind: ActFailRollback, ReleaseID: r.ID, App: r.App, Ring: rp.Name, Regions: failing,
-			Halt: &HaltScope{Regions: failing},
+			Halt: &rings.HaltScope{Regions: failing},
 			Reason: fmt.Sprintf("rollback of %s %s in ring %s did not verify within %s: %s; the regions are halted: look at them, then resume the halt",
-				r.App, r.Version, rp.Name, Duration(timeout), strings.Join(failDetails, "; "))})
+				r.App, r.Version, rp.Name, topology.Duration(timeout), strings.Join(failDetails, "; "))})
 	}
 	if len(waiting) > 0 {
 		p.wait(Wait{ReleaseID: r.ID, Ring: rp.Name, Regions: waiting, Reason: WaitRollback, Until: until,
@@ -69,7 +72,7 @@ func (p *planner) verifyRollback(r *Release, rp *RingProgress) bool {
 // verifies its rollback: synced and healthy at the rollback commit, and,
 // unless verify is 0s, an unbroken run of good observations (checks
 // passing) spanning verify.
-func rollbackEvidenceGood(g RegionProgress, verify time.Duration) bool {
+func rollbackEvidenceGood(g rings.RegionProgress, verify time.Duration) bool {
 	if verify <= 0 {
 		return !g.ObservedAt.IsZero() && g.Synced && g.Healthy
 	}
@@ -77,7 +80,7 @@ func rollbackEvidenceGood(g RegionProgress, verify time.Duration) bool {
 }
 
 // rollbackShortfall says what a rolled-back region's evidence still lacks.
-func rollbackShortfall(g RegionProgress, verify time.Duration) string {
+func rollbackShortfall(g rings.RegionProgress, verify time.Duration) string {
 	switch {
 	case g.ObservedAt.IsZero():
 		return "no evidence since the rollback commit"
@@ -90,13 +93,13 @@ func rollbackShortfall(g RegionProgress, verify time.Duration) string {
 	case g.RollbackGoodSince.IsZero():
 		return "no good observation yet"
 	default:
-		return fmt.Sprintf("good for %s of the %s verify period", Duration(g.ObservedAt.Sub(g.RollbackGoodSince)), Duration(verify))
+		return fmt.Sprintf("good for %s of the %s verify period", topology.Duration(g.ObservedAt.Sub(g.RollbackGoodSince)), topology.Duration(verify))
 	}
 }
 
 // describeCheck renders an analysis result for a reason: its check, value
 // and threshold, or its own reason when it has one.
-func describeCheck(o Observation) string {
+func describeCheck(o rings.Observation) string {
 	if o.Reason != "" {
 		return fmt.Sprintf("%s: %s", o.Check, o.Reason)
 	}

@@ -1,4 +1,4 @@
-package rings
+package planner
 
 import (
 	"flag"
@@ -9,6 +9,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/ringstest"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // The -update flag rewrites golden files. Another test file of the package
@@ -29,7 +33,7 @@ func updateGolden() bool {
 type simEvent struct {
 	at   time.Time
 	what string
-	do   func(s *State, at time.Time) error
+	do   func(s *rings.State, at time.Time) error
 }
 
 // sim drives PlanNext the way the coordinator's leader loop does: carry out
@@ -37,8 +41,8 @@ type simEvent struct {
 // is nothing to do move the clock to the next check or the next event.
 type sim struct {
 	t      *testing.T
-	top    *Topology
-	s      *State
+	top    *topology.Topology
+	s      *rings.State
 	now    time.Time
 	events []simEvent
 	out    strings.Builder
@@ -46,7 +50,7 @@ type sim struct {
 	failing map[string]bool
 }
 
-func (m *sim) at(at time.Time, what string, do func(s *State, at time.Time) error) {
+func (m *sim) at(at time.Time, what string, do func(s *rings.State, at time.Time) error) {
 	m.events = append(m.events, simEvent{at: at, what: what, do: do})
 	slices.SortStableFunc(m.events, func(a, b simEvent) int { return a.at.Compare(b.at) })
 }
@@ -68,7 +72,7 @@ func (m *sim) apply(a Action) error {
 				continue
 			}
 			id, ring := a.ReleaseID, a.Ring
-			m.at(m.now.Add(3*time.Minute), fmt.Sprintf("%s reports %s synced and healthy", name, id), func(s *State, at time.Time) error {
+			m.at(m.now.Add(3*time.Minute), fmt.Sprintf("%s reports %s synced and healthy", name, id), func(s *rings.State, at time.Time) error {
 				return s.Observe(id, ring, name, true, true, "Healthy", nil, at)
 			})
 		}
@@ -82,8 +86,8 @@ func (m *sim) apply(a Action) error {
 			id, ring := a.ReleaseID, a.Ring
 			region := r.Ring(ring).Regions[0].Name
 			for i := 1; i <= 5; i++ {
-				m.at(m.now.Add(time.Duration(i)*time.Minute), fmt.Sprintf("analysis of %s in %s fails", id, region), func(s *State, at time.Time) error {
-					o := &Observation{Region: region, Check: "success-rate", Value: 97.5, Threshold: ">= 99", At: at}
+				m.at(m.now.Add(time.Duration(i)*time.Minute), fmt.Sprintf("analysis of %s in %s fails", id, region), func(s *rings.State, at time.Time) error {
+					o := &rings.Observation{Region: region, Check: "success-rate", Value: 97.5, Threshold: ">= 99", At: at}
 					return s.Observe(id, ring, region, true, true, "Healthy", o, at)
 				})
 			}
@@ -102,8 +106,8 @@ func (m *sim) apply(a Action) error {
 			}
 			id, ring := a.ReleaseID, a.Ring
 			for i := 1; i <= 3; i++ {
-				m.at(m.now.Add(time.Duration(i)*time.Minute), fmt.Sprintf("%s reports the rollback of %s synced and healthy", name, id), func(s *State, at time.Time) error {
-					o := &Observation{Region: name, Check: "success-rate", Value: 99.9, Threshold: ">= 99", Pass: true, At: at}
+				m.at(m.now.Add(time.Duration(i)*time.Minute), fmt.Sprintf("%s reports the rollback of %s synced and healthy", name, id), func(s *rings.State, at time.Time) error {
+					o := &rings.Observation{Region: name, Check: "success-rate", Value: 99.9, Threshold: ">= 99", Pass: true, At: at}
 					return s.Observe(id, ring, name, true, true, "Healthy", o, at)
 				})
 			}
@@ -201,8 +205,8 @@ func describeWait(w Wait) string {
 func TestSimulatedRollout(t *testing.T) {
 	t.Parallel()
 	top := exampleTopology(t)
-	start := fxT(t, "2026-12-03T20:00:00Z") // Thursday evening
-	m := &sim{t: t, top: top, s: &State{}, now: start, failing: map[string]bool{"ledger/canary": true}}
+	start := ringstest.Time(t, "2026-12-03T20:00:00Z") // Thursday evening
+	m := &sim{t: t, top: top, s: &rings.State{}, now: start, failing: map[string]bool{"ledger/canary": true}}
 	fxMeasureBudgets(top, m.s, 100)
 	create := func(id, app, version, prev string) {
 		if _, err := m.s.CreateRelease(top, id, app, version, "", "", time.Time{}, m.now, "alice", prev); err != nil {
@@ -212,20 +216,20 @@ func TestSimulatedRollout(t *testing.T) {
 	create("r1", "checkout", "2.0", "1.0")
 	create("r2", "checkout", "2.1", "")
 	create("r3", "ledger", "5.0", "4.9")
-	m.at(fxT(t, "2026-12-04T09:00:00Z"), "bob approves ring early of r1", func(s *State, at time.Time) error {
+	m.at(ringstest.Time(t, "2026-12-04T09:00:00Z"), "bob approves ring early of r1", func(s *rings.State, at time.Time) error {
 		return s.Approve("r1", "early", "bob", "canary looks fine", at)
 	})
-	m.at(fxT(t, "2026-12-07T08:00:00Z"), "incident commander halts everything", func(s *State, at time.Time) error {
-		return s.PlaceHalt(Halt{ID: "h-incident", Scope: HaltScope{Global: true}, Author: "ic", Reason: "INC-42 payment errors", CreatedAt: at})
+	m.at(ringstest.Time(t, "2026-12-07T08:00:00Z"), "incident commander halts everything", func(s *rings.State, at time.Time) error {
+		return s.PlaceHalt(rings.Halt{ID: "h-incident", Scope: rings.HaltScope{Global: true}, Author: "ic", Reason: "INC-42 payment errors", CreatedAt: at})
 	})
-	m.at(fxT(t, "2026-12-07T09:30:00Z"), "incident commander resumes", func(s *State, at time.Time) error {
+	m.at(ringstest.Time(t, "2026-12-07T09:30:00Z"), "incident commander resumes", func(s *rings.State, at time.Time) error {
 		return s.ResumeHalt("h-incident", "ic", "INC-42 mitigated", at)
 	})
-	m.at(fxT(t, "2026-12-08T00:30:00Z"), "carol approves ring early of r2", func(s *State, at time.Time) error {
+	m.at(ringstest.Time(t, "2026-12-08T00:30:00Z"), "carol approves ring early of r2", func(s *rings.State, at time.Time) error {
 		return s.Approve("r2", "early", "carol", "ok", at)
 	})
 	m.logf("start")
-	m.run(fxT(t, "2026-12-31T00:00:00Z"))
+	m.run(ringstest.Time(t, "2026-12-31T00:00:00Z"))
 
 	for _, want := range []struct{ id, state string }{{"r1", "completed"}, {"r2", "completed"}, {"r3", "rolled-back"}} {
 		if got := string(m.s.ReleaseByID(want.id).State); got != want.state {
@@ -253,12 +257,12 @@ func TestSimulatedRollout(t *testing.T) {
 // BenchmarkPlanNext plans 1000 running releases of 1000 apps, a third each
 // pending on a windowed ring, syncing and soaking, plus 1000 queued ones.
 func BenchmarkPlanNext(b *testing.B) {
-	top := fxTopology(b)
-	s := &State{}
-	at := mt0
+	top := ringstest.Topology(b)
+	s := &rings.State{}
+	at := ringstest.T0
 	for i := 0; i < 1000; i++ {
 		app := fmt.Sprintf("app-%d", i)
-		top.Spec.Apps = append(top.Spec.Apps, App{Name: app})
+		top.Spec.Apps = append(top.Spec.Apps, topology.App{Name: app})
 	}
 	fxMeasureBudgets(top, s, 100)
 	for i := 0; i < 1000; i++ {
@@ -286,7 +290,7 @@ func BenchmarkPlanNext(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	now := fxT(b, "2026-12-04T15:00:00Z")
+	now := ringstest.Time(b, "2026-12-04T15:00:00Z")
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -1,4 +1,4 @@
-package rings
+package planner
 
 import (
 	"errors"
@@ -6,9 +6,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/ringstest"
 )
 
-// progressObs is one observation of us-east-1 at mt0+at.
+// progressObs is one observation of us-east-1 at ringstest.T0+at.
 type progressObs struct {
 	at   time.Duration
 	kind string
@@ -18,8 +21,8 @@ type progressObs struct {
 // or progressing rollout (in progress), a sync still running (healthy but
 // not synced, in progress), a healthy region, health Missing (synced, not
 // healthy, not in progress), or Argo CD unreachable.
-func observeKind(s *State, o progressObs) error {
-	at := mt0.Add(o.at)
+func observeKind(s *rings.State, o progressObs) error {
+	at := ringstest.T0.Add(o.at)
 	switch o.kind {
 	case "paused":
 		return s.ObserveInProgress("r1", "canary", "us-east-1", true, false, "Suspended: Rollout is paused", nil, at)
@@ -64,13 +67,13 @@ func TestInProgressRegions(t *testing.T) {
 	m := time.Minute
 	cases := []struct {
 		name     string
-		prep     []mtStep
+		prep     []ringstest.Step
 		obs      []progressObs
-		now      time.Duration // after mt0
+		now      time.Duration // after ringstest.T0
 		want     string        // briefPlan
 		text     string        // in an action's reason or a wait's detail
 		failures int           // the ring's ConsecutiveFailures
-		since    time.Duration // the region's InProgressSince after mt0; 0: zero
+		since    time.Duration // the region's InProgressSince after ringstest.T0; 0: zero
 	}{
 		{"soak: a paused rollout is not a failed check", mtCanarySoaking, every(3*m, 8, "paused"), 11 * m,
 			"wait sync r1 canary [us-east-1] until 2026-12-01T10:33:00Z; wait soak r1 canary until 2026-12-01T14:02:00Z; next 2026-12-01T10:33:00Z",
@@ -122,8 +125,8 @@ func TestInProgressRegions(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			top := fxTopology(t)
-			s := &State{}
+			top := ringstest.Topology(t)
+			s := &rings.State{}
 			for i, step := range tc.prep {
 				if err := step(top, s); err != nil {
 					t.Fatalf("prep step %d: %v", i, err)
@@ -134,7 +137,7 @@ func TestInProgressRegions(t *testing.T) {
 					t.Fatalf("observe %s at +%s: %v", o.kind, o.at, err)
 				}
 			}
-			plan := PlanNext(top, s, mt0.Add(tc.now))
+			plan := PlanNext(top, s, ringstest.T0.Add(tc.now))
 			if got := briefPlan(plan); got != tc.want {
 				t.Errorf("plan:\n got %s\nwant %s", got, tc.want)
 			}
@@ -154,7 +157,7 @@ func TestInProgressRegions(t *testing.T) {
 			}
 			var want time.Time
 			if tc.since != 0 {
-				want = mt0.Add(tc.since)
+				want = ringstest.T0.Add(tc.since)
 			}
 			if got := rp.Region("us-east-1").InProgressSince; !got.Equal(want) {
 				t.Errorf("InProgressSince = %s, want %s", got, want)
@@ -167,25 +170,25 @@ func TestInProgressRegions(t *testing.T) {
 // like Observe and leaves the state as it was when it refuses.
 func TestObserveInProgressRefusalChangesNothing(t *testing.T) {
 	t.Parallel()
-	top := fxTopology(t)
-	s := &State{}
+	top := ringstest.Topology(t)
+	s := &rings.State{}
 	for i, step := range mtCanarySoaking {
 		if err := step(top, s); err != nil {
 			t.Fatalf("prep step %d: %v", i, err)
 		}
 	}
 	before := s.Clone()
-	at := mt0.Add(time.Hour)
+	at := ringstest.T0.Add(time.Hour)
 	for _, tc := range []struct {
 		name string
 		err  error
 		call func() error
 	}{
-		{"unknown release", ErrNotFound, func() error {
+		{"unknown release", rings.ErrNotFound, func() error {
 			return s.ObserveInProgress("r9", "canary", "us-east-1", true, false, "Suspended", nil, at)
 		}},
-		{"unknown region", ErrNotFound, func() error { return s.ObserveInProgress("r1", "canary", "mars-1", true, false, "Suspended", nil, at) }},
-		{"ring not observed", ErrTransition, func() error {
+		{"unknown region", rings.ErrNotFound, func() error { return s.ObserveInProgress("r1", "canary", "mars-1", true, false, "Suspended", nil, at) }},
+		{"ring not observed", rings.ErrTransition, func() error {
 			return s.ObserveInProgress("r1", "early", "eu-west-1", true, false, "Suspended", nil, at)
 		}},
 	} {

@@ -1,10 +1,14 @@
-package rings
+package planner
 
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // ErrProjection: a projected rollout cannot finish (a window that never
@@ -65,19 +69,19 @@ const maxProjectionSteps = 10000
 // planner cannot disagree: every promoted region is observed synced and
 // healthy at once,
 // every analysis check passes, every approval asked for is given at once.
-func Project(t *Topology, app, version, priority string, from time.Time) (Timeline, error) {
+func Project(t *topology.Topology, app, version, priority string, from time.Time) (Timeline, error) {
 	from = from.UTC()
 	if _, ok := t.AppByName(app); !ok {
 		names := make([]string, 0, len(t.Spec.Apps))
 		for _, a := range t.Spec.Apps {
 			names = append(names, a.Name)
 		}
-		return Timeline{}, fmt.Errorf("project %s %s: app %q is not in the topology (it has %s): %w", app, version, app, strings.Join(names, ", "), ErrNotFound)
+		return Timeline{}, fmt.Errorf("project %s %s: app %q is not in the topology (it has %s): %w", app, version, app, strings.Join(names, ", "), rings.ErrNotFound)
 	}
-	s := &State{}
+	s := &rings.State{}
 	for _, g := range t.Spec.Regions {
 		if g.Prometheus != nil {
-			s.RecordBudget(Budget{App: app, Region: g.Name, RemainingPercent: 100, At: from})
+			s.RecordBudget(rings.Budget{App: app, Region: g.Name, RemainingPercent: 100, At: from})
 		}
 	}
 	r, err := s.CreateRelease(t, projectionID, app, version, priority, "", time.Time{}, from, "ringctl plan", "")
@@ -98,7 +102,7 @@ func Project(t *Topology, app, version, priority string, from time.Time) (Timeli
 	ring := func(name string) *TimelineRing { return &tl.Rings[t.RingIndex(name)] }
 	now := from
 	for step := 0; step < maxProjectionSteps; step++ {
-		if r.State == ReleaseCompleted {
+		if r.State == rings.ReleaseCompleted {
 			return tl, nil
 		}
 		plan := PlanNext(t, s, now)
@@ -150,12 +154,12 @@ func Project(t *Topology, app, version, priority string, from time.Time) (Timeli
 			if len(w.Regions) > 0 && len(tr.Regions) > 1 {
 				text = strings.Join(w.Regions, ", ") + " " + text
 			}
-			if !listHas(tr.Waits, text) {
+			if !slices.Contains(tr.Waits, text) {
 				tr.Waits = append(tr.Waits, text)
 			}
 			for j := range tr.Regions {
 				g := &tr.Regions[j]
-				if listHas(w.Regions, g.Name) && !listHas(g.Waits, string(w.Reason)) {
+				if slices.Contains(w.Regions, g.Name) && !slices.Contains(g.Waits, string(w.Reason)) {
 					g.Waits = append(g.Waits, string(w.Reason))
 				}
 			}
@@ -183,7 +187,7 @@ func describeWaits(ws []Wait) string {
 // complied at once: a promotion lands and its regions report synced and
 // healthy, a rollback lands, a halt is placed. It is the projection's
 // stand-in for the coordinator's leader loop.
-func simulate(s *State, a Action, now time.Time) error {
+func simulate(s *rings.State, a Action, now time.Time) error {
 	switch a.Kind {
 	case ActStartRelease:
 		return s.StartRelease(a.ReleaseID, now)
@@ -206,13 +210,13 @@ func simulate(s *State, a Action, now time.Time) error {
 	case ActFailRing:
 		return s.FailRing(a.ReleaseID, a.Ring, a.Reason, now)
 	case ActPlaceHalt:
-		return s.PlaceHalt(Halt{ID: fmt.Sprintf("auto-%d", len(s.Halts)+1), Scope: *a.Halt, Author: "ringleader", Reason: a.Reason, Auto: true, CreatedAt: now})
+		return s.PlaceHalt(rings.Halt{ID: fmt.Sprintf("auto-%d", len(s.Halts)+1), Scope: *a.Halt, Author: "ringleader", Reason: a.Reason, Auto: true, CreatedAt: now})
 	case ActRollback:
 		return s.MarkRolledBack(a.ReleaseID, a.Ring, a.Regions, a.PromotionID, "simulated", now)
 	case ActVerifyRollback:
 		return s.VerifyRollback(a.ReleaseID, a.Ring, a.Regions, now)
 	case ActFailRollback:
-		return s.FailRollback(a.ReleaseID, a.Ring, a.Regions, a.Reason, Halt{ID: fmt.Sprintf("auto-%d", len(s.Halts)+1), Scope: *a.Halt, Author: "ringleader", Reason: a.Reason}, now)
+		return s.FailRollback(a.ReleaseID, a.Ring, a.Regions, a.Reason, rings.Halt{ID: fmt.Sprintf("auto-%d", len(s.Halts)+1), Scope: *a.Halt, Author: "ringleader", Reason: a.Reason}, now)
 	case ActCompleteRelease:
 		return s.CompleteRelease(a.ReleaseID, now)
 	case ActRecordBaseline:
@@ -222,11 +226,11 @@ func simulate(s *State, a Action, now time.Time) error {
 		if r := s.ReleaseByID(a.ReleaseID); r != nil && r.PreviousVersion != "" {
 			v = r.PreviousVersion
 		}
-		bs := make([]RegionBaseline, 0, len(a.Regions))
+		bs := make([]rings.RegionBaseline, 0, len(a.Regions))
 		for _, region := range a.Regions {
-			bs = append(bs, RegionBaseline{Region: region, Version: v})
+			bs = append(bs, rings.RegionBaseline{Region: region, Version: v})
 		}
 		return s.RecordBaseline(a.ReleaseID, "simulated", bs, now)
 	}
-	return fmt.Errorf("unknown action %q: %w", a.Kind, ErrTransition)
+	return fmt.Errorf("unknown action %q: %w", a.Kind, rings.ErrTransition)
 }

@@ -1,4 +1,4 @@
-package rings
+package planner
 
 import (
 	"encoding/json"
@@ -6,16 +6,20 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/ringstest"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // exampleTopology parses manifests/examples/rings.yaml.
-func exampleTopology(t testing.TB) *Topology {
+func exampleTopology(t testing.TB) *topology.Topology {
 	t.Helper()
-	data, err := os.ReadFile("../manifests/examples/rings.yaml")
+	data, err := os.ReadFile("../../manifests/examples/rings.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	top, err := Parse("rings.yaml", data)
+	top, err := topology.Parse("rings.yaml", data)
 	if err != nil {
 		t.Fatalf("parse the example topology: %v", err)
 	}
@@ -38,7 +42,7 @@ func starts(tl Timeline) map[string]string {
 func TestProjectExample(t *testing.T) {
 	t.Parallel()
 	top := exampleTopology(t)
-	if wd := fxT(t, "2026-12-04T15:00:00Z").Weekday(); wd != time.Friday {
+	if wd := ringstest.Time(t, "2026-12-04T15:00:00Z").Weekday(); wd != time.Friday {
 		t.Fatalf("2026-12-04 is a %s, not a Friday", wd)
 	}
 	cases := []struct {
@@ -69,7 +73,7 @@ func TestProjectExample(t *testing.T) {
 		if _, ok := cache[tc.from]; ok {
 			continue
 		}
-		tl, err := Project(top, "checkout", "2.0", PriorityNormal, fxT(t, tc.from))
+		tl, err := Project(top, "checkout", "2.0", topology.PriorityNormal, ringstest.Time(t, tc.from))
 		if err != nil {
 			t.Fatalf("project from %s: %v", tc.from, err)
 		}
@@ -89,7 +93,7 @@ func TestProjectExample(t *testing.T) {
 func TestProjectLocalNine(t *testing.T) {
 	t.Parallel()
 	top := exampleTopology(t)
-	tl, err := Project(top, "checkout", "2.0", PriorityNormal, fxT(t, "2026-12-04T15:00:00Z"))
+	tl, err := Project(top, "checkout", "2.0", topology.PriorityNormal, ringstest.Time(t, "2026-12-04T15:00:00Z"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,13 +116,13 @@ func TestProjectLocalNine(t *testing.T) {
 func TestProjectYearEndFreeze(t *testing.T) {
 	t.Parallel()
 	top := exampleTopology(t)
-	freezeStart, freezeEnd := fxT(t, "2026-12-20T00:00:00Z"), fxT(t, "2027-01-03T00:00:00Z")
+	freezeStart, freezeEnd := ringstest.Time(t, "2026-12-20T00:00:00Z"), ringstest.Time(t, "2027-01-03T00:00:00Z")
 	// From a week before the freeze to three days into it, every 13 hours
 	// so the starts fall on different hours of the day.
-	for from := fxT(t, "2026-12-14T08:00:00Z"); from.Before(fxT(t, "2026-12-23T00:00:00Z")); from = from.Add(13 * time.Hour) {
+	for from := ringstest.Time(t, "2026-12-14T08:00:00Z"); from.Before(ringstest.Time(t, "2026-12-23T00:00:00Z")); from = from.Add(13 * time.Hour) {
 		t.Run(stamp(from), func(t *testing.T) {
 			t.Parallel()
-			tl, err := Project(top, "checkout", "2.0", PriorityNormal, from)
+			tl, err := Project(top, "checkout", "2.0", topology.PriorityNormal, from)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -149,7 +153,7 @@ func TestProjectYearEndFreeze(t *testing.T) {
 func TestProjectFreezeExactDates(t *testing.T) {
 	t.Parallel()
 	top := exampleTopology(t)
-	tl, err := Project(top, "checkout", "2.0", PriorityNormal, fxT(t, "2026-12-18T15:00:00Z"))
+	tl, err := Project(top, "checkout", "2.0", topology.PriorityNormal, ringstest.Time(t, "2026-12-18T15:00:00Z"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +176,7 @@ func TestProjectFreezeExactDates(t *testing.T) {
 func TestProjectP0IgnoresFreeze(t *testing.T) {
 	t.Parallel()
 	top := exampleTopology(t)
-	tl, err := Project(top, "checkout", "2.0", PriorityP0, fxT(t, "2026-12-21T06:00:00Z"))
+	tl, err := Project(top, "checkout", "2.0", topology.PriorityP0, ringstest.Time(t, "2026-12-21T06:00:00Z"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +188,7 @@ func TestProjectP0IgnoresFreeze(t *testing.T) {
 func TestTimelineJSON(t *testing.T) {
 	t.Parallel()
 	top := exampleTopology(t)
-	tl, err := Project(top, "checkout", "2.0", PriorityNormal, fxT(t, "2026-12-04T15:00:00Z"))
+	tl, err := Project(top, "checkout", "2.0", topology.PriorityNormal, ringstest.Time(t, "2026-12-04T15:00:00Z"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,22 +207,22 @@ func TestTimelineJSON(t *testing.T) {
 
 func TestProjectErrors(t *testing.T) {
 	t.Parallel()
-	top := fxTopology(t)
-	never := fxTopology(t)
+	top := ringstest.Topology(t)
+	never := ringstest.Topology(t)
 	never.Spec.Windows[0].Schedule = "0 9 30 2 *" // February 30th
 	cases := []struct {
 		name string
-		top  *Topology
+		top  *topology.Topology
 		app  string
 		want error
 	}{
-		{"unknown app", top, "nope", ErrNotFound},
+		{"unknown app", top, "nope", rings.ErrNotFound},
 		{"window never opens", never, "checkout", ErrProjection},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := Project(tc.top, tc.app, "2.0", "", mt0); !errors.Is(err, tc.want) {
+			if _, err := Project(tc.top, tc.app, "2.0", "", ringstest.T0); !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
 		})

@@ -1,17 +1,20 @@
-package rings
+package planner
 
 import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/ringstest"
 )
 
 // TestAutomaticRollbackCoversEarlierRings: when a later ring fails, the
 // earlier rings run the same version, so automatic rollback writes every one
 // of them back and the release ends rolled-back only when all have landed.
 func TestAutomaticRollbackCoversEarlierRings(t *testing.T) {
-	topo := fxTopology(t)
-	s := &State{}
+	topo := ringstest.Topology(t)
+	s := &rings.State{}
 	at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC) // a Monday, inside the window
 	step := func(what string, err error) {
 		t.Helper()
@@ -58,7 +61,7 @@ func TestAutomaticRollbackCoversEarlierRings(t *testing.T) {
 	// still runs the bad version, and the planner keeps asking for it.
 	e := got["early"]
 	step("early rolled back", s.MarkRolledBack("r1", "early", e.Regions, e.PromotionID, "c3", at))
-	if st := s.ReleaseByID("r1").State; st == ReleaseRolledBack {
+	if st := s.ReleaseByID("r1").State; st == rings.ReleaseRolledBack {
 		t.Fatalf("release rolled back while canary still runs v2-bad")
 	}
 	again := rollbacks()
@@ -74,7 +77,7 @@ func TestAutomaticRollbackCoversEarlierRings(t *testing.T) {
 		t.Fatalf("release %s before canary's rollback was verified", st)
 	}
 	for range 3 {
-		ok := &Observation{Check: "success-rate", Value: 99.9, Threshold: ">= 99", Pass: true, At: at}
+		ok := &rings.Observation{Check: "success-rate", Value: 99.9, Threshold: ">= 99", Pass: true, At: at}
 		step("canary reports the old version", s.Observe("r1", "canary", "us-east-1", true, true, "Healthy", ok, at))
 	}
 	for _, a := range PlanNext(topo, s, at).Actions {
@@ -83,7 +86,7 @@ func TestAutomaticRollbackCoversEarlierRings(t *testing.T) {
 		}
 	}
 	r := s.ReleaseByID("r1")
-	if r.State != ReleaseRolledBack {
+	if r.State != rings.ReleaseRolledBack {
 		t.Errorf("release state %s, want rolled-back", r.State)
 	}
 	if g := r.Ring("canary").Region("us-east-1"); !g.RolledBack() {
@@ -98,8 +101,8 @@ func TestAutomaticRollbackCoversEarlierRings(t *testing.T) {
 // so ("unreachable"), rather than quoting a zero value against a threshold
 // as if a real measurement had failed.
 func TestFailReasonNamesWhyTheLastCheckFailed(t *testing.T) {
-	topo := fxTopology(t)
-	s := &State{}
+	topo := ringstest.Topology(t)
+	s := &rings.State{}
 	at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 	must := func(err error) {
 		t.Helper()
@@ -114,7 +117,7 @@ func TestFailReasonNamesWhyTheLastCheckFailed(t *testing.T) {
 	must(s.Observe("r1", "canary", "us-east-1", true, true, "", nil, at))
 	must(s.StartSoak("r1", "canary", at))
 	for i := 0; i < topo.Spec.Policy.Analysis.FailureThreshold; i++ {
-		o := &Observation{Region: "us-east-1", Check: "success-rate", Threshold: ">= 99", Reason: "prometheus unreachable: connection refused", At: at}
+		o := &rings.Observation{Region: "us-east-1", Check: "success-rate", Threshold: ">= 99", Reason: "prometheus unreachable: connection refused", At: at}
 		must(s.Observe("r1", "canary", "us-east-1", true, true, "", o, at))
 	}
 	for _, a := range PlanNext(topo, s, at).Actions {

@@ -1,9 +1,13 @@
-package rings
+package planner
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 
 	"github.com/robfig/cron/v3"
 )
@@ -46,7 +50,7 @@ func cachedSchedule(spec string) (cron.Schedule, error) {
 	if v, ok := scheduleCache.Load(spec); ok {
 		return v.(cron.Schedule), nil
 	}
-	s, err := ParseSchedule(spec)
+	s, err := topology.ParseSchedule(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +76,7 @@ func LoadZone(name string) (*time.Location, error) {
 
 // regionZone returns the region's zone: Location as loaded by Parse, else
 // its Timezone.
-func regionZone(r Region) (*time.Location, error) {
+func regionZone(r topology.Region) (*time.Location, error) {
 	if r.Location != nil {
 		return r.Location, nil
 	}
@@ -80,8 +84,8 @@ func regionZone(r Region) (*time.Location, error) {
 }
 
 // periodZone resolves a window or freeze time zone for a region.
-func periodZone(tz string, r Region) (*time.Location, error) {
-	if tz == TimezoneRegion {
+func periodZone(tz string, r topology.Region) (*time.Location, error) {
+	if tz == topology.TimezoneRegion {
 		return regionZone(r)
 	}
 	return LoadZone(tz)
@@ -148,7 +152,7 @@ func NextAtOrAfter(schedule string, loc *time.Location, t time.Time) (time.Time,
 }
 
 // WindowAt tells whether window w is open for region r at now.
-func WindowAt(w Window, r Region, now time.Time) (Opening, error) {
+func WindowAt(w topology.Window, r topology.Region, now time.Time) (Opening, error) {
 	loc, err := periodZone(w.Timezone, r)
 	if err != nil {
 		return Opening{}, fmt.Errorf("window %q for region %q: %w", w.Name, r.Name, err)
@@ -162,7 +166,7 @@ func WindowAt(w Window, r Region, now time.Time) (Opening, error) {
 
 // FreezeAt tells whether freeze f is in force for region r at now (whatever
 // the release's priority; see FreezeAllows).
-func FreezeAt(f Freeze, r Region, now time.Time) (Opening, error) {
+func FreezeAt(f topology.Freeze, r topology.Region, now time.Time) (Opening, error) {
 	loc, err := periodZone(f.Timezone, r)
 	if err != nil {
 		return Opening{}, fmt.Errorf("freeze %q for region %q: %w", f.Name, r.Name, err)
@@ -176,14 +180,14 @@ func FreezeAt(f Freeze, r Region, now time.Time) (Opening, error) {
 
 // FreezeAllows reports whether a release of the given priority may promote
 // during freeze f.
-func FreezeAllows(f Freeze, priority string) bool { return listHas(f.Allow, priority) }
+func FreezeAllows(f topology.Freeze, priority string) bool { return slices.Contains(f.Allow, priority) }
 
 // RingWindowAt tells whether region r of ring may be promoted at now as far
 // as the ring's release windows go: open if any of the ring's windows is open
 // in the region (until the latest of their closings), otherwise closed until
 // the earliest next opening. A ring without windows is always open (zero
 // Until). A window the topology does not define is an error.
-func RingWindowAt(t *Topology, ring Ring, r Region, now time.Time) (Opening, error) {
+func RingWindowAt(t *topology.Topology, ring topology.Ring, r topology.Region, now time.Time) (Opening, error) {
 	if len(ring.Windows) == 0 {
 		return Opening{Open: true}, nil
 	}
@@ -191,7 +195,7 @@ func RingWindowAt(t *Topology, ring Ring, r Region, now time.Time) (Opening, err
 	for _, name := range ring.Windows {
 		w, ok := t.WindowByName(name)
 		if !ok {
-			return Opening{}, fmt.Errorf("ring %q names window %q, which the topology does not define: %w", ring.Name, name, ErrNotFound)
+			return Opening{}, fmt.Errorf("ring %q names window %q, which the topology does not define: %w", ring.Name, name, rings.ErrNotFound)
 		}
 		o, err := WindowAt(w, r, now)
 		if err != nil {
@@ -212,13 +216,13 @@ func RingWindowAt(t *Topology, ring Ring, r Region, now time.Time) (Opening, err
 
 // FreezeHit is a freeze in force for a region.
 type FreezeHit struct {
-	Freeze Freeze
+	Freeze topology.Freeze
 	Until  time.Time
 }
 
 // BlockingFreezes returns the freezes in force for region r at now that do
 // not allow priority, in topology order.
-func BlockingFreezes(t *Topology, r Region, priority string, now time.Time) ([]FreezeHit, error) {
+func BlockingFreezes(t *topology.Topology, r topology.Region, priority string, now time.Time) ([]FreezeHit, error) {
 	var out []FreezeHit
 	for _, f := range t.Spec.Freezes {
 		if FreezeAllows(f, priority) {
@@ -237,10 +241,10 @@ func BlockingFreezes(t *Topology, r Region, priority string, now time.Time) ([]F
 
 // TrainDeparture returns the first departure of the named train at or after
 // t (zero if none within ScheduleHorizon).
-func TrainDeparture(t *Topology, train string, after time.Time) (time.Time, error) {
-	tr, ok := t.trainByName(train)
+func TrainDeparture(t *topology.Topology, train string, after time.Time) (time.Time, error) {
+	tr, ok := t.TrainByName(train)
 	if !ok {
-		return time.Time{}, fmt.Errorf("train %q is not in the topology: %w", train, ErrNotFound)
+		return time.Time{}, fmt.Errorf("train %q is not in the topology: %w", train, rings.ErrNotFound)
 	}
 	loc, err := LoadZone(tr.Timezone)
 	if err != nil {

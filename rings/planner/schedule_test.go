@@ -1,10 +1,14 @@
-package rings
+package planner
 
 import (
 	"errors"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/ringstest"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 func fmtOpening(o Opening) string {
@@ -48,7 +52,7 @@ func TestOpeningAt(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			o, err := OpeningAt(tc.schedule, tc.d, fxLoc(t, tc.zone), fxT(t, tc.now))
+			o, err := OpeningAt(tc.schedule, tc.d, ringstest.Loc(t, tc.zone), ringstest.Time(t, tc.now))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,18 +65,18 @@ func TestOpeningAt(t *testing.T) {
 
 func TestOpeningAtBadSchedule(t *testing.T) {
 	t.Parallel()
-	if _, err := OpeningAt("0 9 * *", time.Hour, time.UTC, mt0); err == nil {
+	if _, err := OpeningAt("0 9 * *", time.Hour, time.UTC, ringstest.T0); err == nil {
 		t.Fatal("want an error for a four-field schedule")
 	}
 }
 
 func TestRingWindowAt(t *testing.T) {
 	t.Parallel()
-	top := fxTopology(t)
-	region := func(name string) Region { r, _ := top.RegionByName(name); return r }
+	top := ringstest.Topology(t)
+	region := func(name string) topology.Region { r, _ := top.RegionByName(name); return r }
 	cases := []struct {
 		name   string
-		ring   Ring
+		ring   topology.Ring
 		region string
 		now    string
 		want   string
@@ -80,14 +84,14 @@ func TestRingWindowAt(t *testing.T) {
 		{"no windows is always open", top.Spec.Rings[0], "us-east-1", "2026-12-05T03:00:00Z", "open until -"},
 		{"region zone tokyo", top.Spec.Rings[2], "ap-northeast-1", "2026-12-07T01:00:00Z", "open until 2026-12-07T07:00:00Z"},
 		{"region zone los angeles same instant", top.Spec.Rings[2], "us-west-2", "2026-12-07T01:00:00Z", "closed, next 2026-12-07T17:00:00Z"},
-		{"two windows take the earliest opening", Ring{Name: "x", Windows: []string{"business-hours", "sunday"}}, "eu-west-1", "2026-12-04T15:00:00Z", "closed, next 2026-12-06T12:00:00Z"},
-		{"two windows one open", Ring{Name: "x", Windows: []string{"business-hours", "sunday"}}, "eu-west-1", "2026-12-06T13:00:00Z", "open until 2026-12-06T14:00:00Z"},
+		{"two windows take the earliest opening", topology.Ring{Name: "x", Windows: []string{"business-hours", "sunday"}}, "eu-west-1", "2026-12-04T15:00:00Z", "closed, next 2026-12-06T12:00:00Z"},
+		{"two windows one open", topology.Ring{Name: "x", Windows: []string{"business-hours", "sunday"}}, "eu-west-1", "2026-12-06T13:00:00Z", "open until 2026-12-06T14:00:00Z"},
 	}
-	top.Spec.Windows = append(top.Spec.Windows, Window{Name: "sunday", Schedule: "0 12 * * SUN", Duration: Duration(2 * time.Hour), Timezone: "UTC"})
+	top.Spec.Windows = append(top.Spec.Windows, topology.Window{Name: "sunday", Schedule: "0 12 * * SUN", Duration: topology.Duration(2 * time.Hour), Timezone: "UTC"})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			o, err := RingWindowAt(top, tc.ring, region(tc.region), fxT(t, tc.now))
+			o, err := RingWindowAt(top, tc.ring, region(tc.region), ringstest.Time(t, tc.now))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,32 +104,32 @@ func TestRingWindowAt(t *testing.T) {
 
 func TestRingWindowAtUnknownWindow(t *testing.T) {
 	t.Parallel()
-	top := fxTopology(t)
-	_, err := RingWindowAt(top, Ring{Name: "x", Windows: []string{"nope"}}, top.Spec.Regions[0], mt0)
-	if !errors.Is(err, ErrNotFound) {
+	top := ringstest.Topology(t)
+	_, err := RingWindowAt(top, topology.Ring{Name: "x", Windows: []string{"nope"}}, top.Spec.Regions[0], ringstest.T0)
+	if !errors.Is(err, rings.ErrNotFound) {
 		t.Fatalf("err = %v, want ErrNotFound", err)
 	}
 }
 
 func TestBlockingFreezes(t *testing.T) {
 	t.Parallel()
-	top := fxTopology(t)
+	top := ringstest.Topology(t)
 	cases := []struct {
 		priority string
 		now      string
 		want     string
 	}{
-		{PriorityNormal, "2026-12-24T12:00:00Z", "[year-end until 2027-01-03T00:00:00Z]"},
-		{PriorityP0, "2026-12-24T12:00:00Z", "[]"},
-		{PrioritySecurity, "2026-12-24T12:00:00Z", "[]"},
-		{PriorityReliability, "2026-12-24T12:00:00Z", "[year-end until 2027-01-03T00:00:00Z]"},
-		{PriorityNormal, "2027-01-03T00:00:00Z", "[]"},
-		{PriorityNormal, "2026-12-19T23:59:59Z", "[]"},
+		{topology.PriorityNormal, "2026-12-24T12:00:00Z", "[year-end until 2027-01-03T00:00:00Z]"},
+		{topology.PriorityP0, "2026-12-24T12:00:00Z", "[]"},
+		{topology.PrioritySecurity, "2026-12-24T12:00:00Z", "[]"},
+		{topology.PriorityReliability, "2026-12-24T12:00:00Z", "[year-end until 2027-01-03T00:00:00Z]"},
+		{topology.PriorityNormal, "2027-01-03T00:00:00Z", "[]"},
+		{topology.PriorityNormal, "2026-12-19T23:59:59Z", "[]"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.priority+"@"+tc.now, func(t *testing.T) {
 			t.Parallel()
-			hits, err := BlockingFreezes(top, top.Spec.Regions[1], tc.priority, fxT(t, tc.now))
+			hits, err := BlockingFreezes(top, top.Spec.Regions[1], tc.priority, ringstest.Time(t, tc.now))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,7 +146,7 @@ func TestBlockingFreezes(t *testing.T) {
 
 func TestTrainDeparture(t *testing.T) {
 	t.Parallel()
-	top := fxTopology(t)
+	top := ringstest.Topology(t)
 	cases := []struct{ after, want string }{
 		{"2026-12-08T10:00:00Z", "2026-12-08T10:00:00Z"}, // Tuesday 10:00 Dublin: departs at once
 		{"2026-12-08T10:00:01Z", "2026-12-15T10:00:00Z"},
@@ -152,7 +156,7 @@ func TestTrainDeparture(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.after, func(t *testing.T) {
 			t.Parallel()
-			got, err := TrainDeparture(top, "tuesday", fxT(t, tc.after))
+			got, err := TrainDeparture(top, "tuesday", ringstest.Time(t, tc.after))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -161,7 +165,7 @@ func TestTrainDeparture(t *testing.T) {
 			}
 		})
 	}
-	if _, err := TrainDeparture(top, "nope", mt0); !errors.Is(err, ErrNotFound) {
+	if _, err := TrainDeparture(top, "nope", ringstest.T0); !errors.Is(err, rings.ErrNotFound) {
 		t.Fatalf("unknown train: err = %v, want ErrNotFound", err)
 	}
 }

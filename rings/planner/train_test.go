@@ -1,13 +1,17 @@
-package rings
+package planner
 
 import (
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/ringstest"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // trainCreate creates a release of app at created, for train (may be "").
-func trainCreate(id, app, train, created string) mtStep {
-	return func(tp *Topology, s *State) error {
+func trainCreate(id, app, train, created string) ringstest.Step {
+	return func(tp *topology.Topology, s *rings.State) error {
 		at, err := time.Parse(time.RFC3339, created)
 		if err != nil {
 			return err
@@ -17,8 +21,10 @@ func trainCreate(id, app, train, created string) mtStep {
 	}
 }
 
-func trainAbort(id string) mtStep {
-	return func(_ *Topology, s *State) error { return s.Abort(id, "bob", "superseded", mt0) }
+func trainAbort(id string) ringstest.Step {
+	return func(_ *topology.Topology, s *rings.State) error {
+		return s.Abort(id, "bob", "superseded", ringstest.T0)
+	}
 }
 
 // TestTrainPlans covers releases queued for a train and the one-release-
@@ -29,40 +35,40 @@ func TestTrainPlans(t *testing.T) {
 	departure := "2026-12-01T10:00:00Z"
 	tests := []struct {
 		name string
-		prep []mtStep
+		prep []ringstest.Step
 		now  string
 		want string
 	}{
 		{"queued on Monday, the train has not left",
-			[]mtStep{trainCreate("r1", "checkout", "tuesday", monday)}, monday,
+			[]ringstest.Step{trainCreate("r1", "checkout", "tuesday", monday)}, monday,
 			"wait schedule r1 until 2026-12-01T10:00:00Z; next 2026-12-01T10:00:00Z"},
 		{"the train leaves with the oldest release of the app; the next queues",
-			[]mtStep{trainCreate("r1", "checkout", "tuesday", monday), trainCreate("r2", "checkout", "tuesday", monday)}, departure,
+			[]ringstest.Step{trainCreate("r1", "checkout", "tuesday", monday), trainCreate("r2", "checkout", "tuesday", monday)}, departure,
 			"start-release r1; wait queue r2"},
 		{"the queued release starts once the first one ends, the train having left",
-			[]mtStep{trainCreate("r1", "checkout", "tuesday", monday), trainCreate("r2", "checkout", "tuesday", monday), mtStart("r1"), trainAbort("r1")}, "2026-12-01T15:00:00Z",
+			[]ringstest.Step{trainCreate("r1", "checkout", "tuesday", monday), trainCreate("r2", "checkout", "tuesday", monday), ringstest.Start("r1"), trainAbort("r1")}, "2026-12-01T15:00:00Z",
 			"start-release r2"},
 		{"an app on a train is released at once when no train is named (no implicit train)",
-			[]mtStep{trainCreate("r1", "checkout", "", monday)}, monday,
+			[]ringstest.Step{trainCreate("r1", "checkout", "", monday)}, monday,
 			"start-release r1"},
 		{"another app does not wait for the train",
-			[]mtStep{trainCreate("r1", "checkout", "tuesday", monday), trainCreate("r2", "ledger", "", monday)}, monday,
+			[]ringstest.Step{trainCreate("r1", "checkout", "tuesday", monday), trainCreate("r2", "ledger", "", monday)}, monday,
 			"start-release r2; wait schedule r1 until 2026-12-01T10:00:00Z; next 2026-12-01T10:00:00Z"},
 		{"a running release of the app holds a train release at the departure",
-			[]mtStep{trainCreate("r1", "checkout", "", monday), mtStart("r1"), mtBaseline("r1", "1.0"), trainCreate("r2", "checkout", "tuesday", monday)}, departure,
+			[]ringstest.Step{trainCreate("r1", "checkout", "", monday), ringstest.Start("r1"), ringstest.Baseline("r1", "1.0"), trainCreate("r2", "checkout", "tuesday", monday)}, departure,
 			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1; wait queue r2"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			topo, s := fxTopology(t), &State{}
+			topo, s := ringstest.Topology(t), &rings.State{}
 			fxMeasureBudgets(topo, s, 100)
 			for i, step := range tc.prep {
 				if err := step(topo, s); err != nil {
 					t.Fatalf("step %d: %v", i, err)
 				}
 			}
-			if got := briefPlan(PlanNext(topo, s, fxT(t, tc.now))); got != tc.want {
+			if got := briefPlan(PlanNext(topo, s, ringstest.Time(t, tc.now))); got != tc.want {
 				t.Fatalf("plan:\n got %s\nwant %s", got, tc.want)
 			}
 		})
@@ -75,12 +81,12 @@ func TestTrainPlans(t *testing.T) {
 // 09:00–16:00 in Dublin.
 func TestFreezeIsCheckedAtEveryRingBoundary(t *testing.T) {
 	t.Parallel()
-	normal := steps(mtCanaryDone, []mtStep{mtApprove("r1", "early")})
-	p0 := []mtStep{mtCreateFull("r1", "checkout", PriorityP0, "", time.Time{}), mtStart("r1"),
-		mtPromote("r1", "canary", "us-east-1"), mtSoak("r1", "canary"), mtDone("r1", "canary"), mtApprove("r1", "early")}
+	normal := steps(ringstest.CanaryDone, []ringstest.Step{mtApprove("r1", "early")})
+	p0 := []ringstest.Step{mtCreateFull("r1", "checkout", topology.PriorityP0, "", time.Time{}), ringstest.Start("r1"),
+		ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Soak("r1", "canary"), ringstest.Done("r1", "canary"), mtApprove("r1", "early")}
 	tests := []struct {
 		name string
-		prep []mtStep
+		prep []ringstest.Step
 		now  string
 		want string
 	}{
@@ -96,14 +102,14 @@ func TestFreezeIsCheckedAtEveryRingBoundary(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			topo, s := fxTopology(t), &State{}
+			topo, s := ringstest.Topology(t), &rings.State{}
 			fxMeasureBudgets(topo, s, 100)
 			for i, step := range tc.prep {
 				if err := step(topo, s); err != nil {
 					t.Fatalf("step %d: %v", i, err)
 				}
 			}
-			if got := briefPlan(PlanNext(topo, s, fxT(t, tc.now))); got != tc.want {
+			if got := briefPlan(PlanNext(topo, s, ringstest.Time(t, tc.now))); got != tc.want {
 				t.Fatalf("plan:\n got %s\nwant %s", got, tc.want)
 			}
 		})

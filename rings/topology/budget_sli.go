@@ -1,9 +1,10 @@
-package rings
+package topology
 
 import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -16,34 +17,10 @@ type BudgetSLI struct {
 	Total string `yaml:"total" json:"total"`
 }
 
-// BudgetKey is the key of an app's budget in a region in State.Budgets:
-// "app/region". Names are DNS labels, so the key is unambiguous. A budget
-// recorded without an app (before budgets were kept per app) is keyed by
-// its region alone; see State.RecordBudget.
-func BudgetKey(app, region string) string {
-	if app == "" {
-		return region
-	}
-	return app + "/" + region
-}
-
-// Key is the budget's key in State.Budgets.
-func (b Budget) Key() string { return BudgetKey(b.App, b.Region) }
-
-// BudgetOf returns the recorded error budget of app in region. A figure
-// recorded without an app (an old entry) is not the app's: it reports false.
-func (s *State) BudgetOf(app, region string) (Budget, bool) {
-	if app == "" {
-		return Budget{}, false
-	}
-	b, ok := s.Budgets[BudgetKey(app, region)]
-	return b, ok
-}
-
 // AllowsExhausted reports whether a release of the given priority is
 // promoted whatever its budget says, including a budget never measured.
 func (p ErrorBudgetPolicy) AllowsExhausted(priority string) bool {
-	return priority != "" && listHas(p.AllowWhenExhausted, priority)
+	return priority != "" && slices.Contains(p.AllowWhenExhausted, priority)
 }
 
 // sliPlaceholder matches what prometheus.Render expands: {{name}}, with

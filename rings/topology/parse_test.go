@@ -1,4 +1,4 @@
-package rings
+package topology
 
 import (
 	"errors"
@@ -15,7 +15,7 @@ import (
 
 // ptExamplePath is the canonical example every release of Ringleader must
 // accept.
-var ptExamplePath = filepath.Join("..", "manifests", "examples", "rings.yaml")
+var ptExamplePath = filepath.Join("..", "..", "manifests", "examples", "rings.yaml")
 
 // ptMustParse parses a file that must be valid.
 func ptMustParse(t *testing.T, path string) *Topology {

@@ -1,4 +1,4 @@
-package rings
+package topology
 
 import "time"
 
@@ -246,4 +246,29 @@ func (t *Topology) WindowByName(name string) (Window, bool) {
 		}
 	}
 	return Window{}, false
+}
+
+// TrainByName returns the train with the given name.
+func (t *Topology) TrainByName(name string) (Train, bool) {
+	for _, tr := range t.Spec.Trains {
+		if tr.Name == name {
+			return tr, true
+		}
+	}
+	return Train{}, false
+}
+
+// Describe names a target within its file, the way errors, commit bodies
+// and recorded baselines name it: "yamlPath image.tag", "kustomizeImage
+// registry.example.com/ledger", "applicationSetElement targetRevision".
+func (t Target) Describe() string {
+	switch {
+	case t.YAMLPath != "":
+		return "yamlPath " + t.YAMLPath
+	case t.KustomizeImage != "":
+		return "kustomizeImage " + t.KustomizeImage
+	case t.ApplicationSetElement != "":
+		return "applicationSetElement " + t.ApplicationSetElement
+	}
+	return "no target"
 }

@@ -1,4 +1,4 @@
-package rings
+package topology
 
 import (
 	"fmt"

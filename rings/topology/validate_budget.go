@@ -1,4 +1,4 @@
-package rings
+package topology
 
 // validateBudgetSLI checks policy.errorBudget.sli: absent means the
 // adapter's default SLI; given, it needs both good and total, each a
