@@ -2,10 +2,11 @@ package rings
 
 import (
 	"fmt"
-	"github.com/ringleader-dev/ringleader/rings/topology"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // The transitions below are the only way the replicated state changes. Each
