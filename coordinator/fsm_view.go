@@ -1,6 +1,9 @@
 package coordinator
 
-import "github.com/ringleader-dev/ringleader/rings"
+import (
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
+)
 
 // stateViewer is implemented by stores that can lend their applied state
 // for a short read without a deep copy. The leader loop uses it for its
@@ -28,14 +31,14 @@ var _ stateViewer = (*Node)(nil)
 
 // Topology returns the topology in force (nil before the first adoption)
 // without copying the state: a parsed topology is never mutated.
-func (f *FSM) Topology() *rings.Topology {
+func (f *FSM) Topology() *topology.Topology {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	return f.m.topology
 }
 
 // Topology returns the node's topology in force (see FSM.Topology).
-func (n *Node) Topology() *rings.Topology { return n.fsm.Topology() }
+func (n *Node) Topology() *topology.Topology { return n.fsm.Topology() }
 
 // viewState lends s's applied state to fn: in place when s is a
 // stateViewer, else through a deep copy (Snapshot).

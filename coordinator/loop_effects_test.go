@@ -14,6 +14,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 func TestLoopPromotionsCarrySoakEvidence(t *testing.T) {
@@ -291,7 +292,7 @@ func TestLoopRecordsErrorBudgetsEveryInterval(t *testing.T) {
 	var mu sync.Mutex
 	calls := 0
 	f := newLoopFixture(t, func(c *LoopConfig) {
-		c.Budgets = BudgetFunc(func(_ context.Context, topo *rings.Topology, at time.Time) ([]rings.Budget, error) {
+		c.Budgets = BudgetFunc(func(_ context.Context, topo *topology.Topology, at time.Time) ([]rings.Budget, error) {
 			mu.Lock()
 			defer mu.Unlock()
 			calls++

@@ -7,6 +7,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // RaftStats is what the Raft metrics show about this node.
@@ -39,7 +41,7 @@ type StateCollectorConfig struct {
 	// Store is the node (required). When it implements RaftStats (as
 	// *Node does) the Raft gauges are exported too.
 	Store Store
-	// Planner computes the gate waits (default rings.PlanNext).
+	// Planner computes the gate waits (default planner.PlanNext).
 	Planner PlanFunc
 	// Clock is "now" for soak remaining and the plan (default system clock).
 	Clock Clock
@@ -65,9 +67,9 @@ var (
 		rings.ReleaseScheduled, rings.ReleaseRunning, rings.ReleaseAwaitingApproval, rings.ReleaseHalted,
 		rings.ReleaseCompleted, rings.ReleaseAborted, rings.ReleaseRolledBack, rings.ReleaseRollbackFailed,
 	}
-	waitReasons = []rings.WaitReason{
-		rings.WaitHalt, rings.WaitSoak, rings.WaitSync, rings.WaitWindow, rings.WaitFreeze, rings.WaitApproval,
-		rings.WaitErrorBudget, rings.WaitSchedule, rings.WaitQueue, rings.WaitEvidence, rings.WaitRollback, rings.WaitRetry,
+	waitReasons = []planner.WaitReason{
+		planner.WaitHalt, planner.WaitSoak, planner.WaitSync, planner.WaitWindow, planner.WaitFreeze, planner.WaitApproval,
+		planner.WaitErrorBudget, planner.WaitSchedule, planner.WaitQueue, planner.WaitEvidence, planner.WaitRollback, planner.WaitRetry,
 	}
 )
 
@@ -132,7 +134,7 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(c.budget, b.RemainingPercent, b.App, b.Region)
 	}
 
-	waits := map[rings.WaitReason]int{}
+	waits := map[planner.WaitReason]int{}
 	if snap.Topology != nil {
 		for _, rel := range snap.State.Releases {
 			for _, rp := range rel.Rings {
@@ -178,7 +180,7 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 
 // SoakRemaining is how long a soaking ring still has to soak (0 when its
 // window is over, or when the ring is not in the topology).
-func SoakRemaining(t *rings.Topology, rp rings.RingProgress, now time.Time) time.Duration {
+func SoakRemaining(t *topology.Topology, rp rings.RingProgress, now time.Time) time.Duration {
 	if t == nil || rp.SoakStartedAt.IsZero() {
 		return 0
 	}

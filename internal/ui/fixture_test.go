@@ -10,6 +10,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // t0 is when the fixture release is created.
@@ -23,7 +24,7 @@ func fixture(t *testing.T) (coordinator.Snapshot, time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	top, err := rings.Parse("testdata/topology.yaml", src)
+	top, err := topology.Parse("testdata/topology.yaml", src)
 	if err != nil {
 		t.Fatal(err)
 	}

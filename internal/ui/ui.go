@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
 )
 
 //go:embed templates/*.html
@@ -43,7 +43,7 @@ type Config struct {
 	Store coordinator.Store
 	// NodeID names this node in the header.
 	NodeID string
-	// Planner computes the waits (default rings.PlanNext).
+	// Planner computes the waits (default planner.PlanNext).
 	Planner coordinator.PlanFunc
 	// Clock is "now" for countdowns and the plan (default system clock).
 	Clock coordinator.Clock
@@ -57,7 +57,7 @@ func (c *Config) Validate() error {
 		return errors.New("dashboard config: Store is required")
 	}
 	if c.Planner == nil {
-		c.Planner = rings.PlanNext
+		c.Planner = planner.PlanNext
 	}
 	if c.Clock == nil {
 		c.Clock = coordinator.SystemClock{}
@@ -140,7 +140,7 @@ func (d *Dashboard) serveBoard(w http.ResponseWriter, _ *http.Request) {
 func (d *Dashboard) Board() Board {
 	snap := coordinator.ReadView(d.cfg.Store) // read-only: BuildBoard only looks
 	now := d.cfg.Clock.Now()
-	var plan rings.Plan
+	var plan planner.Plan
 	if snap.Topology != nil {
 		plan = d.cfg.Planner(snap.Topology, &snap.State, now)
 	}
