@@ -41,10 +41,10 @@ func TestTransitions(t *testing.T) {
 				return b.String() + string(s.Releases[0].State) + ":" + s.Releases[0].Priority
 			}, "canary:pending:1 early:pending:1 global:pending:2 scheduled:normal"},
 		{"create takes previous version from newest completed release",
-			[]ringstest.Step{ringstest.Create("a", "checkout", "1.0", ""), ringstest.Create("b", "checkout", "1.1", ""), func(_ *topology.Topology, s *rings.State) error {
+			[]ringstest.Step{ringstest.Create("a", "checkout", "1.0", ""), ringstest.Create("b", "checkout", "1.1", ""), ringstest.On(func(s *rings.State) error {
 				s.Releases[0].State, s.Releases[1].State = rings.ReleaseCompleted, rings.ReleaseCompleted
 				return nil
-			}},
+			})},
 			ringstest.Create("r1", "checkout", "2.0", ""), nil,
 			func(s *rings.State) string { return s.ReleaseByID("r1").PreviousVersion }, "1.1"},
 		{"create keeps an explicit previous version", nil, ringstest.Create("r1", "checkout", "2.0", "0.9"), nil,
@@ -63,81 +63,81 @@ func TestTransitions(t *testing.T) {
 		{"start scheduled", []ringstest.Step{ringstest.Create("r1", "checkout", "2.0", "")}, ringstest.Start("r1"), nil, mtRelState, "running"},
 		{"start running refused", ringstest.Running, ringstest.Start("r1"), rings.ErrTransition, nil, ""},
 		{"start unknown", nil, ringstest.Start("zz"), rings.ErrNotFound, nil, ""},
-		{"set state halted", ringstest.Running, func(_ *topology.Topology, s *rings.State) error {
+		{"set state halted", ringstest.Running, ringstest.On(func(s *rings.State) error {
 			return s.SetReleaseState("r1", rings.ReleaseHalted, "halt h1", ringstest.T0)
-		}, nil, func(s *rings.State) string { return mtRelState(s) + ":" + s.ReleaseByID("r1").Reason }, "halted:halt h1"},
-		{"set state completed refused", ringstest.Running, func(_ *topology.Topology, s *rings.State) error {
+		}), nil, func(s *rings.State) string { return mtRelState(s) + ":" + s.ReleaseByID("r1").Reason }, "halted:halt h1"},
+		{"set state completed refused", ringstest.Running, ringstest.On(func(s *rings.State) error {
 			return s.SetReleaseState("r1", rings.ReleaseCompleted, "", ringstest.T0)
-		}, rings.ErrTransition, nil, ""},
-		{"set state of scheduled refused", []ringstest.Step{ringstest.Create("r1", "checkout", "2.0", "")}, func(_ *topology.Topology, s *rings.State) error {
+		}), rings.ErrTransition, nil, ""},
+		{"set state of scheduled refused", []ringstest.Step{ringstest.Create("r1", "checkout", "2.0", "")}, ringstest.On(func(s *rings.State) error {
 			return s.SetReleaseState("r1", rings.ReleaseHalted, "x", ringstest.T0)
-		}, rings.ErrTransition, nil, ""},
-		{"approve pending ring", ringstest.Running, func(_ *topology.Topology, s *rings.State) error {
+		}), rings.ErrTransition, nil, ""},
+		{"approve pending ring", ringstest.Running, ringstest.On(func(s *rings.State) error {
 			return s.Approve("r1", "early", "bob", "looks good", ringstest.T0)
-		}, nil,
+		}), nil,
 			func(s *rings.State) string { return s.ReleaseByID("r1").Ring("early").Approval.By }, "bob"},
-		{"approve twice conflicts", append(append([]ringstest.Step{}, ringstest.Running...), func(_ *topology.Topology, s *rings.State) error {
+		{"approve twice conflicts", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.On(func(s *rings.State) error {
 			return s.Approve("r1", "early", "bob", "", ringstest.T0)
-		}),
-			func(_ *topology.Topology, s *rings.State) error {
+		})),
+			ringstest.On(func(s *rings.State) error {
 				return s.Approve("r1", "early", "carol", "", ringstest.T0)
-			}, rings.ErrConflict, nil, ""},
-		{"approve done ring refused", ringstest.CanaryDone, func(_ *topology.Topology, s *rings.State) error {
+			}), rings.ErrConflict, nil, ""},
+		{"approve done ring refused", ringstest.CanaryDone, ringstest.On(func(s *rings.State) error {
 			return s.Approve("r1", "canary", "bob", "", ringstest.T0)
-		}, rings.ErrTransition, nil, ""},
-		{"approve unknown ring", ringstest.Running, func(_ *topology.Topology, s *rings.State) error {
+		}), rings.ErrTransition, nil, ""},
+		{"approve unknown ring", ringstest.Running, ringstest.On(func(s *rings.State) error {
 			return s.Approve("r1", "moon", "bob", "", ringstest.T0)
-		}, rings.ErrNotFound, nil, ""},
-		{"approve aborted release refused", append(append([]ringstest.Step{}, ringstest.Running...), func(_ *topology.Topology, s *rings.State) error { return s.Abort("r1", "bob", "no", ringstest.T0) }),
-			func(_ *topology.Topology, s *rings.State) error {
+		}), rings.ErrNotFound, nil, ""},
+		{"approve aborted release refused", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.On(func(s *rings.State) error { return s.Abort("r1", "bob", "no", ringstest.T0) })),
+			ringstest.On(func(s *rings.State) error {
 				return s.Approve("r1", "early", "bob", "", ringstest.T0)
-			}, rings.ErrTransition, nil, ""},
-		{"abort running", ringstest.Running, func(_ *topology.Topology, s *rings.State) error {
+			}), rings.ErrTransition, nil, ""},
+		{"abort running", ringstest.Running, ringstest.On(func(s *rings.State) error {
 			return s.Abort("r1", "bob", "wrong build", ringstest.T0)
-		}, nil, mtRelState, "aborted"},
-		{"abort needs a reason", ringstest.Running, func(_ *topology.Topology, s *rings.State) error { return s.Abort("r1", "bob", "", ringstest.T0) }, rings.ErrTransition, nil, ""},
-		{"abort completed refused", []ringstest.Step{ringstest.Create("r1", "checkout", "2.0", ""), func(_ *topology.Topology, s *rings.State) error {
+		}), nil, mtRelState, "aborted"},
+		{"abort needs a reason", ringstest.Running, ringstest.On(func(s *rings.State) error { return s.Abort("r1", "bob", "", ringstest.T0) }), rings.ErrTransition, nil, ""},
+		{"abort completed refused", []ringstest.Step{ringstest.Create("r1", "checkout", "2.0", ""), ringstest.On(func(s *rings.State) error {
 			s.Releases[0].State = rings.ReleaseCompleted
 			return nil
-		}},
-			func(_ *topology.Topology, s *rings.State) error { return s.Abort("r1", "bob", "x", ringstest.T0) }, rings.ErrTransition, nil, ""},
+		})},
+			ringstest.On(func(s *rings.State) error { return s.Abort("r1", "bob", "x", ringstest.T0) }), rings.ErrTransition, nil, ""},
 		{"rollback request sets flag", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1")),
-			func(_ *topology.Topology, s *rings.State) error {
+			ringstest.On(func(s *rings.State) error {
 				return s.RequestRollback("r1", "bob", "errors", ringstest.T0)
-			}, nil,
+			}), nil,
 			func(s *rings.State) string { return fmt.Sprint(s.ReleaseByID("r1").RollbackRequested, mtRelState(s)) }, "truerunning"},
 		{"rollback with nothing promoted ends at once", ringstest.Running,
-			func(_ *topology.Topology, s *rings.State) error {
+			ringstest.On(func(s *rings.State) error {
 				return s.RequestRollback("r1", "bob", "errors", ringstest.T0)
-			}, nil, mtRelState, "rolled-back"},
-		{"rollback twice conflicts", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1"), func(_ *topology.Topology, s *rings.State) error {
+			}), nil, mtRelState, "rolled-back"},
+		{"rollback twice conflicts", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1"), ringstest.On(func(s *rings.State) error {
 			return s.RequestRollback("r1", "bob", "x", ringstest.T0)
-		}),
-			func(_ *topology.Topology, s *rings.State) error {
+		})),
+			ringstest.On(func(s *rings.State) error {
 				return s.RequestRollback("r1", "bob", "x", ringstest.T0)
-			}, rings.ErrConflict, nil, ""},
+			}), rings.ErrConflict, nil, ""},
 		{"rollback without previous version refused", []ringstest.Step{ringstest.Create("r1", "checkout", "2.0", ""), ringstest.Start("r1"), ringstest.Promote("r1", "canary", "us-east-1")},
-			func(_ *topology.Topology, s *rings.State) error {
+			ringstest.On(func(s *rings.State) error {
 				return s.RequestRollback("r1", "bob", "x", ringstest.T0)
-			}, rings.ErrTransition, nil, ""},
+			}), rings.ErrTransition, nil, ""},
 		{"rollback with per-region previous versions", []ringstest.Step{ringstest.Create("r1", "checkout", "2.0", ""), ringstest.Start("r1"), ringstest.Promote("r1", "canary", "us-east-1"),
-			func(_ *topology.Topology, s *rings.State) error {
+			ringstest.On(func(s *rings.State) error {
 				s.Releases[0].PreviousVersions = map[string]string{"us-east-1": "1.9"}
 				return nil
-			}},
-			func(_ *topology.Topology, s *rings.State) error {
+			})},
+			ringstest.On(func(s *rings.State) error {
 				return s.RequestRollback("r1", "bob", "x", ringstest.T0)
-			}, nil,
+			}), nil,
 			func(s *rings.State) string { return fmt.Sprint(s.ReleaseByID("r1").RollbackRequested) }, "true"},
-		{"rollback of aborted refused", append(append([]ringstest.Step{}, ringstest.Running...), func(_ *topology.Topology, s *rings.State) error { return s.Abort("r1", "bob", "no", ringstest.T0) }),
-			func(_ *topology.Topology, s *rings.State) error {
+		{"rollback of aborted refused", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.On(func(s *rings.State) error { return s.Abort("r1", "bob", "no", ringstest.T0) })),
+			ringstest.On(func(s *rings.State) error {
 				return s.RequestRollback("r1", "bob", "x", ringstest.T0)
-			}, rings.ErrTransition, nil, ""},
-		{"complete with rings left refused", ringstest.CanaryDone, func(_ *topology.Topology, s *rings.State) error { return s.CompleteRelease("r1", ringstest.T0) }, rings.ErrTransition, nil, ""},
+			}), rings.ErrTransition, nil, ""},
+		{"complete with rings left refused", ringstest.CanaryDone, ringstest.On(func(s *rings.State) error { return s.CompleteRelease("r1", ringstest.T0) }), rings.ErrTransition, nil, ""},
 		{"complete after every ring", append(append([]ringstest.Step{}, ringstest.CanaryDone...),
 			ringstest.Promote("r1", "early", "eu-west-1"), ringstest.Soak("r1", "early"), ringstest.Done("r1", "early"),
 			ringstest.Promote("r1", "global", "ap-northeast-1", "us-west-2"), ringstest.Soak("r1", "global"), ringstest.Done("r1", "global")),
-			func(_ *topology.Topology, s *rings.State) error { return s.CompleteRelease("r1", ringstest.T0) }, nil, mtRelState, "completed"},
+			ringstest.On(func(s *rings.State) error { return s.CompleteRelease("r1", ringstest.T0) }), nil, mtRelState, "completed"},
 		{"promote skipping a ring refused", ringstest.CanaryDone, ringstest.Promote("r1", "global", "us-west-2"), rings.ErrTransition, nil, ""},
 		{"promote one region of global", append(append([]ringstest.Step{}, ringstest.CanaryDone...), ringstest.Promote("r1", "early", "eu-west-1"), ringstest.Soak("r1", "early"), ringstest.Done("r1", "early")),
 			ringstest.Promote("r1", "global", "us-west-2"), nil, mtRing("global"), "promoting"},
@@ -148,40 +148,40 @@ func TestTransitions(t *testing.T) {
 				return s.ReleaseByID("r1").Ring("canary").Regions[0].PromotedAt.Format(time.RFC3339)
 			}, "2026-12-01T10:01:00Z"},
 		{"promote region again with another id conflicts", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1")),
-			func(_ *topology.Topology, s *rings.State) error {
+			ringstest.On(func(s *rings.State) error {
 				return s.MarkPromoted("r1", "canary", []string{"us-east-1"}, "other", "c9", ringstest.T0)
-			}, rings.ErrTransition, nil, ""},
+			}), rings.ErrTransition, nil, ""},
 		{"promote before previous ring done refused", ringstest.Running, ringstest.Promote("r1", "early", "eu-west-1"), rings.ErrTransition, nil, ""},
 		{"promote unknown region", ringstest.Running, ringstest.Promote("r1", "canary", "mars-1"), rings.ErrNotFound, nil, ""},
 		{"promote scheduled release refused", []ringstest.Step{ringstest.Create("r1", "checkout", "2.0", "")}, ringstest.Promote("r1", "canary", "us-east-1"), rings.ErrTransition, nil, ""},
 		{"observe failing check counts", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Soak("r1", "canary")),
-			func(_ *topology.Topology, s *rings.State) error {
+			ringstest.On(func(s *rings.State) error {
 				return s.Observe("r1", "canary", "us-east-1", true, false, "low", check, ringstest.T0)
-			}, nil, func(s *rings.State) string { return fmt.Sprint(s.ReleaseByID("r1").Ring("canary").ConsecutiveFailures) }, "1"},
+			}), nil, func(s *rings.State) string { return fmt.Sprint(s.ReleaseByID("r1").Ring("canary").ConsecutiveFailures) }, "1"},
 		{"observe passing check resets", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Soak("r1", "canary"),
-			func(_ *topology.Topology, s *rings.State) error {
+			ringstest.On(func(s *rings.State) error {
 				return s.Observe("r1", "canary", "us-east-1", true, false, "", check, ringstest.T0)
-			}),
-			func(_ *topology.Topology, s *rings.State) error {
+			})),
+			ringstest.On(func(s *rings.State) error {
 				return s.Observe("r1", "canary", "us-east-1", true, true, "", pass, ringstest.T0)
-			}, nil, func(s *rings.State) string { return fmt.Sprint(s.ReleaseByID("r1").Ring("canary").ConsecutiveFailures) }, "0"},
+			}), nil, func(s *rings.State) string { return fmt.Sprint(s.ReleaseByID("r1").Ring("canary").ConsecutiveFailures) }, "0"},
 		{"observe unhealthy while soaking counts", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Soak("r1", "canary")),
-			func(_ *topology.Topology, s *rings.State) error {
+			ringstest.On(func(s *rings.State) error {
 				return s.Observe("r1", "canary", "us-east-1", true, false, "Degraded", nil, ringstest.T0)
-			}, nil, func(s *rings.State) string { return fmt.Sprint(s.ReleaseByID("r1").Ring("canary").ConsecutiveFailures) }, "1"},
+			}), nil, func(s *rings.State) string { return fmt.Sprint(s.ReleaseByID("r1").Ring("canary").ConsecutiveFailures) }, "1"},
 		{"observe unhealthy while syncing does not count", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1")),
-			func(_ *topology.Topology, s *rings.State) error {
+			ringstest.On(func(s *rings.State) error {
 				return s.Observe("r1", "canary", "us-east-1", false, false, "Progressing", nil, ringstest.T0)
-			}, nil, func(s *rings.State) string {
+			}), nil, func(s *rings.State) string {
 				rp := s.ReleaseByID("r1").Ring("canary")
 				return fmt.Sprint(rp.ConsecutiveFailures, rp.Regions[0].Reason)
 			}, "0Progressing"},
-		{"observe pending ring refused", ringstest.Running, func(_ *topology.Topology, s *rings.State) error {
+		{"observe pending ring refused", ringstest.Running, ringstest.On(func(s *rings.State) error {
 			return s.Observe("r1", "early", "eu-west-1", true, true, "", nil, ringstest.T0)
-		}, rings.ErrTransition, nil, ""},
-		{"observe unknown region", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1")), func(_ *topology.Topology, s *rings.State) error {
+		}), rings.ErrTransition, nil, ""},
+		{"observe unknown region", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1")), ringstest.On(func(s *rings.State) error {
 			return s.Observe("r1", "canary", "eu-west-1", true, true, "", nil, ringstest.T0)
-		}, rings.ErrNotFound, nil, ""},
+		}), rings.ErrNotFound, nil, ""},
 		{"start soak", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1")), ringstest.Soak("r1", "canary"), nil,
 			func(s *rings.State) string {
 				return s.ReleaseByID("r1").Ring("canary").SoakStartedAt.Format(time.RFC3339)
@@ -213,48 +213,48 @@ func TestTransitions(t *testing.T) {
 		{"rollback of healthy ring without request refused", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1")),
 			ringstest.Rollback("r1", "canary", "us-east-1"), rings.ErrTransition, nil, ""},
 		{"requested rollback waits for every ring", append(append([]ringstest.Step{}, ringstest.CanaryDone...), ringstest.Promote("r1", "early", "eu-west-1"),
-			func(_ *topology.Topology, s *rings.State) error {
+			ringstest.On(func(s *rings.State) error {
 				return s.RequestRollback("r1", "bob", "x", ringstest.T0)
-			}),
+			})),
 			ringstest.Rollback("r1", "early", "eu-west-1"), nil, func(s *rings.State) string { return mtRing("early")(s) + ":" + mtRelState(s) }, "rolling-back:running"},
 		{"rollback of unpromoted region refused", append(append([]ringstest.Step{}, ringstest.CanaryDone...), ringstest.Promote("r1", "early", "eu-west-1"),
-			func(_ *topology.Topology, s *rings.State) error {
+			ringstest.On(func(s *rings.State) error {
 				return s.RequestRollback("r1", "bob", "x", ringstest.T0)
-			}),
+			})),
 			ringstest.Rollback("r1", "global", "us-west-2"), rings.ErrTransition, nil, ""},
-		{"place halt", nil, func(_ *topology.Topology, s *rings.State) error {
+		{"place halt", nil, ringstest.On(func(s *rings.State) error {
 			return s.PlaceHalt(rings.Halt{ID: "h1", Scope: rings.HaltScope{Global: true}, Author: "ic", Reason: "incident", CreatedAt: ringstest.T0})
-		}, nil, func(s *rings.State) string { return fmt.Sprint(len(s.Halts), s.Halts[0].Active()) }, "1 true"},
-		{"place halt empty scope", nil, func(_ *topology.Topology, s *rings.State) error {
+		}), nil, func(s *rings.State) string { return fmt.Sprint(len(s.Halts), s.Halts[0].Active()) }, "1 true"},
+		{"place halt empty scope", nil, ringstest.On(func(s *rings.State) error {
 			return s.PlaceHalt(rings.Halt{ID: "h1", Author: "ic", Reason: "incident"})
-		}, rings.ErrTransition, nil, ""},
-		{"place halt without reason", nil, func(_ *topology.Topology, s *rings.State) error {
+		}), rings.ErrTransition, nil, ""},
+		{"place halt without reason", nil, ringstest.On(func(s *rings.State) error {
 			return s.PlaceHalt(rings.Halt{ID: "h1", Scope: rings.HaltScope{Global: true}, Author: "ic"})
-		}, rings.ErrTransition, nil, ""},
-		{"place halt duplicate id", []ringstest.Step{func(_ *topology.Topology, s *rings.State) error {
+		}), rings.ErrTransition, nil, ""},
+		{"place halt duplicate id", []ringstest.Step{ringstest.On(func(s *rings.State) error {
 			return s.PlaceHalt(rings.Halt{ID: "h1", Scope: rings.HaltScope{Global: true}, Reason: "x"})
-		}}, func(_ *topology.Topology, s *rings.State) error {
+		})}, ringstest.On(func(s *rings.State) error {
 			return s.PlaceHalt(rings.Halt{ID: "h1", Scope: rings.HaltScope{Apps: []string{"a"}}, Reason: "y"})
-		}, rings.ErrConflict, nil, ""},
-		{"resume halt", []ringstest.Step{func(_ *topology.Topology, s *rings.State) error {
+		}), rings.ErrConflict, nil, ""},
+		{"resume halt", []ringstest.Step{ringstest.On(func(s *rings.State) error {
 			return s.PlaceHalt(rings.Halt{ID: "h1", Scope: rings.HaltScope{Global: true}, Reason: "x"})
-		}}, func(_ *topology.Topology, s *rings.State) error {
+		})}, ringstest.On(func(s *rings.State) error {
 			return s.ResumeHalt("h1", "ic", "fixed", ringstest.T0)
-		}, nil,
+		}), nil,
 			func(s *rings.State) string { return fmt.Sprint(s.Halts[0].Active(), s.Halts[0].ResumedBy) }, "falseic"},
-		{"resume resumed halt conflicts", []ringstest.Step{func(_ *topology.Topology, s *rings.State) error {
+		{"resume resumed halt conflicts", []ringstest.Step{ringstest.On(func(s *rings.State) error {
 			return s.PlaceHalt(rings.Halt{ID: "h1", Scope: rings.HaltScope{Global: true}, Reason: "x"})
-		}, func(_ *topology.Topology, s *rings.State) error {
+		}), ringstest.On(func(s *rings.State) error {
 			return s.ResumeHalt("h1", "ic", "fixed", ringstest.T0)
-		}},
-			func(_ *topology.Topology, s *rings.State) error {
+		})},
+			ringstest.On(func(s *rings.State) error {
 				return s.ResumeHalt("h1", "ic", "again", ringstest.T0)
-			}, rings.ErrConflict, nil, ""},
-		{"resume unknown halt", nil, func(_ *topology.Topology, s *rings.State) error { return s.ResumeHalt("h9", "ic", "x", ringstest.T0) }, rings.ErrNotFound, nil, ""},
-		{"record budget", nil, func(_ *topology.Topology, s *rings.State) error {
+			}), rings.ErrConflict, nil, ""},
+		{"resume unknown halt", nil, ringstest.On(func(s *rings.State) error { return s.ResumeHalt("h9", "ic", "x", ringstest.T0) }), rings.ErrNotFound, nil, ""},
+		{"record budget", nil, ringstest.On(func(s *rings.State) error {
 			s.RecordBudget(rings.Budget{Region: "eu-west-1", RemainingPercent: 40})
 			return nil
-		}, nil, func(s *rings.State) string { return fmt.Sprint(s.Budgets["eu-west-1"].RemainingPercent) }, "40"},
+		}), nil, func(s *rings.State) string { return fmt.Sprint(s.Budgets["eu-west-1"].RemainingPercent) }, "40"},
 	}
 	top := ringstest.Topology(t)
 	for _, tc := range cases {
@@ -289,13 +289,13 @@ func TestCloneIsDeep(t *testing.T) {
 	t.Parallel()
 	top := ringstest.Topology(t)
 	s := &rings.State{}
-	for _, step := range append(append([]ringstest.Step{}, ringstest.CanaryDone...), func(_ *topology.Topology, s *rings.State) error {
+	for _, step := range append(append([]ringstest.Step{}, ringstest.CanaryDone...), ringstest.On(func(s *rings.State) error {
 		if err := s.Approve("r1", "early", "bob", "", ringstest.T0); err != nil {
 			return err
 		}
 		s.RecordBudget(rings.Budget{Region: "eu-west-1", RemainingPercent: 40})
 		return s.PlaceHalt(rings.Halt{ID: "h1", Scope: rings.HaltScope{Regions: []string{"eu-west-1"}}, Reason: "x"})
-	}) {
+	})) {
 		if err := step(top, s); err != nil {
 			t.Fatal(err)
 		}

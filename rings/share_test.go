@@ -20,14 +20,14 @@ func shareBase(t *testing.T, top *topology.Topology) *rings.State {
 		ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Soak("r1", "canary"),
 		ringstest.Create("r2", "ledger", "5.0", "4.0"),
 		ringstest.Create("r3", "checkout", "1.5", "1.0"), ringstest.Start("r3"),
-		func(_ *topology.Topology, s *rings.State) error {
+		ringstest.On(func(s *rings.State) error {
 			r := s.ReleaseByID("r3")
 			for i := range r.Rings {
 				r.Rings[i].State = rings.RingDone
 			}
 			return s.CompleteRelease("r3", ringstest.T0)
-		},
-		func(_ *topology.Topology, s *rings.State) error {
+		}),
+		ringstest.On(func(s *rings.State) error {
 			s.RecordBudget(rings.Budget{Region: "eu-west-1", RemainingPercent: 40})
 			if err := s.PlaceHalt(rings.Halt{ID: "h-old", Scope: rings.HaltScope{Regions: []string{"eu-west-1"}}, Reason: "drill"}); err != nil {
 				return err
@@ -36,7 +36,7 @@ func shareBase(t *testing.T, top *topology.Topology) *rings.State {
 				return err
 			}
 			return s.PlaceHalt(rings.Halt{ID: "h1", Scope: rings.HaltScope{Apps: []string{"ledger"}}, Reason: "hold ledger"})
-		})
+		}))
 	for i, step := range steps {
 		if err := step(top, s); err != nil {
 			t.Fatalf("base step %d: %v", i, err)
@@ -51,23 +51,23 @@ func shareSteps() map[string]ringstest.Step {
 	return map[string]ringstest.Step{
 		"create release": ringstest.Create("r4", "checkout", "3.0", ""),
 		"start release":  ringstest.Start("r2"),
-		"set state": func(_ *topology.Topology, s *rings.State) error {
+		"set state": ringstest.On(func(s *rings.State) error {
 			return s.SetReleaseState("r1", rings.ReleaseHalted, "waiting", at)
-		},
-		"approve": func(_ *topology.Topology, s *rings.State) error { return s.Approve("r1", "early", "bob", "ok", at) },
-		"abort":   func(_ *topology.Topology, s *rings.State) error { return s.Abort("r1", "bob", "wrong build", at) },
-		"request rollback": func(_ *topology.Topology, s *rings.State) error {
+		}),
+		"approve": ringstest.On(func(s *rings.State) error { return s.Approve("r1", "early", "bob", "ok", at) }),
+		"abort":   ringstest.On(func(s *rings.State) error { return s.Abort("r1", "bob", "wrong build", at) }),
+		"request rollback": ringstest.On(func(s *rings.State) error {
 			return s.RequestRollback("r1", "bob", "bad", at)
-		},
+		}),
 		"promote": func(top *topology.Topology, s *rings.State) error {
 			if err := ringstest.Done("r1", "canary")(top, s); err != nil {
 				return err
 			}
 			return ringstest.Promote("r1", "early", "eu-west-1")(top, s)
 		},
-		"observe": func(_ *topology.Topology, s *rings.State) error {
+		"observe": ringstest.On(func(s *rings.State) error {
 			return s.Observe("r1", "canary", "us-east-1", true, false, "5xx", &rings.Observation{Check: "errors", Pass: false, At: at}, at)
-		},
+		}),
 		"complete ring": ringstest.Done("r1", "canary"),
 		"fail ring":     ringstest.Fail("r1", "canary"),
 		"roll back": func(top *topology.Topology, s *rings.State) error {
@@ -76,14 +76,14 @@ func shareSteps() map[string]ringstest.Step {
 			}
 			return ringstest.Rollback("r1", "canary", "us-east-1")(top, s)
 		},
-		"complete release": func(_ *topology.Topology, s *rings.State) error {
+		"complete release": ringstest.On(func(s *rings.State) error {
 			return s.RequestRollback("r3", "bob", "regressed", at)
-		},
-		"place halt": func(_ *topology.Topology, s *rings.State) error {
+		}),
+		"place halt": ringstest.On(func(s *rings.State) error {
 			return s.PlaceHalt(rings.Halt{ID: "h2", Scope: rings.HaltScope{Global: true}, Reason: "incident"})
-		},
-		"resume halt": func(_ *topology.Topology, s *rings.State) error { return s.ResumeHalt("h1", "ic", "fixed", at) },
-		"forget resumed halts": func(_ *topology.Topology, s *rings.State) error {
+		}),
+		"resume halt": ringstest.On(func(s *rings.State) error { return s.ResumeHalt("h1", "ic", "fixed", at) }),
+		"forget resumed halts": ringstest.On(func(s *rings.State) error {
 			for i := range rings.KeepResumedHalts + 1 {
 				id := fmt.Sprintf("f%d", i)
 				if err := s.PlaceHalt(rings.Halt{ID: id, Scope: rings.HaltScope{Global: true}, Reason: "drill"}); err != nil {
@@ -94,17 +94,17 @@ func shareSteps() map[string]ringstest.Step {
 				}
 			}
 			return nil
-		},
-		"record baseline": func(_ *topology.Topology, s *rings.State) error {
+		}),
+		"record baseline": ringstest.On(func(s *rings.State) error {
 			return s.RecordBaseline("r2", "c0", []rings.RegionBaseline{
 				{Region: "us-east-1", Version: "4.0"}, {Region: "eu-west-1", Version: "4.0"}, {Region: "us-west-2", Version: "3.9"},
 				{Region: "ap-northeast-1", Targets: []rings.TargetValue{{File: "a.yaml", Target: "yamlPath image.tag", Value: "4.0"}}},
 			}, at)
-		},
-		"record budget": func(_ *topology.Topology, s *rings.State) error {
+		}),
+		"record budget": ringstest.On(func(s *rings.State) error {
 			s.RecordBudget(rings.Budget{Region: "eu-west-1", RemainingPercent: 10})
 			return nil
-		},
+		}),
 		"record promotion retry": func(top *topology.Topology, s *rings.State) error {
 			if err := ringstest.Done("r1", "canary")(top, s); err != nil {
 				return err

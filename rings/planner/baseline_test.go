@@ -8,7 +8,6 @@ import (
 
 	"github.com/ringleader-dev/ringleader/rings"
 	"github.com/ringleader-dev/ringleader/rings/ringstest"
-	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // mixedEU is eu-west-1's baseline when its two files disagree.
@@ -20,14 +19,14 @@ var mixedEU = []rings.TargetValue{
 // baselineOf records a baseline for r1: us-east-1 and ap-northeast-1 on 1.0,
 // us-west-2 on 0.9, eu-west-1 mixed (or as given).
 func baselineOf(eu []rings.TargetValue) ringstest.Step {
-	return func(_ *topology.Topology, s *rings.State) error {
+	return ringstest.On(func(s *rings.State) error {
 		return s.RecordBaseline("r1", "c0", []rings.RegionBaseline{
 			{Region: "us-east-1", Version: "1.0"},
 			rings.SummarizeBaseline("eu-west-1", eu),
 			{Region: "ap-northeast-1", Version: "1.0"},
 			{Region: "us-west-2", Version: "0.9"},
 		}, ringstest.T0)
-	}
+	})
 }
 
 func TestRecordBaseline(t *testing.T) {
@@ -147,14 +146,14 @@ func TestPlannerDoesNotAskAReleaseAlreadyPromotedForABaseline(t *testing.T) {
 // where a target did not exist is not written and named.
 func TestRollbackPerRegionAndPerTarget(t *testing.T) {
 	t.Parallel()
-	absentWest := func(_ *topology.Topology, s *rings.State) error {
+	absentWest := ringstest.On(func(s *rings.State) error {
 		return s.RecordBaseline("r1", "c0", []rings.RegionBaseline{
 			{Region: "us-east-1", Version: "1.0"},
 			rings.SummarizeBaseline("eu-west-1", mixedEU),
 			{Region: "ap-northeast-1", Version: "1.0"},
 			rings.SummarizeBaseline("us-west-2", []rings.TargetValue{{File: "apps/checkout/us-west-2/values.yaml", Target: "yamlPath image.tag", Absent: true}}),
 		}, ringstest.T0)
-	}
+	})
 	through := func(base ringstest.Step, prev string) []ringstest.Step {
 		return []ringstest.Step{ringstest.Create("r1", "checkout", "2.0", prev), ringstest.Start("r1"), base,
 			ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Soak("r1", "canary"), ringstest.Done("r1", "canary"), mtApprove("r1", "early"),

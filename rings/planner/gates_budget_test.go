@@ -24,10 +24,10 @@ func TestBudgetGatePerApp(t *testing.T) {
 	const promote = "promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"
 	const neverMeasured = "error budget of app checkout in region us-east-1 has not been measured yet (is Prometheus reachable?): only P0, security, reliability releases may promote until it is"
 	legacy := func(pct float64) ringstest.Step {
-		return func(_ *topology.Topology, s *rings.State) error {
+		return ringstest.On(func(s *rings.State) error {
 			s.RecordBudget(rings.Budget{Region: "us-east-1", RemainingPercent: pct, At: ringstest.T0})
 			return nil
-		}
+		})
 	}
 	cases := []struct {
 		name       string

@@ -13,9 +13,9 @@ import (
 
 // mtEarlyPending is r1 with canary done and early pending (approved, so
 // only the window gates it; ringstest.T0 is a Tuesday 10:00 UTC, inside it).
-var mtEarlyPending = append(append([]ringstest.Step{}, ringstest.CanaryDone...), func(_ *topology.Topology, s *rings.State) error {
+var mtEarlyPending = append(append([]ringstest.Step{}, ringstest.CanaryDone...), ringstest.On(func(s *rings.State) error {
 	return s.Approve("r1", "early", "bob", "ok", ringstest.T0)
-})
+}))
 
 func retryState(t *testing.T, top *topology.Topology, steps []ringstest.Step) *rings.State {
 	t.Helper()

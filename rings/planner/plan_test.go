@@ -61,34 +61,34 @@ func mtCreateFull(id, app, priority, train string, startAt time.Time) ringstest.
 }
 
 func mtApprove(id, ring string) ringstest.Step {
-	return func(_ *topology.Topology, s *rings.State) error {
+	return ringstest.On(func(s *rings.State) error {
 		return s.Approve(id, ring, "bob", "ok", ringstest.T0)
-	}
+	})
 }
 
 func mtHalt(id string, scope rings.HaltScope) ringstest.Step {
-	return func(_ *topology.Topology, s *rings.State) error {
+	return ringstest.On(func(s *rings.State) error {
 		return s.PlaceHalt(rings.Halt{ID: id, Scope: scope, Author: "ic", Reason: "incident", CreatedAt: ringstest.T0})
-	}
+	})
 }
 
 func mtResume(id string) ringstest.Step {
-	return func(_ *topology.Topology, s *rings.State) error { return s.ResumeHalt(id, "ic", "fixed", ringstest.T0) }
+	return ringstest.On(func(s *rings.State) error { return s.ResumeHalt(id, "ic", "fixed", ringstest.T0) })
 }
 
 func mtObserve(id, ring, region string, synced, healthy bool, reason string) ringstest.Step {
-	return func(_ *topology.Topology, s *rings.State) error {
+	return ringstest.On(func(s *rings.State) error {
 		return s.Observe(id, ring, region, synced, healthy, reason, nil, ringstest.T0.Add(2*time.Minute))
-	}
+	})
 }
 
 func mtBudget(region string, pct float64) ringstest.Step { return mtAppBudget("checkout", region, pct) }
 
 func mtAppBudget(app, region string, pct float64) ringstest.Step {
-	return func(_ *topology.Topology, s *rings.State) error {
+	return ringstest.On(func(s *rings.State) error {
 		s.RecordBudget(rings.Budget{App: app, Region: region, RemainingPercent: pct, At: ringstest.T0})
 		return nil
-	}
+	})
 }
 
 // fxMeasureBudgets records a budget of pct for every app of t in every
@@ -104,11 +104,11 @@ func fxMeasureBudgets(t *topology.Topology, s *rings.State, pct float64) {
 }
 
 func mtState(id string, st rings.ReleaseState) ringstest.Step {
-	return func(_ *topology.Topology, s *rings.State) error { return s.SetReleaseState(id, st, "", ringstest.T0) }
+	return ringstest.On(func(s *rings.State) error { return s.SetReleaseState(id, st, "", ringstest.T0) })
 }
 
 func mtChecksFailed(id, ring string, n int) ringstest.Step {
-	return func(_ *topology.Topology, s *rings.State) error {
+	return ringstest.On(func(s *rings.State) error {
 		for i := 0; i < n; i++ {
 			o := &rings.Observation{Region: "us-east-1", Check: "success-rate", Value: 97, Threshold: ">= 99", At: ringstest.T0}
 			if err := s.Observe(id, ring, "us-east-1", true, false, "low success rate", o, ringstest.T0.Add(3*time.Minute)); err != nil {
@@ -116,7 +116,7 @@ func mtChecksFailed(id, ring string, n int) ringstest.Step {
 			}
 		}
 		return nil
-	}
+	})
 }
 
 func steps(groups ...[]ringstest.Step) []ringstest.Step {
@@ -169,7 +169,7 @@ func TestPlanNext(t *testing.T) {
 			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1; start-release r3; wait queue r2"},
 		{"two ready releases of one app start one at a time", []ringstest.Step{mtCreateFull("r1", "checkout", "", "", time.Time{}), mtCreateFull("r2", "checkout", "", "", time.Time{})}, friday, nil,
 			"start-release r1; wait queue r2"},
-		{"terminal releases skipped", steps(ringstest.Running, []ringstest.Step{func(_ *topology.Topology, s *rings.State) error { return s.Abort("r1", "bob", "no", ringstest.T0) }}), friday, nil,
+		{"terminal releases skipped", steps(ringstest.Running, []ringstest.Step{ringstest.On(func(s *rings.State) error { return s.Abort("r1", "bob", "no", ringstest.T0) })}), friday, nil,
 			""},
 		// halts, each scope dimension
 		{"no halt promotes canary", ringstest.Running, friday, nil, "promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
@@ -192,9 +192,9 @@ func TestPlanNext(t *testing.T) {
 		{"release halt elsewhere", steps(ringstest.Running, []ringstest.Step{mtHalt("h1", rings.HaltScope{Releases: []string{"r9"}})}), friday, nil,
 			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
 		{"already shown halted stays quiet", steps(ringstest.Running, []ringstest.Step{mtHalt("h1", rings.HaltScope{Global: true}),
-			func(_ *topology.Topology, s *rings.State) error {
+			ringstest.On(func(s *rings.State) error {
 				return s.SetReleaseState("r1", rings.ReleaseHalted, "halt h1 by ic: incident; resume with ringctl resume", ringstest.T0)
-			}}), friday, nil,
+			})}), friday, nil,
 			"wait halt r1 canary [us-east-1]"},
 		{"resumed halt lets a halted release run again", steps(ringstest.Running, []ringstest.Step{mtHalt("h1", rings.HaltScope{Global: true}), mtState("r1", rings.ReleaseHalted), mtResume("h1")}), friday, nil,
 			"set-release-state r1 running; promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
@@ -263,9 +263,9 @@ func TestPlanNext(t *testing.T) {
 		// failure policy
 		{"failed ring halts later rings and rolls back", mtCanaryFailed, "2026-12-01T10:10:00Z", nil,
 			"place-halt r1 canary {Global:false Regions:[] Rings:[early global] Apps:[] Releases:[r1]}; rollback r1 canary [us-east-1] 1.0 r1/canary/us-east-1/rollback"},
-		{"automatic halt placed once", steps(mtCanaryFailed, []ringstest.Step{func(_ *topology.Topology, s *rings.State) error {
+		{"automatic halt placed once", steps(mtCanaryFailed, []ringstest.Step{ringstest.On(func(s *rings.State) error {
 			return s.PlaceHalt(rings.Halt{ID: "a1", Auto: true, Scope: rings.HaltScope{Releases: []string{"r1"}, Rings: []string{"early", "global"}}, Reason: "x", CreatedAt: ringstest.T0.Add(5 * time.Minute)})
-		}, mtResume("a1")}), "2026-12-01T10:10:00Z", nil,
+		}), mtResume("a1")}), "2026-12-01T10:10:00Z", nil,
 			"rollback r1 canary [us-east-1] 1.0 r1/canary/us-east-1/rollback"},
 		{"failed ring halts its regions, rollback manual", mtCanaryFailed, "2026-12-01T10:10:00Z", func(p *topology.Policy) {
 			p.OnFailure, p.Rollback.Mode = topology.OnFailureHaltRegion, topology.RollbackManual
@@ -276,24 +276,24 @@ func TestPlanNext(t *testing.T) {
 		// end and rollback
 		{"every ring done", steps(mtEarlyDone, []ringstest.Step{ringstest.Promote("r1", "global", "ap-northeast-1", "us-west-2"), ringstest.Soak("r1", "global"), ringstest.Done("r1", "global")}), friday, nil,
 			"complete-release r1"},
-		{"rollback requested", steps(ringstest.CanaryDone, []ringstest.Step{mtApprove("r1", "early"), ringstest.Promote("r1", "early", "eu-west-1"), func(_ *topology.Topology, s *rings.State) error {
+		{"rollback requested", steps(ringstest.CanaryDone, []ringstest.Step{mtApprove("r1", "early"), ringstest.Promote("r1", "early", "eu-west-1"), ringstest.On(func(s *rings.State) error {
 			return s.RequestRollback("r1", "bob", "errors", ringstest.T0)
-		}}), friday, nil,
+		})}), friday, nil,
 			"rollback r1 canary [us-east-1] 1.0 r1/canary/us-east-1/rollback; rollback r1 early [eu-west-1] 1.0 r1/early/eu-west-1/rollback"},
 		{"rollback groups regions by previous version", steps(mtEarlyDone, []ringstest.Step{ringstest.Promote("r1", "global", "ap-northeast-1", "us-west-2"),
-			func(_ *topology.Topology, s *rings.State) error {
+			ringstest.On(func(s *rings.State) error {
 				s.Releases[0].PreviousVersions["us-west-2"] = "0.9"
 				return s.RequestRollback("r1", "bob", "errors", ringstest.T0)
-			},
+			}),
 			ringstest.Rollback("r1", "canary", "us-east-1"), ringstest.Rollback("r1", "early", "eu-west-1")}), friday, nil,
 			// canary's rollback landed days ago and was never seen healthy:
 			// it fails; early has no health source: the commit verifies it.
 			"rollback r1 global [ap-northeast-1] 1.0 r1/global/ap-northeast-1/rollback; rollback r1 global [us-west-2] 0.9 r1/global/us-west-2/rollback; fail-rollback r1 canary [us-east-1]; verify-rollback r1 early [eu-west-1]"},
 		{"rollback of a completed release", steps(mtEarlyDone, []ringstest.Step{ringstest.Promote("r1", "global", "ap-northeast-1", "us-west-2"), ringstest.Soak("r1", "global"), ringstest.Done("r1", "global"),
-			func(_ *topology.Topology, s *rings.State) error { return s.CompleteRelease("r1", ringstest.T0) },
-			func(_ *topology.Topology, s *rings.State) error {
+			ringstest.On(func(s *rings.State) error { return s.CompleteRelease("r1", ringstest.T0) }),
+			ringstest.On(func(s *rings.State) error {
 				return s.RequestRollback("r1", "bob", "errors", ringstest.T0)
-			},
+			}),
 			ringstest.Rollback("r1", "canary", "us-east-1")}), friday, nil,
 			"rollback r1 early [eu-west-1] 1.0 r1/early/eu-west-1/rollback; rollback r1 global [ap-northeast-1 us-west-2] 1.0 r1/global/ap-northeast-1+us-west-2/rollback; fail-rollback r1 canary [us-east-1]"},
 	}

@@ -22,9 +22,9 @@ func trainCreate(id, app, train, created string) ringstest.Step {
 }
 
 func trainAbort(id string) ringstest.Step {
-	return func(_ *topology.Topology, s *rings.State) error {
+	return ringstest.On(func(s *rings.State) error {
 		return s.Abort(id, "bob", "superseded", ringstest.T0)
-	}
+	})
 }
 
 // TestTrainPlans covers releases queued for a train and the one-release-
