@@ -261,11 +261,7 @@ func TestTransitions(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s := &rings.State{}
-			for i, step := range tc.prep {
-				if err := step(top, s); err != nil {
-					t.Fatalf("prep step %d: %v", i, err)
-				}
-			}
+			ringstest.Apply(t, top, s, tc.prep...)
 			before, _ := json.Marshal(s)
 			err := tc.op(top, s)
 			if tc.wantErr != nil {

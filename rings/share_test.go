@@ -37,11 +37,7 @@ func shareBase(t *testing.T, top *topology.Topology) *rings.State {
 			}
 			return s.PlaceHalt(rings.Halt{ID: "h1", Scope: rings.HaltScope{Apps: []string{"ledger"}}, Reason: "hold ledger"})
 		}))
-	for i, step := range steps {
-		if err := step(top, s); err != nil {
-			t.Fatalf("base step %d: %v", i, err)
-		}
-	}
+	ringstest.Apply(t, top, s, steps...)
 	return s
 }
 

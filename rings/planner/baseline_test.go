@@ -70,11 +70,7 @@ func TestRecordBaseline(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			top, s := ringstest.Topology(t), &rings.State{}
-			for i, step := range tc.prep {
-				if err := step(top, s); err != nil {
-					t.Fatalf("prep %d: %v", i, err)
-				}
-			}
+			ringstest.Apply(t, top, s, tc.prep...)
 			before := ringstest.JSON(t, s)
 			err := s.RecordBaseline("r1", "c1", tc.regions, ringstest.T0.Add(time.Hour))
 			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
@@ -185,11 +181,7 @@ func TestRollbackPerRegionAndPerTarget(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			top, s := ringstest.Topology(t), &rings.State{}
-			for i, step := range tc.prep {
-				if err := step(top, s); err != nil {
-					t.Fatalf("prep %d: %v", i, err)
-				}
-			}
+			ringstest.Apply(t, top, s, tc.prep...)
 			plan := PlanNext(top, s, ringstest.Time(t, monday))
 			var got []string
 			halted := ""

@@ -64,11 +64,7 @@ func TestBudgetGatePerApp(t *testing.T) {
 				top.Spec.Policy.ErrorBudget.AllowWhenExhausted = tc.allow
 			}
 			s := &rings.State{}
-			for i, step := range tc.prep {
-				if err := step(top, s); err != nil {
-					t.Fatalf("prep step %d: %v", i, err)
-				}
-			}
+			ringstest.Apply(t, top, s, tc.prep...)
 			plan := PlanNext(top, s, ringstest.Time(t, tc.now))
 			if got := briefPlan(plan); got != tc.want {
 				t.Fatalf("plan:\n got %s\nwant %s", got, tc.want)

@@ -20,11 +20,7 @@ var mtEarlyPending = append(append([]ringstest.Step{}, ringstest.CanaryDone...),
 func retryState(t *testing.T, top *topology.Topology, steps []ringstest.Step) *rings.State {
 	t.Helper()
 	s := &rings.State{}
-	for i, step := range steps {
-		if err := step(top, s); err != nil {
-			t.Fatalf("step %d: %v", i, err)
-		}
-	}
+	ringstest.Apply(t, top, s, steps...)
 	return s
 }
 

@@ -306,11 +306,7 @@ func TestPlanNext(t *testing.T) {
 			}
 			s := &rings.State{}
 			fxMeasureBudgets(top, s, 100)
-			for i, step := range tc.prep {
-				if err := step(top, s); err != nil {
-					t.Fatalf("prep step %d: %v", i, err)
-				}
-			}
+			ringstest.Apply(t, top, s, tc.prep...)
 			if got := briefPlan(PlanNext(top, s, ringstest.Time(t, tc.now))); got != tc.want {
 				t.Fatalf("plan:\n got %s\nwant %s", got, tc.want)
 			}

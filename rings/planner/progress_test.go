@@ -127,11 +127,7 @@ func TestInProgressRegions(t *testing.T) {
 			t.Parallel()
 			top := ringstest.Topology(t)
 			s := &rings.State{}
-			for i, step := range tc.prep {
-				if err := step(top, s); err != nil {
-					t.Fatalf("prep step %d: %v", i, err)
-				}
-			}
+			ringstest.Apply(t, top, s, tc.prep...)
 			for _, o := range tc.obs {
 				if err := observeKind(s, o); err != nil {
 					t.Fatalf("observe %s at +%s: %v", o.kind, o.at, err)
@@ -172,11 +168,7 @@ func TestObserveInProgressRefusalChangesNothing(t *testing.T) {
 	t.Parallel()
 	top := ringstest.Topology(t)
 	s := &rings.State{}
-	for i, step := range mtCanarySoaking {
-		if err := step(top, s); err != nil {
-			t.Fatalf("prep step %d: %v", i, err)
-		}
-	}
+	ringstest.Apply(t, top, s, mtCanarySoaking...)
 	before := s.Clone()
 	at := ringstest.T0.Add(time.Hour)
 	for _, tc := range []struct {

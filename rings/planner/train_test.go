@@ -63,11 +63,7 @@ func TestTrainPlans(t *testing.T) {
 			t.Parallel()
 			topo, s := ringstest.Topology(t), &rings.State{}
 			fxMeasureBudgets(topo, s, 100)
-			for i, step := range tc.prep {
-				if err := step(topo, s); err != nil {
-					t.Fatalf("step %d: %v", i, err)
-				}
-			}
+			ringstest.Apply(t, topo, s, tc.prep...)
 			if got := briefPlan(PlanNext(topo, s, ringstest.Time(t, tc.now))); got != tc.want {
 				t.Fatalf("plan:\n got %s\nwant %s", got, tc.want)
 			}
@@ -104,11 +100,7 @@ func TestFreezeIsCheckedAtEveryRingBoundary(t *testing.T) {
 			t.Parallel()
 			topo, s := ringstest.Topology(t), &rings.State{}
 			fxMeasureBudgets(topo, s, 100)
-			for i, step := range tc.prep {
-				if err := step(topo, s); err != nil {
-					t.Fatalf("step %d: %v", i, err)
-				}
-			}
+			ringstest.Apply(t, topo, s, tc.prep...)
 			if got := briefPlan(PlanNext(topo, s, ringstest.Time(t, tc.now))); got != tc.want {
 				t.Fatalf("plan:\n got %s\nwant %s", got, tc.want)
 			}

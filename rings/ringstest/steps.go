@@ -1,6 +1,7 @@
 package ringstest
 
 import (
+	"testing"
 	"time"
 
 	"github.com/ringleader-dev/ringleader/rings"
@@ -101,3 +102,14 @@ func Baseline(id, version string) Step {
 
 // CanaryDone is Running with the canary ring done.
 var CanaryDone = append(append([]Step{}, Running...), Promote("r1", "canary", "us-east-1"), Soak("r1", "canary"), Done("r1", "canary"))
+
+// Apply applies steps to s in order and fails the test at the first step
+// that returns an error, naming it by its index.
+func Apply(t testing.TB, top *topology.Topology, s *rings.State, steps ...Step) {
+	t.Helper()
+	for i, step := range steps {
+		if err := step(top, s); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+}
