@@ -53,6 +53,16 @@ func briefPlan(p Plan) string {
 	return strings.TrimSuffix(b.String(), "; ")
 }
 
+// planAfter is the brief plan at now (RFC 3339) of a state built by prep
+// on top, every budget measured whole.
+func planAfter(t *testing.T, top *topology.Topology, prep []ringstest.Step, now string) string {
+	t.Helper()
+	s := &rings.State{}
+	fxMeasureBudgets(top, s, 100)
+	ringstest.Apply(t, top, s, prep...)
+	return briefPlan(PlanNext(top, s, ringstest.Time(t, now)))
+}
+
 func mtCreateFull(id, app, priority, train string, startAt time.Time) ringstest.Step {
 	return func(t *topology.Topology, s *rings.State) error {
 		_, err := s.CreateRelease(t, id, app, "2.0", priority, train, startAt, ringstest.T0, "alice", "1.0")
@@ -304,10 +314,7 @@ func TestPlanNext(t *testing.T) {
 			if tc.policy != nil {
 				tc.policy(&top.Spec.Policy)
 			}
-			s := &rings.State{}
-			fxMeasureBudgets(top, s, 100)
-			ringstest.Apply(t, top, s, tc.prep...)
-			if got := briefPlan(PlanNext(top, s, ringstest.Time(t, tc.now))); got != tc.want {
+			if got := planAfter(t, top, tc.prep, tc.now); got != tc.want {
 				t.Fatalf("plan:\n got %s\nwant %s", got, tc.want)
 			}
 		})

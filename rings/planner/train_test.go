@@ -61,10 +61,7 @@ func TestTrainPlans(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			topo, s := ringstest.Topology(t), &rings.State{}
-			fxMeasureBudgets(topo, s, 100)
-			ringstest.Apply(t, topo, s, tc.prep...)
-			if got := briefPlan(PlanNext(topo, s, ringstest.Time(t, tc.now))); got != tc.want {
+			if got := planAfter(t, ringstest.Topology(t), tc.prep, tc.now); got != tc.want {
 				t.Fatalf("plan:\n got %s\nwant %s", got, tc.want)
 			}
 		})
@@ -98,10 +95,7 @@ func TestFreezeIsCheckedAtEveryRingBoundary(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			topo, s := ringstest.Topology(t), &rings.State{}
-			fxMeasureBudgets(topo, s, 100)
-			ringstest.Apply(t, topo, s, tc.prep...)
-			if got := briefPlan(PlanNext(topo, s, ringstest.Time(t, tc.now))); got != tc.want {
+			if got := planAfter(t, ringstest.Topology(t), tc.prep, tc.now); got != tc.want {
 				t.Fatalf("plan:\n got %s\nwant %s", got, tc.want)
 			}
 		})
