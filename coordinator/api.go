@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // APIConfig configures the HTTP API every node serves.
@@ -19,10 +21,10 @@ type APIConfig struct {
 	Fence HaltFence
 	// Clock stamps commands proposed by this node (default: system clock).
 	Clock Clock
-	// Planner computes the waits shown by status (default: rings.PlanNext).
+	// Planner computes the waits shown by status (default: planner.PlanNext).
 	Planner PlanFunc
 	// ParseTopology parses and validates a topology document posted to
-	// /v1/topology (default: rings.Parse).
+	// /v1/topology (default: topology.Parse).
 	ParseTopology TopologyParser
 	// Forwarder carries writes from a follower to the leader (default: a
 	// client with ForwardTimeout).
@@ -51,12 +53,12 @@ type APIConfig struct {
 	Dashboard http.Handler
 }
 
-// PlanFunc is the planner's signature (rings.PlanNext).
-type PlanFunc func(t *rings.Topology, s *rings.State, now time.Time) rings.Plan
+// PlanFunc is the planner's signature (planner.PlanNext).
+type PlanFunc func(t *topology.Topology, s *rings.State, now time.Time) planner.Plan
 
 // TopologyParser turns a topology document into a validated Topology. Its
 // error may join several problems, each naming its line ("line 12: ...").
-type TopologyParser func(path string, src []byte) (*rings.Topology, error)
+type TopologyParser func(path string, src []byte) (*topology.Topology, error)
 
 // Validate fills in defaults and rejects a config that cannot work.
 func (c *APIConfig) Validate() error {
@@ -70,7 +72,7 @@ func (c *APIConfig) Validate() error {
 		c.Planner = defaultPlanner
 	}
 	if c.ParseTopology == nil {
-		c.ParseTopology = rings.Parse
+		c.ParseTopology = topology.Parse
 	}
 	if c.ForwardTimeout <= 0 {
 		c.ForwardTimeout = 15 * time.Second

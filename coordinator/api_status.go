@@ -5,6 +5,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
 )
 
 // status answers GET /v1/status[?all=true]: leader, members, every release
@@ -29,7 +30,7 @@ func (a *API) status(w http.ResponseWriter, r *http.Request) {
 	} else if ms != nil {
 		out.Members = ms
 	}
-	var plan rings.Plan
+	var plan planner.Plan
 	if snap.Topology != nil {
 		plan = a.cfg.Planner(snap.Topology, &snap.State, a.cfg.Clock.Now())
 		out.NextCheck = plan.NextCheck

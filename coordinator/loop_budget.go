@@ -8,6 +8,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // BudgetSource measures the remaining error budget of every app of the
@@ -16,14 +17,14 @@ import (
 // returns the budgets it could measure and, joined, an error for those it
 // could not.
 type BudgetSource interface {
-	Budgets(ctx context.Context, topo *rings.Topology, at time.Time) ([]rings.Budget, error)
+	Budgets(ctx context.Context, topo *topology.Topology, at time.Time) ([]rings.Budget, error)
 }
 
 // BudgetFunc adapts a function to BudgetSource.
-type BudgetFunc func(ctx context.Context, topo *rings.Topology, at time.Time) ([]rings.Budget, error)
+type BudgetFunc func(ctx context.Context, topo *topology.Topology, at time.Time) ([]rings.Budget, error)
 
 // Budgets implements BudgetSource.
-func (f BudgetFunc) Budgets(ctx context.Context, topo *rings.Topology, at time.Time) ([]rings.Budget, error) {
+func (f BudgetFunc) Budgets(ctx context.Context, topo *topology.Topology, at time.Time) ([]rings.Budget, error) {
 	return f(ctx, topo, at)
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 func TestLoopPromotionsCarrySoakEvidence(t *testing.T) {
@@ -293,7 +294,7 @@ func TestLoopRecordsErrorBudgetsEveryInterval(t *testing.T) {
 	var mu sync.Mutex
 	calls := 0
 	f := newLoopFixture(t, func(c *LoopConfig) {
-		c.Budgets = BudgetFunc(func(_ context.Context, topo *rings.Topology, at time.Time) ([]rings.Budget, error) {
+		c.Budgets = BudgetFunc(func(_ context.Context, topo *topology.Topology, at time.Time) ([]rings.Budget, error) {
 			mu.Lock()
 			defer mu.Unlock()
 			calls++

@@ -9,6 +9,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
 )
 
 // RingDone is what AfterRing is told: ring Ring of release ReleaseID (App at
@@ -69,7 +70,7 @@ func (l *Loop) gateRefused(ctx context.Context, snap store.Snapshot, p Promotion
 
 // afterRing tells AfterRing, on its own goroutine, that the ring of a was
 // recorded done. It runs until the hook returns or leadership ends.
-func (l *Loop) afterRing(ctx context.Context, snap store.Snapshot, a rings.Action) {
+func (l *Loop) afterRing(ctx context.Context, snap store.Snapshot, a planner.Action) {
 	if l.cfg.AfterRing == nil {
 		return
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // loopFixture is a leader loop over a tstore with in-memory effects and a
@@ -284,8 +286,8 @@ func TestLoopAutoHaltIsPlacedOnceAndFenced(t *testing.T) {
 	t.Parallel()
 	scope := rings.HaltScope{Releases: []string{"checkout-v2"}, Rings: []string{"early", "global"}}
 	f := newLoopFixture(t, func(c *LoopConfig) {
-		c.Planner = func(*rings.Topology, *rings.State, time.Time) rings.Plan {
-			return rings.Plan{Actions: []rings.Action{{Kind: rings.ActPlaceHalt, ReleaseID: "checkout-v2", Ring: "canary", Halt: &scope, Reason: "canary failed"}}}
+		c.Planner = func(*topology.Topology, *rings.State, time.Time) planner.Plan {
+			return planner.Plan{Actions: []planner.Action{{Kind: planner.ActPlaceHalt, ReleaseID: "checkout-v2", Ring: "canary", Halt: &scope, Reason: "canary failed"}}}
 		}
 	})
 	f.loop.ReconcileOnce(context.Background())

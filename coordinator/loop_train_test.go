@@ -10,6 +10,8 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
+	ringplanner "github.com/ringleader-dev/ringleader/rings/planner"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // trainTopology has a Tuesday 10:00 UTC train for checkout, a freeze on
@@ -63,7 +65,7 @@ type landedAt struct {
 
 type plannedAt struct {
 	at   time.Time
-	plan rings.Plan
+	plan ringplanner.Plan
 }
 
 var trainMonday = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
@@ -83,8 +85,8 @@ func newTrainFixture(t *testing.T) *trainFixture {
 		}
 		return res, err
 	}}
-	planner := func(tp *rings.Topology, s *rings.State, now time.Time) rings.Plan {
-		p := rings.PlanNext(tp, s, now)
+	planner := func(tp *topology.Topology, s *rings.State, now time.Time) ringplanner.Plan {
+		p := ringplanner.PlanNext(tp, s, now)
 		f.mu.Lock()
 		f.plans = append(f.plans, plannedAt{at: now, plan: p})
 		f.mu.Unlock()
@@ -154,10 +156,10 @@ func (f *trainFixture) firstLanding(release, ring string) time.Time {
 
 // waitAt reports whether the plan made at the latest instant ≤ at holds a
 // wait of the given reason for release (and ring, when not empty).
-func (f *trainFixture) waitAt(at time.Time, release, ring string, reason rings.WaitReason) bool {
+func (f *trainFixture) waitAt(at time.Time, release, ring string, reason ringplanner.WaitReason) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var plan *rings.Plan
+	var plan *ringplanner.Plan
 	for i := range f.plans {
 		if !f.plans[i].at.After(at) {
 			plan = &f.plans[i].plan
@@ -166,7 +168,7 @@ func (f *trainFixture) waitAt(at time.Time, release, ring string, reason rings.W
 	if plan == nil {
 		return false
 	}
-	return slices.ContainsFunc(plan.Waits, func(w rings.Wait) bool {
+	return slices.ContainsFunc(plan.Waits, func(w ringplanner.Wait) bool {
 		return w.ReleaseID == release && (ring == "" || w.Ring == ring) && w.Reason == reason
 	})
 }
@@ -197,13 +199,13 @@ func TestLoopScheduledReleasesAndTrains(t *testing.T) {
 		ok   bool
 		got  any
 	}{
-		{"ledger waits on Monday morning for its start time", f.waitAt(at(23, 14, 55), led, "", rings.WaitSchedule), "no schedule wait"},
+		{"ledger waits on Monday morning for its start time", f.waitAt(at(23, 14, 55), led, "", ringplanner.WaitSchedule), "no schedule wait"},
 		{"ledger canary lands at its start time", f.firstLanding(led, "canary").Equal(at(23, 15, 0)), f.firstLanding(led, "canary")},
-		{"checkout v1 waits for the train on Monday", f.waitAt(at(23, 20, 0), v1, "", rings.WaitSchedule), "no schedule wait"},
+		{"checkout v1 waits for the train on Monday", f.waitAt(at(23, 20, 0), v1, "", ringplanner.WaitSchedule), "no schedule wait"},
 		{"checkout v1 departs with the train", f.firstLanding(v1, "canary").Equal(at(24, 10, 0)), f.firstLanding(v1, "canary")},
-		{"checkout v2 queues behind v1 after the departure", f.waitAt(at(24, 11, 0), v2, "", rings.WaitQueue), "no queue wait"},
+		{"checkout v2 queues behind v1 after the departure", f.waitAt(at(24, 11, 0), v2, "", ringplanner.WaitQueue), "no queue wait"},
 		{"checkout v1 canary finished soaking inside the freeze", rel(v1).Ring("canary").DoneAt.After(at(24, 12, 0)) && rel(v1).Ring("canary").DoneAt.Before(at(24, 18, 0)), rel(v1).Ring("canary").DoneAt},
-		{"the freeze that opened after ring 0 holds ring 1", f.waitAt(at(24, 15, 0), v1, "early", rings.WaitFreeze), "no freeze wait"},
+		{"the freeze that opened after ring 0 holds ring 1", f.waitAt(at(24, 15, 0), v1, "early", ringplanner.WaitFreeze), "no freeze wait"},
 		{"ring 1 lands when the freeze ends", f.firstLanding(v1, "early").Equal(at(24, 18, 0)), f.firstLanding(v1, "early")},
 		{"checkout v2 starts only after v1 completed", !f.firstLanding(v2, "canary").Before(rel(v1).UpdatedAt), f.firstLanding(v2, "canary")},
 		{"checkout v2 starts as soon as v1 completed", f.firstLanding(v2, "canary").Equal(rel(v1).UpdatedAt), f.firstLanding(v2, "canary")},

@@ -18,6 +18,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 	"github.com/ringleader-dev/ringleader/internal/scalegen"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
 )
 
 // Scale benchmarks: N apps × 50 regions × 4 rings with a release running
@@ -99,7 +100,7 @@ func allSoakingRing0(s rings.State, apps int) bool {
 }
 
 // BenchmarkScaleReconcilePass measures one leader reconcile pass over the
-// full state: snapshot, fence sync, observe (nothing due), rings.PlanNext
+// full state: snapshot, fence sync, observe (nothing due), planner.PlanNext
 // (from the same snapshot, since nothing was applied), and nothing to act
 // on. One op is one pass; the clock moves 1 ms per pass so no soak or
 // analysis interval falls due. The store lends its state and its applied
@@ -122,7 +123,7 @@ func BenchmarkScaleReconcilePass(b *testing.B) {
 	}
 }
 
-// BenchmarkScalePlanNext measures rings.PlanNext alone over the same state.
+// BenchmarkScalePlanNext measures planner.PlanNext alone over the same state.
 func BenchmarkScalePlanNext(b *testing.B) {
 	for _, apps := range scaleApps {
 		b.Run(fmt.Sprintf("apps=%d", apps), func(b *testing.B) {
@@ -133,7 +134,7 @@ func BenchmarkScalePlanNext(b *testing.B) {
 			b.ResetTimer()
 			for range b.N {
 				start := time.Now()
-				rings.PlanNext(snap.Topology, &snap.State, now)
+				planner.PlanNext(snap.Topology, &snap.State, now)
 				lat = append(lat, time.Since(start))
 			}
 			b.StopTimer()

@@ -17,7 +17,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/wiretest"
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // The API's wire tests serve the world that store's wire tests build and
@@ -330,7 +330,7 @@ func TestWireAPI(t *testing.T) {
 	var created *apiclient.ReleaseDetail
 	call("create-release", func() (any, error) {
 		var err error
-		created, err = rex.CreateRelease(ctx, apiclient.CreateReleaseRequest{App: "ledger", Version: "2.2.0", Priority: rings.PrioritySecurity,
+		created, err = rex.CreateRelease(ctx, apiclient.CreateReleaseRequest{App: "ledger", Version: "2.2.0", Priority: topology.PrioritySecurity,
 			StartAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), Train: "tuesday", PreviousVersion: "2.0.0"})
 		return created, err
 	})

@@ -19,6 +19,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
 )
 
 // onlineServer is a real single-node cluster with its API, the example
@@ -154,7 +155,7 @@ func TestStatusTableGolden(t *testing.T) {
 		Releases: []apiclient.ReleaseSummary{{
 			ID: "checkout-v1.4.2-abcdef", App: "checkout", Version: "v1.4.2", State: rings.ReleaseRunning,
 			Rings: []apiclient.RingSummary{{Name: "canary", State: rings.RingSoaking}, {Name: "early", State: rings.RingPending}},
-			Waits: []rings.Wait{{ReleaseID: "checkout-v1.4.2-abcdef", Ring: "canary", Reason: rings.WaitSoak, Until: now.Add(3 * time.Hour)}},
+			Waits: []planner.Wait{{ReleaseID: "checkout-v1.4.2-abcdef", Ring: "canary", Reason: planner.WaitSoak, Until: now.Add(3 * time.Hour)}},
 		}},
 	}
 	var b bytes.Buffer

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // FSM is the replicated state machine. It is deliberately thin: Apply
@@ -35,7 +36,7 @@ type machine struct {
 	// topology is the last good adopted topology (nil before the first);
 	// topologySource is what it was parsed from, so a snapshot carries the
 	// source and Restore parses it again.
-	topology         *rings.Topology
+	topology         *topology.Topology
 	topologyRevision string
 	topologyPath     string
 	topologySource   []byte

@@ -1,6 +1,9 @@
 package store
 
-import "github.com/ringleader-dev/ringleader/rings"
+import (
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
+)
 
 // ViewState calls fn with the applied state under the FSM's read lock,
 // without copying it. fn must only read, must not keep s or anything
@@ -16,14 +19,14 @@ func (n *Node) ViewState(fn func(s *rings.State)) { n.fsm.ViewState(fn) }
 
 // Topology returns the topology in force (nil before the first adoption)
 // without copying the state: a parsed topology is never mutated.
-func (f *FSM) Topology() *rings.Topology {
+func (f *FSM) Topology() *topology.Topology {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	return f.m.topology
 }
 
 // Topology returns the node's topology in force (see FSM.Topology).
-func (n *Node) Topology() *rings.Topology { return n.fsm.Topology() }
+func (n *Node) Topology() *topology.Topology { return n.fsm.Topology() }
 
 // View returns the applied state as a read-only view: its State shares
 // memory with the FSM (copy-on-write, rings/share.go), so the caller must

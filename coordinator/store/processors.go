@@ -7,6 +7,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // processor applies one command type to the machine and returns the ID of
@@ -242,7 +243,7 @@ func processAdoptTopology(m *machine, cmd command.Command) (string, error) {
 	if len(p.Source) == 0 {
 		return "", invalidf("adopt topology revision %s: the source is empty", p.Revision)
 	}
-	t, err := rings.Parse(p.Path, p.Source)
+	t, err := topology.Parse(p.Path, p.Source)
 	if err != nil {
 		return "", invalidf("adopt topology revision %s: %w; the previous topology stays in force", p.Revision, err)
 	}

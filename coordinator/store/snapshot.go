@@ -11,6 +11,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // snapshotFormat versions the persisted snapshot document. Restore refuses
@@ -99,7 +100,7 @@ func (p *persistedState) machine(requestLogSize int) (*machine, error) {
 		m.state = p.State
 	}
 	if len(p.TopologySource) > 0 {
-		t, err := rings.Parse(p.TopologyPath, p.TopologySource)
+		t, err := topology.Parse(p.TopologyPath, p.TopologySource)
 		if err != nil {
 			return nil, fmt.Errorf("restore snapshot: topology revision %s no longer parses: %w", p.TopologyRevision, err)
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // Snapshot is a deep copy of the replicated state, safe to read and to
@@ -12,9 +13,9 @@ type Snapshot struct {
 	State rings.State `json:"state"`
 	// Topology in force, its revision and where it came from; nil until one
 	// was adopted.
-	Topology         *rings.Topology `json:"topology,omitempty"`
-	TopologyRevision string          `json:"topologyRevision,omitempty"`
-	TopologySource   []byte          `json:"-"`
+	Topology         *topology.Topology `json:"topology,omitempty"`
+	TopologyRevision string             `json:"topologyRevision,omitempty"`
+	TopologySource   []byte             `json:"-"`
 	// TopologyRejected is the last revision refused since the last
 	// adoption, with its errors (nil when none).
 	TopologyRejected *command.TopologyRejection `json:"topologyRejected,omitempty"`

@@ -17,6 +17,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 	"github.com/ringleader-dev/ringleader/internal/wiretest"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // wireCommand is the pinned envelope of one command type: a payload with
@@ -34,7 +35,7 @@ func wireCommands(t testing.TB) map[command.Type]wireCommand {
 	fullScope := rings.HaltScope{Global: true, Regions: []string{"us-west-2"}, Rings: []string{"global"}, Apps: []string{"ledger"}, Releases: []string{wireL2}}
 	check := &rings.Observation{Region: "us-east-1", Check: "success-rate", Value: 99.25, Threshold: ">= 99", Pass: true, Reason: "99.25 >= 99", At: wireNow.Add(-30 * time.Second)}
 	return map[command.Type]wireCommand{
-		command.CmdCreateRelease: {command.CreateRelease{ID: "ledger-2.2.0-cafe01", App: "ledger", Version: "2.2.0", Priority: rings.PrioritySecurity,
+		command.CmdCreateRelease: {command.CreateRelease{ID: "ledger-2.2.0-cafe01", App: "ledger", Version: "2.2.0", Priority: topology.PrioritySecurity,
 			StartAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), Train: "tuesday", PreviousVersion: "2.0.0"}, "ledger-2.2.0-cafe01"},
 		command.CmdStartRelease:    {command.ReleaseRef{ReleaseID: wireC3, Reason: "train tuesday departed"}, wireC3},
 		command.CmdSetReleaseState: {command.SetReleaseState{ReleaseID: wireC2, State: rings.ReleaseAwaitingApproval, Reason: "ring early needs an approval"}, wireC2},

@@ -15,6 +15,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/internal/wiretest"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // The wire tests (wire_*_test.go) pin, byte for byte, what this package
@@ -197,7 +198,7 @@ func wireWorldEntries(t testing.TB) []wireEntry {
 	w.add(wireSystem, command.CmdCompleteRelease, command.ReleaseRef{ReleaseID: wireL0})
 
 	// C1: every ring done, the completion not yet recorded.
-	w.add(wireRex, command.CmdCreateRelease, command.CreateRelease{ID: wireC1, App: "checkout", Version: "1.4.0", Priority: rings.PriorityReliability})
+	w.add(wireRex, command.CmdCreateRelease, command.CreateRelease{ID: wireC1, App: "checkout", Version: "1.4.0", Priority: topology.PriorityReliability})
 	w.add(wireSystem, command.CmdStartRelease, command.ReleaseRef{ReleaseID: wireC1})
 	w.baseline(wireC1, "1.3.9")
 	w.ring(wireC1, "canary", "us-east-1")
@@ -236,7 +237,7 @@ func wireWorldEntries(t testing.TB) []wireEntry {
 		Error: "push to https://git.example.com/platform/deploy.git: 503 Service Unavailable", NextAttemptAt: w.at.Add(30 * time.Second)})
 
 	// S1: canary syncing.
-	w.add(wireRex, command.CmdCreateRelease, command.CreateRelease{ID: wireS1, App: "search", Version: "3.1.0", Priority: rings.PriorityP0})
+	w.add(wireRex, command.CmdCreateRelease, command.CreateRelease{ID: wireS1, App: "search", Version: "3.1.0", Priority: topology.PriorityP0})
 	w.add(wireSystem, command.CmdStartRelease, command.ReleaseRef{ReleaseID: wireS1})
 	w.baseline(wireS1, "3.0.0")
 	w.add(wireSystem, command.CmdPromoted, command.Promoted{ReleaseID: wireS1, Ring: "canary", Regions: []string{"us-east-1"}, PromotionID: "prom-" + wireS1 + "-canary", Commit: commitFor(wireS1, "canary")})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // t0 is when the fixture release is created.
@@ -20,7 +21,7 @@ func fixture(t *testing.T) (store.Snapshot, time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	top, err := rings.Parse("testdata/topology.yaml", src)
+	top, err := topology.Parse("testdata/topology.yaml", src)
 	if err != nil {
 		t.Fatal(err)
 	}

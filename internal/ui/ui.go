@@ -16,7 +16,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
 )
 
 //go:embed templates/*.html
@@ -52,7 +52,7 @@ type Config struct {
 	Store Store
 	// NodeID names this node in the header.
 	NodeID string
-	// Planner computes the waits (default rings.PlanNext).
+	// Planner computes the waits (default planner.PlanNext).
 	Planner coordinator.PlanFunc
 	// Clock is "now" for countdowns and the plan (default system clock).
 	Clock coordinator.Clock
@@ -66,7 +66,7 @@ func (c *Config) Validate() error {
 		return errors.New("dashboard config: Store is required")
 	}
 	if c.Planner == nil {
-		c.Planner = rings.PlanNext
+		c.Planner = planner.PlanNext
 	}
 	if c.Clock == nil {
 		c.Clock = coordinator.SystemClock{}
@@ -149,7 +149,7 @@ func (d *Dashboard) serveBoard(w http.ResponseWriter, _ *http.Request) {
 func (d *Dashboard) Board() Board {
 	snap := d.cfg.Store.View() // read-only: BuildBoard only looks
 	now := d.cfg.Clock.Now()
-	var plan rings.Plan
+	var plan planner.Plan
 	if snap.Topology != nil {
 		plan = d.cfg.Planner(snap.Topology, &snap.State, now)
 	}
