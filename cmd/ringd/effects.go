@@ -222,36 +222,34 @@ type gitPromoter struct {
 // Promote implements coordinator.Promoter: promotions through
 // Writer.Promote, rollbacks through Writer.Rollback (which passes the halt
 // fence but not Check). A halt in the repository's fence or a refused
-// Check becomes coordinator.ErrFenced; a permanent error
+// Check becomes rings.ErrFenced; a permanent error
 // (gitops.ErrPermanent: bad target, push refused by the server) becomes
-// coordinator.ErrNeedsHuman; anything else stays transient.
-func (p *gitPromoter) Promote(ctx context.Context, cp coordinator.Promotion) (coordinator.PromotionResult, error) {
+// rings.ErrNeedsHuman; anything else stays transient.
+func (p *gitPromoter) Promote(ctx context.Context, cp rings.Promotion) (rings.PromotionResult, error) {
 	start := time.Now()
 	res, err := p.promote(ctx, cp)
-	out := coordinator.PromotionResult{Commit: res.Commit, AlreadyLanded: res.AlreadyLanded}
 	switch {
 	case errors.Is(err, gitops.ErrHalted) || errors.Is(err, gitops.ErrCheckFailed):
-		err = fmt.Errorf("%w: %w", coordinator.ErrFenced, err)
+		err = fmt.Errorf("%w: %w", rings.ErrFenced, err)
 	case gitops.IsPermanent(err):
 		// A missing file or field, a YAML that does not parse, a push the
 		// server refused: the loop fails the ring with this text (file,
 		// path and cause) instead of retrying.
-		err = fmt.Errorf("%w: %w", coordinator.ErrNeedsHuman, err)
+		err = fmt.Errorf("%w: %w", rings.ErrNeedsHuman, err)
 	}
-	p.metrics.ObservePush(time.Since(start), max(res.Attempts-1, 0), coordinator.PushOutcome(out, err))
-	return out, err
+	p.metrics.ObservePush(time.Since(start), max(res.Attempts-1, 0), coordinator.PushOutcome(res.PromotionResult, err))
+	return res.PromotionResult, err
 }
 
-func (p *gitPromoter) promote(ctx context.Context, cp coordinator.Promotion) (gitops.Result, error) {
+func (p *gitPromoter) promote(ctx context.Context, cp rings.Promotion) (gitops.Result, error) {
 	w, err := p.w.writer()
 	if err != nil {
 		return gitops.Result{}, fmt.Errorf("promotion %s: %w", cp.PromotionID, err)
 	}
-	gp := toGitopsPromotion(cp)
 	if cp.Rollback {
-		return w.Rollback(ctx, gp)
+		return w.Rollback(ctx, cp)
 	}
-	return w.Promote(ctx, gp)
+	return w.Promote(ctx, cp)
 }
 
 // FindLanded implements coordinator.LandedFinder from the writer's
@@ -268,32 +266,15 @@ var _ coordinator.LandedFinder = (*gitPromoter)(nil)
 
 // ReadBaseline implements coordinator.BaselineReader: what every target of
 // app holds now on the branch head, per region.
-func (p *gitPromoter) ReadBaseline(ctx context.Context, app string, regions []string) (coordinator.BaselineRead, error) {
+func (p *gitPromoter) ReadBaseline(ctx context.Context, app string, regions []string) (rings.BaselineRead, error) {
 	w, err := p.w.writer()
 	if err != nil {
-		return coordinator.BaselineRead{}, err
+		return rings.BaselineRead{}, err
 	}
-	b, err := w.ReadBaseline(ctx, app, regions)
-	if err != nil {
-		return coordinator.BaselineRead{}, err
-	}
-	out := coordinator.BaselineRead{Commit: b.Commit, Targets: make(map[string][]rings.TargetValue, len(b.Regions))}
-	for _, r := range b.Regions {
-		out.Targets[r.Region] = r.Targets
-	}
-	return out, nil
+	return w.ReadBaseline(ctx, app, regions)
 }
 
 var _ coordinator.BaselineReader = (*gitPromoter)(nil)
-
-// toGitopsPromotion copies a coordinator promotion field for field.
-func toGitopsPromotion(p coordinator.Promotion) gitops.Promotion {
-	return gitops.Promotion{
-		ReleaseID: p.ReleaseID, App: p.App, Ring: p.Ring, Regions: p.Regions, Version: p.Version,
-		PromotionID: p.PromotionID, Rollback: p.Rollback, Targets: p.Targets, Check: p.Check,
-		PreviousRing: p.PreviousRing, PreviousRingSoakedAt: p.PreviousRingSoakedAt,
-	}
-}
 
 // gitFence adapts the writer to coordinator.HaltFence.
 type gitFence struct{ w *gitWriters }

@@ -114,7 +114,7 @@ func addHealth(fx *effects, cfg healthConfig, topology func() *rings.Topology, a
 	if err != nil {
 		return err
 	}
-	fx.health = healthAdapter{hs}
+	fx.health = hs
 	fx.budgets = budgetSource(analyzer)
 	fx.budgetInterval = cfg.BudgetInterval
 	if hooks != nil && hooks.Configured(webhook.PrePromotion) {
@@ -155,8 +155,8 @@ func newWebhooks(cfg healthConfig) (*webhook.Client, error) {
 
 // prePromotionHook is LoopConfig.BeforePromote: the receiver must answer
 // 2xx before the ring is promoted.
-func prePromotionHook(c *webhook.Client) func(ctx context.Context, p coordinator.Promotion) error {
-	return func(ctx context.Context, p coordinator.Promotion) error {
+func prePromotionHook(c *webhook.Client) func(ctx context.Context, p rings.Promotion) error {
+	return func(ctx context.Context, p rings.Promotion) error {
 		return c.Send(ctx, webhook.Payload{Event: webhook.PrePromotion, Release: p.ReleaseID, App: p.App,
 			Version: p.Version, Ring: p.Ring, Regions: p.Regions})
 	}
@@ -171,28 +171,6 @@ func postRingHook(c *webhook.Client, logger *slog.Logger) func(ctx context.Conte
 			logger.Warn("post-ring webhook failed (best effort; nothing retried later)", "release", r.ReleaseID, "ring", r.Ring, "err", err)
 		}
 	}
-}
-
-// healthAdapter converts between coordinator.HealthSource and
-// regions.HealthSource (the same shapes, field for field).
-type healthAdapter struct{ hs *regions.HealthSource }
-
-// Observe implements coordinator.HealthSource.
-func (a healthAdapter) Observe(ctx context.Context, q coordinator.HealthQuery) ([]coordinator.RegionHealth, error) {
-	rq := regions.Query{ReleaseID: q.ReleaseID, App: q.App, Version: q.Version, BaselineVersion: q.BaselineVersion,
-		Ring: q.Ring, Baseline: q.Baseline, Soaking: q.Soaking}
-	for _, t := range q.Regions {
-		rq.Regions = append(rq.Regions, regions.Target{Region: t.Region, Commit: t.Commit})
-	}
-	got, err := a.hs.Observe(ctx, rq)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]coordinator.RegionHealth, len(got))
-	for i, h := range got {
-		out[i] = coordinator.RegionHealth{Region: h.Region, Synced: h.Synced, Healthy: h.Healthy, Reason: h.Reason, Checks: h.Checks, InProgress: h.InProgress}
-	}
-	return out, nil
 }
 
 // budgetMeter is what budgetSource needs from the Prometheus analyzer.

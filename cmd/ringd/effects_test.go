@@ -104,12 +104,12 @@ func TestGitEffectsPromoteFenceAndRollBack(t *testing.T) {
 	ctx := context.Background()
 	soakedAt := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
 	moved := false
-	p := coordinator.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v2",
+	p := rings.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v2",
 		PromotionID: "rel-1/early/eu-west-1", PreviousRing: "canary", PreviousRingSoakedAt: soakedAt,
 		Check: func(ctx context.Context) error {
 			if !moved {
 				moved = true
-				_, err := other.Promote(ctx, gitops.Promotion{ReleaseID: "rel-0", App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "rel-0/canary"})
+				_, err := other.Promote(ctx, rings.Promotion{ReleaseID: "rel-0", App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "rel-0/canary"})
 				return err
 			}
 			return nil
@@ -121,7 +121,7 @@ func TestGitEffectsPromoteFenceAndRollBack(t *testing.T) {
 	p2 := p
 	p2.ReleaseID, p2.PromotionID, p2.Version, p2.Check, p2.PreviousRing = "rel-2", "rel-2/early/eu-west-1", "v3", nil, ""
 	_, fencedErr := fx.promoter.Promote(ctx, p2)
-	back := coordinator.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v1",
+	back := rings.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v1",
 		PromotionID: "rel-1/early/eu-west-1/rollback", Rollback: true, Check: func(context.Context) error { return nil }}
 	rolled, rollErr := fx.promoter.Promote(ctx, back)
 
@@ -134,7 +134,7 @@ func TestGitEffectsPromoteFenceAndRollBack(t *testing.T) {
 		{"promotion lands", landErr, nil},
 		{"soak trailer", srv.Git(t, "deploy", "log", "-1", "--format=%(trailers:key=Ringleader-Soaked-Ring,valueonly)", landed.Commit), "canary@2026-11-26T01:00:00Z"},
 		{"fence written", fenceErr, nil},
-		{"fenced promotion is ErrFenced", errors.Is(fencedErr, coordinator.ErrFenced), true},
+		{"fenced promotion is ErrFenced", errors.Is(fencedErr, rings.ErrFenced), true},
 		{"and still ErrHalted", errors.Is(fencedErr, gitops.ErrHalted), true},
 		{"rollback under the halt lands", rollErr, nil},
 		{"rollback is the head", rolled.Commit, head},
@@ -161,16 +161,16 @@ func TestGitEffectsNeedARepository(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, perr := fx.promoter.Promote(context.Background(), coordinator.Promotion{PromotionID: "p"})
-	if !errors.Is(perr, errNoRepository) || errors.Is(perr, coordinator.ErrFenced) {
+	_, perr := fx.promoter.Promote(context.Background(), rings.Promotion{PromotionID: "p"})
+	if !errors.Is(perr, errNoRepository) || errors.Is(perr, rings.ErrFenced) {
 		t.Errorf("promote without a repository: %v; want errNoRepository, not fenced", perr)
 	}
 }
 
-// The health adapter converts field for field; with no Argo CD token a
+// The region health source answers the loop's query as is; with no Argo CD token a
 // region with an argocd source fails closed, a region without sources
 // advances.
-func TestHealthAdapterFailsClosedWithoutArgoCD(t *testing.T) {
+func TestHealthSourceFailsClosedWithoutArgoCD(t *testing.T) {
 	t.Parallel()
 	src := strings.Replace(gitTopology("https://git.example.com/deploy.git", "1s"),
 		"- {name: us-east-1, timezone: UTC}", `- {name: us-east-1, timezone: UTC, argocd: {server: "https://argocd.example.com", application: "{{app}}-{{region}}"}}`, 1)
@@ -182,8 +182,8 @@ func TestHealthAdapterFailsClosedWithoutArgoCD(t *testing.T) {
 	if err := addHealth(&fx, healthConfig{BudgetInterval: time.Minute}, func() *rings.Topology { return top }, nil, quietLogger); err != nil {
 		t.Fatal(err)
 	}
-	got, err := fx.health.Observe(context.Background(), coordinator.HealthQuery{ReleaseID: "r", App: "checkout", Version: "v2", Ring: "canary",
-		Regions: []coordinator.RegionTarget{{Region: "us-east-1", Commit: "abc"}, {Region: "eu-west-1", Commit: "abc"}}})
+	got, err := fx.health.Observe(context.Background(), rings.HealthQuery{ReleaseID: "r", App: "checkout", Version: "v2", Ring: "canary",
+		Regions: []rings.RegionTarget{{Region: "us-east-1", Commit: "abc"}, {Region: "eu-west-1", Commit: "abc"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func TestWebhookHooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	p := coordinator.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v2"}
+	p := rings.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v2"}
 	refused := fx.beforePromote(ctx, p)
 	allowed := fx.beforePromote(ctx, p)
 	fx.afterRing(ctx, coordinator.RingDone{ReleaseID: "rel-1", App: "checkout", Version: "v2", Ring: "early", Regions: []string{"eu-west-1"}})
@@ -374,9 +374,9 @@ func TestEffectsReadTheBaseline(t *testing.T) {
 	ctx := context.Background()
 	read, readErr := fx.baseline.ReadBaseline(ctx, "checkout", []string{"us-east-1", "eu-west-1"})
 	east, head := read.Targets["us-east-1"], srv.Head(t, "deploy")
-	p := coordinator.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "rel-1/canary/us-east-1"}
+	p := rings.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "rel-1/canary/us-east-1"}
 	_, promoteErr := fx.promoter.Promote(ctx, p)
-	back := coordinator.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "mixed",
+	back := rings.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "mixed",
 		PromotionID: "rel-1/canary/us-east-1/rollback", Rollback: true, Targets: east}
 	rolled, rollErr := fx.promoter.Promote(ctx, back)
 

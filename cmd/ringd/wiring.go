@@ -15,6 +15,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator"
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/rings"
 )
 
 // newLogger returns the process logger at level.
@@ -67,7 +68,7 @@ type effects struct {
 	// The real effects' extras (effects.go, effects_health.go; nil in
 	// memory mode): the pre-promotion and post-ring webhooks, the error
 	// budgets, the Git writers (IsAncestor) and the topology read from Git.
-	beforePromote  func(ctx context.Context, p coordinator.Promotion) error
+	beforePromote  func(ctx context.Context, p rings.Promotion) error
 	afterRing      func(ctx context.Context, r coordinator.RingDone)
 	budgets        coordinator.BudgetSource
 	budgetInterval time.Duration
