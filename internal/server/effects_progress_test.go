@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/internal/ringdtest"
 	"github.com/ringleader-dev/ringleader/regions/argocd/argocdtest"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -35,7 +36,7 @@ func TestHealthAdapterCarriesInProgress(t *testing.T) {
 	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	src := gitTopology("https://git.example.com/deploy.git", "1h")
+	src := ringdtest.GitTopology("https://git.example.com/deploy.git", "1h")
 	for _, region := range []string{"us-east-1", "eu-west-1"} {
 		src = strings.Replace(src, "- {name: "+region+", timezone: UTC}",
 			`- {name: `+region+`, timezone: UTC, argocd: {server: "`+srv.URL()+`", application: "{{app}}-{{region}}"}}`, 1)
@@ -45,7 +46,7 @@ func TestHealthAdapterCarriesInProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	var fx effects
-	cfg := healthConfig{ArgoCDTokenFile: tokenFile, ArgoCDTimeout: 5 * time.Second, BudgetInterval: time.Minute}
+	cfg := HealthConfig{ArgoCDTokenFile: tokenFile, ArgoCDTimeout: 5 * time.Second, BudgetInterval: time.Minute}
 	if err := addHealth(&fx, cfg, func() *rings.Topology { return top }, sameCommit{}, quietLogger); err != nil {
 		t.Fatal(err)
 	}

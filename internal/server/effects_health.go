@@ -1,9 +1,8 @@
-package main
+package server
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -18,10 +17,10 @@ import (
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
-// healthConfig says how ringd reaches the regions' evidence: Argo CD (one
+// HealthConfig says how ringd reaches the regions' evidence: Argo CD (one
 // token for every server the topology names), each region's Prometheus,
 // and the release webhooks.
-type healthConfig struct {
+type HealthConfig struct {
 	ArgoCDTokenFile          string
 	ArgoCDCAFile             string
 	ArgoCDInsecureSkipVerify bool
@@ -39,24 +38,8 @@ type healthConfig struct {
 	BudgetInterval time.Duration
 }
 
-// register adds the health flags to fs.
-func (c *healthConfig) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.ArgoCDTokenFile, "argocd-token-file", "", "file holding the Argo CD API token (applications get), re-read on every request; without it regions with an argocd source fail closed")
-	fs.StringVar(&c.ArgoCDCAFile, "argocd-ca-file", "", "PEM CA bundle the Argo CD servers' certificates must chain to (default: system roots)")
-	fs.BoolVar(&c.ArgoCDInsecureSkipVerify, "argocd-insecure-skip-verify", false, "accept any Argo CD server certificate (throwaway test installations only)")
-	fs.DurationVar(&c.ArgoCDTimeout, "argocd-timeout", argocd.DefaultTimeout, "bound on one request to Argo CD")
-	fs.DurationVar(&c.PrometheusTimeout, "prometheus-timeout", prometheus.DefaultQueryTimeout, "bound on one query to a region's Prometheus")
-	fs.StringVar(&c.WebhookPrePromotion, "webhook-pre-promotion", "", "URL that must answer 2xx before a ring is promoted (a refusal makes the release wait)")
-	fs.StringVar(&c.WebhookDuringSoak, "webhook-during-soak", "", "URL called at every analysis of a soaking ring; a failure fails the ring")
-	fs.StringVar(&c.WebhookPostRing, "webhook-post-ring", "", "URL told, best effort, when a ring is done")
-	fs.StringVar(&c.WebhookSecretFile, "webhook-secret-file", "", "file holding the HMAC secret that signs every webhook (required with a webhook URL)")
-	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", webhook.DefaultTimeout, "bound on one webhook attempt")
-	fs.IntVar(&c.WebhookRetries, "webhook-retries", 2, fmt.Sprintf("retries of a failed webhook attempt (0 to %d)", webhook.MaxRetries))
-	fs.DurationVar(&c.BudgetInterval, "budget-interval", time.Minute, "how often the leader measures the regions' error budgets in Prometheus")
-}
-
 // validate rejects settings that cannot work.
-func (c *healthConfig) validate() []error {
+func (c *HealthConfig) validate() []error {
 	var errs []error
 	anyHook := c.WebhookPrePromotion != "" || c.WebhookDuringSoak != "" || c.WebhookPostRing != ""
 	if anyHook && c.WebhookSecretFile == "" {
@@ -83,7 +66,7 @@ type ancestry interface {
 // addHealth wires the region evidence into fx: the regions.HealthSource
 // over Argo CD, Prometheus and the during-soak webhook; the pre-promotion
 // and post-ring webhooks; and the Prometheus error budgets.
-func addHealth(fx *effects, cfg healthConfig, topology func() *rings.Topology, anc ancestry, logger *slog.Logger) error {
+func addHealth(fx *effects, cfg HealthConfig, topology func() *rings.Topology, anc ancestry, logger *slog.Logger) error {
 	hc := regions.HealthConfig{Topology: topology}
 	if cfg.ArgoCDTokenFile != "" {
 		src, err := argocd.NewSource(argocd.SourceConfig{
@@ -127,7 +110,7 @@ func addHealth(fx *effects, cfg healthConfig, topology func() *rings.Topology, a
 }
 
 // newWebhooks builds the webhook client, nil when no URL is set.
-func newWebhooks(cfg healthConfig) (*webhook.Client, error) {
+func newWebhooks(cfg HealthConfig) (*webhook.Client, error) {
 	if cfg.WebhookPrePromotion == "" && cfg.WebhookDuringSoak == "" && cfg.WebhookPostRing == "" {
 		return nil, nil
 	}

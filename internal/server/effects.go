@@ -1,11 +1,10 @@
-package main
+package server
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -22,23 +21,23 @@ import (
 
 // Effect modes (--effects).
 const (
-	// effectsGit writes promotions and the halt fence to the GitOps
+	// EffectsGit writes promotions and the halt fence to the GitOps
 	// repository and judges regions from Argo CD, Prometheus and webhooks.
-	effectsGit = "git"
-	// effectsMemory writes nothing anywhere and reports every region
+	EffectsGit = "git"
+	// EffectsMemory writes nothing anywhere and reports every region
 	// healthy: for tests and experiments that need no Git.
-	effectsMemory = "memory"
+	EffectsMemory = "memory"
 )
 
-// gitPasswordEnv is read for the Git password or token when no
+// GitPasswordEnv is read for the Git password or token when no
 // --git-password-file is given.
-const gitPasswordEnv = "RINGLEADER_GIT_PASSWORD"
+const GitPasswordEnv = "RINGLEADER_GIT_PASSWORD"
 
-// effectsConfig is everything the real effects need, as plain values.
+// EffectsConfig is everything the real effects need, as plain values.
 // ringd's flags fill it (effectsFlags); `ringd demo` builds one directly and
 // calls newGitEffects.
-type effectsConfig struct {
-	// Mode is effectsGit (default) or effectsMemory.
+type EffectsConfig struct {
+	// Mode is EffectsGit (default) or EffectsMemory.
 	Mode string
 	// GitOpsDir holds the node's working copies of the GitOps repository
 	// (default DATA_DIR/gitops); each repository and branch gets its own
@@ -62,30 +61,16 @@ type effectsConfig struct {
 
 	// health configures Argo CD, Prometheus and the webhooks
 	// (effects_health.go).
-	health healthConfig
-}
-
-// effectsFlags registers the effect flags on fs.
-func (c *effectsConfig) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.Mode, "effects", effectsGit, "what the leader acts through: git (promote through the GitOps repository, judge regions by Argo CD, Prometheus and webhooks) or memory (write nothing, every region healthy: tests only)")
-	fs.StringVar(&c.GitOpsDir, "gitops-dir", "", "directory for this node's working copies of the GitOps repository (default DATA_DIR/gitops)")
-	fs.StringVar(&c.GitOpsURL, "gitops-url", "", "GitOps repository URL (default: the topology's spec.gitops.repo)")
-	fs.StringVar(&c.GitOpsBranch, "gitops-branch", "", "GitOps branch (default: the topology's spec.gitops.branch, else main)")
-	fs.StringVar(&c.GitUsername, "git-username", "", "HTTPS user name for the GitOps repository (token auth: any name, e.g. x-access-token)")
-	fs.StringVar(&c.GitPasswordFile, "git-password-file", "", "file holding the HTTPS password or token (default: environment variable "+gitPasswordEnv+")")
-	fs.StringVar(&c.GitSSHKeyFile, "git-ssh-key-file", "", "file holding a PEM SSH private key for the GitOps repository")
-	fs.StringVar(&c.GitAuthorName, "git-author-name", "Ringleader", "author name of promotion commits")
-	fs.StringVar(&c.GitAuthorEmail, "git-author-email", "ringleader@localhost", "author email of promotion commits")
-	c.health.register(fs)
+	Health HealthConfig
 }
 
 // validate normalises the config; dataDir is the node's --data-dir.
-func (c *effectsConfig) validate(dataDir string) []error {
+func (c *EffectsConfig) validate(dataDir string) []error {
 	var errs []error
 	switch c.Mode {
 	case "":
-		c.Mode = effectsGit
-	case effectsGit, effectsMemory:
+		c.Mode = EffectsGit
+	case EffectsGit, EffectsMemory:
 	default:
 		errs = append(errs, fmt.Errorf("--effects %q: want git or memory", c.Mode))
 	}
@@ -95,17 +80,17 @@ func (c *effectsConfig) validate(dataDir string) []error {
 	if c.GitPasswordFile != "" && c.GitSSHKeyFile != "" {
 		errs = append(errs, errors.New("--git-password-file and --git-ssh-key-file exclude each other: HTTPS or SSH, not both"))
 	}
-	return append(errs, c.health.validate()...)
+	return append(errs, c.Health.validate()...)
 }
 
 // auth turns the credential settings into gitops.Auth (secrets are read
 // by the writer, never here). Without a password file or SSH key the
 // password comes from RINGLEADER_GIT_PASSWORD when it is set.
-func (c effectsConfig) auth() gitops.Auth {
+func (c EffectsConfig) auth() gitops.Auth {
 	a := gitops.Auth{Username: c.GitUsername, PasswordFile: c.GitPasswordFile, SSHKeyFile: c.GitSSHKeyFile}
 	if a.SSHKeyFile == "" && a.PasswordFile == "" {
-		if v, ok := os.LookupEnv(gitPasswordEnv); ok && v != "" {
-			a.PasswordEnv = gitPasswordEnv
+		if v, ok := os.LookupEnv(GitPasswordEnv); ok && v != "" {
+			a.PasswordEnv = GitPasswordEnv
 		}
 	}
 	return a
@@ -113,8 +98,8 @@ func (c effectsConfig) auth() gitops.Auth {
 
 // newEffectsFor builds the effects --effects asks for. topology returns
 // the topology in force (the node's last adopted one).
-func newEffectsFor(cfg effectsConfig, topology func() *rings.Topology, metrics *coordinator.Metrics, logger *slog.Logger) (effects, error) {
-	if cfg.Mode == effectsMemory {
+func newEffectsFor(cfg EffectsConfig, topology func() *rings.Topology, metrics *coordinator.Metrics, logger *slog.Logger) (effects, error) {
+	if cfg.Mode == EffectsMemory {
 		fx := newEffects(logger)
 		if br, ok := fx.promoter.(coordinator.BaselineReader); ok {
 			fx.baseline = br // before the wrapper hides it
@@ -128,7 +113,7 @@ func newEffectsFor(cfg effectsConfig, topology func() *rings.Topology, metrics *
 // newGitEffects builds the real effects: the Git writer as promoter and
 // halt fence (opened lazily, once the repository is known), and the region
 // health source, webhooks and error-budget source (effects_health.go).
-func newGitEffects(cfg effectsConfig, topology func() *rings.Topology, metrics *coordinator.Metrics, logger *slog.Logger) (effects, error) {
+func newGitEffects(cfg EffectsConfig, topology func() *rings.Topology, metrics *coordinator.Metrics, logger *slog.Logger) (effects, error) {
 	if cfg.GitOpsDir == "" {
 		return effects{}, errors.New("gitops: no working copy directory: set --gitops-dir or --data-dir")
 	}
@@ -138,7 +123,7 @@ func newGitEffects(cfg effectsConfig, topology func() *rings.Topology, metrics *
 	w := &gitWriters{cfg: cfg, topology: topology, logger: logger}
 	gp := &gitPromoter{w: w, metrics: metrics}
 	fx := effects{promoter: gp, baseline: gp, fence: &gitFence{w: w}, writers: w}
-	if err := addHealth(&fx, cfg.health, topology, w, logger); err != nil {
+	if err := addHealth(&fx, cfg.Health, topology, w, logger); err != nil {
 		return effects{}, err
 	}
 	return fx, nil
@@ -149,7 +134,7 @@ func newGitEffects(cfg effectsConfig, topology func() *rings.Topology, metrics *
 // another repository or branch gets a writer of its own (and a working
 // copy of its own under GitOpsDir).
 type gitWriters struct {
-	cfg      effectsConfig
+	cfg      EffectsConfig
 	topology func() *rings.Topology
 	logger   *slog.Logger
 

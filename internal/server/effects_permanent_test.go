@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -30,7 +30,7 @@ func TestGitEffectsMapPermanentErrorsToNeedsHuman(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg := effectsConfig{Mode: effectsGit, GitOpsDir: filepath.Join(t.TempDir(), "gitops"), GitOpsURL: url, GitBackoff: time.Millisecond}
+		cfg := EffectsConfig{Mode: EffectsGit, GitOpsDir: filepath.Join(t.TempDir(), "gitops"), GitOpsURL: url, GitBackoff: time.Millisecond}
 		fx, err := newGitEffects(cfg, func() *rings.Topology { return top }, metrics, quietLogger)
 		if err != nil {
 			t.Fatal(err)

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -23,6 +23,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator"
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/gitops/gittest"
+	"github.com/ringleader-dev/ringleader/internal/ringdtest"
 	"github.com/ringleader-dev/ringleader/regions/webhook"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -35,7 +36,7 @@ func effectsRepo(t *testing.T) (*gittest.Server, *rings.Topology) {
 	t.Helper()
 	srv := gittest.Start(t)
 	url := srv.URL("deploy")
-	src := gitTopology(url, "1s")
+	src := ringdtest.GitTopology(url, "1s")
 	top, err := rings.Parse("rings.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +92,7 @@ func TestGitEffectsPromoteFenceAndRollBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	topology := func() *rings.Topology { return top }
-	cfg := effectsConfig{Mode: effectsGit, GitOpsDir: filepath.Join(t.TempDir(), "gitops"), GitAuthorName: "Ringleader", GitAuthorEmail: "rl@example.com", GitBackoff: time.Millisecond}
+	cfg := EffectsConfig{Mode: EffectsGit, GitOpsDir: filepath.Join(t.TempDir(), "gitops"), GitAuthorName: "Ringleader", GitAuthorEmail: "rl@example.com", GitBackoff: time.Millisecond}
 	fx, err := newGitEffects(cfg, topology, metrics, quietLogger)
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +158,7 @@ func TestGitEffectsPromoteFenceAndRollBack(t *testing.T) {
 
 func TestGitEffectsNeedARepository(t *testing.T) {
 	t.Parallel()
-	fx, err := newGitEffects(effectsConfig{GitOpsDir: t.TempDir()}, func() *rings.Topology { return nil }, nil, quietLogger)
+	fx, err := newGitEffects(EffectsConfig{GitOpsDir: t.TempDir()}, func() *rings.Topology { return nil }, nil, quietLogger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,14 +173,14 @@ func TestGitEffectsNeedARepository(t *testing.T) {
 // advances.
 func TestHealthSourceFailsClosedWithoutArgoCD(t *testing.T) {
 	t.Parallel()
-	src := strings.Replace(gitTopology("https://git.example.com/deploy.git", "1s"),
+	src := strings.Replace(ringdtest.GitTopology("https://git.example.com/deploy.git", "1s"),
 		"- {name: us-east-1, timezone: UTC}", `- {name: us-east-1, timezone: UTC, argocd: {server: "https://argocd.example.com", application: "{{app}}-{{region}}"}}`, 1)
 	top, err := rings.Parse("rings.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var fx effects
-	if err := addHealth(&fx, healthConfig{BudgetInterval: time.Minute}, func() *rings.Topology { return top }, nil, quietLogger); err != nil {
+	if err := addHealth(&fx, HealthConfig{BudgetInterval: time.Minute}, func() *rings.Topology { return top }, nil, quietLogger); err != nil {
 		t.Fatal(err)
 	}
 	got, err := fx.health.Observe(context.Background(), rings.HealthQuery{ReleaseID: "r", App: "checkout", Version: "v2", Ring: "canary",
@@ -237,7 +238,7 @@ func TestWebhookHooks(t *testing.T) {
 	if err := os.WriteFile(secret, []byte("s3cret-s3cret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := healthConfig{WebhookPrePromotion: srv.URL + "/pre", WebhookPostRing: srv.URL + "/post", WebhookSecretFile: secret,
+	cfg := HealthConfig{WebhookPrePromotion: srv.URL + "/pre", WebhookPostRing: srv.URL + "/post", WebhookSecretFile: secret,
 		WebhookTimeout: time.Second, BudgetInterval: time.Minute}
 	var fx effects
 	if err := addHealth(&fx, cfg, func() *rings.Topology { return nil }, nil, quietLogger); err != nil {
@@ -312,35 +313,6 @@ func TestBudgetSourceKeepsEveryApp(t *testing.T) {
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
-func TestEffectFlags(t *testing.T) {
-	t.Parallel()
-	base := []string{"--node-id", "n1", "--data-dir", "/var/lib/ringd", "--insecure-no-auth"}
-	cases := []struct {
-		name string
-		args []string
-		want string // error substring; "" means accepted
-	}{
-		{"defaults", nil, ""},
-		{"memory", []string{"--effects", "memory"}, ""},
-		{"unknown mode", []string{"--effects", "disk"}, `--effects "disk"`},
-		{"webhook without secret", []string{"--webhook-pre-promotion", "https://hooks.example.com/pre"}, "--webhook-secret-file"},
-		{"too many retries", []string{"--webhook-retries", "99"}, "--webhook-retries"},
-		{"https and ssh", []string{"--git-password-file", "a", "--git-ssh-key-file", "b"}, "exclude each other"},
-		{"bad topology interval", []string{"--topology-interval", "0s"}, "--topology-interval"},
-	}
-	for _, c := range cases {
-		cfg, err := parseFlags(append(slices.Clone(base), c.args...), io.Discard)
-		switch {
-		case c.want == "" && err != nil:
-			t.Errorf("%s: %v", c.name, err)
-		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
-			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
-		case c.name == "defaults" && (cfg.effects.Mode != effectsGit || cfg.effects.GitOpsDir != "/var/lib/ringd/gitops" || cfg.topologyInterval != 30*time.Second):
-			t.Errorf("defaults: mode %q dir %q interval %s", cfg.effects.Mode, cfg.effects.GitOpsDir, cfg.topologyInterval)
-		}
-	}
-}
-
 func TestIsGitTopology(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -366,7 +338,7 @@ func TestIsGitTopology(t *testing.T) {
 func TestEffectsReadTheBaseline(t *testing.T) {
 	t.Parallel()
 	srv, top := effectsRepo(t)
-	cfg := effectsConfig{Mode: effectsGit, GitOpsDir: filepath.Join(t.TempDir(), "gitops"), GitAuthorName: "Ringleader", GitAuthorEmail: "rl@example.com", GitBackoff: time.Millisecond}
+	cfg := EffectsConfig{Mode: EffectsGit, GitOpsDir: filepath.Join(t.TempDir(), "gitops"), GitAuthorName: "Ringleader", GitAuthorEmail: "rl@example.com", GitBackoff: time.Millisecond}
 	fx, err := newGitEffects(cfg, func() *rings.Topology { return top }, nil, quietLogger)
 	if err != nil {
 		t.Fatal(err)
@@ -380,7 +352,7 @@ func TestEffectsReadTheBaseline(t *testing.T) {
 		PromotionID: "rel-1/canary/us-east-1/rollback", Rollback: true, Targets: east}
 	rolled, rollErr := fx.promoter.Promote(ctx, back)
 
-	mem, err := newEffectsFor(effectsConfig{Mode: effectsMemory}, func() *rings.Topology { return top }, nil, quietLogger)
+	mem, err := newEffectsFor(EffectsConfig{Mode: EffectsMemory}, func() *rings.Topology { return top }, nil, quietLogger)
 	if err != nil {
 		t.Fatal(err)
 	}
