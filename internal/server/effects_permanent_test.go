@@ -49,14 +49,25 @@ func TestGitEffectsMapPermanentErrorsToNeedsHuman(t *testing.T) {
 		t.Errorf("push outcomes %v; want one needs-human", outcomes)
 	}
 
+	// A server that hangs up on every connection: the push cannot reach
+	// Git, which may work on the next attempt.
 	l, lerr := net.Listen("tcp", "127.0.0.1:0")
 	if lerr != nil {
 		t.Fatal(lerr)
 	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
 	closed := "git://" + l.Addr().String() + "/deploy"
-	l.Close()
 	if err, _ := promote(top, closed); err == nil || errors.Is(err, rings.ErrNeedsHuman) || errors.Is(err, rings.ErrFenced) {
-		t.Errorf("unreachable server: %v; want a transient error", err)
+		t.Errorf("server hangs up: %v; want a transient error", err)
 	}
 
 	hook := filepath.Join(srv.Path("deploy"), "hooks", "pre-receive")

@@ -68,7 +68,7 @@ type effects struct {
 // newEffects returns the in-memory effects, saying so: nothing is written
 // to Git and every region reports synced and healthy.
 func newEffects(logger *slog.Logger) effects {
-	logger.Warn("using in-memory promoter, health source, error budgets and halt fence: nothing is written to Git, every region reports healthy and every error budget whole (the Git writer and region adapters are not wired in yet)")
+	logger.Warn("using in-memory promoter, health source, error budgets and halt fence: nothing is written to Git, every region reports healthy and every error budget whole (--effects memory)")
 	return effects{promoter: &coordinator.MemPromoter{}, health: &coordinator.MemHealth{}, fence: &coordinator.MemFence{}, budgets: &coordinator.MemBudgets{}}
 }
 
