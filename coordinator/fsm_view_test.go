@@ -77,13 +77,13 @@ func TestFenceCheckReadsTheStateInPlace(t *testing.T) {
 			})
 			id := f.release(t, "v2")
 			tc.setup(t, f.store, id)
-			p := Promotion{ReleaseID: id, App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "p1", Rollback: tc.rollbck}
+			p := rings.Promotion{ReleaseID: id, App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "p1", Rollback: tc.rollbck}
 			before := vs.snapshots.Load()
 			err := f.loop.fenceCheck(p)(context.Background())
 			switch {
 			case tc.want == "" && err != nil:
 				t.Fatalf("Check = %v; want nil", err)
-			case tc.want != "" && (!errors.Is(err, ErrFenced) || !strings.Contains(err.Error(), tc.want)):
+			case tc.want != "" && (!errors.Is(err, rings.ErrFenced) || !strings.Contains(err.Error(), tc.want)):
 				t.Fatalf("Check = %v; want ErrFenced containing %q", err, tc.want)
 			case vs.snapshots.Load() != before:
 				t.Fatalf("Check took %d deep copies of the state; want 0", vs.snapshots.Load()-before)

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
 )
 
 // LoopConfig configures the leader's reconcile loop.
@@ -30,7 +32,7 @@ type LoopConfig struct {
 	// pass also runs at the plan's NextCheck when that comes sooner, and
 	// at once after Kick.
 	Interval time.Duration
-	// Planner decides the next actions (default: rings.PlanNext).
+	// Planner decides the next actions (default: planner.PlanNext).
 	Planner PlanFunc
 	// ApplyTimeout bounds recording one outcome through Raft (default 10 s).
 	ApplyTimeout time.Duration
@@ -51,7 +53,7 @@ type LoopConfig struct {
 	// rollback) is written: the pre-promotion webhook. A refusal is a
 	// wait, recorded as the release's reason, and asked again next pass
 	// (loop_hooks.go).
-	BeforePromote func(ctx context.Context, p Promotion) error
+	BeforePromote func(ctx context.Context, p rings.Promotion) error
 	// AfterRing, when set, is told on its own goroutine, best effort, that
 	// a ring was recorded done: the post-ring webhook.
 	AfterRing func(ctx context.Context, r RingDone)

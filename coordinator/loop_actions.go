@@ -162,7 +162,7 @@ func (l *Loop) failRollback(ctx context.Context, a planner.Action) error {
 // leader pushed it and lost leadership before recording it); the
 // promotion is then recorded without asking the pre-promotion gate. An
 // error counts as not landed: the gate is asked, as without a finder.
-func (l *Loop) landedBefore(ctx context.Context, p Promotion) bool {
+func (l *Loop) landedBefore(ctx context.Context, p rings.Promotion) bool {
 	f, ok := l.cfg.Promoter.(LandedFinder)
 	if !ok {
 		return false
@@ -193,7 +193,7 @@ func (l *Loop) promote(ctx context.Context, snap store.Snapshot, a planner.Actio
 	if rel := snap.State.ReleaseByID(a.ReleaseID); rel != nil && app == "" {
 		app = rel.App
 	}
-	p := Promotion{
+	p := rings.Promotion{
 		ReleaseID:   a.ReleaseID,
 		App:         app,
 		Ring:        a.Ring,
@@ -217,16 +217,16 @@ func (l *Loop) promote(ctx context.Context, snap store.Snapshot, a planner.Actio
 			return l.gateRefused(ctx, snap, p, gerr)
 		}
 	}
-	var res PromotionResult
+	var res rings.PromotionResult
 	if err == nil {
 		res, err = l.cfg.Promoter.Promote(ctx, p)
 	}
 	switch {
-	case errors.Is(err, ErrFenced):
+	case errors.Is(err, rings.ErrFenced):
 		l.stats.fenced.Add(1)
 		l.cfg.Logger.Info("promotion fenced; nothing recorded", "promotion", p.PromotionID, "why", err)
 		return nil
-	case errors.Is(err, ErrNeedsHuman):
+	case errors.Is(err, rings.ErrNeedsHuman):
 		return l.needsHuman(ctx, p, err)
 	case err != nil:
 		return l.retryLater(ctx, snap, p, err)
@@ -245,10 +245,10 @@ func (l *Loop) promote(ctx context.Context, snap store.Snapshot, a planner.Actio
 // blocked by the halt its failure placed), refuses a release that was
 // aborted or rolled back meanwhile, and confirms leadership with a quorum.
 // Every refusal wraps ErrFenced.
-func (l *Loop) fenceCheck(p Promotion) func(ctx context.Context) error {
+func (l *Loop) fenceCheck(p rings.Promotion) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("promotion %s: leader loop stopped: %w: %w", p.PromotionID, ErrFenced, err)
+			return fmt.Errorf("promotion %s: leader loop stopped: %w: %w", p.PromotionID, rings.ErrFenced, err)
 		}
 		if !p.Rollback {
 			var halt *rings.Halt
@@ -269,14 +269,14 @@ func (l *Loop) fenceCheck(p Promotion) func(ctx context.Context) error {
 			// promotion made large passes quadratic.
 			l.cfg.Store.ViewState(read)
 			if halt != nil {
-				return fmt.Errorf("promotion %s is covered by halt %s (%s): %w", p.PromotionID, halt.ID, halt.Reason, ErrFenced)
+				return fmt.Errorf("promotion %s is covered by halt %s (%s): %w", p.PromotionID, halt.ID, halt.Reason, rings.ErrFenced)
 			}
 			if ended != "" {
-				return fmt.Errorf("promotion %s: release is %s: %w", p.PromotionID, ended, ErrFenced)
+				return fmt.Errorf("promotion %s: release is %s: %w", p.PromotionID, ended, rings.ErrFenced)
 			}
 		}
 		if err := l.cfg.Store.VerifyLeader(); err != nil {
-			return fmt.Errorf("promotion %s: this node is no longer the leader: %w: %w", p.PromotionID, ErrFenced, err)
+			return fmt.Errorf("promotion %s: this node is no longer the leader: %w: %w", p.PromotionID, rings.ErrFenced, err)
 		}
 		return nil
 	}

@@ -17,16 +17,7 @@ import (
 // first promotion so rollback writes each region's own previous value back.
 // cmd/ringd wires the Git writer; MemPromoter is one too.
 type BaselineReader interface {
-	ReadBaseline(ctx context.Context, app string, regions []string) (BaselineRead, error)
-}
-
-// BaselineRead is what a BaselineReader found.
-type BaselineRead struct {
-	// Commit is the branch head the values were read from.
-	Commit string
-	// Targets maps every region asked to each target's value there
-	// (Absent where the file or field does not exist yet).
-	Targets map[string][]rings.TargetValue
+	ReadBaseline(ctx context.Context, app string, regions []string) (rings.BaselineRead, error)
 }
 
 // errNoBaselineReader: nothing can tell what the regions run now.
@@ -68,19 +59,19 @@ const baselineWaitReason = "waiting: cannot read what the regions run now from G
 
 // readBaseline asks the reader, bounded by HealthTimeout, and checks that
 // it answered for every region.
-func (l *Loop) readBaseline(ctx context.Context, a planner.Action) (BaselineRead, error) {
+func (l *Loop) readBaseline(ctx context.Context, a planner.Action) (rings.BaselineRead, error) {
 	if l.cfg.Baseline == nil {
-		return BaselineRead{}, errNoBaselineReader
+		return rings.BaselineRead{}, errNoBaselineReader
 	}
 	rctx, cancel := context.WithTimeout(ctx, l.cfg.HealthTimeout)
 	defer cancel()
 	read, err := l.cfg.Baseline.ReadBaseline(rctx, a.App, a.Regions)
 	if err != nil {
-		return BaselineRead{}, err
+		return rings.BaselineRead{}, err
 	}
 	for _, region := range a.Regions {
 		if len(read.Targets[region]) == 0 {
-			return BaselineRead{}, fmt.Errorf("the reader told nothing about region %s", region)
+			return rings.BaselineRead{}, fmt.Errorf("the reader told nothing about region %s", region)
 		}
 	}
 	return read, nil

@@ -29,13 +29,13 @@ func TestLoopFirstReleaseOfAnAppIsRolledBackToWhatGitHeld(t *testing.T) {
 	f.promoter.SetCurrent("checkout", "us-east-1", "v1")
 	f.promoter.SetCurrent("checkout", "eu-west-1", "v1")
 	f.promoter.SetCurrent("checkout", "ap-south-1", "v0.9")
-	f.health.Set(RegionHealth{Region: "us-east-1", Synced: true, Healthy: false, Reason: "Degraded: crash loop"})
+	f.health.Set(rings.RegionHealth{Region: "us-east-1", Synced: true, Healthy: false, Reason: "Degraded: crash loop"})
 	id := f.release(t, "v2")
 	f.passUntil(t, 50, time.Minute, func(s store.Snapshot) bool {
 		return s.State.ReleaseByID(id).Ring("canary").State == rings.RingRollingBack
 	})
 	// Back on its old version the region recovers: the rollback verifies.
-	f.health.Set(RegionHealth{Region: "us-east-1", Synced: true, Healthy: true})
+	f.health.Set(rings.RegionHealth{Region: "us-east-1", Synced: true, Healthy: true})
 	f.passUntil(t, 50, time.Minute, func(s store.Snapshot) bool {
 		return s.State.ReleaseByID(id).State == rings.ReleaseRolledBack
 	})
@@ -75,7 +75,7 @@ func TestLoopFirstReleaseOfAnAppIsRolledBackToWhatGitHeld(t *testing.T) {
 func TestLoopRegionWithoutAPreviousValueHaltsNamingIt(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
-	f.health.Set(RegionHealth{Region: "us-east-1", Synced: true, Healthy: false, Reason: "Degraded: crash loop"})
+	f.health.Set(rings.RegionHealth{Region: "us-east-1", Synced: true, Healthy: false, Reason: "Degraded: crash loop"})
 	id := f.release(t, "v2")
 	f.passUntil(t, 50, time.Minute, func(s store.Snapshot) bool {
 		r := s.State.ReleaseByID(id)
@@ -99,14 +99,14 @@ func TestLoopBaselineReadFailureHoldsTheFirstPromotion(t *testing.T) {
 	var mu sync.Mutex
 	failing, reads := true, 0
 	f := newLoopFixture(t, nil)
-	f.promoter.ReadBaselineFn = func(ctx context.Context, app string, regions []string) (BaselineRead, error) {
+	f.promoter.ReadBaselineFn = func(ctx context.Context, app string, regions []string) (rings.BaselineRead, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		reads++
 		if failing {
-			return BaselineRead{}, errors.New("fetch: connection refused")
+			return rings.BaselineRead{}, errors.New("fetch: connection refused")
 		}
-		out := BaselineRead{Commit: "abc", Targets: map[string][]rings.TargetValue{}}
+		out := rings.BaselineRead{Commit: "abc", Targets: map[string][]rings.TargetValue{}}
 		for _, r := range regions {
 			out.Targets[r] = []rings.TargetValue{{File: "f.yaml", Target: "yamlPath image.tag", Value: "v1"}}
 		}
@@ -160,9 +160,9 @@ func TestLoopBaselineIsRecordedOncePerRelease(t *testing.T) {
 	before := releaseOf(f.store, id)
 
 	reads := 0
-	next := &MemPromoter{ReadBaselineFn: func(ctx context.Context, app string, regions []string) (BaselineRead, error) {
+	next := &MemPromoter{ReadBaselineFn: func(ctx context.Context, app string, regions []string) (rings.BaselineRead, error) {
 		reads++
-		return BaselineRead{}, errors.New("should not be asked")
+		return rings.BaselineRead{}, errors.New("should not be asked")
 	}}
 	l2, err := NewLoop(LoopConfig{Store: f.store, Promoter: next, Health: f.health, Fence: f.fence, Clock: f.clock, Interval: time.Hour, Logger: loopLogger(t)})
 	if err != nil {

@@ -54,7 +54,7 @@ func TestLoopPrePromotionRefusalIsAWait(t *testing.T) {
 	refuse := true
 	asked := 0
 	f := newLoopFixture(t, func(c *LoopConfig) {
-		c.BeforePromote = func(ctx context.Context, p Promotion) error {
+		c.BeforePromote = func(ctx context.Context, p rings.Promotion) error {
 			mu.Lock()
 			defer mu.Unlock()
 			asked++
@@ -106,7 +106,7 @@ func TestLoopRecordsALandedPromotionWithoutTheGate(t *testing.T) {
 	var mu sync.Mutex
 	asked := 0
 	f := newLoopFixture(t, func(c *LoopConfig) {
-		c.BeforePromote = func(ctx context.Context, p Promotion) error {
+		c.BeforePromote = func(ctx context.Context, p rings.Promotion) error {
 			mu.Lock()
 			defer mu.Unlock()
 			asked++
@@ -116,7 +116,7 @@ func TestLoopRecordsALandedPromotionWithoutTheGate(t *testing.T) {
 	id := f.release(t, "v2")
 	// What the earlier leader pushed: the canary promotion, by its ID.
 	pid := rings.PromotionID(id, "canary", []string{"us-east-1"})
-	pushed, err := f.promoter.Promote(context.Background(), Promotion{ReleaseID: id, App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: pid})
+	pushed, err := f.promoter.Promote(context.Background(), rings.Promotion{ReleaseID: id, App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: pid})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestLoopDuringSoakWebhookFailureFailsTheRingAtOnce(t *testing.T) {
 	f.passUntil(t, 20, time.Second, func(s store.Snapshot) bool {
 		return s.State.ReleaseByID(id).Ring("canary").State == rings.RingSoaking
 	})
-	f.health.Set(RegionHealth{Region: "us-east-1", Synced: true, Healthy: true, Checks: []rings.Observation{
+	f.health.Set(rings.RegionHealth{Region: "us-east-1", Synced: true, Healthy: true, Checks: []rings.Observation{
 		{Check: "error-rate", Pass: true, Value: 0.001, Threshold: "max 0.01"},
 		{Check: CheckDuringSoak, Pass: false, Reason: "during-soak webhook answered 500: synthetic probe failed"},
 	}})

@@ -79,8 +79,8 @@ func (l *Loop) observe(ctx context.Context, snap store.Snapshot) {
 // commits and previous version (so the analysis judges the version they
 // should run again). ok is false when no region of the ring has a health
 // source to ask.
-func healthQuery(t *topology.Topology, rel *rings.Release, rp *rings.RingProgress) (HealthQuery, bool) {
-	q := HealthQuery{
+func healthQuery(t *topology.Topology, rel *rings.Release, rp *rings.RingProgress) (rings.HealthQuery, bool) {
+	q := rings.HealthQuery{
 		ReleaseID: rel.ID, App: rel.App, Version: rel.Version,
 		Ring: rp.Name, Soaking: rp.State != rings.RingSyncing,
 	}
@@ -97,7 +97,7 @@ func healthQuery(t *topology.Topology, rel *rings.Release, rp *rings.RingProgres
 			continue
 		}
 		if reg, ok := t.RegionByName(g.Name); ok && reg.HasHealthSources() {
-			q.Regions = append(q.Regions, RegionTarget{Region: g.Name, Commit: g.RollbackCommit})
+			q.Regions = append(q.Regions, rings.RegionTarget{Region: g.Name, Commit: g.RollbackCommit})
 			// {{version}} is what the region should run again; a region
 			// whose targets disagreed has no single version (the query
 			// keeps the release's own previous version, if any).
@@ -117,7 +117,7 @@ const CheckDuringSoak = "webhook/during-soak"
 // failed for any of its regions: unlike a metric check, whose failures
 // count against the ring's failureThreshold, the webhook's failure fails
 // the ring (CmdFailRing; the planner then halts and rolls back).
-func (l *Loop) failOnSoakHook(ctx context.Context, releaseID, ring string, answer []RegionHealth) {
+func (l *Loop) failOnSoakHook(ctx context.Context, releaseID, ring string, answer []rings.RegionHealth) {
 	for _, h := range answer {
 		for _, c := range h.Checks {
 			if c.Check != CheckDuringSoak || c.Pass {
@@ -136,14 +136,14 @@ func (l *Loop) failOnSoakHook(ctx context.Context, releaseID, ring string, answe
 }
 
 // observedRegions are the ring's promoted regions that have health sources.
-func observedRegions(t *topology.Topology, rp *rings.RingProgress) []RegionTarget {
-	var out []RegionTarget
+func observedRegions(t *topology.Topology, rp *rings.RingProgress) []rings.RegionTarget {
+	var out []rings.RegionTarget
 	for _, g := range rp.Regions {
 		if !g.Promoted() {
 			continue
 		}
 		if reg, ok := t.RegionByName(g.Name); ok && reg.HasHealthSources() {
-			out = append(out, RegionTarget{Region: g.Name, Commit: g.Commit})
+			out = append(out, rings.RegionTarget{Region: g.Name, Commit: g.Commit})
 		}
 	}
 	return out
@@ -194,13 +194,13 @@ var errNoEvidence = errors.New("the health source returned no evidence for this 
 
 // evidence turns the health source's answer into the observation of one
 // region, failing closed.
-func evidence(releaseID, ring, region string, answer []RegionHealth, err error, now time.Time) command.Observe {
+func evidence(releaseID, ring, region string, answer []rings.RegionHealth, err error, now time.Time) command.Observe {
 	obs := command.Observe{ReleaseID: releaseID, Ring: ring, Region: region}
 	if err != nil {
 		obs.Reason = "health source failed: " + err.Error()
 		return obs
 	}
-	i := slices.IndexFunc(answer, func(h RegionHealth) bool { return h.Region == region })
+	i := slices.IndexFunc(answer, func(h rings.RegionHealth) bool { return h.Region == region })
 	if i < 0 {
 		obs.Reason = errNoEvidence.Error()
 		return obs

@@ -48,7 +48,7 @@ func soakEvidence(rel *rings.Release, ring string) (string, time.Time) {
 // gateRefused records a pre-promotion refusal as the release's reason (once
 // per distinct reason, so a receiver that keeps refusing does not fill the
 // log) and returns errGateWait.
-func (l *Loop) gateRefused(ctx context.Context, snap store.Snapshot, p Promotion, gerr error) error {
+func (l *Loop) gateRefused(ctx context.Context, snap store.Snapshot, p rings.Promotion, gerr error) error {
 	reason := fmt.Sprintf("waiting: the pre-promotion check refused ring %s: %v", p.Ring, gerr)
 	l.cfg.Logger.Info("pre-promotion check refused; waiting", "promotion", p.PromotionID, "err", gerr)
 	rel := snap.State.ReleaseByID(p.ReleaseID)

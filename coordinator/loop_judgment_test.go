@@ -47,17 +47,17 @@ type regionWorld struct {
 	mu    sync.Mutex
 	bad   map[string]bool // region → bad on the new version
 	stuck map[string]bool // region → bad whatever it runs (a rollback does not cure it)
-	asked []HealthQuery
+	asked []rings.HealthQuery
 }
 
-func (w *regionWorld) Observe(_ context.Context, q HealthQuery) ([]RegionHealth, error) {
+func (w *regionWorld) Observe(_ context.Context, q rings.HealthQuery) ([]rings.RegionHealth, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.asked = append(w.asked, q)
-	var out []RegionHealth
+	var out []rings.RegionHealth
 	for _, tg := range q.Regions {
 		bad := w.stuck[tg.Region] || (w.bad[tg.Region] && q.Version == "v2")
-		h := RegionHealth{Region: tg.Region, Synced: true, Healthy: true}
+		h := rings.RegionHealth{Region: tg.Region, Synced: true, Healthy: true}
 		if q.Soaking {
 			c := rings.Observation{Check: "error-rate", Value: 0.001, Threshold: "<= 0.05", Pass: true}
 			if bad {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/rings"
 )
 
 // TestLoopFailoverFindsTheLandedPromotion runs the leader loop on three real
@@ -38,7 +39,7 @@ func TestLoopFailoverFindsTheLandedPromotion(t *testing.T) {
 		} else if err := nodes[0].node.Join(id, an.node.RaftAddr(), strings.TrimPrefix(an.srv.URL, "http://")); err != nil {
 			t.Fatalf("join %s: %v", id, err)
 		}
-		promoter := &MemPromoter{PromoteFn: func(ctx context.Context, p Promotion) (PromotionResult, error) {
+		promoter := &MemPromoter{PromoteFn: func(ctx context.Context, p rings.Promotion) (rings.PromotionResult, error) {
 			res, err := repo.Promote(ctx, p)
 			if res.AlreadyLanded {
 				foundLanded.Add(1)
@@ -49,7 +50,7 @@ func TestLoopFailoverFindsTheLandedPromotion(t *testing.T) {
 			// The commit landed; this leader dies before recording it.
 			go an.kill()
 			<-ctx.Done()
-			return PromotionResult{}, ctx.Err()
+			return rings.PromotionResult{}, ctx.Err()
 		}}
 		loop, err := NewLoop(LoopConfig{Store: an.node, Promoter: promoter, Health: &MemHealth{}, Interval: 100 * time.Millisecond, Logger: discardLogger()})
 		if err != nil {

@@ -25,7 +25,7 @@ func TestLoopRolloutInProgressWaitsUntilSyncTimeout(t *testing.T) {
 	})
 	f.clock.Advance(time.Minute)
 	pausedAt := f.clock.Now()
-	f.health.Set(RegionHealth{Region: "us-east-1", Synced: true, Reason: "Suspended: Rollout is paused", InProgress: true})
+	f.health.Set(rings.RegionHealth{Region: "us-east-1", Synced: true, Reason: "Suspended: Rollout is paused", InProgress: true})
 	for i := 0; i < 10; i++ {
 		f.loop.ReconcileOnce(context.Background())
 		f.clock.Advance(time.Minute)

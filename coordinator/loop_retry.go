@@ -12,6 +12,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
+	"github.com/ringleader-dev/ringleader/rings"
 )
 
 // What the leader does when a promotion's or rollback's Git write fails.
@@ -37,13 +38,13 @@ const (
 )
 
 // needsHuman records a Git write that cannot succeed without a person.
-func (l *Loop) needsHuman(ctx context.Context, p Promotion, err error) error {
+func (l *Loop) needsHuman(ctx context.Context, p rings.Promotion, err error) error {
 	l.stats.errors.Add(1)
 	typ, key, what := command.CmdPromotionFailed, "promotion-failed/"+p.PromotionID, "promotion"
 	if p.Rollback {
 		typ, key, what = command.CmdRollbackWriteFailed, "rollback-write-failed/"+p.PromotionID, "rollback"
 	}
-	reason := truncate("the Git write needs a person: "+strings.TrimPrefix(err.Error(), ErrNeedsHuman.Error()+": "), maxFailureErrorLen)
+	reason := truncate("the Git write needs a person: "+strings.TrimPrefix(err.Error(), rings.ErrNeedsHuman.Error()+": "), maxFailureErrorLen)
 	l.cfg.Logger.Error(what+" cannot be written without a person; recording the failure", "promotion", p.PromotionID, "err", err)
 	rerr := l.record(ctx, typ, key, command.PromotionFailed{ReleaseID: p.ReleaseID, Ring: p.Ring, Regions: p.Regions, PromotionID: p.PromotionID, Reason: reason})
 	if rerr != nil && !errors.Is(rerr, command.ErrConflict) {
@@ -54,7 +55,7 @@ func (l *Loop) needsHuman(ctx context.Context, p Promotion, err error) error {
 
 // retryLater records a transient failure of p's Git write and when to try
 // again, and returns the error (the pass logs and counts it).
-func (l *Loop) retryLater(ctx context.Context, snap store.Snapshot, p Promotion, err error) error {
+func (l *Loop) retryLater(ctx context.Context, snap store.Snapshot, p rings.Promotion, err error) error {
 	failed := fmt.Errorf("promote %s: %w", p.PromotionID, err)
 	if ctx.Err() != nil {
 		return failed // leadership went: the next leader decides

@@ -48,9 +48,9 @@ func (f *loopFixture) started(t *testing.T) string {
 }
 
 // badTarget is what cmd/ringd's gitPromoter returns for a missing key.
-func badTarget(p Promotion) error {
+func badTarget(p rings.Promotion) error {
 	return fmt.Errorf("%w: promotion %s: file apps/checkout/us-east-1/values.yaml (region us-east-1, yamlPath image.tag): path image.tag: key \"tag\" not found under image",
-		ErrNeedsHuman, p.PromotionID)
+		rings.ErrNeedsHuman, p.PromotionID)
 }
 
 // A promotion that cannot be written without a person fails its ring once,
@@ -62,9 +62,9 @@ func TestLoopPermanentPromotionErrorFailsTheRing(t *testing.T) {
 	f := newLoopFixture(t, func(c *LoopConfig) { c.Notifier = rec })
 	id := f.release(t, "v2")
 	calls := 0
-	f.promoter.PromoteFn = func(_ context.Context, p Promotion) (PromotionResult, error) {
+	f.promoter.PromoteFn = func(_ context.Context, p rings.Promotion) (rings.PromotionResult, error) {
 		calls++
-		return PromotionResult{}, badTarget(p)
+		return rings.PromotionResult{}, badTarget(p)
 	}
 	for range 5 {
 		f.loop.ReconcileOnce(context.Background())
@@ -112,10 +112,10 @@ func TestLoopTransientPromotionErrorBacksOffThenLands(t *testing.T) {
 	id := f.started(t)
 	calls := 0
 	real := &MemPromoter{}
-	f.promoter.PromoteFn = func(ctx context.Context, p Promotion) (PromotionResult, error) {
+	f.promoter.PromoteFn = func(ctx context.Context, p rings.Promotion) (rings.PromotionResult, error) {
 		calls++
 		if calls <= 3 {
-			return PromotionResult{}, errors.New("push to git://git.example.com/gitops: dial tcp 10.0.0.7:9418: connection refused")
+			return rings.PromotionResult{}, errors.New("push to git://git.example.com/gitops: dial tcp 10.0.0.7:9418: connection refused")
 		}
 		return real.Promote(ctx, p)
 	}
@@ -174,8 +174,8 @@ func TestLoopRetryCountSurvivesANewLeader(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
 	id := f.started(t)
-	fail := func(context.Context, Promotion) (PromotionResult, error) {
-		return PromotionResult{}, errors.New("502 Bad Gateway")
+	fail := func(context.Context, rings.Promotion) (rings.PromotionResult, error) {
+		return rings.PromotionResult{}, errors.New("502 Bad Gateway")
 	}
 	f.promoter.PromoteFn = fail
 	f.loop.ReconcileOnce(context.Background())
@@ -221,11 +221,11 @@ func TestLoopPermanentRollbackErrorHaltsTheRelease(t *testing.T) {
 	f.store.mustApply(t, command.CmdPromoted, command.Promoted{ReleaseID: id, Ring: "canary", Regions: []string{"us-east-1"}, PromotionID: "p1", Commit: "c1"})
 	f.store.mustApply(t, command.CmdFailRing, command.RingRef{ReleaseID: id, Ring: "canary", Reason: "error rate"})
 	rollbacks := 0
-	f.promoter.PromoteFn = func(_ context.Context, p Promotion) (PromotionResult, error) {
+	f.promoter.PromoteFn = func(_ context.Context, p rings.Promotion) (rings.PromotionResult, error) {
 		if p.Rollback {
 			rollbacks++
 		}
-		return PromotionResult{}, fmt.Errorf("%w: push to git://git/gitops: the server refused to update refs/heads/main: pre-receive hook declined", ErrNeedsHuman)
+		return rings.PromotionResult{}, fmt.Errorf("%w: push to git://git/gitops: the server refused to update refs/heads/main: pre-receive hook declined", rings.ErrNeedsHuman)
 	}
 	for range 4 {
 		f.loop.ReconcileOnce(context.Background())

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/rings"
 )
 
 // waitUntil polls cond until it holds or 10 s pass.
@@ -29,11 +30,11 @@ func TestLoopLosingLeadershipCancelsAnInFlightPromotion(t *testing.T) {
 	f.release(t, "v2")
 	started := make(chan struct{})
 	ended := make(chan error, 1)
-	f.promoter.PromoteFn = func(ctx context.Context, p Promotion) (PromotionResult, error) {
+	f.promoter.PromoteFn = func(ctx context.Context, p rings.Promotion) (rings.PromotionResult, error) {
 		close(started)
 		<-ctx.Done() // a slow push, interrupted only by the context
 		ended <- ctx.Err()
-		return PromotionResult{}, ctx.Err()
+		return rings.PromotionResult{}, ctx.Err()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

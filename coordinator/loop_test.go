@@ -130,14 +130,14 @@ func TestLoopHaltPlacedBeforePushFencesThePromotion(t *testing.T) {
 	f := newLoopFixture(t, nil)
 	id := f.release(t, "v2")
 	var checkErr error
-	f.promoter.PromoteFn = func(ctx context.Context, p Promotion) (PromotionResult, error) {
+	f.promoter.PromoteFn = func(ctx context.Context, p rings.Promotion) (rings.PromotionResult, error) {
 		// A person halts everything while the commit is being prepared.
 		f.store.mustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: "halt-now", Scope: rings.HaltScope{Global: true}, Reason: "incident"})
 		checkErr = p.Check(ctx)
-		return PromotionResult{}, checkErr
+		return rings.PromotionResult{}, checkErr
 	}
 	f.passUntil(t, 10, time.Minute, func(store.Snapshot) bool { return f.loop.Stats().Fenced > 0 })
-	if !errors.Is(checkErr, ErrFenced) || !strings.Contains(checkErr.Error(), "halt-now") {
+	if !errors.Is(checkErr, rings.ErrFenced) || !strings.Contains(checkErr.Error(), "halt-now") {
 		t.Fatalf("Check returned %v; want ErrFenced naming halt-now", checkErr)
 	}
 	snap := f.store.Snapshot()
@@ -151,15 +151,15 @@ func TestLoopCheckFencesADeposedLeader(t *testing.T) {
 	f := newLoopFixture(t, nil)
 	f.release(t, "v2")
 	var checkErr error
-	f.promoter.PromoteFn = func(ctx context.Context, p Promotion) (PromotionResult, error) {
+	f.promoter.PromoteFn = func(ctx context.Context, p rings.Promotion) (rings.PromotionResult, error) {
 		f.store.mu.Lock()
 		f.store.verifyErr = command.ErrNotLeader
 		f.store.mu.Unlock()
 		checkErr = p.Check(ctx)
-		return PromotionResult{}, checkErr
+		return rings.PromotionResult{}, checkErr
 	}
 	f.passUntil(t, 10, time.Minute, func(store.Snapshot) bool { return checkErr != nil })
-	if !errors.Is(checkErr, ErrFenced) || !errors.Is(checkErr, command.ErrNotLeader) || len(f.commandsOf(command.CmdPromoted)) != 0 {
+	if !errors.Is(checkErr, rings.ErrFenced) || !errors.Is(checkErr, command.ErrNotLeader) || len(f.commandsOf(command.CmdPromoted)) != 0 {
 		t.Fatalf("Check returned %v; want ErrFenced wrapping ErrNotLeader and nothing recorded", checkErr)
 	}
 }
@@ -170,10 +170,10 @@ func TestLoopPromoterErrorIsRetriedNextPass(t *testing.T) {
 	f.release(t, "v2")
 	calls := 0
 	real := &MemPromoter{}
-	f.promoter.PromoteFn = func(ctx context.Context, p Promotion) (PromotionResult, error) {
+	f.promoter.PromoteFn = func(ctx context.Context, p rings.Promotion) (rings.PromotionResult, error) {
 		calls++
 		if calls == 1 {
-			return PromotionResult{}, errors.New("git push: connection refused")
+			return rings.PromotionResult{}, errors.New("git push: connection refused")
 		}
 		return real.Promote(ctx, p)
 	}
@@ -201,7 +201,7 @@ func TestLoopHealthFailuresAreRecordedAsFailing(t *testing.T) {
 		{"source error", func(h *MemHealth) { h.Fail(errors.New("argocd unreachable")) }, "argocd unreachable"},
 		{"region missing from the answer", func(h *MemHealth) { h.Strict = true }, "no evidence"},
 		{"region degraded", func(h *MemHealth) {
-			h.Set(RegionHealth{Region: "us-east-1", Synced: true, Healthy: false, Reason: "Degraded"})
+			h.Set(rings.RegionHealth{Region: "us-east-1", Synced: true, Healthy: false, Reason: "Degraded"})
 		}, "Degraded"},
 	}
 	for _, tc := range cases {

@@ -59,7 +59,7 @@ type trainFixture struct {
 }
 
 type landedAt struct {
-	Promotion
+	rings.Promotion
 	at time.Time
 }
 
@@ -76,7 +76,7 @@ func newTrainFixture(t *testing.T) *trainFixture {
 	src := []byte(trainTopology)
 	f.apply(t, command.CmdAdoptTopology, command.AdoptTopology{Revision: TopologyRevision(src), Path: "trains.yaml", Source: src})
 	inner := &MemPromoter{}
-	promoter := &MemPromoter{PromoteFn: func(ctx context.Context, p Promotion) (PromotionResult, error) {
+	promoter := &MemPromoter{PromoteFn: func(ctx context.Context, p rings.Promotion) (rings.PromotionResult, error) {
 		res, err := inner.Promote(ctx, p)
 		if err == nil {
 			f.mu.Lock()

@@ -19,10 +19,10 @@ import (
 // default it calls Check, then "commits" (commit IDs mem-1, mem-2, …).
 type MemPromoter struct {
 	// PromoteFn, when set, replaces the default behaviour entirely.
-	PromoteFn func(ctx context.Context, p Promotion) (PromotionResult, error)
+	PromoteFn func(ctx context.Context, p rings.Promotion) (rings.PromotionResult, error)
 
 	// ReadBaselineFn, when set, replaces ReadBaseline's default behaviour.
-	ReadBaselineFn func(ctx context.Context, app string, regions []string) (BaselineRead, error)
+	ReadBaselineFn func(ctx context.Context, app string, regions []string) (rings.BaselineRead, error)
 
 	mu     sync.Mutex
 	landed []LandedPromotion
@@ -49,13 +49,13 @@ func (m *MemPromoter) SetCurrent(app, region, version string) {
 
 // ReadBaseline implements BaselineReader from what the in-memory branch
 // holds: the last version landed (or SetCurrent) per app and region.
-func (m *MemPromoter) ReadBaseline(ctx context.Context, app string, regions []string) (BaselineRead, error) {
+func (m *MemPromoter) ReadBaseline(ctx context.Context, app string, regions []string) (rings.BaselineRead, error) {
 	if m.ReadBaselineFn != nil {
 		return m.ReadBaselineFn(ctx, app, regions)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := BaselineRead{Commit: fmt.Sprintf("mem-%d", len(m.landed)), Targets: map[string][]rings.TargetValue{}}
+	out := rings.BaselineRead{Commit: fmt.Sprintf("mem-%d", len(m.landed)), Targets: map[string][]rings.TargetValue{}}
 	for _, region := range regions {
 		file, target := memTarget(app, region)
 		v, ok := m.current[app+"/"+region]
@@ -68,25 +68,25 @@ var _ BaselineReader = (*MemPromoter)(nil)
 
 // LandedPromotion is a promotion a MemPromoter committed.
 type LandedPromotion struct {
-	Promotion
+	rings.Promotion
 	Commit string
 }
 
 // Promote implements Promoter.
-func (m *MemPromoter) Promote(ctx context.Context, p Promotion) (PromotionResult, error) {
+func (m *MemPromoter) Promote(ctx context.Context, p rings.Promotion) (rings.PromotionResult, error) {
 	if m.PromoteFn != nil {
 		return m.PromoteFn(ctx, p)
 	}
 	if p.Check != nil {
 		if err := p.Check(ctx); err != nil {
-			return PromotionResult{}, err
+			return rings.PromotionResult{}, err
 		}
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, l := range m.landed {
 		if l.PromotionID == p.PromotionID {
-			return PromotionResult{Commit: l.Commit, AlreadyLanded: true}, nil
+			return rings.PromotionResult{Commit: l.Commit, AlreadyLanded: true}, nil
 		}
 	}
 	commit := fmt.Sprintf("mem-%d", len(m.landed)+1)
@@ -107,7 +107,7 @@ func (m *MemPromoter) Promote(ctx context.Context, p Promotion) (PromotionResult
 		}
 		m.current[p.App+"/"+region] = v
 	}
-	return PromotionResult{Commit: commit}, nil
+	return rings.PromotionResult{Commit: commit}, nil
 }
 
 // FindLanded implements LandedFinder.
@@ -136,22 +136,22 @@ func (m *MemPromoter) Landed() []LandedPromotion {
 // left out of the answer (and so fails closed).
 type MemHealth struct {
 	// ObserveFn, when set, replaces the default behaviour entirely.
-	ObserveFn func(ctx context.Context, q HealthQuery) ([]RegionHealth, error)
+	ObserveFn func(ctx context.Context, q rings.HealthQuery) ([]rings.RegionHealth, error)
 	// Strict leaves regions without an entry out of the answer.
 	Strict bool
 
 	mu      sync.Mutex
-	regions map[string]RegionHealth
+	regions map[string]rings.RegionHealth
 	err     error
-	queries []HealthQuery
+	queries []rings.HealthQuery
 }
 
 // Set fixes the evidence returned for one region.
-func (m *MemHealth) Set(h RegionHealth) {
+func (m *MemHealth) Set(h rings.RegionHealth) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.regions == nil {
-		m.regions = map[string]RegionHealth{}
+		m.regions = map[string]rings.RegionHealth{}
 	}
 	m.regions[h.Region] = h
 }
@@ -164,14 +164,14 @@ func (m *MemHealth) Fail(err error) {
 }
 
 // Queries returns the queries received so far.
-func (m *MemHealth) Queries() []HealthQuery {
+func (m *MemHealth) Queries() []rings.HealthQuery {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return slices.Clone(m.queries)
 }
 
 // Observe implements HealthSource.
-func (m *MemHealth) Observe(ctx context.Context, q HealthQuery) ([]RegionHealth, error) {
+func (m *MemHealth) Observe(ctx context.Context, q rings.HealthQuery) ([]rings.RegionHealth, error) {
 	if m.ObserveFn != nil {
 		return m.ObserveFn(ctx, q)
 	}
@@ -181,7 +181,7 @@ func (m *MemHealth) Observe(ctx context.Context, q HealthQuery) ([]RegionHealth,
 	if m.err != nil {
 		return nil, m.err
 	}
-	var out []RegionHealth
+	var out []rings.RegionHealth
 	for _, t := range q.Regions {
 		h, ok := m.regions[t.Region]
 		switch {
@@ -189,7 +189,7 @@ func (m *MemHealth) Observe(ctx context.Context, q HealthQuery) ([]RegionHealth,
 			h.Checks = slices.Clone(h.Checks)
 			out = append(out, h)
 		case !m.Strict:
-			out = append(out, RegionHealth{Region: t.Region, Synced: true, Healthy: true})
+			out = append(out, rings.RegionHealth{Region: t.Region, Synced: true, Healthy: true})
 		}
 	}
 	return out, nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
 )
 
 // InstrumentPromoter wraps p so that every promotion and rollback it
@@ -24,7 +26,7 @@ type instrumentedPromoter struct {
 }
 
 // Promote implements Promoter.
-func (ip *instrumentedPromoter) Promote(ctx context.Context, p Promotion) (PromotionResult, error) {
+func (ip *instrumentedPromoter) Promote(ctx context.Context, p rings.Promotion) (rings.PromotionResult, error) {
 	start := time.Now()
 	res, err := ip.next.Promote(ctx, p)
 	ip.m.ObservePush(time.Since(start), 0, PushOutcome(res, err))
@@ -32,11 +34,11 @@ func (ip *instrumentedPromoter) Promote(ctx context.Context, p Promotion) (Promo
 }
 
 // PushOutcome classifies a Promoter's answer for ObservePush.
-func PushOutcome(res PromotionResult, err error) string {
+func PushOutcome(res rings.PromotionResult, err error) string {
 	switch {
-	case errors.Is(err, ErrFenced):
+	case errors.Is(err, rings.ErrFenced):
 		return PushFenced
-	case errors.Is(err, ErrNeedsHuman):
+	case errors.Is(err, rings.ErrNeedsHuman):
 		return PushNeedsHuman
 	case err != nil:
 		return PushFailed

@@ -208,10 +208,10 @@ func TestMetricsObservePush(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := InstrumentPromoter(&MemPromoter{PromoteFn: func(context.Context, Promotion) (PromotionResult, error) {
-		return PromotionResult{}, ErrFenced
+	p := InstrumentPromoter(&MemPromoter{PromoteFn: func(context.Context, rings.Promotion) (rings.PromotionResult, error) {
+		return rings.PromotionResult{}, rings.ErrFenced
 	}}, m)
-	_, _ = p.Promote(context.Background(), Promotion{PromotionID: "x"})
+	_, _ = p.Promote(context.Background(), rings.Promotion{PromotionID: "x"})
 	m.ObservePush(300*time.Millisecond, 2, PushLanded)
 	pushes := gathered(t, reg, "ringleader_gitops_push_duration_seconds")
 	cases := []struct {
@@ -228,10 +228,10 @@ func TestMetricsObservePush(t *testing.T) {
 			t.Errorf("%s = %v; want %v", tc.name, tc.got, tc.want)
 		}
 	}
-	if got := PushOutcome(PromotionResult{AlreadyLanded: true}, nil); got != PushAlreadyLanded {
+	if got := PushOutcome(rings.PromotionResult{AlreadyLanded: true}, nil); got != PushAlreadyLanded {
 		t.Errorf("PushOutcome(already landed) = %s", got)
 	}
-	if got := PushOutcome(PromotionResult{}, errors.New("boom")); got != PushFailed {
+	if got := PushOutcome(rings.PromotionResult{}, errors.New("boom")); got != PushFailed {
 		t.Errorf("PushOutcome(error) = %s", got)
 	}
 	var nilMetrics *Metrics

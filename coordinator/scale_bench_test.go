@@ -212,28 +212,28 @@ func BenchmarkHaltReach(b *testing.B) {
 			before   int64
 		)
 		prom := &MemPromoter{}
-		prom.PromoteFn = func(ctx context.Context, p Promotion) (PromotionResult, error) {
+		prom.PromoteFn = func(ctx context.Context, p rings.Promotion) (rings.PromotionResult, error) {
 			inFlight.Add(1)
 			defer inFlight.Add(-1)
 			started <- struct{}{}
 			select { // the fetch, edit and commit of a real push
 			case <-time.After(5 * time.Millisecond):
 			case <-ctx.Done():
-				return PromotionResult{}, ctx.Err()
+				return rings.PromotionResult{}, ctx.Err()
 			}
 			// The push: re-check, then land, as one step (the Git server's
 			// compare-and-swap against the fence commit plays this part).
 			mu.Lock()
 			defer mu.Unlock()
 			if err := p.Check(ctx); err != nil {
-				return PromotionResult{}, err
+				return rings.PromotionResult{}, err
 			}
 			if acked {
 				after++
 			} else {
 				before++
 			}
-			return PromotionResult{Commit: "c-" + p.PromotionID}, nil
+			return rings.PromotionResult{Commit: "c-" + p.PromotionID}, nil
 		}
 		loop, err := NewLoop(LoopConfig{Store: &viewingStore{tstore: store}, Promoter: prom, Health: &MemHealth{}, Fence: &MemFence{},
 			Clock: NewManualClock(loopStart), Interval: time.Hour, Logger: discardLogger()})

@@ -6,23 +6,20 @@ import (
 	"testing"
 
 	"github.com/ringleader-dev/ringleader/e2e/harness"
+	"github.com/ringleader-dev/ringleader/internal/ringdtest"
 )
 
 // bins are the ringd and ringctl every scenario runs, built once.
 var bins *harness.Binaries
 
-// TestMain builds the binaries into a temporary directory, runs the
+// TestMain builds the binaries once, runs the
 // scenarios and makes sure no process they started outlives them.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "ringleader-e2e-bin-")
+	var err error
+	bins, err = harness.Build()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
-		os.Exit(1)
-	}
-	bins, err = harness.Build(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		os.RemoveAll(dir)
+		ringdtest.Cleanup()
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -33,6 +30,6 @@ func TestMain(m *testing.M) {
 		}
 	}
 	harness.KillAll()
-	os.RemoveAll(dir)
+	ringdtest.Cleanup()
 	os.Exit(code)
 }

@@ -4,9 +4,9 @@
 // old version, how much error budget is left, and do the release's webhooks
 // agree.
 //
-// The package root holds the request and result types (Query, Health, the
-// shapes of coordinator.HealthQuery and coordinator.RegionHealth, which this
-// package must not import) and HealthSource, which combines the sources below
+// The package root holds HealthSource, which answers rings.HealthQuery with
+// rings.RegionHealth values (the types the leader loop uses too, so no
+// conversion sits between them) and combines the sources below
 // into one answer per promoted region, failing closed: a source that errs or
 // says nothing about a region makes that region unhealthy, with a reason.
 //

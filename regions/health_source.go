@@ -34,7 +34,7 @@ type HealthConfig struct {
 	// DuringSoak, when set, is called once per observation of a soaking
 	// ring (the during-soak webhook); an error fails the check of every
 	// region of the ring.
-	DuringSoak func(ctx context.Context, q Query, at time.Time) error
+	DuringSoak func(ctx context.Context, q rings.HealthQuery, at time.Time) error
 	// Now stamps the observations (default time.Now).
 	Now func() time.Time
 }
@@ -72,16 +72,16 @@ func NewHealthSource(cfg HealthConfig) (*HealthSource, error) {
 //
 // It returns an error only when no topology is loaded; every other problem
 // is evidence.
-func (h *HealthSource) Observe(ctx context.Context, q Query) ([]Health, error) {
+func (h *HealthSource) Observe(ctx context.Context, q rings.HealthQuery) ([]rings.RegionHealth, error) {
 	topo := h.cfg.Topology()
 	if topo == nil {
 		return nil, fmt.Errorf("observe ring %q of release %q: %w", q.Ring, q.ReleaseID, ErrNoTopology)
 	}
 	at := h.cfg.Now()
-	out := make([]Health, len(q.Regions))
+	out := make([]rings.RegionHealth, len(q.Regions))
 	index := map[string]int{}
 	for i, t := range q.Regions {
-		out[i] = Health{Region: t.Region, Synced: true, Healthy: true}
+		out[i] = rings.RegionHealth{Region: t.Region, Synced: true, Healthy: true}
 		index[t.Region] = i
 	}
 	h.sync(ctx, topo, q, out, index)
@@ -93,7 +93,7 @@ func (h *HealthSource) Observe(ctx context.Context, q Query) ([]Health, error) {
 }
 
 // sync fills Synced/Healthy of regions that have an argocd source.
-func (h *HealthSource) sync(ctx context.Context, topo *topology.Topology, q Query, out []Health, index map[string]int) {
+func (h *HealthSource) sync(ctx context.Context, topo *topology.Topology, q rings.HealthQuery, out []rings.RegionHealth, index map[string]int) {
 	need := false
 	for i, t := range q.Regions {
 		r, ok := topo.RegionByName(t.Region)
@@ -146,7 +146,7 @@ func (h *HealthSource) sync(ctx context.Context, topo *topology.Topology, q Quer
 }
 
 // metrics appends the analysis observations of each promoted region.
-func (h *HealthSource) metrics(ctx context.Context, topo *topology.Topology, q Query, at time.Time, out []Health, index map[string]int) {
+func (h *HealthSource) metrics(ctx context.Context, topo *topology.Topology, q rings.HealthQuery, at time.Time, out []rings.RegionHealth, index map[string]int) {
 	if len(topo.Spec.Policy.Analysis.Metrics) == 0 {
 		return
 	}
@@ -191,7 +191,7 @@ func (h *HealthSource) metrics(ctx context.Context, topo *topology.Topology, q Q
 
 // duringSoak calls the during-soak webhook once and records its verdict for
 // every region of the ring.
-func (h *HealthSource) duringSoak(ctx context.Context, q Query, at time.Time, out []Health) {
+func (h *HealthSource) duringSoak(ctx context.Context, q rings.HealthQuery, at time.Time, out []rings.RegionHealth) {
 	if h.cfg.DuringSoak == nil {
 		return
 	}

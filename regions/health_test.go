@@ -13,18 +13,18 @@ import (
 
 // fakeSync and fakeMetrics are in-memory sources: structs of Fn fields.
 type fakeSync struct {
-	ObserveSyncFn func(ctx context.Context, topo *topology.Topology, q Query) ([]Health, error)
+	ObserveSyncFn func(ctx context.Context, topo *topology.Topology, q rings.HealthQuery) ([]rings.RegionHealth, error)
 }
 
-func (f fakeSync) ObserveSync(ctx context.Context, topo *topology.Topology, q Query) ([]Health, error) {
+func (f fakeSync) ObserveSync(ctx context.Context, topo *topology.Topology, q rings.HealthQuery) ([]rings.RegionHealth, error) {
 	return f.ObserveSyncFn(ctx, topo, q)
 }
 
 type fakeMetrics struct {
-	AnalyzeFn func(ctx context.Context, topo *topology.Topology, q Query, at time.Time) ([]RegionAnalysis, error)
+	AnalyzeFn func(ctx context.Context, topo *topology.Topology, q rings.HealthQuery, at time.Time) ([]RegionAnalysis, error)
 }
 
-func (f fakeMetrics) Analyze(ctx context.Context, topo *topology.Topology, q Query, at time.Time) ([]RegionAnalysis, error) {
+func (f fakeMetrics) Analyze(ctx context.Context, topo *topology.Topology, q rings.HealthQuery, at time.Time) ([]RegionAnalysis, error) {
 	return f.AnalyzeFn(ctx, topo, q, at)
 }
 
@@ -42,23 +42,23 @@ func testTopology() *topology.Topology {
 	return t
 }
 
-func q(soaking bool, regions ...string) Query {
-	out := Query{ReleaseID: "rel", App: "checkout", Version: "v2", Ring: "canary", Soaking: soaking}
+func q(soaking bool, regions ...string) rings.HealthQuery {
+	out := rings.HealthQuery{ReleaseID: "rel", App: "checkout", Version: "v2", Ring: "canary", Soaking: soaking}
 	for _, r := range regions {
-		out.Regions = append(out.Regions, Target{Region: r, Commit: "abc"})
+		out.Regions = append(out.Regions, rings.RegionTarget{Region: r, Commit: "abc"})
 	}
 	return out
 }
 
-func healthySync(ctx context.Context, topo *topology.Topology, q Query) ([]Health, error) {
-	var out []Health
+func healthySync(ctx context.Context, topo *topology.Topology, q rings.HealthQuery) ([]rings.RegionHealth, error) {
+	var out []rings.RegionHealth
 	for _, r := range q.RegionNames() {
-		out = append(out, Health{Region: r, Synced: true, Healthy: true, Reason: "Healthy"})
+		out = append(out, rings.RegionHealth{Region: r, Synced: true, Healthy: true, Reason: "Healthy"})
 	}
 	return out, nil
 }
 
-func passingMetrics(ctx context.Context, topo *topology.Topology, q Query, at time.Time) ([]RegionAnalysis, error) {
+func passingMetrics(ctx context.Context, topo *topology.Topology, q rings.HealthQuery, at time.Time) ([]RegionAnalysis, error) {
 	var out []RegionAnalysis
 	for _, r := range q.RegionNames() {
 		reg, _ := topo.RegionByName(r)
@@ -72,7 +72,7 @@ func passingMetrics(ctx context.Context, topo *topology.Topology, q Query, at ti
 }
 
 // summary renders one Health compactly for comparison.
-func summary(h Health) string {
+func summary(h rings.RegionHealth) string {
 	var b strings.Builder
 	b.WriteString(h.Region)
 	if h.Synced {
@@ -104,7 +104,7 @@ func TestHealthSourceObserve(t *testing.T) {
 	cases := []struct {
 		name string
 		cfg  HealthConfig
-		q    Query
+		q    rings.HealthQuery
 		want []string
 	}{
 		{"bare region advances on soak time alone", HealthConfig{}, q(true, "bare-1"),
@@ -113,50 +113,50 @@ func TestHealthSourceObserve(t *testing.T) {
 			[]string{"argo-2 (region has an argocd source but no sync source is wired: no sync evidence)"}},
 		{"sync source answers", HealthConfig{Sync: fakeSync{healthySync}}, q(false, "argo-1", "bare-1"),
 			[]string{"argo-1 synced healthy (Healthy)", "bare-1 synced healthy"}},
-		{"sync source errs", HealthConfig{Sync: fakeSync{func(context.Context, *topology.Topology, Query) ([]Health, error) {
+		{"sync source errs", HealthConfig{Sync: fakeSync{func(context.Context, *topology.Topology, rings.HealthQuery) ([]rings.RegionHealth, error) {
 			return nil, errors.New("argocd unreachable")
 		}}}, q(false, "argo-1", "bare-1"),
 			[]string{"argo-1 (sync evidence unavailable: argocd unreachable)", "bare-1 synced healthy"}},
-		{"sync source omits a region", HealthConfig{Sync: fakeSync{func(context.Context, *topology.Topology, Query) ([]Health, error) {
-			return []Health{{Region: "argo-1", Synced: true, Healthy: true}}, nil
+		{"sync source omits a region", HealthConfig{Sync: fakeSync{func(context.Context, *topology.Topology, rings.HealthQuery) ([]rings.RegionHealth, error) {
+			return []rings.RegionHealth{{Region: "argo-1", Synced: true, Healthy: true}}, nil
 		}}}, q(false, "argo-1", "argo-2"),
 			[]string{"argo-1 synced healthy", "argo-2 (sync source said nothing about the region)"}},
-		{"degraded passes through", HealthConfig{Sync: fakeSync{func(context.Context, *topology.Topology, Query) ([]Health, error) {
-			return []Health{{Region: "argo-2", Synced: true, Healthy: false, Reason: "Degraded: CrashLoopBackOff"}}, nil
+		{"degraded passes through", HealthConfig{Sync: fakeSync{func(context.Context, *topology.Topology, rings.HealthQuery) ([]rings.RegionHealth, error) {
+			return []rings.RegionHealth{{Region: "argo-2", Synced: true, Healthy: false, Reason: "Degraded: CrashLoopBackOff"}}, nil
 		}}}, q(false, "argo-2"),
 			[]string{"argo-2 synced (Degraded: CrashLoopBackOff)"}},
-		{"a paused rollout stays in progress while soaking", HealthConfig{Metrics: fakeMetrics{passingMetrics}, Sync: fakeSync{func(context.Context, *topology.Topology, Query) ([]Health, error) {
-			return []Health{{Region: "argo-1", Synced: true, Reason: "Suspended: Rollout is paused", InProgress: true}}, nil
+		{"a paused rollout stays in progress while soaking", HealthConfig{Metrics: fakeMetrics{passingMetrics}, Sync: fakeSync{func(context.Context, *topology.Topology, rings.HealthQuery) ([]rings.RegionHealth, error) {
+			return []rings.RegionHealth{{Region: "argo-1", Synced: true, Reason: "Suspended: Rollout is paused", InProgress: true}}, nil
 		}}}, q(true, "argo-1"),
 			[]string{"argo-1 synced in-progress (Suspended: Rollout is paused) [success-rate pass]"}},
 		{"unknown region", HealthConfig{}, q(false, "ghost-1"),
 			[]string{`ghost-1 (region "ghost-1" is not in topology "t")`}},
-		{"not soaking: no analysis", HealthConfig{Metrics: fakeMetrics{func(context.Context, *topology.Topology, Query, time.Time) ([]RegionAnalysis, error) {
+		{"not soaking: no analysis", HealthConfig{Metrics: fakeMetrics{func(context.Context, *topology.Topology, rings.HealthQuery, time.Time) ([]RegionAnalysis, error) {
 			panic("analysis must not run outside the soak")
 		}}}, q(false, "prom-1"),
 			[]string{"prom-1 synced healthy"}},
 		{"soaking: checks appended, region without prometheus says so", HealthConfig{Metrics: fakeMetrics{passingMetrics}}, q(true, "prom-1", "bare-1"),
 			[]string{"prom-1 synced healthy [success-rate pass]", "bare-1 synced healthy (no prometheus)"}},
-		{"failing check does not clear healthy", HealthConfig{Metrics: fakeMetrics{func(_ context.Context, _ *topology.Topology, q Query, at time.Time) ([]RegionAnalysis, error) {
+		{"failing check does not clear healthy", HealthConfig{Metrics: fakeMetrics{func(_ context.Context, _ *topology.Topology, q rings.HealthQuery, at time.Time) ([]RegionAnalysis, error) {
 			return []RegionAnalysis{{Region: "prom-1", Checks: []rings.Observation{{Check: "success-rate", Reason: "below 99"}}}}, nil
 		}}}, q(true, "prom-1"),
 			[]string{"prom-1 synced healthy [success-rate fail: below 99]"}},
-		{"metric source errs: every region fails its analysis", HealthConfig{Metrics: fakeMetrics{func(context.Context, *topology.Topology, Query, time.Time) ([]RegionAnalysis, error) {
+		{"metric source errs: every region fails its analysis", HealthConfig{Metrics: fakeMetrics{func(context.Context, *topology.Topology, rings.HealthQuery, time.Time) ([]RegionAnalysis, error) {
 			return nil, errors.New("boom")
 		}}}, q(true, "prom-1", "bare-1"),
 			[]string{"prom-1 synced healthy [analysis fail: analysis could not run: boom]", "bare-1 synced healthy [analysis fail: analysis could not run: boom]"}},
-		{"metric source omits a region", HealthConfig{Metrics: fakeMetrics{func(context.Context, *topology.Topology, Query, time.Time) ([]RegionAnalysis, error) {
+		{"metric source omits a region", HealthConfig{Metrics: fakeMetrics{func(context.Context, *topology.Topology, rings.HealthQuery, time.Time) ([]RegionAnalysis, error) {
 			return nil, nil
 		}}}, q(true, "prom-1"),
 			[]string{"prom-1 synced healthy [analysis fail: metric source said nothing about the region]"}},
 		{"prometheus region without a wired metric source fails closed", HealthConfig{}, q(true, "prom-1", "bare-1"),
 			[]string{"prom-1 synced healthy [analysis fail: region has a prometheus source but no metric source is wired: no metric evidence]", "bare-1 synced healthy"}},
-		{"during-soak webhook failure fails every region's check", HealthConfig{DuringSoak: func(context.Context, Query, time.Time) error {
+		{"during-soak webhook failure fails every region's check", HealthConfig{DuringSoak: func(context.Context, rings.HealthQuery, time.Time) error {
 			return errors.New("webhook refused: 409")
 		}}, q(true, "bare-1", "argo-2"),
 			[]string{"bare-1 synced healthy [webhook/during-soak fail: webhook refused: 409]",
 				"argo-2 (region has an argocd source but no sync source is wired: no sync evidence) [webhook/during-soak fail: webhook refused: 409]"}},
-		{"during-soak webhook passes", HealthConfig{DuringSoak: func(context.Context, Query, time.Time) error { return nil }}, q(true, "bare-1"),
+		{"during-soak webhook passes", HealthConfig{DuringSoak: func(context.Context, rings.HealthQuery, time.Time) error { return nil }}, q(true, "bare-1"),
 			[]string{"bare-1 synced healthy [webhook/during-soak pass]"}},
 	}
 	for _, tc := range cases {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/gitops/gittest"
+	"github.com/ringleader-dev/ringleader/rings"
 )
 
 // pushCommits pushes empty commits with the given messages through the
@@ -39,11 +40,11 @@ func runRingctl(args ...string) (string, error) {
 func TestVerifyHistoryCommand(t *testing.T) {
 	t.Parallel()
 	srv := gittest.Start(t)
-	p := gitops.Promotion{ReleaseID: "r1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v2", PromotionID: "p1"}
+	p := rings.Promotion{ReleaseID: "r1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v2", PromotionID: "p1"}
 	clean := srv.NewRepo(t, "clean", map[string]string{"README.md": "x\n"})
-	pushCommits(t, clean, p.CommitMessage())
+	pushCommits(t, clean, gitops.CommitMessage(p))
 	dup := srv.NewRepo(t, "dup", map[string]string{"README.md": "x\n"})
-	pushCommits(t, dup, p.CommitMessage(), p.CommitMessage())
+	pushCommits(t, dup, gitops.CommitMessage(p), gitops.CommitMessage(p))
 
 	example := filepath.Join("..", "..", "manifests", "examples", "rings.yaml")
 	cases := []struct {
@@ -84,9 +85,9 @@ func TestVerifyHistoryCommand(t *testing.T) {
 func TestVerifyHistoryJSON(t *testing.T) {
 	t.Parallel()
 	srv := gittest.Start(t)
-	p := gitops.Promotion{ReleaseID: "r1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v2", PromotionID: "p1"}
+	p := rings.Promotion{ReleaseID: "r1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v2", PromotionID: "p1"}
 	dup := srv.NewRepo(t, "dup", map[string]string{"README.md": "x\n"})
-	pushCommits(t, dup, p.CommitMessage(), p.CommitMessage())
+	pushCommits(t, dup, gitops.CommitMessage(p), gitops.CommitMessage(p))
 	out, _ := runRingctl("verify-history", "--repo", dup, "-o", "json")
 	var rep gitops.VerifyReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {

@@ -7,35 +7,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/gitops/gittest"
+	"github.com/ringleader-dev/ringleader/internal/poll"
+	"github.com/ringleader-dev/ringleader/internal/ringdtest"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
-
-// gitTopology is a two-ring topology whose GitOps repository is repo; the
-// canary ring soaks for soak. Regions have no health sources, so they
-// advance on soak time alone.
-func gitTopology(repo, soak string) string {
-	return fmt.Sprintf(`apiVersion: ringleader.dev/v1alpha1
-kind: Topology
-metadata: {name: git}
-spec:
-  gitops: {repo: %q, branch: main}
-  regions:
-    - {name: us-east-1, timezone: UTC}
-    - {name: eu-west-1, timezone: UTC}
-  rings:
-    - {name: canary, regions: [us-east-1], soak: %s}
-    - {name: early, regions: [eu-west-1], soak: 0s}
-  policy:
-    onFailure: halt-later-rings
-    rollback: automatic
-  apps:
-    - name: checkout
-      targets: [{file: "apps/checkout/{{region}}/values.yaml", yamlPath: image.tag}]
-`, repo, soak)
-}
 
 // pushFile commits content at path to main of repository name through a
 // fresh clone (the cluster pushes too, so never from a stale one).
@@ -79,7 +58,7 @@ func TestRingdPromotesThroughGitAndFollowsTheTopologyInGit(t *testing.T) {
 	}
 	srv := gittest.Start(t)
 	url := srv.URL("deploy")
-	good := gitTopology(url, "1s")
+	good := ringdtest.GitTopology(url, "1s")
 	if _, err := topology.Parse("rings.yaml", []byte(good)); err != nil {
 		t.Fatalf("test topology does not parse: %v", err)
 	}
@@ -100,7 +79,7 @@ func TestRingdPromotesThroughGitAndFollowsTheTopologyInGit(t *testing.T) {
 	procs := []*ringdProc{n1, start("n2", "--join", n1.http), start("n3", "--join", n1.http)}
 	allStatus := func(what string, cond func(nodeStatus) bool) {
 		t.Helper()
-		pollUntil(t, what+" on every node", func() bool {
+		poll.Until(t, 30*time.Second, what+" on every node", func() bool {
 			for _, p := range procs {
 				st, ok := statusOf(p)
 				if !ok || !cond(st) {
@@ -114,7 +93,7 @@ func TestRingdPromotesThroughGitAndFollowsTheTopologyInGit(t *testing.T) {
 
 	// A release rolls through both rings by committing to the repository.
 	code, body := "", []byte(nil)
-	pollUntil(t, "the release to be accepted", func() bool {
+	poll.Until(t, 30*time.Second, "the release to be accepted", func() bool {
 		c, b := send("POST", leaderOf(t, procs).http+"/v1/releases", `{"app":"checkout","version":"v2"}`)
 		code, body = fmt.Sprint(c), b
 		return c == 201

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/internal/notify"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 )
 
 // hookReceiver collects the signed webhook requests real ringd processes
@@ -79,12 +80,12 @@ func TestRingdClusterNotifiesOnceFromTheLeader(t *testing.T) {
 	ids := make([]string, 0, 2)
 	for _, reason := range []string{"first", "second"} {
 		var created struct{ ID string }
-		pollUntil(t, "a halt to be accepted", func() bool {
+		poll.Until(t, 30*time.Second, "a halt to be accepted", func() bool {
 			code, b := send("POST", procs[len(ids)+1].http+"/v1/halts", `{"global":true,"reason":"`+reason+`"}`)
 			return code == 201 && json.Unmarshal(b, &created) == nil && created.ID != ""
 		})
 		ids = append(ids, "halt-placed/"+created.ID)
-		pollUntil(t, "the webhook to receive "+created.ID, func() bool { return hook.count(ids[len(ids)-1]) > 0 })
+		poll.Until(t, 30*time.Second, "the webhook to receive "+created.ID, func() bool { return hook.count(ids[len(ids)-1]) > 0 })
 	}
 	// The second halt was told after the first: a follower that also told
 	// the first would have done so by now.
@@ -126,7 +127,7 @@ func TestRingdClusterNotifiesOnceFromTheLeader(t *testing.T) {
 		}
 		return sent
 	}
-	pollUntil(t, "ringleader_notifications_sent_total to add up to the deliveries", func() bool {
+	poll.Until(t, 30*time.Second, "ringleader_notifications_sent_total to add up to the deliveries", func() bool {
 		hook.mu.Lock()
 		got := len(hook.ids)
 		hook.mu.Unlock()

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/poll"
 )
 
 // TestRingdServesDashboardMetricsAndEvents checks the wiring: one ringd
@@ -18,7 +20,7 @@ func TestRingdServesDashboardMetricsAndEvents(t *testing.T) {
 		t.Skip("starts a ringd process")
 	}
 	p := startRingd(t, "n1", filepath.Join(t.TempDir(), "n1"), "--bootstrap")
-	pollUntil(t, "n1 to lead", func() bool {
+	poll.Until(t, 30*time.Second, "n1 to lead", func() bool {
 		code, b := send("GET", p.http+"/metrics", "")
 		return code == 200 && strings.Contains(string(b), "\nringleader_raft_leader 1\n")
 	})

@@ -2,57 +2,40 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/internal/addrfile"
+	"github.com/ringleader-dev/ringleader/internal/poll"
+	"github.com/ringleader-dev/ringleader/internal/ringdtest"
 	"github.com/ringleader-dev/ringleader/internal/syncbuf"
 )
 
-// These tests run real ringd processes on 127.0.0.1:0 ports.
+// These tests run real ringd processes on 127.0.0.1:0 ports; each reads
+// where its process listens from the address file.
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	binDir    string
-)
-
-// TestMain removes the binary built for the tests.
+// TestMain removes the binaries built for the tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
+	ringdtest.Cleanup()
 	os.Exit(code)
 }
 
 // ringdBinary builds ringd once per test binary.
 func ringdBinary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "ringd-test-")
-		if buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "ringd")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build ringd: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	bins, err := ringdtest.Build("ringd")
+	if err != nil {
+		t.Fatal(err)
 	}
-	return binPath
+	return bins[0]
 }
 
 // ringdProc is one running ringd.
@@ -64,19 +47,28 @@ type ringdProc struct {
 	exited     chan struct{}
 }
 
-// startRingd starts ringd with :0 ports and waits for its addr.json.
+// startRingd starts an unauthenticated ringd with the test topology and
+// in-memory effects, plus extra flags.
 func startRingd(t *testing.T, id, dir string, extra ...string) *ringdProc {
 	t.Helper()
-	args := append([]string{
+	return launch(t, id, dir, "http", nil, append([]string{"--insecure-no-auth", "--log-level", "warn"}, extra...)...)
+}
+
+// launch starts ringd with :0 ports, the test topology, in-memory effects
+// and args, in environment env (added to this process's), and waits for
+// its address file. scheme is http or https.
+func launch(t *testing.T, id, dir, scheme string, env []string, args ...string) *ringdProc {
+	t.Helper()
+	args = append([]string{
 		"--node-id", id, "--data-dir", dir, "--raft-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
-		"--topology", "testdata/topology.yaml", "--reconcile-interval", "500ms", "--log-level", "warn", "--insecure-no-auth",
-		"--effects", "memory",
-	}, extra...)
+		"--topology", "testdata/topology.yaml", "--reconcile-interval", "500ms", "--log-level", "info", "--effects", "memory",
+	}, args...)
 	p := &ringdProc{id: id, dir: dir, out: &syncbuf.Buffer{}, exited: make(chan struct{})}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	p.cmd = exec.Command(ringdBinary(t), args...)
+	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start ringd %s: %v", id, err)
@@ -91,23 +83,11 @@ func startRingd(t *testing.T, id, dir string, extra ...string) *ringdProc {
 			t.Logf("ringd %s output:\n%s", id, p.out.String())
 		}
 	})
-	pollUntil(t, "ringd "+id+" to write addr.json", func() bool {
-		b, err := os.ReadFile(filepath.Join(dir, "addr.json"))
-		if err != nil {
-			return false
-		}
-		var a addrFile
-		if json.Unmarshal(b, &a) != nil || a.HTTP == "" {
-			return false
-		}
-		p.http, p.raft = "http://"+a.HTTP, a.Raft
-		// The line printed just before addr.json is written may still be
-		// in the pipe: wait for it too (or for the process to end).
-		return strings.Contains(p.out.String(), "ringd: node="+id+" http=") || p.exitedNow()
-	})
-	if !strings.Contains(p.out.String(), "ringd: node="+id+" http=") {
-		t.Fatalf("ringd %s did not print its addresses; output:\n%s", id, p.out.String())
+	a, err := ringdtest.WaitAddrs(filepath.Join(dir, addrfile.Name), 30*time.Second, p.exitedNow)
+	if err != nil {
+		t.Fatalf("ringd %s: %v\n%s", id, err, p.out.String())
 	}
+	p.http, p.raft = scheme+"://"+a.HTTP, a.Raft
 	return p
 }
 
@@ -125,18 +105,6 @@ func (p *ringdProc) exitedNow() bool {
 func (p *ringdProc) kill() {
 	_ = p.cmd.Process.Signal(syscall.SIGKILL)
 	<-p.exited
-}
-
-// pollUntil polls cond every 5 ms for up to 30 s.
-func pollUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond) // poll interval, not synchronisation
-	}
 }
 
 var httpClient = &http.Client{Timeout: 5 * time.Second}
@@ -166,7 +134,7 @@ func cluster3(t *testing.T) []*ringdProc {
 	for _, id := range []string{"n2", "n3"} {
 		procs = append(procs, startRingd(t, id, filepath.Join(root, id), "--join", n1.http))
 	}
-	pollUntil(t, "three voters that all know the leader", func() bool {
+	poll.Until(t, 30*time.Second, "three voters that all know the leader", func() bool {
 		for _, p := range procs {
 			code, b := send("GET", p.http+"/v1/status", "")
 			var st struct {
@@ -186,7 +154,7 @@ func cluster3(t *testing.T) []*ringdProc {
 func leaderOf(t *testing.T, procs []*ringdProc) *ringdProc {
 	t.Helper()
 	var leader *ringdProc
-	pollUntil(t, "a leader", func() bool {
+	poll.Until(t, 30*time.Second, "a leader", func() bool {
 		for _, p := range procs {
 			code, b := send("GET", p.http+"/v1/cluster/leader", "")
 			var li struct{ ID string }
@@ -209,7 +177,7 @@ func leaderOf(t *testing.T, procs []*ringdProc) *ringdProc {
 func writeThrough(t *testing.T, procs []*ringdProc, reason string) time.Time {
 	t.Helper()
 	var at time.Time
-	pollUntil(t, "a survivor to accept a write", func() bool {
+	poll.Until(t, 30*time.Second, "a survivor to accept a write", func() bool {
 		for _, p := range procs {
 			if code, _ := send("POST", p.http+"/v1/halts", `{"global":true,"reason":"`+reason+`"}`); code == 201 {
 				at = time.Now()
@@ -246,7 +214,7 @@ func TestRingdClusterSurvivesLeaderKill(t *testing.T) {
 	if code != 201 || json.Unmarshal(body, &rel) != nil || !strings.HasPrefix(rel.ID, "checkout-v9-") {
 		t.Fatalf("create through follower: %d %s", code, body)
 	}
-	pollUntil(t, "canary to be promoted by the leader loop", func() bool {
+	poll.Until(t, 30*time.Second, "canary to be promoted by the leader loop", func() bool {
 		code, b := send("GET", leader.http+"/v1/releases/"+rel.ID, "")
 		return code == 200 && strings.Contains(string(b), `"commit": "mem-1"`)
 	})
@@ -259,27 +227,6 @@ func TestRingdClusterSurvivesLeaderKill(t *testing.T) {
 	code, body = send("GET", newLeader.http+"/v1/releases/"+rel.ID+"?consistent=true", "")
 	if code != 200 || !strings.Contains(string(body), `"state": "running"`) {
 		t.Fatalf("release on the new leader: %d %s", code, body)
-	}
-}
-
-func TestRingdRejectsBadFlags(t *testing.T) {
-	cases := []struct {
-		name string
-		args []string
-		want string
-	}{
-		{"no node id", []string{"--data-dir", "x"}, "--node-id is required"},
-		{"bootstrap and join", []string{"--node-id", "n1", "--data-dir", "x", "--bootstrap", "--join", "http://h:1"}, "exclude each other"},
-		{"bad raft addr", []string{"--node-id", "n1", "--data-dir", "x", "--raft-addr", "nope"}, "--raft-addr"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			_, err := parseFlags(tc.args, io.Discard)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("parseFlags(%v) = %v; want an error containing %q", tc.args, err, tc.want)
-			}
-		})
 	}
 }
 

@@ -2,13 +2,11 @@ package main
 
 import (
 	"crypto/tls"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -17,7 +15,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/internal/auth"
 	"github.com/ringleader-dev/ringleader/internal/certtest"
-	"github.com/ringleader-dev/ringleader/internal/syncbuf"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 )
 
 // Known secrets planted in the process under test; none may ever appear
@@ -41,43 +39,6 @@ func writeTokens(t *testing.T, dir string) string {
 	if err := os.WriteFile(p, []byte(src), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return p
-}
-
-// startSecureRingd starts ringd with exactly args (plus :0 ports, the test
-// topology and quiet logs) and waits for addr.json. scheme is http or https.
-func startSecureRingd(t *testing.T, id, dir, scheme string, env []string, args ...string) *ringdProc {
-	t.Helper()
-	args = append([]string{
-		"--node-id", id, "--data-dir", dir, "--raft-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
-		"--topology", "testdata/topology.yaml", "--reconcile-interval", "500ms", "--log-level", "info", "--effects", "memory",
-	}, args...)
-	p := &ringdProc{id: id, dir: dir, out: &syncbuf.Buffer{}, exited: make(chan struct{})}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	p.cmd = exec.Command(ringdBinary(t), args...)
-	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = p.cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() {
-		p.kill()
-		if t.Failed() {
-			t.Logf("ringd %s output:\n%s", id, p.out.String())
-		}
-	})
-	pollUntil(t, "ringd "+id+" to write addr.json", func() bool {
-		b, err := os.ReadFile(filepath.Join(dir, "addr.json"))
-		var a addrFile
-		if err != nil || json.Unmarshal(b, &a) != nil || a.HTTP == "" {
-			return false
-		}
-		p.http, p.raft = scheme+"://"+a.HTTP, a.Raft
-		return true
-	})
 	return p
 }
 
@@ -143,18 +104,18 @@ func TestRingdNeverRevealsSecrets(t *testing.T) {
 	}
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) }))
 	defer hook.Close()
-	p := startSecureRingd(t, "n1", filepath.Join(dir, "n1"), "http",
+	p := launch(t, "n1", filepath.Join(dir, "n1"), "http",
 		[]string{"RINGD_NOTIFY_SLACK_URL=http://127.0.0.1:1/services/" + slackSecret},
 		"--bootstrap", "--tokens-file", tokens, "--tokens-reload-interval", "100ms",
 		"--notify-webhook-url", hook.URL, "--notify-webhook-secret-file", secretFile)
 	c := &http.Client{Timeout: 10 * time.Second}
-	pollUntil(t, "the node to be ready", func() bool {
+	poll.Until(t, 30*time.Second, "the node to be ready", func() bool {
 		code, _, _ := call(t, c, viewerToken, "GET", p.http+"/readyz", "")
 		return code == 200
 	})
 	// Ready is not yet adopted: the leader loop adopts --topology on its
 	// first pass, and a release created before that is refused (422).
-	pollUntil(t, "the topology to be adopted", func() bool {
+	poll.Until(t, 30*time.Second, "the topology to be adopted", func() bool {
 		code, _, body := call(t, c, viewerToken, "GET", p.http+"/v1/status", "")
 		return code == 200 && strings.Contains(body, `"topologyRevision"`)
 	})
@@ -194,7 +155,7 @@ func TestRingdNeverRevealsSecrets(t *testing.T) {
 	if err := os.WriteFile(tokens, []byte("tokens:\n  - {name: ada, role: admin, sha256: "+adminToken+"}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	pollUntil(t, "the bad reload to be logged", func() bool { return strings.Contains(p.out.String(), "tokens file reload failed") })
+	poll.Until(t, 30*time.Second, "the bad reload to be logged", func() bool { return strings.Contains(p.out.String(), "tokens file reload failed") })
 	if code, _, body := call(t, c, viewerToken, "GET", p.http+"/v1/status", ""); code != 200 {
 		t.Errorf("status after a bad reload = %d %s; want 200 with the last good tokens", code, body)
 	}
@@ -240,14 +201,14 @@ func TestRingdOverTLS(t *testing.T) {
 		return []string{"--tokens-file", tokens, "--tls-cert", cert, "--tls-key", key, "--tls-client-ca", caFile, "--tls-ca", caFile,
 			"--raft-tls-cert", rcert, "--raft-tls-key", rkey, "--raft-tls-ca", caFile}
 	}
-	n1 := startSecureRingd(t, "n1", filepath.Join(dir, "n1"), "https", nil, append(flags("n1"), "--bootstrap")...)
-	n2 := startSecureRingd(t, "n2", filepath.Join(dir, "n2"), "https", nil, append(flags("n2"), "--join", n1.http, "--join-token-file", joinToken)...)
+	n1 := launch(t, "n1", filepath.Join(dir, "n1"), "https", nil, append(flags("n1"), "--bootstrap")...)
+	n2 := launch(t, "n2", filepath.Join(dir, "n2"), "https", nil, append(flags("n2"), "--join", n1.http, "--join-token-file", joinToken)...)
 
 	client := ca.Issue(t, "ringctl")
 	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{
 		RootCAs: ca.Pool(), Certificates: []tls.Certificate{client.TLS},
 	}}}
-	pollUntil(t, "two members over TLS", func() bool {
+	poll.Until(t, 30*time.Second, "two members over TLS", func() bool {
 		code, _, body := call(t, c, viewerToken, "GET", n2.http+"/v1/cluster/members", "")
 		return code == 200 && strings.Count(body, `"voter": true`) == 2
 	})

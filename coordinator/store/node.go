@@ -24,6 +24,7 @@ type Node struct {
 	transport *raft.NetworkTransport
 	store     durableStore
 	advertise string
+	bound     string
 
 	// notifyCh receives raft's leadership transitions (raft blocks on it,
 	// so watchLeadership drains it at all times); leaderCh is what
@@ -94,7 +95,7 @@ func NewNode(cfg Config) (n *Node, err error) {
 		}
 		stream = tcp
 	}
-	n.advertise = stream.Addr().String()
+	n.advertise, n.bound = stream.Addr().String(), boundAddr(stream)
 	if cfg.RaftAdvertise != "" {
 		n.advertise = cfg.RaftAdvertise
 	}
@@ -182,6 +183,10 @@ func (n *Node) ID() string { return n.cfg.NodeID }
 // RaftAddr is the Raft address other nodes dial (the listener's real
 // address when bound to port 0).
 func (n *Node) RaftAddr() string { return n.advertise }
+
+// RaftListenAddr is the address the Raft listener is bound to: RaftAddr
+// unless an advertised address (a proxy, a NAT) differs from it.
+func (n *Node) RaftListenAddr() string { return n.bound }
 
 // HTTPAddr is this node's advertised HTTP address from its Config.
 func (n *Node) HTTPAddr() string { return n.cfg.HTTPAddr }

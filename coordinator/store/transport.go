@@ -46,3 +46,15 @@ func (t *tcpStreamLayer) Dial(address raft.ServerAddress, timeout time.Duration)
 	d := net.Dialer{Timeout: timeout}
 	return d.Dial("tcp", string(address))
 }
+
+// boundAddr is the address a stream layer's listener is bound to; Addr is
+// the advertised one. A stream layer of another kind is taken at its Addr.
+func boundAddr(s raft.StreamLayer) string {
+	switch l := s.(type) {
+	case *tcpStreamLayer:
+		return l.Listener.Addr().String()
+	case *TLSStreamLayer:
+		return l.Listener.Addr().String()
+	}
+	return s.Addr().String()
+}

@@ -5,52 +5,32 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ringleader-dev/ringleader/e2e/harness"
+	"github.com/ringleader-dev/ringleader/internal/ringdtest"
 )
 
-// The ringd binary is built on first use (a plain `go test ./...`, which
-// runs no benchmark, builds nothing) and removed by TestMain.
-var (
-	buildOnce sync.Once
-	binDir    string
-	ringdPath string
-	buildErr  error
-)
-
-// ringdBin returns the ringd binary built for this run.
+// ringdBin returns the ringd binary, built on first use (a plain
+// `go test ./...`, which runs no benchmark, builds nothing) by
+// internal/ringdtest and removed by TestMain.
 func ringdBin(b *testing.B) string {
 	b.Helper()
-	buildOnce.Do(func() {
-		if binDir, buildErr = os.MkdirTemp("", "ringleader-bench-"); buildErr != nil {
-			return
-		}
-		ringdPath = filepath.Join(binDir, "ringd")
-		build := exec.Command("go", "build", "-o", ringdPath, "github.com/ringleader-dev/ringleader/cmd/ringd")
-		if out, err := build.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ringd: %w\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		b.Fatal(buildErr)
+	bins, err := ringdtest.Build("ringd")
+	if err != nil {
+		b.Fatal(err)
 	}
-	return ringdPath
+	return bins[0]
 }
 
 // TestMain removes the binary built for the run; every process a
 // benchmark started is killed by that benchmark's cleanup.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
+	ringdtest.Cleanup()
 	os.Exit(code)
 }
 

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/internal/addrfile"
+	"github.com/ringleader-dev/ringleader/internal/ringdtest"
 	"github.com/ringleader-dev/ringleader/internal/scalegen"
 )
 
@@ -60,18 +62,11 @@ func startRingd(b *testing.B, id, dir, topology string, extra ...string) *ringd 
 			b.Logf("%s output:\n%s", r.name, r.output())
 		}
 	})
-	err := pollUntil(60*time.Second, r.name+" to write addr.json", func() bool {
-		raw, err := os.ReadFile(filepath.Join(dir, "addr.json"))
-		var a struct{ HTTP, Raft string }
-		if err != nil || json.Unmarshal(raw, &a) != nil || a.HTTP == "" || !r.alive() {
-			return !r.alive()
-		}
-		r.http, r.raft = "http://"+a.HTTP, a.Raft
-		return true
-	})
-	if err != nil || !r.alive() {
+	a, err := ringdtest.WaitAddrs(filepath.Join(dir, addrfile.Name), 60*time.Second, func() bool { return !r.alive() })
+	if err != nil {
 		b.Fatalf("%s did not start: %v\n%s", r.name, err, r.output())
 	}
+	r.http, r.raft = "http://"+a.HTTP, a.Raft
 	// A restart keeps the ports it got and the data directory: no
 	// --bootstrap or --join (the Raft state says who the peers are).
 	var again []string

@@ -3,11 +3,10 @@ package harness
 import (
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
+
+	"github.com/ringleader-dev/ringleader/internal/ringdtest"
 )
 
 // Binaries are the ringd, ringctl and ringsim built for one test package,
@@ -51,44 +50,17 @@ func (c Caps) Missing(needGitOps, needSim bool) string {
 	return strings.Join(miss, "; ")
 }
 
-// ModuleRoot is the directory holding go.mod.
-func ModuleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
+// Build compiles ringd, ringctl and ringsim once per test binary (through
+// internal/ringdtest, the one builder every ringd test uses) and detects
+// what this ringd can do. ringdtest.Cleanup removes them.
+func Build() (*Binaries, error) {
+	paths, err := ringdtest.Build("ringd", "ringctl", "ringsim")
 	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
+		return nil, err
 	}
-	mod := strings.TrimSpace(string(out))
-	if mod == "" || mod == os.DevNull {
-		return "", fmt.Errorf("not inside the ringleader module: run the e2e tests from the repository")
-	}
-	return filepath.Dir(mod), nil
-}
-
-var (
-	buildOnce sync.Once
-	built     *Binaries
-	buildErr  error
-)
-
-// Build compiles ringd, ringctl and ringsim into dir once per test binary.
-func Build(dir string) (*Binaries, error) {
-	buildOnce.Do(func() {
-		root, err := ModuleRoot()
-		if err != nil {
-			buildErr = err
-			return
-		}
-		cmd := exec.Command("go", "build", "-o", dir+string(os.PathSeparator), "./cmd/ringd", "./cmd/ringctl", "./cmd/ringsim")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ringd ringctl ringsim: %w\n%s", err, out)
-			return
-		}
-		b := &Binaries{Ringd: filepath.Join(dir, "ringd"), Ringctl: filepath.Join(dir, "ringctl"), Ringsim: filepath.Join(dir, "ringsim")}
-		b.Caps = detect(b.Ringd, b.Ringsim)
-		built = b
-	})
-	return built, buildErr
+	b := &Binaries{Ringd: paths[0], Ringctl: paths[1], Ringsim: paths[2]}
+	b.Caps = detect(b.Ringd, b.Ringsim)
+	return b, nil
 }
 
 // detect reads ringd's and ringsim's flag help to see which features they

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -17,6 +16,8 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/internal/addrfile"
+	"github.com/ringleader-dev/ringleader/internal/ringdtest"
 )
 
 // ClusterOptions describe a ringd cluster.
@@ -55,9 +56,12 @@ type Node struct {
 	Proxy *Proxy
 	// HTTP is the node's API base URL (http://127.0.0.1:port); it changes
 	// when the node restarts.
-	mu       sync.Mutex
-	http     string
-	raftPort int
+	mu   sync.Mutex
+	http string
+	// raftAddr is where the Raft listener is bound: 127.0.0.1:0 until the
+	// first start, then the address that start got, kept across restarts
+	// (the other nodes reach it through the proxy, which targets it).
+	raftAddr string
 	proc     *Proc
 	args     []string
 	c        *Cluster
@@ -91,12 +95,7 @@ func StartCluster(t testing.TB, opts ClusterOptions) *Cluster {
 			t.Fatal(err)
 		}
 		n.Proxy = p
-		port, err := FreePort()
-		if err != nil {
-			t.Fatal(err)
-		}
-		n.raftPort = port
-		p.SetTarget(fmt.Sprintf("127.0.0.1:%d", port))
+		n.raftAddr = "127.0.0.1:0"
 		c.Nodes = append(c.Nodes, n)
 	}
 	for i, n := range c.Nodes {
@@ -164,7 +163,7 @@ func (n *Node) baseArgs() []string {
 	c := n.c
 	args := []string{
 		"--node-id", n.ID, "--data-dir", n.Dir,
-		"--raft-addr", fmt.Sprintf("127.0.0.1:%d", n.raftPort), "--raft-advertise", n.Proxy.Addr(),
+		"--raft-addr", n.raftAddr, "--raft-advertise", n.Proxy.Addr(),
 		"--http-addr", "127.0.0.1:0",
 		"--heartbeat-timeout", "400ms", "--election-timeout", "400ms", "--leader-lease-timeout", "200ms",
 		"--reconcile-interval", c.opts.ReconcileInterval.String(), "--log-level", "info",
@@ -180,11 +179,14 @@ func (n *Node) baseArgs() []string {
 	return append(args, c.opts.Extra...)
 }
 
-// start launches the process and waits for its addr.json.
+// start launches the process and waits for its address file; the first
+// start learns the Raft port ringd bound and points the proxy at it.
 func (n *Node) start(first []string) error {
-	addrFile := filepath.Join(n.Dir, "addr.json")
+	addrFile := filepath.Join(n.Dir, addrfile.Name)
 	_ = os.Remove(addrFile)
+	n.mu.Lock()
 	args := append(n.baseArgs(), first...)
+	n.mu.Unlock()
 	p, err := StartProc("ringd-"+n.ID, n.c.bin.Ringd, args, nil, n.Dir)
 	if err != nil {
 		return err
@@ -192,23 +194,15 @@ func (n *Node) start(first []string) error {
 	n.mu.Lock()
 	n.proc, n.args = p, args
 	n.mu.Unlock()
-	return Poll(30*time.Second, func() error {
-		if p.Exited() {
-			return fmt.Errorf("ringd %s exited: %s", n.ID, tail(p.Output(), 4000))
-		}
-		b, err := os.ReadFile(addrFile)
-		if err != nil {
-			return err
-		}
-		var a struct{ HTTP string }
-		if err := json.Unmarshal(b, &a); err != nil || a.HTTP == "" {
-			return fmt.Errorf("addr.json incomplete")
-		}
-		n.mu.Lock()
-		n.http = "http://" + a.HTTP
-		n.mu.Unlock()
-		return nil
-	})
+	a, err := ringdtest.WaitAddrs(addrFile, 30*time.Second, p.Exited)
+	if err != nil {
+		return fmt.Errorf("ringd %s: %w: %s", n.ID, err, tail(p.Output(), 4000))
+	}
+	n.mu.Lock()
+	n.http, n.raftAddr = "http://"+a.HTTP, a.RaftListen
+	n.mu.Unlock()
+	n.Proxy.SetTarget(a.RaftListen)
+	return nil
 }
 
 // HTTP is the node's current API base URL.

@@ -14,72 +14,55 @@ import (
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
-// Baseline is what the branch head held for every target of an app in some
-// regions: the release's rollback target, read before its first promotion.
-type Baseline struct {
-	// Commit is the branch head the values were read from ("" when the
-	// branch does not exist yet).
-	Commit string
-	// Regions are in the order asked, each with one value per target of the
-	// app, in the topology's target order.
-	Regions []RegionValues
-}
-
-// RegionValues is what each target of an app held for one region.
-type RegionValues struct {
-	Region  string
-	Targets []rings.TargetValue
-}
-
 // ReadBaseline fetches the branch and reads, from its head, the current
 // value of every target of app for each of regions. Nothing is written. A
 // target whose file or field does not exist is reported Absent (the app's
 // first deployment there); a file that exists but cannot be read as the
 // target says (not YAML, an ApplicationSet without the field's element…)
 // is an error, so a caller never records a guess.
-func (w *Writer) ReadBaseline(ctx context.Context, app string, regions []string) (Baseline, error) {
+func (w *Writer) ReadBaseline(ctx context.Context, app string, regions []string) (rings.BaselineRead, error) {
 	top := w.topology()
 	if top == nil {
-		return Baseline{}, fmt.Errorf("read baseline of %s: no topology loaded: %w", app, ErrInvalid)
+		return rings.BaselineRead{}, fmt.Errorf("read baseline of %s: no topology loaded: %w", app, ErrInvalid)
 	}
 	a, ok := top.AppByName(app)
 	if !ok {
-		return Baseline{}, fmt.Errorf("read baseline: app %s is not in the topology: %w", app, ErrTarget)
+		return rings.BaselineRead{}, fmt.Errorf("read baseline: app %s is not in the topology: %w", app, ErrTarget)
 	}
 	if len(a.Targets) == 0 {
-		return Baseline{}, fmt.Errorf("read baseline: app %s has no targets in the topology: %w", app, ErrTarget)
+		return rings.BaselineRead{}, fmt.Errorf("read baseline: app %s has no targets in the topology: %w", app, ErrTarget)
 	}
 	if len(regions) == 0 {
-		return Baseline{}, fmt.Errorf("read baseline of %s: no regions named: %w", app, ErrInvalid)
+		return rings.BaselineRead{}, fmt.Errorf("read baseline of %s: no regions named: %w", app, ErrInvalid)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	head, err := w.sync(ctx)
 	if err != nil {
-		return Baseline{}, fmt.Errorf("read baseline of %s: %w", app, err)
+		return rings.BaselineRead{}, fmt.Errorf("read baseline of %s: %w", app, err)
 	}
-	out := Baseline{Regions: make([]RegionValues, 0, len(regions))}
+	out := rings.BaselineRead{Targets: make(map[string][]rings.TargetValue, len(regions))}
 	var tree *object.Tree
 	if !head.IsZero() {
 		out.Commit = head.String()
 		if tree, err = w.wc.tree(head); err != nil {
-			return Baseline{}, fmt.Errorf("read baseline of %s at %s: %w", app, short(head), err)
+			return rings.BaselineRead{}, fmt.Errorf("read baseline of %s at %s: %w", app, short(head), err)
 		}
 	}
 	files := map[string][]byte{} // read once per file: an ApplicationSet serves every region
 	for _, region := range regions {
-		rv := RegionValues{Region: region, Targets: make([]rings.TargetValue, 0, len(a.Targets))}
+		values := make([]rings.TargetValue, 0, len(a.Targets))
 		for _, t := range a.Targets {
 			file := renderFile(t.File, a.Name, region)
 			if file == "" || strings.Contains(file, "{{") {
-				return Baseline{}, fmt.Errorf("read baseline: target file %q of app %s does not render to a path: %w", t.File, a.Name, ErrTarget)
+				return rings.BaselineRead{}, fmt.Errorf("read baseline: target file %q of app %s does not render to a path: %w", t.File, a.Name, ErrTarget)
 			}
 			tv := rings.TargetValue{File: file, Target: t.Describe()}
 			content, seen := files[file]
 			if !seen {
 				c, found, err := readFile(tree, file)
 				if err != nil {
-					return Baseline{}, fmt.Errorf("read baseline of %s: %w", app, err)
+					return rings.BaselineRead{}, fmt.Errorf("read baseline of %s: %w", app, err)
 				}
 				if found {
 					content = c
@@ -91,13 +74,13 @@ func (w *Writer) ReadBaseline(ctx context.Context, app string, regions []string)
 			} else {
 				v, found, err := targetValue(content, t, region)
 				if err != nil {
-					return Baseline{}, fmt.Errorf("read baseline: file %s (region %s, %s): %w: %w", file, region, tv.Target, ErrTarget, err)
+					return rings.BaselineRead{}, fmt.Errorf("read baseline: file %s (region %s, %s): %w: %w", file, region, tv.Target, ErrTarget, err)
 				}
 				tv.Value, tv.Absent = v, !found
 			}
-			rv.Targets = append(rv.Targets, tv)
+			values = append(values, tv)
 		}
-		out.Regions = append(out.Regions, rv)
+		out.Targets[region] = values
 	}
 	return out, nil
 }

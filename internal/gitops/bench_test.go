@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/ringleader-dev/ringleader/rings"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -121,7 +122,7 @@ func BenchmarkPromotion(b *testing.B) {
 		}
 		run := fmt.Sprintf("%d", time.Now().UnixNano())
 		// The first promotion clones and indexes the history; it is setup.
-		if _, err := w.Promote(ctx, gitops.Promotion{ReleaseID: "warm", App: "app0", Ring: "early", Regions: []string{"r0"},
+		if _, err := w.Promote(ctx, rings.Promotion{ReleaseID: "warm", App: "app0", Ring: "early", Regions: []string{"r0"},
 			Version: "v1.0.0", PromotionID: run + "-warm"}); err != nil {
 			b.Fatal(err)
 		}
@@ -130,7 +131,7 @@ func BenchmarkPromotion(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			start := time.Now()
 			seq++
-			res, err := w.Promote(ctx, gitops.Promotion{ReleaseID: "rel", App: "app0", Ring: "early", Regions: []string{"r0"},
+			res, err := w.Promote(ctx, rings.Promotion{ReleaseID: "rel", App: "app0", Ring: "early", Regions: []string{"r0"},
 				Version: fmt.Sprintf("v2.%d.0", seq), PromotionID: fmt.Sprintf("%s-%d", run, seq)})
 			if err != nil || res.AlreadyLanded {
 				b.Fatalf("promote: %v (already landed %v)", err, res.AlreadyLanded)
@@ -162,8 +163,8 @@ func BenchmarkPromotion(b *testing.B) {
 			if err := os.WriteFile(file, out, 0o644); err != nil {
 				b.Fatal(err)
 			}
-			msg := gitops.Promotion{ReleaseID: "rel", App: "app0", Ring: "early", Regions: []string{"r0"},
-				Version: fmt.Sprintf("v2.%d.0", seq), PromotionID: fmt.Sprintf("cli-%d", seq)}.CommitMessage()
+			msg := gitops.CommitMessage(rings.Promotion{ReleaseID: "rel", App: "app0", Ring: "early", Regions: []string{"r0"},
+				Version: fmt.Sprintf("v2.%d.0", seq), PromotionID: fmt.Sprintf("cli-%d", seq)})
 			if _, err := gittest.RunErr(wc, "commit", "--quiet", "-a", "-m", msg); err != nil {
 				b.Fatal(err)
 			}

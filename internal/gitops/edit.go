@@ -28,7 +28,7 @@ func renderFile(tmpl, app, region string) string {
 
 // edits lists the changes a promotion makes: every target of the app, for
 // every region of the promotion.
-func edits(app topology.App, p Promotion, editAppSet func([]byte, string, string, string) ([]byte, error)) ([]edit, error) {
+func edits(app topology.App, p rings.Promotion, editAppSet func([]byte, string, string, string) ([]byte, error)) ([]edit, error) {
 	if len(app.Targets) == 0 {
 		return nil, fmt.Errorf("app %s has no targets in the topology: %w", app.Name, ErrTarget)
 	}

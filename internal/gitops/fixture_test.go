@@ -11,6 +11,7 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/gitops/appset"
 	"github.com/ringleader-dev/ringleader/internal/gitops/gittest"
+	"github.com/ringleader-dev/ringleader/rings"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
@@ -111,8 +112,8 @@ func (e *env) show(t *testing.T, rev, path string) string { return e.srv.Show(t,
 
 func (e *env) git(t *testing.T, args ...string) string { return e.srv.Git(t, e.name, args...) }
 
-func promotion(app, ring, version, id string, regions ...string) gitops.Promotion {
-	return gitops.Promotion{ReleaseID: "rel-" + app + "-" + version, App: app, Ring: ring, Regions: regions,
+func promotion(app, ring, version, id string, regions ...string) rings.Promotion {
+	return rings.Promotion{ReleaseID: "rel-" + app + "-" + version, App: app, Ring: ring, Regions: regions,
 		Version: version, PromotionID: id}
 }
 

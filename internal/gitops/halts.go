@@ -84,7 +84,7 @@ func ParseHalts(content []byte) ([]rings.Halt, error) {
 
 // coveringHalt returns the first halt in content that covers the promotion.
 // An unreadable fence fails closed: it is reported as covering.
-func coveringHalt(content []byte, p Promotion) (*rings.Halt, error) {
+func coveringHalt(content []byte, p rings.Promotion) (*rings.Halt, error) {
 	hs, err := ParseHalts(content)
 	if err != nil {
 		return nil, fmt.Errorf("%w: the fence is unreadable, fix %s: %w", ErrHalted, HaltsFile, err)

@@ -1,7 +1,6 @@
 package gitops
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -50,46 +49,15 @@ const (
 	defaultMaxAttempts = 10
 )
 
-// Promotion is one commit to write: Version of App for Regions of Ring. It
-// mirrors coordinator.Promotion field for field (cmd/ringd converts), plus
-// optional evidence fields the coordinator may fill.
-type Promotion struct {
-	ReleaseID   string
-	App         string
-	Ring        string
-	Regions     []string
-	Version     string
-	PromotionID string
-	// Rollback marks a commit that writes a previous version back.
-	Rollback bool
-	// Targets, on a rollback of one region whose targets held different
-	// values before the release, give each target (by file and
-	// topology.Target.Describe) its own value to write back; Version then
-	// only names the commit. Every target of the app must be listed.
-	Targets []rings.TargetValue
-	// Check is called right before every push attempt (after every
-	// rebase). An error aborts the promotion without pushing; it is
-	// returned wrapped together with ErrCheckFailed.
-	Check func(ctx context.Context) error
-
-	// PreviousRing and PreviousRingSoakedAt, when set, are written as a
-	// Ringleader-Soaked-Ring trailer: evidence that verify-history checks
-	// (the commit must not be older than the soak's end).
-	PreviousRing         string
-	PreviousRingSoakedAt time.Time
-}
-
-// Result says what landed. It mirrors coordinator.PromotionResult.
+// Result says what landed and how many pushes it took.
 type Result struct {
-	Commit string
-	// AlreadyLanded is set when a commit with the same promotion ID was
-	// already on the branch; nothing new was written.
-	AlreadyLanded bool
+	rings.PromotionResult
 	// Attempts is how many pushes were tried (0 when already landed).
 	Attempts int
 }
 
-func (p Promotion) validate() error {
+// validatePromotion rejects a promotion that cannot be written as a commit.
+func validatePromotion(p rings.Promotion) error {
 	var missing []string
 	for name, v := range map[string]string{"release id": p.ReleaseID, "app": p.App, "ring": p.Ring,
 		"version": p.Version, "promotion id": p.PromotionID} {
@@ -120,7 +88,7 @@ func (p Promotion) validate() error {
 
 // CommitMessage renders the commit message: a readable subject, a short body and
 // the trailers.
-func (p Promotion) CommitMessage() string {
+func CommitMessage(p rings.Promotion) string {
 	regions := p.Regions
 	more := ""
 	if len(regions) > maxSubjectRegions {

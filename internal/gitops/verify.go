@@ -155,7 +155,7 @@ func verifyCommits(s storer.EncodedObjectStorer, head plumbing.Hash, top *topolo
 		if tr[TrailerRegions] != "" {
 			regions = strings.Split(tr[TrailerRegions], ",")
 		}
-		p := Promotion{ReleaseID: v.Release, App: tr[TrailerApp], Ring: v.Ring, Regions: regions}
+		p := rings.Promotion{ReleaseID: v.Release, App: tr[TrailerApp], Ring: v.Ring, Regions: regions}
 		if h, err := fenceAtParent(s, c, p); err != nil {
 			report(ViolationHalted, "the halt fence of the parent commit is unreadable: %v", err)
 		} else if h != nil {
@@ -238,7 +238,7 @@ func checkRingOrder(tr map[string]string, c *object.Commit, release, ring string
 
 // fenceAtParent returns the active halt in the first parent's halt fence
 // that covers p, if any.
-func fenceAtParent(s storer.EncodedObjectStorer, c *object.Commit, p Promotion) (*rings.Halt, error) {
+func fenceAtParent(s storer.EncodedObjectStorer, c *object.Commit, p rings.Promotion) (*rings.Halt, error) {
 	if len(c.ParentHashes) == 0 {
 		return nil, nil
 	}

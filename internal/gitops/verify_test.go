@@ -52,16 +52,16 @@ func craft(t *testing.T, e *env, steps []step) {
 	gittest.Run(t, wc, "push", "--quiet", "origin", "main")
 }
 
-func promo(release, app, ring, id string, regions ...string) gitops.Promotion {
-	return gitops.Promotion{ReleaseID: release, App: app, Ring: ring, Regions: regions, Version: "v2", PromotionID: id}
+func promo(release, app, ring, id string, regions ...string) rings.Promotion {
+	return rings.Promotion{ReleaseID: release, App: app, Ring: ring, Regions: regions, Version: "v2", PromotionID: id}
 }
 
-func soaked(p gitops.Promotion, ring string, at time.Duration) gitops.Promotion {
+func soaked(p rings.Promotion, ring string, at time.Duration) rings.Promotion {
 	p.PreviousRing, p.PreviousRingSoakedAt = ring, t0.Add(at)
 	return p
 }
 
-func rollback(p gitops.Promotion) gitops.Promotion { p.Rollback = true; return p }
+func rollback(p rings.Promotion) rings.Promotion { p.Rollback = true; return p }
 
 func fence(t *testing.T, hs ...rings.Halt) map[string]string {
 	b, err := gitops.RenderHalts(hs)
@@ -85,42 +85,42 @@ func TestVerifyHistory(t *testing.T) {
 	}{
 		{"clean history", true, func(t *testing.T) []step {
 			return []step{
-				{at: 0, msg: early.CommitMessage()},
+				{at: 0, msg: gitops.CommitMessage(early)},
 				{at: 10 * time.Minute, msg: "halt fence", files: fence(t, cartOnly)},
-				{at: 2 * time.Hour, msg: soaked(mainRing, "early", 90*time.Minute).CommitMessage()},
+				{at: 2 * time.Hour, msg: gitops.CommitMessage(soaked(mainRing, "early", 90*time.Minute))},
 				{at: 3 * time.Hour, msg: "resume", files: fence(t, global)},
-				{at: 4 * time.Hour, msg: rollback(promo("r1", "checkout", "main", "r1-main-back", "us-east-1")).CommitMessage()},
+				{at: 4 * time.Hour, msg: gitops.CommitMessage(rollback(promo("r1", "checkout", "main", "r1-main-back", "us-east-1")))},
 			}
 		}, nil},
 		{"ring order", true, func(t *testing.T) []step {
-			return []step{{at: 0, msg: mainRing.CommitMessage()}, {at: 2 * time.Hour, msg: early.CommitMessage()}}
+			return []step{{at: 0, msg: gitops.CommitMessage(mainRing)}, {at: 2 * time.Hour, msg: gitops.CommitMessage(early)}}
 		}, []gitops.ViolationKind{gitops.ViolationRingOrder}},
 		{"ring order, a region of the previous ring missing", true, func(t *testing.T) []step {
 			// main's regions: us-east-1 only is promoted before "last".
 			return []step{
-				{at: 0, msg: early.CommitMessage()},
-				{at: 2 * time.Hour, msg: promo("r1", "checkout", "main", "r1-main-east", "us-east-1").CommitMessage()},
-				{at: 4 * time.Hour, msg: promo("r1", "checkout", "last", "r1-last", "ap-south-1").CommitMessage()},
+				{at: 0, msg: gitops.CommitMessage(early)},
+				{at: 2 * time.Hour, msg: gitops.CommitMessage(promo("r1", "checkout", "main", "r1-main-east", "us-east-1"))},
+				{at: 4 * time.Hour, msg: gitops.CommitMessage(promo("r1", "checkout", "last", "r1-last", "ap-south-1"))},
 			}
 		}, []gitops.ViolationKind{gitops.ViolationRingOrder}},
 		{"soak window not over", true, func(t *testing.T) []step {
-			return []step{{at: 0, msg: early.CommitMessage()}, {at: 30 * time.Minute, msg: mainRing.CommitMessage()}}
+			return []step{{at: 0, msg: gitops.CommitMessage(early)}, {at: 30 * time.Minute, msg: gitops.CommitMessage(mainRing)}}
 		}, []gitops.ViolationKind{gitops.ViolationSoak}},
 		{"committed before its own soak evidence", false, func(t *testing.T) []step {
-			return []step{{at: 0, msg: early.CommitMessage()}, {at: 2 * time.Hour, msg: soaked(mainRing, "early", 3*time.Hour).CommitMessage()}}
+			return []step{{at: 0, msg: gitops.CommitMessage(early)}, {at: 2 * time.Hour, msg: gitops.CommitMessage(soaked(mainRing, "early", 3*time.Hour))}}
 		}, []gitops.ViolationKind{gitops.ViolationSoak}},
 		{"evidence without the previous ring", false, func(t *testing.T) []step {
-			return []step{{at: 2 * time.Hour, msg: soaked(mainRing, "early", time.Hour).CommitMessage()}}
+			return []step{{at: 2 * time.Hour, msg: gitops.CommitMessage(soaked(mainRing, "early", time.Hour))}}
 		}, []gitops.ViolationKind{gitops.ViolationRingOrder}},
 		{"duplicate promotion", true, func(t *testing.T) []step {
-			return []step{{at: 0, msg: early.CommitMessage()}, {at: time.Minute, msg: early.CommitMessage()}}
+			return []step{{at: 0, msg: gitops.CommitMessage(early)}, {at: time.Minute, msg: gitops.CommitMessage(early)}}
 		}, []gitops.ViolationKind{gitops.ViolationDuplicate}},
 		{"promotion after a halt fence", true, func(t *testing.T) []step {
-			return []step{{at: 0, msg: "halt", files: fence(t, global)}, {at: time.Minute, msg: early.CommitMessage()}}
+			return []step{{at: 0, msg: "halt", files: fence(t, global)}, {at: time.Minute, msg: gitops.CommitMessage(early)}}
 		}, []gitops.ViolationKind{gitops.ViolationHalted}},
 		{"rollback under a halt is allowed", true, func(t *testing.T) []step {
-			return []step{{at: 0, msg: early.CommitMessage()}, {at: time.Minute, msg: "halt", files: fence(t, global)},
-				{at: 2 * time.Minute, msg: rollback(promo("r1", "checkout", "early", "r1-early-back", "eu-west-1")).CommitMessage()}}
+			return []step{{at: 0, msg: gitops.CommitMessage(early)}, {at: time.Minute, msg: "halt", files: fence(t, global)},
+				{at: 2 * time.Minute, msg: gitops.CommitMessage(rollback(promo("r1", "checkout", "early", "r1-early-back", "eu-west-1")))}}
 		}, nil},
 	}
 	for _, c := range cases {

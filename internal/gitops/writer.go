@@ -58,8 +58,8 @@ func New(cfg Config, topology func() *ringtopology.Topology) (*Writer, error) {
 //  5. calls p.Check; an error aborts without pushing;
 //  6. pushes as a compare-and-swap on the head; when another writer moved
 //     the branch, backs off with jitter and starts the next attempt.
-func (w *Writer) Promote(ctx context.Context, p Promotion) (Result, error) {
-	if err := p.validate(); err != nil {
+func (w *Writer) Promote(ctx context.Context, p rings.Promotion) (Result, error) {
+	if err := validatePromotion(p); err != nil {
 		return Result{}, err
 	}
 	top := w.topology()
@@ -95,7 +95,7 @@ func (w *Writer) Promote(ctx context.Context, p Promotion) (Result, error) {
 		if err != nil {
 			return plan{}, err
 		}
-		return plan{changes: changes, message: p.CommitMessage(), promotionID: p.PromotionID}, nil
+		return plan{changes: changes, message: CommitMessage(p), promotionID: p.PromotionID}, nil
 	}
 	check := p.Check
 	if check == nil {
@@ -106,9 +106,9 @@ func (w *Writer) Promote(ctx context.Context, p Promotion) (Result, error) {
 		return Result{Attempts: out.attempts}, fmt.Errorf("promotion %s: %w", p.PromotionID, err)
 	}
 	if !out.landed.IsZero() {
-		return Result{Commit: out.landed.String(), AlreadyLanded: true, Attempts: out.attempts}, nil
+		return Result{PromotionResult: rings.PromotionResult{Commit: out.landed.String(), AlreadyLanded: true}, Attempts: out.attempts}, nil
 	}
-	return Result{Commit: out.commit.String(), Attempts: out.attempts}, nil
+	return Result{PromotionResult: rings.PromotionResult{Commit: out.commit.String()}, Attempts: out.attempts}, nil
 }
 
 // Rollback writes p.Version (the previous version) back to p.Regions as a
@@ -117,7 +117,7 @@ func (w *Writer) Promote(ctx context.Context, p Promotion) (Result, error) {
 // be rolled back, so obeying it would deadlock. p.Check still runs before
 // every push (the coordinator's check confirms leadership and skips halts
 // for rollbacks), and exactly-once still holds.
-func (w *Writer) Rollback(ctx context.Context, p Promotion) (Result, error) {
+func (w *Writer) Rollback(ctx context.Context, p rings.Promotion) (Result, error) {
 	p.Rollback = true
 	return w.Promote(ctx, p)
 }

@@ -267,7 +267,7 @@ func TestFenceOnlyStopsCoveredPromotions(t *testing.T) {
 	}
 	cases := []struct {
 		name    string
-		p       gitops.Promotion
+		p       rings.Promotion
 		halted  bool
 		newHead bool
 	}{
@@ -324,7 +324,7 @@ func TestBadTargetsNameFileAndPathAndPushNothing(t *testing.T) {
 	w := e.writer(t)
 	cases := []struct {
 		name string
-		p    gitops.Promotion
+		p    rings.Promotion
 		want []string
 	}{
 		{"missing file", promotion("ghost", "early", "v1", "p-ghost", "eu-west-1"),

@@ -2,7 +2,7 @@
 // healthy, from the region's Argo CD Application. It is the only package of
 // Ringleader's region adapters that imports argo-cd: Applications are decoded
 // into github.com/argoproj/argo-cd/v2 v1alpha1.Application, and nothing of
-// argo-cd leaves the package (answers are regions.Health values).
+// argo-cd leaves the package (answers are rings.RegionHealth values).
 //
 // Three layers:
 //
@@ -28,7 +28,7 @@
 //   - Source implements regions.SyncSource: for a query it renders each
 //     region's Application name from the topology template
 //     (ApplicationName: {{app}}, {{region}}), reads the Applications with
-//     bounded concurrency and returns one regions.Health per region, in
+//     bounded concurrency and returns one rings.RegionHealth per region, in
 //     order. Every failure is a region that is neither synced nor healthy,
 //     with the reason (fail closed); a region without argocd gets
 //     ReasonNoSource.

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ringleader-dev/ringleader/regions"
 	"github.com/ringleader-dev/ringleader/regions/argocd/argocdtest"
+	"github.com/ringleader-dev/ringleader/rings"
 	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
 
@@ -49,10 +49,10 @@ func argoRegion(name, server, tmpl string) ringtopology.Region {
 }
 
 // query asks about app "checkout" in the given regions, all promoted at commit.
-func query(commit string, names ...string) regions.Query {
-	q := regions.Query{ReleaseID: "r1", App: "checkout", Version: "v2", Ring: "canary"}
+func query(commit string, names ...string) rings.HealthQuery {
+	q := rings.HealthQuery{ReleaseID: "r1", App: "checkout", Version: "v2", Ring: "canary"}
 	for _, n := range names {
-		q.Regions = append(q.Regions, regions.Target{Region: n, Commit: commit})
+		q.Regions = append(q.Regions, rings.RegionTarget{Region: n, Commit: commit})
 	}
 	return q
 }

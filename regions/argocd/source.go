@@ -7,6 +7,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/internal/redact"
 	"github.com/ringleader-dev/ringleader/regions"
+	"github.com/ringleader-dev/ringleader/rings"
 	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
 
@@ -115,11 +116,11 @@ func (s *Source) client(server string) (*Client, error) {
 // (unknown region, bad template, unreachable server, 401, 404) is a region
 // that is neither synced nor healthy, with the reason. A region without an
 // argocd entry gets ReasonNoSource. It errs only without a topology.
-func (s *Source) ObserveSync(ctx context.Context, topo *ringtopology.Topology, q regions.Query) ([]regions.Health, error) {
+func (s *Source) ObserveSync(ctx context.Context, topo *ringtopology.Topology, q rings.HealthQuery) ([]rings.RegionHealth, error) {
 	if topo == nil {
 		return nil, fmt.Errorf("argocd: observe ring %q of release %q: %w", q.Ring, q.ReleaseID, regions.ErrNoTopology)
 	}
-	out := make([]regions.Health, len(q.Regions))
+	out := make([]rings.RegionHealth, len(q.Regions))
 	sem := make(chan struct{}, s.concurrency)
 	var wg sync.WaitGroup
 	for i, t := range q.Regions {
@@ -134,7 +135,7 @@ func (s *Source) ObserveSync(ctx context.Context, topo *ringtopology.Topology, q
 			continue
 		}
 		wg.Add(1)
-		go func(h *regions.Health, src ringtopology.ArgoCDSource, commit string) {
+		go func(h *rings.RegionHealth, src ringtopology.ArgoCDSource, commit string) {
 			defer wg.Done()
 			select {
 			case sem <- struct{}{}:

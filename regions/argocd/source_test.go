@@ -3,6 +3,7 @@ package argocd
 import (
 	"context"
 	"errors"
+	"github.com/ringleader-dev/ringleader/rings"
 	"net"
 	"strings"
 	"testing"
@@ -27,67 +28,71 @@ func TestObserveSync(t *testing.T) {
 		state  *argocdtest.State // nil: no Application
 		commit string
 		token  string // the server's token; default testToken
-		want   func(url string) regions.Health
+		want   func(url string) rings.RegionHealth
 	}{
 		{"synced at the promoted commit", &argocdtest.State{Sync: "Synced", Revision: c1, Health: "Healthy", Operation: "Succeeded"}, c1, "",
-			func(string) regions.Health { return regions.Health{Region: "us-east-1", Synced: true, Healthy: true} }},
+			func(string) rings.RegionHealth {
+				return rings.RegionHealth{Region: "us-east-1", Synced: true, Healthy: true}
+			}},
 		{"synced at an older commit", &argocdtest.State{Sync: "Synced", Revision: c0, Health: "Healthy", Operation: "Succeeded"}, c1, "",
-			func(string) regions.Health {
-				return regions.Health{Region: "us-east-1", Healthy: true, Reason: "synced at an older commit 0a0a0a0a0a0a, not at 1b1b1b1b1b1b or a commit after it"}
+			func(string) rings.RegionHealth {
+				return rings.RegionHealth{Region: "us-east-1", Healthy: true, Reason: "synced at an older commit 0a0a0a0a0a0a, not at 1b1b1b1b1b1b or a commit after it"}
 			}},
 		{"synced at a descendant", &argocdtest.State{Sync: "Synced", Revision: c2, Health: "Healthy"}, c1, "",
-			func(string) regions.Health { return regions.Health{Region: "us-east-1", Synced: true, Healthy: true} }},
+			func(string) rings.RegionHealth {
+				return rings.RegionHealth{Region: "us-east-1", Synced: true, Healthy: true}
+			}},
 		{"synced at an unrelated commit", &argocdtest.State{Sync: "Synced", Revision: cx, Health: "Healthy"}, c1, "",
-			func(string) regions.Health {
-				return regions.Health{Region: "us-east-1", Healthy: true, Reason: "synced at an older commit efefefefefef, not at 1b1b1b1b1b1b or a commit after it"}
+			func(string) rings.RegionHealth {
+				return rings.RegionHealth{Region: "us-east-1", Healthy: true, Reason: "synced at an older commit efefefefefef, not at 1b1b1b1b1b1b or a commit after it"}
 			}},
 		{"progressing", &argocdtest.State{Sync: "Synced", Revision: c1, Health: "Progressing", HealthMessage: progressMsg}, c1, "",
-			func(string) regions.Health {
-				return regions.Health{Region: "us-east-1", Synced: true, Reason: "Progressing: " + progressMsg, InProgress: true}
+			func(string) rings.RegionHealth {
+				return rings.RegionHealth{Region: "us-east-1", Synced: true, Reason: "Progressing: " + progressMsg, InProgress: true}
 			}},
 		{"rollout paused between canary steps", &argocdtest.State{Sync: "Synced", Revision: c1, Health: "Suspended", HealthMessage: pausedMsg, Operation: "Succeeded"}, c1, "",
-			func(string) regions.Health {
-				return regions.Health{Region: "us-east-1", Synced: true, Reason: "Suspended: " + pausedMsg, InProgress: true}
+			func(string) rings.RegionHealth {
+				return rings.RegionHealth{Region: "us-east-1", Synced: true, Reason: "Suspended: " + pausedMsg, InProgress: true}
 			}},
 		{"older version paused", &argocdtest.State{Sync: "OutOfSync", Revision: c0, Health: "Suspended", HealthMessage: pausedMsg}, c1, "",
-			func(string) regions.Health {
-				return regions.Health{Region: "us-east-1", Reason: "OutOfSync at 0a0a0a0a0a0a; health Suspended: " + pausedMsg}
+			func(string) rings.RegionHealth {
+				return rings.RegionHealth{Region: "us-east-1", Reason: "OutOfSync at 0a0a0a0a0a0a; health Suspended: " + pausedMsg}
 			}},
 		{"out of sync while the sync runs", &argocdtest.State{Sync: "OutOfSync", Revision: c1, Health: "Healthy", Operation: "Running"}, c1, "",
-			func(string) regions.Health {
-				return regions.Health{Region: "us-east-1", Healthy: true, Reason: "OutOfSync at 1b1b1b1b1b1b; sync operation Running at 1b1b1b1b1b1b", InProgress: true}
+			func(string) rings.RegionHealth {
+				return rings.RegionHealth{Region: "us-east-1", Healthy: true, Reason: "OutOfSync at 1b1b1b1b1b1b; sync operation Running at 1b1b1b1b1b1b", InProgress: true}
 			}},
 		{"health missing", &argocdtest.State{Sync: "Synced", Revision: c1, Health: "Missing"}, c1, "",
-			func(string) regions.Health {
-				return regions.Health{Region: "us-east-1", Synced: true, Reason: "health Missing"}
+			func(string) rings.RegionHealth {
+				return rings.RegionHealth{Region: "us-east-1", Synced: true, Reason: "health Missing"}
 			}},
 		{"degraded", &argocdtest.State{Sync: "Synced", Revision: c1, Health: "Degraded", HealthMessage: deadlineMsg, Operation: "Succeeded"}, c1, "",
-			func(string) regions.Health {
-				return regions.Health{Region: "us-east-1", Synced: true, Reason: "Degraded at 1b1b1b1b1b1b: " + deadlineMsg}
+			func(string) rings.RegionHealth {
+				return rings.RegionHealth{Region: "us-east-1", Synced: true, Reason: "Degraded at 1b1b1b1b1b1b: " + deadlineMsg}
 			}},
 		{"degraded old version before the promoted commit is applied", &argocdtest.State{Sync: "OutOfSync", Revision: c0, Health: "Degraded", HealthMessage: deadlineMsg}, c1, "",
-			func(string) regions.Health {
-				return regions.Health{Region: "us-east-1", Reason: "OutOfSync at 0a0a0a0a0a0a; the version still running is unhealthy (judged once 1b1b1b1b1b1b is applied): " + deadlineMsg}
+			func(string) rings.RegionHealth {
+				return rings.RegionHealth{Region: "us-east-1", Reason: "OutOfSync at 0a0a0a0a0a0a; the version still running is unhealthy (judged once 1b1b1b1b1b1b is applied): " + deadlineMsg}
 			}},
 		{"operation failed", &argocdtest.State{Sync: "OutOfSync", Revision: c1, Health: "Healthy", Operation: "Failed", OperationMessage: "one or more objects failed to apply"}, c1, "",
-			func(string) regions.Health {
-				return regions.Health{Region: "us-east-1", Reason: "sync failed: operation Failed at 1b1b1b1b1b1b: one or more objects failed to apply; counted as Degraded"}
+			func(string) rings.RegionHealth {
+				return rings.RegionHealth{Region: "us-east-1", Reason: "sync failed: operation Failed at 1b1b1b1b1b1b: one or more objects failed to apply; counted as Degraded"}
 			}},
 		{"operation errored", &argocdtest.State{Sync: "OutOfSync", Revision: c1, Health: "Healthy", Operation: "Error", OperationMessage: "rpc error: manifest generation"}, c1, "",
-			func(string) regions.Health {
-				return regions.Health{Region: "us-east-1", Reason: "sync failed: operation Error at 1b1b1b1b1b1b: rpc error: manifest generation; counted as Degraded"}
+			func(string) rings.RegionHealth {
+				return rings.RegionHealth{Region: "us-east-1", Reason: "sync failed: operation Error at 1b1b1b1b1b1b: rpc error: manifest generation; counted as Degraded"}
 			}},
 		{"failed operation of an older commit is not held against the promotion", &argocdtest.State{Sync: "OutOfSync", Revision: c1, Health: "Healthy", Operation: "Failed", OperationRevision: c0}, c1, "",
-			func(string) regions.Health {
-				return regions.Health{Region: "us-east-1", Healthy: true, Reason: "OutOfSync at 1b1b1b1b1b1b"}
+			func(string) rings.RegionHealth {
+				return rings.RegionHealth{Region: "us-east-1", Healthy: true, Reason: "OutOfSync at 1b1b1b1b1b1b"}
 			}},
 		{"wrong token", &argocdtest.State{Sync: "Synced", Revision: c1, Health: "Healthy"}, c1, "another-token",
-			func(url string) regions.Health {
-				return regions.Health{Region: "us-east-1", Reason: `argocd: unauthorized (check the token): 401 on application "checkout-us-east-1" on ` + url + `: no session information`}
+			func(url string) rings.RegionHealth {
+				return rings.RegionHealth{Region: "us-east-1", Reason: `argocd: unauthorized (check the token): 401 on application "checkout-us-east-1" on ` + url + `: no session information`}
 			}},
 		{"application missing", nil, c1, "",
-			func(url string) regions.Health {
-				return regions.Health{Region: "us-east-1", Reason: `argocd: application not found: application "checkout-us-east-1" on ` + url + `: applications.argoproj.io "checkout-us-east-1" not found; check the region's argocd.application template`}
+			func(url string) rings.RegionHealth {
+				return rings.RegionHealth{Region: "us-east-1", Reason: `argocd: application not found: application "checkout-us-east-1" on ` + url + `: applications.argoproj.io "checkout-us-east-1" not found; check the region's argocd.application template`}
 			}},
 	}
 	for _, tc := range cases {
@@ -106,7 +111,7 @@ func TestObserveSync(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ObserveSync: %v", err)
 			}
-			want := []regions.Health{tc.want(srv.URL())}
+			want := []rings.RegionHealth{tc.want(srv.URL())}
 			if !equalHealth(got, want) {
 				t.Errorf("got  %+v\nwant %+v", got, want)
 			}
@@ -114,7 +119,7 @@ func TestObserveSync(t *testing.T) {
 	}
 }
 
-func equalHealth(a, b []regions.Health) bool {
+func equalHealth(a, b []rings.RegionHealth) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -145,7 +150,7 @@ func TestObserveSyncRegions(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ObserveSync: %v", err)
 	}
-	want := []regions.Health{
+	want := []rings.RegionHealth{
 		{Region: "eu-west-1", Synced: true, Healthy: true},
 		{Region: "us-east-1", Healthy: true, Reason: "synced at an older commit 0a0a0a0a0a0a, not at 1b1b1b1b1b1b or a commit after it"},
 		{Region: "ap-south-1", Reason: "no deployment source: the region has no argocd entry"},
@@ -168,7 +173,7 @@ func TestObserveSyncDefaultCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ObserveSync: %v", err)
 	}
-	if want := []regions.Health{{Region: "us-east-1", Synced: true, Healthy: true}}; !equalHealth(got, want) {
+	if want := []rings.RegionHealth{{Region: "us-east-1", Synced: true, Healthy: true}}; !equalHealth(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
 }

@@ -55,7 +55,7 @@ func NewAnalyzer(cfg Config) (*Analyzer, error) {
 // returns an error for a request it cannot interpret at all (an unknown
 // region). Regions without a Prometheus get no observations and
 // ReasonNoPrometheus.
-func (a *Analyzer) Analyze(ctx context.Context, topo *ringtopology.Topology, q regions.Query, at time.Time) ([]regions.RegionAnalysis, error) {
+func (a *Analyzer) Analyze(ctx context.Context, topo *ringtopology.Topology, q rings.HealthQuery, at time.Time) ([]regions.RegionAnalysis, error) {
 	if topo == nil {
 		return nil, errors.New("analyze: no topology: load one before observing")
 	}

@@ -12,12 +12,13 @@ import (
 
 	"github.com/ringleader-dev/ringleader/regions"
 	"github.com/ringleader-dev/ringleader/regions/promtest"
+	"github.com/ringleader-dev/ringleader/rings"
 	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // analyze runs one check of q at now against topo and returns the checks of
 // the first promoted region.
-func analyze(t *testing.T, a *Analyzer, topo *ringtopology.Topology, q regions.Query) regions.RegionAnalysis {
+func analyze(t *testing.T, a *Analyzer, topo *ringtopology.Topology, q rings.HealthQuery) regions.RegionAnalysis {
 	t.Helper()
 	res, err := a.Analyze(context.Background(), topo, q, time.Now())
 	if err != nil {
@@ -38,10 +39,10 @@ func newAnalyzer(t *testing.T, cfg Config) *Analyzer {
 	return a
 }
 
-func query(app, version string, promoted []string, baseline ...string) regions.Query {
-	q := regions.Query{ReleaseID: "rel", App: app, Version: version, BaselineVersion: "v1", Ring: "canary", Baseline: baseline, Soaking: true}
+func query(app, version string, promoted []string, baseline ...string) rings.HealthQuery {
+	q := rings.HealthQuery{ReleaseID: "rel", App: app, Version: version, BaselineVersion: "v1", Ring: "canary", Baseline: baseline, Soaking: true}
 	for _, r := range promoted {
-		q.Regions = append(q.Regions, regions.Target{Region: r, Commit: "c0ffee"})
+		q.Regions = append(q.Regions, rings.RegionTarget{Region: r, Commit: "c0ffee"})
 	}
 	return q
 }
@@ -158,13 +159,13 @@ func TestCanaryWithoutBaseline(t *testing.T) {
 	topo := topology([]ringtopology.Region{region("last-1"), region("dark-1")}, m)
 	cases := []struct {
 		name       string
-		q          regions.Query
+		q          rings.HealthQuery
 		wantPass   bool
 		wantReason string
 	}{
 		{"no baseline regions", query("nobaseline", "v2", []string{"last-1"}), true, "skipped: no baseline regions"},
 		{"baseline without data", query("nobaseline", "v2", []string{"last-1"}, "dark-1"), false, "no baseline region answered: dark-1:"},
-		{"release without a previous version", func() regions.Query {
+		{"release without a previous version", func() rings.HealthQuery {
 			q := query("nobaseline", "v2", []string{"last-1"}, "dark-1")
 			q.BaselineVersion = ""
 			return q

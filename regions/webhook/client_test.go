@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/regions"
+	"github.com/ringleader-dev/ringleader/rings"
 )
 
 const testSecret = "do-not-print-me-7f3a"
@@ -293,8 +293,8 @@ func TestDuringSoakHookPayload(t *testing.T) {
 	r := newReceiver(t, 200)
 	var delays []time.Duration
 	c := newClient(t, Endpoint{URL: r.srv.URL + "/soak", Secret: testSecret}, &delays)
-	q := regions.Query{ReleaseID: "rel-9", App: "ledger", Version: "v3", Ring: "early",
-		Regions: []regions.Target{{Region: "eu-west-1", Commit: "abc"}, {Region: "eu-central-1", Commit: "abc"}}}
+	q := rings.HealthQuery{ReleaseID: "rel-9", App: "ledger", Version: "v3", Ring: "early",
+		Regions: []rings.RegionTarget{{Region: "eu-west-1", Commit: "abc"}, {Region: "eu-central-1", Commit: "abc"}}}
 	at := time.Date(2026, 11, 25, 13, 0, 0, 0, time.FixedZone("X", 3600))
 	if err := c.DuringSoakHook(context.Background(), q, at); err != nil {
 		t.Fatalf("DuringSoakHook: %v", err)

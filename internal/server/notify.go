@@ -1,9 +1,8 @@
-package main
+package server
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -13,31 +12,25 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/notify"
 )
 
-// notifyFlags are the --notify-* flags. The webhook secret is read from a
+// NotifyConfig are the --notify-* flags. The webhook secret is read from a
 // file so it appears neither in the process list nor in logs.
-type notifyFlags struct {
-	slackURL   string
-	webhookURL string
-	secretFile string
-}
-
-func (n *notifyFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&n.slackURL, "notify-slack-url", "", "Slack-compatible incoming-webhook URL for notifications (or env RINGD_NOTIFY_SLACK_URL)")
-	fs.StringVar(&n.webhookURL, "notify-webhook-url", "", "URL that receives every notification as JSON signed with HMAC-SHA256 (X-Ringleader-Signature)")
-	fs.StringVar(&n.secretFile, "notify-webhook-secret-file", "", "file holding the webhook signing secret (required with --notify-webhook-url)")
+type NotifyConfig struct {
+	SlackURL   string
+	WebhookURL string
+	SecretFile string
 }
 
 // validate rejects a half-configured webhook; the Slack URL may also come
 // from the environment, which keeps it out of the process list.
-func (n *notifyFlags) validate() []error {
-	if n.slackURL == "" {
-		n.slackURL = os.Getenv("RINGD_NOTIFY_SLACK_URL")
+func (n *NotifyConfig) validate() []error {
+	if n.SlackURL == "" {
+		n.SlackURL = os.Getenv("RINGD_NOTIFY_SLACK_URL")
 	}
 	var errs []error
-	if n.webhookURL != "" && n.secretFile == "" {
+	if n.WebhookURL != "" && n.SecretFile == "" {
 		errs = append(errs, errors.New("--notify-webhook-url needs --notify-webhook-secret-file: receivers verify every request with the secret"))
 	}
-	if n.secretFile != "" && n.webhookURL == "" {
+	if n.SecretFile != "" && n.WebhookURL == "" {
 		errs = append(errs, errors.New("--notify-webhook-secret-file is set but --notify-webhook-url is not"))
 	}
 	return errs
@@ -52,10 +45,10 @@ type notifier struct {
 
 // newNotifier builds and starts the notification pipeline, or returns a
 // notifier with a nil watcher when no destination is configured.
-func newNotifier(ctx context.Context, f notifyFlags, logger *slog.Logger) (*notifier, error) {
-	cfg := notify.Config{SlackURL: f.slackURL, WebhookURL: f.webhookURL, Logger: logger}
-	if f.secretFile != "" {
-		b, err := os.ReadFile(f.secretFile)
+func newNotifier(ctx context.Context, f NotifyConfig, logger *slog.Logger) (*notifier, error) {
+	cfg := notify.Config{SlackURL: f.SlackURL, WebhookURL: f.WebhookURL, Logger: logger}
+	if f.SecretFile != "" {
+		b, err := os.ReadFile(f.SecretFile)
 		if err != nil {
 			return nil, fmt.Errorf("read --notify-webhook-secret-file: %w", err)
 		}

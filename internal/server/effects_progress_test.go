@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/internal/ringdtest"
 	"github.com/ringleader-dev/ringleader/regions/argocd/argocdtest"
+	"github.com/ringleader-dev/ringleader/rings"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
@@ -36,7 +37,7 @@ func TestHealthAdapterCarriesInProgress(t *testing.T) {
 	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	src := gitTopology("https://git.example.com/deploy.git", "1h")
+	src := ringdtest.GitTopology("https://git.example.com/deploy.git", "1h")
 	for _, region := range []string{"us-east-1", "eu-west-1"} {
 		src = strings.Replace(src, "- {name: "+region+", timezone: UTC}",
 			`- {name: `+region+`, timezone: UTC, argocd: {server: "`+srv.URL()+`", application: "{{app}}-{{region}}"}}`, 1)
@@ -46,16 +47,16 @@ func TestHealthAdapterCarriesInProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	var fx effects
-	cfg := healthConfig{ArgoCDTokenFile: tokenFile, ArgoCDTimeout: 5 * time.Second, BudgetInterval: time.Minute}
+	cfg := HealthConfig{ArgoCDTokenFile: tokenFile, ArgoCDTimeout: 5 * time.Second, BudgetInterval: time.Minute}
 	if err := addHealth(&fx, cfg, func() *topology.Topology { return top }, sameCommit{}, quietLogger); err != nil {
 		t.Fatal(err)
 	}
-	got, err := fx.health.Observe(context.Background(), coordinator.HealthQuery{ReleaseID: "r", App: "checkout", Version: "v2", Ring: "canary",
-		Regions: []coordinator.RegionTarget{{Region: "us-east-1", Commit: commit}, {Region: "eu-west-1", Commit: commit}}})
+	got, err := fx.health.Observe(context.Background(), rings.HealthQuery{ReleaseID: "r", App: "checkout", Version: "v2", Ring: "canary",
+		Regions: []rings.RegionTarget{{Region: "us-east-1", Commit: commit}, {Region: "eu-west-1", Commit: commit}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []coordinator.RegionHealth{
+	want := []rings.RegionHealth{
 		{Region: "us-east-1", Synced: true, Reason: "Suspended: Rollout is paused", InProgress: true},
 		{Region: "eu-west-1", Synced: true, Reason: "Degraded at " + commit[:12] + ": Rollout aborted"},
 	}

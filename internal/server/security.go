@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -19,89 +19,57 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/auth"
 )
 
-// securityFlags are ringd's authentication, TLS, rate-limit and audit
+// SecurityConfig are ringd's authentication, TLS, rate-limit and audit
 // options. Without --tokens-file ringd refuses to start unless
 // --insecure-no-auth says, explicitly, that anyone who reaches the port may
 // do anything.
-type securityFlags struct {
-	tokensFile     string
-	tokensReload   time.Duration
-	oidcIssuer     string
-	oidcAudience   string
-	oidcRoleClaim  string
-	oidcNameClaim  string
-	insecureNoAuth bool
-	openHealthz    bool
-	openMetrics    bool
-	joinTokenFile  string
-	writeRate      float64
-	writeBurst     int
+type SecurityConfig struct {
+	TokensFile     string
+	TokensReload   time.Duration
+	OIDCIssuer     string
+	OIDCAudience   string
+	OIDCRoleClaim  string
+	OIDCNameClaim  string
+	InsecureNoAuth bool
+	OpenHealthz    bool
+	OpenMetrics    bool
+	JoinTokenFile  string
+	WriteRate      float64
+	WriteBurst     int
 
-	tlsCert, tlsKey, tlsClientCA, tlsCA string
-	raftTLSCert, raftTLSKey, raftTLSCA  string
+	TLSCert, TLSKey, TLSClientCA, TLSCA string
+	RaftTLSCert, RaftTLSKey, RaftTLSCA  string
 
-	auditMaxEntries  int
-	auditMaxEvidence int
-	auditMaxAge      time.Duration
-}
-
-// register adds the flags to fs.
-func (s *securityFlags) register(fs interface {
-	StringVar(*string, string, string, string)
-	BoolVar(*bool, string, bool, string)
-	DurationVar(*time.Duration, string, time.Duration, string)
-	IntVar(*int, string, int, string)
-	Float64Var(*float64, string, float64, string)
-}) {
-	fs.StringVar(&s.tokensFile, "tokens-file", "", "YAML file of API identities: tokens: [{name, role, sha256|argon2id}] (reloaded on change)")
-	fs.DurationVar(&s.tokensReload, "tokens-reload-interval", 2*time.Second, "how often --tokens-file is checked for changes")
-	fs.StringVar(&s.oidcIssuer, "oidc-issuer", "", "also accept OpenID Connect ID tokens (JWT, RS256/ES256) from this issuer URL")
-	fs.StringVar(&s.oidcAudience, "oidc-audience", "", "audience (aud) the ID tokens must name (required with --oidc-issuer)")
-	fs.StringVar(&s.oidcRoleClaim, "oidc-role-claim", "ringleader_role", "claim holding the role: a role name, or a list with exactly one")
-	fs.StringVar(&s.oidcNameClaim, "oidc-name-claim", "email", "claim used as the identity's name (falls back to sub)")
-	fs.BoolVar(&s.insecureNoAuth, "insecure-no-auth", false, "serve the API without authentication: every caller is admin (local tests and demos only)")
-	fs.BoolVar(&s.openHealthz, "open-healthz", false, "serve /healthz and /readyz without a token (for probes)")
-	fs.BoolVar(&s.openMetrics, "open-metrics", false, "serve /metrics without a token (for Prometheus)")
-	fs.StringVar(&s.joinTokenFile, "join-token-file", "", "file holding an admin token used by --join (or env RINGLEADER_JOIN_TOKEN)")
-	fs.Float64Var(&s.writeRate, "write-rate", coordinator.DefaultWriteRate, "writes per second each identity may send after its burst (negative: unlimited)")
-	fs.IntVar(&s.writeBurst, "write-burst", coordinator.DefaultWriteBurst, "writes each identity may send at once")
-	fs.StringVar(&s.tlsCert, "tls-cert", "", "PEM certificate of the HTTPS API (with --tls-key)")
-	fs.StringVar(&s.tlsKey, "tls-key", "", "PEM key of --tls-cert")
-	fs.StringVar(&s.tlsClientCA, "tls-client-ca", "", "PEM CA bundle: require API clients to present a certificate it signed")
-	fs.StringVar(&s.tlsCA, "tls-ca", "", "PEM CA bundle that signed the other nodes' API certificates (forwarding, --join; default: system roots)")
-	fs.StringVar(&s.raftTLSCert, "raft-tls-cert", "", "PEM certificate for mutual TLS between Raft nodes (with --raft-tls-key and --raft-tls-ca)")
-	fs.StringVar(&s.raftTLSKey, "raft-tls-key", "", "PEM key of --raft-tls-cert")
-	fs.StringVar(&s.raftTLSCA, "raft-tls-ca", "", "PEM cluster CA: only nodes with a certificate it signed may join, vote or replicate")
-	fs.IntVar(&s.auditMaxEntries, "audit-max-entries", store.DefaultAuditMaxEntries, "audit trail: decisions kept (same on every node)")
-	fs.IntVar(&s.auditMaxEvidence, "audit-max-evidence", store.DefaultAuditMaxEvidence, "audit trail: health observations kept (same on every node)")
-	fs.DurationVar(&s.auditMaxAge, "audit-max-age", 0, "audit trail: drop entries older than this (0: keep by count only; same on every node)")
+	AuditMaxEntries  int
+	AuditMaxEvidence int
+	AuditMaxAge      time.Duration
 }
 
 // validate names every missing or contradictory security flag.
-func (s *securityFlags) validate() []error {
+func (s *SecurityConfig) validate() []error {
 	var errs []error
-	authOn := s.tokensFile != "" || s.oidcIssuer != ""
+	authOn := s.TokensFile != "" || s.OIDCIssuer != ""
 	switch {
-	case !authOn && !s.insecureNoAuth:
+	case !authOn && !s.InsecureNoAuth:
 		errs = append(errs, errors.New("--tokens-file is required: ringd does not serve an unauthenticated API; pass --tokens-file FILE (or --oidc-issuer), or --insecure-no-auth for a local test"))
-	case authOn && s.insecureNoAuth:
+	case authOn && s.InsecureNoAuth:
 		errs = append(errs, errors.New("--tokens-file/--oidc-issuer and --insecure-no-auth exclude each other"))
 	}
-	if (s.oidcIssuer == "") != (s.oidcAudience == "") {
+	if (s.OIDCIssuer == "") != (s.OIDCAudience == "") {
 		errs = append(errs, errors.New("--oidc-issuer and --oidc-audience go together: give both"))
 	}
-	if s.tokensReload <= 0 {
+	if s.TokensReload <= 0 {
 		errs = append(errs, errors.New("--tokens-reload-interval must be positive"))
 	}
-	if s.writeBurst < 1 {
+	if s.WriteBurst < 1 {
 		errs = append(errs, errors.New("--write-burst must be at least 1"))
 	}
-	errs = append(errs, needAll("API TLS", [][2]string{{"--tls-cert", s.tlsCert}, {"--tls-key", s.tlsKey}})...)
-	if s.tlsClientCA != "" && s.tlsCert == "" {
+	errs = append(errs, needAll("API TLS", [][2]string{{"--tls-cert", s.TLSCert}, {"--tls-key", s.TLSKey}})...)
+	if s.TLSClientCA != "" && s.TLSCert == "" {
 		errs = append(errs, errors.New("--tls-client-ca needs --tls-cert and --tls-key: client certificates are only checked over HTTPS"))
 	}
-	errs = append(errs, needAll("Raft mutual TLS", [][2]string{{"--raft-tls-cert", s.raftTLSCert}, {"--raft-tls-key", s.raftTLSKey}, {"--raft-tls-ca", s.raftTLSCA}})...)
-	if s.auditMaxEntries < 1 || s.auditMaxEvidence < 1 || s.auditMaxAge < 0 {
+	errs = append(errs, needAll("Raft mutual TLS", [][2]string{{"--raft-tls-cert", s.RaftTLSCert}, {"--raft-tls-key", s.RaftTLSKey}, {"--raft-tls-ca", s.RaftTLSCA}})...)
+	if s.AuditMaxEntries < 1 || s.AuditMaxEvidence < 1 || s.AuditMaxAge < 0 {
 		errs = append(errs, errors.New("--audit-max-entries and --audit-max-evidence must be at least 1, --audit-max-age not negative"))
 	}
 	return errs
@@ -135,21 +103,21 @@ type security struct {
 }
 
 // newSecurity loads tokens and certificates named by the flags.
-func newSecurity(s securityFlags, logger *slog.Logger) (*security, error) {
+func newSecurity(s SecurityConfig, logger *slog.Logger) (*security, error) {
 	sec := &security{api: coordinator.SecurityConfig{
-		OpenHealth: s.openHealthz, OpenMetrics: s.openMetrics, WriteRate: s.writeRate, WriteBurst: s.writeBurst,
+		OpenHealth: s.OpenHealthz, OpenMetrics: s.OpenMetrics, WriteRate: s.WriteRate, WriteBurst: s.WriteBurst,
 	}}
-	if s.tokensFile != "" {
-		rl, err := auth.NewReloader(s.tokensFile, s.tokensReload, logger)
+	if s.TokensFile != "" {
+		rl, err := auth.NewReloader(s.TokensFile, s.TokensReload, logger)
 		if err != nil {
 			return nil, err
 		}
 		sec.reloader, sec.api.Tokens = rl, rl
-		logger.Info("api authentication on", "tokens_file", s.tokensFile, "identities", rl.Current().Len())
+		logger.Info("api authentication on", "tokens_file", s.TokensFile, "identities", rl.Current().Len())
 	}
-	if s.oidcIssuer != "" {
+	if s.OIDCIssuer != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		o, err := auth.NewOIDC(ctx, auth.OIDCConfig{Issuer: s.oidcIssuer, Audience: s.oidcAudience, RoleClaim: s.oidcRoleClaim, NameClaim: s.oidcNameClaim})
+		o, err := auth.NewOIDC(ctx, auth.OIDCConfig{Issuer: s.OIDCIssuer, Audience: s.OIDCAudience, RoleClaim: s.OIDCRoleClaim, NameClaim: s.OIDCNameClaim})
 		cancel()
 		if err != nil {
 			return nil, err
@@ -159,28 +127,28 @@ func newSecurity(s securityFlags, logger *slog.Logger) (*security, error) {
 			chain.Tokens = sec.reloader
 		}
 		sec.api.Tokens = chain
-		logger.Info("api accepts OIDC ID tokens", "issuer", s.oidcIssuer, "audience", s.oidcAudience)
+		logger.Info("api accepts OIDC ID tokens", "issuer", s.OIDCIssuer, "audience", s.OIDCAudience)
 	}
 	if sec.api.Tokens == nil {
 		logger.Warn("api authentication is OFF (--insecure-no-auth): anyone who reaches the HTTP port may do anything")
 	}
 	sec.joinToken = os.Getenv("RINGLEADER_JOIN_TOKEN")
-	if s.joinTokenFile != "" {
-		b, err := os.ReadFile(s.joinTokenFile)
+	if s.JoinTokenFile != "" {
+		b, err := os.ReadFile(s.JoinTokenFile)
 		if err != nil {
 			return nil, fmt.Errorf("read --join-token-file: %w", err)
 		}
 		sec.joinToken = strings.TrimSpace(string(b))
 	}
 	clientTLS := &tls.Config{MinVersion: tls.VersionTLS12}
-	if s.tlsCert != "" {
-		cert, err := tls.LoadX509KeyPair(s.tlsCert, s.tlsKey)
+	if s.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(s.TLSCert, s.TLSKey)
 		if err != nil {
 			return nil, fmt.Errorf("load --tls-cert and --tls-key: %w", err)
 		}
 		sec.serverTLS = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
-		if s.tlsClientCA != "" {
-			pool, err := store.LoadCAPool(s.tlsClientCA)
+		if s.TLSClientCA != "" {
+			pool, err := store.LoadCAPool(s.TLSClientCA)
 			if err != nil {
 				return nil, fmt.Errorf("--tls-client-ca: %w", err)
 			}
@@ -189,8 +157,8 @@ func newSecurity(s securityFlags, logger *slog.Logger) (*security, error) {
 			clientTLS.Certificates = []tls.Certificate{cert}
 		}
 	}
-	if s.tlsCA != "" {
-		pool, err := store.LoadCAPool(s.tlsCA)
+	if s.TLSCA != "" {
+		pool, err := store.LoadCAPool(s.TLSCA)
 		if err != nil {
 			return nil, fmt.Errorf("--tls-ca: %w", err)
 		}
@@ -234,16 +202,16 @@ func (s *security) run(ctx context.Context) {
 
 // newRaftStream returns the mutual-TLS Raft stream layer, or nil for plain
 // TCP when no --raft-tls-* flag is set.
-func newRaftStream(cfg config) (raft.StreamLayer, error) {
-	s := cfg.sec
-	if s.raftTLSCert == "" {
+func newRaftStream(cfg Config) (raft.StreamLayer, error) {
+	s := cfg.Security
+	if s.RaftTLSCert == "" {
 		return nil, nil
 	}
-	m, err := store.LoadMutualTLS(s.raftTLSCert, s.raftTLSKey, s.raftTLSCA)
+	m, err := store.LoadMutualTLS(s.RaftTLSCert, s.RaftTLSKey, s.RaftTLSCA)
 	if err != nil {
 		return nil, fmt.Errorf("raft tls: %w", err)
 	}
-	sl, err := store.NewTLSStreamLayer(cfg.raftAddr, cfg.raftAdvertise, m)
+	sl, err := store.NewTLSStreamLayer(cfg.RaftAddr, cfg.RaftAdvertise, m)
 	if err != nil {
 		return nil, err
 	}

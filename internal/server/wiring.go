@@ -1,56 +1,47 @@
-package main
+package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
-	"github.com/ringleader-dev/ringleader/coordinator/store"
+	"github.com/ringleader-dev/ringleader/rings"
 )
 
-// newLogger returns the process logger at level.
-func newLogger(level string) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
-}
-
 // newNode starts the Raft node from the command line.
-func newNode(cfg config, httpAdvertise string) (*store.Node, error) {
+func newNode(cfg Config, httpAdvertise string) (*store.Node, error) {
 	stream, err := newRaftStream(cfg)
 	if err != nil {
 		return nil, err
 	}
 	return store.NewNode(store.Config{
 		StreamLayer:        stream,
-		AuditMaxEntries:    cfg.sec.auditMaxEntries,
-		AuditMaxEvidence:   cfg.sec.auditMaxEvidence,
-		AuditMaxAge:        cfg.sec.auditMaxAge,
-		NodeID:             cfg.nodeID,
-		DataDir:            cfg.dataDir,
-		RaftAddr:           cfg.raftAddr,
-		RaftAdvertise:      cfg.raftAdvertise,
+		AuditMaxEntries:    cfg.Security.AuditMaxEntries,
+		AuditMaxEvidence:   cfg.Security.AuditMaxEvidence,
+		AuditMaxAge:        cfg.Security.AuditMaxAge,
+		NodeID:             cfg.NodeID,
+		DataDir:            cfg.DataDir,
+		RaftAddr:           cfg.RaftAddr,
+		RaftAdvertise:      cfg.RaftAdvertise,
 		HTTPAddr:           httpAdvertise,
-		Bootstrap:          cfg.bootstrap,
-		HeartbeatTimeout:   cfg.heartbeatTimeout,
-		ElectionTimeout:    cfg.electionTimeout,
-		LeaderLeaseTimeout: cfg.leaderLeaseTimeout,
-		CommitTimeout:      cfg.commitTimeout,
-		LogStore:           store.LogStoreKind(cfg.logStore),
+		Bootstrap:          cfg.Bootstrap,
+		HeartbeatTimeout:   cfg.HeartbeatTimeout,
+		ElectionTimeout:    cfg.ElectionTimeout,
+		LeaderLeaseTimeout: cfg.LeaderLeaseTimeout,
+		CommitTimeout:      cfg.CommitTimeout,
+		LogStore:           store.LogStoreKind(cfg.LogStore),
 		Logger: hclog.New(&hclog.LoggerOptions{
-			Name: "ringd", Level: hclog.LevelFromString(cfg.logLevel), Output: os.Stderr,
+			Name: "ringd", Level: hclog.LevelFromString(cfg.LogLevel), Output: os.Stderr,
 		}),
 	})
 }
@@ -68,7 +59,7 @@ type effects struct {
 	// The real effects' extras (effects.go, effects_health.go; nil in
 	// memory mode): the pre-promotion and post-ring webhooks, the error
 	// budgets, the Git writers (IsAncestor) and the topology read from Git.
-	beforePromote  func(ctx context.Context, p coordinator.Promotion) error
+	beforePromote  func(ctx context.Context, p rings.Promotion) error
 	afterRing      func(ctx context.Context, r coordinator.RingDone)
 	budgets        coordinator.BudgetSource
 	budgetInterval time.Duration
@@ -79,21 +70,21 @@ type effects struct {
 // newEffects returns the in-memory effects, saying so: nothing is written
 // to Git and every region reports synced and healthy.
 func newEffects(logger *slog.Logger) effects {
-	logger.Warn("using in-memory promoter, health source, error budgets and halt fence: nothing is written to Git, every region reports healthy and every error budget whole (the Git writer and region adapters are not wired in yet)")
+	logger.Warn("using in-memory promoter, health source, error budgets and halt fence: nothing is written to Git, every region reports healthy and every error budget whole (--effects memory)")
 	return effects{promoter: &coordinator.MemPromoter{}, health: &coordinator.MemHealth{}, fence: &coordinator.MemFence{}, budgets: &coordinator.MemBudgets{}}
 }
 
 // newLoop configures the leader loop; --topology is read on gaining
 // leadership.
-func newLoop(cfg config, store coordinator.Store, fx effects, logger *slog.Logger) (*coordinator.Loop, error) {
+func newLoop(cfg Config, st coordinator.Store, fx effects, logger *slog.Logger) (*coordinator.Loop, error) {
 	lc := coordinator.LoopConfig{
-		Store: store, Promoter: fx.promoter, Baseline: fx.baseline, Health: fx.health, Fence: fx.fence,
-		Interval: cfg.reconcileInterval, Logger: logger, Notifier: fx.notifier,
+		Store: st, Promoter: fx.promoter, Baseline: fx.baseline, Health: fx.health, Fence: fx.fence,
+		Interval: cfg.ReconcileInterval, Logger: logger, Notifier: fx.notifier,
 		BeforePromote: fx.beforePromote, AfterRing: fx.afterRing, Budgets: fx.budgets, BudgetInterval: fx.budgetInterval,
 		TopologyFeed: fx.topologyFeed,
 	}
-	if cfg.topology != "" && fx.topologyFeed == nil {
-		path := cfg.topology
+	if cfg.Topology != "" && fx.topologyFeed == nil {
+		path := cfg.Topology
 		lc.LoadTopology = func(context.Context) (string, []byte, error) {
 			src, err := os.ReadFile(path)
 			if err != nil {
@@ -103,32 +94,6 @@ func newLoop(cfg config, store coordinator.Store, fx effects, logger *slog.Logge
 		}
 	}
 	return coordinator.NewLoop(lc)
-}
-
-// addrFile is DATA_DIR/addr.json: where this node listens.
-type addrFile struct {
-	NodeID string `json:"nodeId"`
-	HTTP   string `json:"http"`
-	Raft   string `json:"raft"`
-	PID    int    `json:"pid"`
-	// Debug is the --debug-addr listener, when one is on.
-	Debug string `json:"debug,omitempty"`
-}
-
-// announce prints the bound addresses and writes them to addr.json
-// (atomically, so a reader never sees half a file).
-func announce(dataDir string, a addrFile) error {
-	fmt.Printf("ringd: node=%s http=%s raft=%s\n", a.NodeID, a.HTTP, a.Raft)
-	a.PID = os.Getpid()
-	b, err := json.MarshalIndent(a, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp := filepath.Join(dataDir, "addr.json.tmp")
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(dataDir, "addr.json"))
 }
 
 // joinCluster asks the member at url to add this node, retrying while the

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -19,14 +19,14 @@ import (
 // a second one.
 
 // resolveBootstrapID turns --bootstrap-id into --bootstrap or --join.
-func (c *config) resolveBootstrapID() []error {
+func (c *Config) resolveBootstrapID() []error {
 	switch {
-	case c.bootstrap:
+	case c.Bootstrap:
 		return []error{errors.New("--bootstrap-id replaces --bootstrap: pass one or the other")}
-	case c.nodeID == c.bootstrapID:
-		c.bootstrap, c.joinProbe, c.join = true, c.join, ""
-	case c.join == "":
-		return []error{errors.New("--bootstrap-id needs --join: the nodes other than " + c.bootstrapID + " join through it")}
+	case c.NodeID == c.BootstrapID:
+		c.Bootstrap, c.joinProbe, c.Join = true, c.Join, ""
+	case c.Join == "":
+		return []error{errors.New("--bootstrap-id needs --join: the nodes other than " + c.BootstrapID + " join through it")}
 	}
 	return nil
 }
@@ -37,13 +37,13 @@ const clusterProbeTimeout = 5 * time.Second
 
 // preferJoin switches the bootstrap node to joining when a cluster with a
 // leader already answers at its --join URL.
-func preferJoin(ctx context.Context, c *config, client *http.Client, logger *slog.Logger) {
-	if !c.bootstrap || c.joinProbe == "" {
+func preferJoin(ctx context.Context, c *Config, client *http.Client, logger *slog.Logger) {
+	if !c.Bootstrap || c.joinProbe == "" {
 		return
 	}
 	if clusterAnswers(ctx, c.joinProbe, client) {
 		logger.Info("a cluster already answers; joining it instead of bootstrapping", "via", c.joinProbe)
-		c.bootstrap, c.join = false, c.joinProbe
+		c.Bootstrap, c.Join = false, c.joinProbe
 		return
 	}
 	logger.Info("no cluster answers; bootstrapping (a no-op when the data dir already holds state)", "probed", c.joinProbe)

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -23,6 +23,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator"
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/gitops/gittest"
+	"github.com/ringleader-dev/ringleader/internal/ringdtest"
 	"github.com/ringleader-dev/ringleader/regions/webhook"
 	"github.com/ringleader-dev/ringleader/rings"
 	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
@@ -36,7 +37,7 @@ func effectsRepo(t *testing.T) (*gittest.Server, *ringtopology.Topology) {
 	t.Helper()
 	srv := gittest.Start(t)
 	url := srv.URL("deploy")
-	src := gitTopology(url, "1s")
+	src := ringdtest.GitTopology(url, "1s")
 	top, err := ringtopology.Parse("rings.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +93,7 @@ func TestGitEffectsPromoteFenceAndRollBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	topology := func() *ringtopology.Topology { return top }
-	cfg := effectsConfig{Mode: effectsGit, GitOpsDir: filepath.Join(t.TempDir(), "gitops"), GitAuthorName: "Ringleader", GitAuthorEmail: "rl@example.com", GitBackoff: time.Millisecond}
+	cfg := EffectsConfig{Mode: EffectsGit, GitOpsDir: filepath.Join(t.TempDir(), "gitops"), GitAuthorName: "Ringleader", GitAuthorEmail: "rl@example.com", GitBackoff: time.Millisecond}
 	fx, err := newGitEffects(cfg, topology, metrics, quietLogger)
 	if err != nil {
 		t.Fatal(err)
@@ -105,12 +106,12 @@ func TestGitEffectsPromoteFenceAndRollBack(t *testing.T) {
 	ctx := context.Background()
 	soakedAt := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
 	moved := false
-	p := coordinator.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v2",
+	p := rings.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v2",
 		PromotionID: "rel-1/early/eu-west-1", PreviousRing: "canary", PreviousRingSoakedAt: soakedAt,
 		Check: func(ctx context.Context) error {
 			if !moved {
 				moved = true
-				_, err := other.Promote(ctx, gitops.Promotion{ReleaseID: "rel-0", App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "rel-0/canary"})
+				_, err := other.Promote(ctx, rings.Promotion{ReleaseID: "rel-0", App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "rel-0/canary"})
 				return err
 			}
 			return nil
@@ -122,7 +123,7 @@ func TestGitEffectsPromoteFenceAndRollBack(t *testing.T) {
 	p2 := p
 	p2.ReleaseID, p2.PromotionID, p2.Version, p2.Check, p2.PreviousRing = "rel-2", "rel-2/early/eu-west-1", "v3", nil, ""
 	_, fencedErr := fx.promoter.Promote(ctx, p2)
-	back := coordinator.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v1",
+	back := rings.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v1",
 		PromotionID: "rel-1/early/eu-west-1/rollback", Rollback: true, Check: func(context.Context) error { return nil }}
 	rolled, rollErr := fx.promoter.Promote(ctx, back)
 
@@ -135,7 +136,7 @@ func TestGitEffectsPromoteFenceAndRollBack(t *testing.T) {
 		{"promotion lands", landErr, nil},
 		{"soak trailer", srv.Git(t, "deploy", "log", "-1", "--format=%(trailers:key=Ringleader-Soaked-Ring,valueonly)", landed.Commit), "canary@2026-11-26T01:00:00Z"},
 		{"fence written", fenceErr, nil},
-		{"fenced promotion is ErrFenced", errors.Is(fencedErr, coordinator.ErrFenced), true},
+		{"fenced promotion is ErrFenced", errors.Is(fencedErr, rings.ErrFenced), true},
 		{"and still ErrHalted", errors.Is(fencedErr, gitops.ErrHalted), true},
 		{"rollback under the halt lands", rollErr, nil},
 		{"rollback is the head", rolled.Commit, head},
@@ -158,33 +159,33 @@ func TestGitEffectsPromoteFenceAndRollBack(t *testing.T) {
 
 func TestGitEffectsNeedARepository(t *testing.T) {
 	t.Parallel()
-	fx, err := newGitEffects(effectsConfig{GitOpsDir: t.TempDir()}, func() *ringtopology.Topology { return nil }, nil, quietLogger)
+	fx, err := newGitEffects(EffectsConfig{GitOpsDir: t.TempDir()}, func() *ringtopology.Topology { return nil }, nil, quietLogger)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, perr := fx.promoter.Promote(context.Background(), coordinator.Promotion{PromotionID: "p"})
-	if !errors.Is(perr, errNoRepository) || errors.Is(perr, coordinator.ErrFenced) {
+	_, perr := fx.promoter.Promote(context.Background(), rings.Promotion{PromotionID: "p"})
+	if !errors.Is(perr, errNoRepository) || errors.Is(perr, rings.ErrFenced) {
 		t.Errorf("promote without a repository: %v; want errNoRepository, not fenced", perr)
 	}
 }
 
-// The health adapter converts field for field; with no Argo CD token a
+// The region health source answers the loop's query as is; with no Argo CD token a
 // region with an argocd source fails closed, a region without sources
 // advances.
-func TestHealthAdapterFailsClosedWithoutArgoCD(t *testing.T) {
+func TestHealthSourceFailsClosedWithoutArgoCD(t *testing.T) {
 	t.Parallel()
-	src := strings.Replace(gitTopology("https://git.example.com/deploy.git", "1s"),
+	src := strings.Replace(ringdtest.GitTopology("https://git.example.com/deploy.git", "1s"),
 		"- {name: us-east-1, timezone: UTC}", `- {name: us-east-1, timezone: UTC, argocd: {server: "https://argocd.example.com", application: "{{app}}-{{region}}"}}`, 1)
 	top, err := ringtopology.Parse("rings.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var fx effects
-	if err := addHealth(&fx, healthConfig{BudgetInterval: time.Minute}, func() *ringtopology.Topology { return top }, nil, quietLogger); err != nil {
+	if err := addHealth(&fx, HealthConfig{BudgetInterval: time.Minute}, func() *ringtopology.Topology { return top }, nil, quietLogger); err != nil {
 		t.Fatal(err)
 	}
-	got, err := fx.health.Observe(context.Background(), coordinator.HealthQuery{ReleaseID: "r", App: "checkout", Version: "v2", Ring: "canary",
-		Regions: []coordinator.RegionTarget{{Region: "us-east-1", Commit: "abc"}, {Region: "eu-west-1", Commit: "abc"}}})
+	got, err := fx.health.Observe(context.Background(), rings.HealthQuery{ReleaseID: "r", App: "checkout", Version: "v2", Ring: "canary",
+		Regions: []rings.RegionTarget{{Region: "us-east-1", Commit: "abc"}, {Region: "eu-west-1", Commit: "abc"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,14 +239,14 @@ func TestWebhookHooks(t *testing.T) {
 	if err := os.WriteFile(secret, []byte("s3cret-s3cret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := healthConfig{WebhookPrePromotion: srv.URL + "/pre", WebhookPostRing: srv.URL + "/post", WebhookSecretFile: secret,
+	cfg := HealthConfig{WebhookPrePromotion: srv.URL + "/pre", WebhookPostRing: srv.URL + "/post", WebhookSecretFile: secret,
 		WebhookTimeout: time.Second, BudgetInterval: time.Minute}
 	var fx effects
 	if err := addHealth(&fx, cfg, func() *ringtopology.Topology { return nil }, nil, quietLogger); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	p := coordinator.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v2"}
+	p := rings.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v2"}
 	refused := fx.beforePromote(ctx, p)
 	allowed := fx.beforePromote(ctx, p)
 	fx.afterRing(ctx, coordinator.RingDone{ReleaseID: "rel-1", App: "checkout", Version: "v2", Ring: "early", Regions: []string{"eu-west-1"}})
@@ -313,35 +314,6 @@ func TestBudgetSourceKeepsEveryApp(t *testing.T) {
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
-func TestEffectFlags(t *testing.T) {
-	t.Parallel()
-	base := []string{"--node-id", "n1", "--data-dir", "/var/lib/ringd", "--insecure-no-auth"}
-	cases := []struct {
-		name string
-		args []string
-		want string // error substring; "" means accepted
-	}{
-		{"defaults", nil, ""},
-		{"memory", []string{"--effects", "memory"}, ""},
-		{"unknown mode", []string{"--effects", "disk"}, `--effects "disk"`},
-		{"webhook without secret", []string{"--webhook-pre-promotion", "https://hooks.example.com/pre"}, "--webhook-secret-file"},
-		{"too many retries", []string{"--webhook-retries", "99"}, "--webhook-retries"},
-		{"https and ssh", []string{"--git-password-file", "a", "--git-ssh-key-file", "b"}, "exclude each other"},
-		{"bad topology interval", []string{"--topology-interval", "0s"}, "--topology-interval"},
-	}
-	for _, c := range cases {
-		cfg, err := parseFlags(append(slices.Clone(base), c.args...), io.Discard)
-		switch {
-		case c.want == "" && err != nil:
-			t.Errorf("%s: %v", c.name, err)
-		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
-			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
-		case c.name == "defaults" && (cfg.effects.Mode != effectsGit || cfg.effects.GitOpsDir != "/var/lib/ringd/gitops" || cfg.topologyInterval != 30*time.Second):
-			t.Errorf("defaults: mode %q dir %q interval %s", cfg.effects.Mode, cfg.effects.GitOpsDir, cfg.topologyInterval)
-		}
-	}
-}
-
 func TestIsGitTopology(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -367,7 +339,7 @@ func TestIsGitTopology(t *testing.T) {
 func TestEffectsReadTheBaseline(t *testing.T) {
 	t.Parallel()
 	srv, top := effectsRepo(t)
-	cfg := effectsConfig{Mode: effectsGit, GitOpsDir: filepath.Join(t.TempDir(), "gitops"), GitAuthorName: "Ringleader", GitAuthorEmail: "rl@example.com", GitBackoff: time.Millisecond}
+	cfg := EffectsConfig{Mode: EffectsGit, GitOpsDir: filepath.Join(t.TempDir(), "gitops"), GitAuthorName: "Ringleader", GitAuthorEmail: "rl@example.com", GitBackoff: time.Millisecond}
 	fx, err := newGitEffects(cfg, func() *ringtopology.Topology { return top }, nil, quietLogger)
 	if err != nil {
 		t.Fatal(err)
@@ -375,13 +347,13 @@ func TestEffectsReadTheBaseline(t *testing.T) {
 	ctx := context.Background()
 	read, readErr := fx.baseline.ReadBaseline(ctx, "checkout", []string{"us-east-1", "eu-west-1"})
 	east, head := read.Targets["us-east-1"], srv.Head(t, "deploy")
-	p := coordinator.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "rel-1/canary/us-east-1"}
+	p := rings.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "rel-1/canary/us-east-1"}
 	_, promoteErr := fx.promoter.Promote(ctx, p)
-	back := coordinator.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "mixed",
+	back := rings.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "mixed",
 		PromotionID: "rel-1/canary/us-east-1/rollback", Rollback: true, Targets: east}
 	rolled, rollErr := fx.promoter.Promote(ctx, back)
 
-	mem, err := newEffectsFor(effectsConfig{Mode: effectsMemory}, func() *ringtopology.Topology { return top }, nil, quietLogger)
+	mem, err := newEffectsFor(EffectsConfig{Mode: EffectsMemory}, func() *ringtopology.Topology { return top }, nil, quietLogger)
 	if err != nil {
 		t.Fatal(err)
 	}

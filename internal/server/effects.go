@@ -1,11 +1,10 @@
-package main
+package server
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -23,23 +22,23 @@ import (
 
 // Effect modes (--effects).
 const (
-	// effectsGit writes promotions and the halt fence to the GitOps
+	// EffectsGit writes promotions and the halt fence to the GitOps
 	// repository and judges regions from Argo CD, Prometheus and webhooks.
-	effectsGit = "git"
-	// effectsMemory writes nothing anywhere and reports every region
+	EffectsGit = "git"
+	// EffectsMemory writes nothing anywhere and reports every region
 	// healthy: for tests and experiments that need no Git.
-	effectsMemory = "memory"
+	EffectsMemory = "memory"
 )
 
-// gitPasswordEnv is read for the Git password or token when no
+// GitPasswordEnv is read for the Git password or token when no
 // --git-password-file is given.
-const gitPasswordEnv = "RINGLEADER_GIT_PASSWORD"
+const GitPasswordEnv = "RINGLEADER_GIT_PASSWORD"
 
-// effectsConfig is everything the real effects need, as plain values.
+// EffectsConfig is everything the real effects need, as plain values.
 // ringd's flags fill it (effectsFlags); `ringd demo` builds one directly and
 // calls newGitEffects.
-type effectsConfig struct {
-	// Mode is effectsGit (default) or effectsMemory.
+type EffectsConfig struct {
+	// Mode is EffectsGit (default) or EffectsMemory.
 	Mode string
 	// GitOpsDir holds the node's working copies of the GitOps repository
 	// (default DATA_DIR/gitops); each repository and branch gets its own
@@ -63,30 +62,16 @@ type effectsConfig struct {
 
 	// health configures Argo CD, Prometheus and the webhooks
 	// (effects_health.go).
-	health healthConfig
-}
-
-// effectsFlags registers the effect flags on fs.
-func (c *effectsConfig) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.Mode, "effects", effectsGit, "what the leader acts through: git (promote through the GitOps repository, judge regions by Argo CD, Prometheus and webhooks) or memory (write nothing, every region healthy: tests only)")
-	fs.StringVar(&c.GitOpsDir, "gitops-dir", "", "directory for this node's working copies of the GitOps repository (default DATA_DIR/gitops)")
-	fs.StringVar(&c.GitOpsURL, "gitops-url", "", "GitOps repository URL (default: the topology's spec.gitops.repo)")
-	fs.StringVar(&c.GitOpsBranch, "gitops-branch", "", "GitOps branch (default: the topology's spec.gitops.branch, else main)")
-	fs.StringVar(&c.GitUsername, "git-username", "", "HTTPS user name for the GitOps repository (token auth: any name, e.g. x-access-token)")
-	fs.StringVar(&c.GitPasswordFile, "git-password-file", "", "file holding the HTTPS password or token (default: environment variable "+gitPasswordEnv+")")
-	fs.StringVar(&c.GitSSHKeyFile, "git-ssh-key-file", "", "file holding a PEM SSH private key for the GitOps repository")
-	fs.StringVar(&c.GitAuthorName, "git-author-name", "Ringleader", "author name of promotion commits")
-	fs.StringVar(&c.GitAuthorEmail, "git-author-email", "ringleader@localhost", "author email of promotion commits")
-	c.health.register(fs)
+	Health HealthConfig
 }
 
 // validate normalises the config; dataDir is the node's --data-dir.
-func (c *effectsConfig) validate(dataDir string) []error {
+func (c *EffectsConfig) validate(dataDir string) []error {
 	var errs []error
 	switch c.Mode {
 	case "":
-		c.Mode = effectsGit
-	case effectsGit, effectsMemory:
+		c.Mode = EffectsGit
+	case EffectsGit, EffectsMemory:
 	default:
 		errs = append(errs, fmt.Errorf("--effects %q: want git or memory", c.Mode))
 	}
@@ -96,17 +81,17 @@ func (c *effectsConfig) validate(dataDir string) []error {
 	if c.GitPasswordFile != "" && c.GitSSHKeyFile != "" {
 		errs = append(errs, errors.New("--git-password-file and --git-ssh-key-file exclude each other: HTTPS or SSH, not both"))
 	}
-	return append(errs, c.health.validate()...)
+	return append(errs, c.Health.validate()...)
 }
 
 // auth turns the credential settings into gitops.Auth (secrets are read
 // by the writer, never here). Without a password file or SSH key the
 // password comes from RINGLEADER_GIT_PASSWORD when it is set.
-func (c effectsConfig) auth() gitops.Auth {
+func (c EffectsConfig) auth() gitops.Auth {
 	a := gitops.Auth{Username: c.GitUsername, PasswordFile: c.GitPasswordFile, SSHKeyFile: c.GitSSHKeyFile}
 	if a.SSHKeyFile == "" && a.PasswordFile == "" {
-		if v, ok := os.LookupEnv(gitPasswordEnv); ok && v != "" {
-			a.PasswordEnv = gitPasswordEnv
+		if v, ok := os.LookupEnv(GitPasswordEnv); ok && v != "" {
+			a.PasswordEnv = GitPasswordEnv
 		}
 	}
 	return a
@@ -114,8 +99,8 @@ func (c effectsConfig) auth() gitops.Auth {
 
 // newEffectsFor builds the effects --effects asks for. topology returns
 // the topology in force (the node's last adopted one).
-func newEffectsFor(cfg effectsConfig, topology func() *ringtopology.Topology, metrics *coordinator.Metrics, logger *slog.Logger) (effects, error) {
-	if cfg.Mode == effectsMemory {
+func newEffectsFor(cfg EffectsConfig, topology func() *ringtopology.Topology, metrics *coordinator.Metrics, logger *slog.Logger) (effects, error) {
+	if cfg.Mode == EffectsMemory {
 		fx := newEffects(logger)
 		if br, ok := fx.promoter.(coordinator.BaselineReader); ok {
 			fx.baseline = br // before the wrapper hides it
@@ -129,7 +114,7 @@ func newEffectsFor(cfg effectsConfig, topology func() *ringtopology.Topology, me
 // newGitEffects builds the real effects: the Git writer as promoter and
 // halt fence (opened lazily, once the repository is known), and the region
 // health source, webhooks and error-budget source (effects_health.go).
-func newGitEffects(cfg effectsConfig, topology func() *ringtopology.Topology, metrics *coordinator.Metrics, logger *slog.Logger) (effects, error) {
+func newGitEffects(cfg EffectsConfig, topology func() *ringtopology.Topology, metrics *coordinator.Metrics, logger *slog.Logger) (effects, error) {
 	if cfg.GitOpsDir == "" {
 		return effects{}, errors.New("gitops: no working copy directory: set --gitops-dir or --data-dir")
 	}
@@ -139,7 +124,7 @@ func newGitEffects(cfg effectsConfig, topology func() *ringtopology.Topology, me
 	w := &gitWriters{cfg: cfg, topology: topology, logger: logger}
 	gp := &gitPromoter{w: w, metrics: metrics}
 	fx := effects{promoter: gp, baseline: gp, fence: &gitFence{w: w}, writers: w}
-	if err := addHealth(&fx, cfg.health, topology, w, logger); err != nil {
+	if err := addHealth(&fx, cfg.Health, topology, w, logger); err != nil {
 		return effects{}, err
 	}
 	return fx, nil
@@ -150,7 +135,7 @@ func newGitEffects(cfg effectsConfig, topology func() *ringtopology.Topology, me
 // another repository or branch gets a writer of its own (and a working
 // copy of its own under GitOpsDir).
 type gitWriters struct {
-	cfg      effectsConfig
+	cfg      EffectsConfig
 	topology func() *ringtopology.Topology
 	logger   *slog.Logger
 
@@ -223,36 +208,34 @@ type gitPromoter struct {
 // Promote implements coordinator.Promoter: promotions through
 // Writer.Promote, rollbacks through Writer.Rollback (which passes the halt
 // fence but not Check). A halt in the repository's fence or a refused
-// Check becomes coordinator.ErrFenced; a permanent error
+// Check becomes rings.ErrFenced; a permanent error
 // (gitops.ErrPermanent: bad target, push refused by the server) becomes
-// coordinator.ErrNeedsHuman; anything else stays transient.
-func (p *gitPromoter) Promote(ctx context.Context, cp coordinator.Promotion) (coordinator.PromotionResult, error) {
+// rings.ErrNeedsHuman; anything else stays transient.
+func (p *gitPromoter) Promote(ctx context.Context, cp rings.Promotion) (rings.PromotionResult, error) {
 	start := time.Now()
 	res, err := p.promote(ctx, cp)
-	out := coordinator.PromotionResult{Commit: res.Commit, AlreadyLanded: res.AlreadyLanded}
 	switch {
 	case errors.Is(err, gitops.ErrHalted) || errors.Is(err, gitops.ErrCheckFailed):
-		err = fmt.Errorf("%w: %w", coordinator.ErrFenced, err)
+		err = fmt.Errorf("%w: %w", rings.ErrFenced, err)
 	case gitops.IsPermanent(err):
 		// A missing file or field, a YAML that does not parse, a push the
 		// server refused: the loop fails the ring with this text (file,
 		// path and cause) instead of retrying.
-		err = fmt.Errorf("%w: %w", coordinator.ErrNeedsHuman, err)
+		err = fmt.Errorf("%w: %w", rings.ErrNeedsHuman, err)
 	}
-	p.metrics.ObservePush(time.Since(start), max(res.Attempts-1, 0), coordinator.PushOutcome(out, err))
-	return out, err
+	p.metrics.ObservePush(time.Since(start), max(res.Attempts-1, 0), coordinator.PushOutcome(res.PromotionResult, err))
+	return res.PromotionResult, err
 }
 
-func (p *gitPromoter) promote(ctx context.Context, cp coordinator.Promotion) (gitops.Result, error) {
+func (p *gitPromoter) promote(ctx context.Context, cp rings.Promotion) (gitops.Result, error) {
 	w, err := p.w.writer()
 	if err != nil {
 		return gitops.Result{}, fmt.Errorf("promotion %s: %w", cp.PromotionID, err)
 	}
-	gp := toGitopsPromotion(cp)
 	if cp.Rollback {
-		return w.Rollback(ctx, gp)
+		return w.Rollback(ctx, cp)
 	}
-	return w.Promote(ctx, gp)
+	return w.Promote(ctx, cp)
 }
 
 // FindLanded implements coordinator.LandedFinder from the writer's
@@ -269,32 +252,15 @@ var _ coordinator.LandedFinder = (*gitPromoter)(nil)
 
 // ReadBaseline implements coordinator.BaselineReader: what every target of
 // app holds now on the branch head, per region.
-func (p *gitPromoter) ReadBaseline(ctx context.Context, app string, regions []string) (coordinator.BaselineRead, error) {
+func (p *gitPromoter) ReadBaseline(ctx context.Context, app string, regions []string) (rings.BaselineRead, error) {
 	w, err := p.w.writer()
 	if err != nil {
-		return coordinator.BaselineRead{}, err
+		return rings.BaselineRead{}, err
 	}
-	b, err := w.ReadBaseline(ctx, app, regions)
-	if err != nil {
-		return coordinator.BaselineRead{}, err
-	}
-	out := coordinator.BaselineRead{Commit: b.Commit, Targets: make(map[string][]rings.TargetValue, len(b.Regions))}
-	for _, r := range b.Regions {
-		out.Targets[r.Region] = r.Targets
-	}
-	return out, nil
+	return w.ReadBaseline(ctx, app, regions)
 }
 
 var _ coordinator.BaselineReader = (*gitPromoter)(nil)
-
-// toGitopsPromotion copies a coordinator promotion field for field.
-func toGitopsPromotion(p coordinator.Promotion) gitops.Promotion {
-	return gitops.Promotion{
-		ReleaseID: p.ReleaseID, App: p.App, Ring: p.Ring, Regions: p.Regions, Version: p.Version,
-		PromotionID: p.PromotionID, Rollback: p.Rollback, Targets: p.Targets, Check: p.Check,
-		PreviousRing: p.PreviousRing, PreviousRingSoakedAt: p.PreviousRingSoakedAt,
-	}
-}
 
 // gitFence adapts the writer to coordinator.HaltFence.
 type gitFence struct{ w *gitWriters }

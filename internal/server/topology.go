@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -103,12 +103,12 @@ func (f *topologyFeed) run(ctx context.Context) {
 // <git url>#<path>, or nil when --topology is a local file (or unset).
 // The reader keeps its working copy in DATA_DIR/topology and uses the
 // GitOps credentials and --gitops-branch (default main).
-func newTopologyWatch(cfg config, logger *slog.Logger) (*topologyFeed, error) {
-	if !isGitTopology(cfg.topology) {
+func newTopologyWatch(cfg Config, logger *slog.Logger) (*topologyFeed, error) {
+	if !isGitTopology(cfg.Topology) {
 		return nil, nil
 	}
 	return newTopologyFeed(topologyConfig{
-		Location: cfg.topology, Branch: cfg.effects.GitOpsBranch, Dir: filepath.Join(cfg.dataDir, "topology"),
-		Auth: cfg.effects.auth(), Interval: cfg.topologyInterval,
+		Location: cfg.Topology, Branch: cfg.Effects.GitOpsBranch, Dir: filepath.Join(cfg.DataDir, "topology"),
+		Auth: cfg.Effects.auth(), Interval: cfg.TopologyInterval,
 	}, logger)
 }

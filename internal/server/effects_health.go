@@ -1,9 +1,8 @@
-package main
+package server
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -19,10 +18,10 @@ import (
 	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
 
-// healthConfig says how ringd reaches the regions' evidence: Argo CD (one
+// HealthConfig says how ringd reaches the regions' evidence: Argo CD (one
 // token for every server the topology names), each region's Prometheus,
 // and the release webhooks.
-type healthConfig struct {
+type HealthConfig struct {
 	ArgoCDTokenFile          string
 	ArgoCDCAFile             string
 	ArgoCDInsecureSkipVerify bool
@@ -40,24 +39,8 @@ type healthConfig struct {
 	BudgetInterval time.Duration
 }
 
-// register adds the health flags to fs.
-func (c *healthConfig) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.ArgoCDTokenFile, "argocd-token-file", "", "file holding the Argo CD API token (applications get), re-read on every request; without it regions with an argocd source fail closed")
-	fs.StringVar(&c.ArgoCDCAFile, "argocd-ca-file", "", "PEM CA bundle the Argo CD servers' certificates must chain to (default: system roots)")
-	fs.BoolVar(&c.ArgoCDInsecureSkipVerify, "argocd-insecure-skip-verify", false, "accept any Argo CD server certificate (throwaway test installations only)")
-	fs.DurationVar(&c.ArgoCDTimeout, "argocd-timeout", argocd.DefaultTimeout, "bound on one request to Argo CD")
-	fs.DurationVar(&c.PrometheusTimeout, "prometheus-timeout", prometheus.DefaultQueryTimeout, "bound on one query to a region's Prometheus")
-	fs.StringVar(&c.WebhookPrePromotion, "webhook-pre-promotion", "", "URL that must answer 2xx before a ring is promoted (a refusal makes the release wait)")
-	fs.StringVar(&c.WebhookDuringSoak, "webhook-during-soak", "", "URL called at every analysis of a soaking ring; a failure fails the ring")
-	fs.StringVar(&c.WebhookPostRing, "webhook-post-ring", "", "URL told, best effort, when a ring is done")
-	fs.StringVar(&c.WebhookSecretFile, "webhook-secret-file", "", "file holding the HMAC secret that signs every webhook (required with a webhook URL)")
-	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", webhook.DefaultTimeout, "bound on one webhook attempt")
-	fs.IntVar(&c.WebhookRetries, "webhook-retries", 2, fmt.Sprintf("retries of a failed webhook attempt (0 to %d)", webhook.MaxRetries))
-	fs.DurationVar(&c.BudgetInterval, "budget-interval", time.Minute, "how often the leader measures the regions' error budgets in Prometheus")
-}
-
 // validate rejects settings that cannot work.
-func (c *healthConfig) validate() []error {
+func (c *HealthConfig) validate() []error {
 	var errs []error
 	anyHook := c.WebhookPrePromotion != "" || c.WebhookDuringSoak != "" || c.WebhookPostRing != ""
 	if anyHook && c.WebhookSecretFile == "" {
@@ -84,7 +67,7 @@ type ancestry interface {
 // addHealth wires the region evidence into fx: the regions.HealthSource
 // over Argo CD, Prometheus and the during-soak webhook; the pre-promotion
 // and post-ring webhooks; and the Prometheus error budgets.
-func addHealth(fx *effects, cfg healthConfig, topology func() *ringtopology.Topology, anc ancestry, logger *slog.Logger) error {
+func addHealth(fx *effects, cfg HealthConfig, topology func() *ringtopology.Topology, anc ancestry, logger *slog.Logger) error {
 	hc := regions.HealthConfig{Topology: topology}
 	if cfg.ArgoCDTokenFile != "" {
 		src, err := argocd.NewSource(argocd.SourceConfig{
@@ -115,7 +98,7 @@ func addHealth(fx *effects, cfg healthConfig, topology func() *ringtopology.Topo
 	if err != nil {
 		return err
 	}
-	fx.health = healthAdapter{hs}
+	fx.health = hs
 	fx.budgets = budgetSource(analyzer)
 	fx.budgetInterval = cfg.BudgetInterval
 	if hooks != nil && hooks.Configured(webhook.PrePromotion) {
@@ -128,7 +111,7 @@ func addHealth(fx *effects, cfg healthConfig, topology func() *ringtopology.Topo
 }
 
 // newWebhooks builds the webhook client, nil when no URL is set.
-func newWebhooks(cfg healthConfig) (*webhook.Client, error) {
+func newWebhooks(cfg HealthConfig) (*webhook.Client, error) {
 	if cfg.WebhookPrePromotion == "" && cfg.WebhookDuringSoak == "" && cfg.WebhookPostRing == "" {
 		return nil, nil
 	}
@@ -156,8 +139,8 @@ func newWebhooks(cfg healthConfig) (*webhook.Client, error) {
 
 // prePromotionHook is LoopConfig.BeforePromote: the receiver must answer
 // 2xx before the ring is promoted.
-func prePromotionHook(c *webhook.Client) func(ctx context.Context, p coordinator.Promotion) error {
-	return func(ctx context.Context, p coordinator.Promotion) error {
+func prePromotionHook(c *webhook.Client) func(ctx context.Context, p rings.Promotion) error {
+	return func(ctx context.Context, p rings.Promotion) error {
 		return c.Send(ctx, webhook.Payload{Event: webhook.PrePromotion, Release: p.ReleaseID, App: p.App,
 			Version: p.Version, Ring: p.Ring, Regions: p.Regions})
 	}
@@ -172,28 +155,6 @@ func postRingHook(c *webhook.Client, logger *slog.Logger) func(ctx context.Conte
 			logger.Warn("post-ring webhook failed (best effort; nothing retried later)", "release", r.ReleaseID, "ring", r.Ring, "err", err)
 		}
 	}
-}
-
-// healthAdapter converts between coordinator.HealthSource and
-// regions.HealthSource (the same shapes, field for field).
-type healthAdapter struct{ hs *regions.HealthSource }
-
-// Observe implements coordinator.HealthSource.
-func (a healthAdapter) Observe(ctx context.Context, q coordinator.HealthQuery) ([]coordinator.RegionHealth, error) {
-	rq := regions.Query{ReleaseID: q.ReleaseID, App: q.App, Version: q.Version, BaselineVersion: q.BaselineVersion,
-		Ring: q.Ring, Baseline: q.Baseline, Soaking: q.Soaking}
-	for _, t := range q.Regions {
-		rq.Regions = append(rq.Regions, regions.Target{Region: t.Region, Commit: t.Commit})
-	}
-	got, err := a.hs.Observe(ctx, rq)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]coordinator.RegionHealth, len(got))
-	for i, h := range got {
-		out[i] = coordinator.RegionHealth{Region: h.Region, Synced: h.Synced, Healthy: h.Healthy, Reason: h.Reason, Checks: h.Checks, InProgress: h.InProgress}
-	}
-	return out, nil
 }
 
 // budgetMeter is what budgetSource needs from the Prometheus analyzer.

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -13,11 +13,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/rings"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // The Git promoter tells the loop which failures need a person
-// (coordinator.ErrNeedsHuman, text naming file and path) and which can pass.
+// (rings.ErrNeedsHuman, text naming file and path) and which can pass.
 func TestGitEffectsMapPermanentErrorsToNeedsHuman(t *testing.T) {
 	t.Parallel()
 	srv, top := effectsRepo(t)
@@ -30,40 +31,51 @@ func TestGitEffectsMapPermanentErrorsToNeedsHuman(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg := effectsConfig{Mode: effectsGit, GitOpsDir: filepath.Join(t.TempDir(), "gitops"), GitOpsURL: url, GitBackoff: time.Millisecond}
+		cfg := EffectsConfig{Mode: EffectsGit, GitOpsDir: filepath.Join(t.TempDir(), "gitops"), GitOpsURL: url, GitBackoff: time.Millisecond}
 		fx, err := newGitEffects(cfg, func() *topology.Topology { return top }, metrics, quietLogger)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = fx.promoter.Promote(context.Background(), coordinator.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "canary",
+		_, err = fx.promoter.Promote(context.Background(), rings.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "canary",
 			Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "rel-1/canary/us-east-1", Check: func(context.Context) error { return nil }})
 		outcomes, _ := pushOutcomes(t, reg)
 		return err, outcomes
 	}
 
 	err, outcomes := promote(&bad, "")
-	if !errors.Is(err, coordinator.ErrNeedsHuman) || !strings.Contains(err.Error(), "apps/checkout/us-east-1/values.yaml") || !strings.Contains(err.Error(), "image.digest") {
+	if !errors.Is(err, rings.ErrNeedsHuman) || !strings.Contains(err.Error(), "apps/checkout/us-east-1/values.yaml") || !strings.Contains(err.Error(), "image.digest") {
 		t.Errorf("missing key: %v; want ErrNeedsHuman naming the file and the path", err)
 	}
 	if outcomes[coordinator.PushNeedsHuman] != 1 {
 		t.Errorf("push outcomes %v; want one needs-human", outcomes)
 	}
 
+	// A server that hangs up on every connection: the push cannot reach
+	// Git, which may work on the next attempt.
 	l, lerr := net.Listen("tcp", "127.0.0.1:0")
 	if lerr != nil {
 		t.Fatal(lerr)
 	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
 	closed := "git://" + l.Addr().String() + "/deploy"
-	l.Close()
-	if err, _ := promote(top, closed); err == nil || errors.Is(err, coordinator.ErrNeedsHuman) || errors.Is(err, coordinator.ErrFenced) {
-		t.Errorf("unreachable server: %v; want a transient error", err)
+	if err, _ := promote(top, closed); err == nil || errors.Is(err, rings.ErrNeedsHuman) || errors.Is(err, rings.ErrFenced) {
+		t.Errorf("server hangs up: %v; want a transient error", err)
 	}
 
 	hook := filepath.Join(srv.Path("deploy"), "hooks", "pre-receive")
 	if err := os.WriteFile(hook, []byte("#!/bin/sh\necho 'main is protected' >&2\nexit 1\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err, _ := promote(top, ""); !errors.Is(err, coordinator.ErrNeedsHuman) || !strings.Contains(err.Error(), "main is protected") {
+	if err, _ := promote(top, ""); !errors.Is(err, rings.ErrNeedsHuman) || !strings.Contains(err.Error(), "main is protected") {
 		t.Errorf("push declined by a hook: %v; want ErrNeedsHuman with the hook's message", err)
 	}
 }
