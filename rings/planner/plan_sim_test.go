@@ -66,16 +66,7 @@ func (m *sim) apply(a Action) error {
 		if err := m.s.MarkPromoted(a.ReleaseID, a.Ring, a.Regions, a.PromotionID, "c-"+a.PromotionID, m.now); err != nil {
 			return err
 		}
-		for _, name := range a.Regions {
-			region, _ := m.top.RegionByName(name)
-			if !region.HasHealthSources() {
-				continue
-			}
-			id, ring := a.ReleaseID, a.Ring
-			m.at(m.now.Add(3*time.Minute), fmt.Sprintf("%s reports %s synced and healthy", name, id), func(s *rings.State, at time.Time) error {
-				return s.Observe(id, ring, name, true, true, "Healthy", nil, at)
-			})
-		}
+		m.reportHealthy(a, []time.Duration{3 * time.Minute}, "%s reports %s synced and healthy", false)
 		return nil
 	case ActStartSoak:
 		if err := m.s.StartSoak(a.ReleaseID, a.Ring, m.now); err != nil {
@@ -99,22 +90,32 @@ func (m *sim) apply(a Action) error {
 		}
 		// The regions sync the rollback and report good evidence every
 		// minute until it is verified.
-		for _, name := range a.Regions {
-			region, _ := m.top.RegionByName(name)
-			if !region.HasHealthSources() {
-				continue
-			}
-			id, ring := a.ReleaseID, a.Ring
-			for i := 1; i <= 3; i++ {
-				m.at(m.now.Add(time.Duration(i)*time.Minute), fmt.Sprintf("%s reports the rollback of %s synced and healthy", name, id), func(s *rings.State, at time.Time) error {
-					o := &rings.Observation{Region: name, Check: "success-rate", Value: 99.9, Threshold: ">= 99", Pass: true, At: at}
-					return s.Observe(id, ring, name, true, true, "Healthy", o, at)
-				})
-			}
-		}
+		m.reportHealthy(a, []time.Duration{time.Minute, 2 * time.Minute, 3 * time.Minute}, "%s reports the rollback of %s synced and healthy", true)
 		return nil
 	}
 	return simulate(m.s, a, m.now)
+}
+
+// reportHealthy schedules, after each of delays, a synced and healthy
+// report from every region of a that has a health source, carrying a
+// passing analysis check when check is set. what is the event's text over
+// the region and the release.
+func (m *sim) reportHealthy(a Action, delays []time.Duration, what string, check bool) {
+	id, ring := a.ReleaseID, a.Ring
+	for _, name := range a.Regions {
+		if region, _ := m.top.RegionByName(name); !region.HasHealthSources() {
+			continue
+		}
+		for _, d := range delays {
+			m.at(m.now.Add(d), fmt.Sprintf(what, name, id), func(s *rings.State, at time.Time) error {
+				var o *rings.Observation
+				if check {
+					o = &rings.Observation{Region: name, Check: "success-rate", Value: 99.9, Threshold: ">= 99", Pass: true, At: at}
+				}
+				return s.Observe(id, ring, name, true, true, "Healthy", o, at)
+			})
+		}
+	}
 }
 
 func (m *sim) run(until time.Time) {
@@ -157,15 +158,21 @@ func (m *sim) run(until time.Time) {
 	m.t.Fatal("the simulation did not end within 5000 steps")
 }
 
+// describeSubject starts a trace line: "<what> <release> ring=<ring>
+// regions=<a,b>", leaving out an empty ring and regions.
+func describeSubject(b *strings.Builder, what any, release, ring string, regions []string) {
+	fmt.Fprintf(b, "%s %s", what, release)
+	if ring != "" {
+		fmt.Fprintf(b, " ring=%s", ring)
+	}
+	if len(regions) > 0 {
+		fmt.Fprintf(b, " regions=%s", strings.Join(regions, ","))
+	}
+}
+
 func describeAction(a Action) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s", a.Kind, a.ReleaseID)
-	if a.Ring != "" {
-		fmt.Fprintf(&b, " ring=%s", a.Ring)
-	}
-	if len(a.Regions) > 0 {
-		fmt.Fprintf(&b, " regions=%s", strings.Join(a.Regions, ","))
-	}
+	describeSubject(&b, a.Kind, a.ReleaseID, a.Ring, a.Regions)
 	if a.Version != "" {
 		fmt.Fprintf(&b, " version=%s", a.Version)
 	}
@@ -186,13 +193,7 @@ func describeAction(a Action) string {
 
 func describeWait(w Wait) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s", w.Reason, w.ReleaseID)
-	if w.Ring != "" {
-		fmt.Fprintf(&b, " ring=%s", w.Ring)
-	}
-	if len(w.Regions) > 0 {
-		fmt.Fprintf(&b, " regions=%s", strings.Join(w.Regions, ","))
-	}
+	describeSubject(&b, w.Reason, w.ReleaseID, w.Ring, w.Regions)
 	if !w.Until.IsZero() {
 		fmt.Fprintf(&b, " until=%s", stamp(w.Until))
 	}
