@@ -45,10 +45,8 @@ func (s *State) releaseRing(id, ring string) (*Release, *RingProgress, error) {
 
 // ringOf returns the named ring of a release and its index.
 func ringOf(r *Release, ring string) (*RingProgress, int, error) {
-	for i := range r.Rings {
-		if r.Rings[i].Name == ring {
-			return &r.Rings[i], i, nil
-		}
+	if i := r.ringIndex(ring); i >= 0 {
+		return &r.Rings[i], i, nil
 	}
 	return nil, -1, fmt.Errorf("ring %q of release %q: %w", ring, r.ID, ErrNotFound)
 }

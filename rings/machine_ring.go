@@ -24,6 +24,30 @@ func (s *State) activeRing(id, ring, what string) (*Release, *RingProgress, int,
 	return r, rp, i, nil
 }
 
+// ringIn refuses what on ring rp of release id unless the ring is in one
+// of states: "the ring is soaking", or "the ring is soaking, not syncing"
+// when one state is allowed.
+func ringIn(rp *RingProgress, id, what string, states ...RingState) error {
+	switch {
+	case slices.Contains(states, rp.State):
+		return nil
+	case len(states) == 1:
+		return fmt.Errorf("%s ring %q of release %q: the ring is %s, not %s: %w", what, rp.Name, id, rp.State, states[0], ErrTransition)
+	}
+	return fmt.Errorf("%s ring %q of release %q: the ring is %s: %w", what, rp.Name, id, rp.State, ErrTransition)
+}
+
+// earlierRingsDone refuses what on ring idx of r unless every ring before
+// it is done: rings go in order.
+func earlierRingsDone(r *Release, idx int, what string) error {
+	for _, prev := range r.Rings[:idx] {
+		if prev.State != RingDone {
+			return fmt.Errorf("%s ring %q of release %q: earlier ring %q is %s, not done: %w", what, r.Rings[idx].Name, r.ID, prev.Name, prev.State, ErrTransition)
+		}
+	}
+	return nil
+}
+
 // MarkPromoted records that the commit carrying promotionID landed for
 // regions of ring. The ring becomes promoting, or syncing once every region
 // is promoted. Recording the same promotionID again is a no-op, so a new
@@ -46,13 +70,11 @@ func (s *State) MarkPromoted(id, ring string, regions []string, promotionID, com
 	if len(regions) == 0 {
 		return fmt.Errorf("promote ring %q of release %q: no regions named: %w", ring, id, ErrTransition)
 	}
-	if rp.State != RingPending && rp.State != RingPromoting {
-		return fmt.Errorf("promote ring %q of release %q: the ring is %s: %w", ring, id, rp.State, ErrTransition)
+	if err := ringIn(rp, id, "promote", RingPending, RingPromoting); err != nil {
+		return err
 	}
-	for _, prev := range r.Rings[:idx] {
-		if prev.State != RingDone {
-			return fmt.Errorf("promote ring %q of release %q: earlier ring %q is %s, not done: %w", ring, id, prev.Name, prev.State, ErrTransition)
-		}
+	if err := earlierRingsDone(r, idx, "promote"); err != nil {
+		return err
 	}
 	for i, name := range regions {
 		g := rp.Region(name)
@@ -113,8 +135,8 @@ func (s *State) observe(id, ring, region string, synced, healthy, inProgress boo
 	if g == nil {
 		return fmt.Errorf("observe region %q of ring %q of release %q: %w", region, ring, id, ErrNotFound)
 	}
-	if rp.State != RingPromoting && rp.State != RingSyncing && rp.State != RingSoaking {
-		return fmt.Errorf("observe ring %q of release %q: the ring is %s: %w", ring, id, rp.State, ErrTransition)
+	if err := ringIn(rp, id, "observe", RingPromoting, RingSyncing, RingSoaking); err != nil {
+		return err
 	}
 	g.Synced, g.Healthy, g.ObservedAt, g.Reason = synced, healthy, at, reason
 	trackProgress(g, inProgress, at)
@@ -150,8 +172,8 @@ func (s *State) StartSoak(id, ring string, at time.Time) error {
 	if err != nil {
 		return err
 	}
-	if rp.State != RingSyncing {
-		return fmt.Errorf("start soak of ring %q of release %q: the ring is %s, not syncing: %w", ring, id, rp.State, ErrTransition)
+	if err := ringIn(rp, id, "start soak of", RingSyncing); err != nil {
+		return err
 	}
 	rp.State = RingSoaking
 	rp.SoakStartedAt = at
@@ -169,8 +191,8 @@ func (s *State) CompleteRing(id, ring string, at time.Time) error {
 	if err != nil {
 		return err
 	}
-	if rp.State != RingSoaking {
-		return fmt.Errorf("complete ring %q of release %q: the ring is %s, not soaking: %w", ring, id, rp.State, ErrTransition)
+	if err := ringIn(rp, id, "complete", RingSoaking); err != nil {
+		return err
 	}
 	rp.State = RingDone
 	rp.DoneAt = at
@@ -184,8 +206,8 @@ func (s *State) FailRing(id, ring, reason string, at time.Time) error {
 	if err != nil {
 		return err
 	}
-	if rp.State != RingPromoting && rp.State != RingSyncing && rp.State != RingSoaking {
-		return fmt.Errorf("fail ring %q of release %q: the ring is %s: %w", ring, id, rp.State, ErrTransition)
+	if err := ringIn(rp, id, "fail", RingPromoting, RingSyncing, RingSoaking); err != nil {
+		return err
 	}
 	rp.State = RingFailed
 	rp.FailedAt = at
