@@ -1,8 +1,6 @@
 package topology
 
 import (
-	"errors"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -132,23 +130,11 @@ func TestParseBadInputsCovered(t *testing.T) {
 // rendered as "file:line:col: message".
 func ptParseErrors(t *testing.T, path string) []string {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
+	_, errs := ptParseFile(t, path)
+	if errs == nil {
+		t.Fatalf("Parse accepted %s, a bad document", path)
 	}
-	top, err := Parse(filepath.Base(path), data)
-	if top != nil {
-		t.Fatalf("Parse returned a topology for a bad document")
-	}
-	var verrs ValidationErrors
-	if !errors.As(err, &verrs) {
-		t.Fatalf("Parse error is %T (%v), want ValidationErrors", err, err)
-	}
-	out := make([]string, len(verrs))
-	for i, e := range verrs {
-		out[i] = e.Error()
-	}
-	return out
+	return errs
 }
 
 // TestParseURLCredentials parses ptMinimal with each repo, argocd server or
@@ -179,11 +165,7 @@ func TestParseURLCredentials(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			doc := ptMinimal
-			if tc.old != "" {
-				doc = strings.Replace(doc, tc.old, tc.new, 1)
-			}
-			_, errs := ptParseString(t, doc)
+			_, errs := ptParseString(t, ptMinimalWith(tc.old, tc.new))
 			joined := strings.Join(errs, "\n")
 			switch {
 			case tc.wantErr && !strings.Contains(joined, "must not carry user info"):
