@@ -153,15 +153,37 @@ var (
 	mtCanaryFailed  = steps(mtCanarySyncing, []ringstest.Step{ringstest.Fail("r1", "canary")})
 )
 
+// planCase is one table case of PlanNext: the brief plan (briefPlan) at now
+// of a state built by prep on the fixture topology, its policy changed by
+// policy when set.
+type planCase struct {
+	name   string
+	prep   []ringstest.Step
+	now    string
+	policy func(p *topology.Policy)
+	want   string
+}
+
+// runPlanCases runs each case as a parallel subtest.
+func runPlanCases(t *testing.T, cases []planCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			top := ringstest.Topology(t)
+			if tc.policy != nil {
+				tc.policy(&top.Spec.Policy)
+			}
+			if got := planAfter(t, top, tc.prep, tc.now); got != tc.want {
+				t.Fatalf("plan:\n got %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestPlanNext(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		name   string
-		prep   []ringstest.Step
-		now    string
-		policy func(p *topology.Policy)
-		want   string
-	}{
+	cases := []planCase{
 		// scheduled releases
 		{"start time in the future", []ringstest.Step{mtCreateFull("r1", "checkout", "", "", ringstest.Time(t, "2026-12-05T00:00:00Z"))}, friday, nil,
 			"wait schedule r1 until 2026-12-05T00:00:00Z; next 2026-12-05T00:00:00Z"},
@@ -311,18 +333,7 @@ func TestPlanNext(t *testing.T) {
 			ringstest.Rollback("r1", "canary", "us-east-1")}), friday, nil,
 			"rollback r1 early [eu-west-1] 1.0 r1/early/eu-west-1/rollback; rollback r1 global [ap-northeast-1 us-west-2] 1.0 r1/global/ap-northeast-1+us-west-2/rollback; fail-rollback r1 canary [us-east-1]"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			top := ringstest.Topology(t)
-			if tc.policy != nil {
-				tc.policy(&top.Spec.Policy)
-			}
-			if got := planAfter(t, top, tc.prep, tc.now); got != tc.want {
-				t.Fatalf("plan:\n got %s\nwant %s", got, tc.want)
-			}
-		})
-	}
+	runPlanCases(t, cases)
 }
 
 func TestPlanNextWithoutTopology(t *testing.T) {
