@@ -161,12 +161,11 @@ func (s *State) settleRollback(r *Release, at time.Time) {
 	if pending {
 		return
 	}
-	r.State = ReleaseRolledBack
+	st := ReleaseRolledBack
 	if failed {
-		r.State = ReleaseRollbackFailed
+		st = ReleaseRollbackFailed
 	}
-	r.UpdatedAt = at
-	s.forgetFinishedReleases(r.App, KeepFinishedReleases, r.ID)
+	s.finish(r, st, at)
 }
 
 // HaltByID returns the halt with that ID, or nil.

@@ -315,22 +315,28 @@ type progressObs struct {
 // not synced, in progress), a healthy region, health Missing (synced, not
 // healthy, not in progress), or Argo CD unreachable.
 func observeKind(s *rings.State, o progressObs) error {
-	at := ringstest.T0.Add(o.at)
-	switch o.kind {
-	case "paused":
-		return s.ObserveInProgress("r1", "canary", "us-east-1", true, false, "Suspended: Rollout is paused", nil, at)
-	case "progressing":
-		return s.ObserveInProgress("r1", "canary", "us-east-1", true, false, "Progressing: 1 of 3 updated replicas are available", nil, at)
-	case "hooks":
-		return s.ObserveInProgress("r1", "canary", "us-east-1", false, true, "Progressing: sync operation Running at c1", nil, at)
-	case "healthy":
-		return s.Observe("r1", "canary", "us-east-1", true, true, "", nil, at)
-	case "missing":
-		return s.Observe("r1", "canary", "us-east-1", true, false, "health Missing", nil, at)
-	case "down":
-		return s.Observe("r1", "canary", "us-east-1", false, false, "argocd: server unavailable", nil, at)
+	k, ok := progressKinds[o.kind]
+	if !ok {
+		return errors.New("unknown observation kind " + o.kind)
 	}
-	return errors.New("unknown observation kind " + o.kind)
+	observe := s.Observe
+	if k.inProgress {
+		observe = s.ObserveInProgress
+	}
+	return observe("r1", "canary", "us-east-1", k.synced, k.healthy, k.reason, nil, ringstest.T0.Add(o.at))
+}
+
+// progressKinds are the evidence observeKind records for each kind.
+var progressKinds = map[string]struct {
+	inProgress, synced, healthy bool
+	reason                      string
+}{
+	"paused":      {true, true, false, "Suspended: Rollout is paused"},
+	"progressing": {true, true, false, "Progressing: 1 of 3 updated replicas are available"},
+	"hooks":       {true, false, true, "Progressing: sync operation Running at c1"},
+	"healthy":     {false, true, true, ""},
+	"missing":     {false, true, false, "health Missing"},
+	"down":        {false, false, false, "argocd: server unavailable"},
 }
 
 // every returns n observations of kind, one a minute from the first.
