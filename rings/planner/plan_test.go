@@ -364,18 +364,8 @@ func TestPlanNextDoesNotMutate(t *testing.T) {
 	}
 }
 
-// The -update flag rewrites golden files. Another test file of the package
-// may declare it already; register it only if nobody did.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files under testdata/")
-	}
-}
-
-func updateGolden() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
+// update rewrites the golden files under testdata/ (go test -update).
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 // simEvent is something the world does at a time: a region reports, a
 // person approves or halts.
@@ -587,7 +577,7 @@ func TestSimulatedRollout(t *testing.T) {
 		}
 	}
 	path := filepath.Join("testdata", "plan", "rollout.golden")
-	if updateGolden() {
+	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
