@@ -24,6 +24,19 @@ func (s *State) activeRing(id, ring, what string) (*Release, *RingProgress, int,
 	return r, rp, i, nil
 }
 
+// activeRingIn is activeRing for a transition (what) allowed only from
+// the given states of the ring (ringIn).
+func (s *State) activeRingIn(id, ring, what string, states ...RingState) (*Release, *RingProgress, error) {
+	r, rp, _, err := s.activeRing(id, ring, what)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := ringIn(rp, id, what, states...); err != nil {
+		return nil, nil, err
+	}
+	return r, rp, nil
+}
+
 // ringIn refuses what on ring rp of release id unless the ring is in one
 // of states: "the ring is soaking", or "the ring is soaking, not syncing"
 // when one state is allowed.
@@ -168,11 +181,8 @@ func worstRegion(rp *RingProgress) int {
 
 // StartSoak starts the soak clock of a syncing ring.
 func (s *State) StartSoak(id, ring string, at time.Time) error {
-	r, rp, _, err := s.activeRing(id, ring, "start soak of")
+	r, rp, err := s.activeRingIn(id, ring, "start soak of", RingSyncing)
 	if err != nil {
-		return err
-	}
-	if err := ringIn(rp, id, "start soak of", RingSyncing); err != nil {
 		return err
 	}
 	rp.State = RingSoaking
@@ -187,11 +197,8 @@ func (s *State) StartSoak(id, ring string, at time.Time) error {
 
 // CompleteRing marks a soaking ring done.
 func (s *State) CompleteRing(id, ring string, at time.Time) error {
-	r, rp, _, err := s.activeRing(id, ring, "complete")
+	r, rp, err := s.activeRingIn(id, ring, "complete", RingSoaking)
 	if err != nil {
-		return err
-	}
-	if err := ringIn(rp, id, "complete", RingSoaking); err != nil {
 		return err
 	}
 	rp.State = RingDone
@@ -202,11 +209,8 @@ func (s *State) CompleteRing(id, ring string, at time.Time) error {
 
 // FailRing marks a promoting, syncing or soaking ring failed with reason.
 func (s *State) FailRing(id, ring, reason string, at time.Time) error {
-	r, rp, _, err := s.activeRing(id, ring, "fail")
+	r, rp, err := s.activeRingIn(id, ring, "fail", RingPromoting, RingSyncing, RingSoaking)
 	if err != nil {
-		return err
-	}
-	if err := ringIn(rp, id, "fail", RingPromoting, RingSyncing, RingSoaking); err != nil {
 		return err
 	}
 	rp.State = RingFailed
