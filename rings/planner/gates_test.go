@@ -291,8 +291,7 @@ func TestBudgetGatePerApp(t *testing.T) {
 			if tc.allow != nil {
 				top.Spec.Policy.ErrorBudget.AllowWhenExhausted = tc.allow
 			}
-			s := &rings.State{}
-			ringstest.Apply(t, top, s, tc.prep...)
+			s := ringstest.NewState(t, top, tc.prep...)
 			plan := PlanNext(top, s, ringstest.Time(t, tc.now))
 			if got := briefPlan(plan); got != tc.want {
 				t.Fatalf("plan:\n got %s\nwant %s", got, tc.want)

@@ -425,8 +425,7 @@ func TestInProgressRegions(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			top := ringstest.Topology(t)
-			s := &rings.State{}
-			ringstest.Apply(t, top, s, tc.prep...)
+			s := ringstest.NewState(t, top, tc.prep...)
 			for _, o := range tc.obs {
 				if err := observeKind(s, o); err != nil {
 					t.Fatalf("observe %s at +%s: %v", o.kind, o.at, err)
@@ -466,8 +465,7 @@ func TestInProgressRegions(t *testing.T) {
 func TestObserveInProgressRefusalChangesNothing(t *testing.T) {
 	t.Parallel()
 	top := ringstest.Topology(t)
-	s := &rings.State{}
-	ringstest.Apply(t, top, s, mtCanarySoaking...)
+	s := ringstest.NewState(t, top, mtCanarySoaking...)
 	before := s.Clone()
 	at := ringstest.T0.Add(time.Hour)
 	for _, tc := range []struct {

@@ -191,8 +191,8 @@ func TestRecordBaseline(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			top, s := ringstest.Topology(t), &rings.State{}
-			ringstest.Apply(t, top, s, tc.prep...)
+			top := ringstest.Topology(t)
+			s := ringstest.NewState(t, top, tc.prep...)
 			before := ringstest.JSON(t, s)
 			err := s.RecordBaseline("r1", "c1", tc.regions, ringstest.T0.Add(time.Hour))
 			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
@@ -302,8 +302,8 @@ func TestRollbackPerRegionAndPerTarget(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			top, s := ringstest.Topology(t), &rings.State{}
-			ringstest.Apply(t, top, s, tc.prep...)
+			top := ringstest.Topology(t)
+			s := ringstest.NewState(t, top, tc.prep...)
 			plan := PlanNext(top, s, ringstest.Time(t, monday))
 			var got []string
 			halted := ""
