@@ -45,10 +45,8 @@ func (s *State) releaseRing(id, ring string) (*Release, *RingProgress, error) {
 
 // ringOf returns the named ring of a release and its index.
 func ringOf(r *Release, ring string) (*RingProgress, int, error) {
-	for i := range r.Rings {
-		if r.Rings[i].Name == ring {
-			return &r.Rings[i], i, nil
-		}
+	if i := r.ringIndex(ring); i >= 0 {
+		return &r.Rings[i], i, nil
 	}
 	return nil, -1, fmt.Errorf("ring %q of release %q: %w", ring, r.ID, ErrNotFound)
 }
@@ -201,10 +199,8 @@ func (s *State) Abort(id, by, reason string, at time.Time) error {
 	if r.State.Terminal() {
 		return fmt.Errorf("abort release %q: it is already %s: %w", id, r.State, ErrTransition)
 	}
-	r.State = ReleaseAborted
 	r.Reason = reasonBy(reason, by)
-	r.UpdatedAt = at
-	s.forgetFinishedReleases(r.App, KeepFinishedReleases, r.ID)
+	s.finish(r, ReleaseAborted, at)
 	return nil
 }
 
@@ -242,8 +238,7 @@ func (s *State) RequestRollback(id, by, reason string, at time.Time) error {
 	r.Reason = reasonBy(reason, by)
 	r.UpdatedAt = at
 	if !promoted {
-		r.State = ReleaseRolledBack
-		s.forgetFinishedReleases(r.App, KeepFinishedReleases, r.ID)
+		s.finish(r, ReleaseRolledBack, at)
 	}
 	return nil
 }
@@ -263,11 +258,18 @@ func (s *State) CompleteRelease(id string, at time.Time) error {
 			return fmt.Errorf("complete release %q: ring %q is %s: %w", id, rp.Name, rp.State, ErrTransition)
 		}
 	}
-	r.State = ReleaseCompleted
 	r.Reason = ""
+	s.finish(r, ReleaseCompleted, at)
+	return nil
+}
+
+// finish moves release r to the terminal state st at at. The state then
+// forgets the app's finished releases beyond what the history keeps
+// (history.go), never r itself.
+func (s *State) finish(r *Release, st ReleaseState, at time.Time) {
+	r.State = st
 	r.UpdatedAt = at
 	s.forgetFinishedReleases(r.App, KeepFinishedReleases, r.ID)
-	return nil
 }
 
 // PlaceHalt adds a halt. Its scope must name something, its ID must be new

@@ -71,8 +71,8 @@ func (s *State) RecordPromotionRetry(id, ring string, retry PromotionRetry, at t
 		if r.State.Terminal() || r.State == ReleaseScheduled {
 			return fmt.Errorf("record promotion retry of ring %q of release %q: the release is %s: %w", ring, id, r.State, ErrTransition)
 		}
-		if rp.State != RingPending && rp.State != RingPromoting {
-			return fmt.Errorf("record promotion retry of ring %q of release %q: the ring is %s: %w", ring, id, rp.State, ErrTransition)
+		if err := ringIn(rp, id, "record promotion retry of", RingPending, RingPromoting); err != nil {
+			return err
 		}
 		if landed(rp, retry.PromotionID) {
 			return fmt.Errorf("record promotion retry of ring %q of release %q: %s already landed: %w", ring, id, retry.PromotionID, ErrConflict)
@@ -108,20 +108,18 @@ func (s *State) FailPromotion(id, ring, promotionID, reason string, at time.Time
 	if err != nil {
 		return err
 	}
-	switch {
-	case promotionID == "":
-		return fmt.Errorf("fail the promotion of ring %q of release %q: empty promotion id: %w", ring, id, ErrTransition)
-	case strings.TrimSpace(reason) == "":
-		return fmt.Errorf("fail the promotion of ring %q of release %q: a reason is required: %w", ring, id, ErrTransition)
-	case rp.State != RingPending && rp.State != RingPromoting:
-		return fmt.Errorf("fail the promotion of ring %q of release %q: the ring is %s: %w", ring, id, rp.State, ErrTransition)
-	case landed(rp, promotionID):
-		return fmt.Errorf("fail the promotion of ring %q of release %q: %s landed: %w", ring, id, promotionID, ErrConflict)
+	const what = "fail the promotion of"
+	if err := needIDAndReason(rp, id, what, promotionID, reason); err != nil {
+		return err
 	}
-	for _, prev := range r.Rings[:idx] {
-		if prev.State != RingDone {
-			return fmt.Errorf("fail the promotion of ring %q of release %q: earlier ring %q is %s, not done: %w", ring, id, prev.Name, prev.State, ErrTransition)
-		}
+	if err := ringIn(rp, id, what, RingPending, RingPromoting); err != nil {
+		return err
+	}
+	if landed(rp, promotionID) {
+		return fmt.Errorf("%s ring %q of release %q: %s landed: %w", what, ring, id, promotionID, ErrConflict)
+	}
+	if err := earlierRingsDone(r, idx, what); err != nil {
+		return err
 	}
 	rp.State = RingFailed
 	rp.FailedAt = at
@@ -144,11 +142,10 @@ func (s *State) FailRollbackWrite(id, ring, promotionID, reason string, at time.
 	if err := rollbackOpen(r, "fail the rollback of ring "+ring+" of"); err != nil {
 		return err
 	}
+	if err := needIDAndReason(rp, id, "fail the rollback of", promotionID, reason); err != nil {
+		return err
+	}
 	switch {
-	case promotionID == "":
-		return fmt.Errorf("fail the rollback of ring %q of release %q: empty promotion id: %w", ring, id, ErrTransition)
-	case strings.TrimSpace(reason) == "":
-		return fmt.Errorf("fail the rollback of ring %q of release %q: a reason is required: %w", ring, id, ErrTransition)
 	case rp.RollbackFailure != nil:
 		return fmt.Errorf("fail the rollback of ring %q of release %q: already failed: %w", ring, id, ErrConflict)
 	case !r.MustRollBack(rp):
@@ -159,6 +156,18 @@ func (s *State) FailRollbackWrite(id, ring, promotionID, reason string, at time.
 	r.State = ReleaseHalted
 	r.Reason = RollbackFailedReason(r)
 	r.UpdatedAt = at
+	return nil
+}
+
+// needIDAndReason refuses what on ring rp of release id without the
+// promotion ID of the write and the reason it failed.
+func needIDAndReason(rp *RingProgress, id, what, promotionID, reason string) error {
+	switch {
+	case promotionID == "":
+		return fmt.Errorf("%s ring %q of release %q: empty promotion id: %w", what, rp.Name, id, ErrTransition)
+	case strings.TrimSpace(reason) == "":
+		return fmt.Errorf("%s ring %q of release %q: a reason is required: %w", what, rp.Name, id, ErrTransition)
+	}
 	return nil
 }
 

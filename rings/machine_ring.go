@@ -24,6 +24,43 @@ func (s *State) activeRing(id, ring, what string) (*Release, *RingProgress, int,
 	return r, rp, i, nil
 }
 
+// activeRingIn is activeRing for a transition (what) allowed only from
+// the given states of the ring (ringIn).
+func (s *State) activeRingIn(id, ring, what string, states ...RingState) (*Release, *RingProgress, error) {
+	r, rp, _, err := s.activeRing(id, ring, what)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := ringIn(rp, id, what, states...); err != nil {
+		return nil, nil, err
+	}
+	return r, rp, nil
+}
+
+// ringIn refuses what on ring rp of release id unless the ring is in one
+// of states: "the ring is soaking", or "the ring is soaking, not syncing"
+// when one state is allowed.
+func ringIn(rp *RingProgress, id, what string, states ...RingState) error {
+	switch {
+	case slices.Contains(states, rp.State):
+		return nil
+	case len(states) == 1:
+		return fmt.Errorf("%s ring %q of release %q: the ring is %s, not %s: %w", what, rp.Name, id, rp.State, states[0], ErrTransition)
+	}
+	return fmt.Errorf("%s ring %q of release %q: the ring is %s: %w", what, rp.Name, id, rp.State, ErrTransition)
+}
+
+// earlierRingsDone refuses what on ring idx of r unless every ring before
+// it is done: rings go in order.
+func earlierRingsDone(r *Release, idx int, what string) error {
+	for _, prev := range r.Rings[:idx] {
+		if prev.State != RingDone {
+			return fmt.Errorf("%s ring %q of release %q: earlier ring %q is %s, not done: %w", what, r.Rings[idx].Name, r.ID, prev.Name, prev.State, ErrTransition)
+		}
+	}
+	return nil
+}
+
 // MarkPromoted records that the commit carrying promotionID landed for
 // regions of ring. The ring becomes promoting, or syncing once every region
 // is promoted. Recording the same promotionID again is a no-op, so a new
@@ -46,13 +83,11 @@ func (s *State) MarkPromoted(id, ring string, regions []string, promotionID, com
 	if len(regions) == 0 {
 		return fmt.Errorf("promote ring %q of release %q: no regions named: %w", ring, id, ErrTransition)
 	}
-	if rp.State != RingPending && rp.State != RingPromoting {
-		return fmt.Errorf("promote ring %q of release %q: the ring is %s: %w", ring, id, rp.State, ErrTransition)
+	if err := ringIn(rp, id, "promote", RingPending, RingPromoting); err != nil {
+		return err
 	}
-	for _, prev := range r.Rings[:idx] {
-		if prev.State != RingDone {
-			return fmt.Errorf("promote ring %q of release %q: earlier ring %q is %s, not done: %w", ring, id, prev.Name, prev.State, ErrTransition)
-		}
+	if err := earlierRingsDone(r, idx, "promote"); err != nil {
+		return err
 	}
 	for i, name := range regions {
 		g := rp.Region(name)
@@ -113,8 +148,8 @@ func (s *State) observe(id, ring, region string, synced, healthy, inProgress boo
 	if g == nil {
 		return fmt.Errorf("observe region %q of ring %q of release %q: %w", region, ring, id, ErrNotFound)
 	}
-	if rp.State != RingPromoting && rp.State != RingSyncing && rp.State != RingSoaking {
-		return fmt.Errorf("observe ring %q of release %q: the ring is %s: %w", ring, id, rp.State, ErrTransition)
+	if err := ringIn(rp, id, "observe", RingPromoting, RingSyncing, RingSoaking); err != nil {
+		return err
 	}
 	g.Synced, g.Healthy, g.ObservedAt, g.Reason = synced, healthy, at, reason
 	trackProgress(g, inProgress, at)
@@ -146,12 +181,9 @@ func worstRegion(rp *RingProgress) int {
 
 // StartSoak starts the soak clock of a syncing ring.
 func (s *State) StartSoak(id, ring string, at time.Time) error {
-	r, rp, _, err := s.activeRing(id, ring, "start soak of")
+	r, rp, err := s.activeRingIn(id, ring, "start soak of", RingSyncing)
 	if err != nil {
 		return err
-	}
-	if rp.State != RingSyncing {
-		return fmt.Errorf("start soak of ring %q of release %q: the ring is %s, not syncing: %w", ring, id, rp.State, ErrTransition)
 	}
 	rp.State = RingSoaking
 	rp.SoakStartedAt = at
@@ -165,12 +197,9 @@ func (s *State) StartSoak(id, ring string, at time.Time) error {
 
 // CompleteRing marks a soaking ring done.
 func (s *State) CompleteRing(id, ring string, at time.Time) error {
-	r, rp, _, err := s.activeRing(id, ring, "complete")
+	r, rp, err := s.activeRingIn(id, ring, "complete", RingSoaking)
 	if err != nil {
 		return err
-	}
-	if rp.State != RingSoaking {
-		return fmt.Errorf("complete ring %q of release %q: the ring is %s, not soaking: %w", ring, id, rp.State, ErrTransition)
 	}
 	rp.State = RingDone
 	rp.DoneAt = at
@@ -180,12 +209,9 @@ func (s *State) CompleteRing(id, ring string, at time.Time) error {
 
 // FailRing marks a promoting, syncing or soaking ring failed with reason.
 func (s *State) FailRing(id, ring, reason string, at time.Time) error {
-	r, rp, _, err := s.activeRing(id, ring, "fail")
+	r, rp, err := s.activeRingIn(id, ring, "fail", RingPromoting, RingSyncing, RingSoaking)
 	if err != nil {
 		return err
-	}
-	if rp.State != RingPromoting && rp.State != RingSyncing && rp.State != RingSoaking {
-		return fmt.Errorf("fail ring %q of release %q: the ring is %s: %w", ring, id, rp.State, ErrTransition)
 	}
 	rp.State = RingFailed
 	rp.FailedAt = at

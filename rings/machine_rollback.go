@@ -116,8 +116,8 @@ func (s *State) rollbackRegions(id, ring string, regions []string, what string) 
 	if err := rollbackOpen(r, what+" ring "+ring+" of"); err != nil {
 		return nil, nil, err
 	}
-	if rp.State != RingRollingBack {
-		return nil, nil, fmt.Errorf("%s ring %q of release %q: the ring is %s, not rolling-back: %w", what, ring, id, rp.State, ErrTransition)
+	if err := ringIn(rp, id, what, RingRollingBack); err != nil {
+		return nil, nil, err
 	}
 	if len(regions) == 0 {
 		return nil, nil, fmt.Errorf("%s ring %q of release %q: no regions named: %w", what, ring, id, ErrTransition)
@@ -161,12 +161,11 @@ func (s *State) settleRollback(r *Release, at time.Time) {
 	if pending {
 		return
 	}
-	r.State = ReleaseRolledBack
+	st := ReleaseRolledBack
 	if failed {
-		r.State = ReleaseRollbackFailed
+		st = ReleaseRollbackFailed
 	}
-	r.UpdatedAt = at
-	s.forgetFinishedReleases(r.App, KeepFinishedReleases, r.ID)
+	s.finish(r, st, at)
 }
 
 // HaltByID returns the halt with that ID, or nil.

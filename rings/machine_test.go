@@ -260,8 +260,7 @@ func TestTransitions(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := &rings.State{}
-			ringstest.Apply(t, top, s, tc.prep...)
+			s := ringstest.NewState(t, top, tc.prep...)
 			before, _ := json.Marshal(s)
 			err := tc.op(top, s)
 			if tc.wantErr != nil {

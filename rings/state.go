@@ -116,12 +116,15 @@ type Release struct {
 
 // Ring returns the progress of the named ring.
 func (r *Release) Ring(name string) *RingProgress {
-	for i := range r.Rings {
-		if r.Rings[i].Name == name {
-			return &r.Rings[i]
-		}
+	if i := r.ringIndex(name); i >= 0 {
+		return &r.Rings[i]
 	}
 	return nil
+}
+
+// ringIndex returns the position of the named ring, or -1.
+func (r *Release) ringIndex(name string) int {
+	return slices.IndexFunc(r.Rings, func(rp RingProgress) bool { return rp.Name == name })
 }
 
 // RingProgress is one ring of one release.
@@ -151,10 +154,8 @@ type RingProgress struct {
 
 // Region returns the progress of the named region in the ring.
 func (p *RingProgress) Region(name string) *RegionProgress {
-	for i := range p.Regions {
-		if p.Regions[i].Name == name {
-			return &p.Regions[i]
-		}
+	if i := slices.IndexFunc(p.Regions, func(g RegionProgress) bool { return g.Name == name }); i >= 0 {
+		return &p.Regions[i]
 	}
 	return nil
 }

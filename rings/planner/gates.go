@@ -113,18 +113,28 @@ func (p *planner) promote(r *rings.Release, i int) {
 	}
 }
 
-// freeze evaluates the freezes for region and priority once per call.
-func (p *planner) freeze(region topology.Region, priority string) gateResult {
-	k := memoKey{kind: 'f', region: region.Name, priority: priority}
+// memoised returns the answer for k, evaluating it only the first time in
+// this call.
+func (p *planner) memoised(k memoKey, eval func() gateResult) gateResult {
 	if v, ok := p.memo[k]; ok {
 		return v
 	}
-	res := gateResult{open: true}
-	hits, err := BlockingFreezes(p.t, region, priority, p.now)
-	switch {
-	case err != nil:
-		res = gateResult{detail: fmt.Sprintf("cannot evaluate freezes: %v; fix the topology", err)}
-	case len(hits) > 0:
+	res := eval()
+	p.memo[k] = res
+	return res
+}
+
+// freeze evaluates the freezes for region and priority once per call.
+func (p *planner) freeze(region topology.Region, priority string) gateResult {
+	return p.memoised(memoKey{kind: 'f', region: region.Name, priority: priority}, func() gateResult {
+		hits, err := BlockingFreezes(p.t, region, priority, p.now)
+		if err != nil {
+			return gateResult{detail: fmt.Sprintf("cannot evaluate freezes: %v; fix the topology", err)}
+		}
+		if len(hits) == 0 {
+			return gateResult{open: true}
+		}
+		var res gateResult
 		names := make([]string, 0, len(hits))
 		for _, h := range hits {
 			names = append(names, h.Freeze.Name)
@@ -132,39 +142,33 @@ func (p *planner) freeze(region topology.Region, priority string) gateResult {
 				res.until = h.Until
 			}
 		}
-		res.open = false
 		res.detail = fmt.Sprintf("freeze %s is in force until %s", strings.Join(names, ", "), stamp(res.until))
 		if allow := hits[0].Freeze.Allow; len(allow) > 0 {
 			res.detail += fmt.Sprintf(" (only %s releases may promote)", strings.Join(allow, ", "))
 		}
-	}
-	p.memo[k] = res
-	return res
+		return res
+	})
 }
 
 // window evaluates the ring's release windows for region once per call.
 func (p *planner) window(ring topology.Ring, region topology.Region) gateResult {
-	k := memoKey{kind: 'w', ring: ring.Name, region: region.Name}
-	if v, ok := p.memo[k]; ok {
-		return v
-	}
-	res := gateResult{open: true}
-	o, err := RingWindowAt(p.t, ring, region, p.now)
-	switch {
-	case err != nil:
-		res = gateResult{detail: fmt.Sprintf("cannot evaluate release windows: %v; fix the topology", err)}
-	case !o.Open && o.Next.IsZero():
-		res = gateResult{detail: fmt.Sprintf("no window of ring %s opens for %s within a year", ring.Name, region.Name)}
-	case !o.Open:
-		loc, _ := regionZone(region)
-		if loc == nil {
-			loc = time.UTC
+	return p.memoised(memoKey{kind: 'w', ring: ring.Name, region: region.Name}, func() gateResult {
+		o, err := RingWindowAt(p.t, ring, region, p.now)
+		switch {
+		case err != nil:
+			return gateResult{detail: fmt.Sprintf("cannot evaluate release windows: %v; fix the topology", err)}
+		case !o.Open && o.Next.IsZero():
+			return gateResult{detail: fmt.Sprintf("no window of ring %s opens for %s within a year", ring.Name, region.Name)}
+		case !o.Open:
+			loc, _ := regionZone(region)
+			if loc == nil {
+				loc = time.UTC
+			}
+			return gateResult{until: o.Next, detail: fmt.Sprintf("outside the windows of ring %s (%s) in %s; next opens %s (%s)",
+				ring.Name, strings.Join(ring.Windows, ", "), region.Name, o.Next.In(loc).Format("Mon 2006-01-02 15:04 MST"), stamp(o.Next))}
 		}
-		res = gateResult{until: o.Next, detail: fmt.Sprintf("outside the windows of ring %s (%s) in %s; next opens %s (%s)",
-			ring.Name, strings.Join(ring.Windows, ", "), region.Name, o.Next.In(loc).Format("Mon 2006-01-02 15:04 MST"), stamp(o.Next))}
-	}
-	p.memo[k] = res
-	return res
+		return gateResult{open: true}
+	})
 }
 
 // describeHalts says who halted what and why.

@@ -8,7 +8,6 @@ import (
 
 	"github.com/ringleader-dev/ringleader/rings"
 	"github.com/ringleader-dev/ringleader/rings/ringstest"
-	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // mtEarlyPending is r1 with canary done and early pending (approved, so
@@ -16,13 +15,6 @@ import (
 var mtEarlyPending = append(append([]ringstest.Step{}, ringstest.CanaryDone...), ringstest.On(func(s *rings.State) error {
 	return s.Approve("r1", "early", "bob", "ok", ringstest.T0)
 }))
-
-func retryState(t *testing.T, top *topology.Topology, steps []ringstest.Step) *rings.State {
-	t.Helper()
-	s := &rings.State{}
-	ringstest.Apply(t, top, s, steps...)
-	return s
-}
 
 func TestFailPromotion(t *testing.T) {
 	t.Parallel()
@@ -48,7 +40,7 @@ func TestFailPromotion(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			s := retryState(t, top, c.steps)
+			s := ringstest.NewState(t, top, c.steps...)
 			before := ringstest.JSON(t, s)
 			err := s.FailPromotion("r1", c.ring, c.pid, c.reason, at)
 			if c.want != nil {
@@ -75,9 +67,9 @@ func TestFailPromotionRefusesALandedPromotion(t *testing.T) {
 	t.Parallel()
 	top := ringstest.Topology(t)
 	// global has two regions: one landed, the ring is promoting.
-	s := retryState(t, top, append(append([]ringstest.Step{}, mtEarlyPending...),
+	s := ringstest.NewState(t, top, append(append([]ringstest.Step{}, mtEarlyPending...),
 		ringstest.Promote("r1", "early", "eu-west-1"), ringstest.Soak("r1", "early"), ringstest.Done("r1", "early"),
-		ringstest.Promote("r1", "global", "us-west-2")))
+		ringstest.Promote("r1", "global", "us-west-2"))...)
 	before := ringstest.JSON(t, s)
 	err := s.FailPromotion("r1", "global", rings.PromotionID("r1", "global", []string{"us-west-2"}), "x", ringstest.T0.Add(time.Hour))
 	if !errors.Is(err, rings.ErrConflict) || ringstest.JSON(t, s) != before {
@@ -95,7 +87,7 @@ func TestFailPromotionRefusesALandedPromotion(t *testing.T) {
 func TestPlannerTreatsAFailedPromotionAsAFailedRing(t *testing.T) {
 	t.Parallel()
 	top := ringstest.Topology(t)
-	s := retryState(t, top, mtEarlyPending)
+	s := ringstest.NewState(t, top, mtEarlyPending...)
 	at := ringstest.T0.Add(time.Hour)
 	reason := "cannot write the promotion: file apps/checkout/eu-west-1/values.yaml (region eu-west-1, yamlPath image.tag): path image.tag: key \"tag\" not found"
 	if err := s.FailPromotion("r1", "early", rings.PromotionID("r1", "early", []string{"eu-west-1"}), reason, at); err != nil {
@@ -124,7 +116,7 @@ func TestPlannerTreatsAFailedPromotionAsAFailedRing(t *testing.T) {
 func TestPromotionRetryWaitsThenPromotesAndClears(t *testing.T) {
 	t.Parallel()
 	top := ringstest.Topology(t)
-	s := retryState(t, top, mtEarlyPending)
+	s := ringstest.NewState(t, top, mtEarlyPending...)
 	at := ringstest.T0.Add(time.Hour)
 	pid := rings.PromotionID("r1", "early", []string{"eu-west-1"})
 	next := at.Add(4 * time.Second)
@@ -191,7 +183,7 @@ func TestRecordPromotionRetryRefusesBadInput(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			s := retryState(t, top, c.steps)
+			s := ringstest.NewState(t, top, c.steps...)
 			before := ringstest.JSON(t, s)
 			if err := s.RecordPromotionRetry("r1", c.ring, c.rt, at); !errors.Is(err, c.want) || ringstest.JSON(t, s) != before {
 				t.Fatalf("err = %v; want %v and nothing changed", err, c.want)
@@ -207,8 +199,8 @@ func TestFailedRollbackHaltsAndStopsAsking(t *testing.T) {
 	t.Parallel()
 	top := ringstest.Topology(t)
 	at := ringstest.T0.Add(time.Hour)
-	s := retryState(t, top, append(append([]ringstest.Step{}, mtEarlyPending...),
-		ringstest.Promote("r1", "early", "eu-west-1"), ringstest.Soak("r1", "early"), ringstest.Fail("r1", "early")))
+	s := ringstest.NewState(t, top, append(append([]ringstest.Step{}, mtEarlyPending...),
+		ringstest.Promote("r1", "early", "eu-west-1"), ringstest.Soak("r1", "early"), ringstest.Fail("r1", "early"))...)
 	rollbacks := func(now time.Time) []string {
 		var out []string
 		for _, a := range PlanNext(top, s, now).Actions {

@@ -153,27 +153,25 @@ func NextAtOrAfter(schedule string, loc *time.Location, t time.Time) (time.Time,
 
 // WindowAt tells whether window w is open for region r at now.
 func WindowAt(w topology.Window, r topology.Region, now time.Time) (Opening, error) {
-	loc, err := periodZone(w.Timezone, r)
-	if err != nil {
-		return Opening{}, fmt.Errorf("window %q for region %q: %w", w.Name, r.Name, err)
-	}
-	o, err := OpeningAt(w.Schedule, w.Duration.D(), loc, now)
-	if err != nil {
-		return Opening{}, fmt.Errorf("window %q: %w", w.Name, err)
-	}
-	return o, nil
+	return periodAt("window", w.Name, w.Schedule, w.Duration, w.Timezone, r, now)
 }
 
 // FreezeAt tells whether freeze f is in force for region r at now (whatever
 // the release's priority; see FreezeAllows).
 func FreezeAt(f topology.Freeze, r topology.Region, now time.Time) (Opening, error) {
-	loc, err := periodZone(f.Timezone, r)
+	return periodAt("freeze", f.Name, f.Schedule, f.Duration, f.Timezone, r, now)
+}
+
+// periodAt tells whether the window or freeze (kind) called name is open
+// for region r at now; errors name it.
+func periodAt(kind, name, schedule string, d topology.Duration, tz string, r topology.Region, now time.Time) (Opening, error) {
+	loc, err := periodZone(tz, r)
 	if err != nil {
-		return Opening{}, fmt.Errorf("freeze %q for region %q: %w", f.Name, r.Name, err)
+		return Opening{}, fmt.Errorf("%s %q for region %q: %w", kind, name, r.Name, err)
 	}
-	o, err := OpeningAt(f.Schedule, f.Duration.D(), loc, now)
+	o, err := OpeningAt(schedule, d.D(), loc, now)
 	if err != nil {
-		return Opening{}, fmt.Errorf("freeze %q: %w", f.Name, err)
+		return Opening{}, fmt.Errorf("%s %q: %w", kind, name, err)
 	}
 	return o, nil
 }

@@ -103,6 +103,14 @@ func Baseline(id, version string) Step {
 // CanaryDone is Running with the canary ring done.
 var CanaryDone = append(append([]Step{}, Running...), Promote("r1", "canary", "us-east-1"), Soak("r1", "canary"), Done("r1", "canary"))
 
+// NewState is a state built by applying steps to an empty one (Apply).
+func NewState(t testing.TB, top *topology.Topology, steps ...Step) *rings.State {
+	t.Helper()
+	s := &rings.State{}
+	Apply(t, top, s, steps...)
+	return s
+}
+
 // Apply applies steps to s in order and fails the test at the first step
 // that returns an error, naming it by its index.
 func Apply(t testing.TB, top *topology.Topology, s *rings.State, steps ...Step) {

@@ -20,13 +20,9 @@ var ptExamplePath = filepath.Join("..", "..", "manifests", "examples", "rings.ya
 // ptMustParse parses a file that must be valid.
 func ptMustParse(t *testing.T, path string) *Topology {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	top, err := Parse(filepath.Base(path), data)
-	if err != nil {
-		t.Fatalf("Parse(%s):\n%v", path, err)
+	top, errs := ptParseFile(t, path)
+	if errs != nil {
+		t.Fatalf("Parse(%s):\n%s", path, strings.Join(errs, "\n"))
 	}
 	if top == nil {
 		t.Fatalf("Parse(%s) returned neither a topology nor an error", path)
@@ -34,17 +30,35 @@ func ptMustParse(t *testing.T, path string) *Topology {
 	return top
 }
 
-// ptParseString parses an inline document and returns its errors rendered
-// as strings (nil when valid).
+// ptParseFile parses the file at path, named by its base name.
+func ptParseFile(t *testing.T, path string) (*Topology, []string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ptParse(t, filepath.Base(path), data)
+}
+
+// ptParseString parses an inline document (named t.yaml) and returns its
+// errors rendered as strings (nil when valid).
 func ptParseString(t *testing.T, doc string) (*Topology, []string) {
 	t.Helper()
-	top, err := Parse("t.yaml", []byte(doc))
+	return ptParse(t, "t.yaml", []byte(doc))
+}
+
+// ptParse parses doc as the file name and returns its errors rendered as
+// "name:line:col: message" (nil when valid). Any error Parse returns must
+// be ValidationErrors, and never come with a topology.
+func ptParse(t *testing.T, name string, doc []byte) (*Topology, []string) {
+	t.Helper()
+	top, err := Parse(name, doc)
 	if err == nil {
 		return top, nil
 	}
 	var verrs ValidationErrors
 	if !errors.As(err, &verrs) {
-		t.Fatalf("Parse error is %T, want ValidationErrors", err)
+		t.Fatalf("Parse error is %T (%v), want ValidationErrors", err, err)
 	}
 	if top != nil {
 		t.Fatalf("Parse returned a topology together with errors")
@@ -152,6 +166,15 @@ spec:
   apps: [{name: web, targets: [{file: f.yaml, yamlPath: a.b}]}]
 `
 
+// ptMinimalWith is ptMinimal with the first old replaced by new, or as it
+// is when old is empty.
+func ptMinimalWith(old, new string) string {
+	if old == "" {
+		return ptMinimal
+	}
+	return strings.Replace(ptMinimal, old, new, 1)
+}
+
 func TestParseOptionalDefaults(t *testing.T) {
 	t.Parallel()
 	const ring = "{name: only, regions: [r1], soak: 0s}"
@@ -197,11 +220,7 @@ func TestParseOptionalDefaults(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			doc := ptMinimal
-			if tc.old != "" {
-				doc = strings.Replace(doc, tc.old, tc.new, 1)
-			}
-			top, errs := ptParseString(t, doc)
+			top, errs := ptParseString(t, ptMinimalWith(tc.old, tc.new))
 			if errs != nil {
 				t.Fatalf("errors: %v", errs)
 			}
@@ -288,7 +307,7 @@ func TestParseAliasFanOutIsBounded(t *testing.T) {
 	for i := range 300 {
 		fmt.Fprintf(&b, "    k%d: v\n", i)
 	}
-	doc := strings.Replace(ptMinimal, "regions: [{name: r1, timezone: UTC}]", "regions: ["+strings.Repeat("*big, ", 199)+"*big]", 1)
+	doc := ptMinimalWith("regions: [{name: r1, timezone: UTC}]", "regions: ["+strings.Repeat("*big, ", 199)+"*big]")
 	doc = b.String() + doc
 	_, errs := ptParseString(t, doc)
 	want := fmt.Sprintf("document expands to more than %d nodes through aliases", maxNodes)
@@ -367,7 +386,7 @@ func TestParseUnknownFieldHints(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, errs := ptParseString(t, strings.Replace(ptMinimal, tc.old, tc.new, 1))
+			_, errs := ptParseString(t, ptMinimalWith(tc.old, tc.new))
 			if len(errs) != 1 || errs[0] != tc.want {
 				t.Errorf("errors %q\nwant [%q]", errs, tc.want)
 			}

@@ -1,6 +1,9 @@
 package topology
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // APIVersion and Kind identify a topology document.
 const (
@@ -210,52 +213,36 @@ const (
 
 // RegionByName returns the region with the given name.
 func (t *Topology) RegionByName(name string) (Region, bool) {
-	for _, r := range t.Spec.Regions {
-		if r.Name == name {
-			return r, true
-		}
-	}
-	return Region{}, false
+	return byName(t.Spec.Regions, name, func(r Region) string { return r.Name })
 }
 
 // RingIndex returns the position of the named ring, or -1.
 func (t *Topology) RingIndex(name string) int {
-	for i, r := range t.Spec.Rings {
-		if r.Name == name {
-			return i
-		}
-	}
-	return -1
+	return slices.IndexFunc(t.Spec.Rings, func(r Ring) bool { return r.Name == name })
 }
 
 // AppByName returns the app with the given name.
 func (t *Topology) AppByName(name string) (App, bool) {
-	for _, a := range t.Spec.Apps {
-		if a.Name == name {
-			return a, true
-		}
-	}
-	return App{}, false
+	return byName(t.Spec.Apps, name, func(a App) string { return a.Name })
 }
 
 // WindowByName returns the window with the given name.
 func (t *Topology) WindowByName(name string) (Window, bool) {
-	for _, w := range t.Spec.Windows {
-		if w.Name == name {
-			return w, true
-		}
-	}
-	return Window{}, false
+	return byName(t.Spec.Windows, name, func(w Window) string { return w.Name })
 }
 
 // TrainByName returns the train with the given name.
 func (t *Topology) TrainByName(name string) (Train, bool) {
-	for _, tr := range t.Spec.Trains {
-		if tr.Name == name {
-			return tr, true
-		}
+	return byName(t.Spec.Trains, name, func(tr Train) string { return tr.Name })
+}
+
+// byName returns the first entry of list that nameOf names name.
+func byName[T any](list []T, name string, nameOf func(T) string) (T, bool) {
+	if i := slices.IndexFunc(list, func(v T) bool { return nameOf(v) == name }); i >= 0 {
+		return list[i], true
 	}
-	return Train{}, false
+	var zero T
+	return zero, false
 }
 
 // Describe names a target within its file, the way errors, commit bodies

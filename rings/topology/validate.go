@@ -153,21 +153,50 @@ func (p *topoParser) isBad(path string) bool {
 func (p *topoParser) line(path string) int { return p.at(path).line }
 
 func (p *topoParser) validateHeader(t *Topology) {
-	switch {
-	case p.isBad("apiVersion"):
-	case !p.given["apiVersion"]:
-		p.errorAt(p.at("apiVersion"), "apiVersion is missing; use %q", APIVersion)
-	case t.APIVersion != APIVersion:
-		p.errorAt(p.at("apiVersion"), "apiVersion %q is not supported; use %q", t.APIVersion, APIVersion)
-	}
-	switch {
-	case p.isBad("kind"):
-	case !p.given["kind"]:
-		p.errorAt(p.at("kind"), "kind is missing; use %q", KindTopology)
-	case t.Kind != KindTopology:
-		p.errorAt(p.at("kind"), "kind %q is not supported; use %q", t.Kind, KindTopology)
-	}
+	p.checkFixed("apiVersion", t.APIVersion, APIVersion)
+	p.checkFixed("kind", t.Kind, KindTopology)
 	p.checkName("metadata.name", "metadata", t.Metadata.Name)
+}
+
+// checkFixed reports a top-level field that is missing or does not hold
+// the one value Ringleader supports.
+func (p *topoParser) checkFixed(field, got, want string) {
+	switch {
+	case p.isBad(field):
+	case !p.given[field]:
+		p.errorAt(p.at(field), "%s is missing; use %q", field, want)
+	case got != want:
+		p.errorAt(p.at(field), "%s %q is not supported; use %q", field, got, want)
+	}
+}
+
+// checkChoice fills an empty *v with def and reports a value other than
+// def and alt, the two a policy field may take.
+func (p *topoParser) checkChoice(path, field string, v *string, def, alt string) {
+	if p.isBad(path) {
+		return
+	}
+	switch *v {
+	case "":
+		*v = def
+	case def, alt:
+	default:
+		p.errorAt(p.at(path), "%s %q is not valid; use %q or %q", field, *v, def, alt)
+	}
+}
+
+// orDefault fills *v with def when path was left out, and reports whether
+// path was written and decoded, so the caller checks the value. A path
+// that failed to decode is neither filled nor checked.
+func orDefault[T any](p *topoParser, path string, v *T, def T) bool {
+	switch {
+	case p.isBad(path):
+		return false
+	case !p.given[path]:
+		*v = def
+		return false
+	}
+	return true
 }
 
 // checkName reports a missing or malformed name and says whether the name
@@ -283,6 +312,14 @@ func (p *topoParser) checkPriorities(path, owner string, list []string) {
 			p.errorAt(p.at(ip), "unknown priority %q in %s; use one of %s", pr, owner, strings.Join(knownPriorities, ", "))
 		}
 	}
+}
+
+// checkPeriod validates the schedule, duration and timezone of the window
+// or freeze at path, filling in its timezone.
+func (p *topoParser) checkPeriod(path, owner, schedule string, d Duration, tz *string, allowRegion bool) {
+	p.checkSchedule(pathJoin(path, "schedule"), owner, schedule)
+	p.checkPositive(pathJoin(path, "duration"), owner, "duration", d)
+	p.checkZone(pathJoin(path, "timezone"), owner, tz, allowRegion)
 }
 
 // checkPositive requires a duration to be given and greater than zero.

@@ -15,8 +15,7 @@ func (p *topoParser) validateRegions(regions []Region) map[string]int {
 	byName := p.checkNames("spec.regions", "region", len(regions), func(i int) string { return regions[i].Name })
 	for i := range regions {
 		r := &regions[i]
-		rp := pathIndex("spec.regions", i)
-		owner := "region " + quoteOr(r.Name, "#"+itoa(i+1))
+		rp, owner := listEntry("spec.regions", i, "region", r.Name)
 		tzp := pathJoin(rp, "timezone")
 		switch {
 		case p.isBad(tzp):
@@ -62,11 +61,8 @@ func (p *topoParser) validateWindows(windows []Window) map[string]int {
 	byName := p.checkNames("spec.windows", "window", len(windows), func(i int) string { return windows[i].Name })
 	for i := range windows {
 		w := &windows[i]
-		wp := pathIndex("spec.windows", i)
-		owner := "window " + quoteOr(w.Name, "#"+itoa(i+1))
-		p.checkSchedule(pathJoin(wp, "schedule"), owner, w.Schedule)
-		p.checkPositive(pathJoin(wp, "duration"), owner, "duration", w.Duration)
-		p.checkZone(pathJoin(wp, "timezone"), owner, &w.Timezone, true)
+		wp, owner := listEntry("spec.windows", i, "window", w.Name)
+		p.checkPeriod(wp, owner, w.Schedule, w.Duration, &w.Timezone, true)
 	}
 	return byName
 }
@@ -84,8 +80,7 @@ func (p *topoParser) validateRings(s *TopologySpec, regions, windows map[string]
 	complete := !p.isBad("spec.rings")
 	for i := range s.Rings {
 		r := &s.Rings[i]
-		rp := pathIndex("spec.rings", i)
-		owner := "ring " + quoteOr(r.Name, "#"+itoa(i+1))
+		rp, owner := listEntry("spec.rings", i, "ring", r.Name)
 		regp := pathJoin(rp, "regions")
 		if p.isBad(regp) {
 			complete = false
@@ -160,26 +155,15 @@ func (p *topoParser) validateFreezes(freezes []Freeze) {
 	p.checkNames("spec.freezes", "freeze", len(freezes), func(i int) string { return freezes[i].Name })
 	for i := range freezes {
 		f := &freezes[i]
-		fp := pathIndex("spec.freezes", i)
-		owner := "freeze " + quoteOr(f.Name, "#"+itoa(i+1))
-		p.checkSchedule(pathJoin(fp, "schedule"), owner, f.Schedule)
-		p.checkPositive(pathJoin(fp, "duration"), owner, "duration", f.Duration)
-		p.checkZone(pathJoin(fp, "timezone"), owner, &f.Timezone, false)
+		fp, owner := listEntry("spec.freezes", i, "freeze", f.Name)
+		p.checkPeriod(fp, owner, f.Schedule, f.Duration, &f.Timezone, false)
 		p.checkPriorities(pathJoin(fp, "allow"), owner, f.Allow)
 	}
 }
 
 func (p *topoParser) validatePolicy(pol *Policy) {
 	const pp = "spec.policy"
-	if op := pp + ".onFailure"; !p.isBad(op) {
-		switch pol.OnFailure {
-		case "":
-			pol.OnFailure = OnFailureHaltLaterRings
-		case OnFailureHaltLaterRings, OnFailureHaltRegion:
-		default:
-			p.errorAt(p.at(op), "onFailure %q is not valid; use %q or %q", pol.OnFailure, OnFailureHaltLaterRings, OnFailureHaltRegion)
-		}
-	}
+	p.checkChoice(pp+".onFailure", "onFailure", &pol.OnFailure, OnFailureHaltLaterRings, OnFailureHaltRegion)
 	p.validateAnalysis(&pol.Analysis)
 	p.validateRollback(&pol.Rollback, pol.Analysis.Interval)
 	p.validateBudget(&pol.ErrorBudget)
@@ -192,53 +176,30 @@ func (p *topoParser) validateRollback(r *RollbackPolicy, interval Duration) {
 	if p.isBad(rp) {
 		return
 	}
-	if mp := rp + ".mode"; !p.isBad(mp) {
-		switch r.Mode {
-		case "":
-			r.Mode = RollbackAutomatic
-		case RollbackAutomatic, RollbackManual:
-		default:
-			p.errorAt(p.at(mp), "rollback %q is not valid; use %q or %q", r.Mode, RollbackAutomatic, RollbackManual)
+	p.checkChoice(rp+".mode", "rollback", &r.Mode, RollbackAutomatic, RollbackManual)
+	orDefault(p, rp+".verify", &r.Verify, 2*interval)
+	if tp := rp + ".timeout"; orDefault(p, tp, &r.Timeout, DefaultRollbackTimeout) {
+		switch {
+		case r.Timeout <= 0:
+			p.errorAt(p.at(tp), "rollback timeout must be greater than 0, such as \"15m\": a rollback that never verifies must fail")
+		case r.Timeout <= r.Verify:
+			p.errorAt(p.at(tp), "rollback timeout %s must be longer than its verify period %s", r.Timeout, r.Verify)
 		}
-	}
-	if vp := rp + ".verify"; !p.given[vp] && !p.isBad(vp) {
-		r.Verify = 2 * interval
-	}
-	tp := rp + ".timeout"
-	switch {
-	case p.isBad(tp):
-	case !p.given[tp]:
-		r.Timeout = DefaultRollbackTimeout
-	case r.Timeout <= 0:
-		p.errorAt(p.at(tp), "rollback timeout must be greater than 0, such as \"15m\": a rollback that never verifies must fail")
-	case r.Timeout <= r.Verify:
-		p.errorAt(p.at(tp), "rollback timeout %s must be longer than its verify period %s", r.Timeout, r.Verify)
 	}
 }
 
 func (p *topoParser) validateAnalysis(a *Analysis) {
 	const ap = "spec.policy.analysis"
-	ip := ap + ".interval"
-	switch {
-	case p.isBad(ip):
-	case !p.given[ip]:
-		a.Interval = DefaultAnalysisInterval
-	case a.Interval <= 0:
+	if ip := ap + ".interval"; orDefault(p, ip, &a.Interval, DefaultAnalysisInterval) && a.Interval <= 0 {
 		p.errorAt(p.at(ip), "analysis interval must be greater than 0, such as \"1m\"")
 	}
-	fp := ap + ".failureThreshold"
-	switch {
-	case p.isBad(fp):
-	case !p.given[fp]:
-		a.FailureThreshold = DefaultFailureThreshold
-	case a.FailureThreshold < 1:
+	if fp := ap + ".failureThreshold"; orDefault(p, fp, &a.FailureThreshold, DefaultFailureThreshold) && a.FailureThreshold < 1 {
 		p.errorAt(p.at(fp), "failureThreshold must be at least 1, not %d", a.FailureThreshold)
 	}
 	mp := ap + ".metrics"
 	p.checkNames(mp, "metric", len(a.Metrics), func(i int) string { return a.Metrics[i].Name })
 	for i, m := range a.Metrics {
-		ep := pathIndex(mp, i)
-		owner := "metric " + quoteOr(m.Name, "#"+itoa(i+1))
+		ep, owner := listEntry(mp, i, "metric", m.Name)
 		if qp := pathJoin(ep, "query"); !p.isBad(qp) && strings.TrimSpace(m.Query) == "" {
 			p.errorAt(p.at(qp), "%s needs a query (PromQL)", owner)
 		}
@@ -268,21 +229,12 @@ func (p *topoParser) validateBudget(b *ErrorBudgetPolicy) {
 	case b.SLO <= 0 || b.SLO >= 1:
 		p.errorAt(p.at(sp), "slo must be a fraction between 0 and 1 (exclusive) such as 0.999, not %v", b.SLO)
 	}
-	wp := bp + ".window"
-	switch {
-	case p.isBad(wp):
-	case !p.given[wp]:
-		b.Window = DefaultBudgetWindow
-	case b.Window <= 0:
+	if wp := bp + ".window"; orDefault(p, wp, &b.Window, DefaultBudgetWindow) && b.Window <= 0 {
 		p.errorAt(p.at(wp), "errorBudget window must be greater than 0, such as \"720h\"")
 	}
 	autoP, apprP := bp+".autoApproveAbove", bp+".approvalAbove"
-	if !p.given[autoP] && !p.isBad(autoP) {
-		b.AutoApproveAbove = DefaultAutoApproveAbove
-	}
-	if !p.given[apprP] && !p.isBad(apprP) {
-		b.ApprovalAbove = DefaultApprovalAbove
-	}
+	orDefault(p, autoP, &b.AutoApproveAbove, DefaultAutoApproveAbove)
+	orDefault(p, apprP, &b.ApprovalAbove, DefaultApprovalAbove)
 	inRange := true
 	for _, c := range []struct {
 		path, name string
@@ -299,9 +251,7 @@ func (p *topoParser) validateBudget(b *ErrorBudgetPolicy) {
 		p.errorAt(p.at(apprP), "approvalAbove %v must not exceed autoApproveAbove %v", b.ApprovalAbove, b.AutoApproveAbove)
 	}
 	ap := bp + ".allowWhenExhausted"
-	if !p.given[ap] && !p.isBad(ap) {
-		b.AllowWhenExhausted = DefaultAllowWhenExhausted()
-	}
+	orDefault(p, ap, &b.AllowWhenExhausted, DefaultAllowWhenExhausted())
 	p.checkPriorities(ap, "errorBudget allowWhenExhausted", b.AllowWhenExhausted)
 	p.validateBudgetSLI(b)
 }
@@ -311,8 +261,7 @@ func (p *topoParser) validateApps(apps []App) map[string]int {
 	p.requireList("spec.apps", len(apps), "no apps: list at least one under spec.apps")
 	byName := p.checkNames("spec.apps", "app", len(apps), func(i int) string { return apps[i].Name })
 	for i, a := range apps {
-		ap := pathIndex("spec.apps", i)
-		owner := "app " + quoteOr(a.Name, "#"+itoa(i+1))
+		ap, owner := listEntry("spec.apps", i, "app", a.Name)
 		tp := pathJoin(ap, "targets")
 		p.requireList(tp, len(a.Targets), "%s has no targets; say where its version is written", owner)
 		for j, t := range a.Targets {
@@ -346,8 +295,7 @@ func (p *topoParser) validateTrains(trains []Train, apps map[string]int) {
 	appsKnown := !p.isBad("spec.apps")
 	for i := range trains {
 		t := &trains[i]
-		tp := pathIndex("spec.trains", i)
-		owner := "train " + quoteOr(t.Name, "#"+itoa(i+1))
+		tp, owner := listEntry("spec.trains", i, "train", t.Name)
 		lp := pathJoin(tp, "apps")
 		p.requireList(lp, len(t.Apps), "%s has no apps; list the apps it carries", owner)
 		for j, a := range t.Apps {
@@ -366,12 +314,12 @@ func hasKey(m map[string]int, k string) bool {
 	return ok
 }
 
-// quoteOr quotes name, or returns alt when name is empty.
-func quoteOr(name, alt string) string {
+// listEntry returns the path of entry i of the list at list, and how
+// messages name the entry: its kind and quoted name (`ring "early"`), or
+// its kind and position from 1 when it has no name (`ring #2`).
+func listEntry(list string, i int, kind, name string) (path, owner string) {
 	if name == "" {
-		return alt
+		return pathIndex(list, i), kind + " #" + strconv.Itoa(i+1)
 	}
-	return strconv.Quote(name)
+	return pathIndex(list, i), kind + " " + strconv.Quote(name)
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }

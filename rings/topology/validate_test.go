@@ -1,8 +1,6 @@
 package topology
 
 import (
-	"errors"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -132,21 +130,51 @@ func TestParseBadInputsCovered(t *testing.T) {
 // rendered as "file:line:col: message".
 func ptParseErrors(t *testing.T, path string) []string {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
+	_, errs := ptParseFile(t, path)
+	if errs == nil {
+		t.Fatalf("Parse accepted %s, a bad document", path)
 	}
-	top, err := Parse(filepath.Base(path), data)
-	if top != nil {
-		t.Fatalf("Parse returned a topology for a bad document")
+	return errs
+}
+
+// TestParseURLCredentials parses ptMinimal with each repo, argocd server or
+// prometheus url: the SSH forms of a Git address are accepted, any user
+// info in an http(s) URL and any password are refused, and the refusal
+// never repeats the secret.
+func TestParseURLCredentials(t *testing.T) {
+	t.Parallel()
+	const repo = "https://git.example.com/deploy.git"
+	const region = "{name: r1, timezone: UTC}"
+	cases := []struct {
+		name     string
+		old, new string
+		wantErr  bool
+	}{
+		{"https repo", "", "", false},
+		{"ssh repo with git user", repo, "ssh://git@git.example.com/org/deploy.git", false},
+		{"scp-style repo", repo, "git@git.example.com:org/deploy.git", false},
+		{"ssh repo with password", repo, "ssh://git:s3cret@git.example.com/org/deploy.git", true},
+		{"https repo with token", repo, "https://x:s3cret@git.example.com/deploy.git", true},
+		{"https repo with bare user", repo, "https://s3cret@git.example.com/deploy.git", true},
+		{"HTTPS scheme in capitals", repo, "HTTPS://x:s3cret@git.example.com/deploy.git", true},
+		{"argocd server clean", region, "{name: r1, timezone: UTC, argocd: {server: 'https://argocd.example.com', application: web}}", false},
+		{"argocd server with token", region, "{name: r1, timezone: UTC, argocd: {server: 'https://admin:s3cret@argocd.example.com', application: web}}", true},
+		{"prometheus url clean", region, "{name: r1, timezone: UTC, prometheus: {url: 'http://prom:9090'}}", false},
+		{"prometheus url with user", region, "{name: r1, timezone: UTC, prometheus: {url: 'http://s3cret@prom:9090'}}", true},
 	}
-	var verrs ValidationErrors
-	if !errors.As(err, &verrs) {
-		t.Fatalf("Parse error is %T (%v), want ValidationErrors", err, err)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, errs := ptParseString(t, ptMinimalWith(tc.old, tc.new))
+			joined := strings.Join(errs, "\n")
+			switch {
+			case tc.wantErr && !strings.Contains(joined, "must not carry user info"):
+				t.Errorf("errors %q, want a user-info refusal", errs)
+			case !tc.wantErr && errs != nil:
+				t.Errorf("errors %q, want none", errs)
+			case strings.Contains(joined, "s3cret"):
+				t.Errorf("error repeats the secret: %q", errs)
+			}
+		})
 	}
-	out := make([]string, len(verrs))
-	for i, e := range verrs {
-		out[i] = e.Error()
-	}
-	return out
 }
