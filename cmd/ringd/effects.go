@@ -13,7 +13,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/metrics"
+
+	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/gitops/appset"
 	"github.com/ringleader-dev/ringleader/internal/redact"
@@ -113,22 +115,22 @@ func (c effectsConfig) auth() gitops.Auth {
 
 // newEffectsFor builds the effects --effects asks for. topology returns
 // the topology in force (the node's last adopted one).
-func newEffectsFor(cfg effectsConfig, topology func() *rings.Topology, metrics *coordinator.Metrics, logger *slog.Logger) (effects, error) {
+func newEffectsFor(cfg effectsConfig, topology func() *rings.Topology, rec *metrics.Metrics, logger *slog.Logger) (effects, error) {
 	if cfg.Mode == effectsMemory {
 		fx := newEffects(logger)
-		if br, ok := fx.promoter.(coordinator.BaselineReader); ok {
+		if br, ok := fx.promoter.(leader.BaselineReader); ok {
 			fx.baseline = br // before the wrapper hides it
 		}
-		fx.promoter = coordinator.InstrumentPromoter(fx.promoter, metrics)
+		fx.promoter = metrics.InstrumentPromoter(fx.promoter, rec)
 		return fx, nil
 	}
-	return newGitEffects(cfg, topology, metrics, logger)
+	return newGitEffects(cfg, topology, rec, logger)
 }
 
 // newGitEffects builds the real effects: the Git writer as promoter and
 // halt fence (opened lazily, once the repository is known), and the region
 // health source, webhooks and error-budget source (effects_health.go).
-func newGitEffects(cfg effectsConfig, topology func() *rings.Topology, metrics *coordinator.Metrics, logger *slog.Logger) (effects, error) {
+func newGitEffects(cfg effectsConfig, topology func() *rings.Topology, rec *metrics.Metrics, logger *slog.Logger) (effects, error) {
 	if cfg.GitOpsDir == "" {
 		return effects{}, errors.New("gitops: no working copy directory: set --gitops-dir or --data-dir")
 	}
@@ -136,7 +138,7 @@ func newGitEffects(cfg effectsConfig, topology func() *rings.Topology, metrics *
 		return effects{}, errors.New("gitops: no topology source")
 	}
 	w := &gitWriters{cfg: cfg, topology: topology, logger: logger}
-	gp := &gitPromoter{w: w, metrics: metrics}
+	gp := &gitPromoter{w: w, metrics: rec}
 	fx := effects{promoter: gp, baseline: gp, fence: &gitFence{w: w}, writers: w}
 	if err := addHealth(&fx, cfg.health, topology, w, logger); err != nil {
 		return effects{}, err
@@ -212,37 +214,37 @@ func (g *gitWriters) IsAncestor(ctx context.Context, ancestor, descendant string
 	return w.IsAncestor(ctx, ancestor, descendant)
 }
 
-// gitPromoter adapts the writer to coordinator.Promoter and records every
+// gitPromoter adapts the writer to leader.Promoter and records every
 // write in the push metrics with the writer's real attempt count.
 type gitPromoter struct {
 	w       *gitWriters
-	metrics *coordinator.Metrics
+	metrics *metrics.Metrics
 }
 
-// Promote implements coordinator.Promoter: promotions through
+// Promote implements leader.Promoter: promotions through
 // Writer.Promote, rollbacks through Writer.Rollback (which passes the halt
 // fence but not Check). A halt in the repository's fence or a refused
-// Check becomes coordinator.ErrFenced; a permanent error
+// Check becomes leader.ErrFenced; a permanent error
 // (gitops.ErrPermanent: bad target, push refused by the server) becomes
-// coordinator.ErrNeedsHuman; anything else stays transient.
-func (p *gitPromoter) Promote(ctx context.Context, cp coordinator.Promotion) (coordinator.PromotionResult, error) {
+// leader.ErrNeedsHuman; anything else stays transient.
+func (p *gitPromoter) Promote(ctx context.Context, cp leader.Promotion) (leader.PromotionResult, error) {
 	start := time.Now()
 	res, err := p.promote(ctx, cp)
-	out := coordinator.PromotionResult{Commit: res.Commit, AlreadyLanded: res.AlreadyLanded}
+	out := leader.PromotionResult{Commit: res.Commit, AlreadyLanded: res.AlreadyLanded}
 	switch {
 	case errors.Is(err, gitops.ErrHalted) || errors.Is(err, gitops.ErrCheckFailed):
-		err = fmt.Errorf("%w: %w", coordinator.ErrFenced, err)
+		err = fmt.Errorf("%w: %w", leader.ErrFenced, err)
 	case gitops.IsPermanent(err):
 		// A missing file or field, a YAML that does not parse, a push the
 		// server refused: the loop fails the ring with this text (file,
 		// path and cause) instead of retrying.
-		err = fmt.Errorf("%w: %w", coordinator.ErrNeedsHuman, err)
+		err = fmt.Errorf("%w: %w", leader.ErrNeedsHuman, err)
 	}
-	p.metrics.ObservePush(time.Since(start), max(res.Attempts-1, 0), coordinator.PushOutcome(out, err))
+	p.metrics.ObservePush(time.Since(start), max(res.Attempts-1, 0), metrics.PushOutcome(out, err))
 	return out, err
 }
 
-func (p *gitPromoter) promote(ctx context.Context, cp coordinator.Promotion) (gitops.Result, error) {
+func (p *gitPromoter) promote(ctx context.Context, cp leader.Promotion) (gitops.Result, error) {
 	w, err := p.w.writer()
 	if err != nil {
 		return gitops.Result{}, fmt.Errorf("promotion %s: %w", cp.PromotionID, err)
@@ -254,7 +256,7 @@ func (p *gitPromoter) promote(ctx context.Context, cp coordinator.Promotion) (gi
 	return w.Promote(ctx, gp)
 }
 
-// FindLanded implements coordinator.LandedFinder from the writer's
+// FindLanded implements leader.LandedFinder from the writer's
 // trailer index.
 func (p *gitPromoter) FindLanded(ctx context.Context, promotionID string) (string, bool, error) {
 	w, err := p.w.writer()
@@ -264,30 +266,30 @@ func (p *gitPromoter) FindLanded(ctx context.Context, promotionID string) (strin
 	return w.FindLanded(ctx, promotionID)
 }
 
-var _ coordinator.LandedFinder = (*gitPromoter)(nil)
+var _ leader.LandedFinder = (*gitPromoter)(nil)
 
-// ReadBaseline implements coordinator.BaselineReader: what every target of
+// ReadBaseline implements leader.BaselineReader: what every target of
 // app holds now on the branch head, per region.
-func (p *gitPromoter) ReadBaseline(ctx context.Context, app string, regions []string) (coordinator.BaselineRead, error) {
+func (p *gitPromoter) ReadBaseline(ctx context.Context, app string, regions []string) (leader.BaselineRead, error) {
 	w, err := p.w.writer()
 	if err != nil {
-		return coordinator.BaselineRead{}, err
+		return leader.BaselineRead{}, err
 	}
 	b, err := w.ReadBaseline(ctx, app, regions)
 	if err != nil {
-		return coordinator.BaselineRead{}, err
+		return leader.BaselineRead{}, err
 	}
-	out := coordinator.BaselineRead{Commit: b.Commit, Targets: make(map[string][]rings.TargetValue, len(b.Regions))}
+	out := leader.BaselineRead{Commit: b.Commit, Targets: make(map[string][]rings.TargetValue, len(b.Regions))}
 	for _, r := range b.Regions {
 		out.Targets[r.Region] = r.Targets
 	}
 	return out, nil
 }
 
-var _ coordinator.BaselineReader = (*gitPromoter)(nil)
+var _ leader.BaselineReader = (*gitPromoter)(nil)
 
 // toGitopsPromotion copies a coordinator promotion field for field.
-func toGitopsPromotion(p coordinator.Promotion) gitops.Promotion {
+func toGitopsPromotion(p leader.Promotion) gitops.Promotion {
 	return gitops.Promotion{
 		ReleaseID: p.ReleaseID, App: p.App, Ring: p.Ring, Regions: p.Regions, Version: p.Version,
 		PromotionID: p.PromotionID, Rollback: p.Rollback, Targets: p.Targets, Check: p.Check,
@@ -295,10 +297,10 @@ func toGitopsPromotion(p coordinator.Promotion) gitops.Promotion {
 	}
 }
 
-// gitFence adapts the writer to coordinator.HaltFence.
+// gitFence adapts the writer to leader.HaltFence.
 type gitFence struct{ w *gitWriters }
 
-// WriteHalts implements coordinator.HaltFence.
+// WriteHalts implements leader.HaltFence.
 func (f *gitFence) WriteHalts(ctx context.Context, active []rings.Halt) error {
 	w, err := f.w.writer()
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/regions"
 	"github.com/ringleader-dev/ringleader/regions/argocd"
 	"github.com/ringleader-dev/ringleader/regions/prometheus"
@@ -155,16 +155,16 @@ func newWebhooks(cfg healthConfig) (*webhook.Client, error) {
 
 // prePromotionHook is LoopConfig.BeforePromote: the receiver must answer
 // 2xx before the ring is promoted.
-func prePromotionHook(c *webhook.Client) func(ctx context.Context, p coordinator.Promotion) error {
-	return func(ctx context.Context, p coordinator.Promotion) error {
+func prePromotionHook(c *webhook.Client) func(ctx context.Context, p leader.Promotion) error {
+	return func(ctx context.Context, p leader.Promotion) error {
 		return c.Send(ctx, webhook.Payload{Event: webhook.PrePromotion, Release: p.ReleaseID, App: p.App,
 			Version: p.Version, Ring: p.Ring, Regions: p.Regions})
 	}
 }
 
 // postRingHook is LoopConfig.AfterRing: best effort, a failure is logged.
-func postRingHook(c *webhook.Client, logger *slog.Logger) func(ctx context.Context, r coordinator.RingDone) {
-	return func(ctx context.Context, r coordinator.RingDone) {
+func postRingHook(c *webhook.Client, logger *slog.Logger) func(ctx context.Context, r leader.RingDone) {
+	return func(ctx context.Context, r leader.RingDone) {
 		err := c.Send(ctx, webhook.Payload{Event: webhook.PostRing, Release: r.ReleaseID, App: r.App,
 			Version: r.Version, Ring: r.Ring, Regions: r.Regions})
 		if err != nil && ctx.Err() == nil {
@@ -173,12 +173,12 @@ func postRingHook(c *webhook.Client, logger *slog.Logger) func(ctx context.Conte
 	}
 }
 
-// healthAdapter converts between coordinator.HealthSource and
+// healthAdapter converts between leader.HealthSource and
 // regions.HealthSource (the same shapes, field for field).
 type healthAdapter struct{ hs *regions.HealthSource }
 
-// Observe implements coordinator.HealthSource.
-func (a healthAdapter) Observe(ctx context.Context, q coordinator.HealthQuery) ([]coordinator.RegionHealth, error) {
+// Observe implements leader.HealthSource.
+func (a healthAdapter) Observe(ctx context.Context, q leader.HealthQuery) ([]leader.RegionHealth, error) {
 	rq := regions.Query{ReleaseID: q.ReleaseID, App: q.App, Version: q.Version, BaselineVersion: q.BaselineVersion,
 		Ring: q.Ring, Baseline: q.Baseline, Soaking: q.Soaking}
 	for _, t := range q.Regions {
@@ -188,9 +188,9 @@ func (a healthAdapter) Observe(ctx context.Context, q coordinator.HealthQuery) (
 	if err != nil {
 		return nil, err
 	}
-	out := make([]coordinator.RegionHealth, len(got))
+	out := make([]leader.RegionHealth, len(got))
 	for i, h := range got {
-		out[i] = coordinator.RegionHealth{Region: h.Region, Synced: h.Synced, Healthy: h.Healthy, Reason: h.Reason, Checks: h.Checks, InProgress: h.InProgress}
+		out[i] = leader.RegionHealth{Region: h.Region, Synced: h.Synced, Healthy: h.Healthy, Reason: h.Reason, Checks: h.Checks, InProgress: h.InProgress}
 	}
 	return out, nil
 }
@@ -204,8 +204,8 @@ type budgetMeter interface {
 // Prometheus: one figure per app and region, so each release is gated by
 // its own app's budget. An app that cannot be measured somewhere is
 // reported in the joined error and gets nothing new there.
-func budgetSource(m budgetMeter) coordinator.BudgetSource {
-	return coordinator.BudgetFunc(func(ctx context.Context, topo *rings.Topology, at time.Time) ([]rings.Budget, error) {
+func budgetSource(m budgetMeter) leader.BudgetSource {
+	return leader.BudgetFunc(func(ctx context.Context, topo *rings.Topology, at time.Time) ([]rings.Budget, error) {
 		var errs []error
 		var out []rings.Budget
 		for _, app := range topo.Spec.Apps {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/regions/argocd/argocdtest"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -50,12 +50,12 @@ func TestHealthAdapterCarriesInProgress(t *testing.T) {
 	if err := addHealth(&fx, cfg, func() *rings.Topology { return top }, sameCommit{}, quietLogger); err != nil {
 		t.Fatal(err)
 	}
-	got, err := fx.health.Observe(context.Background(), coordinator.HealthQuery{ReleaseID: "r", App: "checkout", Version: "v2", Ring: "canary",
-		Regions: []coordinator.RegionTarget{{Region: "us-east-1", Commit: commit}, {Region: "eu-west-1", Commit: commit}}})
+	got, err := fx.health.Observe(context.Background(), leader.HealthQuery{ReleaseID: "r", App: "checkout", Version: "v2", Ring: "canary",
+		Regions: []leader.RegionTarget{{Region: "us-east-1", Commit: commit}, {Region: "eu-west-1", Commit: commit}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []coordinator.RegionHealth{
+	want := []leader.RegionHealth{
 		{Region: "us-east-1", Synced: true, Reason: "Suspended: Rollout is paused", InProgress: true},
 		{Region: "eu-west-1", Synced: true, Reason: "Degraded at " + commit[:12] + ": Rollout aborted"},
 	}

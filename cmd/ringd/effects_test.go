@@ -20,7 +20,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/metrics"
+
+	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/gitops/gittest"
 	"github.com/ringleader-dev/ringleader/regions/webhook"
@@ -86,13 +88,13 @@ func TestGitEffectsPromoteFenceAndRollBack(t *testing.T) {
 	t.Parallel()
 	srv, top := effectsRepo(t)
 	reg := prometheus.NewRegistry()
-	metrics, err := coordinator.NewMetrics(reg)
+	rec, err := metrics.NewMetrics(reg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	topology := func() *rings.Topology { return top }
 	cfg := effectsConfig{Mode: effectsGit, GitOpsDir: filepath.Join(t.TempDir(), "gitops"), GitAuthorName: "Ringleader", GitAuthorEmail: "rl@example.com", GitBackoff: time.Millisecond}
-	fx, err := newGitEffects(cfg, topology, metrics, quietLogger)
+	fx, err := newGitEffects(cfg, topology, rec, quietLogger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +106,7 @@ func TestGitEffectsPromoteFenceAndRollBack(t *testing.T) {
 	ctx := context.Background()
 	soakedAt := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
 	moved := false
-	p := coordinator.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v2",
+	p := leader.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v2",
 		PromotionID: "rel-1/early/eu-west-1", PreviousRing: "canary", PreviousRingSoakedAt: soakedAt,
 		Check: func(ctx context.Context) error {
 			if !moved {
@@ -121,7 +123,7 @@ func TestGitEffectsPromoteFenceAndRollBack(t *testing.T) {
 	p2 := p
 	p2.ReleaseID, p2.PromotionID, p2.Version, p2.Check, p2.PreviousRing = "rel-2", "rel-2/early/eu-west-1", "v3", nil, ""
 	_, fencedErr := fx.promoter.Promote(ctx, p2)
-	back := coordinator.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v1",
+	back := leader.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v1",
 		PromotionID: "rel-1/early/eu-west-1/rollback", Rollback: true, Check: func(context.Context) error { return nil }}
 	rolled, rollErr := fx.promoter.Promote(ctx, back)
 
@@ -134,13 +136,13 @@ func TestGitEffectsPromoteFenceAndRollBack(t *testing.T) {
 		{"promotion lands", landErr, nil},
 		{"soak trailer", srv.Git(t, "deploy", "log", "-1", "--format=%(trailers:key=Ringleader-Soaked-Ring,valueonly)", landed.Commit), "canary@2026-11-26T01:00:00Z"},
 		{"fence written", fenceErr, nil},
-		{"fenced promotion is ErrFenced", errors.Is(fencedErr, coordinator.ErrFenced), true},
+		{"fenced promotion is ErrFenced", errors.Is(fencedErr, leader.ErrFenced), true},
 		{"and still ErrHalted", errors.Is(fencedErr, gitops.ErrHalted), true},
 		{"rollback under the halt lands", rollErr, nil},
 		{"rollback is the head", rolled.Commit, head},
 		{"rollback wrote v1", srv.Show(t, "deploy", head, "apps/checkout/eu-west-1/values.yaml"), "image:\n  tag: v1\n"},
-		{"landed pushes", outcomes[coordinator.PushLanded], uint64(2)},
-		{"fenced pushes", outcomes[coordinator.PushFenced], uint64(1)},
+		{"landed pushes", outcomes[metrics.PushLanded], uint64(2)},
+		{"fenced pushes", outcomes[metrics.PushFenced], uint64(1)},
 		{"retries are the writer's real extra attempts", retries, 1.0},
 	}
 	for _, c := range cases {
@@ -161,8 +163,8 @@ func TestGitEffectsNeedARepository(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, perr := fx.promoter.Promote(context.Background(), coordinator.Promotion{PromotionID: "p"})
-	if !errors.Is(perr, errNoRepository) || errors.Is(perr, coordinator.ErrFenced) {
+	_, perr := fx.promoter.Promote(context.Background(), leader.Promotion{PromotionID: "p"})
+	if !errors.Is(perr, errNoRepository) || errors.Is(perr, leader.ErrFenced) {
 		t.Errorf("promote without a repository: %v; want errNoRepository, not fenced", perr)
 	}
 }
@@ -182,8 +184,8 @@ func TestHealthAdapterFailsClosedWithoutArgoCD(t *testing.T) {
 	if err := addHealth(&fx, healthConfig{BudgetInterval: time.Minute}, func() *rings.Topology { return top }, nil, quietLogger); err != nil {
 		t.Fatal(err)
 	}
-	got, err := fx.health.Observe(context.Background(), coordinator.HealthQuery{ReleaseID: "r", App: "checkout", Version: "v2", Ring: "canary",
-		Regions: []coordinator.RegionTarget{{Region: "us-east-1", Commit: "abc"}, {Region: "eu-west-1", Commit: "abc"}}})
+	got, err := fx.health.Observe(context.Background(), leader.HealthQuery{ReleaseID: "r", App: "checkout", Version: "v2", Ring: "canary",
+		Regions: []leader.RegionTarget{{Region: "us-east-1", Commit: "abc"}, {Region: "eu-west-1", Commit: "abc"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,10 +246,10 @@ func TestWebhookHooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	p := coordinator.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v2"}
+	p := leader.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v2"}
 	refused := fx.beforePromote(ctx, p)
 	allowed := fx.beforePromote(ctx, p)
-	fx.afterRing(ctx, coordinator.RingDone{ReleaseID: "rel-1", App: "checkout", Version: "v2", Ring: "early", Regions: []string{"eu-west-1"}})
+	fx.afterRing(ctx, leader.RingDone{ReleaseID: "rel-1", App: "checkout", Version: "v2", Ring: "early", Regions: []string{"eu-west-1"}})
 	rcv.mu.Lock()
 	defer rcv.mu.Unlock()
 	var events []string
@@ -374,9 +376,9 @@ func TestEffectsReadTheBaseline(t *testing.T) {
 	ctx := context.Background()
 	read, readErr := fx.baseline.ReadBaseline(ctx, "checkout", []string{"us-east-1", "eu-west-1"})
 	east, head := read.Targets["us-east-1"], srv.Head(t, "deploy")
-	p := coordinator.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "rel-1/canary/us-east-1"}
+	p := leader.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "rel-1/canary/us-east-1"}
 	_, promoteErr := fx.promoter.Promote(ctx, p)
-	back := coordinator.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "mixed",
+	back := leader.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "mixed",
 		PromotionID: "rel-1/canary/us-east-1/rollback", Rollback: true, Targets: east}
 	rolled, rollErr := fx.promoter.Promote(ctx, back)
 

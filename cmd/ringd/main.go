@@ -19,8 +19,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/httpapi"
 )
 
 func main() {
@@ -132,7 +132,7 @@ func main() {
 	}
 
 	// 6. The HTTP API, served on the listener from step 2.
-	api, err := coordinator.NewAPI(coordinator.APIConfig{Store: node, Fence: effects.fence, OnWrite: loop.Kick, Logger: logger,
+	api, err := httpapi.NewAPI(httpapi.APIConfig{Store: node, Fence: effects.fence, OnWrite: loop.Kick, Logger: logger,
 		Security: sec.api, Forwarder: sec.client,
 		Events: ops.events, Metrics: ops.scrape, Dashboard: ops.dashboard})
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/internal/notify"
 )
 
@@ -46,7 +46,7 @@ func (n *notifyFlags) validate() []error {
 // notifier is the running notification pipeline: a Watcher the leader
 // loop feeds and the Dispatcher that sends.
 type notifier struct {
-	watcher    coordinator.Notifier
+	watcher    leader.Notifier
 	dispatcher *notify.Dispatcher
 }
 

@@ -14,7 +14,7 @@ import (
 
 	"github.com/hashicorp/raft"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/httpapi"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/auth"
 )
@@ -63,8 +63,8 @@ func (s *securityFlags) register(fs interface {
 	fs.BoolVar(&s.openHealthz, "open-healthz", false, "serve /healthz and /readyz without a token (for probes)")
 	fs.BoolVar(&s.openMetrics, "open-metrics", false, "serve /metrics without a token (for Prometheus)")
 	fs.StringVar(&s.joinTokenFile, "join-token-file", "", "file holding an admin token used by --join (or env RINGLEADER_JOIN_TOKEN)")
-	fs.Float64Var(&s.writeRate, "write-rate", coordinator.DefaultWriteRate, "writes per second each identity may send after its burst (negative: unlimited)")
-	fs.IntVar(&s.writeBurst, "write-burst", coordinator.DefaultWriteBurst, "writes each identity may send at once")
+	fs.Float64Var(&s.writeRate, "write-rate", httpapi.DefaultWriteRate, "writes per second each identity may send after its burst (negative: unlimited)")
+	fs.IntVar(&s.writeBurst, "write-burst", httpapi.DefaultWriteBurst, "writes each identity may send at once")
 	fs.StringVar(&s.tlsCert, "tls-cert", "", "PEM certificate of the HTTPS API (with --tls-key)")
 	fs.StringVar(&s.tlsKey, "tls-key", "", "PEM key of --tls-cert")
 	fs.StringVar(&s.tlsClientCA, "tls-client-ca", "", "PEM CA bundle: require API clients to present a certificate it signed")
@@ -127,7 +127,7 @@ func needAll(what string, flags [][2]string) []error {
 // listener config, the HTTP client for forwarding and joining, and the
 // token reloader to run.
 type security struct {
-	api       coordinator.SecurityConfig
+	api       httpapi.SecurityConfig
 	serverTLS *tls.Config
 	client    *http.Client
 	joinToken string
@@ -136,7 +136,7 @@ type security struct {
 
 // newSecurity loads tokens and certificates named by the flags.
 func newSecurity(s securityFlags, logger *slog.Logger) (*security, error) {
-	sec := &security{api: coordinator.SecurityConfig{
+	sec := &security{api: httpapi.SecurityConfig{
 		OpenHealth: s.openHealthz, OpenMetrics: s.openMetrics, WriteRate: s.writeRate, WriteBurst: s.writeBurst,
 	}}
 	if s.tokensFile != "" {

@@ -1,6 +1,7 @@
-package coordinator
+package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,13 +18,8 @@ type APIConfig struct {
 	// Fence mirrors active halts into the GitOps repository after a halt is
 	// placed or resumed on the leader (optional; best effort).
 	Fence HaltFence
-	// Clock stamps commands proposed by this node (default: system clock).
+	// Clock stamps commands proposed by this node (default: the wall clock).
 	Clock Clock
-	// Planner computes the waits shown by status (default: rings.PlanNext).
-	Planner PlanFunc
-	// ParseTopology parses and validates a topology document posted to
-	// /v1/topology (default: rings.Parse).
-	ParseTopology TopologyParser
 	// Forwarder carries writes from a follower to the leader (default: a
 	// client with ForwardTimeout).
 	Forwarder *http.Client
@@ -51,12 +47,23 @@ type APIConfig struct {
 	Dashboard http.Handler
 }
 
-// PlanFunc is the planner's signature (rings.PlanNext).
-type PlanFunc func(t *rings.Topology, s *rings.State, now time.Time) rings.Plan
+// Clock is the API's source of time: it stamps the commands this node
+// proposes and paces the rate limiter.
+type Clock interface {
+	Now() time.Time
+}
 
-// TopologyParser turns a topology document into a validated Topology. Its
-// error may join several problems, each naming its line ("line 12: ...").
-type TopologyParser func(path string, src []byte) (*rings.Topology, error)
+// wallClock is the default Clock.
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+// HaltFence mirrors the active halts into the GitOps repository right
+// after a halt is placed or resumed (the leader loop keeps it in sync
+// otherwise).
+type HaltFence interface {
+	WriteHalts(ctx context.Context, active []rings.Halt) error
+}
 
 // Validate fills in defaults and rejects a config that cannot work.
 func (c *APIConfig) Validate() error {
@@ -64,13 +71,7 @@ func (c *APIConfig) Validate() error {
 		return errors.New("api config: Store is required")
 	}
 	if c.Clock == nil {
-		c.Clock = SystemClock{}
-	}
-	if c.Planner == nil {
-		c.Planner = defaultPlanner
-	}
-	if c.ParseTopology == nil {
-		c.ParseTopology = rings.Parse
+		c.Clock = wallClock{}
 	}
 	if c.ForwardTimeout <= 0 {
 		c.ForwardTimeout = 15 * time.Second

@@ -1,4 +1,4 @@
-package coordinator
+package httpapi
 
 import (
 	"context"
@@ -19,7 +19,7 @@ const fenceTimeout = 10 * time.Second
 func (a *API) listHalts(w http.ResponseWriter, r *http.Request) {
 	onlyActive := r.URL.Query().Get("active") == "true"
 	out := apiclient.HaltList{Halts: []rings.Halt{}}
-	for _, h := range ReadView(a.cfg.Store).State.Halts {
+	for _, h := range a.cfg.Store.View().State.Halts {
 		if onlyActive && !h.Active() {
 			continue
 		}
@@ -134,17 +134,6 @@ func (a *API) writeFence(ctx context.Context, active []rings.Halt) error {
 		return fmt.Errorf("write halt fence: %w", err)
 	}
 	return nil
-}
-
-// ActiveHalts returns the halts still in force.
-func ActiveHalts(s rings.State) []rings.Halt {
-	out := []rings.Halt{}
-	for _, h := range s.Halts {
-		if h.Active() {
-			out = append(out, h)
-		}
-	}
-	return out
 }
 
 // haltByID returns the named halt or nil.

@@ -1,4 +1,4 @@
-package coordinator
+package httpapi
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
@@ -212,12 +211,6 @@ func (a *API) propose(r *http.Request, typ command.Type, payload any) (store.App
 	}
 	return res, nil
 }
-
-// SystemClock is the wall clock.
-type SystemClock struct{}
-
-// Now returns time.Now().
-func (SystemClock) Now() time.Time { return time.Now() }
 
 // idAndReason reads the {id} path value (what names it in errors) and a
 // required {reason} body, trimmed: the shape of every resume, abort and

@@ -1,4 +1,4 @@
-package coordinator
+package httpapi
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 )
 
 // TestAPIJoinThroughFollowerIsForwarded: a third node joins by posting to a
@@ -19,35 +21,35 @@ func TestAPIJoinThroughFollowerIsForwarded(t *testing.T) {
 	}
 	root := t.TempDir()
 	n1 := startAPINode(t, "n1", filepath.Join(root, "n1"), true)
-	waitUntil(t, "n1 to lead", n1.node.IsLeader)
-	joinBody := func(an *apiNode, id string) string {
-		return fmt.Sprintf(`{"id":%q,"raftAddr":%q,"httpAddr":%q}`, id, an.node.RaftAddr(), strings.TrimPrefix(an.srv.URL, "http://"))
+	poll.Until(t, coordtest.Wait, "n1 to lead", n1.Node.IsLeader)
+	joinBody := func(an *coordtest.NodeServer, id string) string {
+		return fmt.Sprintf(`{"id":%q,"raftAddr":%q,"httpAddr":%q}`, id, an.Node.RaftAddr(), strings.TrimPrefix(an.URL, "http://"))
 	}
 	n2 := startAPINode(t, "n2", filepath.Join(root, "n2"), false)
-	postUntil(t, n1.srv.URL, "/v1/cluster/join", joinBody(n2, "n2"), 200)
-	waitUntil(t, "n2 to know the leader's HTTP address", func() bool { _, addr := n2.node.Leader(); return addr != "" })
-	if n2.node.IsLeader() {
+	coordtest.PostUntil(t, n1.URL, "/v1/cluster/join", joinBody(n2, "n2"), 200)
+	poll.Until(t, coordtest.Wait, "n2 to know the leader's HTTP address", func() bool { _, addr := n2.Node.Leader(); return addr != "" })
+	if n2.Node.IsLeader() {
 		t.Fatal("n2 leads: the join must go through a follower")
 	}
 
 	// n3 joins through n2, a follower.
 	n3 := startAPINode(t, "n3", filepath.Join(root, "n3"), false)
-	got := decodeAs[apiclient.MemberList](t, postUntil(t, n2.srv.URL, "/v1/cluster/join", joinBody(n3, "n3"), 200))
-	n3HTTP := strings.TrimPrefix(n3.srv.URL, "http://")
+	got := coordtest.DecodeAs[apiclient.MemberList](t, coordtest.PostUntil(t, n2.URL, "/v1/cluster/join", joinBody(n3, "n3"), 200))
+	n3HTTP := strings.TrimPrefix(n3.URL, "http://")
 	if !slices.ContainsFunc(got.Members, func(m apiclient.Member) bool { return m.ID == "n3" && m.Voter }) {
 		t.Errorf("join answer through the follower lists %+v, want n3 as a voter", got.Members)
 	}
 
 	// Every node sees n3 with its HTTP address (a replicated record), and a
 	// write on the leader reaches n3.
-	for _, an := range []*apiNode{n1, n2, n3} {
-		waitUntil(t, an.node.ID()+" to list n3 with its HTTP address", func() bool {
-			ms, err := an.node.Members()
+	for _, an := range []*coordtest.NodeServer{n1, n2, n3} {
+		poll.Until(t, coordtest.Wait, an.Node.ID()+" to list n3 with its HTTP address", func() bool {
+			ms, err := an.Node.Members()
 			return err == nil && slices.ContainsFunc(ms, func(m apiclient.Member) bool { return m.ID == "n3" && m.Voter && m.HTTPAddr == n3HTTP })
 		})
 	}
-	postUntil(t, n2.srv.URL, "/v1/halts", `{"global":true,"reason":"after join"}`, 201)
-	waitUntil(t, "n3 to replicate the halt written after it joined", func() bool {
-		return len(n3.node.Snapshot().State.Halts) == 1
+	coordtest.PostUntil(t, n2.URL, "/v1/halts", `{"global":true,"reason":"after join"}`, 201)
+	poll.Until(t, coordtest.Wait, "n3 to replicate the halt written after it joined", func() bool {
+		return len(n3.Node.Snapshot().State.Halts) == 1
 	})
 }

@@ -1,4 +1,4 @@
-package coordinator
+package httpapi
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 
 // listReleases answers GET /v1/releases[?app=A][&state=S].
 func (a *API) listReleases(w http.ResponseWriter, r *http.Request) {
-	snap := ReadView(a.cfg.Store)
+	snap := a.cfg.Store.View()
 	app, state := r.URL.Query().Get("app"), r.URL.Query().Get("state")
 	out := apiclient.ReleaseList{Releases: []*rings.Release{}}
 	for _, rel := range snap.State.Releases {
@@ -34,7 +34,7 @@ func (a *API) getRelease(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	snap := ReadView(a.cfg.Store)
+	snap := a.cfg.Store.View()
 	rel := snap.State.ReleaseByID(id)
 	if rel == nil {
 		a.fail(w, r, fmt.Errorf("release %q: %w; list releases with GET /v1/releases", id, command.ErrNotFound))
@@ -49,7 +49,7 @@ func (a *API) waitsFor(snap store.Snapshot, id string) []rings.Wait {
 		return nil
 	}
 	var out []rings.Wait
-	for _, w := range a.cfg.Planner(snap.Topology, &snap.State, a.cfg.Clock.Now()).Waits {
+	for _, w := range rings.PlanNext(snap.Topology, &snap.State, a.cfg.Clock.Now()).Waits {
 		if w.ReleaseID == id {
 			out = append(out, w)
 		}
@@ -125,7 +125,7 @@ func checkCreate(req apiclient.CreateReleaseRequest) error {
 // knownApp refuses, before proposing, a release of an app (or for a train)
 // the topology in force does not have.
 func (a *API) knownApp(req apiclient.CreateReleaseRequest) error {
-	snap := ReadView(a.cfg.Store)
+	snap := a.cfg.Store.View()
 	t := snap.Topology
 	if t == nil {
 		return fmt.Errorf("no topology adopted yet: POST one to /v1/topology first: %w", command.ErrInvalid)
@@ -217,7 +217,7 @@ func (a *API) knownRelease(id string) error {
 
 // answerRelease writes the release as applied on this node.
 func (a *API) answerRelease(w http.ResponseWriter, r *http.Request, code int, id string) {
-	snap := ReadView(a.cfg.Store)
+	snap := a.cfg.Store.View()
 	rel := snap.State.ReleaseByID(id)
 	if rel == nil {
 		a.fail(w, r, fmt.Errorf("release %q was accepted but is not in the applied state yet: %w", id, command.ErrNotFound))

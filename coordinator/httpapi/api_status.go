@@ -1,4 +1,4 @@
-package coordinator
+package httpapi
 
 import (
 	"net/http"
@@ -11,7 +11,7 @@ import (
 // not finished (all with ?all=true) with its per-ring states and waits, the
 // active halts, the topology revision and the error budgets.
 func (a *API) status(w http.ResponseWriter, r *http.Request) {
-	snap := ReadView(a.cfg.Store)
+	snap := a.cfg.Store.View()
 	all := r.URL.Query().Get("all") == "true"
 	out := apiclient.Status{
 		Leader:           a.leaderInfo(),
@@ -21,7 +21,7 @@ func (a *API) status(w http.ResponseWriter, r *http.Request) {
 		TopologyRejected: snap.TopologyRejected,
 		AppliedIndex:     snap.AppliedIndex,
 		Releases:         []apiclient.ReleaseSummary{},
-		Halts:            ActiveHalts(snap.State),
+		Halts:            rings.ActiveHalts(snap.State),
 		Budgets:          snap.State.Budgets,
 	}
 	if ms, err := a.cfg.Store.Members(); err != nil {
@@ -31,7 +31,7 @@ func (a *API) status(w http.ResponseWriter, r *http.Request) {
 	}
 	var plan rings.Plan
 	if snap.Topology != nil {
-		plan = a.cfg.Planner(snap.Topology, &snap.State, a.cfg.Clock.Now())
+		plan = rings.PlanNext(snap.Topology, &snap.State, a.cfg.Clock.Now())
 		out.NextCheck = plan.NextCheck
 	}
 	for _, rel := range snap.State.Releases {

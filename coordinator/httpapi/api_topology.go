@@ -1,8 +1,6 @@
-package coordinator
+package httpapi
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +13,7 @@ import (
 
 // getTopology answers GET /v1/topology[?source=true].
 func (a *API) getTopology(w http.ResponseWriter, r *http.Request) {
-	snap := ReadView(a.cfg.Store)
+	snap := a.cfg.Store.View()
 	if snap.Topology == nil {
 		a.fail(w, r, fmt.Errorf("no topology adopted yet: POST one to /v1/topology or start ringd with --topology: %w", command.ErrNotFound))
 		return
@@ -50,15 +48,15 @@ func (a *API) adoptTopology(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, badRequestf("request body is empty: send the topology YAML"))
 		return
 	}
-	if _, err := a.cfg.ParseTopology(path, src); err != nil {
+	if _, err := rings.Parse(path, src); err != nil {
 		writeJSON(w, http.StatusBadRequest, apiclient.ErrorBody{
 			Error:  "topology rejected; the one in force is unchanged",
 			Errors: topologyIssues(err),
 		})
 		return
 	}
-	rev := TopologyRevision(src)
-	if snap := ReadView(a.cfg.Store); snap.TopologyRevision == rev {
+	rev := rings.TopologyRevision(src)
+	if snap := a.cfg.Store.View(); snap.TopologyRevision == rev {
 		writeJSON(w, http.StatusOK, apiclient.TopologyResponse{Revision: rev, Path: path, Topology: snap.Topology})
 		return
 	}
@@ -66,15 +64,8 @@ func (a *API) adoptTopology(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, fmt.Errorf("adopt topology %s: %w", rev, err))
 		return
 	}
-	snap := ReadView(a.cfg.Store)
+	snap := a.cfg.Store.View()
 	writeJSON(w, http.StatusOK, apiclient.TopologyResponse{Revision: snap.TopologyRevision, Path: path, Changed: true, Topology: snap.Topology})
-}
-
-// TopologyRevision names a topology document by its content: the first 12
-// hex digits of its SHA-256.
-func TopologyRevision(src []byte) string {
-	sum := sha256.Sum256(src)
-	return hex.EncodeToString(sum[:6])
 }
 
 // topologyIssues lists a parse error's problems with their lines.

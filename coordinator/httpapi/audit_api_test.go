@@ -1,4 +1,4 @@
-package coordinator
+package httpapi
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 	"github.com/ringleader-dev/ringleader/internal/auth"
@@ -34,7 +35,7 @@ func TestAuditOverAPIRecordsForwardedSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api2, err := NewAPI(APIConfig{Store: n2, Logger: discardLogger(), Security: SecurityConfig{Tokens: testTokenSet(t)}})
+	api2, err := NewAPI(APIConfig{Store: n2, Logger: coordtest.Discard(), Security: SecurityConfig{Tokens: testTokenSet(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,13 @@
-package coordinator
+package httpapi
 
 import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"testing"
+
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
 )
 
 // The FuzzAPI targets drive the real API handler (guard, routing, body
@@ -19,8 +20,8 @@ import (
 // tokens (the admin token is sent) so the guard is on the path too.
 func fuzzAPI(f *testing.F) *API {
 	f.Helper()
-	st := newTStore(true).withTopology(f)
-	api, err := NewAPI(APIConfig{Store: st, Logger: discardLogger(), Security: SecurityConfig{Tokens: testTokenSet(f), WriteRate: -1}})
+	st := coordtest.NewStore(true).WithTopology(f)
+	api, err := NewAPI(APIConfig{Store: st, Logger: coordtest.Discard(), Security: SecurityConfig{Tokens: testTokenSet(f), WriteRate: -1}})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -102,10 +103,7 @@ func FuzzAPIHalt(f *testing.F) {
 }
 
 func FuzzAPITopology(f *testing.F) {
-	src, err := os.ReadFile("testdata/api-topology.yaml")
-	if err != nil {
-		f.Fatal(err)
-	}
+	src := coordtest.Topology
 	f.Add(src)
 	f.Add([]byte("apiVersion: v1\nrings: [\n"))
 	f.Add([]byte("{}"))

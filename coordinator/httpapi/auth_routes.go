@@ -1,4 +1,4 @@
-package coordinator
+package httpapi
 
 import "github.com/ringleader-dev/ringleader/internal/auth"
 

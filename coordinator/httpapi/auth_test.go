@@ -1,12 +1,10 @@
-package coordinator
+package httpapi
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,8 +12,8 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
-	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 	"github.com/ringleader-dev/ringleader/internal/auth"
 	"github.com/ringleader-dev/ringleader/internal/poll"
 )
@@ -58,32 +56,20 @@ type secureNode struct {
 // testTokens and the test topology adopted.
 func startSecureNode(t *testing.T, sec SecurityConfig) *secureNode {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := store.NewNode(store.Config{NodeID: "n1", DataDir: t.TempDir(), RaftAddr: "127.0.0.1:0", HTTPAddr: ln.Addr().String(), Bootstrap: true, Logger: storetest.Logger("n1")})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if sec.Tokens == nil {
 		sec.Tokens = testTokenSet(t)
 	}
-	api, err := NewAPI(withOptionalRoutes(APIConfig{Store: n, Logger: discardLogger(), Security: sec}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(api)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(func() { srv.Close(); _ = n.Shutdown() })
-	poll.Until(t, 20*time.Second, "n1 to lead", n.IsLeader)
-	sn := &secureNode{node: n, api: api, url: srv.URL}
-	src, err := os.ReadFile("testdata/api-topology.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	var api *API
+	n := coordtest.StartNode(t, "n1", t.TempDir(), true, func(n *store.Node) http.Handler {
+		var err error
+		if api, err = NewAPI(withOptionalRoutes(APIConfig{Store: n, Logger: coordtest.Discard(), Security: sec})); err != nil {
+			t.Fatal(err)
+		}
+		return api
+	})
+	poll.Until(t, 20*time.Second, "n1 to lead", n.Node.IsLeader)
+	sn := &secureNode{node: n.Node, api: api, url: n.URL}
+	src := coordtest.Topology
 	if code, body := sn.do(t, "ada", "POST", "/v1/topology", string(src)); code != http.StatusOK {
 		t.Fatalf("adopt topology: %d %s", code, body)
 	}
@@ -232,7 +218,7 @@ func genericSample(pattern string) (method, path, body string) {
 // TestEveryRouteHasAPermission: every route the API registers has an entry
 // in RoutePermissions (otherwise it silently requires admin).
 func TestEveryRouteHasAPermission(t *testing.T) {
-	api, err := NewAPI(withOptionalRoutes(APIConfig{Store: newTStore(true), Logger: discardLogger()}))
+	api, err := NewAPI(withOptionalRoutes(APIConfig{Store: coordtest.NewStore(true), Logger: coordtest.Discard()}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +387,7 @@ func TestTokenReloadTakesEffect(t *testing.T) {
 		}
 	}
 	write(fmt.Sprintf("tokens:\n  - {name: ada, role: admin, sha256: %s}\n", auth.HashSHA256(tokenOf("ada"))))
-	rl, err := auth.NewReloader(path, time.Hour, discardLogger())
+	rl, err := auth.NewReloader(path, time.Hour, coordtest.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}

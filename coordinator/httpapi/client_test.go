@@ -1,20 +1,20 @@
-package coordinator
+package httpapi
 
 import (
 	"context"
 	"errors"
 	"net/http/httptest"
-	"os"
 	"testing"
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
 )
 
 func TestClientRoundTripsEveryResource(t *testing.T) {
 	t.Parallel()
 	s, id := seeded(t)
-	s.members = []apiclient.Member{{ID: "n1", RaftAddr: "127.0.0.1:1", Voter: true}}
+	s.SetMembers(apiclient.Member{ID: "n1", RaftAddr: "127.0.0.1:1", Voter: true})
 	f := newAPIFixture(t, s)
 	c := apiclient.NewClient(f.srv.URL, "tok")
 	c.Actor = "frank"
@@ -86,19 +86,19 @@ func TestClientErrorsMatchSentinels(t *testing.T) {
 
 func TestClientTopologyIssuesAndRetryable(t *testing.T) {
 	t.Parallel()
-	f := newAPIFixture(t, newTStore(true))
+	f := newAPIFixture(t, coordtest.NewStore(true))
 	c := apiclient.NewClient(f.srv.URL, "")
 	_, err := c.AdoptTopology(context.Background(), []byte("kind: Topology\nspec:\n  rings: 3\n"), "bad.yaml")
 	var ae *apiclient.APIError
 	if !errors.As(err, &ae) || len(ae.Issues) == 0 || ae.StatusCode != 400 {
 		t.Fatalf("adopt bad topology: %v; want a 400 with issues", err)
 	}
-	src, _ := os.ReadFile("testdata/api-topology.yaml")
+	src := coordtest.Topology
 	if r, err := c.AdoptTopology(context.Background(), src, "ok.yaml"); err != nil || !r.Changed {
 		t.Fatalf("adopt good topology: %v", err)
 	}
-	noLeader := newTStore(false)
-	noLeader.leaderID = ""
+	noLeader := coordtest.NewStore(false)
+	noLeader.SetLeaderAddr("", "")
 	srv := httptest.NewServer(mustAPI(t, noLeader))
 	defer srv.Close()
 	_, err = apiclient.NewClient(srv.URL, "").PlaceHalt(context.Background(), apiclient.HaltRequest{Global: true, Reason: "x"})
@@ -109,7 +109,7 @@ func TestClientTopologyIssuesAndRetryable(t *testing.T) {
 
 func mustAPI(t *testing.T, s Store) *API {
 	t.Helper()
-	a, err := NewAPI(APIConfig{Store: s, Logger: discardLogger()})
+	a, err := NewAPI(APIConfig{Store: s, Logger: coordtest.Discard()})
 	if err != nil {
 		t.Fatal(err)
 	}

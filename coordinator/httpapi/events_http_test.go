@@ -1,81 +1,49 @@
-package coordinator
+package httpapi
 
 import (
 	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
-	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 )
 
-// opsNode is a real single node with the event stream and the metrics
-// mounted on its API, served over real TCP.
+// opsNode is a real node with the event stream mounted on its API,
+// served over real TCP.
 type opsNode struct {
-	node    *store.Node
-	broker  *Broker
-	metrics *Metrics
-	srv     *httptest.Server
+	*coordtest.NodeServer
+	broker *Broker
 }
 
-// startOpsNode starts a node (bootstrapping when bootstrap is set) with a
-// broker and a fresh metrics registry.
+// startOpsNode starts node id in dir (bootstrapping when bootstrap is set)
+// with a broker configured by bcfg.
 func startOpsNode(t *testing.T, id, dir string, bootstrap bool, bcfg BrokerConfig) *opsNode {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := store.NewNode(store.Config{NodeID: id, DataDir: dir, RaftAddr: "127.0.0.1:0", HTTPAddr: ln.Addr().String(), Bootstrap: bootstrap, Logger: storetest.Logger(id)})
-	if err != nil {
-		t.Fatalf("start node %s: %v", id, err)
-	}
 	b, err := NewBroker(bcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := prometheus.NewRegistry()
-	m, err := NewMetrics(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := NewStateCollector(StateCollectorConfig{Store: n, Events: b})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg.MustRegister(sc)
-	n.OnApply(b.ObserveApplied)
-	n.OnApply(m.ObserveApplied)
-	n.OnPropose(m.ObserveProposal)
-	api, err := NewAPI(APIConfig{Store: n, Logger: discardLogger(), Events: b, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(api)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Config.RegisterOnShutdown(b.Close)
-	srv.Start()
-	on := &opsNode{node: n, broker: b, metrics: m, srv: srv}
-	t.Cleanup(func() {
-		b.Close()
-		srv.Close()
-		_ = n.Shutdown()
+	n := coordtest.StartNode(t, id, dir, bootstrap, func(n *store.Node) http.Handler {
+		n.OnApply(b.ObserveApplied)
+		api, err := NewAPI(APIConfig{Store: n, Logger: coordtest.Discard(), Events: b})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return api
 	})
-	return on
+	n.Srv.Config.RegisterOnShutdown(b.Close)
+	t.Cleanup(b.Close)
+	return &opsNode{NodeServer: n, broker: b}
 }
 
 // sseStream reads server-sent events from a response.
@@ -180,8 +148,8 @@ func (s *sseStream) nextEvent(t *testing.T, typ command.Type) Event {
 
 func TestEventStreamDeliversAppliedCommandsAndResumes(t *testing.T) {
 	on := startOpsNode(t, "n1", t.TempDir(), true, BrokerConfig{})
-	waitUntil(t, "n1 to lead", on.node.IsLeader)
-	s := openStream(t, on.srv.URL+"/v1/events")
+	poll.Until(t, coordtest.Wait, "n1 to lead", on.Node.IsLeader)
+	s := openStream(t, on.URL+"/v1/events")
 	if ct := s.resp.Header.Get("Content-Type"); s.resp.StatusCode != 200 || ct != "text/event-stream" {
 		t.Fatalf("GET /v1/events: %d %q; want 200 text/event-stream", s.resp.StatusCode, ct)
 	}
@@ -189,21 +157,21 @@ func TestEventStreamDeliversAppliedCommandsAndResumes(t *testing.T) {
 		t.Fatalf("first block %+v; want the connected comment", m)
 	}
 
-	halt := decodeAs[apiclient.HaltResponse](t, postUntil(t, on.srv.URL, "/v1/halts", `{"global":true,"reason":"incident 7"}`, 201))
+	halt := coordtest.DecodeAs[apiclient.HaltResponse](t, coordtest.PostUntil(t, on.URL, "/v1/halts", `{"global":true,"reason":"incident 7"}`, 201))
 	ev := s.nextEvent(t, command.CmdPlaceHalt)
 	if ev.HaltID != halt.ID || ev.Actor != "anonymous" || !strings.Contains(ev.Summary, "incident 7") {
 		t.Fatalf("halt event %+v; want halt %s by anonymous with the reason", ev, halt.ID)
 	}
-	postUntil(t, on.srv.URL, "/v1/halts/"+halt.ID+"/resume", `{"reason":"over"}`, 200)
+	coordtest.PostUntil(t, on.URL, "/v1/halts/"+halt.ID+"/resume", `{"reason":"over"}`, 200)
 	resumed := s.nextEvent(t, command.CmdResumeHalt)
 
 	// A client that saw the halt event reconnects and gets the resume.
-	again := openStream(t, on.srv.URL+"/v1/events", "Last-Event-ID", fmt.Sprint(ev.ID))
+	again := openStream(t, on.URL+"/v1/events", "Last-Event-ID", fmt.Sprint(ev.ID))
 	if got := again.nextEvent(t, command.CmdResumeHalt); got.ID != resumed.ID {
 		t.Fatalf("resumed stream replayed event %d; want %d", got.ID, resumed.ID)
 	}
 	// The same through the query parameter.
-	viaQuery := openStream(t, fmt.Sprintf("%s/v1/events?lastEventId=%d", on.srv.URL, ev.ID))
+	viaQuery := openStream(t, fmt.Sprintf("%s/v1/events?lastEventId=%d", on.URL, ev.ID))
 	if got := viaQuery.nextEvent(t, command.CmdResumeHalt); got.ID != resumed.ID {
 		t.Fatalf("stream resumed by query replayed %d; want %d", got.ID, resumed.ID)
 	}
@@ -211,11 +179,11 @@ func TestEventStreamDeliversAppliedCommandsAndResumes(t *testing.T) {
 
 func TestEventStreamSaysResetWhenItCannotResume(t *testing.T) {
 	on := startOpsNode(t, "n1", t.TempDir(), true, BrokerConfig{History: 2})
-	waitUntil(t, "n1 to lead", on.node.IsLeader)
+	poll.Until(t, coordtest.Wait, "n1 to lead", on.Node.IsLeader)
 	for i := range 4 {
-		postUntil(t, on.srv.URL, "/v1/halts", fmt.Sprintf(`{"global":true,"reason":"r%d"}`, i), 201)
+		coordtest.PostUntil(t, on.URL, "/v1/halts", fmt.Sprintf(`{"global":true,"reason":"r%d"}`, i), 201)
 	}
-	s := openStream(t, on.srv.URL+"/v1/events", "Last-Event-ID", "1")
+	s := openStream(t, on.URL+"/v1/events", "Last-Event-ID", "1")
 	ev := s.nextEvent(t, EventReset)
 	if ev.ID != 1 {
 		t.Fatalf("reset event id %d; want the resume point 1", ev.ID)
@@ -224,7 +192,7 @@ func TestEventStreamSaysResetWhenItCannotResume(t *testing.T) {
 
 func TestEventStreamRejectsABadLastEventID(t *testing.T) {
 	on := startOpsNode(t, "n1", t.TempDir(), true, BrokerConfig{})
-	code, body, _ := call(t, on.srv.URL, http.MethodGet, "/v1/events", "", "Last-Event-ID", "yesterday")
+	code, body, _ := coordtest.Call(t, on.URL, http.MethodGet, "/v1/events", "", "Last-Event-ID", "yesterday")
 	if code != http.StatusBadRequest || !strings.Contains(string(body), "not an event ID") {
 		t.Fatalf("bad Last-Event-ID: %d %s; want 400 naming the problem", code, body)
 	}
@@ -232,7 +200,7 @@ func TestEventStreamRejectsABadLastEventID(t *testing.T) {
 
 func TestEventStreamHeartbeatsAndEndsOnShutdown(t *testing.T) {
 	on := startOpsNode(t, "n1", t.TempDir(), true, BrokerConfig{Heartbeat: 20 * time.Millisecond})
-	s := openStream(t, on.srv.URL+"/v1/events")
+	s := openStream(t, on.URL+"/v1/events")
 	_, _ = s.next(t) // connected
 	m, err := s.next(t)
 	if err != nil || len(m.Comments) != 1 || m.Comments[0] != "heartbeat" {
@@ -243,7 +211,7 @@ func TestEventStreamHeartbeatsAndEndsOnShutdown(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	start := time.Now()
-	if err := on.srv.Config.Shutdown(ctx); err != nil {
+	if err := on.Srv.Config.Shutdown(ctx); err != nil {
 		t.Fatalf("server shutdown with an open stream: %v", err)
 	}
 	for {
@@ -263,20 +231,20 @@ func TestEventStreamOnEveryNode(t *testing.T) {
 	}
 	root := t.TempDir()
 	nodes := []*opsNode{startOpsNode(t, "n1", filepath.Join(root, "n1"), true, BrokerConfig{})}
-	waitUntil(t, "n1 to lead", nodes[0].node.IsLeader)
+	poll.Until(t, coordtest.Wait, "n1 to lead", nodes[0].Node.IsLeader)
 	for _, id := range []string{"n2", "n3"} {
 		on := startOpsNode(t, id, filepath.Join(root, id), false, BrokerConfig{})
 		nodes = append(nodes, on)
-		if err := nodes[0].node.Join(id, on.node.RaftAddr(), strings.TrimPrefix(on.srv.URL, "http://")); err != nil {
+		if err := nodes[0].Node.Join(id, on.Node.RaftAddr(), strings.TrimPrefix(on.URL, "http://")); err != nil {
 			t.Fatalf("join %s: %v", id, err)
 		}
 	}
 	var streams []*sseStream
 	for _, on := range nodes {
-		streams = append(streams, openStream(t, on.srv.URL+"/v1/events"))
+		streams = append(streams, openStream(t, on.URL+"/v1/events"))
 	}
 	start := time.Now()
-	halt := decodeAs[apiclient.HaltResponse](t, postUntil(t, nodes[2].srv.URL, "/v1/halts", `{"global":true,"reason":"all nodes"}`, 201))
+	halt := coordtest.DecodeAs[apiclient.HaltResponse](t, coordtest.PostUntil(t, nodes[2].URL, "/v1/halts", `{"global":true,"reason":"all nodes"}`, 201))
 	acked := time.Since(start)
 	var ids []uint64
 	for i, s := range streams {

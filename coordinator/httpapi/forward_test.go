@@ -1,4 +1,4 @@
-package coordinator
+package httpapi
 
 import (
 	"io"
@@ -10,34 +10,35 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
 )
 
 // followerOf returns an API fixture whose store is a follower pointing at
 // leaderURL.
 func followerOf(t *testing.T, leaderURL string) *apiFixture {
-	s := newTStore(false).withTopology(t)
-	s.leaderID, s.leaderHTTP = "n1", strings.TrimPrefix(leaderURL, "http://")
+	s := coordtest.NewStore(false).WithTopology(t)
+	s.SetLeaderAddr("n1", strings.TrimPrefix(leaderURL, "http://"))
 	return newAPIFixture(t, s)
 }
 
 func TestForwardWriteLandsOnTheLeader(t *testing.T) {
 	t.Parallel()
-	leader := newAPIFixture(t, newTStore(true).withTopology(t))
+	leader := newAPIFixture(t, coordtest.NewStore(true).WithTopology(t))
 	follower := followerOf(t, leader.srv.URL)
-	code, body, hdr := call(t, follower.srv.URL, "POST", "/v1/releases", `{"app":"checkout","version":"v3"}`, apiclient.HeaderActor, "dave")
-	cmds := leader.store.commands()
-	if code != 201 || len(cmds) != 1 || cmds[0].Actor != "dave" || len(follower.store.commands()) != 0 || hdr.Get("X-Ringleader-Leader") == "" {
+	code, body, hdr := coordtest.Call(t, follower.srv.URL, "POST", "/v1/releases", `{"app":"checkout","version":"v3"}`, apiclient.HeaderActor, "dave")
+	cmds := leader.store.Commands()
+	if code != 201 || len(cmds) != 1 || cmds[0].Actor != "dave" || len(follower.store.Commands()) != 0 || hdr.Get("X-Ringleader-Leader") == "" {
 		t.Fatalf("got %d %s; leader has %d commands, follower %d; want 201, one command by dave on the leader only",
-			code, body, len(cmds), len(follower.store.commands()))
+			code, body, len(cmds), len(follower.store.Commands()))
 	}
 }
 
 func TestForwardBadInputIsRejectedByTheLeader(t *testing.T) {
 	t.Parallel()
-	leader := newAPIFixture(t, newTStore(true).withTopology(t))
+	leader := newAPIFixture(t, coordtest.NewStore(true).WithTopology(t))
 	follower := followerOf(t, leader.srv.URL)
-	code, body, _ := call(t, follower.srv.URL, "POST", "/v1/halts", `{"reason":"x"}`)
-	if code != 400 || !strings.Contains(string(body), "names nothing") || len(leader.store.commands()) != 0 {
+	code, body, _ := coordtest.Call(t, follower.srv.URL, "POST", "/v1/halts", `{"reason":"x"}`)
+	if code != 400 || !strings.Contains(string(body), "names nothing") || len(leader.store.Commands()) != 0 {
 		t.Fatalf("got %d %s; want 400 from the leader and no command", code, body)
 	}
 }
@@ -47,9 +48,9 @@ func TestForwardConsistentReadGoesToTheLeader(t *testing.T) {
 	ls, _ := seeded(t)
 	leader := newAPIFixture(t, ls)
 	follower := followerOf(t, leader.srv.URL)
-	_, local, _ := call(t, follower.srv.URL, "GET", "/v1/releases", "")
-	_, consistent, _ := call(t, follower.srv.URL, "GET", "/v1/releases?consistent=true", "")
-	if len(decodeAs[apiclient.ReleaseList](t, local).Releases) != 0 || len(decodeAs[apiclient.ReleaseList](t, consistent).Releases) != 1 {
+	_, local, _ := coordtest.Call(t, follower.srv.URL, "GET", "/v1/releases", "")
+	_, consistent, _ := coordtest.Call(t, follower.srv.URL, "GET", "/v1/releases?consistent=true", "")
+	if len(coordtest.DecodeAs[apiclient.ReleaseList](t, local).Releases) != 0 || len(coordtest.DecodeAs[apiclient.ReleaseList](t, consistent).Releases) != 1 {
 		t.Fatalf("local %s, consistent %s; want the follower's empty list and the leader's one release", local, consistent)
 	}
 }
@@ -57,16 +58,16 @@ func TestForwardConsistentReadGoesToTheLeader(t *testing.T) {
 func TestForwardDoesNotLoopBetweenFollowers(t *testing.T) {
 	t.Parallel()
 	// b is a follower pointing at a; a is a follower pointing at b.
-	a := newTStore(false)
-	aAPI, err := NewAPI(APIConfig{Store: a, Logger: discardLogger()})
+	a := coordtest.NewStore(false)
+	aAPI, err := NewAPI(APIConfig{Store: a, Logger: coordtest.Discard()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	aSrv := httptest.NewServer(aAPI)
 	defer aSrv.Close()
 	b := followerOf(t, aSrv.URL)
-	a.leaderHTTP = strings.TrimPrefix(b.srv.URL, "http://")
-	code, body, _ := call(t, b.srv.URL, "POST", "/v1/halts", `{"global":true,"reason":"x"}`)
+	a.SetLeaderAddr("n1", strings.TrimPrefix(b.srv.URL, "http://"))
+	code, body, _ := coordtest.Call(t, b.srv.URL, "POST", "/v1/halts", `{"global":true,"reason":"x"}`)
 	if code != 503 || !strings.Contains(string(body), "not the leader") {
 		t.Fatalf("got %d %s; want 503 after one hop", code, body)
 	}
@@ -78,8 +79,8 @@ func TestForwardToAnUnreachableLeaderNamesIt(t *testing.T) {
 	deadURL := dead.URL
 	dead.Close()
 	follower := followerOf(t, deadURL)
-	code, body, hdr := call(t, follower.srv.URL, "POST", "/v1/halts", `{"global":true,"reason":"x"}`)
-	eb := decodeAs[apiclient.ErrorBody](t, body)
+	code, body, hdr := coordtest.Call(t, follower.srv.URL, "POST", "/v1/halts", `{"global":true,"reason":"x"}`)
+	eb := coordtest.DecodeAs[apiclient.ErrorBody](t, body)
 	if code != 503 || hdr.Get("Retry-After") == "" || !strings.Contains(eb.Error, strings.TrimPrefix(deadURL, "http://")) {
 		t.Fatalf("got %d %s; want 503 naming the leader address", code, body)
 	}
@@ -119,11 +120,9 @@ func TestForwardFollowsANewLeaderWhenTheOldOneFreezes(t *testing.T) {
 	var oldKey atomic.Value
 	go func() {
 		oldKey.Store(<-reached)
-		follower.store.mu.Lock()
-		follower.store.leaderID, follower.store.leaderHTTP = "n2", strings.TrimPrefix(elected.URL, "http://")
-		follower.store.mu.Unlock()
+		follower.store.SetLeaderAddr("n2", strings.TrimPrefix(elected.URL, "http://"))
 	}()
-	code, body, hdr := call(t, follower.srv.URL, "POST", "/v1/halts", `{"global":true,"reason":"incident"}`)
+	code, body, hdr := coordtest.Call(t, follower.srv.URL, "POST", "/v1/halts", `{"global":true,"reason":"incident"}`)
 	if code != 201 || hdr.Get("X-Ringleader-Leader") != strings.TrimPrefix(elected.URL, "http://") {
 		t.Fatalf("got %d %s from %s; want 201 from the new leader", code, body, hdr.Get("X-Ringleader-Leader"))
 	}
@@ -136,7 +135,7 @@ func TestForwardFollowsANewLeaderWhenTheOldOneFreezes(t *testing.T) {
 // catchingUpStore is a leader whose post-election barrier has not completed
 // (ready false) until the API runs one.
 type catchingUpStore struct {
-	*tstore
+	*coordtest.Store
 	ready    atomic.Bool
 	barriers atomic.Int32
 }
@@ -160,14 +159,14 @@ func TestNewLeaderCatchesUpBeforeAnswering(t *testing.T) {
 		{"GET", "/v1/halts?consistent=true", ""},
 		{"POST", "/v1/halts", `{"global":true,"reason":"incident"}`},
 	} {
-		s := &catchingUpStore{tstore: newTStore(true).withTopology(t)}
-		api, err := NewAPI(APIConfig{Store: s, Logger: discardLogger()})
+		s := &catchingUpStore{Store: coordtest.NewStore(true).WithTopology(t)}
+		api, err := NewAPI(APIConfig{Store: s, Logger: coordtest.Discard()})
 		if err != nil {
 			t.Fatal(err)
 		}
 		srv := httptest.NewServer(api)
 		for i := 0; i < 2; i++ {
-			if code, body, _ := call(t, srv.URL, tc.method, tc.path, tc.body); code >= 300 {
+			if code, body, _ := coordtest.Call(t, srv.URL, tc.method, tc.path, tc.body); code >= 300 {
 				t.Fatalf("%s %s: got %d %s", tc.method, tc.path, code, body)
 			}
 		}

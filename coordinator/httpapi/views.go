@@ -1,4 +1,4 @@
-package coordinator
+package httpapi
 
 import (
 	"context"
@@ -79,7 +79,3 @@ func haltView(s Store, id string) (named *rings.Halt, active []rings.Halt) {
 	})
 	return named, active
 }
-
-// ReadView returns a read-only view of s's applied state (Store.View), for
-// readers that only look: nothing reachable from it may be written.
-func ReadView(s Store) store.Snapshot { return s.View() }

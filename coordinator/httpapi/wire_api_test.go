@@ -1,4 +1,4 @@
-package coordinator
+package httpapi
 
 import (
 	"bytes"
@@ -15,6 +15,8 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
+	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/wiretest"
 	"github.com/ringleader-dev/ringleader/rings"
@@ -70,16 +72,16 @@ func wireTopology(t testing.TB) []byte {
 
 // wireStore is the world behind the Store interface, in Raft term 7.
 // Writes apply at the next index, as a single-node Raft log would.
-type wireStore struct{ *tstore }
+type wireStore struct{ *coordtest.Store }
 
 func (s wireStore) Apply(ctx context.Context, cmd command.Command) (store.ApplyResult, error) {
 	if !s.IsLeader() {
 		return store.ApplyResult{}, fmt.Errorf("apply %s: %w", cmd.Type, command.ErrNotLeader)
 	}
-	return s.fsm.ApplyCommand(s.fsm.AppliedIndex()+1, cmd)
+	return s.FSM.ApplyCommand(s.FSM.AppliedIndex()+1, cmd)
 }
 func (s wireStore) RaftStats() store.RaftStats {
-	st := s.tstore.RaftStats()
+	st := s.Store.RaftStats()
 	st.Term = 7
 	return st
 }
@@ -88,15 +90,15 @@ func (s wireStore) RaftStats() store.RaftStats {
 // follower that knows no leader).
 func newWireStore(t testing.TB, leader bool) wireStore {
 	t.Helper()
-	s := &tstore{fsm: wireWorldFSM(t), leader: leader, changes: make(chan bool, 16)}
+	s := coordtest.NewStoreOn(wireWorldFSM(t), leader)
 	if leader {
-		s.leaderID, s.leaderHTTP = "n1", "http://n1.wire.test:7070"
+		s.SetLeaderAddr("n1", "http://n1.wire.test:7070")
 	}
-	s.members = []apiclient.Member{
-		{ID: "n1", RaftAddr: "10.0.0.1:7000", HTTPAddr: "http://n1.wire.test:7070", Voter: true, Leader: leader},
-		{ID: "n2", RaftAddr: "10.0.0.2:7000", HTTPAddr: "http://n2.wire.test:7070", Voter: true},
-		{ID: "n5", RaftAddr: "10.0.0.5:7000", Voter: false},
-	}
+	s.SetMembers(
+		apiclient.Member{ID: "n1", RaftAddr: "10.0.0.1:7000", HTTPAddr: "http://n1.wire.test:7070", Voter: true, Leader: leader},
+		apiclient.Member{ID: "n2", RaftAddr: "10.0.0.2:7000", HTTPAddr: "http://n2.wire.test:7070", Voter: true},
+		apiclient.Member{ID: "n5", RaftAddr: "10.0.0.5:7000", Voter: false},
+	)
 	return wireStore{s}
 }
 
@@ -104,7 +106,7 @@ func newWireStore(t testing.TB, leader bool) wireStore {
 // the clock at wireNow.
 func wireAPI(t testing.TB, store Store) *API {
 	t.Helper()
-	api, err := NewAPI(APIConfig{Store: store, Fence: &MemFence{}, Clock: NewManualClock(wireNow), Logger: discardLogger(),
+	api, err := NewAPI(APIConfig{Store: store, Fence: &leader.MemFence{}, Clock: leader.NewManualClock(wireNow), Logger: coordtest.Discard(),
 		Security: SecurityConfig{Tokens: testTokenSet(t), WriteRate: -1}})
 	if err != nil {
 		t.Fatal(err)

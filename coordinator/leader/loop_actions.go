@@ -1,4 +1,4 @@
-package coordinator
+package leader
 
 import (
 	"context"
@@ -42,9 +42,9 @@ func (l *Loop) ReconcileOnce(ctx context.Context) time.Time {
 func (l *Loop) pass(ctx context.Context) (next time.Time, progressed bool) {
 	l.stats.passes.Add(1)
 	// Views, not deep copies (fsm_view.go): read-only, shared with the FSM.
-	snap := ReadView(l.cfg.Store)
+	snap := l.cfg.Store.View()
 	if l.adoptFeed(ctx, snap) {
-		snap = ReadView(l.cfg.Store)
+		snap = l.cfg.Store.View()
 	}
 	if snap.Topology == nil {
 		l.cfg.Logger.Debug("no topology adopted yet; nothing to reconcile")
@@ -59,7 +59,7 @@ func (l *Loop) pass(ctx context.Context) (next time.Time, progressed bool) {
 	// Plan from a fresh view only when something was applied since the
 	// first one (this pass's observations, a write).
 	if l.cfg.Store.AppliedIndex() != snap.AppliedIndex {
-		snap = ReadView(l.cfg.Store)
+		snap = l.cfg.Store.View()
 	}
 	plan := l.cfg.Planner(snap.Topology, &snap.State, l.cfg.Clock.Now())
 	for _, a := range plan.Actions {
@@ -130,12 +130,12 @@ func (l *Loop) placeHalt(ctx context.Context, a rings.Action) error {
 	if a.Halt == nil {
 		return fmt.Errorf("place-halt action for %s has no scope: planner bug", a.ReleaseID)
 	}
-	id := AutoHaltID(a.ReleaseID, a.Ring)
+	id := rings.AutoHaltID(a.ReleaseID, a.Ring)
 	err := l.record(ctx, command.CmdPlaceHalt, "place-halt/"+id, command.PlaceHalt{ID: id, Scope: *a.Halt, Reason: a.Reason, Auto: true})
 	if err != nil && !errors.Is(err, command.ErrConflict) {
 		return err
 	}
-	l.syncFence(ctx, ReadView(l.cfg.Store).State)
+	l.syncFence(ctx, l.cfg.Store.View().State)
 	return nil
 }
 
@@ -147,13 +147,13 @@ func (l *Loop) failRollback(ctx context.Context, a rings.Action) error {
 	}
 	// One halt per failed set of regions: regions rolled back by separate
 	// commits may fail at different times, and each must be halted.
-	id := AutoHaltID(a.ReleaseID, a.Ring) + "-rollback-" + strings.Join(a.Regions, "+")
+	id := rings.AutoHaltID(a.ReleaseID, a.Ring) + "-rollback-" + strings.Join(a.Regions, "+")
 	key := fmt.Sprintf("rollback-failed/%s/%s/%s", a.ReleaseID, a.Ring, strings.Join(a.Regions, "+"))
 	if err := l.record(ctx, command.CmdRollbackFailed, key, command.RollbackFailed{ReleaseID: a.ReleaseID, Ring: a.Ring, Regions: a.Regions, Reason: a.Reason, HaltID: id, Scope: *a.Halt}); err != nil {
 		return err
 	}
 	l.cfg.Logger.Error("rollback did not verify; its regions are halted", "release", a.ReleaseID, "ring", a.Ring, "regions", a.Regions, "halt", id, "reason", a.Reason)
-	l.syncFence(ctx, ReadView(l.cfg.Store).State)
+	l.syncFence(ctx, l.cfg.Store.View().State)
 	return nil
 }
 
@@ -175,14 +175,6 @@ func (l *Loop) landedBefore(ctx context.Context, p Promotion) bool {
 		l.cfg.Logger.Info("promotion already on the branch; recording it without the pre-promotion gate", "promotion", p.PromotionID, "commit", commit)
 	}
 	return landed
-}
-
-// AutoHaltID names the halt placed when ring of release failed.
-func AutoHaltID(releaseID, ring string) string {
-	if ring == "" {
-		return "halt-auto-" + releaseID
-	}
-	return "halt-auto-" + releaseID + "-" + ring
 }
 
 // promote writes a promotion (or rollback) through the Promoter and records

@@ -1,4 +1,4 @@
-package coordinator
+package leader
 
 import (
 	"context"
@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
 // indexOf returns the position of the first applied command of typ, or -1.
 func (f *loopFixture) indexOf(typ command.Type) int {
-	return slices.IndexFunc(f.store.commands(), func(c command.Command) bool { return c.Type == typ })
+	return slices.IndexFunc(f.store.Commands(), func(c command.Command) bool { return c.Type == typ })
 }
 
 // The first release of an app has no completed release before it: what Git
@@ -164,7 +165,7 @@ func TestLoopBaselineIsRecordedOncePerRelease(t *testing.T) {
 		reads++
 		return BaselineRead{}, errors.New("should not be asked")
 	}}
-	l2, err := NewLoop(LoopConfig{Store: f.store, Promoter: next, Health: f.health, Fence: f.fence, Clock: f.clock, Interval: time.Hour, Logger: loopLogger(t)})
+	l2, err := NewLoop(LoopConfig{Store: f.store, Promoter: next, Health: f.health, Fence: f.fence, Clock: f.clock, Interval: time.Hour, Logger: coordtest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,8 +202,8 @@ func TestLoopBaselineIsRecordedOncePerRelease(t *testing.T) {
 
 func TestProcessRecordBaselineRefusesBadInput(t *testing.T) {
 	t.Parallel()
-	store := newTStore(true).withTopology(t)
-	id := store.mustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "r1", App: "checkout", Version: "v2"}).ID
+	store := coordtest.NewStore(true).WithTopology(t)
+	id := store.MustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "r1", App: "checkout", Version: "v2"}).ID
 	for _, tc := range []struct {
 		name string
 		p    command.RecordBaseline
@@ -224,7 +225,7 @@ func TestProcessRecordBaselineRefusesBadInput(t *testing.T) {
 }
 
 // releaseOf returns release id from the store's current state.
-func releaseOf(s *tstore, id string) *rings.Release {
+func releaseOf(s *coordtest.Store, id string) *rings.Release {
 	snap := s.Snapshot()
 	return snap.State.ReleaseByID(id)
 }

@@ -1,34 +1,31 @@
-package coordinator
+package leader
 
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
-// withBudgetTopology adopts testdata/api-topology.yaml with a Prometheus
+// withBudgetTopology adopts coordtest.Topology with a Prometheus
 // in us-east-1 (the canary ring) and a second app, ledger, so the
 // error-budget gate applies to the canary of both apps.
-func (s *tstore) withBudgetTopology(t *testing.T) *tstore {
+func withBudgetTopology(t *testing.T, s *coordtest.Store) *coordtest.Store {
 	t.Helper()
-	src, err := os.ReadFile("testdata/api-topology.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := coordtest.Topology
 	doc := strings.Replace(string(src), `application: "{{app}}-{{region}}"}`+"\n",
 		`application: "{{app}}-{{region}}"}`+"\n      prometheus: {url: http://prometheus.example.com:9090}\n", 1)
 	doc += "    - name: ledger\n      targets: [{file: \"apps/ledger/{{region}}/values.yaml\", yamlPath: image.tag}]\n"
 	if _, err := rings.Parse("budget-topology.yaml", []byte(doc)); err != nil {
 		t.Fatalf("test topology: %v", err)
 	}
-	s.mustApply(t, command.CmdAdoptTopology, command.AdoptTopology{Revision: TopologyRevision([]byte(doc)), Path: "budget-topology.yaml", Source: []byte(doc)})
+	s.MustApply(t, command.CmdAdoptTopology, command.AdoptTopology{Revision: rings.TopologyRevision([]byte(doc)), Path: "budget-topology.yaml", Source: []byte(doc)})
 	return s
 }
 
@@ -62,10 +59,10 @@ func (b *budgetSourceFake) set(down bool, budgets ...rings.Budget) {
 func newBudgetLoopFixture(t *testing.T, src BudgetSource) *loopFixture {
 	t.Helper()
 	f := newLoopFixture(t, func(c *LoopConfig) {
-		c.Store = newTStore(true).withBudgetTopology(t)
+		c.Store = withBudgetTopology(t, coordtest.NewStore(true))
 		c.Budgets, c.BudgetInterval = src, time.Minute
 	})
-	f.store = f.loop.cfg.Store.(*tstore)
+	f.store = f.loop.cfg.Store.(*coordtest.Store)
 	return f
 }
 
@@ -91,7 +88,7 @@ func TestLoopBudgetsPerAppGateTheirOwnReleases(t *testing.T) {
 		rings.Budget{App: "ledger", Region: "us-east-1", RemainingPercent: 5})
 	f := newBudgetLoopFixture(t, src)
 	checkout := f.release(t, "v2")
-	ledger := f.store.mustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "ledger-v9", App: "ledger", Version: "v9"}).ID
+	ledger := f.store.MustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "ledger-v9", App: "ledger", Version: "v9"}).ID
 	for range 3 {
 		f.loop.ReconcileOnce(context.Background())
 	}

@@ -1,11 +1,10 @@
-package coordinator
+package leader
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 	"github.com/ringleader-dev/ringleader/rings"
@@ -207,10 +207,7 @@ func TestLoopDuringSoakWebhookFailureFailsTheRingAtOnce(t *testing.T) {
 
 func TestLoopAdoptsOrRejectsTheTopologyFeed(t *testing.T) {
 	t.Parallel()
-	good, err := os.ReadFile("testdata/api-topology.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	good := coordtest.Topology
 	changed := bytes.Replace(good, []byte("soak: 2h"), []byte("soak: 3h"), 1)
 	bad := bytes.Replace(good, []byte("soak: 2h"), []byte("soak: soon"), 1)
 	var mu sync.Mutex
@@ -264,13 +261,13 @@ func TestLoopAdoptsOrRejectsTheTopologyFeed(t *testing.T) {
 
 func TestFSMTopologyRejection(t *testing.T) {
 	t.Parallel()
-	ts := newTStore(true).withTopology(t)
+	ts := coordtest.NewStore(true).WithTopology(t)
 	inForce := ts.Snapshot().TopologyRevision
 	_, conflict := ts.Apply(context.Background(), mustCommand(t, command.CmdRejectTopology, command.RejectTopology{Revision: inForce, Errors: []string{"x"}}))
 	_, empty := ts.Apply(context.Background(), mustCommand(t, command.CmdRejectTopology, command.RejectTopology{Revision: "r9"}))
-	ts.mustApply(t, command.CmdRejectTopology, command.RejectTopology{Revision: "r2", Path: "rings.yaml", Errors: []string{"rings.yaml:3:1: bad"}})
+	ts.MustApply(t, command.CmdRejectTopology, command.RejectTopology{Revision: "r2", Path: "rings.yaml", Errors: []string{"rings.yaml:3:1: bad"}})
 	g := store.NewFSM(0)
-	storetest.Restore(t, ts.fsm, g)
+	storetest.Restore(t, ts.FSM, g)
 	restored := g.Copy()
 	cases := []struct {
 		name      string

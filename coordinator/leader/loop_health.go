@@ -1,4 +1,4 @@
-package coordinator
+package leader
 
 import (
 	"context"
@@ -250,7 +250,7 @@ func (l *Loop) syncFence(ctx context.Context, s rings.State) {
 	if l.cfg.Fence == nil {
 		return
 	}
-	active := ActiveHalts(s)
+	active := rings.ActiveHalts(s)
 	ids := make([]string, 0, len(active))
 	for _, h := range active {
 		ids = append(ids, h.ID)

@@ -1,4 +1,4 @@
-package coordinator
+package leader
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
+	"github.com/ringleader-dev/ringleader/coordinator/httpapi"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -72,9 +74,9 @@ func (w *regionWorld) Observe(_ context.Context, q HealthQuery) ([]RegionHealth,
 
 func newJudgmentFixture(t *testing.T, world *regionWorld) *loopFixture {
 	t.Helper()
-	f := &loopFixture{store: newTStore(true), promoter: &MemPromoter{}, fence: &MemFence{}, clock: NewManualClock(loopStart)}
+	f := &loopFixture{store: coordtest.NewStore(true), promoter: &MemPromoter{}, fence: &MemFence{}, clock: NewManualClock(loopStart)}
 	src := []byte(judgmentTopology)
-	f.store.mustApply(t, command.CmdAdoptTopology, command.AdoptTopology{Revision: TopologyRevision(src), Path: "judgment.yaml", Source: src})
+	f.store.MustApply(t, command.CmdAdoptTopology, command.AdoptTopology{Revision: rings.TopologyRevision(src), Path: "judgment.yaml", Source: src})
 	f.loop = f.newLoop(t, world)
 	return f
 }
@@ -83,7 +85,7 @@ func newJudgmentFixture(t *testing.T, world *regionWorld) *loopFixture {
 // leader after failover sees the same replicated state).
 func (f *loopFixture) newLoop(t *testing.T, world *regionWorld) *Loop {
 	t.Helper()
-	l, err := NewLoop(LoopConfig{Store: f.store, Promoter: f.promoter, Health: world, Fence: f.fence, Clock: f.clock, Interval: time.Hour, Logger: loopLogger(t)})
+	l, err := NewLoop(LoopConfig{Store: f.store, Promoter: f.promoter, Health: world, Fence: f.fence, Clock: f.clock, Interval: time.Hour, Logger: coordtest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +94,7 @@ func (f *loopFixture) newLoop(t *testing.T, world *regionWorld) *Loop {
 
 func (f *loopFixture) releaseFrom(t *testing.T, version, previous string) string {
 	t.Helper()
-	return f.store.mustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-" + version, App: "checkout", Version: version, PreviousVersion: previous}).ID
+	return f.store.MustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-" + version, App: "checkout", Version: version, PreviousVersion: previous}).ID
 }
 
 // TestLoopOneBadRegionFailsTheRingAndRollsBackBoth: us-east-2 serves
@@ -189,13 +191,13 @@ func TestLoopRollbackThatStaysDegradedFails(t *testing.T) {
 	if n := len(f.commandsOf(command.CmdRollbackFailed)); n != 1 {
 		t.Errorf("%d rollback-failed commands, want 1", n)
 	}
-	if a := Attentions(&snap.State); len(a) != 1 || a[0].ReleaseID != id || !slices.Equal(a[0].Regions, []string{"us-east-2"}) {
+	if a := httpapi.Attentions(&snap.State); len(a) != 1 || a[0].ReleaseID != id || !slices.Equal(a[0].Regions, []string{"us-east-2"}) {
 		t.Errorf("attention %+v, want the failed rollback of us-east-2", a)
 	}
 	// Resuming the halt (a person looked) takes it off the list.
-	f.store.mustApply(t, command.CmdResumeHalt, command.ResumeHalt{HaltID: halts[0].ID, Reason: "drained us-east-2 by hand"})
+	f.store.MustApply(t, command.CmdResumeHalt, command.ResumeHalt{HaltID: halts[0].ID, Reason: "drained us-east-2 by hand"})
 	after := f.store.Snapshot()
-	if a := Attentions(&after.State); len(a) != 0 {
+	if a := httpapi.Attentions(&after.State); len(a) != 0 {
 		t.Errorf("attention %+v after the halt was resumed, want none", a)
 	}
 }

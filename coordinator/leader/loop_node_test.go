@@ -1,8 +1,9 @@
-package coordinator
+package leader
 
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -11,6 +12,9 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 )
 
 // TestLoopFailoverFindsTheLandedPromotion runs the leader loop on three real
@@ -25,17 +29,18 @@ func TestLoopFailoverFindsTheLandedPromotion(t *testing.T) {
 	var crashed atomic.Bool
 	var foundLanded atomic.Int32 // promotions answered AlreadyLanded
 	root := t.TempDir()
-	var nodes []*apiNode
+	var nodes []*coordtest.NodeServer
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() { cancel(); wg.Wait() })
 
 	for i, id := range []string{"n1", "n2", "n3"} {
-		an := startAPINode(t, id, filepath.Join(root, id), i == 0)
+		// The loop needs no API: the nodes serve nothing over HTTP.
+		an := coordtest.StartNode(t, id, filepath.Join(root, id), i == 0, func(*store.Node) http.Handler { return http.NotFoundHandler() })
 		nodes = append(nodes, an)
 		if i == 0 {
-			waitUntil(t, "n1 to lead", an.node.IsLeader)
-		} else if err := nodes[0].node.Join(id, an.node.RaftAddr(), strings.TrimPrefix(an.srv.URL, "http://")); err != nil {
+			poll.Until(t, coordtest.Wait, "n1 to lead", an.Node.IsLeader)
+		} else if err := nodes[0].Node.Join(id, an.Node.RaftAddr(), strings.TrimPrefix(an.URL, "http://")); err != nil {
 			t.Fatalf("join %s: %v", id, err)
 		}
 		promoter := &MemPromoter{PromoteFn: func(ctx context.Context, p Promotion) (PromotionResult, error) {
@@ -47,11 +52,11 @@ func TestLoopFailoverFindsTheLandedPromotion(t *testing.T) {
 				return res, err
 			}
 			// The commit landed; this leader dies before recording it.
-			go an.kill()
+			go an.Kill()
 			<-ctx.Done()
 			return PromotionResult{}, ctx.Err()
 		}}
-		loop, err := NewLoop(LoopConfig{Store: an.node, Promoter: promoter, Health: &MemHealth{}, Interval: 100 * time.Millisecond, Logger: discardLogger()})
+		loop, err := NewLoop(LoopConfig{Store: an.Node, Promoter: promoter, Health: &MemHealth{}, Interval: 100 * time.Millisecond, Logger: coordtest.Discard()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,17 +64,17 @@ func TestLoopFailoverFindsTheLandedPromotion(t *testing.T) {
 		go func() { defer wg.Done(); _ = loop.Run(ctx) }()
 	}
 
-	leader := nodes[0].node
-	if _, err := leader.Apply(ctx, mustCommand(t, command.CmdAdoptTopology, command.AdoptTopology{Revision: "r1", Path: "t.yaml", Source: mustRead(t, "testdata/api-topology.yaml")})); err != nil {
+	leader := nodes[0].Node
+	if _, err := leader.Apply(ctx, mustCommand(t, command.CmdAdoptTopology, command.AdoptTopology{Revision: "r1", Path: "t.yaml", Source: coordtest.Topology})); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := leader.Apply(ctx, mustCommand(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-v8", App: "checkout", Version: "v8"})); err != nil {
 		t.Fatal(err)
 	}
 
-	waitUntil(t, "a survivor to record the canary promotion", func() bool {
+	poll.Until(t, coordtest.Wait, "a survivor to record the canary promotion", func() bool {
 		for _, an := range nodes[1:] {
-			snap := an.node.Snapshot()
+			snap := an.Node.Snapshot()
 			if rel := snap.State.ReleaseByID("checkout-v8"); rel != nil && rel.Ring("canary").Regions[0].Commit != "" {
 				return true
 			}
@@ -88,9 +93,9 @@ func TestLoopFailoverFindsTheLandedPromotion(t *testing.T) {
 			crashed.Load(), canary, foundLanded.Load())
 	}
 	for _, an := range nodes[1:] {
-		snap := an.node.Snapshot()
+		snap := an.Node.Snapshot()
 		if rel := snap.State.ReleaseByID("checkout-v8"); rel != nil && rel.Ring("canary").Regions[0].Commit != "" && rel.Ring("canary").Regions[0].Commit != canary[0] {
-			t.Fatalf("%s recorded commit %s; want the landed %s", an.node.ID(), rel.Ring("canary").Regions[0].Commit, canary[0])
+			t.Fatalf("%s recorded commit %s; want the landed %s", an.Node.ID(), rel.Ring("canary").Regions[0].Commit, canary[0])
 		}
 	}
 }

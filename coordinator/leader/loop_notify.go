@@ -1,4 +1,4 @@
-package coordinator
+package leader
 
 import (
 	"context"
@@ -23,7 +23,7 @@ func (l *Loop) notifyState(ctx context.Context) {
 	if l.cfg.Notifier == nil || ctx.Err() != nil {
 		return
 	}
-	snap := ReadView(l.cfg.Store)
+	snap := l.cfg.Store.View()
 	l.mu.Lock()
 	first := !l.notified
 	l.notified = true

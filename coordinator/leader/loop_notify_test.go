@@ -1,4 +1,4 @@
-package coordinator
+package leader
 
 import (
 	"context"
@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/notify"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -49,15 +51,15 @@ func TestLoopTellsTheNotifierOncePerTermFirst(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { _ = f.loop.Run(ctx) }()
-	waitUntil(t, "the first observation", func() bool { return len(rec.calls()) >= 1 })
+	poll.Until(t, coordtest.Wait, "the first observation", func() bool { return len(rec.calls()) >= 1 })
 	f.loop.Kick()
-	waitUntil(t, "a second observation", func() bool { return len(rec.calls()) >= 2 })
+	poll.Until(t, coordtest.Wait, "a second observation", func() bool { return len(rec.calls()) >= 2 })
 	if got := rec.calls()[:2]; !got[0] || got[1] {
 		t.Fatalf("first flags %v; want true then false within a term", got)
 	}
-	f.store.setLeader(false)
-	f.store.setLeader(true)
-	waitUntil(t, "a new term's first observation", func() bool { return countTrue(rec.calls()) == 2 })
+	f.store.SetLeader(false)
+	f.store.SetLeader(true)
+	poll.Until(t, coordtest.Wait, "a new term's first observation", func() bool { return countTrue(rec.calls()) == 2 })
 }
 
 func TestLoopDoesNotNotifyAfterLeadershipWent(t *testing.T) {
@@ -114,7 +116,7 @@ func TestFailoverResendsOnlyRecentEvents(t *testing.T) {
 	}
 	f.clock.Advance(10 * time.Second)
 	b, err := NewLoop(LoopConfig{Store: f.store, Promoter: f.promoter, Health: f.health, Fence: f.fence, Clock: f.clock,
-		Interval: time.Hour, Logger: loopLogger(t), Notifier: watcher("b")})
+		Interval: time.Hour, Logger: coordtest.Logger(t), Notifier: watcher("b")})
 	if err != nil {
 		t.Fatal(err)
 	}

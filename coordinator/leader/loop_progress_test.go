@@ -1,4 +1,4 @@
-package coordinator
+package leader
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -38,7 +39,7 @@ func TestLoopRolloutInProgressWaitsUntilSyncTimeout(t *testing.T) {
 			rp.State, rp.ConsecutiveFailures, g.InProgress, g.InProgressSince, pausedAt)
 	}
 	obs := f.commandsOf(command.CmdObserve)
-	if last := decodeAs[command.Observe](t, obs[len(obs)-1].Payload); !last.InProgress || last.Reason != "Suspended: Rollout is paused" {
+	if last := coordtest.DecodeAs[command.Observe](t, obs[len(obs)-1].Payload); !last.InProgress || last.Reason != "Suspended: Rollout is paused" {
 		t.Fatalf("last observation %+v; want it in progress", last)
 	}
 
@@ -49,7 +50,7 @@ func TestLoopRolloutInProgressWaitsUntilSyncTimeout(t *testing.T) {
 	if len(fails) != 1 {
 		t.Fatalf("%d fail-ring commands; want 1", len(fails))
 	}
-	ref := decodeAs[command.RingRef](t, fails[0].Payload)
+	ref := coordtest.DecodeAs[command.RingRef](t, fails[0].Payload)
 	if !strings.Contains(ref.Reason, "region us-east-1 has been in progress for longer than syncTimeout 15m0s") || fails[0].At.Before(pausedAt.Add(15*time.Minute)) {
 		t.Fatalf("ring failed at %s with %q; want the pause reason, not before %s", fails[0].At, ref.Reason, pausedAt.Add(15*time.Minute))
 	}

@@ -1,4 +1,4 @@
-package coordinator
+package leader
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
 	"github.com/ringleader-dev/ringleader/internal/notify"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -35,14 +36,14 @@ func (n *stateNotifier) events() []notify.Event {
 // started creates release checkout-v2 (previous version v1) and starts it.
 func (f *loopFixture) started(t *testing.T) string {
 	t.Helper()
-	id := f.store.mustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-v2", App: "checkout", Version: "v2", PreviousVersion: "v1"}).ID
-	f.store.mustApply(t, command.CmdStartRelease, command.ReleaseRef{ReleaseID: id})
+	id := f.store.MustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-v2", App: "checkout", Version: "v2", PreviousVersion: "v1"}).ID
+	f.store.MustApply(t, command.CmdStartRelease, command.ReleaseRef{ReleaseID: id})
 	// What Git held before the release, so the first pass promotes.
 	var bs []rings.RegionBaseline
 	for _, region := range []string{"us-east-1", "eu-west-1", "ap-south-1"} {
 		bs = append(bs, rings.RegionBaseline{Region: region, Version: "v1"})
 	}
-	f.store.mustApply(t, command.CmdRecordBaseline, command.RecordBaseline{ReleaseID: id, Commit: "base", Regions: bs})
+	f.store.MustApply(t, command.CmdRecordBaseline, command.RecordBaseline{ReleaseID: id, Commit: "base", Regions: bs})
 	return id
 }
 
@@ -178,7 +179,7 @@ func TestLoopRetryCountSurvivesANewLeader(t *testing.T) {
 	}
 	f.promoter.PromoteFn = fail
 	f.loop.ReconcileOnce(context.Background())
-	next, err := NewLoop(LoopConfig{Store: f.store, Promoter: &MemPromoter{PromoteFn: fail}, Health: f.health, Clock: f.clock, Interval: time.Hour, Logger: discardLogger()})
+	next, err := NewLoop(LoopConfig{Store: f.store, Promoter: &MemPromoter{PromoteFn: fail}, Health: f.health, Clock: f.clock, Interval: time.Hour, Logger: coordtest.Discard()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,8 +218,8 @@ func TestLoopPermanentRollbackErrorHaltsTheRelease(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
 	id := f.started(t)
-	f.store.mustApply(t, command.CmdPromoted, command.Promoted{ReleaseID: id, Ring: "canary", Regions: []string{"us-east-1"}, PromotionID: "p1", Commit: "c1"})
-	f.store.mustApply(t, command.CmdFailRing, command.RingRef{ReleaseID: id, Ring: "canary", Reason: "error rate"})
+	f.store.MustApply(t, command.CmdPromoted, command.Promoted{ReleaseID: id, Ring: "canary", Regions: []string{"us-east-1"}, PromotionID: "p1", Commit: "c1"})
+	f.store.MustApply(t, command.CmdFailRing, command.RingRef{ReleaseID: id, Ring: "canary", Reason: "error rate"})
 	rollbacks := 0
 	f.promoter.PromoteFn = func(_ context.Context, p Promotion) (PromotionResult, error) {
 		if p.Rollback {

@@ -1,4 +1,4 @@
-package coordinator
+package leader
 
 import (
 	"context"
@@ -9,19 +9,10 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
+	"github.com/ringleader-dev/ringleader/internal/poll"
+	"github.com/ringleader-dev/ringleader/rings"
 )
-
-// waitUntil polls cond until it holds or 10 s pass.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
 
 func TestLoopLosingLeadershipCancelsAnInFlightPromotion(t *testing.T) {
 	t.Parallel()
@@ -45,7 +36,7 @@ func TestLoopLosingLeadershipCancelsAnInFlightPromotion(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the loop never promoted")
 	}
-	f.store.setLeader(false)
+	f.store.SetLeader(false)
 	select {
 	case err := <-ended:
 		if !errors.Is(err, context.Canceled) {
@@ -66,30 +57,28 @@ func TestLoopLosingLeadershipCancelsAnInFlightPromotion(t *testing.T) {
 func TestLoopRunStartsOnGainingLeadership(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
-	f.store.mu.Lock()
-	f.store.leader = false
-	f.store.mu.Unlock()
+	f.store.SetLeader(false)
 	f.release(t, "v2")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { _ = f.loop.Run(ctx) }()
-	f.store.setLeader(true)
-	waitUntil(t, "the first promotion", func() bool { return len(f.promoter.Landed()) == 1 })
+	f.store.SetLeader(true)
+	poll.Until(t, coordtest.Wait, "the first promotion", func() bool { return len(f.promoter.Landed()) == 1 })
 	f.loop.Kick()
-	waitUntil(t, "a second pass", func() bool { return f.loop.Stats().Passes >= 2 })
+	poll.Until(t, coordtest.Wait, "a second pass", func() bool { return f.loop.Stats().Passes >= 2 })
 }
 
 func TestLoopAdoptsTheStartupTopologyOnLeading(t *testing.T) {
 	t.Parallel()
-	src := []byte(strings.Replace(string(mustRead(t, "testdata/api-topology.yaml")), "name: small", "name: started", 1))
+	src := []byte(strings.Replace(string(coordtest.Topology), "name: small", "name: started", 1))
 	f := newLoopFixture(t, func(c *LoopConfig) {
 		c.LoadTopology = func(context.Context) (string, []byte, error) { return "rings.yaml", src, nil }
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { _ = f.loop.Run(ctx) }()
-	waitUntil(t, "the start-up topology in force", func() bool {
-		return f.store.Snapshot().TopologyRevision == TopologyRevision(src)
+	poll.Until(t, coordtest.Wait, "the start-up topology in force", func() bool {
+		return f.store.Snapshot().TopologyRevision == rings.TopologyRevision(src)
 	})
 }
 
@@ -100,7 +89,7 @@ func TestLoopKeepsTheTopologyWhenTheStartupOneIsInvalid(t *testing.T) {
 	})
 	before := f.store.Snapshot().TopologyRevision
 	err := f.loop.adoptStartupTopology(context.Background())
-	if !errors.Is(err, errTopologyRejected) || f.store.Snapshot().TopologyRevision != before || len(f.store.commands()) != 0 {
+	if !errors.Is(err, errTopologyRejected) || f.store.Snapshot().TopologyRevision != before || len(f.store.Commands()) != 0 {
 		t.Fatalf("adopt returned %v; want errTopologyRejected and nothing proposed", err)
 	}
 }

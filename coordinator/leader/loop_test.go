@@ -1,23 +1,23 @@
-package coordinator
+package leader
 
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
-// loopFixture is a leader loop over a tstore with in-memory effects and a
+// loopFixture is a leader loop over a coordtest.Store with in-memory effects and a
 // manual clock. Tests drive passes with ReconcileOnce; nothing sleeps.
 type loopFixture struct {
-	store    *tstore
+	store    *coordtest.Store
 	promoter *MemPromoter
 	health   *MemHealth
 	fence    *MemFence
@@ -30,7 +30,7 @@ var loopStart = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC) // a Tuesday
 func newLoopFixture(t *testing.T, mod func(*LoopConfig)) *loopFixture {
 	t.Helper()
 	f := &loopFixture{
-		store:    newTStore(true).withTopology(t),
+		store:    coordtest.NewStore(true).WithTopology(t),
 		promoter: &MemPromoter{},
 		health:   &MemHealth{},
 		fence:    &MemFence{},
@@ -38,7 +38,7 @@ func newLoopFixture(t *testing.T, mod func(*LoopConfig)) *loopFixture {
 	}
 	cfg := LoopConfig{
 		Store: f.store, Promoter: f.promoter, Health: f.health, Fence: f.fence, Clock: f.clock,
-		Interval: time.Hour, Logger: loopLogger(t),
+		Interval: time.Hour, Logger: coordtest.Logger(t),
 	}
 	if mod != nil {
 		mod(&cfg)
@@ -54,13 +54,13 @@ func newLoopFixture(t *testing.T, mod func(*LoopConfig)) *loopFixture {
 // release creates a release of checkout at version.
 func (f *loopFixture) release(t *testing.T, version string) string {
 	t.Helper()
-	return f.store.mustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-" + version, App: "checkout", Version: version}).ID
+	return f.store.MustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-" + version, App: "checkout", Version: version}).ID
 }
 
 // commandsOf returns the applied commands of one type.
 func (f *loopFixture) commandsOf(typ command.Type) []command.Command {
 	var out []command.Command
-	for _, c := range f.store.commands() {
+	for _, c := range f.store.Commands() {
 		if c.Type == typ {
 			out = append(out, c)
 		}
@@ -113,7 +113,7 @@ func TestLoopCommandsAreIdempotentAndBySystem(t *testing.T) {
 	f := newLoopFixture(t, nil)
 	f.release(t, "v2")
 	f.passUntil(t, 50, 5*time.Minute, func(s store.Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
-	for _, c := range f.store.commands() {
+	for _, c := range f.store.Commands() {
 		if c.Actor != command.ActorSystem || !strings.HasPrefix(c.RequestID, "loop/") {
 			t.Fatalf("command %s by %q with request %q; want actor %q and a loop/ request ID", c.Type, c.Actor, c.RequestID, command.ActorSystem)
 		}
@@ -130,7 +130,7 @@ func TestLoopHaltPlacedBeforePushFencesThePromotion(t *testing.T) {
 	var checkErr error
 	f.promoter.PromoteFn = func(ctx context.Context, p Promotion) (PromotionResult, error) {
 		// A person halts everything while the commit is being prepared.
-		f.store.mustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: "halt-now", Scope: rings.HaltScope{Global: true}, Reason: "incident"})
+		f.store.MustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: "halt-now", Scope: rings.HaltScope{Global: true}, Reason: "incident"})
 		checkErr = p.Check(ctx)
 		return PromotionResult{}, checkErr
 	}
@@ -150,9 +150,7 @@ func TestLoopCheckFencesADeposedLeader(t *testing.T) {
 	f.release(t, "v2")
 	var checkErr error
 	f.promoter.PromoteFn = func(ctx context.Context, p Promotion) (PromotionResult, error) {
-		f.store.mu.Lock()
-		f.store.verifyErr = command.ErrNotLeader
-		f.store.mu.Unlock()
+		f.store.SetVerifyErr(command.ErrNotLeader)
 		checkErr = p.Check(ctx)
 		return PromotionResult{}, checkErr
 	}
@@ -213,7 +211,7 @@ func TestLoopHealthFailuresAreRecordedAsFailing(t *testing.T) {
 			if len(obs) == 0 {
 				t.Fatal("no observation recorded")
 			}
-			got := decodeAs[command.Observe](t, obs[len(obs)-1].Payload)
+			got := coordtest.DecodeAs[command.Observe](t, obs[len(obs)-1].Payload)
 			if got.Region != "us-east-1" || got.Healthy || !strings.Contains(got.Reason, tc.reason) {
 				t.Fatalf("observation %+v; want us-east-1 not healthy with reason containing %q", got, tc.reason)
 			}
@@ -229,7 +227,7 @@ func TestLoopRegionsWithoutSourcesAreNotObserved(t *testing.T) {
 		return s.State.ReleaseByID(id).Ring("early").State == rings.RingSoaking
 	})
 	for _, c := range f.commandsOf(command.CmdObserve) {
-		if o := decodeAs[command.Observe](t, c.Payload); o.Region != "us-east-1" {
+		if o := coordtest.DecodeAs[command.Observe](t, c.Payload); o.Region != "us-east-1" {
 			t.Fatalf("observation recorded for %s, which has no health source", o.Region)
 		}
 	}
@@ -268,7 +266,7 @@ func TestLoopChecksAreFoldedIntoOneObservation(t *testing.T) {
 func TestLoopResyncsAFenceThatFailed(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
-	f.store.mustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: "halt-a", Scope: rings.HaltScope{Global: true}, Reason: "x"})
+	f.store.MustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: "halt-a", Scope: rings.HaltScope{Global: true}, Reason: "x"})
 	f.fence.Fail(errors.New("push rejected"))
 	f.loop.ReconcileOnce(context.Background())
 	f.fence.Fail(nil)
@@ -292,7 +290,7 @@ func TestLoopAutoHaltIsPlacedOnceAndFenced(t *testing.T) {
 	f.loop.ReconcileOnce(context.Background())
 	halts := f.store.Snapshot().State.Halts
 	ids, _ := f.fence.Halts()
-	if len(halts) != 1 || halts[0].ID != AutoHaltID("checkout-v2", "canary") || !halts[0].Auto || !slices.Equal(ids, []string{halts[0].ID}) {
+	if len(halts) != 1 || halts[0].ID != rings.AutoHaltID("checkout-v2", "canary") || !halts[0].Auto || !slices.Equal(ids, []string{halts[0].ID}) {
 		t.Fatalf("halts %+v, fence %v; want one automatic halt, fenced", halts, ids)
 	}
 }
@@ -305,9 +303,9 @@ func TestLoopConfigValidate(t *testing.T) {
 		want string
 	}{
 		{"no store", LoopConfig{Promoter: &MemPromoter{}, Health: &MemHealth{}}, "Store is required"},
-		{"no promoter", LoopConfig{Store: newTStore(true), Health: &MemHealth{}}, "Promoter is required"},
-		{"no health", LoopConfig{Store: newTStore(true), Promoter: &MemPromoter{}}, "Health is required"},
-		{"negative interval", LoopConfig{Store: newTStore(true), Promoter: &MemPromoter{}, Health: &MemHealth{}, Interval: -1}, "negative"},
+		{"no promoter", LoopConfig{Store: coordtest.NewStore(true), Health: &MemHealth{}}, "Promoter is required"},
+		{"no health", LoopConfig{Store: coordtest.NewStore(true), Promoter: &MemPromoter{}}, "Health is required"},
+		{"negative interval", LoopConfig{Store: coordtest.NewStore(true), Promoter: &MemPromoter{}, Health: &MemHealth{}, Interval: -1}, "negative"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -318,20 +316,3 @@ func TestLoopConfigValidate(t *testing.T) {
 		})
 	}
 }
-
-// loopLogger logs through t when -v is set, and discards otherwise.
-func loopLogger(t *testing.T) *slog.Logger {
-	if !testing.Verbose() {
-		return slog.New(slog.DiscardHandler)
-	}
-	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-type tWriter struct{ t *testing.T }
-
-func (w tWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(p)))
-	return len(p), nil
-}
-
-func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

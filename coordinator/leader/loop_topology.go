@@ -1,4 +1,4 @@
-package coordinator
+package leader
 
 import (
 	"bytes"
@@ -31,7 +31,7 @@ func (l *Loop) adoptStartupTopology(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load topology: %w", err)
 	}
-	rev := TopologyRevision(src)
+	rev := rings.TopologyRevision(src)
 	if l.cfg.Store.Snapshot().TopologyRevision == rev {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package coordinator
+package leader
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -44,11 +45,11 @@ spec:
       targets: [{file: "apps/ledger/{{region}}/values.yaml", yamlPath: image.tag}]
 `
 
-// trainFixture is a leader loop over a tstore with the train topology, a
+// trainFixture is a leader loop over a coordtest.Store with the train topology, a
 // manual clock starting Monday 23 November 2026 09:00 UTC, a promoter that
 // records when each promotion landed and a planner that records its plans.
 type trainFixture struct {
-	store  *tstore
+	store  *coordtest.Store
 	clock  *ManualClock
 	loop   *Loop
 	mu     sync.Mutex
@@ -70,9 +71,9 @@ var trainMonday = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
 func newTrainFixture(t *testing.T) *trainFixture {
 	t.Helper()
-	f := &trainFixture{store: newTStore(true), clock: NewManualClock(trainMonday)}
+	f := &trainFixture{store: coordtest.NewStore(true), clock: NewManualClock(trainMonday)}
 	src := []byte(trainTopology)
-	f.apply(t, command.CmdAdoptTopology, command.AdoptTopology{Revision: TopologyRevision(src), Path: "trains.yaml", Source: src})
+	f.apply(t, command.CmdAdoptTopology, command.AdoptTopology{Revision: rings.TopologyRevision(src), Path: "trains.yaml", Source: src})
 	inner := &MemPromoter{}
 	promoter := &MemPromoter{PromoteFn: func(ctx context.Context, p Promotion) (PromotionResult, error) {
 		res, err := inner.Promote(ctx, p)
@@ -91,7 +92,7 @@ func newTrainFixture(t *testing.T) *trainFixture {
 		return p
 	}
 	l, err := NewLoop(LoopConfig{Store: f.store, Promoter: promoter, Health: &MemHealth{}, Fence: &MemFence{}, Clock: f.clock,
-		Planner: planner, Interval: time.Hour, Logger: loopLogger(t)})
+		Planner: planner, Interval: time.Hour, Logger: coordtest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

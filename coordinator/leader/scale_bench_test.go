@@ -1,4 +1,4 @@
-package coordinator
+package leader
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
+	"github.com/ringleader-dev/ringleader/coordinator/httpapi"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 	"github.com/ringleader-dev/ringleader/internal/scalegen"
@@ -24,8 +26,8 @@ import (
 // for every app (each soaking in ring 0, the state the loop spends most of
 // its time in). Run them alone:
 //
-//	go test -run '^$' -bench 'Scale' -benchmem -benchtime 200x ./coordinator/
-//	go test -run '^$' -bench 'HaltReach' -benchtime 50x ./coordinator/
+//	go test -run '^$' -bench 'Scale' -benchmem -benchtime 200x ./coordinator/leader/
+//	go test -run '^$' -bench 'HaltReach' -benchtime 50x ./coordinator/leader/
 //
 // BENCHMARKS.md at the repository root records the numbers.
 
@@ -35,7 +37,7 @@ var scaleApps = []int{100, 500, 2000}
 // scaleFixture is a leader loop over an in-memory store (the real FSM,
 // no Raft) holding one running release per app.
 type scaleFixture struct {
-	store *tstore
+	store *coordtest.Store
 	clock *ManualClock
 	loop  *Loop
 }
@@ -59,15 +61,15 @@ func scaleState(b *testing.B, apps int) *scaleFixture {
 	if err != nil {
 		b.Fatal(err)
 	}
-	f := &scaleFixture{store: newTStore(true), clock: NewManualClock(loopStart)}
-	seed(b, f.store, command.CmdAdoptTopology, command.AdoptTopology{Revision: TopologyRevision(src), Path: "scale.yaml", Source: src})
+	f := &scaleFixture{store: coordtest.NewStore(true), clock: NewManualClock(loopStart)}
+	seed(b, f.store, command.CmdAdoptTopology, command.AdoptTopology{Revision: rings.TopologyRevision(src), Path: "scale.yaml", Source: src})
 	for i := range apps {
 		seed(b, f.store, command.CmdCreateRelease, command.CreateRelease{ID: scalegen.AppName(i) + "-v2", App: scalegen.AppName(i), Version: "v2"})
 	}
 	// The store lends its state in place for the fence check, as *Node does.
 	f.loop, err = NewLoop(LoopConfig{
-		Store: &viewingStore{tstore: f.store}, Promoter: &MemPromoter{}, Health: &MemHealth{}, Fence: &MemFence{},
-		Clock: f.clock, Interval: time.Hour, Logger: discardLogger(),
+		Store: f.store, Promoter: &MemPromoter{}, Health: &MemHealth{}, Fence: &MemFence{},
+		Clock: f.clock, Interval: time.Hour, Logger: coordtest.Discard(),
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -155,7 +157,7 @@ func BenchmarkScaleSnapshot(b *testing.B) {
 			b.ResetTimer()
 			for range b.N {
 				start := time.Now()
-				s, err := f.store.fsm.Snapshot()
+				s, err := f.store.FSM.Snapshot()
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -197,8 +199,8 @@ func BenchmarkHaltReach(b *testing.B) {
 	}
 	var inFlightAtAck, landedAfter, landedBefore int64
 	for i := range b.N {
-		store := newTStore(true)
-		seed(b, store, command.CmdAdoptTopology, command.AdoptTopology{Revision: TopologyRevision(src), Path: "scale.yaml", Source: src})
+		store := coordtest.NewStore(true)
+		seed(b, store, command.CmdAdoptTopology, command.AdoptTopology{Revision: rings.TopologyRevision(src), Path: "scale.yaml", Source: src})
 		for a := range 20 {
 			seed(b, store, command.CmdCreateRelease, command.CreateRelease{ID: fmt.Sprintf("%s-t%d", scalegen.AppName(a), i), App: scalegen.AppName(a), Version: "v2"})
 		}
@@ -234,8 +236,8 @@ func BenchmarkHaltReach(b *testing.B) {
 			}
 			return PromotionResult{Commit: "c-" + p.PromotionID}, nil
 		}
-		loop, err := NewLoop(LoopConfig{Store: &viewingStore{tstore: store}, Promoter: prom, Health: &MemHealth{}, Fence: &MemFence{},
-			Clock: NewManualClock(loopStart), Interval: time.Hour, Logger: discardLogger()})
+		loop, err := NewLoop(LoopConfig{Store: store, Promoter: prom, Health: &MemHealth{}, Fence: &MemFence{},
+			Clock: NewManualClock(loopStart), Interval: time.Hour, Logger: coordtest.Discard()})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -278,12 +280,12 @@ func benchCommand(b *testing.B, typ command.Type, payload any) command.Command {
 	return cmd
 }
 
-// seed applies one command to the store's FSM directly (tstore.mustApply
+// seed applies one command to the store's FSM directly (coordtest.Store.mustApply
 // takes a deep copy per command to find the index, quadratic at 2,000 apps).
-func seed(b *testing.B, s *tstore, typ command.Type, payload any) {
+func seed(b *testing.B, s *coordtest.Store, typ command.Type, payload any) {
 	b.Helper()
 	cmd := benchCommand(b, typ, payload)
-	if _, err := s.fsm.ApplyCommand(s.fsm.AppliedIndex()+1, cmd); err != nil {
+	if _, err := s.FSM.ApplyCommand(s.FSM.AppliedIndex()+1, cmd); err != nil {
 		b.Fatalf("apply %s: %v", typ, err)
 	}
 }
@@ -296,7 +298,7 @@ func BenchmarkScaleHaltAPI(b *testing.B) {
 	for _, apps := range scaleApps {
 		b.Run(fmt.Sprintf("apps=%d", apps), func(b *testing.B) {
 			f := scaleState(b, apps)
-			api, err := NewAPI(APIConfig{Store: &viewingStore{tstore: f.store}, Fence: &MemFence{}, Logger: discardLogger()})
+			api, err := httpapi.NewAPI(httpapi.APIConfig{Store: f.store, Fence: &MemFence{}, Logger: coordtest.Discard()})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package coordinator
+package metrics
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -13,12 +14,38 @@ import (
 type StateCollectorConfig struct {
 	// Store is the node (required).
 	Store Store
-	// Planner computes the gate waits (default rings.PlanNext).
-	Planner PlanFunc
-	// Clock is "now" for soak remaining and the plan (default system clock).
+	// Clock is "now" for soak remaining and the plan (default: the wall
+	// clock).
 	Clock Clock
-	// Events, when set, exports the event stream's subscriber gauges.
-	Events *Broker
+	// Events, when set, exports the event stream's subscriber gauges (a
+	// *httpapi.Broker).
+	Events EventStats
+}
+
+// Store is what the state metrics read from the node; *store.Node
+// implements it.
+type Store interface {
+	// View returns a read-only view of the applied state.
+	View() store.Snapshot
+	// RaftStats reports this node's Raft term and indexes.
+	RaftStats() store.RaftStats
+}
+
+// Clock is the collector's "now".
+type Clock interface {
+	Now() time.Time
+}
+
+// wallClock is the default Clock.
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+// EventStats are the event stream's counters (httpapi.Broker).
+type EventStats interface {
+	Subscribers() int
+	Dropped() int64
+	Published() int64
 }
 
 // StateCollector computes state-derived metrics from a view of the state at
@@ -51,11 +78,8 @@ func NewStateCollector(cfg StateCollectorConfig) (*StateCollector, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("state collector: Store is required")
 	}
-	if cfg.Planner == nil {
-		cfg.Planner = defaultPlanner
-	}
 	if cfg.Clock == nil {
-		cfg.Clock = SystemClock{}
+		cfg.Clock = wallClock{}
 	}
 	d := prometheus.NewDesc
 	return &StateCollector{
@@ -85,7 +109,7 @@ func (c *StateCollector) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector.
 func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
-	snap := ReadView(c.cfg.Store) // read-only
+	snap := c.cfg.Store.View() // read-only
 	now := c.cfg.Clock.Now()
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
@@ -98,7 +122,7 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, s := range releaseStates {
 		gauge(c.releases, float64(byState[s]), string(s))
 	}
-	gauge(c.haltsActive, float64(len(ActiveHalts(snap.State))))
+	gauge(c.haltsActive, float64(len(rings.ActiveHalts(snap.State))))
 	for _, b := range snap.State.Budgets {
 		if b.App == "" {
 			continue // an old figure of no app: it gates nothing
@@ -113,10 +137,10 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 				if rp.State != rings.RingSoaking {
 					continue
 				}
-				gauge(c.soakRemaining, SoakRemaining(snap.Topology, rp, now).Seconds(), rel.ID, rp.Name)
+				gauge(c.soakRemaining, rings.SoakRemaining(snap.Topology, rp, now).Seconds(), rel.ID, rp.Name)
 			}
 		}
-		for _, w := range c.cfg.Planner(snap.Topology, &snap.State, now).Waits {
+		for _, w := range rings.PlanNext(snap.Topology, &snap.State, now).Waits {
 			waits[w.Reason]++
 		}
 	}
@@ -139,18 +163,4 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.dropped, prometheus.CounterValue, float64(b.Dropped()))
 		ch <- prometheus.MustNewConstMetric(c.published, prometheus.CounterValue, float64(b.Published()))
 	}
-}
-
-// SoakRemaining is how long a soaking ring still has to soak (0 when its
-// window is over, or when the ring is not in the topology).
-func SoakRemaining(t *rings.Topology, rp rings.RingProgress, now time.Time) time.Duration {
-	if t == nil || rp.SoakStartedAt.IsZero() {
-		return 0
-	}
-	i := t.RingIndex(rp.Name)
-	if i < 0 {
-		return 0
-	}
-	left := rp.SoakStartedAt.Add(t.Spec.Rings[i].Soak.D()).Sub(now)
-	return max(left, 0)
 }

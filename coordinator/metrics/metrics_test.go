@@ -1,4 +1,4 @@
-package coordinator
+package metrics
 
 import (
 	"bufio"
@@ -6,17 +6,23 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
+	"github.com/ringleader-dev/ringleader/coordinator/httpapi"
+	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -24,7 +30,7 @@ import (
 // sample, and the set of metric names that have a HELP line.
 func scrape(t *testing.T, base string) (samples map[string]float64, names map[string]bool) {
 	t.Helper()
-	code, body, _ := call(t, base, http.MethodGet, "/metrics", "")
+	code, body, _ := coordtest.Call(t, base, http.MethodGet, "/metrics", "")
 	if code != http.StatusOK {
 		t.Fatalf("GET /metrics: %d %s", code, body)
 	}
@@ -72,12 +78,63 @@ var documentedMetrics = []string{
 	"ringleader_events_published_total",
 }
 
-func TestMetricsOfARunningNode(t *testing.T) {
-	on := startOpsNode(t, "n1", t.TempDir(), true, BrokerConfig{})
-	waitUntil(t, "n1 to lead", on.node.IsLeader)
-	postUntil(t, on.srv.URL, "/v1/topology", string(mustRead(t, "testdata/api-topology.yaml")), 200)
+// startOpsNode starts a bootstrapped node with its metrics, the state
+// collector and the event stream mounted on its API, over real TCP.
+func startOpsNode(t *testing.T) *coordtest.NodeServer {
+	t.Helper()
+	b, err := httpapi.NewBroker(httpapi.BrokerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return coordtest.StartNode(t, "n1", t.TempDir(), true, func(n *store.Node) http.Handler {
+		reg := prometheus.NewRegistry()
+		m, err := NewMetrics(reg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, err := NewStateCollector(StateCollectorConfig{Store: n, Events: b})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reg.MustRegister(sc)
+		n.OnApply(b.ObserveApplied)
+		n.OnApply(m.ObserveApplied)
+		n.OnPropose(m.ObserveProposal)
+		api, err := httpapi.NewAPI(httpapi.APIConfig{Store: n, Logger: coordtest.Discard(), Events: b, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return api
+	})
+}
 
-	before, names := scrape(t, on.srv.URL)
+// soaking is a store whose release of checkout v2 the leader loop took
+// to its canary soak, and the loop's manual clock, started at soakStart.
+func soaking(t *testing.T) (*coordtest.Store, *leader.ManualClock) {
+	t.Helper()
+	s := coordtest.NewStore(true).WithTopology(t)
+	clock := leader.NewManualClock(soakStart)
+	l, err := leader.NewLoop(leader.LoopConfig{Store: s, Promoter: &leader.MemPromoter{}, Health: &leader.MemHealth{}, Fence: &leader.MemFence{},
+		Clock: clock, Interval: time.Hour, Logger: coordtest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.MustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-v2", App: "checkout", Version: "v2"})
+	for range 4 {
+		l.ReconcileOnce(context.Background())
+	}
+	return s, clock
+}
+
+var soakStart = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+
+func TestMetricsOfARunningNode(t *testing.T) {
+	on := startOpsNode(t)
+	poll.Until(t, coordtest.Wait, "n1 to lead", on.Node.IsLeader)
+	coordtest.PostUntil(t, on.URL, "/v1/topology", string(coordtest.Topology), 200)
+
+	before, names := scrape(t, on.URL)
 	for _, n := range documentedMetrics {
 		if !names[n] {
 			t.Errorf("metric %s is documented but not exported", n)
@@ -87,9 +144,9 @@ func TestMetricsOfARunningNode(t *testing.T) {
 		t.FailNow()
 	}
 
-	postUntil(t, on.srv.URL, "/v1/releases", `{"app":"checkout","version":"v9"}`, 201)
-	halt := decodeAs[apiclient.HaltResponse](t, postUntil(t, on.srv.URL, "/v1/halts", `{"global":true,"reason":"metrics test"}`, 201))
-	after, _ := scrape(t, on.srv.URL)
+	coordtest.PostUntil(t, on.URL, "/v1/releases", `{"app":"checkout","version":"v9"}`, 201)
+	halt := coordtest.DecodeAs[apiclient.HaltResponse](t, coordtest.PostUntil(t, on.URL, "/v1/halts", `{"global":true,"reason":"metrics test"}`, 201))
+	after, _ := scrape(t, on.URL)
 
 	cases := []struct {
 		sample      string
@@ -118,8 +175,8 @@ func TestMetricsOfARunningNode(t *testing.T) {
 		t.Errorf("apply latency histogram counted %v commits; want at least the release and the halt", got)
 	}
 
-	postUntil(t, on.srv.URL, "/v1/halts/"+halt.ID+"/resume", `{"reason":"done"}`, 200)
-	resumed, _ := scrape(t, on.srv.URL)
+	coordtest.PostUntil(t, on.URL, "/v1/halts/"+halt.ID+"/resume", `{"reason":"done"}`, 200)
+	resumed, _ := scrape(t, on.URL)
 	if resumed["ringleader_halts_active"] != 0 {
 		t.Errorf("halts active after resume = %v; want 0", resumed["ringleader_halts_active"])
 	}
@@ -127,31 +184,27 @@ func TestMetricsOfARunningNode(t *testing.T) {
 
 func TestMetricsSoakRemainingAndRingCounters(t *testing.T) {
 	t.Parallel()
-	f := newLoopFixture(t, nil)
-	f.release(t, "v2")
+	st, clock := soaking(t)
 	reg := prometheus.NewRegistry()
 	m, err := NewMetrics(reg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := NewStateCollector(StateCollectorConfig{Store: f.store, Clock: f.clock})
+	sc, err := NewStateCollector(StateCollectorConfig{Store: st, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
 	reg.MustRegister(sc)
-	for range 4 {
-		f.loop.ReconcileOnce(context.Background())
-	}
 	// Count what the loop recorded by handing its commands to the
 	// observer, as the node's apply hook would.
-	for i, cmd := range f.store.commands() {
+	for i, cmd := range st.Commands() {
 		m.ObserveApplied(store.AppliedCommand{Index: uint64(i + 1), Command: cmd})
 	}
-	rel := f.store.Snapshot().State.Releases[0]
+	rel := st.Snapshot().State.Releases[0]
 	if rel.Rings[0].State != "soaking" {
 		t.Fatalf("canary is %s; want soaking for this test", rel.Rings[0].State)
 	}
-	f.clock.Advance(20 * time.Minute)
+	clock.Advance(20 * time.Minute)
 	soak := gathered(t, reg, "ringleader_rings_soak_remaining_seconds")
 	if got, want := soak[`release="`+rel.ID+`",ring="canary"`], 2400.0; len(soak) != 1 || got != want {
 		t.Fatalf("soak remaining %v; want only canary at %v s", soak, want)
@@ -208,10 +261,10 @@ func TestMetricsObservePush(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := InstrumentPromoter(&MemPromoter{PromoteFn: func(context.Context, Promotion) (PromotionResult, error) {
-		return PromotionResult{}, ErrFenced
+	p := InstrumentPromoter(&leader.MemPromoter{PromoteFn: func(context.Context, leader.Promotion) (leader.PromotionResult, error) {
+		return leader.PromotionResult{}, leader.ErrFenced
 	}}, m)
-	_, _ = p.Promote(context.Background(), Promotion{PromotionID: "x"})
+	_, _ = p.Promote(context.Background(), leader.Promotion{PromotionID: "x"})
 	m.ObservePush(300*time.Millisecond, 2, PushLanded)
 	pushes := gathered(t, reg, "ringleader_gitops_push_duration_seconds")
 	cases := []struct {
@@ -228,10 +281,10 @@ func TestMetricsObservePush(t *testing.T) {
 			t.Errorf("%s = %v; want %v", tc.name, tc.got, tc.want)
 		}
 	}
-	if got := PushOutcome(PromotionResult{AlreadyLanded: true}, nil); got != PushAlreadyLanded {
+	if got := PushOutcome(leader.PromotionResult{AlreadyLanded: true}, nil); got != PushAlreadyLanded {
 		t.Errorf("PushOutcome(already landed) = %s", got)
 	}
-	if got := PushOutcome(PromotionResult{}, errors.New("boom")); got != PushFailed {
+	if got := PushOutcome(leader.PromotionResult{}, errors.New("boom")); got != PushFailed {
 		t.Errorf("PushOutcome(error) = %s", got)
 	}
 	var nilMetrics *Metrics
@@ -254,8 +307,11 @@ func TestNewMetricsRefusesADoubleRegistration(t *testing.T) {
 // it, and that the table names nothing that does not exist.
 func TestEveryMetricIsDocumented(t *testing.T) {
 	t.Parallel()
-	readme := string(mustRead(t, "../README.md"))
-	_, section, ok := strings.Cut(readme, "\n## Metrics\n")
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "\n## Metrics\n")
 	if !ok {
 		t.Fatal("README.md has no Metrics section")
 	}
@@ -267,22 +323,18 @@ func TestEveryMetricIsDocumented(t *testing.T) {
 		}
 	}
 
-	f := newLoopFixture(t, nil)
-	f.release(t, "v2")
-	for range 4 {
-		f.loop.ReconcileOnce(context.Background())
-	}
-	f.store.mustApply(t, command.CmdRecordBudget, map[string]any{"app": "checkout", "region": "us-east-1", "remainingPercent": 70})
+	st, clock := soaking(t)
+	st.MustApply(t, command.CmdRecordBudget, map[string]any{"app": "checkout", "region": "us-east-1", "remainingPercent": 70})
 	reg := prometheus.NewRegistry()
 	m, err := NewMetrics(reg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := NewBroker(BrokerConfig{})
+	b, err := httpapi.NewBroker(httpapi.BrokerConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := NewStateCollector(StateCollectorConfig{Store: f.store, Clock: f.clock, Events: b})
+	sc, err := NewStateCollector(StateCollectorConfig{Store: st, Clock: clock, Events: b})
 	if err != nil {
 		t.Fatal(err)
 	}

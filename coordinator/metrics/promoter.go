@@ -1,9 +1,11 @@
-package coordinator
+package metrics
 
 import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/leader"
 )
 
 // InstrumentPromoter wraps p so that every promotion and rollback it
@@ -11,7 +13,7 @@ import (
 // already-landed, fenced, failed). Retries are not visible through the
 // Promoter interface; a writer that counts its attempts calls ObservePush
 // itself instead. A nil m returns p unchanged.
-func InstrumentPromoter(p Promoter, m *Metrics) Promoter {
+func InstrumentPromoter(p leader.Promoter, m *Metrics) leader.Promoter {
 	if m == nil || p == nil {
 		return p
 	}
@@ -19,12 +21,12 @@ func InstrumentPromoter(p Promoter, m *Metrics) Promoter {
 }
 
 type instrumentedPromoter struct {
-	next Promoter
+	next leader.Promoter
 	m    *Metrics
 }
 
 // Promote implements Promoter.
-func (ip *instrumentedPromoter) Promote(ctx context.Context, p Promotion) (PromotionResult, error) {
+func (ip *instrumentedPromoter) Promote(ctx context.Context, p leader.Promotion) (leader.PromotionResult, error) {
 	start := time.Now()
 	res, err := ip.next.Promote(ctx, p)
 	ip.m.ObservePush(time.Since(start), 0, PushOutcome(res, err))
@@ -32,11 +34,11 @@ func (ip *instrumentedPromoter) Promote(ctx context.Context, p Promotion) (Promo
 }
 
 // PushOutcome classifies a Promoter's answer for ObservePush.
-func PushOutcome(res PromotionResult, err error) string {
+func PushOutcome(res leader.PromotionResult, err error) string {
 	switch {
-	case errors.Is(err, ErrFenced):
+	case errors.Is(err, leader.ErrFenced):
 		return PushFenced
-	case errors.Is(err, ErrNeedsHuman):
+	case errors.Is(err, leader.ErrNeedsHuman):
 		return PushNeedsHuman
 	case err != nil:
 		return PushFailed
