@@ -118,9 +118,6 @@ func (c effectsConfig) auth() gitops.Auth {
 func newEffectsFor(cfg effectsConfig, topology func() *rings.Topology, rec *metrics.Metrics, logger *slog.Logger) (effects, error) {
 	if cfg.Mode == effectsMemory {
 		fx := newEffects(logger)
-		if br, ok := fx.promoter.(leader.BaselineReader); ok {
-			fx.baseline = br // before the wrapper hides it
-		}
 		fx.promoter = metrics.InstrumentPromoter(fx.promoter, rec)
 		return fx, nil
 	}
@@ -139,7 +136,7 @@ func newGitEffects(cfg effectsConfig, topology func() *rings.Topology, rec *metr
 	}
 	w := &gitWriters{cfg: cfg, topology: topology, logger: logger}
 	gp := &gitPromoter{w: w, metrics: rec}
-	fx := effects{promoter: gp, baseline: gp, fence: &gitFence{w: w}, writers: w}
+	fx := effects{promoter: gp, fence: &gitFence{w: w}, writers: w}
 	if err := addHealth(&fx, cfg.health, topology, w, logger); err != nil {
 		return effects{}, err
 	}

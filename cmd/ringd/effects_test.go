@@ -374,7 +374,7 @@ func TestEffectsReadTheBaseline(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	read, readErr := fx.baseline.ReadBaseline(ctx, "checkout", []string{"us-east-1", "eu-west-1"})
+	read, readErr := fx.promoter.ReadBaseline(ctx, "checkout", []string{"us-east-1", "eu-west-1"})
 	east, head := read.Targets["us-east-1"], srv.Head(t, "deploy")
 	p := leader.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "rel-1/canary/us-east-1"}
 	_, promoteErr := fx.promoter.Promote(ctx, p)
@@ -396,7 +396,7 @@ func TestEffectsReadTheBaseline(t *testing.T) {
 		{"promoted", promoteErr, nil},
 		{"per-target rollback lands", rollErr, nil},
 		{"and writes the value read", srv.Show(t, "deploy", rolled.Commit, "apps/checkout/us-east-1/values.yaml"), "image:\n  tag: v1\n"},
-		{"memory mode can read its branch", mem.baseline != nil, true},
+		{"memory mode can read its branch", mem.promoter != nil, true},
 	}
 	for _, c := range cases {
 		if c.got != c.want {

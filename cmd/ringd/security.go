@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/raft"
-
 	"github.com/ringleader-dev/ringleader/coordinator/httpapi"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/auth"
@@ -234,7 +232,7 @@ func (s *security) run(ctx context.Context) {
 
 // newRaftStream returns the mutual-TLS Raft stream layer, or nil for plain
 // TCP when no --raft-tls-* flag is set.
-func newRaftStream(cfg config) (raft.StreamLayer, error) {
+func newRaftStream(cfg config) (store.StreamLayer, error) {
 	s := cfg.sec
 	if s.raftTLSCert == "" {
 		return nil, nil

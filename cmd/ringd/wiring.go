@@ -58,9 +58,6 @@ func newNode(cfg config, httpAdvertise string) (*store.Node, error) {
 // effects are what the leader loop acts on the world through.
 type effects struct {
 	promoter leader.Promoter
-	// baseline reads what the regions run now from Git (nil: the loop
-	// falls back to the promoter when it can read).
-	baseline leader.BaselineReader
 	health   leader.HealthSource
 	fence    leader.HaltFence
 	// notifier is fed by the leader loop (nil: notifications off).
@@ -87,7 +84,7 @@ func newEffects(logger *slog.Logger) effects {
 // leadership.
 func newLoop(cfg config, store leader.Store, fx effects, logger *slog.Logger) (*leader.Loop, error) {
 	lc := leader.LoopConfig{
-		Store: store, Promoter: fx.promoter, Baseline: fx.baseline, Health: fx.health, Fence: fx.fence,
+		Store: store, Promoter: fx.promoter, Health: fx.health, Fence: fx.fence,
 		Interval: cfg.reconcileInterval, Logger: logger, Notifier: fx.notifier,
 		BeforePromote: fx.beforePromote, AfterRing: fx.afterRing, Budgets: fx.budgets, BudgetInterval: fx.budgetInterval,
 		TopologyFeed: fx.topologyFeed,

@@ -61,16 +61,20 @@ type PromotionResult struct {
 }
 
 // Promoter writes promotions to the GitOps repository, exactly once per
-// PromotionID.
+// PromotionID, and reads back what is there: whether a promotion already
+// landed, and each region's baseline. Every part is required; a wrapper
+// (metrics.InstrumentPromoter) passes all three on.
 type Promoter interface {
 	Promote(ctx context.Context, p Promotion) (PromotionResult, error)
+	LandedFinder
+	BaselineReader
 }
 
-// LandedFinder is implemented by promoters that can tell whether a
-// promotion already landed (a commit carrying its promotion ID is on the
-// branch): a new leader finds there what an earlier leader pushed but did
-// not get to record, and records it without asking the pre-promotion gate
-// again (a refusal then would only delay recording a fact).
+// LandedFinder tells whether a promotion already landed (a commit carrying
+// its promotion ID is on the branch): a new leader finds there what an
+// earlier leader pushed but did not get to record, and records it without
+// asking the pre-promotion gate again (a refusal then would only delay
+// recording a fact).
 type LandedFinder interface {
 	FindLanded(ctx context.Context, promotionID string) (commit string, ok bool, err error)
 }

@@ -14,14 +14,11 @@ import (
 type LoopConfig struct {
 	// Store is the replicated node (required).
 	Store Store
-	// Promoter writes promotions and rollbacks to Git (required).
+	// Promoter writes promotions and rollbacks to Git, finds the ones that
+	// already landed and reads each release's baseline (required).
 	Promoter Promoter
 	// Fence mirrors active halts into Git (optional).
 	Fence HaltFence
-	// Baseline reads what every region runs now from Git, recorded before
-	// a release's first promotion (default: the Promoter, when it is a
-	// BaselineReader; without one the first promotion waits, fail closed).
-	Baseline BaselineReader
 	// Health reports sync, health and analysis evidence (required).
 	Health HealthSource
 	// Clock is the loop's time source (default: system clock).
@@ -100,9 +97,6 @@ func (c *LoopConfig) Validate() error {
 	}
 	if c.Planner == nil {
 		c.Planner = defaultPlanner
-	}
-	if br, ok := c.Promoter.(BaselineReader); ok && c.Baseline == nil {
-		c.Baseline = br
 	}
 	c.ApplyTimeout = cmp.Or(c.ApplyTimeout, 10*time.Second)
 	c.BarrierTimeout = cmp.Or(c.BarrierTimeout, 30*time.Second)

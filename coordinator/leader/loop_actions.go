@@ -160,13 +160,9 @@ func (l *Loop) failRollback(ctx context.Context, a rings.Action) error {
 // landedBefore reports whether p is already on the branch (an earlier
 // leader pushed it and lost leadership before recording it); the
 // promotion is then recorded without asking the pre-promotion gate. An
-// error counts as not landed: the gate is asked, as without a finder.
+// error counts as not landed: the gate is asked.
 func (l *Loop) landedBefore(ctx context.Context, p Promotion) bool {
-	f, ok := l.cfg.Promoter.(LandedFinder)
-	if !ok {
-		return false
-	}
-	commit, landed, err := f.FindLanded(ctx, p.PromotionID)
+	commit, landed, err := l.cfg.Promoter.FindLanded(ctx, p.PromotionID)
 	if err != nil {
 		l.cfg.Logger.Warn("could not tell whether a promotion already landed; asking the pre-promotion gate", "promotion", p.PromotionID, "err", err)
 		return false

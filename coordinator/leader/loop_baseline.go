@@ -2,7 +2,6 @@ package leader
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -14,7 +13,7 @@ import (
 // BaselineReader reads, from the GitOps branch, what every target of app
 // holds now in each of regions: the release's baseline, recorded before its
 // first promotion so rollback writes each region's own previous value back.
-// cmd/ringd wires the Git writer; MemPromoter is one too.
+// Every Promoter is one.
 type BaselineReader interface {
 	ReadBaseline(ctx context.Context, app string, regions []string) (BaselineRead, error)
 }
@@ -27,9 +26,6 @@ type BaselineRead struct {
 	// (Absent where the file or field does not exist yet).
 	Targets map[string][]rings.TargetValue
 }
-
-// errNoBaselineReader: nothing can tell what the regions run now.
-var errNoBaselineReader = errors.New("no baseline reader is configured, so what the regions run now cannot be read from Git: wire one in (LoopConfig.Baseline)")
 
 // recordBaseline carries out ActRecordBaseline: reads what every region of
 // the release runs now and records it (CmdRecordBaseline). The RequestID is
@@ -68,12 +64,9 @@ const baselineWaitReason = "waiting: cannot read what the regions run now from G
 // readBaseline asks the reader, bounded by HealthTimeout, and checks that
 // it answered for every region.
 func (l *Loop) readBaseline(ctx context.Context, a rings.Action) (BaselineRead, error) {
-	if l.cfg.Baseline == nil {
-		return BaselineRead{}, errNoBaselineReader
-	}
 	rctx, cancel := context.WithTimeout(ctx, l.cfg.HealthTimeout)
 	defer cancel()
-	read, err := l.cfg.Baseline.ReadBaseline(rctx, a.App, a.Regions)
+	read, err := l.cfg.Promoter.ReadBaseline(rctx, a.App, a.Regions)
 	if err != nil {
 		return BaselineRead{}, err
 	}

@@ -64,8 +64,6 @@ func (m *MemPromoter) ReadBaseline(ctx context.Context, app string, regions []st
 	return out, nil
 }
 
-var _ BaselineReader = (*MemPromoter)(nil)
-
 // LandedPromotion is a promotion a MemPromoter committed.
 type LandedPromotion struct {
 	Promotion
@@ -122,7 +120,7 @@ func (m *MemPromoter) FindLanded(_ context.Context, promotionID string) (string,
 	return "", false, nil
 }
 
-var _ LandedFinder = (*MemPromoter)(nil)
+var _ Promoter = (*MemPromoter)(nil)
 
 // Landed returns the promotions committed so far, in order.
 func (m *MemPromoter) Landed() []LandedPromotion {

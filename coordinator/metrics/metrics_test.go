@@ -291,6 +291,33 @@ func TestMetricsObservePush(t *testing.T) {
 	nilMetrics.ObservePush(time.Second, 1, PushLanded) // must not panic
 }
 
+// TestInstrumentedPromoterPassesEveryPartOn: the wrapper still finds
+// landed promotions and reads baselines, so a new leader does not ask the
+// pre-promotion gate again for what an earlier one pushed.
+func TestInstrumentedPromoterPassesEveryPartOn(t *testing.T) {
+	t.Parallel()
+	m, err := NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := &leader.MemPromoter{}
+	inner.SetCurrent("checkout", "us-east-1", "v1")
+	p := InstrumentPromoter(inner, m)
+	ctx := context.Background()
+	res, err := p.Promote(ctx, leader.Promotion{App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "p1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	commit, landed, err := p.FindLanded(ctx, "p1")
+	if err != nil || !landed || commit != res.Commit {
+		t.Errorf("FindLanded(p1) = %q, %v, %v; want %q, true", commit, landed, err, res.Commit)
+	}
+	read, err := p.ReadBaseline(ctx, "checkout", []string{"us-east-1"})
+	if err != nil || len(read.Targets["us-east-1"]) != 1 || read.Targets["us-east-1"][0].Value != "v2" {
+		t.Errorf("ReadBaseline = %+v, %v; want us-east-1 at v2", read, err)
+	}
+}
+
 func TestNewMetricsRefusesADoubleRegistration(t *testing.T) {
 	t.Parallel()
 	reg := prometheus.NewRegistry()

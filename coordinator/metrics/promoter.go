@@ -33,6 +33,16 @@ func (ip *instrumentedPromoter) Promote(ctx context.Context, p leader.Promotion)
 	return res, err
 }
 
+// FindLanded passes the question on to the wrapped promoter.
+func (ip *instrumentedPromoter) FindLanded(ctx context.Context, promotionID string) (string, bool, error) {
+	return ip.next.FindLanded(ctx, promotionID)
+}
+
+// ReadBaseline passes the read on to the wrapped promoter.
+func (ip *instrumentedPromoter) ReadBaseline(ctx context.Context, app string, regions []string) (leader.BaselineRead, error) {
+	return ip.next.ReadBaseline(ctx, app, regions)
+}
+
 // PushOutcome classifies a Promoter's answer for ObservePush.
 func PushOutcome(res leader.PromotionResult, err error) string {
 	switch {

@@ -94,6 +94,7 @@ func NewNode(cfg Config) (n *Node, err error) {
 		}
 		stream = tcp
 	}
+	n.cfg.StreamLayer = stream // Join asks it to verify a new voter
 	n.advertise = stream.Addr().String()
 	if cfg.RaftAdvertise != "" {
 		n.advertise = cfg.RaftAdvertise
