@@ -224,7 +224,7 @@ func TestEveryRouteHasAPermission(t *testing.T) {
 	}
 	for _, p := range api.Routes() {
 		if _, ok := RoutePermissions[p]; !ok {
-			t.Errorf("route %q has no entry in RoutePermissions (coordinator/auth_routes.go): declare the permission it needs", p)
+			t.Errorf("route %q has no entry in RoutePermissions (coordinator/httpapi/auth_routes.go): declare the permission it needs", p)
 		}
 	}
 }

@@ -10,15 +10,13 @@ import (
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
-// Store is what the HTTP API, the leader loop and the metrics need from
-// the replicated node. *store.Node implements it; tests use an FSM-backed
-// fake. Every method is required: no reader finds one by type assertion.
+// Store is what the HTTP API needs from the replicated node. *store.Node
+// implements it; tests use coordtest.Store. Every method is required: the
+// API finds none by type assertion.
 type Store interface {
 	// Apply proposes cmd through Raft and waits until it is committed by a
 	// quorum and applied locally. ErrNotLeader on followers.
 	Apply(ctx context.Context, cmd command.Command) (store.ApplyResult, error)
-	// Snapshot returns a deep copy of the applied state.
-	Snapshot() store.Snapshot
 	// IsLeader reports whether this node believes it is the leader.
 	IsLeader() bool
 	// Leader returns the leader's server ID and HTTP address ("" if unknown).
@@ -28,8 +26,6 @@ type Store interface {
 	VerifyLeader() error
 	// Barrier waits until every entry committed before it is applied.
 	Barrier(timeout time.Duration) error
-	// LeaderChanges delivers true on gaining and false on losing leadership.
-	LeaderChanges() <-chan bool
 	// Members lists the cluster configuration with HTTP addresses.
 	Members() ([]apiclient.Member, error)
 	// Join adds a voter; Remove removes a server. Leader only.
