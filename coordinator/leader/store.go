@@ -13,27 +13,22 @@ import (
 // *store.Node implements it; tests use coordtest.Store. Every method is
 // required: the loop finds none by type assertion.
 type Store interface {
-	// Apply proposes cmd through Raft and waits until it is committed by a
-	// quorum and applied locally. ErrNotLeader on followers.
-	Apply(ctx context.Context, cmd command.Command) (store.ApplyResult, error)
-	// IsLeader reports whether this node believes it is the leader.
+	// Leadership: whether this node leads now, every change of it, a
+	// quorum's confirmation right before a side effect, and a barrier
+	// after gaining it.
 	IsLeader() bool
-	// LeaderChanges delivers true on gaining and false on losing leadership.
 	LeaderChanges() <-chan bool
-	// VerifyLeader confirms leadership with a quorum, right before a side
-	// effect.
 	VerifyLeader() error
-	// Barrier waits until every entry committed before it is applied.
 	Barrier(timeout time.Duration) error
-	// Snapshot returns a deep copy of the applied state.
+	// Apply records one of the loop's decisions through Raft; it returns
+	// once the entry is applied here (ErrNotLeader on a follower).
+	Apply(ctx context.Context, cmd command.Command) (store.ApplyResult, error)
+	// Reads of the applied state: a deep copy, a copy-on-write view that
+	// must not be written, the state lent to fn under the read lock (fn
+	// must not keep it), and the index of the last applied entry.
 	Snapshot() store.Snapshot
-	// View returns a read-only view of the applied state that shares
-	// memory with the FSM: nothing reachable from it may be written.
 	View() store.Snapshot
-	// ViewState lends the applied state to fn under the FSM's read lock,
-	// without a copy; fn must only read and must not keep it.
 	ViewState(fn func(s *rings.State))
-	// AppliedIndex is the Raft index of the last applied entry.
 	AppliedIndex() uint64
 }
 
