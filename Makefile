@@ -34,11 +34,11 @@ chaos: deps ## longer seeded chaos run: make chaos SEED=7 DURATION=10m
 
 fuzz: ## short fuzz run of the topology parser and every API write endpoint (FUZZTIME each)
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./rings/topology
-	$(GO) test -run='^$$' -fuzz='^FuzzAPICreateRelease$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator
-	$(GO) test -run='^$$' -fuzz='^FuzzAPIReleaseAction$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator
-	$(GO) test -run='^$$' -fuzz='^FuzzAPIHalt$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator
-	$(GO) test -run='^$$' -fuzz='^FuzzAPITopology$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator
-	$(GO) test -run='^$$' -fuzz='^FuzzAPICluster$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator
+	$(GO) test -run='^$$' -fuzz='^FuzzAPICreateRelease$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator/httpapi
+	$(GO) test -run='^$$' -fuzz='^FuzzAPIReleaseAction$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator/httpapi
+	$(GO) test -run='^$$' -fuzz='^FuzzAPIHalt$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator/httpapi
+	$(GO) test -run='^$$' -fuzz='^FuzzAPITopology$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator/httpapi
+	$(GO) test -run='^$$' -fuzz='^FuzzAPICluster$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator/httpapi
 
 # Benchmarks (BENCHMARKS.md records the figures). BENCH_QUICK=1: short counts.
 BQ = $(filter 1,$(BENCH_QUICK))
@@ -48,9 +48,9 @@ bench: ## benchmarks against the anchors: ringd vs etcd, scale, promotion (numbe
 	@./scripts/bench-deps.sh
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkHaltAck(Loaded)?$$' -benchtime=$(if $(BQ),300x,2000x) ./e2e/bench/
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkFailover$$' -benchtime=$(if $(BQ),5x,20x) ./e2e/bench/
-	$(GO) test $(BENCH_FLAGS) -bench='^Benchmark(ScaleReconcilePass|ScalePlanNext|ScaleHaltAPI)$$' -benchmem -benchtime=$(if $(BQ),30x,300x) ./coordinator/
-	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkScaleSnapshot$$' -benchtime=$(if $(BQ),3x,10x) ./coordinator/
-	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkHaltReach$$' -benchtime=$(if $(BQ),10x,50x) ./coordinator/
+	$(GO) test $(BENCH_FLAGS) -bench='^Benchmark(ScaleReconcilePass|ScalePlanNext|ScaleHaltAPI)$$' -benchmem -benchtime=$(if $(BQ),30x,300x) ./coordinator/leader/
+	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkScaleSnapshot$$' -benchtime=$(if $(BQ),3x,10x) ./coordinator/leader/
+	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkHaltReach$$' -benchtime=$(if $(BQ),10x,50x) ./coordinator/leader/
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkHaltReach(Git|Deposed)$$' -benchtime=$(if $(BQ),2x,5x) ./e2e/bench/
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkRingdScale/apps=($(if $(BQ),100|500,100|500|2000))$$' -benchtime=1x ./e2e/bench/
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkPromotion$$' -benchtime=$(if $(BQ),10x,50x) ./internal/gitops/

@@ -1,9 +1,12 @@
-// Package coordinator acts on the replicated state of package
-// coordinator/store: the leader's reconcile loop, the HTTP API with its
-// auth middleware, forwarding and event stream, and the metrics.
+// Package coordinator is the replicated core of ringd; the code lives in
+// its sub-packages, imported in one direction (each only from those below
+// it):
 //
-// It sees the node only through the Store interface it declares, so its
-// tests run against an FSM-backed fake. The replicated node itself, its
-// invariants and the pinned wire are described in coordinator/store's
-// DESIGN.md.
+//   - command: the Raft log's wire format (envelope, command types).
+//   - store: the replicated node (Raft, FSM, snapshots, request log, audit).
+//   - leader: the leader-only reconcile loop and its effect interfaces.
+//   - httpapi: the HTTP API (routes, auth, forwarding, event stream).
+//   - metrics: the Prometheus recorders and the state collector.
+//   - apiclient: the API's wire types and the typed client.
+//   - coordtest: what the tests of leader, httpapi and metrics share.
 package coordinator

@@ -15,9 +15,9 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/httpapi"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/auth"
 	"github.com/ringleader-dev/ringleader/internal/certtest"
@@ -55,7 +55,7 @@ func secureServerWith(t *testing.T, ca *certtest.CA, roles map[string]string) st
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = n.Shutdown() })
-	api, err := coordinator.NewAPI(coordinator.APIConfig{Store: n, Security: coordinator.SecurityConfig{Tokens: set}})
+	api, err := httpapi.NewAPI(httpapi.APIConfig{Store: n, Security: httpapi.SecurityConfig{Tokens: set}})
 	if err != nil {
 		t.Fatal(err)
 	}

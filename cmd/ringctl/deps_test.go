@@ -7,8 +7,9 @@ import (
 )
 
 // TestBinaryLinksNoReplicatedCore keeps ringctl a thin API client: its
-// binary must not link the Raft node, its log store or package coordinator
-// itself. ringctl reaches the cluster through coordinator/apiclient only.
+// binary must not link the Raft node, its log store or the coordinator
+// packages that run a node. ringctl reaches the cluster through
+// coordinator/apiclient only.
 func TestBinaryLinksNoReplicatedCore(t *testing.T) {
 	t.Parallel()
 	gobin, err := exec.LookPath("go")
@@ -19,12 +20,12 @@ func TestBinaryLinksNoReplicatedCore(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go list -deps: %v", err)
 	}
-	// Modules that must not appear at all, and package coordinator itself
-	// (its subpackages command and apiclient are what ringctl should use).
+	// Modules that must not appear at all, and the coordinator packages that
+	// run a node (command and apiclient are what ringctl should use).
 	forbiddenModules := []string{"github.com/hashicorp/raft", "go.etcd.io/bbolt"}
 	const core = "github.com/ringleader-dev/ringleader/coordinator"
 	for _, dep := range strings.Fields(string(out)) {
-		bad := dep == core
+		bad := dep == core || dep == core+"/store" || dep == core+"/leader" || dep == core+"/httpapi" || dep == core+"/metrics"
 		for _, m := range forbiddenModules {
 			bad = bad || dep == m || strings.HasPrefix(dep, m+"/")
 		}

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/httpapi"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/addrfile"
 	"github.com/ringleader-dev/ringleader/internal/server"
@@ -87,8 +87,8 @@ func registerSecurity(fs *flag.FlagSet, s *server.SecurityConfig) {
 	fs.BoolVar(&s.OpenHealthz, "open-healthz", false, "serve /healthz and /readyz without a token (for probes)")
 	fs.BoolVar(&s.OpenMetrics, "open-metrics", false, "serve /metrics without a token (for Prometheus)")
 	fs.StringVar(&s.JoinTokenFile, "join-token-file", "", "file holding an admin token used by --join (or env RINGLEADER_JOIN_TOKEN)")
-	fs.Float64Var(&s.WriteRate, "write-rate", coordinator.DefaultWriteRate, "writes per second each identity may send after its burst (negative: unlimited)")
-	fs.IntVar(&s.WriteBurst, "write-burst", coordinator.DefaultWriteBurst, "writes each identity may send at once")
+	fs.Float64Var(&s.WriteRate, "write-rate", httpapi.DefaultWriteRate, "writes per second each identity may send after its burst (negative: unlimited)")
+	fs.IntVar(&s.WriteBurst, "write-burst", httpapi.DefaultWriteBurst, "writes each identity may send at once")
 	fs.StringVar(&s.TLSCert, "tls-cert", "", "PEM certificate of the HTTPS API (with --tls-key)")
 	fs.StringVar(&s.TLSKey, "tls-key", "", "PEM key of --tls-cert")
 	fs.StringVar(&s.TLSClientCA, "tls-client-ca", "", "PEM CA bundle: require API clients to present a certificate it signed")

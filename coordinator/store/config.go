@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/raft"
 )
 
 // LogStoreKind selects the durable Raft log and stable store.
@@ -63,7 +62,7 @@ type Config struct {
 	// StreamLayer, when set, replaces the plain TCP stream layer (for
 	// example with mutual TLS). Its Addr() is the advertised address unless
 	// RaftAdvertise is set. The node closes it on shutdown.
-	StreamLayer raft.StreamLayer
+	StreamLayer StreamLayer
 	// HTTPAddr is this node's advertised HTTP API address, recorded in the
 	// replicated state so that any node can point clients at the leader.
 	HTTPAddr string

@@ -37,7 +37,7 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 // every open connection and refuses new ones in both directions until Heal.
 // It isolates a node from the network without stopping it.
 type cutStream struct {
-	raft.StreamLayer
+	StreamLayer
 	mu    sync.Mutex
 	cut   bool
 	conns map[net.Conn]struct{}

@@ -95,6 +95,7 @@ func NewNode(cfg Config) (n *Node, err error) {
 		}
 		stream = tcp
 	}
+	n.cfg.StreamLayer = stream // Join asks it to verify a new voter
 	n.advertise, n.bound = stream.Addr().String(), boundAddr(stream)
 	if cfg.RaftAdvertise != "" {
 		n.advertise = cfg.RaftAdvertise

@@ -164,19 +164,10 @@ func (s *TLSStreamLayer) VerifyPeer(address string, timeout time.Duration) error
 	return c.Close()
 }
 
-// peerVerifier is implemented by stream layers that can prove a peer's
-// identity before it joins (TLSStreamLayer).
-type peerVerifier interface {
-	VerifyPeer(address string, timeout time.Duration) error
-}
-
-// verifyPeer checks a joining server's transport when the stream layer can.
+// verifyPeer asks the stream layer to prove a joining server's identity
+// (with mutual TLS: a certificate from the cluster CA).
 func (n *Node) verifyPeer(raftAddr string) error {
-	v, ok := n.cfg.StreamLayer.(peerVerifier)
-	if !ok {
-		return nil
-	}
-	if err := v.VerifyPeer(raftAddr, n.cfg.ElectionTimeout*10); err != nil {
+	if err := n.cfg.StreamLayer.VerifyPeer(raftAddr, n.cfg.ElectionTimeout*10); err != nil {
 		return invalidf("the server at %s did not prove a certificate from the cluster CA: %v", raftAddr, err)
 	}
 	return nil

@@ -208,7 +208,7 @@ func TestTLSRogueNodeCannotJoinOrDisturb(t *testing.T) {
 
 // countingStream counts dials per address.
 type countingStream struct {
-	raft.StreamLayer
+	StreamLayer
 	mu sync.Mutex
 	n  map[string]int
 }

@@ -6,6 +6,6 @@
 // Connect ID tokens (JWTs) from one issuer are verified against the
 // issuer's published keys (oidc.go) and chained with the tokens file.
 //
-// The package decides; it does not serve HTTP. coordinator/auth.go turns
-// its answers into 401, 403 and 429 responses.
+// The package decides; it does not serve HTTP. coordinator/httpapi/auth.go
+// turns its answers into 401, 403 and 429 responses.
 package auth

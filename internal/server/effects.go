@@ -12,7 +12,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/metrics"
+
+	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/gitops/appset"
 	"github.com/ringleader-dev/ringleader/internal/redact"
@@ -99,22 +101,19 @@ func (c EffectsConfig) auth() gitops.Auth {
 
 // newEffectsFor builds the effects --effects asks for. topology returns
 // the topology in force (the node's last adopted one).
-func newEffectsFor(cfg EffectsConfig, topology func() *ringtopology.Topology, metrics *coordinator.Metrics, logger *slog.Logger) (effects, error) {
+func newEffectsFor(cfg EffectsConfig, topology func() *ringtopology.Topology, rec *metrics.Metrics, logger *slog.Logger) (effects, error) {
 	if cfg.Mode == EffectsMemory {
 		fx := newEffects(logger)
-		if br, ok := fx.promoter.(coordinator.BaselineReader); ok {
-			fx.baseline = br // before the wrapper hides it
-		}
-		fx.promoter = coordinator.InstrumentPromoter(fx.promoter, metrics)
+		fx.promoter = metrics.InstrumentPromoter(fx.promoter, rec)
 		return fx, nil
 	}
-	return newGitEffects(cfg, topology, metrics, logger)
+	return newGitEffects(cfg, topology, rec, logger)
 }
 
 // newGitEffects builds the real effects: the Git writer as promoter and
 // halt fence (opened lazily, once the repository is known), and the region
 // health source, webhooks and error-budget source (effects_health.go).
-func newGitEffects(cfg EffectsConfig, topology func() *ringtopology.Topology, metrics *coordinator.Metrics, logger *slog.Logger) (effects, error) {
+func newGitEffects(cfg EffectsConfig, topology func() *ringtopology.Topology, rec *metrics.Metrics, logger *slog.Logger) (effects, error) {
 	if cfg.GitOpsDir == "" {
 		return effects{}, errors.New("gitops: no working copy directory: set --gitops-dir or --data-dir")
 	}
@@ -122,8 +121,8 @@ func newGitEffects(cfg EffectsConfig, topology func() *ringtopology.Topology, me
 		return effects{}, errors.New("gitops: no topology source")
 	}
 	w := &gitWriters{cfg: cfg, topology: topology, logger: logger}
-	gp := &gitPromoter{w: w, metrics: metrics}
-	fx := effects{promoter: gp, baseline: gp, fence: &gitFence{w: w}, writers: w}
+	gp := &gitPromoter{w: w, metrics: rec}
+	fx := effects{promoter: gp, fence: &gitFence{w: w}, writers: w}
 	if err := addHealth(&fx, cfg.Health, topology, w, logger); err != nil {
 		return effects{}, err
 	}
@@ -198,14 +197,14 @@ func (g *gitWriters) IsAncestor(ctx context.Context, ancestor, descendant string
 	return w.IsAncestor(ctx, ancestor, descendant)
 }
 
-// gitPromoter adapts the writer to coordinator.Promoter and records every
+// gitPromoter adapts the writer to leader.Promoter and records every
 // write in the push metrics with the writer's real attempt count.
 type gitPromoter struct {
 	w       *gitWriters
-	metrics *coordinator.Metrics
+	metrics *metrics.Metrics
 }
 
-// Promote implements coordinator.Promoter: promotions through
+// Promote implements leader.Promoter: promotions through
 // Writer.Promote, rollbacks through Writer.Rollback (which passes the halt
 // fence but not Check). A halt in the repository's fence or a refused
 // Check becomes rings.ErrFenced; a permanent error
@@ -223,7 +222,7 @@ func (p *gitPromoter) Promote(ctx context.Context, cp rings.Promotion) (rings.Pr
 		// path and cause) instead of retrying.
 		err = fmt.Errorf("%w: %w", rings.ErrNeedsHuman, err)
 	}
-	p.metrics.ObservePush(time.Since(start), max(res.Attempts-1, 0), coordinator.PushOutcome(res.PromotionResult, err))
+	p.metrics.ObservePush(time.Since(start), max(res.Attempts-1, 0), metrics.PushOutcome(res.PromotionResult, err))
 	return res.PromotionResult, err
 }
 
@@ -238,7 +237,7 @@ func (p *gitPromoter) promote(ctx context.Context, cp rings.Promotion) (gitops.R
 	return w.Promote(ctx, cp)
 }
 
-// FindLanded implements coordinator.LandedFinder from the writer's
+// FindLanded implements leader.LandedFinder from the writer's
 // trailer index.
 func (p *gitPromoter) FindLanded(ctx context.Context, promotionID string) (string, bool, error) {
 	w, err := p.w.writer()
@@ -248,9 +247,9 @@ func (p *gitPromoter) FindLanded(ctx context.Context, promotionID string) (strin
 	return w.FindLanded(ctx, promotionID)
 }
 
-var _ coordinator.LandedFinder = (*gitPromoter)(nil)
+var _ leader.LandedFinder = (*gitPromoter)(nil)
 
-// ReadBaseline implements coordinator.BaselineReader: what every target of
+// ReadBaseline implements leader.BaselineReader: what every target of
 // app holds now on the branch head, per region.
 func (p *gitPromoter) ReadBaseline(ctx context.Context, app string, regions []string) (rings.BaselineRead, error) {
 	w, err := p.w.writer()
@@ -260,12 +259,12 @@ func (p *gitPromoter) ReadBaseline(ctx context.Context, app string, regions []st
 	return w.ReadBaseline(ctx, app, regions)
 }
 
-var _ coordinator.BaselineReader = (*gitPromoter)(nil)
+var _ leader.BaselineReader = (*gitPromoter)(nil)
 
-// gitFence adapts the writer to coordinator.HaltFence.
+// gitFence adapts the writer to leader.HaltFence.
 type gitFence struct{ w *gitWriters }
 
-// WriteHalts implements coordinator.HaltFence.
+// WriteHalts implements leader.HaltFence.
 func (f *gitFence) WriteHalts(ctx context.Context, active []rings.Halt) error {
 	w, err := f.w.writer()
 	if err != nil {

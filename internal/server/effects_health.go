@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/regions"
 	"github.com/ringleader-dev/ringleader/regions/argocd"
 	"github.com/ringleader-dev/ringleader/regions/prometheus"
@@ -147,8 +147,8 @@ func prePromotionHook(c *webhook.Client) func(ctx context.Context, p rings.Promo
 }
 
 // postRingHook is LoopConfig.AfterRing: best effort, a failure is logged.
-func postRingHook(c *webhook.Client, logger *slog.Logger) func(ctx context.Context, r coordinator.RingDone) {
-	return func(ctx context.Context, r coordinator.RingDone) {
+func postRingHook(c *webhook.Client, logger *slog.Logger) func(ctx context.Context, r leader.RingDone) {
+	return func(ctx context.Context, r leader.RingDone) {
 		err := c.Send(ctx, webhook.Payload{Event: webhook.PostRing, Release: r.ReleaseID, App: r.App,
 			Version: r.Version, Ring: r.Ring, Regions: r.Regions})
 		if err != nil && ctx.Err() == nil {
@@ -166,8 +166,8 @@ type budgetMeter interface {
 // Prometheus: one figure per app and region, so each release is gated by
 // its own app's budget. An app that cannot be measured somewhere is
 // reported in the joined error and gets nothing new there.
-func budgetSource(m budgetMeter) coordinator.BudgetSource {
-	return coordinator.BudgetFunc(func(ctx context.Context, topo *ringtopology.Topology, at time.Time) ([]rings.Budget, error) {
+func budgetSource(m budgetMeter) leader.BudgetSource {
+	return leader.BudgetFunc(func(ctx context.Context, topo *ringtopology.Topology, at time.Time) ([]rings.Budget, error) {
 		var errs []error
 		var out []rings.Budget
 		for _, app := range topo.Spec.Apps {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/metrics"
 	"github.com/ringleader-dev/ringleader/rings"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
@@ -27,7 +27,7 @@ func TestGitEffectsMapPermanentErrorsToNeedsHuman(t *testing.T) {
 	promote := func(top *topology.Topology, url string) (error, map[string]uint64) {
 		t.Helper()
 		reg := prometheus.NewRegistry()
-		metrics, err := coordinator.NewMetrics(reg)
+		metrics, err := metrics.NewMetrics(reg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,7 +46,7 @@ func TestGitEffectsMapPermanentErrorsToNeedsHuman(t *testing.T) {
 	if !errors.Is(err, rings.ErrNeedsHuman) || !strings.Contains(err.Error(), "apps/checkout/us-east-1/values.yaml") || !strings.Contains(err.Error(), "image.digest") {
 		t.Errorf("missing key: %v; want ErrNeedsHuman naming the file and the path", err)
 	}
-	if outcomes[coordinator.PushNeedsHuman] != 1 {
+	if outcomes[metrics.PushNeedsHuman] != 1 {
 		t.Errorf("push outcomes %v; want one needs-human", outcomes)
 	}
 

@@ -20,7 +20,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/metrics"
+
+	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/gitops/gittest"
 	"github.com/ringleader-dev/ringleader/internal/ringdtest"
@@ -88,13 +90,13 @@ func TestGitEffectsPromoteFenceAndRollBack(t *testing.T) {
 	t.Parallel()
 	srv, top := effectsRepo(t)
 	reg := prometheus.NewRegistry()
-	metrics, err := coordinator.NewMetrics(reg)
+	rec, err := metrics.NewMetrics(reg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	topology := func() *ringtopology.Topology { return top }
 	cfg := EffectsConfig{Mode: EffectsGit, GitOpsDir: filepath.Join(t.TempDir(), "gitops"), GitAuthorName: "Ringleader", GitAuthorEmail: "rl@example.com", GitBackoff: time.Millisecond}
-	fx, err := newGitEffects(cfg, topology, metrics, quietLogger)
+	fx, err := newGitEffects(cfg, topology, rec, quietLogger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,8 +143,8 @@ func TestGitEffectsPromoteFenceAndRollBack(t *testing.T) {
 		{"rollback under the halt lands", rollErr, nil},
 		{"rollback is the head", rolled.Commit, head},
 		{"rollback wrote v1", srv.Show(t, "deploy", head, "apps/checkout/eu-west-1/values.yaml"), "image:\n  tag: v1\n"},
-		{"landed pushes", outcomes[coordinator.PushLanded], uint64(2)},
-		{"fenced pushes", outcomes[coordinator.PushFenced], uint64(1)},
+		{"landed pushes", outcomes[metrics.PushLanded], uint64(2)},
+		{"fenced pushes", outcomes[metrics.PushFenced], uint64(1)},
 		{"retries are the writer's real extra attempts", retries, 1.0},
 	}
 	for _, c := range cases {
@@ -249,7 +251,7 @@ func TestWebhookHooks(t *testing.T) {
 	p := rings.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v2"}
 	refused := fx.beforePromote(ctx, p)
 	allowed := fx.beforePromote(ctx, p)
-	fx.afterRing(ctx, coordinator.RingDone{ReleaseID: "rel-1", App: "checkout", Version: "v2", Ring: "early", Regions: []string{"eu-west-1"}})
+	fx.afterRing(ctx, leader.RingDone{ReleaseID: "rel-1", App: "checkout", Version: "v2", Ring: "early", Regions: []string{"eu-west-1"}})
 	rcv.mu.Lock()
 	defer rcv.mu.Unlock()
 	var events []string
@@ -345,7 +347,7 @@ func TestEffectsReadTheBaseline(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	read, readErr := fx.baseline.ReadBaseline(ctx, "checkout", []string{"us-east-1", "eu-west-1"})
+	read, readErr := fx.promoter.ReadBaseline(ctx, "checkout", []string{"us-east-1", "eu-west-1"})
 	east, head := read.Targets["us-east-1"], srv.Head(t, "deploy")
 	p := rings.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "rel-1/canary/us-east-1"}
 	_, promoteErr := fx.promoter.Promote(ctx, p)
@@ -357,6 +359,7 @@ func TestEffectsReadTheBaseline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	memRead, memErr := mem.promoter.ReadBaseline(ctx, "checkout", []string{"us-east-1"})
 	cases := []struct {
 		name      string
 		got, want any
@@ -367,7 +370,8 @@ func TestEffectsReadTheBaseline(t *testing.T) {
 		{"promoted", promoteErr, nil},
 		{"per-target rollback lands", rollErr, nil},
 		{"and writes the value read", srv.Show(t, "deploy", rolled.Commit, "apps/checkout/us-east-1/values.yaml"), "image:\n  tag: v1\n"},
-		{"memory mode can read its branch", mem.baseline != nil, true},
+		{"memory mode reads its branch", memErr, nil},
+		{"through the promoter's wrapper", memRead.Commit, "mem-0"},
 	}
 	for _, c := range cases {
 		if c.got != c.want {

@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/internal/notify"
 )
 
@@ -39,7 +39,7 @@ func (n *NotifyConfig) validate() []error {
 // notifier is the running notification pipeline: a Watcher the leader
 // loop feeds and the Dispatcher that sends.
 type notifier struct {
-	watcher    coordinator.Notifier
+	watcher    leader.Notifier
 	dispatcher *notify.Dispatcher
 }
 

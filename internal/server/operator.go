@@ -9,7 +9,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/metrics"
+
+	"github.com/ringleader-dev/ringleader/coordinator/httpapi"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/ui"
 )
@@ -18,8 +20,8 @@ import (
 // the dashboard. Each is an http.Handler the API mounts in its route table
 // (so every route passes through the same authorization).
 type operator struct {
-	events    *coordinator.Broker
-	metrics   *coordinator.Metrics
+	events    *httpapi.Broker
+	metrics   *metrics.Metrics
 	registry  *prometheus.Registry
 	scrape    http.Handler
 	dashboard http.Handler
@@ -31,14 +33,14 @@ type operator struct {
 func newOperator(nodeID string, node *store.Node, logger *slog.Logger) (*operator, error) {
 	op := &operator{registry: prometheus.NewRegistry()}
 	var err error
-	if op.events, err = coordinator.NewBroker(coordinator.BrokerConfig{}); err != nil {
+	if op.events, err = httpapi.NewBroker(httpapi.BrokerConfig{}); err != nil {
 		return nil, fmt.Errorf("event broker: %w", err)
 	}
 	op.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if op.metrics, err = coordinator.NewMetrics(op.registry); err != nil {
+	if op.metrics, err = metrics.NewMetrics(op.registry); err != nil {
 		return nil, err
 	}
-	state, err := coordinator.NewStateCollector(coordinator.StateCollectorConfig{Store: node, Events: op.events})
+	state, err := metrics.NewStateCollector(metrics.StateCollectorConfig{Store: node, Events: op.events})
 	if err != nil {
 		return nil, err
 	}

@@ -12,9 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/raft"
-
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/httpapi"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/auth"
 )
@@ -95,7 +93,7 @@ func needAll(what string, flags [][2]string) []error {
 // listener config, the HTTP client for forwarding and joining, and the
 // token reloader to run.
 type security struct {
-	api       coordinator.SecurityConfig
+	api       httpapi.SecurityConfig
 	serverTLS *tls.Config
 	client    *http.Client
 	joinToken string
@@ -104,7 +102,7 @@ type security struct {
 
 // newSecurity loads tokens and certificates named by the flags.
 func newSecurity(s SecurityConfig, logger *slog.Logger) (*security, error) {
-	sec := &security{api: coordinator.SecurityConfig{
+	sec := &security{api: httpapi.SecurityConfig{
 		OpenHealth: s.OpenHealthz, OpenMetrics: s.OpenMetrics, WriteRate: s.WriteRate, WriteBurst: s.WriteBurst,
 	}}
 	if s.TokensFile != "" {
@@ -202,7 +200,7 @@ func (s *security) run(ctx context.Context) {
 
 // newRaftStream returns the mutual-TLS Raft stream layer, or nil for plain
 // TCP when no --raft-tls-* flag is set.
-func newRaftStream(cfg Config) (raft.StreamLayer, error) {
+func newRaftStream(cfg Config) (store.StreamLayer, error) {
 	s := cfg.Security
 	if s.RaftTLSCert == "" {
 		return nil, nil

@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/httpapi"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/addrfile"
 )
@@ -147,7 +147,7 @@ func Start(cfg Config, logger *slog.Logger) (_ *Server, err error) {
 	}
 
 	// 10. The HTTP API, served on the listener from step 3.
-	api, err := coordinator.NewAPI(coordinator.APIConfig{Store: s.node, Fence: fx.fence, OnWrite: loop.Kick, Logger: logger,
+	api, err := httpapi.NewAPI(httpapi.APIConfig{Store: s.node, Fence: fx.fence, OnWrite: loop.Kick, Logger: logger,
 		Security: s.sec.api, Forwarder: s.sec.client,
 		Events: ops.events, Metrics: ops.scrape, Dashboard: ops.dashboard})
 	if err != nil {

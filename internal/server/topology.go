@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 )
 
@@ -46,7 +46,7 @@ type topologyFeed struct {
 	logger *slog.Logger
 
 	mu       sync.Mutex
-	doc      coordinator.TopologyDoc
+	doc      leader.TopologyDoc
 	ok       bool
 	onUpdate func()
 }
@@ -67,7 +67,7 @@ func newTopologyFeed(cfg topologyConfig, logger *slog.Logger) (*topologyFeed, er
 }
 
 // latest is LoopConfig.TopologyFeed.
-func (f *topologyFeed) latest() (coordinator.TopologyDoc, bool) {
+func (f *topologyFeed) latest() (leader.TopologyDoc, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.doc, f.ok
@@ -86,7 +86,7 @@ func (f *topologyFeed) notify(fn func()) {
 func (f *topologyFeed) run(ctx context.Context) {
 	_ = f.src.Watch(ctx, func(content []byte, revision string) {
 		f.mu.Lock()
-		f.doc = coordinator.TopologyDoc{Path: f.file, Revision: revision, Source: content}
+		f.doc = leader.TopologyDoc{Path: f.file, Revision: revision, Source: content}
 		f.ok = true
 		kick := f.onUpdate
 		f.mu.Unlock()

@@ -13,8 +13,8 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -48,37 +48,34 @@ func newNode(cfg Config, httpAdvertise string) (*store.Node, error) {
 
 // effects are what the leader loop acts on the world through.
 type effects struct {
-	promoter coordinator.Promoter
-	// baseline reads what the regions run now from Git (nil: the loop
-	// falls back to the promoter when it can read).
-	baseline coordinator.BaselineReader
-	health   coordinator.HealthSource
-	fence    coordinator.HaltFence
+	promoter leader.Promoter
+	health   leader.HealthSource
+	fence    leader.HaltFence
 	// notifier is fed by the leader loop (nil: notifications off).
-	notifier coordinator.Notifier
+	notifier leader.Notifier
 	// The real effects' extras (effects.go, effects_health.go; nil in
 	// memory mode): the pre-promotion and post-ring webhooks, the error
 	// budgets, the Git writers (IsAncestor) and the topology read from Git.
 	beforePromote  func(ctx context.Context, p rings.Promotion) error
-	afterRing      func(ctx context.Context, r coordinator.RingDone)
-	budgets        coordinator.BudgetSource
+	afterRing      func(ctx context.Context, r leader.RingDone)
+	budgets        leader.BudgetSource
 	budgetInterval time.Duration
 	writers        *gitWriters
-	topologyFeed   func() (coordinator.TopologyDoc, bool)
+	topologyFeed   func() (leader.TopologyDoc, bool)
 }
 
 // newEffects returns the in-memory effects, saying so: nothing is written
 // to Git and every region reports synced and healthy.
 func newEffects(logger *slog.Logger) effects {
 	logger.Warn("using in-memory promoter, health source, error budgets and halt fence: nothing is written to Git, every region reports healthy and every error budget whole (--effects memory)")
-	return effects{promoter: &coordinator.MemPromoter{}, health: &coordinator.MemHealth{}, fence: &coordinator.MemFence{}, budgets: &coordinator.MemBudgets{}}
+	return effects{promoter: &leader.MemPromoter{}, health: &leader.MemHealth{}, fence: &leader.MemFence{}, budgets: &leader.MemBudgets{}}
 }
 
 // newLoop configures the leader loop; --topology is read on gaining
 // leadership.
-func newLoop(cfg Config, st coordinator.Store, fx effects, logger *slog.Logger) (*coordinator.Loop, error) {
-	lc := coordinator.LoopConfig{
-		Store: st, Promoter: fx.promoter, Baseline: fx.baseline, Health: fx.health, Fence: fx.fence,
+func newLoop(cfg Config, st leader.Store, fx effects, logger *slog.Logger) (*leader.Loop, error) {
+	lc := leader.LoopConfig{
+		Store: st, Promoter: fx.promoter, Health: fx.health, Fence: fx.fence,
 		Interval: cfg.ReconcileInterval, Logger: logger, Notifier: fx.notifier,
 		BeforePromote: fx.beforePromote, AfterRing: fx.afterRing, Budgets: fx.budgets, BudgetInterval: fx.budgetInterval,
 		TopologyFeed: fx.topologyFeed,
@@ -93,7 +90,7 @@ func newLoop(cfg Config, st coordinator.Store, fx effects, logger *slog.Logger) 
 			return path, src, nil
 		}
 	}
-	return coordinator.NewLoop(lc)
+	return leader.NewLoop(lc)
 }
 
 // joinCluster asks the member at url to add this node, retrying while the

@@ -20,9 +20,11 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/leader"
+
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/httpapi"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -38,15 +40,15 @@ const chromiumPath = "/usr/bin/chromium"
 type liveServer struct {
 	url   string
 	node  *store.Node
-	loop  *coordinator.Loop
-	clock *coordinator.ManualClock
+	loop  *leader.Loop
+	clock *leader.ManualClock
 }
 
 // startLiveServer starts it; wrap, when set, wraps the API handler (the
 // token test puts a bearer check in front).
 func startLiveServer(t *testing.T, wrap func(http.Handler) http.Handler) *liveServer {
 	t.Helper()
-	clock := coordinator.NewManualClock(time.Date(2026, 11, 26, 14, 0, 0, 0, time.UTC))
+	clock := leader.NewManualClock(time.Date(2026, 11, 26, 14, 0, 0, 0, time.UTC))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -58,14 +60,14 @@ func startLiveServer(t *testing.T, wrap func(http.Handler) http.Handler) *liveSe
 	if err != nil {
 		t.Fatal(err)
 	}
-	broker, err := coordinator.NewBroker(coordinator.BrokerConfig{})
+	broker, err := httpapi.NewBroker(httpapi.BrokerConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	node.OnApply(broker.ObserveApplied)
 	logger := slog.New(slog.DiscardHandler)
-	loop, err := coordinator.NewLoop(coordinator.LoopConfig{
-		Store: node, Promoter: &coordinator.MemPromoter{}, Health: &coordinator.MemHealth{}, Fence: &coordinator.MemFence{},
+	loop, err := leader.NewLoop(leader.LoopConfig{
+		Store: node, Promoter: &leader.MemPromoter{}, Health: &leader.MemHealth{}, Fence: &leader.MemFence{},
 		Clock: clock, Interval: 50 * time.Millisecond, Logger: logger,
 	})
 	if err != nil {
@@ -75,7 +77,7 @@ func startLiveServer(t *testing.T, wrap func(http.Handler) http.Handler) *liveSe
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := coordinator.NewAPI(coordinator.APIConfig{
+	api, err := httpapi.NewAPI(httpapi.APIConfig{
 		Store: node, Clock: clock, OnWrite: loop.Kick, Logger: logger, Events: broker, Dashboard: dash,
 	})
 	if err != nil {

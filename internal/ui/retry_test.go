@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -22,7 +22,7 @@ func TestBoardShowsAPromotionRetry(t *testing.T) {
 		t.Fatal(err)
 	}
 	snap.State = *st
-	d, err := New(Config{Store: stubStore{snap: snap}, NodeID: "n1", Clock: coordinator.NewManualClock(now)})
+	d, err := New(Config{Store: stubStore{snap: snap}, NodeID: "n1", Clock: leader.NewManualClock(now)})
 	if err != nil {
 		t.Fatal(err)
 	}

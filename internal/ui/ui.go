@@ -14,7 +14,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings/planner"
 )
@@ -53,9 +53,9 @@ type Config struct {
 	// NodeID names this node in the header.
 	NodeID string
 	// Planner computes the waits (default planner.PlanNext).
-	Planner coordinator.PlanFunc
+	Planner leader.PlanFunc
 	// Clock is "now" for countdowns and the plan (default system clock).
-	Clock coordinator.Clock
+	Clock leader.Clock
 	// Logger receives rendering errors (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -69,7 +69,7 @@ func (c *Config) Validate() error {
 		c.Planner = planner.PlanNext
 	}
 	if c.Clock == nil {
-		c.Clock = coordinator.SystemClock{}
+		c.Clock = leader.SystemClock{}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

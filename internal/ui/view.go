@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 	"github.com/ringleader-dev/ringleader/rings/planner"
@@ -136,7 +135,7 @@ const maxFinished = 5
 // waits (the same plan /v1/status shows).
 func BuildBoard(snap store.Snapshot, plan planner.Plan, now time.Time) Board {
 	b := Board{Now: now, AppliedIndex: snap.AppliedIndex, TopologyRevision: snap.TopologyRevision, NoTopology: snap.Topology == nil}
-	for _, h := range coordinator.ActiveHalts(snap.State) {
+	for _, h := range rings.ActiveHalts(snap.State) {
 		b.Halts = append(b.Halts, HaltView{ID: h.ID, Author: h.Author, Reason: h.Reason, Scope: describeScope(h.Scope), Auto: h.Auto, CreatedAt: h.CreatedAt})
 	}
 	b.Budgets = budgets(snap)
@@ -198,7 +197,7 @@ func releaseView(snap store.Snapshot, rel *rings.Release, plan planner.Plan, now
 		}
 		if rp.State == rings.RingSoaking {
 			rv.Soaking = true
-			rv.SoakRemaining = coordinator.SoakRemaining(snap.Topology, rp, now)
+			rv.SoakRemaining = rings.SoakRemaining(snap.Topology, rp, now)
 		}
 		if rp.Approval != nil {
 			rv.Approval = rp.Approval.By

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/rings"
 	"github.com/ringleader-dev/ringleader/rings/planner"
 )
@@ -141,7 +141,7 @@ func TestCountdown(t *testing.T) {
 func TestBoardGolden(t *testing.T) {
 	t.Parallel()
 	snap, now := fixture(t)
-	d, err := New(Config{Store: stubStore{snap: snap}, NodeID: "n1", Clock: coordinator.NewManualClock(now)})
+	d, err := New(Config{Store: stubStore{snap: snap}, NodeID: "n1", Clock: leader.NewManualClock(now)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +169,7 @@ func TestBoardGolden(t *testing.T) {
 func TestDashboardRoutes(t *testing.T) {
 	t.Parallel()
 	snap, now := fixture(t)
-	d, err := New(Config{Store: stubStore{snap: snap}, NodeID: "n1", Clock: coordinator.NewManualClock(now)})
+	d, err := New(Config{Store: stubStore{snap: snap}, NodeID: "n1", Clock: leader.NewManualClock(now)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +269,7 @@ func TestCellShowsFailingChecksAndRollbacks(t *testing.T) {
 	if c := cell(); c.Failures != 2 || c.Check == nil || c.Check.Value != 0.5 {
 		t.Fatalf("cell %+v; want 2 failures and the failing check", c)
 	}
-	d, err := New(Config{Store: stubStore{snap: snap}, NodeID: "n1", Clock: coordinator.NewManualClock(now)})
+	d, err := New(Config{Store: stubStore{snap: snap}, NodeID: "n1", Clock: leader.NewManualClock(now)})
 	must(err)
 	rec := httptest.NewRecorder()
 	d.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/ui/board", nil))

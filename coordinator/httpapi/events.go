@@ -1,0 +1,218 @@
+package httpapi
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
+)
+
+// Event is one applied command as the event stream (GET /v1/events) shows
+// it. Its ID is the Raft index of the entry, so it is the same on every
+// node: a client that reconnects to another node resumes with the same
+// Last-Event-ID.
+type Event struct {
+	// ID is the Raft log index of the applied entry.
+	ID uint64 `json:"id"`
+	// Type is the command type ("halt.place", "ring.start-soak", …), or
+	// EventReset when the stream could not resume and the client must
+	// re-read the state.
+	Type command.Type `json:"type"`
+	// At is the leader's time stamped on the command.
+	At time.Time `json:"at,omitzero"`
+	// Actor is who asked (ringleader for the leader loop's own decisions).
+	Actor     string `json:"actor,omitempty"`
+	ReleaseID string `json:"releaseId,omitempty"`
+	Ring      string `json:"ring,omitempty"`
+	Region    string `json:"region,omitempty"`
+	HaltID    string `json:"haltId,omitempty"`
+	// Summary is one human-readable line ("halt halt-1a2b3c4d placed by
+	// alice: error rate up").
+	Summary string `json:"summary"`
+}
+
+// EventReset is the type of the event sent when a resumed stream has a gap
+// (the Last-Event-ID is older than the history kept): re-read /v1/status.
+const EventReset command.Type = "reset"
+
+// maxSummary bounds the summary line (reasons are free text).
+const maxSummary = 240
+
+// EventFor turns an applied command into an event. Refused commands (Err
+// set) and unknown types still produce an event: nothing changed, but the
+// summary says what was refused.
+func EventFor(ac store.AppliedCommand) Event {
+	cmd := ac.Command
+	ev := Event{ID: ac.Index, Type: cmd.Type, At: cmd.At, Actor: cmd.Actor}
+	ev.Summary = describe(&ev, cmd, ac.ResultID)
+	if ac.Err != nil {
+		ev.Summary = "refused: " + ev.Summary + ": " + ac.Err.Error()
+	}
+	if len(ev.Summary) > maxSummary {
+		ev.Summary = ev.Summary[:maxSummary-1] + "…"
+	}
+	return ev
+}
+
+// describe fills the event's IDs from the command payload and returns its
+// summary. A payload that does not decode yields a bare summary.
+func describe(ev *Event, cmd command.Command, resultID string) string {
+	by := ""
+	if cmd.Actor != "" && cmd.Actor != command.ActorSystem {
+		by = " by " + cmd.Actor
+	}
+	switch cmd.Type {
+	case command.CmdCreateRelease:
+		p, err := command.Decode[command.CreateRelease](cmd)
+		if err != nil {
+			break
+		}
+		ev.ReleaseID = firstNonEmpty(resultID, p.ID)
+		return fmt.Sprintf("release %s (%s %s) created%s", ev.ReleaseID, p.App, p.Version, by)
+	case command.CmdStartRelease, command.CmdCompleteRelease, command.CmdAbortRelease, command.CmdRequestRollback:
+		p, err := command.Decode[command.ReleaseRef](cmd)
+		if err != nil {
+			break
+		}
+		ev.ReleaseID = p.ReleaseID
+		verb := map[command.Type]string{
+			command.CmdStartRelease: "started", command.CmdCompleteRelease: "completed",
+			command.CmdAbortRelease: "aborted", command.CmdRequestRollback: "rollback requested",
+		}[cmd.Type]
+		return withReason(fmt.Sprintf("release %s %s%s", p.ReleaseID, verb, by), p.Reason)
+	case command.CmdSetReleaseState:
+		p, err := command.Decode[command.SetReleaseState](cmd)
+		if err != nil {
+			break
+		}
+		ev.ReleaseID = p.ReleaseID
+		return withReason(fmt.Sprintf("release %s is %s", p.ReleaseID, p.State), p.Reason)
+	case command.CmdApprove:
+		p, err := command.Decode[command.Approve](cmd)
+		if err != nil {
+			break
+		}
+		ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
+		return withReason(fmt.Sprintf("ring %s of %s approved%s", p.Ring, p.ReleaseID, by), p.Reason)
+	case command.CmdPromoted, command.CmdRolledBack:
+		p, err := command.Decode[command.Promoted](cmd)
+		if err != nil {
+			break
+		}
+		ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
+		verb := "promoted"
+		if cmd.Type == command.CmdRolledBack {
+			verb = "rolled back"
+		}
+		return fmt.Sprintf("ring %s of %s %s in %s (commit %s)", p.Ring, p.ReleaseID, verb, strings.Join(p.Regions, ", "), shortCommit(p.Commit))
+	case command.CmdObserve:
+		p, err := command.Decode[command.Observe](cmd)
+		if err != nil {
+			break
+		}
+		ev.ReleaseID, ev.Ring, ev.Region = p.ReleaseID, p.Ring, p.Region
+		health := "synced and healthy"
+		if !p.Synced || !p.Healthy {
+			health = fmt.Sprintf("synced=%t healthy=%t", p.Synced, p.Healthy)
+		}
+		if p.InProgress {
+			health += " in progress"
+		}
+		s := fmt.Sprintf("%s in ring %s of %s: %s", p.Region, p.Ring, p.ReleaseID, health)
+		if p.Check != nil {
+			verdict := "pass"
+			if !p.Check.Pass {
+				verdict = "fail"
+			}
+			s += fmt.Sprintf("; check %s %s (%g)", p.Check.Check, verdict, p.Check.Value)
+		}
+		return withReason(s, p.Reason)
+	case command.CmdPromotionRetry:
+		p, err := command.Decode[command.PromotionRetry](cmd)
+		if err != nil {
+			break
+		}
+		ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
+		return fmt.Sprintf("ring %s of %s retrying: %s (attempt %d)", p.Ring, p.ReleaseID, p.Error, p.Attempt)
+	case command.CmdPromotionFailed, command.CmdRollbackWriteFailed:
+		p, err := command.Decode[command.PromotionFailed](cmd)
+		if err != nil {
+			break
+		}
+		ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
+		what := "promotion"
+		if cmd.Type == command.CmdRollbackWriteFailed {
+			what = "rollback"
+		}
+		return withReason(fmt.Sprintf("the %s of ring %s of %s needs a person", what, p.Ring, p.ReleaseID), p.Reason)
+	case command.CmdStartSoak, command.CmdCompleteRing, command.CmdFailRing:
+		p, err := command.Decode[command.RingRef](cmd)
+		if err != nil {
+			break
+		}
+		ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
+		verb := map[command.Type]string{command.CmdStartSoak: "started soaking", command.CmdCompleteRing: "is done", command.CmdFailRing: "failed"}[cmd.Type]
+		return withReason(fmt.Sprintf("ring %s of %s %s", p.Ring, p.ReleaseID, verb), p.Reason)
+	case command.CmdPlaceHalt:
+		p, err := command.Decode[command.PlaceHalt](cmd)
+		if err != nil {
+			break
+		}
+		ev.HaltID = firstNonEmpty(resultID, p.ID)
+		kind := "halt"
+		if p.Auto {
+			kind = "automatic halt"
+		}
+		return withReason(fmt.Sprintf("%s %s placed%s", kind, ev.HaltID, by), p.Reason)
+	case command.CmdResumeHalt:
+		p, err := command.Decode[command.ResumeHalt](cmd)
+		if err != nil {
+			break
+		}
+		ev.HaltID = p.HaltID
+		return withReason(fmt.Sprintf("halt %s resumed%s", p.HaltID, by), p.Reason)
+	case command.CmdAdoptTopology:
+		p, err := command.Decode[command.AdoptTopology](cmd)
+		if err != nil {
+			break
+		}
+		return fmt.Sprintf("topology %s adopted%s", p.Revision, by)
+	case command.CmdRecordBudget:
+		return "error budget recorded"
+	case command.CmdSetMember, command.CmdRemoveMember:
+		p, err := command.Decode[command.MemberMeta](cmd)
+		if err != nil {
+			break
+		}
+		if cmd.Type == command.CmdRemoveMember {
+			return "member " + p.ID + " removed"
+		}
+		return "member " + p.ID + " at " + p.HTTPAddr
+	}
+	return string(cmd.Type)
+}
+
+// withReason appends ": reason" when there is one.
+func withReason(s, reason string) string {
+	if r := strings.TrimSpace(reason); r != "" {
+		return s + ": " + r
+	}
+	return s
+}
+
+// shortCommit abbreviates a commit hash.
+func shortCommit(c string) string {
+	if len(c) > 12 {
+		return c[:12]
+	}
+	return c
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

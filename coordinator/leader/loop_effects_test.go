@@ -1,0 +1,326 @@
+package leader
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
+	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
+)
+
+func TestLoopPromotionsCarrySoakEvidence(t *testing.T) {
+	t.Parallel()
+	f := newLoopFixture(t, nil)
+	id := f.release(t, "v2")
+	f.passUntil(t, 200, 5*time.Minute, func(s store.Snapshot) bool {
+		return s.State.ReleaseByID(id).State == rings.ReleaseCompleted
+	})
+	snap := f.store.Snapshot()
+	rel := snap.State.ReleaseByID(id)
+	want := map[string]struct {
+		ring string
+		at   time.Time
+	}{
+		"canary": {},
+		"early":  {"canary", rel.Ring("canary").DoneAt},
+		"global": {"early", rel.Ring("early").DoneAt},
+	}
+	landed := f.promoter.Landed()
+	if len(landed) != 3 {
+		t.Fatalf("%d promotions landed, want 3", len(landed))
+	}
+	for _, p := range landed {
+		w := want[p.Ring]
+		if p.PreviousRing != w.ring || !p.PreviousRingSoakedAt.Equal(w.at) {
+			t.Errorf("ring %s: evidence %q@%s, want %q@%s", p.Ring, p.PreviousRing, p.PreviousRingSoakedAt, w.ring, w.at)
+		}
+	}
+}
+
+func TestLoopPrePromotionRefusalIsAWait(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	refuse := true
+	asked := 0
+	f := newLoopFixture(t, func(c *LoopConfig) {
+		c.BeforePromote = func(ctx context.Context, p rings.Promotion) error {
+			mu.Lock()
+			defer mu.Unlock()
+			asked++
+			if refuse {
+				return errors.New("pre-promotion webhook refused: answered 409 Conflict: change freeze")
+			}
+			return nil
+		}
+	})
+	id := f.release(t, "v2")
+	for range 3 {
+		f.loop.ReconcileOnce(context.Background())
+	}
+	snap := f.store.Snapshot()
+	rel := snap.State.ReleaseByID(id)
+	refusals := 0
+	for _, c := range f.commandsOf(command.CmdSetReleaseState) {
+		if strings.Contains(string(c.Payload), "pre-promotion") {
+			refusals++
+		}
+	}
+	mu.Lock()
+	refuse = false
+	mu.Unlock()
+	f.passUntil(t, 10, time.Second, func(store.Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
+	cases := []struct {
+		name      string
+		got, want any
+	}{
+		{"nothing promoted while refused", len(f.promoter.Landed()) > 0 && refusals == 0, false},
+		{"refusal is the release's reason", strings.Contains(rel.Reason, "change freeze"), true},
+		{"refusal recorded once", refusals, 1},
+		{"release still runs", rel.State, rings.ReleaseRunning},
+		{"refusal is not an error", f.loop.Stats().Errors, int64(0)},
+		{"promoted once allowed", len(f.promoter.Landed()), 1},
+	}
+	for _, c := range cases {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+// A promotion an earlier leader pushed but did not record is recorded by
+// the next leader without asking the pre-promotion gate again: a refusal
+// would only delay recording what is already in Git.
+func TestLoopRecordsALandedPromotionWithoutTheGate(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	asked := 0
+	f := newLoopFixture(t, func(c *LoopConfig) {
+		c.BeforePromote = func(ctx context.Context, p rings.Promotion) error {
+			mu.Lock()
+			defer mu.Unlock()
+			asked++
+			return errors.New("pre-promotion webhook refused: change freeze")
+		}
+	})
+	id := f.release(t, "v2")
+	// What the earlier leader pushed: the canary promotion, by its ID.
+	pid := rings.PromotionID(id, "canary", []string{"us-east-1"})
+	pushed, err := f.promoter.Promote(context.Background(), rings.Promotion{ReleaseID: id, App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: pid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.passUntil(t, 10, time.Second, func(store.Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
+	var rec command.Promoted
+	if err := json.Unmarshal(f.commandsOf(command.CmdPromoted)[0].Payload, &rec); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if rec.PromotionID != pid || rec.Commit != pushed.Commit {
+		t.Fatalf("recorded %s at %s; want %s at %s", rec.PromotionID, rec.Commit, pid, pushed.Commit)
+	}
+	if asked != 0 {
+		t.Fatalf("the gate was asked %d times about a promotion already in Git; want 0", asked)
+	}
+	if n := len(f.promoter.Landed()); n != 1 {
+		t.Fatalf("%d promotions in Git; want the one pushed before", n)
+	}
+}
+
+func TestLoopTellsAfterRingOfDoneRings(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var done []RingDone
+	f := newLoopFixture(t, func(c *LoopConfig) {
+		c.AfterRing = func(_ context.Context, r RingDone) {
+			mu.Lock()
+			defer mu.Unlock()
+			done = append(done, r)
+		}
+	})
+	id := f.release(t, "v2")
+	f.passUntil(t, 200, 5*time.Minute, func(s store.Snapshot) bool {
+		return s.State.ReleaseByID(id).State == rings.ReleaseCompleted
+	})
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := len(done)
+		mu.Unlock()
+		if n >= 3 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond) // polling interval
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var got []string
+	for _, d := range done {
+		got = append(got, d.Ring+":"+strings.Join(d.Regions, ",")+":"+d.Version)
+	}
+	slices.Sort(got)
+	want := []string{"canary:us-east-1:v2", "early:eu-west-1:v2", "global:ap-south-1:v2"}
+	if !slices.Equal(got, want) {
+		t.Errorf("AfterRing told %v, want %v", got, want)
+	}
+}
+
+func TestLoopDuringSoakWebhookFailureFailsTheRingAtOnce(t *testing.T) {
+	t.Parallel()
+	f := newLoopFixture(t, nil)
+	id := f.release(t, "v2")
+	f.passUntil(t, 20, time.Second, func(s store.Snapshot) bool {
+		return s.State.ReleaseByID(id).Ring("canary").State == rings.RingSoaking
+	})
+	f.health.Set(rings.RegionHealth{Region: "us-east-1", Synced: true, Healthy: true, Checks: []rings.Observation{
+		{Check: "error-rate", Pass: true, Value: 0.001, Threshold: "max 0.01"},
+		{Check: CheckDuringSoak, Pass: false, Reason: "during-soak webhook answered 500: synthetic probe failed"},
+	}})
+	f.clock.Advance(time.Minute)
+	f.loop.ReconcileOnce(context.Background())
+	snap := f.store.Snapshot()
+	canary := snap.State.ReleaseByID(id).Ring("canary")
+	cases := []struct {
+		name      string
+		got, want any
+	}{
+		{"ring failed after one failed webhook check (threshold 2)", canary.State, rings.RingFailed},
+		{"reason names the webhook", strings.Contains(canary.Reason, "during-soak webhook failed"), true},
+		{"reason carries the receiver's answer", strings.Contains(canary.Reason, "synthetic probe failed"), true},
+	}
+	for _, c := range cases {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestLoopAdoptsOrRejectsTheTopologyFeed(t *testing.T) {
+	t.Parallel()
+	good := coordtest.Topology
+	changed := bytes.Replace(good, []byte("soak: 2h"), []byte("soak: 3h"), 1)
+	bad := bytes.Replace(good, []byte("soak: 2h"), []byte("soak: soon"), 1)
+	var mu sync.Mutex
+	var doc TopologyDoc
+	set := func(rev string, src []byte) {
+		mu.Lock()
+		defer mu.Unlock()
+		doc = TopologyDoc{Path: "deploy/rings.yaml", Revision: rev, Source: src}
+	}
+	f := newLoopFixture(t, func(c *LoopConfig) {
+		c.TopologyFeed = func() (TopologyDoc, bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			return doc, doc.Revision != ""
+		}
+	})
+	pass := func() store.Snapshot { f.loop.ReconcileOnce(context.Background()); return f.store.Snapshot() }
+
+	set("c1", changed)
+	s1 := pass()
+	set("c2", bad)
+	s2 := pass()
+	s2again := pass()
+	set("c3", changed)
+	s3 := pass()
+
+	var rejected []string
+	if s2.TopologyRejected != nil {
+		rejected = s2.TopologyRejected.Errors
+	}
+	cases := []struct {
+		name      string
+		got, want any
+	}{
+		{"valid revision adopted", s1.TopologyRevision, "c1"},
+		{"adopted content in force", s1.Topology.Spec.Rings[1].Soak.D(), 3 * time.Hour},
+		{"invalid revision keeps the last good one", s2.TopologyRevision, "c1"},
+		{"rejection recorded", s2.TopologyRejected != nil && s2.TopologyRejected.Revision == "c2", true},
+		{"errors carry file and line", len(rejected) > 0 && strings.HasPrefix(rejected[0], "deploy/rings.yaml:14:"), true},
+		{"rejection proposed once", len(f.commandsOf(command.CmdRejectTopology)), 1},
+		{"still rejected on the next pass", s2again.TopologyRejected != nil, true},
+		{"fix adopted", s3.TopologyRevision, "c3"},
+		{"fix clears the rejection", s3.TopologyRejected == nil, true},
+	}
+	for _, c := range cases {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v (errors %q)", c.name, c.got, c.want, rejected)
+		}
+	}
+}
+
+func TestFSMTopologyRejection(t *testing.T) {
+	t.Parallel()
+	ts := coordtest.NewStore(true).WithTopology(t)
+	inForce := ts.Snapshot().TopologyRevision
+	_, conflict := ts.Apply(context.Background(), mustCommand(t, command.CmdRejectTopology, command.RejectTopology{Revision: inForce, Errors: []string{"x"}}))
+	_, empty := ts.Apply(context.Background(), mustCommand(t, command.CmdRejectTopology, command.RejectTopology{Revision: "r9"}))
+	ts.MustApply(t, command.CmdRejectTopology, command.RejectTopology{Revision: "r2", Path: "rings.yaml", Errors: []string{"rings.yaml:3:1: bad"}})
+	g := store.NewFSM(0)
+	storetest.Restore(t, ts.FSM, g)
+	restored := g.Copy()
+	cases := []struct {
+		name      string
+		got, want any
+	}{
+		{"revision in force cannot be rejected", errors.Is(conflict, command.ErrConflict), true},
+		{"errors required", errors.Is(empty, command.ErrInvalid), true},
+		{"topology unchanged", ts.Snapshot().TopologyRevision, inForce},
+		{"snapshot keeps the rejection", restored.TopologyRejected != nil && restored.TopologyRejected.Errors[0] == "rings.yaml:3:1: bad", true},
+	}
+	for _, c := range cases {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestLoopRecordsErrorBudgetsEveryInterval(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	calls := 0
+	f := newLoopFixture(t, func(c *LoopConfig) {
+		c.Budgets = BudgetFunc(func(_ context.Context, topo *topology.Topology, at time.Time) ([]rings.Budget, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			calls++
+			return []rings.Budget{{App: "checkout", Region: "us-east-1", RemainingPercent: float64(80 - calls*10), RemainingSeconds: 100}},
+				errors.New(`error budget of app "checkout" in region "eu-west-1": prometheus unreachable`)
+		})
+		c.BudgetInterval = time.Minute
+	})
+	f.loop.ReconcileOnce(context.Background())
+	f.loop.ReconcileOnce(context.Background())
+	first := f.store.Snapshot().State.Budgets["checkout/us-east-1"]
+	f.clock.Advance(time.Minute)
+	f.loop.ReconcileOnce(context.Background())
+	second := f.store.Snapshot().State.Budgets["checkout/us-east-1"]
+	mu.Lock()
+	defer mu.Unlock()
+	cases := []struct {
+		name      string
+		got, want any
+	}{
+		{"measured once per interval", calls, 2},
+		{"first figure recorded", first.RemainingPercent, 70.0},
+		{"stamped with the loop's clock", first.At.Equal(loopStart), true},
+		{"refreshed after the interval", second.RemainingPercent, 60.0},
+		{"unmeasured region keeps nothing", len(f.store.Snapshot().State.Budgets), 1},
+	}
+	for _, c := range cases {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
