@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/signature"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -126,7 +129,7 @@ var failedEvent = Event{ID: "ring-failed/checkout-v2/canary", Kind: KindRingFail
 func TestDispatcherDeliversToSlackAndSignedWebhook(t *testing.T) {
 	t.Parallel()
 	slack, hook := newReceiver(t, false), newReceiver(t, false)
-	secret := Secret("s3cret")
+	secret := signature.Secret("s3cret")
 	d := startDispatcher(t, Config{SlackURL: slack.srv.URL + "/services/T0/B0/token", WebhookURL: hook.srv.URL + "/hook", WebhookSecret: secret, Now: func() time.Time { return t0 }})
 	d.Enqueue(failedEvent)
 	slack.waitArrivals(t, 1)
@@ -146,8 +149,8 @@ func TestDispatcherDeliversToSlackAndSignedWebhook(t *testing.T) {
 	})
 	t.Run("webhook signature verifies", func(t *testing.T) {
 		r := hook.requests()[0]
-		if err := Verify(secret, r.header.Get(HeaderSignature), r.body, t0.Add(time.Second), 0); err != nil {
-			t.Fatalf("signature %q does not verify: %v", r.header.Get(HeaderSignature), err)
+		if err := signature.Verify(secret, r.header.Get(signature.HeaderSignature), r.body, t0.Add(time.Second), 0); err != nil {
+			t.Fatalf("signature %q does not verify: %v", r.header.Get(signature.HeaderSignature), err)
 		}
 	})
 	t.Run("webhook headers name the event", func(t *testing.T) {
@@ -196,7 +199,7 @@ func TestDispatcherRetries(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r := newReceiver(t, false, tc.statuses...)
-			d := startDispatcher(t, Config{WebhookURL: r.srv.URL, WebhookSecret: Secret("k"), MaxAttempts: 3})
+			d := startDispatcher(t, Config{WebhookURL: r.srv.URL, WebhookSecret: signature.Secret("k"), MaxAttempts: 3})
 			d.Enqueue(failedEvent)
 			poll(t, "delivery to end", func() bool { s := d.Stats(); return s.Sent+s.Failed == 1 })
 			if got := len(r.requests()); got != tc.attempts {
@@ -212,7 +215,7 @@ func TestDispatcherRetries(t *testing.T) {
 func TestRetriesBackOff(t *testing.T) {
 	t.Parallel()
 	r := newReceiver(t, false, 500, 500)
-	d := startDispatcher(t, Config{WebhookURL: r.srv.URL, WebhookSecret: Secret("k"), MinBackoff: 20 * time.Millisecond, MaxBackoff: 40 * time.Millisecond})
+	d := startDispatcher(t, Config{WebhookURL: r.srv.URL, WebhookSecret: signature.Secret("k"), MinBackoff: 20 * time.Millisecond, MaxBackoff: 40 * time.Millisecond})
 	start := time.Now()
 	d.Enqueue(failedEvent)
 	poll(t, "delivery", func() bool { return d.Stats().Sent == 1 })
@@ -225,7 +228,7 @@ func TestRetriesBackOff(t *testing.T) {
 func TestQueueOverflowDropsTheOldest(t *testing.T) {
 	t.Parallel()
 	r := newReceiver(t, true)
-	d := startDispatcher(t, Config{WebhookURL: r.srv.URL, WebhookSecret: Secret("k"), QueueSize: 3})
+	d := startDispatcher(t, Config{WebhookURL: r.srv.URL, WebhookSecret: signature.Secret("k"), QueueSize: 3})
 	ev := func(i int) Event { e := failedEvent; e.ID = "e" + string(rune('0'+i)); return e }
 	d.Enqueue(ev(0))
 	r.waitArrivals(t, 1) // e0 is in flight, the queue is empty
@@ -349,7 +352,7 @@ func BenchmarkEnqueueWhileTheReceiverHangs(b *testing.B) {
 		<-r.Context().Done()
 	}))
 	defer hang.Close()
-	d, err := New(Config{SlackURL: hang.URL, WebhookURL: hang.URL, WebhookSecret: Secret("k"), Timeout: time.Hour, Logger: discard()})
+	d, err := New(Config{SlackURL: hang.URL, WebhookURL: hang.URL, WebhookSecret: signature.Secret("k"), Timeout: time.Hour, Logger: discard()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -358,5 +361,13 @@ func BenchmarkEnqueueWhileTheReceiverHangs(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		d.Enqueue(failedEvent)
+	}
+}
+
+func TestConfigNeverPrintsTheSecret(t *testing.T) {
+	t.Parallel()
+	cfg := Config{WebhookURL: "http://127.0.0.1:1/hook", WebhookSecret: signature.Secret("s3cret")}
+	if out := fmt.Sprintf("%v %+v %#v", cfg, cfg, cfg); containsAny(out, "s3cret") {
+		t.Fatalf("secret printed: %s", out)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/ringleader-dev/ringleader/internal/signature"
 )
 
 // The collector reports the dispatcher's counters: a delivery that fails
@@ -15,7 +16,7 @@ import (
 func TestCollectorExportsTheDeliveryCounters(t *testing.T) {
 	t.Parallel()
 	r := newReceiver(t, false, 500, 500, http.StatusOK, 404)
-	d := startDispatcher(t, Config{WebhookURL: r.srv.URL, WebhookSecret: Secret("k"), MaxAttempts: 3})
+	d := startDispatcher(t, Config{WebhookURL: r.srv.URL, WebhookSecret: signature.Secret("k"), MaxAttempts: 3})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(d.Collector())
 	d.Enqueue(failedEvent)

@@ -1,4 +1,4 @@
-package notify
+package signature
 
 import (
 	"crypto/hmac"
@@ -18,10 +18,6 @@ const (
 	// secret, so a captured request cannot be replayed with another
 	// timestamp.
 	HeaderSignature = "X-Ringleader-Signature"
-	// HeaderEvent carries the event kind, HeaderEventID its ID (for
-	// dropping duplicates).
-	HeaderEvent   = "X-Ringleader-Event"
-	HeaderEventID = "X-Ringleader-Event-Id"
 )
 
 // DefaultTolerance is how old a signature Verify accepts by default.
@@ -44,7 +40,7 @@ type Secret []byte
 func (Secret) String() string { return "[redacted]" }
 
 // GoString hides the secret from %#v.
-func (Secret) GoString() string { return "notify.Secret([redacted])" }
+func (Secret) GoString() string { return "signature.Secret([redacted])" }
 
 // MarshalText hides the secret from encoders.
 func (Secret) MarshalText() ([]byte, error) { return []byte("[redacted]"), nil }

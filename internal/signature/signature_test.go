@@ -1,11 +1,14 @@
-package notify
+package signature
 
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
+
+var t0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
 func TestVerify(t *testing.T) {
 	t.Parallel()
@@ -45,9 +48,8 @@ func TestVerify(t *testing.T) {
 func TestSecretNeverPrints(t *testing.T) {
 	t.Parallel()
 	s := Secret("s3cret")
-	cfg := Config{WebhookURL: "http://127.0.0.1:1/hook", WebhookSecret: s}
-	for _, out := range []string{fmt.Sprint(s), fmt.Sprintf("%v %s %#v", s, s, s), fmt.Sprintf("%+v", cfg)} {
-		if containsAny(out, "s3cret") {
+	for _, out := range []string{fmt.Sprint(s), fmt.Sprintf("%v %s %#v", s, s, s)} {
+		if strings.Contains(out, "s3cret") {
 			t.Fatalf("secret printed: %s", out)
 		}
 	}
