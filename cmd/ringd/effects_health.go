@@ -35,6 +35,9 @@ type healthConfig struct {
 	WebhookSecretFile   string
 	WebhookTimeout      time.Duration
 	WebhookRetries      int
+	// WebhookLegacySignature keeps the gates on their old sha256= header
+	// for receivers not yet moved (deprecated: one release).
+	WebhookLegacySignature bool
 	// BudgetInterval is how often the leader measures error budgets.
 	BudgetInterval time.Duration
 }
@@ -51,6 +54,7 @@ func (c *healthConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.WebhookPostRing, "webhook-post-ring", "", "URL told, best effort, when a ring is done")
 	fs.StringVar(&c.WebhookSecretFile, "webhook-secret-file", "", "file holding the HMAC secret that signs every webhook (required with a webhook URL)")
 	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", webhook.DefaultTimeout, "bound on one webhook attempt")
+	fs.BoolVar(&c.WebhookLegacySignature, "webhook-legacy-signature", false, "DEPRECATED, removed in the next release: sign gate webhooks with the old X-Ringleader-Timestamp + \"X-Ringleader-Signature: sha256=<hex>\" pair instead of \"t=…,v1=…\"")
 	fs.IntVar(&c.WebhookRetries, "webhook-retries", 2, fmt.Sprintf("retries of a failed webhook attempt (0 to %d)", webhook.MaxRetries))
 	fs.DurationVar(&c.BudgetInterval, "budget-interval", time.Minute, "how often the leader measures the regions' error budgets in Prometheus")
 }
@@ -103,7 +107,7 @@ func addHealth(fx *effects, cfg healthConfig, topology func() *rings.Topology, a
 		return fmt.Errorf("prometheus: %w", err)
 	}
 	hc.Metrics = analyzer
-	hooks, err := newWebhooks(cfg)
+	hooks, err := newWebhooks(cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -127,7 +131,7 @@ func addHealth(fx *effects, cfg healthConfig, topology func() *rings.Topology, a
 }
 
 // newWebhooks builds the webhook client, nil when no URL is set.
-func newWebhooks(cfg healthConfig) (*webhook.Client, error) {
+func newWebhooks(cfg healthConfig, logger *slog.Logger) (*webhook.Client, error) {
 	if cfg.WebhookPrePromotion == "" && cfg.WebhookDuringSoak == "" && cfg.WebhookPostRing == "" {
 		return nil, nil
 	}
@@ -143,10 +147,11 @@ func newWebhooks(cfg healthConfig) (*webhook.Client, error) {
 		if url == "" {
 			return nil
 		}
-		return &webhook.Endpoint{URL: url, Secret: secret, Timeout: cfg.WebhookTimeout, Retries: cfg.WebhookRetries}
+		return &webhook.Endpoint{URL: url, Secret: secret, Timeout: cfg.WebhookTimeout, Retries: cfg.WebhookRetries,
+			LegacySignature: cfg.WebhookLegacySignature}
 	}
 	c, err := webhook.New(webhook.Config{PrePromotion: endpoint(cfg.WebhookPrePromotion),
-		DuringSoak: endpoint(cfg.WebhookDuringSoak), PostRing: endpoint(cfg.WebhookPostRing)})
+		DuringSoak: endpoint(cfg.WebhookDuringSoak), PostRing: endpoint(cfg.WebhookPostRing), Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}

@@ -11,14 +11,10 @@ import (
 	"time"
 )
 
-// Headers of the signed webhook.
-const (
-	// HeaderSignature carries "t=<unix seconds>,v1=<hex HMAC-SHA256>". The
-	// MAC is over "<t>." followed by the raw body, keyed with the shared
-	// secret, so a captured request cannot be replayed with another
-	// timestamp.
-	HeaderSignature = "X-Ringleader-Signature"
-)
+// HeaderSignature carries "t=<unix seconds>,v1=<hex HMAC-SHA256>". The MAC
+// is over "<t>." followed by the raw body, keyed with the shared secret, so
+// a captured request cannot be replayed with another timestamp.
+const HeaderSignature = "X-Ringleader-Signature"
 
 // DefaultTolerance is how old a signature Verify accepts by default.
 const DefaultTolerance = 5 * time.Minute

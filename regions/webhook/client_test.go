@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/internal/signature"
 	"github.com/ringleader-dev/ringleader/regions"
 )
 
@@ -39,7 +41,7 @@ func newReceiver(t *testing.T, statuses ...int) *receiver {
 		_ = json.Unmarshal(body, &p)
 		r.mu.Lock()
 		r.payloads = append(r.payloads, p)
-		r.verify = append(r.verify, Verify([]byte(testSecret), req.Header, body, time.Now(), 0))
+		r.verify = append(r.verify, signature.Verify(signature.Secret(testSecret), req.Header.Get(signature.HeaderSignature), body, time.Now(), 0))
 		r.mu.Unlock()
 		status := statuses[min(n, len(statuses))-1]
 		w.WriteHeader(status)
@@ -305,5 +307,44 @@ func TestDuringSoakHookPayload(t *testing.T) {
 		Regions: []string{"eu-west-1", "eu-central-1"}, Time: at.UTC()}
 	if fmt.Sprint(r.payloads[0]) != fmt.Sprint(want) || r.verify[0] != nil {
 		t.Fatalf("payload %+v (verify %v), want %+v", r.payloads[0], r.verify[0], want)
+	}
+}
+
+// An endpoint kept on the deprecated signature sends the old header pair
+// and is named in one warning at New; the others send only the scheme.
+func TestLegacySignatureIsSentAndLogged(t *testing.T) {
+	t.Parallel()
+	var log strings.Builder
+	var mu sync.Mutex
+	headers := map[string]http.Header{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		mu.Lock()
+		headers[req.URL.Path] = req.Header.Clone()
+		mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New(Config{
+		PrePromotion: &Endpoint{URL: srv.URL + "/pre", Secret: testSecret},
+		PostRing:     &Endpoint{URL: srv.URL + "/post", Secret: testSecret, LegacySignature: true},
+		Logger:       slog.New(slog.NewTextHandler(&log, nil)),
+	})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if n := strings.Count(log.String(), "deprecated"); n != 1 || !strings.Contains(log.String(), "event=post-ring") {
+		t.Fatalf("want one deprecation warning naming post-ring, got %d in:\n%s", n, log.String())
+	}
+	for _, ev := range []Event{PrePromotion, PostRing} {
+		if err := send(c, ev); err != nil {
+			t.Fatalf("Send %s: %v", ev, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if sig := headers["/pre"].Get(signature.HeaderSignature); !strings.HasPrefix(sig, "t=") || headers["/pre"].Get(signature.HeaderLegacyTimestamp) != "" {
+		t.Fatalf("scheme endpoint sent %q and timestamp %q, want t=…,v1=… alone", sig, headers["/pre"].Get(signature.HeaderLegacyTimestamp))
+	}
+	if sig := headers["/post"].Get(signature.HeaderSignature); !strings.HasPrefix(sig, "sha256=") || headers["/post"].Get(signature.HeaderLegacyTimestamp) == "" {
+		t.Fatalf("legacy endpoint sent %q and timestamp %q, want sha256=… with a timestamp", sig, headers["/post"].Get(signature.HeaderLegacyTimestamp))
 	}
 }
