@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/internal/promserver"
 	"github.com/ringleader-dev/ringleader/regions/promtest"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -16,7 +17,7 @@ import (
 // keep out of each other's way by using their own app label.
 var (
 	exporter *promtest.Exporter
-	server   *promtest.Server
+	server   *promserver.Server
 )
 
 func TestMain(m *testing.M) {
@@ -24,7 +25,7 @@ func TestMain(m *testing.M) {
 	exporter = promtest.NewExporter()
 	start := time.Now()
 	var err error
-	server, err = promtest.Start(promtest.Options{Targets: []string{exporter.Addr()}, ScrapeInterval: time.Second})
+	server, err = promserver.Start(promserver.Options{Targets: []string{exporter.Addr()}, ScrapeInterval: time.Second})
 	if err != nil {
 		exporter.Close()
 		fmt.Fprintf(os.Stderr, "regions/prometheus tests need a real Prometheus: %v\n", err)

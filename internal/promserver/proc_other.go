@@ -1,6 +1,6 @@
 //go:build !linux
 
-package promtest
+package promserver
 
 import "os/exec"
 
