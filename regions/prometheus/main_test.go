@@ -24,10 +24,13 @@ func TestMain(m *testing.M) {
 	flag.Parse()
 	exporter = promtest.NewExporter()
 	start := time.Now()
-	var err error
-	server, err = promserver.Start(promserver.Options{Targets: []string{exporter.Addr()}, ScrapeInterval: time.Second})
+	dir, err := os.MkdirTemp("", "ringleader-prometheus-test-")
+	if err == nil {
+		server, err = promserver.Start(promserver.Config{Dir: dir, Targets: []string{exporter.Addr()}, ScrapeInterval: time.Second})
+	}
 	if err != nil {
 		exporter.Close()
+		os.RemoveAll(dir)
 		fmt.Fprintf(os.Stderr, "regions/prometheus tests need a real Prometheus: %v\n", err)
 		os.Exit(1)
 	}
@@ -37,6 +40,7 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	server.Stop()
 	exporter.Close()
+	os.RemoveAll(dir)
 	os.Exit(code)
 }
 

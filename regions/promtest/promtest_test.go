@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/internal/promserver"
 )
 
@@ -50,7 +51,11 @@ func TestPrometheusScrapesExporter(t *testing.T) {
 	t.Cleanup(e.Close)
 	e.SetErrorRatio(Series{Region: "r1", App: "a", Version: "v1"}, 0.1)
 	start := time.Now()
-	srv := promserver.New(t, promserver.Options{Targets: []string{e.Addr()}})
+	srv, err := promserver.Start(promserver.Config{Dir: t.TempDir(), Targets: []string{e.Addr()}})
+	if err != nil {
+		t.Fatalf("start prometheus: %v", err)
+	}
+	t.Cleanup(srv.Stop)
 	t.Logf("prometheus ready in %s", time.Since(start).Round(time.Millisecond))
 	c, err := api.NewClient(api.Config{Address: srv.URL})
 	if err != nil {
@@ -58,16 +63,15 @@ func TestPrometheusScrapesExporter(t *testing.T) {
 	}
 	papi := v1.NewAPI(c)
 	const q = `sum(rate(http_requests_total{code="500"}[5s])) / sum(rate(http_requests_total[5s]))`
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		v, _, _, err := papi.Query(context.Background(), q, time.Now())
-		if vec, ok := v.(model.Vector); err == nil && ok && len(vec) == 1 && vec[0].Value == 0.1 {
-			t.Logf("data queryable %s after start", time.Since(start).Round(time.Millisecond))
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ratio not 0.1 after 30s: %v %v\n%s", v, err, srv.Logs())
-		}
-		time.Sleep(100 * time.Millisecond) // poll interval
+	var v model.Value
+	err = poll.For(30*time.Second, "the error ratio 0.1 in Prometheus", func() bool {
+		var qerr error
+		v, _, _, qerr = papi.Query(context.Background(), q, time.Now())
+		vec, ok := v.(model.Vector)
+		return qerr == nil && ok && len(vec) == 1 && vec[0].Value == 0.1
+	})
+	if err != nil {
+		t.Fatalf("%v (last answer %v)\n%s", err, v, srv.Logs())
 	}
+	t.Logf("data queryable %s after start", time.Since(start).Round(time.Millisecond))
 }
