@@ -20,6 +20,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/internal/auth"
 	"github.com/ringleader-dev/ringleader/internal/certtest"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 )
 
 // secureServer is a real single-node cluster whose API requires tokens
@@ -69,13 +70,7 @@ func secureServerWith(t *testing.T, ca *certtest.CA, roles map[string]string) st
 		srv.Start()
 	}
 	t.Cleanup(srv.Close)
-	deadline := time.Now().Add(20 * time.Second)
-	for !n.IsLeader() {
-		if time.Now().After(deadline) {
-			t.Fatal("single node never led")
-		}
-		time.Sleep(5 * time.Millisecond) // poll interval
-	}
+	poll.Until(t, 20*time.Second, "the single node to lead", n.IsLeader)
 	return srv.URL
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator"
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -45,13 +46,7 @@ func onlineServer(t *testing.T) string {
 	srv.Listener = ln
 	srv.Start()
 	t.Cleanup(srv.Close)
-	deadline := time.Now().Add(20 * time.Second)
-	for !n.IsLeader() {
-		if time.Now().After(deadline) {
-			t.Fatal("single node never led")
-		}
-		time.Sleep(5 * time.Millisecond) // poll interval
-	}
+	poll.Until(t, 20*time.Second, "the single node to lead", n.IsLeader)
 	src, err := os.ReadFile(exampleTopology)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/internal/gitdaemon"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/internal/scalegen"
 )
 
@@ -60,7 +61,7 @@ func haltReachTrial(b *testing.B) (after, before, fenced int, ack time.Duration)
 	// The later --effects wins over modeArgs' "memory".
 	n := startRingd(b, "n1", filepath.Join(root, "n1"), top, "--bootstrap",
 		"--effects", "git", "--gitops-url", "git://"+addr+"/deploy.git", "--reconcile-interval", "200ms")
-	if err := pollUntil(60*time.Second, "the topology to be adopted", func() bool {
+	if err := poll.For(60*time.Second, "the topology to be adopted", func() bool {
 		code, body := call(ctlClient, "GET", n.http+"/v1/topology", "")
 		return code == 200 && strings.Contains(string(body), "scale-20")
 	}); err != nil {
@@ -72,7 +73,7 @@ func haltReachTrial(b *testing.B) (after, before, fenced int, ack time.Duration)
 			b.Fatalf("create release %d: status %d: %s", i, code, out)
 		}
 	}
-	if err := pollUntil(2*time.Minute, "10 promotions to land", func() bool {
+	if err := poll.For(2*time.Minute, "10 promotions to land", func() bool {
 		return pushes(n, "landed") >= 10
 	}); err != nil {
 		b.Fatalf("%v\n%s", err, n.output())

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/internal/scalegen"
 )
 
@@ -70,7 +71,7 @@ func deposedTrial(b *testing.B) (after int, old [3]int, ack time.Duration) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := pollUntil(60*time.Second, "the topology to be adopted", func() bool {
+	if err := poll.For(60*time.Second, "the topology to be adopted", func() bool {
 		code, body := call(ctlClient, "GET", leader.http+"/v1/topology", "")
 		return code == 200 && strings.Contains(string(body), "scale-20")
 	}); err != nil {
@@ -82,7 +83,7 @@ func deposedTrial(b *testing.B) (after int, old [3]int, ack time.Duration) {
 			b.Fatalf("create release %d: status %d: %s", i, code, out)
 		}
 	}
-	if err := pollUntil(2*time.Minute, "5 promotions to land", func() bool { return pushes(leader, "landed") >= 5 }); err != nil {
+	if err := poll.For(2*time.Minute, "5 promotions to land", func() bool { return pushes(leader, "landed") >= 5 }); err != nil {
 		b.Fatal(err)
 	}
 	outcomes := []string{"landed", "fenced", "failed"}
@@ -106,7 +107,7 @@ func deposedTrial(b *testing.B) (after int, old [3]int, ack time.Duration) {
 	// forwarded to the leader it knows; while that leader is frozen the
 	// forward waits up to the API's ForwardTimeout, 15 s.)
 	quick := &http.Client{Timeout: time.Second}
-	err = pollUntil(30*time.Second, "a survivor to acknowledge the halt", func() bool {
+	err = poll.For(30*time.Second, "a survivor to acknowledge the halt", func() bool {
 		for _, n := range survivors {
 			code, body := call(quick, "GET", n.http+"/v1/cluster/leader", "")
 			var li struct{ ID string }

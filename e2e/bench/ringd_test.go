@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/internal/scalegen"
 )
 
@@ -60,7 +61,7 @@ func startRingd(b *testing.B, id, dir, topology string, extra ...string) *ringd 
 			b.Logf("%s output:\n%s", r.name, r.output())
 		}
 	})
-	err := pollUntil(60*time.Second, r.name+" to write addr.json", func() bool {
+	err := poll.For(60*time.Second, r.name+" to write addr.json", func() bool {
 		raw, err := os.ReadFile(filepath.Join(dir, "addr.json"))
 		var a struct{ HTTP, Raft string }
 		if err != nil || json.Unmarshal(raw, &a) != nil || a.HTTP == "" || !r.alive() {
@@ -132,7 +133,7 @@ func ringdCluster3With(b *testing.B, top string, extra ...string) []*ringd {
 // waitRingdConverged waits until every node answers /readyz and reports
 // three members and the same leader.
 func waitRingdConverged(nodes []*ringd) error {
-	return pollUntil(60*time.Second, "three ringd voters that agree on the leader", func() bool {
+	return poll.For(60*time.Second, "three ringd voters that agree on the leader", func() bool {
 		leader := ""
 		for _, n := range nodes {
 			code, body := call(ctlClient, "GET", n.http+"/v1/status", "")
@@ -158,7 +159,7 @@ func waitRingdConverged(nodes []*ringd) error {
 // ringdLeader returns the node the live nodes name as leader.
 func ringdLeader(nodes []*ringd) (*ringd, error) {
 	var leader *ringd
-	err := pollUntil(30*time.Second, "a ringd leader", func() bool {
+	err := poll.For(30*time.Second, "a ringd leader", func() bool {
 		for _, n := range nodes {
 			if !n.alive() {
 				continue

@@ -20,6 +20,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/poll"
 )
 
 // ErrNoGit means git is not installed.
@@ -110,21 +112,24 @@ func (d *Daemon) Start() error {
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
 	d.cmd, d.done, d.log = cmd, done, logf.Name()
-	deadline := time.Now().Add(startTimeout)
-	for time.Now().Before(deadline) {
-		if closed(done) {
-			return fmt.Errorf("git daemon exited early: %s", d.logText())
+	err = poll.For(startTimeout, "git daemon to accept connections on "+d.Addr, func() bool {
+		if closed(done) || !strings.Contains(d.logText(), "Ready to rumble") {
+			return closed(done)
 		}
-		if strings.Contains(d.logText(), "Ready to rumble") {
-			if c, err := net.DialTimeout("tcp", d.Addr, 200*time.Millisecond); err == nil {
-				_ = c.Close()
-				return nil
-			}
+		c, err := net.DialTimeout("tcp", d.Addr, 200*time.Millisecond)
+		if err == nil {
+			_ = c.Close()
 		}
-		time.Sleep(10 * time.Millisecond) // polling interval while the daemon starts
+		return err == nil
+	})
+	switch {
+	case closed(done):
+		return fmt.Errorf("git daemon exited early: %s", d.logText())
+	case err != nil:
+		d.kill()
+		return fmt.Errorf("%w: %s", err, d.logText())
 	}
-	d.kill()
-	return fmt.Errorf("git daemon did not accept connections on %s within %s: %s", d.Addr, startTimeout, d.logText())
+	return nil
 }
 
 // Stop kills the daemon and its per-connection children and waits for it.

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/internal/signature"
 )
 
@@ -93,18 +94,6 @@ func (r *receiver) waitArrivals(t *testing.T, n int) {
 		case <-deadline:
 			t.Fatalf("only %d of %d requests arrived", i, n)
 		}
-	}
-}
-
-// poll waits for cond with a deadline.
-func poll(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
 	}
 }
 
@@ -201,7 +190,7 @@ func TestDispatcherRetries(t *testing.T) {
 			r := newReceiver(t, false, tc.statuses...)
 			d := startDispatcher(t, Config{WebhookURL: r.srv.URL, WebhookSecret: signature.Secret("k"), MaxAttempts: 3})
 			d.Enqueue(failedEvent)
-			poll(t, "delivery to end", func() bool { s := d.Stats(); return s.Sent+s.Failed == 1 })
+			poll.Until(t, 10*time.Second, "delivery to end", func() bool { s := d.Stats(); return s.Sent+s.Failed == 1 })
 			if got := len(r.requests()); got != tc.attempts {
 				t.Fatalf("%d attempts; want %d", got, tc.attempts)
 			}
@@ -218,7 +207,7 @@ func TestRetriesBackOff(t *testing.T) {
 	d := startDispatcher(t, Config{WebhookURL: r.srv.URL, WebhookSecret: signature.Secret("k"), MinBackoff: 20 * time.Millisecond, MaxBackoff: 40 * time.Millisecond})
 	start := time.Now()
 	d.Enqueue(failedEvent)
-	poll(t, "delivery", func() bool { return d.Stats().Sent == 1 })
+	poll.Until(t, 10*time.Second, "delivery", func() bool { return d.Stats().Sent == 1 })
 	// Pauses are jittered to [d/2, d]: at least 10 ms then 20 ms.
 	if took := time.Since(start); took < 30*time.Millisecond {
 		t.Fatalf("three attempts within %s; want at least 30 ms of backoff between them", took)
@@ -239,7 +228,7 @@ func TestQueueOverflowDropsTheOldest(t *testing.T) {
 		t.Fatalf("stats %+v; want 6 dropped, 3 queued", s)
 	}
 	r.unhold()
-	poll(t, "the queue to drain", func() bool { return d.Stats().Sent == 4 })
+	poll.Until(t, 10*time.Second, "the queue to drain", func() bool { return d.Stats().Sent == 4 })
 	var ids []string
 	for _, q := range r.requests() {
 		ids = append(ids, q.header.Get(HeaderEventID))
@@ -309,7 +298,7 @@ func TestDeliveryErrorsDoNotShowTheURL(t *testing.T) {
 	d.Start(context.Background())
 	t.Cleanup(d.Close)
 	d.Enqueue(failedEvent)
-	poll(t, "delivery to fail", func() bool { return d.Stats().Failed == 1 })
+	poll.Until(t, 10*time.Second, "delivery to fail", func() bool { return d.Stats().Failed == 1 })
 	mu.Lock()
 	defer mu.Unlock()
 	if out := logs.String(); strings.Contains(out, "sekrit") || !strings.Contains(out, "127.0.0.1:1") {

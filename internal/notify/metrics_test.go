@@ -5,9 +5,11 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/internal/signature"
 )
 
@@ -20,11 +22,11 @@ func TestCollectorExportsTheDeliveryCounters(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(d.Collector())
 	d.Enqueue(failedEvent)
-	poll(t, "the first delivery", func() bool { return d.Stats().Sent == 1 })
+	poll.Until(t, 10*time.Second, "the first delivery", func() bool { return d.Stats().Sent == 1 })
 	second := failedEvent
 	second.ID = "second"
 	d.Enqueue(second)
-	poll(t, "the second delivery to end", func() bool { return d.Stats().Failed == 1 })
+	poll.Until(t, 10*time.Second, "the second delivery to end", func() bool { return d.Stats().Failed == 1 })
 	want := `
 # HELP ringleader_notifications_enqueued_total Notifications queued for delivery, one per event and destination.
 # TYPE ringleader_notifications_enqueued_total counter

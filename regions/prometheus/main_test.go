@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/internal/promserver"
 	"github.com/ringleader-dev/ringleader/regions/promtest"
 	"github.com/ringleader-dev/ringleader/rings"
@@ -67,20 +68,18 @@ func topology(regs []rings.Region, metrics ...rings.Metric) *rings.Topology {
 	return t
 }
 
-// eventually polls cond every 200ms until it reports true or the deadline
-// passes, then fails with cond's last message.
+// eventually waits up to timeout for cond and fails with cond's last
+// message.
 func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, msg := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not true after %s: %s", timeout, msg)
-		}
-		time.Sleep(200 * time.Millisecond) // poll interval, not synchronisation
+	var msg string
+	err := poll.For(timeout, "the condition", func() bool {
+		var ok bool
+		ok, msg = cond()
+		return ok
+	})
+	if err != nil {
+		t.Fatalf("%v: %s", err, msg)
 	}
 }
 
