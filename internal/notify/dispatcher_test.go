@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/ringleader-dev/ringleader/internal/poll"
@@ -201,18 +202,42 @@ func TestDispatcherRetries(t *testing.T) {
 	}
 }
 
+// With the default backoff (500 ms doubling, each pause jittered to half–all
+// of it), two failures cost 250–500 ms then 500–1000 ms: measured in a
+// synctest bubble, whose clock only the dispatcher's timers move.
 func TestRetriesBackOff(t *testing.T) {
 	t.Parallel()
-	r := newReceiver(t, false, 500, 500)
-	d := startDispatcher(t, Config{WebhookURL: r.srv.URL, WebhookSecret: signature.Secret("k"), MinBackoff: 20 * time.Millisecond, MaxBackoff: 40 * time.Millisecond})
-	start := time.Now()
-	d.Enqueue(failedEvent)
-	poll.Until(t, 10*time.Second, "delivery", func() bool { return d.Stats().Sent == 1 })
-	// Pauses are jittered to [d/2, d]: at least 10 ms then 20 ms.
-	if took := time.Since(start); took < 30*time.Millisecond {
-		t.Fatalf("three attempts within %s; want at least 30 ms of backoff between them", took)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		statuses := []int{500, 503, 200}
+		var at []time.Time // one sender goroutine per destination: no lock needed
+		client := &http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			at = append(at, time.Now())
+			rec := httptest.NewRecorder()
+			rec.WriteHeader(statuses[len(at)-1])
+			return rec.Result(), nil
+		})}
+		d, err := New(Config{WebhookURL: "http://hooks.invalid/hook", WebhookSecret: signature.Secret("k"), Client: client, Logger: discard()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Start(t.Context())
+		defer d.Close()
+		d.Enqueue(failedEvent)
+		time.Sleep(time.Minute) // fake time: every backoff timer fires
+		if s := d.Stats(); s.Sent != 1 || s.Retries != 2 || len(at) != 3 {
+			t.Fatalf("stats %+v after %d attempts; want sent after 2 retries", s, len(at))
+		}
+		for i, lim := range [][2]time.Duration{{250 * time.Millisecond, 500 * time.Millisecond}, {500 * time.Millisecond, time.Second}} {
+			if gap := at[i+1].Sub(at[i]); gap < lim[0] || gap > lim[1] {
+				t.Fatalf("pause before retry %d = %s; want within [%s, %s]", i+1, gap, lim[0], lim[1])
+			}
+		}
+	})
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
 func TestQueueOverflowDropsTheOldest(t *testing.T) {
 	t.Parallel()

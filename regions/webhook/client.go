@@ -131,9 +131,6 @@ type Config struct {
 	HTTPClient *http.Client
 	// Now is the clock for the timestamp header (default time.Now).
 	Now func() time.Time
-	// Sleep waits between attempts (default: a timer that honours ctx).
-	// Tests replace it to record delays instead of waiting.
-	Sleep func(ctx context.Context, d time.Duration) error
 	// Jitter returns a number in [0,1) (default math/rand/v2).
 	Jitter func() float64
 	// Logger is told once, at New, about every endpoint still on the
@@ -167,9 +164,6 @@ func (c *Config) Validate() error {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
-	}
-	if c.Sleep == nil {
-		c.Sleep = sleep
 	}
 	if c.Jitter == nil {
 		c.Jitter = rand.Float64
@@ -233,7 +227,7 @@ func (c *Client) Send(ctx context.Context, p Payload) error {
 	attempts := 0
 	for attempt := 0; attempt <= ep.Retries; attempt++ {
 		if attempt > 0 {
-			if err := c.cfg.Sleep(ctx, c.backoff(attempt-1)); err != nil {
+			if err := sleep(ctx, c.backoff(attempt-1)); err != nil {
 				return fmt.Errorf("%s webhook %s: gave up waiting to retry: %w (last attempt: %w)", p.Event, redact.URL(ep.URL), err, last)
 			}
 		}
