@@ -17,11 +17,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/ringleader-dev/ringleader/internal/poll"
+	"github.com/ringleader-dev/ringleader/internal/proc"
 )
 
 // ErrNoGit means git is not installed.
@@ -30,7 +29,8 @@ var ErrNoGit = errors.New("git is not installed (make deps installs it)")
 // startTimeout bounds one start of the daemon.
 const startTimeout = 10 * time.Second
 
-// Daemon is a git daemon serving Dir/<name>.git at Addr.
+// Daemon is a git daemon serving Dir/<name>.git at Addr. Stop and
+// Running come from its process slot.
 type Daemon struct {
 	// Dir is the base path; repositories are Dir/<name>.git.
 	Dir string
@@ -39,10 +39,8 @@ type Daemon struct {
 	Addr string
 	port int
 
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
-	log  string
+	proc.Restartable
+	log string
 }
 
 // Start starts a daemon over dir (created if needed) on a free loopback
@@ -80,20 +78,48 @@ func freePort() (int, error) {
 // Start (re)starts a stopped daemon on its port; it does nothing while
 // the daemon runs. A restart is how tests simulate a Git outage ending.
 func (d *Daemon) Start() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.cmd != nil && !closed(d.done) {
+	var logf *os.File
+	defer func() {
+		if logf != nil {
+			_ = logf.Close() // the daemon has its own descriptor
+		}
+	}()
+	command := func() (*exec.Cmd, error) {
+		var err error
+		logf, err = os.CreateTemp(d.Dir, "daemon-*.log")
+		if err != nil {
+			return nil, fmt.Errorf("create git daemon log: %w", err)
+		}
+		d.log = logf.Name()
+		return d.command(logf), nil
+	}
+	return d.Restartable.Start(command, func(exited func() bool) error {
+		err := poll.For(startTimeout, "git daemon to accept connections on "+d.Addr, func() bool {
+			if exited() || !strings.Contains(d.logText(), "Ready to rumble") {
+				return exited()
+			}
+			c, err := net.DialTimeout("tcp", d.Addr, 200*time.Millisecond)
+			if err == nil {
+				_ = c.Close()
+			}
+			return err == nil
+		})
+		switch {
+		case exited():
+			return fmt.Errorf("git daemon exited early: %s", d.logText())
+		case err != nil:
+			return fmt.Errorf("%w: %s", err, d.logText())
+		}
 		return nil
-	}
-	logf, err := os.CreateTemp(d.Dir, "daemon-*.log")
-	if err != nil {
-		return fmt.Errorf("create git daemon log: %w", err)
-	}
-	defer logf.Close()
+	})
+}
+
+// command is the daemon's command line, logging to logf.
+func (d *Daemon) command(logf *os.File) *exec.Cmd {
 	cmd := exec.Command("git", "daemon", "--verbose", "--reuseaddr", "--base-path="+d.Dir, "--export-all",
 		"--enable=receive-pack", "--listen=127.0.0.1", fmt.Sprintf("--port=%d", d.port), d.Dir)
 	// `git daemon` runs git-daemon as a child; run that directly so the
-	// death signal below reaches the process that listens.
+	// kernel's death signal reaches the process that listens.
 	if out, err := exec.Command("git", "--exec-path").Output(); err == nil {
 		if bin := filepath.Join(strings.TrimSpace(string(out)), "git-daemon"); isExecutable(bin) {
 			cmd.Path = bin
@@ -101,58 +127,11 @@ func (d *Daemon) Start() error {
 		}
 	}
 	cmd.Env = Env(d.Dir, "Git Daemon", "git-daemon@ringleader.invalid")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	// A file, not a pipe: Wait must not wait for per-connection children
 	// that inherited stderr.
 	cmd.Stderr = logf
 	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("run git daemon: %w", err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	d.cmd, d.done, d.log = cmd, done, logf.Name()
-	err = poll.For(startTimeout, "git daemon to accept connections on "+d.Addr, func() bool {
-		if closed(done) || !strings.Contains(d.logText(), "Ready to rumble") {
-			return closed(done)
-		}
-		c, err := net.DialTimeout("tcp", d.Addr, 200*time.Millisecond)
-		if err == nil {
-			_ = c.Close()
-		}
-		return err == nil
-	})
-	switch {
-	case closed(done):
-		return fmt.Errorf("git daemon exited early: %s", d.logText())
-	case err != nil:
-		d.kill()
-		return fmt.Errorf("%w: %s", err, d.logText())
-	}
-	return nil
-}
-
-// Stop kills the daemon and its per-connection children and waits for it.
-func (d *Daemon) Stop() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.kill()
-}
-
-func (d *Daemon) kill() {
-	if d.cmd == nil || d.cmd.Process == nil {
-		return
-	}
-	// The negative pid is the daemon's own process group (see Start).
-	_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
-	<-d.done
-}
-
-// Running reports whether the daemon is up.
-func (d *Daemon) Running() bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.cmd != nil && !closed(d.done)
+	return cmd
 }
 
 // URL is the git:// URL of repository name.
@@ -164,15 +143,6 @@ func (d *Daemon) Path(name string) string { return filepath.Join(d.Dir, name+".g
 func (d *Daemon) logText() string {
 	out, _ := os.ReadFile(d.log)
 	return strings.TrimSpace(string(out))
-}
-
-func closed(c chan struct{}) bool {
-	select {
-	case <-c:
-		return true
-	default:
-		return false
-	}
 }
 
 // isExecutable reports whether path is a regular executable file.

@@ -9,10 +9,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ringleader-dev/ringleader/internal/poll"
+	"github.com/ringleader-dev/ringleader/internal/proc"
 	"github.com/ringleader-dev/ringleader/internal/syncbuf"
 )
 
@@ -40,18 +40,17 @@ type Config struct {
 	Binary string
 }
 
-// Server is a Prometheus process scraping Config.Targets.
+// Server is a Prometheus process scraping Config.Targets. Stop (an outage:
+// its data stays for a restart) and Running come from its process slot.
 type Server struct {
 	// URL is the server's base URL, e.g. http://127.0.0.1:40123; Addr its
 	// host:port. Both are set by the first start and kept by restarts.
 	URL  string
 	Addr string
 
+	proc.Restartable
 	cfg  Config
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
-	logs *syncbuf.Buffer
+	logs syncbuf.Buffer // what every start printed
 }
 
 // Start writes the configuration under cfg.Dir and starts Prometheus on a
@@ -92,104 +91,56 @@ var listening = regexp.MustCompile(`msg="Listening on" address=(\S+)`)
 // for that same address again (how tests simulate an outage ending), with
 // its data intact.
 func (s *Server) Start() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cmd != nil && !closed(s.done) {
+	return s.Restartable.Start(s.command, func(exited func() bool) error {
+		client := &http.Client{Timeout: time.Second}
+		err := poll.For(s.cfg.ReadyTimeout, "prometheus to answer /-/ready", func() bool {
+			if exited() {
+				return true
+			}
+			if s.Addr == "" {
+				m := listening.FindStringSubmatch(s.logs.String())
+				if m == nil {
+					return false
+				}
+				s.Addr, s.URL = m[1], "http://"+m[1]
+			}
+			resp, err := client.Get(s.URL + "/-/ready")
+			if err != nil {
+				return false
+			}
+			resp.Body.Close()
+			return resp.StatusCode == http.StatusOK
+		})
+		switch {
+		case exited():
+			return fmt.Errorf("prometheus exited before it was ready; its output:\n%s", s.logs.String())
+		case err != nil:
+			return fmt.Errorf("%w; prometheus output:\n%s", err, s.logs.String())
+		}
 		return nil
-	}
+	})
+}
+
+// command is Prometheus's command line, on the known address once there is
+// one.
+func (s *Server) command() (*exec.Cmd, error) {
 	listen := s.Addr
 	if listen == "" {
 		listen = "127.0.0.1:0"
 	}
-	logs := &syncbuf.Buffer{}
 	cmd := exec.Command(s.cfg.Binary,
 		"--config.file="+filepath.Join(s.cfg.Dir, "prometheus.yml"),
 		"--storage.tsdb.path="+filepath.Join(s.cfg.Dir, "data"),
 		"--web.listen-address="+listen,
 		"--log.level=info", // the "Listening on" line is at info
 	)
-	cmd.Stdout, cmd.Stderr = logs, logs
-	setProcAttr(cmd)
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("run %s: %w", s.cfg.Binary, err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	s.cmd, s.done, s.logs = cmd, done, logs
-
-	client := &http.Client{Timeout: time.Second}
-	var exited bool
-	err := poll.For(s.cfg.ReadyTimeout, "prometheus to answer /-/ready", func() bool {
-		if closed(done) {
-			exited = true
-			return true
-		}
-		if s.Addr == "" {
-			m := listening.FindStringSubmatch(logs.String())
-			if m == nil {
-				return false
-			}
-			s.Addr, s.URL = m[1], "http://"+m[1]
-		}
-		resp, err := client.Get(s.URL + "/-/ready")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
-	switch {
-	case exited:
-		return fmt.Errorf("prometheus exited before it was ready; its output:\n%s", logs.String())
-	case err != nil:
-		s.kill()
-		return fmt.Errorf("%w; prometheus output:\n%s", err, logs.String())
-	}
-	return nil
+	cmd.Stdout, cmd.Stderr = &s.logs, &s.logs
+	return cmd, nil
 }
 
-// Stop kills Prometheus and waits for it (an outage: its data stays for a
-// restart). It is safe to call twice.
-func (s *Server) Stop() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.kill()
-}
-
-func (s *Server) kill() {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	_ = s.cmd.Process.Kill()
-	<-s.done
-}
-
-// Running reports whether Prometheus is up.
-func (s *Server) Running() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cmd != nil && !closed(s.done)
-}
-
-// Logs returns what the current process printed so far (for failure
-// messages).
-func (s *Server) Logs() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.logs == nil {
-		return ""
-	}
-	return s.logs.String()
-}
-
-func closed(c chan struct{}) bool {
-	select {
-	case <-c:
-		return true
-	default:
-		return false
-	}
-}
+// Logs returns what Prometheus printed so far, over all its starts (for
+// failure messages).
+func (s *Server) Logs() string { return s.logs.String() }
 
 // config renders a configuration scraping the targets at /metrics. Labels
 // the exporters set win over target labels (honor_labels).
