@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"net"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator"
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/internal/certtest"
 	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -24,6 +26,22 @@ import (
 // onlineServer is a real single-node cluster with its API, the example
 // topology adopted.
 func onlineServer(t *testing.T) string {
+	t.Helper()
+	url := singleNode(t, coordinator.SecurityConfig{}, nil)
+	src, err := os.ReadFile(exampleTopology)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := apiclient.NewClient(url, "").AdoptTopology(t.Context(), src, "rings.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	return url
+}
+
+// singleNode is a real single-node cluster serving its API with security
+// on 127.0.0.1 (HTTPS with a certificate from ca when ca is set), led by
+// the time it returns its URL.
+func singleNode(t *testing.T, security coordinator.SecurityConfig, ca *certtest.CA) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -37,23 +55,22 @@ func onlineServer(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = n.Shutdown() })
-	api, err := coordinator.NewAPI(coordinator.APIConfig{Store: n})
+	api, err := coordinator.NewAPI(coordinator.APIConfig{Store: n, Security: security})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewUnstartedServer(api)
 	srv.Listener.Close()
 	srv.Listener = ln
-	srv.Start()
+	if ca != nil {
+		leaf := ca.Issue(t, "ringd")
+		srv.TLS = &tls.Config{Certificates: []tls.Certificate{leaf.TLS}}
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
 	poll.Until(t, 20*time.Second, "the single node to lead", n.IsLeader)
-	src, err := os.ReadFile(exampleTopology)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := apiclient.NewClient(srv.URL, "").AdoptTopology(t.Context(), src, "rings.yaml"); err != nil {
-		t.Fatal(err)
-	}
 	return srv.URL
 }
 
