@@ -253,8 +253,21 @@ type haltClient struct {
 	nodes   []*ringd
 	leader  *ringd
 	seq     int
-	retries int // commands sent again
-	moves   int // times the client found the leader on another node
+	retries int    // commands sent again
+	moves   int    // times the client found the leader on another node
+	open    string // the halt toggle placed and has not resumed yet
+}
+
+// toggle places a halt when none is open and resumes the open one
+// otherwise: the alternating command sequence the benchmarks time.
+func (h *haltClient) toggle() (err error) {
+	if h.open == "" {
+		h.open, err = h.place()
+		return err
+	}
+	err = h.resume(h.open)
+	h.open = ""
+	return err
 }
 
 // place places a global halt and returns its ID.
