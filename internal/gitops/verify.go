@@ -249,7 +249,7 @@ func fenceAtParent(s storer.EncodedObjectStorer, c *object.Commit, p Promotion) 
 	if err != nil {
 		return nil, err
 	}
-	content, ok, err := readFile(tree, HaltsFile)
+	content, ok, err := ReadFile(tree, HaltsFile)
 	if err != nil || !ok {
 		return nil, err
 	}
