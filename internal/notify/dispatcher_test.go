@@ -16,6 +16,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/internal/memhttp"
 	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/internal/signature"
 )
@@ -210,12 +211,10 @@ func TestRetriesBackOff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		statuses := []int{500, 503, 200}
 		var at []time.Time // one sender goroutine per destination: no lock needed
-		client := &http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		client := memhttp.Client(func(w http.ResponseWriter, _ *http.Request) {
 			at = append(at, time.Now())
-			rec := httptest.NewRecorder()
-			rec.WriteHeader(statuses[len(at)-1])
-			return rec.Result(), nil
-		})}
+			w.WriteHeader(statuses[len(at)-1])
+		})
 		d, err := New(Config{WebhookURL: "http://hooks.invalid/hook", WebhookSecret: signature.Secret("k"), Client: client, Logger: discard()})
 		if err != nil {
 			t.Fatal(err)
@@ -234,10 +233,6 @@ func TestRetriesBackOff(t *testing.T) {
 		}
 	})
 }
-
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
 func TestQueueOverflowDropsTheOldest(t *testing.T) {
 	t.Parallel()

@@ -16,6 +16,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/internal/memhttp"
 	"github.com/ringleader-dev/ringleader/internal/signature"
 	"github.com/ringleader-dev/ringleader/regions"
 )
@@ -72,23 +73,6 @@ func newClient(t *testing.T, ep Endpoint) *Client {
 	}
 	return c
 }
-
-// inMemory is an http.Client that hands every request to h without a
-// socket, so a synctest bubble's clock drives its timeouts and backoff.
-func inMemory(h http.HandlerFunc) *http.Client {
-	return &http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
-		rec := httptest.NewRecorder()
-		h(rec, req)
-		if err := req.Context().Err(); err != nil {
-			return nil, err
-		}
-		return rec.Result(), nil
-	})}
-}
-
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
 // halfJitter makes every backoff exactly three quarters of its cap.
 func halfJitter() float64 { return 0.5 }
@@ -165,7 +149,7 @@ func TestSendTimeoutRetriesThenUnavailable(t *testing.T) {
 		c, err := New(Config{
 			DuringSoak:  &Endpoint{URL: "http://hooks.invalid/soak", Secret: testSecret, Timeout: 50 * time.Millisecond, Retries: 2},
 			BackoffBase: 100 * time.Millisecond, Jitter: halfJitter,
-			HTTPClient: inMemory(func(w http.ResponseWriter, req *http.Request) {
+			HTTPClient: memhttp.Client(func(w http.ResponseWriter, req *http.Request) {
 				calls.Add(1)
 				<-req.Context().Done() // never answers in time
 			}),
@@ -196,7 +180,7 @@ func TestBackoffIsJitteredAndBounded(t *testing.T) {
 		c, err := New(Config{
 			PostRing:    &Endpoint{URL: "http://hooks.invalid/post", Secret: testSecret, Retries: 5},
 			BackoffBase: 100 * time.Millisecond, BackoffMax: 300 * time.Millisecond, Jitter: halfJitter,
-			HTTPClient: inMemory(func(w http.ResponseWriter, _ *http.Request) {
+			HTTPClient: memhttp.Client(func(w http.ResponseWriter, _ *http.Request) {
 				at = append(at, time.Now())
 				w.WriteHeader(http.StatusInternalServerError)
 			}),
@@ -297,7 +281,7 @@ func TestCancelledWhileWaitingToRetry(t *testing.T) {
 		var calls atomic.Int32
 		c, err := New(Config{
 			PostRing: &Endpoint{URL: "http://hooks.invalid/post", Secret: testSecret, Retries: 5},
-			HTTPClient: inMemory(func(w http.ResponseWriter, _ *http.Request) {
+			HTTPClient: memhttp.Client(func(w http.ResponseWriter, _ *http.Request) {
 				calls.Add(1)
 				w.WriteHeader(http.StatusServiceUnavailable)
 			}),
