@@ -74,6 +74,18 @@ func newClient(t *testing.T, ep Endpoint) *Client {
 	return c
 }
 
+// inMemory is a client for cfg whose requests h serves in memory (see
+// internal/memhttp), for tests inside a synctest bubble.
+func inMemory(t *testing.T, cfg Config, h http.HandlerFunc) *Client {
+	t.Helper()
+	cfg.HTTPClient = memhttp.Client(h)
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return c
+}
+
 // halfJitter makes every backoff exactly three quarters of its cap.
 func halfJitter() float64 { return 0.5 }
 
@@ -146,19 +158,15 @@ func TestSendTimeoutRetriesThenUnavailable(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		var calls atomic.Int32
-		c, err := New(Config{
+		c := inMemory(t, Config{
 			DuringSoak:  &Endpoint{URL: "http://hooks.invalid/soak", Secret: testSecret, Timeout: 50 * time.Millisecond, Retries: 2},
 			BackoffBase: 100 * time.Millisecond, Jitter: halfJitter,
-			HTTPClient: memhttp.Client(func(w http.ResponseWriter, req *http.Request) {
-				calls.Add(1)
-				<-req.Context().Done() // never answers in time
-			}),
+		}, func(w http.ResponseWriter, req *http.Request) {
+			calls.Add(1)
+			<-req.Context().Done() // never answers in time
 		})
-		if err != nil {
-			t.Fatalf("New: %v", err)
-		}
 		start := time.Now()
-		err = send(c, DuringSoak)
+		err := send(c, DuringSoak)
 		if !errors.Is(err, ErrUnavailable) {
 			t.Fatalf("Send = %v, want ErrUnavailable", err)
 		}
@@ -177,17 +185,13 @@ func TestBackoffIsJitteredAndBounded(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		var at []time.Time
-		c, err := New(Config{
+		c := inMemory(t, Config{
 			PostRing:    &Endpoint{URL: "http://hooks.invalid/post", Secret: testSecret, Retries: 5},
 			BackoffBase: 100 * time.Millisecond, BackoffMax: 300 * time.Millisecond, Jitter: halfJitter,
-			HTTPClient: memhttp.Client(func(w http.ResponseWriter, _ *http.Request) {
-				at = append(at, time.Now())
-				w.WriteHeader(http.StatusInternalServerError)
-			}),
+		}, func(w http.ResponseWriter, _ *http.Request) {
+			at = append(at, time.Now())
+			w.WriteHeader(http.StatusInternalServerError)
 		})
-		if err != nil {
-			t.Fatalf("New: %v", err)
-		}
 		if err := send(c, PostRing); !errors.Is(err, ErrRefused) {
 			t.Fatalf("Send = %v, want ErrRefused", err)
 		}
@@ -279,16 +283,12 @@ func TestCancelledWhileWaitingToRetry(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		var calls atomic.Int32
-		c, err := New(Config{
+		c := inMemory(t, Config{
 			PostRing: &Endpoint{URL: "http://hooks.invalid/post", Secret: testSecret, Retries: 5},
-			HTTPClient: memhttp.Client(func(w http.ResponseWriter, _ *http.Request) {
-				calls.Add(1)
-				w.WriteHeader(http.StatusServiceUnavailable)
-			}),
+		}, func(w http.ResponseWriter, _ *http.Request) {
+			calls.Add(1)
+			w.WriteHeader(http.StatusServiceUnavailable)
 		})
-		if err != nil {
-			t.Fatalf("New: %v", err)
-		}
 		ctx, cancel := context.WithCancel(context.Background())
 		p := payload
 		p.Event = PostRing
@@ -296,7 +296,7 @@ func TestCancelledWhileWaitingToRetry(t *testing.T) {
 		go func() { done <- c.Send(ctx, p) }()
 		synctest.Wait() // Send is blocked in the backoff after the first 503
 		cancel()
-		err = <-done
+		err := <-done
 		if !errors.Is(err, context.Canceled) || !errors.Is(err, ErrRefused) {
 			t.Fatalf("Send = %v, want context.Canceled wrapping the last ErrRefused", err)
 		}
