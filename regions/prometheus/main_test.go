@@ -3,6 +3,8 @@ package prometheus
 import (
 	"flag"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -81,6 +83,22 @@ func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string))
 	if err != nil {
 		t.Fatalf("%v: %s", err, msg)
 	}
+}
+
+// hangingServer accepts every request and never answers: each query to it
+// ends at the caller's timeout.
+func hangingServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(hang.Close)
+	t.Cleanup(func() { close(release) }) // runs first: frees the handlers
+	return hang
 }
 
 // describe renders observations for failure messages.
