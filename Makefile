@@ -33,7 +33,7 @@ chaos: deps ## longer seeded chaos run: make chaos SEED=7 DURATION=10m
 	CHAOS_SEED=$(SEED) CHAOS_DURATION=$(DURATION) $(GO) test -count=1 -timeout=0 -v -run='^TestChaos$$' ./e2e
 
 fuzz: ## short fuzz run of the topology parser and every API write endpoint (FUZZTIME each)
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./rings
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./rings/topology
 	$(GO) test -run='^$$' -fuzz='^FuzzAPICreateRelease$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator
 	$(GO) test -run='^$$' -fuzz='^FuzzAPIReleaseAction$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator
 	$(GO) test -run='^$$' -fuzz='^FuzzAPIHalt$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // APIConfig configures the HTTP API every node serves.
@@ -19,10 +21,10 @@ type APIConfig struct {
 	Fence HaltFence
 	// Clock stamps commands proposed by this node (default: system clock).
 	Clock Clock
-	// Planner computes the waits shown by status (default: rings.PlanNext).
+	// Planner computes the waits shown by status (default: planner.PlanNext).
 	Planner PlanFunc
 	// ParseTopology parses and validates a topology document posted to
-	// /v1/topology (default: rings.Parse).
+	// /v1/topology (default: topology.Parse).
 	ParseTopology TopologyParser
 	// Forwarder carries writes from a follower to the leader (default: a
 	// client with ForwardTimeout).
@@ -51,12 +53,12 @@ type APIConfig struct {
 	Dashboard http.Handler
 }
 
-// PlanFunc is the planner's signature (rings.PlanNext).
-type PlanFunc func(t *rings.Topology, s *rings.State, now time.Time) rings.Plan
+// PlanFunc is the planner's signature (planner.PlanNext).
+type PlanFunc func(t *topology.Topology, s *rings.State, now time.Time) planner.Plan
 
 // TopologyParser turns a topology document into a validated Topology. Its
 // error may join several problems, each naming its line ("line 12: ...").
-type TopologyParser func(path string, src []byte) (*rings.Topology, error)
+type TopologyParser func(path string, src []byte) (*topology.Topology, error)
 
 // Validate fills in defaults and rejects a config that cannot work.
 func (c *APIConfig) Validate() error {
@@ -70,7 +72,7 @@ func (c *APIConfig) Validate() error {
 		c.Planner = defaultPlanner
 	}
 	if c.ParseTopology == nil {
-		c.ParseTopology = rings.Parse
+		c.ParseTopology = topology.Parse
 	}
 	if c.ForwardTimeout <= 0 {
 		c.ForwardTimeout = 15 * time.Second
@@ -164,15 +166,8 @@ func (a *API) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readinessReporter is implemented by stores that can tell whether they
-// have applied the log up to a recent point.
-type readinessReporter interface {
-	Ready() error
-}
-
 // readyz answers 200 when the node knows a leader and has applied at least
-// one entry (and, when the store implements Ready, has applied the log up
-// to a recent point), 503 otherwise.
+// one entry, 503 otherwise.
 func (a *API) readyz(w http.ResponseWriter, _ *http.Request) {
 	id, addr := a.cfg.Store.Leader()
 	if id == "" && !a.cfg.Store.IsLeader() {
@@ -180,17 +175,10 @@ func (a *API) readyz(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, errors.New("no known leader: the cluster is electing one or has lost its quorum"))
 		return
 	}
-	if appliedIndexOf(a.cfg.Store) == 0 {
+	if a.cfg.Store.AppliedIndex() == 0 {
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, errors.New("not ready: this node has not applied any log entry yet"))
 		return
-	}
-	if rr, ok := a.cfg.Store.(readinessReporter); ok {
-		if err := rr.Ready(); err != nil {
-			w.Header().Set("Retry-After", "1")
-			writeError(w, http.StatusServiceUnavailable, fmt.Errorf("not ready: %w", err))
-			return
-		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "leader": id, "leaderHttpAddr": addr})
 }

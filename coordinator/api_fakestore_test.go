@@ -11,6 +11,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -19,7 +20,7 @@ import (
 // command that reached Apply, so tests can assert that bad input changed
 // nothing.
 type tstore struct {
-	fsm *FSM
+	fsm *store.FSM
 
 	mu         sync.Mutex
 	leader     bool
@@ -35,7 +36,7 @@ type tstore struct {
 }
 
 func newTStore(leader bool) *tstore {
-	return &tstore{fsm: NewFSM(0), leader: leader, leaderID: "n1", changes: make(chan bool, 16)}
+	return &tstore{fsm: store.NewFSM(0), leader: leader, leaderID: "n1", changes: make(chan bool, 16)}
 }
 
 // withTopology adopts testdata/api-topology.yaml.
@@ -52,7 +53,7 @@ func (s *tstore) withTopology(t testing.TB) *tstore {
 	return s
 }
 
-func (s *tstore) mustApply(t testing.TB, typ command.Type, payload any) ApplyResult {
+func (s *tstore) mustApply(t testing.TB, typ command.Type, payload any) store.ApplyResult {
 	t.Helper()
 	cmd, err := command.New(typ, "test", payload)
 	if err != nil {
@@ -67,16 +68,16 @@ func (s *tstore) mustApply(t testing.TB, typ command.Type, payload any) ApplyRes
 	return res
 }
 
-func (s *tstore) Apply(ctx context.Context, cmd command.Command) (ApplyResult, error) {
+func (s *tstore) Apply(ctx context.Context, cmd command.Command) (store.ApplyResult, error) {
 	s.mu.Lock()
 	hook, leader := s.applyHook, s.leader
 	s.mu.Unlock()
 	if !leader {
-		return ApplyResult{}, fmt.Errorf("apply %s: %w", cmd.Type, command.ErrNotLeader)
+		return store.ApplyResult{}, fmt.Errorf("apply %s: %w", cmd.Type, command.ErrNotLeader)
 	}
 	if hook != nil {
 		if err := hook(ctx, cmd); err != nil {
-			return ApplyResult{}, err
+			return store.ApplyResult{}, err
 		}
 	}
 	s.mu.Lock()
@@ -93,7 +94,7 @@ func (s *tstore) commands() []command.Command {
 	return slices.Clone(s.applied)
 }
 
-func (s *tstore) Snapshot() Snapshot { return s.fsm.Copy() }
+func (s *tstore) Snapshot() store.Snapshot { return s.fsm.Copy() }
 
 func (s *tstore) IsLeader() bool {
 	s.mu.Lock()
@@ -160,3 +161,17 @@ func (s *tstore) Remove(id string) error {
 var _ Store = (*tstore)(nil)
 
 func haltScopeRegions(regions ...string) rings.HaltScope { return rings.HaltScope{Regions: regions} }
+
+func (s *tstore) View() store.Snapshot                                { return s.fsm.View() }
+func (s *tstore) ViewState(fn func(st *rings.State))                  { s.fsm.ViewState(fn) }
+func (s *tstore) AppliedIndex() uint64                                { return s.fsm.AppliedIndex() }
+func (s *tstore) Audit(q apiclient.AuditQuery) []apiclient.AuditEntry { return s.fsm.Audit(q) }
+
+// LeaderReady is false: the API then always takes the barrier, which the
+// fake answers at once.
+func (s *tstore) LeaderReady() bool { return false }
+
+// RaftStats knows no term (0: the API leaves it out).
+func (s *tstore) RaftStats() store.RaftStats {
+	return store.RaftStats{Leader: s.IsLeader(), AppliedIndex: s.fsm.AppliedIndex(), CommitIndex: s.fsm.AppliedIndex(), LastIndex: s.fsm.AppliedIndex()}
+}

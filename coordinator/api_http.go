@@ -15,6 +15,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -42,7 +43,7 @@ func statusFor(err error) int {
 	switch {
 	case errors.Is(err, errBadRequest):
 		return http.StatusBadRequest
-	case errors.Is(err, command.ErrNotLeader), errors.Is(err, ErrLeadershipLost):
+	case errors.Is(err, command.ErrNotLeader), errors.Is(err, store.ErrLeadershipLost):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, command.ErrNotFound), errors.Is(err, rings.ErrNotFound):
 		return http.StatusNotFound
@@ -124,8 +125,8 @@ var (
 	versionRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+\-]{0,127}$`)
 )
 
-// maxReasonLen bounds free-text reasons.
-const maxReasonLen = 2000
+// maxReasonLen bounds free-text reasons; the audit trail clips to the same.
+const maxReasonLen = store.MaxReasonLen
 
 func validName(s string) bool { return nameRE.MatchString(s) }
 
@@ -185,10 +186,10 @@ func requestID(r *http.Request) string {
 }
 
 // propose builds the command envelope for a request and applies it.
-func (a *API) propose(r *http.Request, typ command.Type, payload any) (ApplyResult, error) {
+func (a *API) propose(r *http.Request, typ command.Type, payload any) (store.ApplyResult, error) {
 	raw, err := json.Marshal(payload)
 	if err != nil {
-		return ApplyResult{}, fmt.Errorf("encode %s payload: %w", typ, err)
+		return store.ApplyResult{}, fmt.Errorf("encode %s payload: %w", typ, err)
 	}
 	cmd := command.Command{
 		Version:   command.Version,

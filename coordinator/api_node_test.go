@@ -11,11 +11,13 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
+	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 )
 
 // apiNode is a real Node with its API served over real TCP.
 type apiNode struct {
-	node *Node
+	node *store.Node
 	srv  *httptest.Server
 	dead bool
 }
@@ -28,9 +30,9 @@ func startAPINode(t *testing.T, id, dir string, bootstrap bool) *apiNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := NewNode(Config{
+	n, err := store.NewNode(store.Config{
 		NodeID: id, DataDir: dir, RaftAddr: "127.0.0.1:0", HTTPAddr: ln.Addr().String(),
-		Bootstrap: bootstrap, Logger: testLogger(id),
+		Bootstrap: bootstrap, Logger: storetest.Logger(id),
 	})
 	if err != nil {
 		t.Fatalf("start node %s: %v", id, err)
@@ -55,7 +57,7 @@ func (a *apiNode) kill() {
 	}
 	a.dead = true
 	a.srv.Close()
-	_ = a.node.shutdown(false)
+	_ = a.node.Shutdown()
 }
 
 // postUntil repeats a write until it gets want or the deadline passes;

@@ -6,7 +6,10 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // listReleases answers GET /v1/releases[?app=A][&state=S].
@@ -43,11 +46,11 @@ func (a *API) getRelease(w http.ResponseWriter, r *http.Request) {
 }
 
 // waitsFor returns what the planner says release id waits for now.
-func (a *API) waitsFor(snap Snapshot, id string) []rings.Wait {
+func (a *API) waitsFor(snap store.Snapshot, id string) []planner.Wait {
 	if snap.Topology == nil {
 		return nil
 	}
-	var out []rings.Wait
+	var out []planner.Wait
 	for _, w := range a.cfg.Planner(snap.Topology, &snap.State, a.cfg.Clock.Now()).Waits {
 		if w.ReleaseID == id {
 			out = append(out, w)
@@ -108,10 +111,10 @@ func checkCreate(req apiclient.CreateReleaseRequest) error {
 		return badRequestf("previousVersion %q is not valid", req.PreviousVersion)
 	}
 	switch req.Priority {
-	case "", rings.PriorityNormal, rings.PriorityP0, rings.PrioritySecurity, rings.PriorityReliability:
+	case "", topology.PriorityNormal, topology.PriorityP0, topology.PrioritySecurity, topology.PriorityReliability:
 	default:
 		return badRequestf("priority %q is unknown: use %s, %s, %s or %s", req.Priority,
-			rings.PriorityNormal, rings.PriorityP0, rings.PrioritySecurity, rings.PriorityReliability)
+			topology.PriorityNormal, topology.PriorityP0, topology.PrioritySecurity, topology.PriorityReliability)
 	}
 	if req.Train != "" {
 		if err := checkName("train", req.Train); err != nil {
@@ -207,7 +210,7 @@ func (a *API) releaseWithReason(w http.ResponseWriter, r *http.Request, typ comm
 // IDs out of the log).
 func (a *API) knownRelease(id string) error {
 	found := false
-	viewState(a.cfg.Store, func(st *rings.State) { found = st.ReleaseByID(id) != nil })
+	a.cfg.Store.ViewState(func(st *rings.State) { found = st.ReleaseByID(id) != nil })
 	if !found {
 		return fmt.Errorf("release %q: %w; list releases with GET /v1/releases", id, command.ErrNotFound)
 	}

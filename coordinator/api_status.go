@@ -5,12 +5,8 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
 )
-
-// termReporter is implemented by stores that know the current Raft term.
-type termReporter interface {
-	Term() uint64
-}
 
 // status answers GET /v1/status[?all=true]: leader, members, every release
 // not finished (all with ?all=true) with its per-ring states and waits, the
@@ -34,7 +30,7 @@ func (a *API) status(w http.ResponseWriter, r *http.Request) {
 	} else if ms != nil {
 		out.Members = ms
 	}
-	var plan rings.Plan
+	var plan planner.Plan
 	if snap.Topology != nil {
 		plan = a.cfg.Planner(snap.Topology, &snap.State, a.cfg.Clock.Now())
 		out.NextCheck = plan.NextCheck
@@ -91,9 +87,5 @@ func Attentions(s *rings.State) []apiclient.Attention {
 // leaderInfo is who this node believes leads.
 func (a *API) leaderInfo() apiclient.LeaderInfo {
 	id, addr := a.cfg.Store.Leader()
-	li := apiclient.LeaderInfo{ID: id, HTTPAddr: addr}
-	if tr, ok := a.cfg.Store.(termReporter); ok {
-		li.Term = tr.Term()
-	}
-	return li
+	return apiclient.LeaderInfo{ID: id, HTTPAddr: addr, Term: a.cfg.Store.RaftStats().Term}
 }

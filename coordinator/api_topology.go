@@ -10,7 +10,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // getTopology answers GET /v1/topology[?source=true].
@@ -79,7 +79,7 @@ func TopologyRevision(src []byte) string {
 
 // topologyIssues lists a parse error's problems with their lines.
 func topologyIssues(err error) []apiclient.TopologyIssue {
-	var ve rings.ValidationErrors
+	var ve topology.ValidationErrors
 	if errors.As(err, &ve) {
 		out := make([]apiclient.TopologyIssue, 0, len(ve))
 		for _, v := range ve {

@@ -1,7 +1,6 @@
 package coordinator
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,25 +10,15 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
-// auditReader is implemented by stores that keep the audit trail (*Node).
-type auditReader interface {
-	Audit(q apiclient.AuditQuery) []apiclient.AuditEntry
-}
-
 // audit answers GET /v1/audit[?actor=][&type=][&since=][&until=][&limit=].
 // since and until are RFC 3339 times; limit keeps the most recent entries.
 func (a *API) audit(w http.ResponseWriter, r *http.Request) {
-	ar, ok := a.cfg.Store.(auditReader)
-	if !ok {
-		writeError(w, http.StatusNotImplemented, errors.New("this node's store keeps no audit trail"))
-		return
-	}
 	q, err := parseAuditQuery(r.URL.Query())
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, apiclient.AuditList{Entries: ar.Audit(q)})
+	writeJSON(w, http.StatusOK, apiclient.AuditList{Entries: a.cfg.Store.Audit(q)})
 }
 
 // parseAuditQuery validates the filters of GET /v1/audit.
@@ -67,4 +56,12 @@ func parseAuditQuery(v url.Values) (apiclient.AuditQuery, error) {
 		q.Limit = n
 	}
 	return q, nil
+}
+
+// clip cuts s to at most n bytes, for quoting a caller's value in an error.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }

@@ -14,7 +14,10 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
+	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 	"github.com/ringleader-dev/ringleader/internal/auth"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 )
 
 // testTokens are one identity per role; the token is "tok-<name>".
@@ -46,7 +49,7 @@ func testTokenSet(t testing.TB) *auth.Set {
 
 // secureNode is a real single-server Node behind a secured API.
 type secureNode struct {
-	node *Node
+	node *store.Node
 	api  *API
 	url  string
 }
@@ -59,7 +62,7 @@ func startSecureNode(t *testing.T, sec SecurityConfig) *secureNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := NewNode(Config{NodeID: "n1", DataDir: t.TempDir(), RaftAddr: "127.0.0.1:0", HTTPAddr: ln.Addr().String(), Bootstrap: true, Logger: testLogger("n1")})
+	n, err := store.NewNode(store.Config{NodeID: "n1", DataDir: t.TempDir(), RaftAddr: "127.0.0.1:0", HTTPAddr: ln.Addr().String(), Bootstrap: true, Logger: storetest.Logger("n1")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,8 +77,8 @@ func startSecureNode(t *testing.T, sec SecurityConfig) *secureNode {
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()
-	t.Cleanup(func() { srv.Close(); _ = n.shutdown(false) })
-	waitFor(t, "n1 to lead", n.IsLeader)
+	t.Cleanup(func() { srv.Close(); _ = n.Shutdown() })
+	poll.Until(t, 20*time.Second, "n1 to lead", n.IsLeader)
 	sn := &secureNode{node: n, api: api, url: srv.URL}
 	src, err := os.ReadFile("testdata/api-topology.yaml")
 	if err != nil {

@@ -37,7 +37,7 @@ type Promotion struct {
 	Rollback bool
 	// Targets, on a rollback of one region whose targets held different
 	// values before the release, are each target's own value to write back
-	// (rings.Action.Targets); Version then only names the commit.
+	// (planner.Action.Targets); Version then only names the commit.
 	Targets []rings.TargetValue
 	// PreviousRing and PreviousRingSoakedAt are the evidence that the ring
 	// before this one finished its soak (its DoneAt); empty for the first

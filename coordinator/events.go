@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 )
 
 // Event is one applied command as the event stream (GET /v1/events) shows
@@ -42,7 +43,7 @@ const maxSummary = 240
 // EventFor turns an applied command into an event. Refused commands (Err
 // set) and unknown types still produce an event: nothing changed, but the
 // summary says what was refused.
-func EventFor(ac AppliedCommand) Event {
+func EventFor(ac store.AppliedCommand) Event {
 	cmd := ac.Command
 	ev := Event{ID: ac.Index, Type: cmd.Type, At: cmd.At, Actor: cmd.Actor}
 	ev.Summary = describe(&ev, cmd, ac.ResultID)

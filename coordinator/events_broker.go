@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 )
 
 // ErrBrokerClosed is returned by Subscribe after Close: the node is
@@ -87,7 +89,7 @@ func (b *Broker) Heartbeat() time.Duration { return b.cfg.Heartbeat }
 
 // ObserveApplied is an ApplyObserver: it publishes every command that
 // changed the state (refused commands change nothing and are not sent).
-func (b *Broker) ObserveApplied(ac AppliedCommand) {
+func (b *Broker) ObserveApplied(ac store.AppliedCommand) {
 	if ac.Err != nil {
 		return
 	}

@@ -18,12 +18,14 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
+	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 )
 
 // opsNode is a real single node with the event stream and the metrics
 // mounted on its API, served over real TCP.
 type opsNode struct {
-	node    *Node
+	node    *store.Node
 	broker  *Broker
 	metrics *Metrics
 	srv     *httptest.Server
@@ -37,7 +39,7 @@ func startOpsNode(t *testing.T, id, dir string, bootstrap bool, bcfg BrokerConfi
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := NewNode(Config{NodeID: id, DataDir: dir, RaftAddr: "127.0.0.1:0", HTTPAddr: ln.Addr().String(), Bootstrap: bootstrap, Logger: testLogger(id)})
+	n, err := store.NewNode(store.Config{NodeID: id, DataDir: dir, RaftAddr: "127.0.0.1:0", HTTPAddr: ln.Addr().String(), Bootstrap: bootstrap, Logger: storetest.Logger(id)})
 	if err != nil {
 		t.Fatalf("start node %s: %v", id, err)
 	}
@@ -71,7 +73,7 @@ func startOpsNode(t *testing.T, id, dir string, bootstrap bool, bcfg BrokerConfi
 	t.Cleanup(func() {
 		b.Close()
 		srv.Close()
-		_ = n.shutdown(false)
+		_ = n.Shutdown()
 	})
 	return on
 }

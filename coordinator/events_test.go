@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -52,7 +53,7 @@ func TestEventForSummarisesEachCommand(t *testing.T) {
 				t.Fatal(err)
 			}
 			cmd.At = at
-			got := EventFor(AppliedCommand{Index: 7, Command: cmd, ResultID: tc.result, Err: tc.err})
+			got := EventFor(store.AppliedCommand{Index: 7, Command: cmd, ResultID: tc.result, Err: tc.err})
 			want := tc.want
 			want.ID, want.Type, want.At, want.Actor = 7, tc.typ, at, tc.actor
 			if got != want {
@@ -69,7 +70,7 @@ func TestEventForBoundsTheSummary(t *testing.T) {
 		long[i] = 'x'
 	}
 	cmd, _ := command.New(command.CmdPlaceHalt, "a", command.PlaceHalt{ID: "h", Reason: string(long)})
-	if got := EventFor(AppliedCommand{Command: cmd}); len(got.Summary) > maxSummary+3 {
+	if got := EventFor(store.AppliedCommand{Command: cmd}); len(got.Summary) > maxSummary+3 {
 		t.Fatalf("summary is %d bytes; want at most %d", len(got.Summary), maxSummary+3)
 	}
 }

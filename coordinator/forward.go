@@ -68,19 +68,13 @@ func (a *API) read(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// leaderReadiness is implemented by stores that know whether a new leader
-// has applied everything committed before its term (*Node).
-type leaderReadiness interface {
-	LeaderReady() bool
-}
-
 // ensureCaughtUp makes a newly elected leader apply every entry committed
 // before its term before it answers a consistent read or validates a write
 // against its local state: right after an election that state can lag what
 // earlier leaders acknowledged (a halt could look absent). It costs nothing
 // once the leader's post-election barrier has completed.
 func (a *API) ensureCaughtUp() error {
-	if lr, ok := a.cfg.Store.(leaderReadiness); ok && lr.LeaderReady() {
+	if a.cfg.Store.LeaderReady() {
 		return nil
 	}
 	if err := a.cfg.Store.Barrier(a.cfg.ApplyTimeout); err != nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -24,16 +24,12 @@ type viewingStore struct {
 	snapshots, views atomic.Int64
 }
 
-func (v *viewingStore) View() Snapshot {
+func (v *viewingStore) View() store.Snapshot {
 	v.views.Add(1)
 	return v.fsm.View()
 }
 
-func (v *viewingStore) ViewState(fn func(s *rings.State)) { v.fsm.ViewState(fn) }
-
-func (v *viewingStore) AppliedIndex() uint64 { return v.fsm.AppliedIndex() }
-
-func (v *viewingStore) Snapshot() Snapshot {
+func (v *viewingStore) Snapshot() store.Snapshot {
 	v.snapshots.Add(1)
 	return v.tstore.Snapshot()
 }
@@ -74,23 +70,23 @@ func TestFenceCheckReadsTheStateInPlace(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var store *viewingStore
+			var vs *viewingStore
 			f := newLoopFixture(t, func(c *LoopConfig) {
-				store = &viewingStore{tstore: c.Store.(*tstore)}
-				c.Store = store
+				vs = &viewingStore{tstore: c.Store.(*tstore)}
+				c.Store = vs
 			})
 			id := f.release(t, "v2")
 			tc.setup(t, f.store, id)
 			p := Promotion{ReleaseID: id, App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "p1", Rollback: tc.rollbck}
-			before := store.snapshots.Load()
+			before := vs.snapshots.Load()
 			err := f.loop.fenceCheck(p)(context.Background())
 			switch {
 			case tc.want == "" && err != nil:
 				t.Fatalf("Check = %v; want nil", err)
 			case tc.want != "" && (!errors.Is(err, ErrFenced) || !strings.Contains(err.Error(), tc.want)):
 				t.Fatalf("Check = %v; want ErrFenced containing %q", err, tc.want)
-			case store.snapshots.Load() != before:
-				t.Fatalf("Check took %d deep copies of the state; want 0", store.snapshots.Load()-before)
+			case vs.snapshots.Load() != before:
+				t.Fatalf("Check took %d deep copies of the state; want 0", vs.snapshots.Load()-before)
 			}
 		})
 	}
@@ -167,132 +163,24 @@ func TestPassCopiesTheStateAgainOnlyAfterAChange(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var store *viewingStore
+			var vs *viewingStore
 			f := newLoopFixture(t, func(c *LoopConfig) {
-				store = &viewingStore{tstore: c.Store.(*tstore)}
-				c.Store = store
+				vs = &viewingStore{tstore: c.Store.(*tstore)}
+				c.Store = vs
 			})
 			id := f.release(t, "v2")
-			f.passUntil(t, 10, time.Second, func(s Snapshot) bool {
+			f.passUntil(t, 10, time.Second, func(s store.Snapshot) bool {
 				return s.State.ReleaseByID(id).Ring("canary").State == rings.RingSoaking
 			})
 			tc.setup(t, f)
-			copies, views := store.snapshots.Load(), store.views.Load()
+			copies, views := vs.snapshots.Load(), vs.views.Load()
 			f.loop.ReconcileOnce(context.Background())
-			if got := store.snapshots.Load() - copies; got != 0 {
+			if got := vs.snapshots.Load() - copies; got != 0 {
 				t.Fatalf("the pass took %d deep copies of the state; want none", got)
 			}
-			if got := store.views.Load() - views; got != tc.want {
+			if got := vs.views.Load() - views; got != tc.want {
 				t.Fatalf("the pass took %d views of the state; want %d", got, tc.want)
 			}
 		})
-	}
-}
-
-// Views are read without the FSM's lock while commands change the state;
-// the copy-on-write in rings keeps the two apart. Run with -race: a
-// transition that changed shared memory in place is reported here. The
-// last view taken must also match a deep copy taken at the same index.
-func TestViewsAreReadWhileCommandsApply(t *testing.T) {
-	t.Parallel()
-	store := newTStore(true).withTopology(t)
-	fsm := store.fsm
-	stop := make(chan struct{})
-	done := make(chan int)
-	go func() {
-		views := 0
-		for {
-			select {
-			case <-stop:
-				done <- views
-				return
-			default:
-			}
-			v := fsm.View()
-			if _, err := json.Marshal(v.State); err != nil {
-				t.Error(err)
-			}
-			for _, r := range v.State.Releases {
-				for _, rp := range r.Rings {
-					_ = len(rp.Regions) + len(rp.Name)
-				}
-			}
-			views++
-		}
-	}()
-	for i := range 150 {
-		id := fmt.Sprintf("checkout-v%d", i)
-		store.mustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: id, App: "checkout", Version: fmt.Sprintf("v%d", i)})
-		store.mustApply(t, command.CmdStartRelease, command.ReleaseRef{ReleaseID: id})
-		store.mustApply(t, command.CmdSetReleaseState, command.SetReleaseState{ReleaseID: id, State: rings.ReleaseHalted, Reason: "waiting"})
-		store.mustApply(t, command.CmdRecordBudget, rings.Budget{Region: "eu-west-1", RemainingPercent: float64(i)})
-		halt := fmt.Sprintf("halt-%d", i)
-		store.mustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: halt, Scope: rings.HaltScope{Global: true}, Reason: "drill"})
-		store.mustApply(t, command.CmdResumeHalt, command.ResumeHalt{HaltID: halt, Reason: "over"})
-		store.mustApply(t, command.CmdAbortRelease, command.ReleaseRef{ReleaseID: id, Reason: "next one"})
-	}
-	close(stop)
-	if n := <-done; n == 0 {
-		t.Fatal("no view was taken while commands applied")
-	}
-	v, c := fsm.View(), fsm.Copy()
-	if got, want := stateJSONOf(t, v.State), stateJSONOf(t, c.State); got != want {
-		t.Fatalf("a view differs from a deep copy at the same index:\nview %s\ncopy %s", got, want)
-	}
-	if len(v.State.Halts) != rings.KeepResumedHalts || len(v.State.Releases) != rings.KeepFinishedReleases {
-		t.Fatalf("view holds %d halts and %d releases, want the bounded histories: %d and %d",
-			len(v.State.Halts), len(v.State.Releases), rings.KeepResumedHalts, rings.KeepFinishedReleases)
-	}
-}
-
-func stateJSONOf(t *testing.T, s rings.State) string {
-	t.Helper()
-	b, err := json.Marshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-// A Raft snapshot holds a view of the state; it is encoded while later
-// commands apply and must still be the state at the index it was taken.
-func TestSnapshotPersistsTheStateAtItsIndexWhileCommandsApply(t *testing.T) {
-	t.Parallel()
-	store := newTStore(true).withTopology(t)
-	for i := range 20 {
-		store.mustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: fmt.Sprintf("checkout-a%d", i), App: "checkout", Version: "a"})
-	}
-	store.mustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: "halt-1", Scope: rings.HaltScope{Global: true}, Reason: "drill"})
-	want := stateJSONOf(t, store.fsm.Copy().State)
-	snap, err := store.fsm.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	persisted := make(chan *memSink)
-	go func() {
-		sink := &memSink{}
-		if err := snap.Persist(sink); err != nil {
-			t.Error(err)
-		}
-		persisted <- sink
-	}()
-	// Change every kind of thing the snapshot holds while it is written.
-	for i := range 20 {
-		id := fmt.Sprintf("checkout-a%d", i)
-		store.mustApply(t, command.CmdStartRelease, command.ReleaseRef{ReleaseID: id})
-		store.mustApply(t, command.CmdAbortRelease, command.ReleaseRef{ReleaseID: id, Reason: "changed"})
-	}
-	store.mustApply(t, command.CmdResumeHalt, command.ResumeHalt{HaltID: "halt-1", Reason: "over"})
-	store.mustApply(t, command.CmdRecordBudget, rings.Budget{Region: "eu-west-1", RemainingPercent: 3})
-	sink := <-persisted
-	restored := NewFSM(0)
-	if err := restored.Restore(io.NopCloser(&sink.buf)); err != nil {
-		t.Fatal(err)
-	}
-	if got := stateJSONOf(t, restored.Copy().State); got != want {
-		t.Fatalf("the snapshot does not hold the state at its index:\ngot  %s\nwant %s", got, want)
-	}
-	if stateJSONOf(t, store.fsm.Copy().State) == want {
-		t.Fatal("the commands after the snapshot changed nothing: the test proves nothing")
 	}
 }

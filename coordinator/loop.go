@@ -1,6 +1,7 @@
 package coordinator
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -103,12 +104,12 @@ func (c *LoopConfig) Validate() error {
 	if br, ok := c.Promoter.(BaselineReader); ok && c.Baseline == nil {
 		c.Baseline = br
 	}
-	setDur(&c.ApplyTimeout, 10*time.Second)
-	setDur(&c.BarrierTimeout, 30*time.Second)
-	setDur(&c.HealthTimeout, 30*time.Second)
-	setDur(&c.BudgetInterval, time.Minute)
-	setDur(&c.RetryMin, time.Second)
-	setDur(&c.RetryMax, time.Minute)
+	c.ApplyTimeout = cmp.Or(c.ApplyTimeout, 10*time.Second)
+	c.BarrierTimeout = cmp.Or(c.BarrierTimeout, 30*time.Second)
+	c.HealthTimeout = cmp.Or(c.HealthTimeout, 30*time.Second)
+	c.BudgetInterval = cmp.Or(c.BudgetInterval, time.Minute)
+	c.RetryMin = cmp.Or(c.RetryMin, time.Second)
+	c.RetryMax = cmp.Or(c.RetryMax, time.Minute)
 	if c.RetryMax < c.RetryMin {
 		c.RetryMax = c.RetryMin
 	}

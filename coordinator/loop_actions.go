@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
 )
 
 // ReconcileOnce runs one pass and returns the plan's NextCheck (zero when
@@ -57,7 +59,7 @@ func (l *Loop) pass(ctx context.Context) (next time.Time, progressed bool) {
 	}
 	// Plan from a fresh view only when something was applied since the
 	// first one (this pass's observations, a write).
-	if appliedSince(l.cfg.Store, snap.AppliedIndex) {
+	if l.cfg.Store.AppliedIndex() != snap.AppliedIndex {
 		snap = ReadView(l.cfg.Store)
 	}
 	plan := l.cfg.Planner(snap.Topology, &snap.State, l.cfg.Clock.Now())
@@ -82,11 +84,11 @@ func (l *Loop) pass(ctx context.Context) (next time.Time, progressed bool) {
 // act carries out one action and records its outcome. Every command's
 // RequestID is derived from the action, so a decision retried after a
 // "maybe committed" failure or by the next leader applies once.
-func (l *Loop) act(ctx context.Context, snap Snapshot, a rings.Action) error {
+func (l *Loop) act(ctx context.Context, snap store.Snapshot, a planner.Action) error {
 	switch a.Kind {
-	case rings.ActStartRelease:
+	case planner.ActStartRelease:
 		return l.record(ctx, command.CmdStartRelease, "start-release/"+a.ReleaseID, command.ReleaseRef{ReleaseID: a.ReleaseID})
-	case rings.ActSetReleaseState:
+	case planner.ActSetReleaseState:
 		// The release's UpdatedAt keys the decision: the same state reached
 		// again later is a new decision, a retry of this one is not.
 		var at int64
@@ -95,28 +97,28 @@ func (l *Loop) act(ctx context.Context, snap Snapshot, a rings.Action) error {
 		}
 		key := fmt.Sprintf("set-state/%s/%s/%d", a.ReleaseID, a.State, at)
 		return l.record(ctx, command.CmdSetReleaseState, key, command.SetReleaseState{ReleaseID: a.ReleaseID, State: a.State, Reason: a.Reason})
-	case rings.ActStartSoak:
+	case planner.ActStartSoak:
 		return l.record(ctx, command.CmdStartSoak, "start-soak/"+a.ReleaseID+"/"+a.Ring, command.RingRef{ReleaseID: a.ReleaseID, Ring: a.Ring})
-	case rings.ActCompleteRing:
+	case planner.ActCompleteRing:
 		if err := l.record(ctx, command.CmdCompleteRing, "complete-ring/"+a.ReleaseID+"/"+a.Ring, command.RingRef{ReleaseID: a.ReleaseID, Ring: a.Ring}); err != nil {
 			return err
 		}
 		l.afterRing(ctx, snap, a)
 		return nil
-	case rings.ActFailRing:
+	case planner.ActFailRing:
 		return l.record(ctx, command.CmdFailRing, "fail-ring/"+a.ReleaseID+"/"+a.Ring, command.RingRef{ReleaseID: a.ReleaseID, Ring: a.Ring, Reason: a.Reason})
-	case rings.ActCompleteRelease:
+	case planner.ActCompleteRelease:
 		return l.record(ctx, command.CmdCompleteRelease, "complete-release/"+a.ReleaseID, command.ReleaseRef{ReleaseID: a.ReleaseID})
-	case rings.ActPlaceHalt:
+	case planner.ActPlaceHalt:
 		return l.placeHalt(ctx, a)
-	case rings.ActVerifyRollback:
+	case planner.ActVerifyRollback:
 		key := fmt.Sprintf("rollback-verified/%s/%s/%s", a.ReleaseID, a.Ring, strings.Join(a.Regions, "+"))
 		return l.record(ctx, command.CmdRollbackVerified, key, command.RingRegions{ReleaseID: a.ReleaseID, Ring: a.Ring, Regions: a.Regions})
-	case rings.ActFailRollback:
+	case planner.ActFailRollback:
 		return l.failRollback(ctx, a)
-	case rings.ActPromote, rings.ActRollback:
+	case planner.ActPromote, planner.ActRollback:
 		return l.promote(ctx, snap, a)
-	case rings.ActRecordBaseline:
+	case planner.ActRecordBaseline:
 		return l.recordBaseline(ctx, snap, a)
 	default:
 		return fmt.Errorf("action %q is unknown to this node: upgrade ringd", a.Kind)
@@ -125,7 +127,7 @@ func (l *Loop) act(ctx context.Context, snap Snapshot, a rings.Action) error {
 
 // placeHalt records an automatic halt (ID derived from the failed ring) and
 // writes the fence at once.
-func (l *Loop) placeHalt(ctx context.Context, a rings.Action) error {
+func (l *Loop) placeHalt(ctx context.Context, a planner.Action) error {
 	if a.Halt == nil {
 		return fmt.Errorf("place-halt action for %s has no scope: planner bug", a.ReleaseID)
 	}
@@ -140,7 +142,7 @@ func (l *Loop) placeHalt(ctx context.Context, a rings.Action) error {
 
 // failRollback records a rollback that did not verify, with the halt on
 // its regions (ID derived from the ring), and writes the fence at once.
-func (l *Loop) failRollback(ctx context.Context, a rings.Action) error {
+func (l *Loop) failRollback(ctx context.Context, a planner.Action) error {
 	if a.Halt == nil {
 		return fmt.Errorf("fail-rollback action for %s has no halt scope: planner bug", a.ReleaseID)
 	}
@@ -186,7 +188,7 @@ func AutoHaltID(releaseID, ring string) string {
 
 // promote writes a promotion (or rollback) through the Promoter and records
 // the commit. A fenced promotion records nothing.
-func (l *Loop) promote(ctx context.Context, snap Snapshot, a rings.Action) error {
+func (l *Loop) promote(ctx context.Context, snap store.Snapshot, a planner.Action) error {
 	app := a.App
 	if rel := snap.State.ReleaseByID(a.ReleaseID); rel != nil && app == "" {
 		app = rel.App
@@ -198,7 +200,7 @@ func (l *Loop) promote(ctx context.Context, snap Snapshot, a rings.Action) error
 		Regions:     a.Regions,
 		Version:     a.Version,
 		PromotionID: a.PromotionID,
-		Rollback:    a.Kind == rings.ActRollback,
+		Rollback:    a.Kind == planner.ActRollback,
 		Targets:     a.Targets,
 	}
 	if !p.Rollback {
@@ -265,7 +267,7 @@ func (l *Loop) fenceCheck(p Promotion) func(ctx context.Context) error {
 			}
 			// Read in place (fsm_view.go): a deep copy of the state per
 			// promotion made large passes quadratic.
-			viewState(l.cfg.Store, read)
+			l.cfg.Store.ViewState(read)
 			if halt != nil {
 				return fmt.Errorf("promotion %s is covered by halt %s (%s): %w", p.PromotionID, halt.ID, halt.Reason, ErrFenced)
 			}

@@ -7,7 +7,9 @@ import (
 	"strings"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
 )
 
 // BaselineReader reads, from the GitOps branch, what every target of app
@@ -36,7 +38,7 @@ var errNoBaselineReader = errors.New("no baseline reader is configured, so what 
 // reading again, applies once; the first record stands. When the read
 // fails nothing is recorded: the release shows why (once per distinct
 // reason) and the first promotion waits for the next pass (fail closed).
-func (l *Loop) recordBaseline(ctx context.Context, snap Snapshot, a rings.Action) error {
+func (l *Loop) recordBaseline(ctx context.Context, snap store.Snapshot, a planner.Action) error {
 	read, err := l.readBaseline(ctx, a)
 	if err != nil {
 		l.baselineFailed(ctx, snap, a.ReleaseID, err)
@@ -66,7 +68,7 @@ const baselineWaitReason = "waiting: cannot read what the regions run now from G
 
 // readBaseline asks the reader, bounded by HealthTimeout, and checks that
 // it answered for every region.
-func (l *Loop) readBaseline(ctx context.Context, a rings.Action) (BaselineRead, error) {
+func (l *Loop) readBaseline(ctx context.Context, a planner.Action) (BaselineRead, error) {
 	if l.cfg.Baseline == nil {
 		return BaselineRead{}, errNoBaselineReader
 	}
@@ -85,7 +87,7 @@ func (l *Loop) readBaseline(ctx context.Context, a rings.Action) (BaselineRead, 
 }
 
 // baselineFailed shows on the release why its first promotion waits.
-func (l *Loop) baselineFailed(ctx context.Context, snap Snapshot, releaseID string, cause error) {
+func (l *Loop) baselineFailed(ctx context.Context, snap store.Snapshot, releaseID string, cause error) {
 	rel := snap.State.ReleaseByID(releaseID)
 	reason := fmt.Sprintf("%s (the rollback target), retrying: %v", baselineWaitReason, cause)
 	if rel == nil || rel.Reason == reason {

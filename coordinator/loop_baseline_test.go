@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -30,12 +31,12 @@ func TestLoopFirstReleaseOfAnAppIsRolledBackToWhatGitHeld(t *testing.T) {
 	f.promoter.SetCurrent("checkout", "ap-south-1", "v0.9")
 	f.health.Set(RegionHealth{Region: "us-east-1", Synced: true, Healthy: false, Reason: "Degraded: crash loop"})
 	id := f.release(t, "v2")
-	f.passUntil(t, 50, time.Minute, func(s Snapshot) bool {
+	f.passUntil(t, 50, time.Minute, func(s store.Snapshot) bool {
 		return s.State.ReleaseByID(id).Ring("canary").State == rings.RingRollingBack
 	})
 	// Back on its old version the region recovers: the rollback verifies.
 	f.health.Set(RegionHealth{Region: "us-east-1", Synced: true, Healthy: true})
-	f.passUntil(t, 50, time.Minute, func(s Snapshot) bool {
+	f.passUntil(t, 50, time.Minute, func(s store.Snapshot) bool {
 		return s.State.ReleaseByID(id).State == rings.ReleaseRolledBack
 	})
 	rel := releaseOf(f.store, id)
@@ -76,7 +77,7 @@ func TestLoopRegionWithoutAPreviousValueHaltsNamingIt(t *testing.T) {
 	f := newLoopFixture(t, nil)
 	f.health.Set(RegionHealth{Region: "us-east-1", Synced: true, Healthy: false, Reason: "Degraded: crash loop"})
 	id := f.release(t, "v2")
-	f.passUntil(t, 50, time.Minute, func(s Snapshot) bool {
+	f.passUntil(t, 50, time.Minute, func(s store.Snapshot) bool {
 		r := s.State.ReleaseByID(id)
 		return r.State == rings.ReleaseHalted && strings.Contains(r.Reason, "rolled back")
 	})
@@ -127,7 +128,7 @@ func TestLoopBaselineReadFailureHoldsTheFirstPromotion(t *testing.T) {
 	failing = false
 	failedReads := reads
 	mu.Unlock()
-	f.passUntil(t, 10, time.Second, func(Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
+	f.passUntil(t, 10, time.Second, func(store.Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
 	after := releaseOf(f.store, id)
 	cases := []struct {
 		name      string
@@ -155,7 +156,7 @@ func TestLoopBaselineIsRecordedOncePerRelease(t *testing.T) {
 	f := newLoopFixture(t, nil)
 	f.promoter.SetCurrent("checkout", "us-east-1", "v1")
 	id := f.release(t, "v2")
-	f.passUntil(t, 10, time.Second, func(Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
+	f.passUntil(t, 10, time.Second, func(store.Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
 	before := releaseOf(f.store, id)
 
 	reads := 0

@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // BudgetSource measures the remaining error budget of every app of the
@@ -15,14 +17,14 @@ import (
 // returns the budgets it could measure and, joined, an error for those it
 // could not.
 type BudgetSource interface {
-	Budgets(ctx context.Context, topo *rings.Topology, at time.Time) ([]rings.Budget, error)
+	Budgets(ctx context.Context, topo *topology.Topology, at time.Time) ([]rings.Budget, error)
 }
 
 // BudgetFunc adapts a function to BudgetSource.
-type BudgetFunc func(ctx context.Context, topo *rings.Topology, at time.Time) ([]rings.Budget, error)
+type BudgetFunc func(ctx context.Context, topo *topology.Topology, at time.Time) ([]rings.Budget, error)
 
 // Budgets implements BudgetSource.
-func (f BudgetFunc) Budgets(ctx context.Context, topo *rings.Topology, at time.Time) ([]rings.Budget, error) {
+func (f BudgetFunc) Budgets(ctx context.Context, topo *topology.Topology, at time.Time) ([]rings.Budget, error) {
 	return f(ctx, topo, at)
 }
 
@@ -36,7 +38,7 @@ func (f BudgetFunc) Budgets(ctx context.Context, topo *rings.Topology, at time.T
 // without an app or region is refused, never recorded. The request ID is
 // the app, region and the leader's clock, so a retried proposal of the
 // same measurement applies once; a new leader measures afresh.
-func (l *Loop) refreshBudgets(ctx context.Context, snap Snapshot) {
+func (l *Loop) refreshBudgets(ctx context.Context, snap store.Snapshot) {
 	if l.cfg.Budgets == nil || snap.Topology == nil || !snap.Topology.Spec.Policy.ErrorBudget.Enabled() {
 		return
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // withBudgetTopology adopts testdata/api-topology.yaml with a Prometheus
@@ -25,7 +27,7 @@ func (s *tstore) withBudgetTopology(t *testing.T) *tstore {
 	doc := strings.Replace(string(src), `application: "{{app}}-{{region}}"}`+"\n",
 		`application: "{{app}}-{{region}}"}`+"\n      prometheus: {url: http://prometheus.example.com:9090}\n", 1)
 	doc += "    - name: ledger\n      targets: [{file: \"apps/ledger/{{region}}/values.yaml\", yamlPath: image.tag}]\n"
-	if _, err := rings.Parse("budget-topology.yaml", []byte(doc)); err != nil {
+	if _, err := topology.Parse("budget-topology.yaml", []byte(doc)); err != nil {
 		t.Fatalf("test topology: %v", err)
 	}
 	s.mustApply(t, command.CmdAdoptTopology, command.AdoptTopology{Revision: TopologyRevision([]byte(doc)), Path: "budget-topology.yaml", Source: []byte(doc)})
@@ -39,7 +41,7 @@ type budgetSourceFake struct {
 	budgets []rings.Budget
 }
 
-func (b *budgetSourceFake) Budgets(_ context.Context, _ *rings.Topology, at time.Time) ([]rings.Budget, error) {
+func (b *budgetSourceFake) Budgets(_ context.Context, _ *topology.Topology, at time.Time) ([]rings.Budget, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.down {
@@ -72,8 +74,8 @@ func newBudgetLoopFixture(t *testing.T, src BudgetSource) *loopFixture {
 // budgetWait returns the error-budget wait of a release, or "".
 func budgetWait(f *loopFixture, id string) string {
 	snap := f.store.Snapshot()
-	for _, w := range rings.PlanNext(snap.Topology, &snap.State, f.clock.Now()).Waits {
-		if w.ReleaseID == id && w.Reason == rings.WaitErrorBudget {
+	for _, w := range planner.PlanNext(snap.Topology, &snap.State, f.clock.Now()).Waits {
+		if w.ReleaseID == id && w.Reason == planner.WaitErrorBudget {
 			return w.Detail
 		}
 	}

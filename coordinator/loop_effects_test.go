@@ -13,14 +13,17 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
+	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 func TestLoopPromotionsCarrySoakEvidence(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
 	id := f.release(t, "v2")
-	f.passUntil(t, 200, 5*time.Minute, func(s Snapshot) bool {
+	f.passUntil(t, 200, 5*time.Minute, func(s store.Snapshot) bool {
 		return s.State.ReleaseByID(id).State == rings.ReleaseCompleted
 	})
 	snap := f.store.Snapshot()
@@ -76,7 +79,7 @@ func TestLoopPrePromotionRefusalIsAWait(t *testing.T) {
 	mu.Lock()
 	refuse = false
 	mu.Unlock()
-	f.passUntil(t, 10, time.Second, func(Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
+	f.passUntil(t, 10, time.Second, func(store.Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
 	cases := []struct {
 		name      string
 		got, want any
@@ -117,7 +120,7 @@ func TestLoopRecordsALandedPromotionWithoutTheGate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.passUntil(t, 10, time.Second, func(Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
+	f.passUntil(t, 10, time.Second, func(store.Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
 	var rec command.Promoted
 	if err := json.Unmarshal(f.commandsOf(command.CmdPromoted)[0].Payload, &rec); err != nil {
 		t.Fatal(err)
@@ -147,7 +150,7 @@ func TestLoopTellsAfterRingOfDoneRings(t *testing.T) {
 		}
 	})
 	id := f.release(t, "v2")
-	f.passUntil(t, 200, 5*time.Minute, func(s Snapshot) bool {
+	f.passUntil(t, 200, 5*time.Minute, func(s store.Snapshot) bool {
 		return s.State.ReleaseByID(id).State == rings.ReleaseCompleted
 	})
 	deadline := time.Now().Add(5 * time.Second)
@@ -177,7 +180,7 @@ func TestLoopDuringSoakWebhookFailureFailsTheRingAtOnce(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
 	id := f.release(t, "v2")
-	f.passUntil(t, 20, time.Second, func(s Snapshot) bool {
+	f.passUntil(t, 20, time.Second, func(s store.Snapshot) bool {
 		return s.State.ReleaseByID(id).Ring("canary").State == rings.RingSoaking
 	})
 	f.health.Set(RegionHealth{Region: "us-east-1", Synced: true, Healthy: true, Checks: []rings.Observation{
@@ -225,7 +228,7 @@ func TestLoopAdoptsOrRejectsTheTopologyFeed(t *testing.T) {
 			return doc, doc.Revision != ""
 		}
 	})
-	pass := func() Snapshot { f.loop.ReconcileOnce(context.Background()); return f.store.Snapshot() }
+	pass := func() store.Snapshot { f.loop.ReconcileOnce(context.Background()); return f.store.Snapshot() }
 
 	set("c1", changed)
 	s1 := pass()
@@ -262,13 +265,13 @@ func TestLoopAdoptsOrRejectsTheTopologyFeed(t *testing.T) {
 
 func TestFSMTopologyRejection(t *testing.T) {
 	t.Parallel()
-	store := newTStore(true).withTopology(t)
-	inForce := store.Snapshot().TopologyRevision
-	_, conflict := store.Apply(context.Background(), mustCommand(t, command.CmdRejectTopology, command.RejectTopology{Revision: inForce, Errors: []string{"x"}}))
-	_, empty := store.Apply(context.Background(), mustCommand(t, command.CmdRejectTopology, command.RejectTopology{Revision: "r9"}))
-	store.mustApply(t, command.CmdRejectTopology, command.RejectTopology{Revision: "r2", Path: "rings.yaml", Errors: []string{"rings.yaml:3:1: bad"}})
-	g := NewFSM(0)
-	restoreFrom(t, store.fsm, g)
+	ts := newTStore(true).withTopology(t)
+	inForce := ts.Snapshot().TopologyRevision
+	_, conflict := ts.Apply(context.Background(), mustCommand(t, command.CmdRejectTopology, command.RejectTopology{Revision: inForce, Errors: []string{"x"}}))
+	_, empty := ts.Apply(context.Background(), mustCommand(t, command.CmdRejectTopology, command.RejectTopology{Revision: "r9"}))
+	ts.mustApply(t, command.CmdRejectTopology, command.RejectTopology{Revision: "r2", Path: "rings.yaml", Errors: []string{"rings.yaml:3:1: bad"}})
+	g := store.NewFSM(0)
+	storetest.Restore(t, ts.fsm, g)
 	restored := g.Copy()
 	cases := []struct {
 		name      string
@@ -276,7 +279,7 @@ func TestFSMTopologyRejection(t *testing.T) {
 	}{
 		{"revision in force cannot be rejected", errors.Is(conflict, command.ErrConflict), true},
 		{"errors required", errors.Is(empty, command.ErrInvalid), true},
-		{"topology unchanged", store.Snapshot().TopologyRevision, inForce},
+		{"topology unchanged", ts.Snapshot().TopologyRevision, inForce},
 		{"snapshot keeps the rejection", restored.TopologyRejected != nil && restored.TopologyRejected.Errors[0] == "rings.yaml:3:1: bad", true},
 	}
 	for _, c := range cases {
@@ -291,7 +294,7 @@ func TestLoopRecordsErrorBudgetsEveryInterval(t *testing.T) {
 	var mu sync.Mutex
 	calls := 0
 	f := newLoopFixture(t, func(c *LoopConfig) {
-		c.Budgets = BudgetFunc(func(_ context.Context, topo *rings.Topology, at time.Time) ([]rings.Budget, error) {
+		c.Budgets = BudgetFunc(func(_ context.Context, topo *topology.Topology, at time.Time) ([]rings.Budget, error) {
 			mu.Lock()
 			defer mu.Unlock()
 			calls++

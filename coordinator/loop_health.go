@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // observe asks the health source about every syncing or soaking ring and
@@ -18,7 +20,7 @@ import (
 // (fail closed). Soaking rings are asked at most once per analysis
 // interval; syncing rings every pass, recorded only when the evidence
 // changed or is older than the interval. Nothing is recorded once ctx ends.
-func (l *Loop) observe(ctx context.Context, snap Snapshot) {
+func (l *Loop) observe(ctx context.Context, snap store.Snapshot) {
 	t := snap.Topology
 	now := l.cfg.Clock.Now()
 	interval := t.Spec.Policy.Analysis.Interval.D()
@@ -77,7 +79,7 @@ func (l *Loop) observe(ctx context.Context, snap Snapshot) {
 // commits and previous version (so the analysis judges the version they
 // should run again). ok is false when no region of the ring has a health
 // source to ask.
-func healthQuery(t *rings.Topology, rel *rings.Release, rp *rings.RingProgress) (HealthQuery, bool) {
+func healthQuery(t *topology.Topology, rel *rings.Release, rp *rings.RingProgress) (HealthQuery, bool) {
 	q := HealthQuery{
 		ReleaseID: rel.ID, App: rel.App, Version: rel.Version,
 		Ring: rp.Name, Soaking: rp.State != rings.RingSyncing,
@@ -134,7 +136,7 @@ func (l *Loop) failOnSoakHook(ctx context.Context, releaseID, ring string, answe
 }
 
 // observedRegions are the ring's promoted regions that have health sources.
-func observedRegions(t *rings.Topology, rp *rings.RingProgress) []RegionTarget {
+func observedRegions(t *topology.Topology, rp *rings.RingProgress) []RegionTarget {
 	var out []RegionTarget
 	for _, g := range rp.Regions {
 		if !g.Promoted() {

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
 )
 
 // RingDone is what AfterRing is told: ring Ring of release ReleaseID (App at
@@ -46,7 +48,7 @@ func soakEvidence(rel *rings.Release, ring string) (string, time.Time) {
 // gateRefused records a pre-promotion refusal as the release's reason (once
 // per distinct reason, so a receiver that keeps refusing does not fill the
 // log) and returns errGateWait.
-func (l *Loop) gateRefused(ctx context.Context, snap Snapshot, p Promotion, gerr error) error {
+func (l *Loop) gateRefused(ctx context.Context, snap store.Snapshot, p Promotion, gerr error) error {
 	reason := fmt.Sprintf("waiting: the pre-promotion check refused ring %s: %v", p.Ring, gerr)
 	l.cfg.Logger.Info("pre-promotion check refused; waiting", "promotion", p.PromotionID, "err", gerr)
 	rel := snap.State.ReleaseByID(p.ReleaseID)
@@ -68,7 +70,7 @@ func (l *Loop) gateRefused(ctx context.Context, snap Snapshot, p Promotion, gerr
 
 // afterRing tells AfterRing, on its own goroutine, that the ring of a was
 // recorded done. It runs until the hook returns or leadership ends.
-func (l *Loop) afterRing(ctx context.Context, snap Snapshot, a rings.Action) {
+func (l *Loop) afterRing(ctx context.Context, snap store.Snapshot, a planner.Action) {
 	if l.cfg.AfterRing == nil {
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -104,7 +105,7 @@ func TestLoopOneBadRegionFailsTheRingAndRollsBackBoth(t *testing.T) {
 	world := &regionWorld{bad: map[string]bool{"us-east-2": true}}
 	f := newJudgmentFixture(t, world)
 	id := f.releaseFrom(t, "v2", "v1")
-	f.passUntil(t, 100, time.Minute, func(s Snapshot) bool { return !s.State.ReleaseByID(id).Ring("canary").FailedAt.IsZero() })
+	f.passUntil(t, 100, time.Minute, func(s store.Snapshot) bool { return !s.State.ReleaseByID(id).Ring("canary").FailedAt.IsZero() })
 	snap0 := f.store.Snapshot()
 	canary := snap0.State.ReleaseByID(id).Ring("canary")
 	if took := canary.FailedAt.Sub(canary.SoakStartedAt); took > 4*time.Minute {
@@ -113,7 +114,7 @@ func TestLoopOneBadRegionFailsTheRingAndRollsBackBoth(t *testing.T) {
 	if !strings.Contains(canary.Reason, "us-east-2") || !strings.Contains(canary.Reason, "error-rate = 0.5") {
 		t.Errorf("failure reason %q does not name us-east-2 and its value", canary.Reason)
 	}
-	f.passUntil(t, 100, time.Minute, func(s Snapshot) bool { return s.State.ReleaseByID(id).State.Terminal() })
+	f.passUntil(t, 100, time.Minute, func(s store.Snapshot) bool { return s.State.ReleaseByID(id).State.Terminal() })
 	snap1 := f.store.Snapshot()
 	rel := snap1.State.ReleaseByID(id)
 	if rel.State != rings.ReleaseRolledBack {
@@ -155,7 +156,7 @@ func TestLoopRollbackThatStaysDegradedFails(t *testing.T) {
 	world := &regionWorld{stuck: map[string]bool{"us-east-2": true}}
 	f := newJudgmentFixture(t, world)
 	id := f.releaseFrom(t, "v2", "v1")
-	f.passUntil(t, 100, time.Minute, func(s Snapshot) bool {
+	f.passUntil(t, 100, time.Minute, func(s store.Snapshot) bool {
 		return s.State.ReleaseByID(id).Ring("canary").State == rings.RingRollingBack
 	})
 	snap0 := f.store.Snapshot()
@@ -164,7 +165,7 @@ func TestLoopRollbackThatStaysDegradedFails(t *testing.T) {
 	// Failover: a new leader picks up the verification 5 minutes later.
 	f.clock.Set(landed.Add(5 * time.Minute))
 	f.loop = f.newLoop(t, world)
-	f.passUntil(t, 100, time.Minute, func(s Snapshot) bool { return s.State.ReleaseByID(id).State.Terminal() })
+	f.passUntil(t, 100, time.Minute, func(s store.Snapshot) bool { return s.State.ReleaseByID(id).State.Terminal() })
 	snap := f.store.Snapshot()
 	rel := snap.State.ReleaseByID(id)
 	if rel.State != rings.ReleaseRollbackFailed {

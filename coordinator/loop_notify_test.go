@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/notify"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -93,7 +94,7 @@ func TestFailoverResendsOnlyRecentEvents(t *testing.T) {
 	}
 	f := newLoopFixture(t, func(c *LoopConfig) { c.Notifier = watcher("a") })
 	id := f.release(t, "v2")
-	f.passUntil(t, 200, 5*time.Minute, func(s Snapshot) bool { return s.State.ReleaseByID(id).State == rings.ReleaseCompleted })
+	f.passUntil(t, 200, 5*time.Minute, func(s store.Snapshot) bool { return s.State.ReleaseByID(id).State == rings.ReleaseCompleted })
 	f.loop.ReconcileOnce(context.Background())
 	wantA := "ring-promoted/checkout-v2/canary ring-promoted/checkout-v2/early ring-promoted/checkout-v2/global release-completed/checkout-v2"
 	if got := sentBy("a"); got != wantA {

@@ -1,6 +1,8 @@
 package coordinator
 
-import "github.com/ringleader-dev/ringleader/rings"
+import (
+	"github.com/ringleader-dev/ringleader/rings/planner"
+)
 
 // defaultPlanner is the planner used when a config names none.
-var defaultPlanner PlanFunc = rings.PlanNext
+var defaultPlanner PlanFunc = planner.PlanNext

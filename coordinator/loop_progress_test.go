@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -19,7 +20,7 @@ func TestLoopRolloutInProgressWaitsUntilSyncTimeout(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
 	id := f.toSyncing(t)
-	f.passUntil(t, 20, time.Second, func(s Snapshot) bool {
+	f.passUntil(t, 20, time.Second, func(s store.Snapshot) bool {
 		return s.State.ReleaseByID(id).Ring("canary").State == rings.RingSoaking
 	})
 	f.clock.Advance(time.Minute)
@@ -41,7 +42,7 @@ func TestLoopRolloutInProgressWaitsUntilSyncTimeout(t *testing.T) {
 		t.Fatalf("last observation %+v; want it in progress", last)
 	}
 
-	f.passUntil(t, 20, time.Minute, func(s Snapshot) bool {
+	f.passUntil(t, 20, time.Minute, func(s store.Snapshot) bool {
 		return s.State.ReleaseByID(id).Ring("canary").State != rings.RingSoaking
 	})
 	fails := f.commandsOf(command.CmdFailRing)

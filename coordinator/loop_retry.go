@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 )
 
 // What the leader does when a promotion's or rollback's Git write fails.
@@ -53,7 +54,7 @@ func (l *Loop) needsHuman(ctx context.Context, p Promotion, err error) error {
 
 // retryLater records a transient failure of p's Git write and when to try
 // again, and returns the error (the pass logs and counts it).
-func (l *Loop) retryLater(ctx context.Context, snap Snapshot, p Promotion, err error) error {
+func (l *Loop) retryLater(ctx context.Context, snap store.Snapshot, p Promotion, err error) error {
 	failed := fmt.Errorf("promote %s: %w", p.PromotionID, err)
 	if ctx.Err() != nil {
 		return failed // leadership went: the next leader decides

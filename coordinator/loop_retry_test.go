@@ -12,6 +12,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/internal/notify"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
 )
 
 // stateNotifier keeps the last state the loop showed it.
@@ -137,11 +138,11 @@ func TestLoopTransientPromotionErrorBacksOffThenLands(t *testing.T) {
 			t.Fatalf("attempt %d at %s: retry %+v; want attempt %d, the error, next attempt within [%s, %s]", attempt, now, rt, attempt, full/2, full)
 		}
 		snap := f.store.Snapshot()
-		plan := rings.PlanNext(snap.Topology, &snap.State, now)
+		plan := planner.PlanNext(snap.Topology, &snap.State, now)
 		want := fmt.Sprintf("retrying: %s (attempt %d)", rt.Error, attempt)
 		found := false
 		for _, w := range plan.Waits {
-			found = found || (w.Reason == rings.WaitRetry && strings.Contains(w.Detail, want))
+			found = found || (w.Reason == planner.WaitRetry && strings.Contains(w.Detail, want))
 		}
 		if !found {
 			t.Fatalf("plan waits %+v; want %q", plan.Waits, want)

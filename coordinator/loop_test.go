@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // loopFixture is a leader loop over a tstore with in-memory effects and a
@@ -69,7 +72,7 @@ func (f *loopFixture) commandsOf(typ command.Type) []command.Command {
 
 // passUntil runs passes, moving the clock to each NextCheck (or by step),
 // until cond holds; it fails after max passes.
-func (f *loopFixture) passUntil(t *testing.T, max int, step time.Duration, cond func(Snapshot) bool) {
+func (f *loopFixture) passUntil(t *testing.T, max int, step time.Duration, cond func(store.Snapshot) bool) {
 	t.Helper()
 	for i := 0; i < max; i++ {
 		next := f.loop.ReconcileOnce(context.Background())
@@ -89,7 +92,7 @@ func TestLoopRollsAReleaseThroughEveryRing(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
 	id := f.release(t, "v2")
-	f.passUntil(t, 200, 5*time.Minute, func(s Snapshot) bool {
+	f.passUntil(t, 200, 5*time.Minute, func(s store.Snapshot) bool {
 		return s.State.ReleaseByID(id).State == rings.ReleaseCompleted
 	})
 	var rings_ []string
@@ -111,7 +114,7 @@ func TestLoopCommandsAreIdempotentAndBySystem(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
 	f.release(t, "v2")
-	f.passUntil(t, 50, 5*time.Minute, func(s Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
+	f.passUntil(t, 50, 5*time.Minute, func(s store.Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
 	for _, c := range f.store.commands() {
 		if c.Actor != command.ActorSystem || !strings.HasPrefix(c.RequestID, "loop/") {
 			t.Fatalf("command %s by %q with request %q; want actor %q and a loop/ request ID", c.Type, c.Actor, c.RequestID, command.ActorSystem)
@@ -133,7 +136,7 @@ func TestLoopHaltPlacedBeforePushFencesThePromotion(t *testing.T) {
 		checkErr = p.Check(ctx)
 		return PromotionResult{}, checkErr
 	}
-	f.passUntil(t, 10, time.Minute, func(Snapshot) bool { return f.loop.Stats().Fenced > 0 })
+	f.passUntil(t, 10, time.Minute, func(store.Snapshot) bool { return f.loop.Stats().Fenced > 0 })
 	if !errors.Is(checkErr, ErrFenced) || !strings.Contains(checkErr.Error(), "halt-now") {
 		t.Fatalf("Check returned %v; want ErrFenced naming halt-now", checkErr)
 	}
@@ -155,7 +158,7 @@ func TestLoopCheckFencesADeposedLeader(t *testing.T) {
 		checkErr = p.Check(ctx)
 		return PromotionResult{}, checkErr
 	}
-	f.passUntil(t, 10, time.Minute, func(Snapshot) bool { return checkErr != nil })
+	f.passUntil(t, 10, time.Minute, func(store.Snapshot) bool { return checkErr != nil })
 	if !errors.Is(checkErr, ErrFenced) || !errors.Is(checkErr, command.ErrNotLeader) || len(f.commandsOf(command.CmdPromoted)) != 0 {
 		t.Fatalf("Check returned %v; want ErrFenced wrapping ErrNotLeader and nothing recorded", checkErr)
 	}
@@ -174,7 +177,7 @@ func TestLoopPromoterErrorIsRetriedNextPass(t *testing.T) {
 		}
 		return real.Promote(ctx, p)
 	}
-	f.passUntil(t, 10, time.Minute, func(Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
+	f.passUntil(t, 10, time.Minute, func(store.Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
 	if calls != 2 || f.loop.Stats().Errors == 0 {
 		t.Fatalf("promote called %d times, errors %d; want a failed call, then a landed one", calls, f.loop.Stats().Errors)
 	}
@@ -184,7 +187,7 @@ func TestLoopPromoterErrorIsRetriedNextPass(t *testing.T) {
 func (f *loopFixture) toSyncing(t *testing.T) string {
 	t.Helper()
 	id := f.release(t, "v2")
-	f.passUntil(t, 10, time.Second, func(s Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
+	f.passUntil(t, 10, time.Second, func(s store.Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
 	return id
 }
 
@@ -224,7 +227,7 @@ func TestLoopRegionsWithoutSourcesAreNotObserved(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
 	id := f.release(t, "v2")
-	f.passUntil(t, 100, 5*time.Minute, func(s Snapshot) bool {
+	f.passUntil(t, 100, 5*time.Minute, func(s store.Snapshot) bool {
 		return s.State.ReleaseByID(id).Ring("early").State == rings.RingSoaking
 	})
 	for _, c := range f.commandsOf(command.CmdObserve) {
@@ -238,7 +241,7 @@ func TestLoopSoakingRingIsAskedOncePerAnalysisInterval(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
 	id := f.release(t, "v2")
-	f.passUntil(t, 20, time.Second, func(s Snapshot) bool {
+	f.passUntil(t, 20, time.Second, func(s store.Snapshot) bool {
 		return s.State.ReleaseByID(id).Ring("canary").State == rings.RingSoaking
 	})
 	before := len(f.health.Queries())
@@ -283,8 +286,8 @@ func TestLoopAutoHaltIsPlacedOnceAndFenced(t *testing.T) {
 	t.Parallel()
 	scope := rings.HaltScope{Releases: []string{"checkout-v2"}, Rings: []string{"early", "global"}}
 	f := newLoopFixture(t, func(c *LoopConfig) {
-		c.Planner = func(*rings.Topology, *rings.State, time.Time) rings.Plan {
-			return rings.Plan{Actions: []rings.Action{{Kind: rings.ActPlaceHalt, ReleaseID: "checkout-v2", Ring: "canary", Halt: &scope, Reason: "canary failed"}}}
+		c.Planner = func(*topology.Topology, *rings.State, time.Time) planner.Plan {
+			return planner.Plan{Actions: []planner.Action{{Kind: planner.ActPlaceHalt, ReleaseID: "checkout-v2", Ring: "canary", Halt: &scope, Reason: "canary failed"}}}
 		}
 	})
 	f.loop.ReconcileOnce(context.Background())

@@ -7,7 +7,8 @@ import (
 	"fmt"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // TopologyLoader reads the topology document a node was started with
@@ -34,7 +35,7 @@ func (l *Loop) adoptStartupTopology(ctx context.Context) error {
 	if l.cfg.Store.Snapshot().TopologyRevision == rev {
 		return nil
 	}
-	if _, err := rings.Parse(path, src); err != nil {
+	if _, err := topology.Parse(path, src); err != nil {
 		return fmt.Errorf("%w: %s keeps the topology in force: %w", errTopologyRejected, path, err)
 	}
 	if err := l.record(ctx, command.CmdAdoptTopology, "adopt-topology/"+rev, command.AdoptTopology{Revision: rev, Path: path, Source: src}); err != nil {
@@ -59,7 +60,7 @@ type TopologyDoc struct {
 // is adopted again under its revision, which clears the rejection). A
 // revision already rejected is not proposed twice. It reports whether it
 // recorded anything.
-func (l *Loop) adoptFeed(ctx context.Context, snap Snapshot) bool {
+func (l *Loop) adoptFeed(ctx context.Context, snap store.Snapshot) bool {
 	if l.cfg.TopologyFeed == nil {
 		return false
 	}
@@ -73,7 +74,7 @@ func (l *Loop) adoptFeed(ctx context.Context, snap Snapshot) bool {
 	if snap.TopologyRejected != nil && snap.TopologyRejected.Revision == doc.Revision {
 		return false
 	}
-	if _, err := rings.Parse(doc.Path, doc.Source); err != nil {
+	if _, err := topology.Parse(doc.Path, doc.Source); err != nil {
 		rej := command.RejectTopology{Revision: doc.Revision, Path: doc.Path, Errors: TopologyErrors(err)}
 		if rerr := l.record(ctx, command.CmdRejectTopology, "reject-topology/"+doc.Revision, rej); rerr != nil {
 			l.stats.errors.Add(1)
@@ -96,7 +97,7 @@ func (l *Loop) adoptFeed(ctx context.Context, snap Snapshot) bool {
 // TopologyErrors splits a Parse error into one message per problem, each
 // "FILE:LINE:COL: message".
 func TopologyErrors(err error) []string {
-	var ve rings.ValidationErrors
+	var ve topology.ValidationErrors
 	if errors.As(err, &ve) && len(ve) > 0 {
 		out := make([]string, len(ve))
 		for i, e := range ve {

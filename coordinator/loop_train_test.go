@@ -8,7 +8,10 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
+	ringplanner "github.com/ringleader-dev/ringleader/rings/planner"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // trainTopology has a Tuesday 10:00 UTC train for checkout, a freeze on
@@ -62,7 +65,7 @@ type landedAt struct {
 
 type plannedAt struct {
 	at   time.Time
-	plan rings.Plan
+	plan ringplanner.Plan
 }
 
 var trainMonday = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
@@ -82,8 +85,8 @@ func newTrainFixture(t *testing.T) *trainFixture {
 		}
 		return res, err
 	}}
-	planner := func(tp *rings.Topology, s *rings.State, now time.Time) rings.Plan {
-		p := rings.PlanNext(tp, s, now)
+	planner := func(tp *topology.Topology, s *rings.State, now time.Time) ringplanner.Plan {
+		p := ringplanner.PlanNext(tp, s, now)
 		f.mu.Lock()
 		f.plans = append(f.plans, plannedAt{at: now, plan: p})
 		f.mu.Unlock()
@@ -100,7 +103,7 @@ func newTrainFixture(t *testing.T) *trainFixture {
 
 // apply proposes a command stamped with the fixture's clock, as the API
 // does.
-func (f *trainFixture) apply(t *testing.T, typ command.Type, payload any) ApplyResult {
+func (f *trainFixture) apply(t *testing.T, typ command.Type, payload any) store.ApplyResult {
 	t.Helper()
 	cmd, err := command.New(typ, "alice", payload)
 	if err != nil {
@@ -118,7 +121,7 @@ func (f *trainFixture) apply(t *testing.T, typ command.Type, payload any) ApplyR
 // run drives the loop as Run does, without sleeping: passes repeat at the
 // same instant while they make progress; otherwise the clock moves to the
 // plan's NextCheck or by step, whichever is sooner. It stops when cond holds.
-func (f *trainFixture) run(t *testing.T, step time.Duration, cond func(Snapshot) bool) {
+func (f *trainFixture) run(t *testing.T, step time.Duration, cond func(store.Snapshot) bool) {
 	t.Helper()
 	for i := 0; i < 5000; i++ {
 		next, progressed := f.loop.pass(context.Background())
@@ -153,10 +156,10 @@ func (f *trainFixture) firstLanding(release, ring string) time.Time {
 
 // waitAt reports whether the plan made at the latest instant ≤ at holds a
 // wait of the given reason for release (and ring, when not empty).
-func (f *trainFixture) waitAt(at time.Time, release, ring string, reason rings.WaitReason) bool {
+func (f *trainFixture) waitAt(at time.Time, release, ring string, reason ringplanner.WaitReason) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var plan *rings.Plan
+	var plan *ringplanner.Plan
 	for i := range f.plans {
 		if !f.plans[i].at.After(at) {
 			plan = &f.plans[i].plan
@@ -165,7 +168,7 @@ func (f *trainFixture) waitAt(at time.Time, release, ring string, reason rings.W
 	if plan == nil {
 		return false
 	}
-	return slices.ContainsFunc(plan.Waits, func(w rings.Wait) bool {
+	return slices.ContainsFunc(plan.Waits, func(w ringplanner.Wait) bool {
 		return w.ReleaseID == release && (ring == "" || w.Ring == ring) && w.Reason == reason
 	})
 }
@@ -180,7 +183,7 @@ func TestLoopScheduledReleasesAndTrains(t *testing.T) {
 	v1 := f.apply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-v1", App: "checkout", Version: "v1", Train: "tuesday"}).ID
 	v2 := f.apply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-v2", App: "checkout", Version: "v2", Train: "tuesday"}).ID
 	led := f.apply(t, command.CmdCreateRelease, command.CreateRelease{ID: "ledger-v1", App: "ledger", Version: "v1", StartAt: at(23, 15, 0)}).ID
-	f.run(t, 5*time.Minute, func(s Snapshot) bool {
+	f.run(t, 5*time.Minute, func(s store.Snapshot) bool {
 		for _, id := range []string{v1, v2, led} {
 			if s.State.ReleaseByID(id).State != rings.ReleaseCompleted {
 				return false
@@ -196,13 +199,13 @@ func TestLoopScheduledReleasesAndTrains(t *testing.T) {
 		ok   bool
 		got  any
 	}{
-		{"ledger waits on Monday morning for its start time", f.waitAt(at(23, 14, 55), led, "", rings.WaitSchedule), "no schedule wait"},
+		{"ledger waits on Monday morning for its start time", f.waitAt(at(23, 14, 55), led, "", ringplanner.WaitSchedule), "no schedule wait"},
 		{"ledger canary lands at its start time", f.firstLanding(led, "canary").Equal(at(23, 15, 0)), f.firstLanding(led, "canary")},
-		{"checkout v1 waits for the train on Monday", f.waitAt(at(23, 20, 0), v1, "", rings.WaitSchedule), "no schedule wait"},
+		{"checkout v1 waits for the train on Monday", f.waitAt(at(23, 20, 0), v1, "", ringplanner.WaitSchedule), "no schedule wait"},
 		{"checkout v1 departs with the train", f.firstLanding(v1, "canary").Equal(at(24, 10, 0)), f.firstLanding(v1, "canary")},
-		{"checkout v2 queues behind v1 after the departure", f.waitAt(at(24, 11, 0), v2, "", rings.WaitQueue), "no queue wait"},
+		{"checkout v2 queues behind v1 after the departure", f.waitAt(at(24, 11, 0), v2, "", ringplanner.WaitQueue), "no queue wait"},
 		{"checkout v1 canary finished soaking inside the freeze", rel(v1).Ring("canary").DoneAt.After(at(24, 12, 0)) && rel(v1).Ring("canary").DoneAt.Before(at(24, 18, 0)), rel(v1).Ring("canary").DoneAt},
-		{"the freeze that opened after ring 0 holds ring 1", f.waitAt(at(24, 15, 0), v1, "early", rings.WaitFreeze), "no freeze wait"},
+		{"the freeze that opened after ring 0 holds ring 1", f.waitAt(at(24, 15, 0), v1, "early", ringplanner.WaitFreeze), "no freeze wait"},
 		{"ring 1 lands when the freeze ends", f.firstLanding(v1, "early").Equal(at(24, 18, 0)), f.firstLanding(v1, "early")},
 		{"checkout v2 starts only after v1 completed", !f.firstLanding(v2, "canary").Before(rel(v1).UpdatedAt), f.firstLanding(v2, "canary")},
 		{"checkout v2 starts as soon as v1 completed", f.firstLanding(v2, "canary").Equal(rel(v1).UpdatedAt), f.firstLanding(v2, "canary")},
@@ -223,7 +226,7 @@ func TestLoopTrainMissedByMinutesWaitsAWeek(t *testing.T) {
 	f := newTrainFixture(t)
 	f.clock.Set(time.Date(2026, 11, 24, 10, 1, 0, 0, time.UTC))
 	id := f.apply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-late", App: "checkout", Version: "v3", Train: "tuesday"}).ID
-	f.run(t, time.Hour, func(Snapshot) bool { return !f.firstLanding(id, "canary").IsZero() })
+	f.run(t, time.Hour, func(store.Snapshot) bool { return !f.firstLanding(id, "canary").IsZero() })
 	if got, want := f.firstLanding(id, "canary"), time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC); !got.Equal(want) {
 		t.Fatalf("canary landed %s; want the next departure %s", got, want)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // MemBudgets is an in-memory BudgetSource: every app of the topology has
@@ -29,11 +30,11 @@ func (m *MemBudgets) Set(app, region string, percent float64) {
 }
 
 // Budgets implements BudgetSource.
-func (m *MemBudgets) Budgets(_ context.Context, topo *rings.Topology, at time.Time) ([]rings.Budget, error) {
+func (m *MemBudgets) Budgets(_ context.Context, topo *topology.Topology, at time.Time) ([]rings.Budget, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	p := topo.Spec.Policy.ErrorBudget
-	allowed := rings.AllowedDowntime(p.SLO, p.Window.D()).Seconds()
+	allowed := topology.AllowedDowntime(p.SLO, p.Window.D()).Seconds()
 	var out []rings.Budget
 	for _, a := range topo.Spec.Apps {
 		for _, g := range topo.Spec.Regions {

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 )
 
 // Metrics records what happens on this node: commands applied (every node
@@ -118,7 +119,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 
 // ObserveApplied is an ApplyObserver: it counts applied commands and the
 // promotions, failures, rollbacks, halts and check results among them.
-func (m *Metrics) ObserveApplied(ac AppliedCommand) {
+func (m *Metrics) ObserveApplied(ac store.AppliedCommand) {
 	if m == nil {
 		return
 	}

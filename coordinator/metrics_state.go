@@ -7,39 +7,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
-
-// RaftStats is what the Raft metrics show about this node.
-type RaftStats struct {
-	Leader       bool
-	Term         uint64
-	CommitIndex  uint64
-	AppliedIndex uint64
-	LastIndex    uint64
-}
-
-// RaftStats reports this node's Raft term and indexes.
-func (n *Node) RaftStats() RaftStats {
-	return RaftStats{
-		Leader:       n.IsLeader(),
-		Term:         n.raft.CurrentTerm(),
-		CommitIndex:  n.raft.CommitIndex(),
-		AppliedIndex: n.raft.AppliedIndex(),
-		LastIndex:    n.raft.LastIndex(),
-	}
-}
-
-// raftStatsReporter is implemented by *Node.
-type raftStatsReporter interface {
-	RaftStats() RaftStats
-}
 
 // StateCollectorConfig says where StateCollector reads from.
 type StateCollectorConfig struct {
-	// Store is the node (required). When it implements RaftStats (as
-	// *Node does) the Raft gauges are exported too.
+	// Store is the node (required).
 	Store Store
-	// Planner computes the gate waits (default rings.PlanNext).
+	// Planner computes the gate waits (default planner.PlanNext).
 	Planner PlanFunc
 	// Clock is "now" for soak remaining and the plan (default system clock).
 	Clock Clock
@@ -65,9 +41,9 @@ var (
 		rings.ReleaseScheduled, rings.ReleaseRunning, rings.ReleaseAwaitingApproval, rings.ReleaseHalted,
 		rings.ReleaseCompleted, rings.ReleaseAborted, rings.ReleaseRolledBack, rings.ReleaseRollbackFailed,
 	}
-	waitReasons = []rings.WaitReason{
-		rings.WaitHalt, rings.WaitSoak, rings.WaitSync, rings.WaitWindow, rings.WaitFreeze, rings.WaitApproval,
-		rings.WaitErrorBudget, rings.WaitSchedule, rings.WaitQueue, rings.WaitEvidence, rings.WaitRollback, rings.WaitRetry,
+	waitReasons = []planner.WaitReason{
+		planner.WaitHalt, planner.WaitSoak, planner.WaitSync, planner.WaitWindow, planner.WaitFreeze, planner.WaitApproval,
+		planner.WaitErrorBudget, planner.WaitSchedule, planner.WaitQueue, planner.WaitEvidence, planner.WaitRollback, planner.WaitRetry,
 	}
 )
 
@@ -132,7 +108,7 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(c.budget, b.RemainingPercent, b.App, b.Region)
 	}
 
-	waits := map[rings.WaitReason]int{}
+	waits := map[planner.WaitReason]int{}
 	if snap.Topology != nil {
 		for _, rel := range snap.State.Releases {
 			for _, rp := range rel.Rings {
@@ -150,24 +126,15 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(c.gateWaits, float64(waits[r]), string(r))
 	}
 
-	if rr, ok := c.cfg.Store.(raftStatsReporter); ok {
-		st := rr.RaftStats()
-		leader := 0.0
-		if st.Leader {
-			leader = 1
-		}
-		gauge(c.leader, leader)
-		gauge(c.term, float64(st.Term))
-		gauge(c.commitIndex, float64(st.CommitIndex))
-		gauge(c.appliedIndex, float64(st.AppliedIndex))
-	} else {
-		leader := 0.0
-		if c.cfg.Store.IsLeader() {
-			leader = 1
-		}
-		gauge(c.leader, leader)
-		gauge(c.appliedIndex, float64(snap.AppliedIndex))
+	st := c.cfg.Store.RaftStats()
+	leader := 0.0
+	if st.Leader {
+		leader = 1
 	}
+	gauge(c.leader, leader)
+	gauge(c.term, float64(st.Term))
+	gauge(c.commitIndex, float64(st.CommitIndex))
+	gauge(c.appliedIndex, float64(st.AppliedIndex))
 
 	if b := c.cfg.Events; b != nil {
 		gauge(c.subscribers, float64(b.Subscribers()))
@@ -178,7 +145,7 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 
 // SoakRemaining is how long a soaking ring still has to soak (0 when its
 // window is over, or when the ring is not in the topology).
-func SoakRemaining(t *rings.Topology, rp rings.RingProgress, now time.Time) time.Duration {
+func SoakRemaining(t *topology.Topology, rp rings.RingProgress, now time.Time) time.Duration {
 	if t == nil || rp.SoakStartedAt.IsZero() {
 		return 0
 	}

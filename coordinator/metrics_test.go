@@ -16,6 +16,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -144,7 +145,7 @@ func TestMetricsSoakRemainingAndRingCounters(t *testing.T) {
 	// Count what the loop recorded by handing its commands to the
 	// observer, as the node's apply hook would.
 	for i, cmd := range f.store.commands() {
-		m.ObserveApplied(AppliedCommand{Index: uint64(i + 1), Command: cmd})
+		m.ObserveApplied(store.AppliedCommand{Index: uint64(i + 1), Command: cmd})
 	}
 	rel := f.store.Snapshot().State.Releases[0]
 	if rel.Rings[0].State != "soaking" {
@@ -299,7 +300,7 @@ func TestEveryMetricIsDocumented(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m.ObserveApplied(AppliedCommand{Command: cmd})
+		m.ObserveApplied(store.AppliedCommand{Command: cmd})
 	}
 	m.ObserveProposal(command.CmdObserve, time.Millisecond, nil)
 	fams, err := reg.Gather()

@@ -14,8 +14,11 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
+	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 	"github.com/ringleader-dev/ringleader/internal/scalegen"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
 )
 
 // Scale benchmarks: N apps × 50 regions × 4 rings with a release running
@@ -97,7 +100,7 @@ func allSoakingRing0(s rings.State, apps int) bool {
 }
 
 // BenchmarkScaleReconcilePass measures one leader reconcile pass over the
-// full state: snapshot, fence sync, observe (nothing due), rings.PlanNext
+// full state: snapshot, fence sync, observe (nothing due), planner.PlanNext
 // (from the same snapshot, since nothing was applied), and nothing to act
 // on. One op is one pass; the clock moves 1 ms per pass so no soak or
 // analysis interval falls due. The store lends its state and its applied
@@ -115,12 +118,12 @@ func BenchmarkScaleReconcilePass(b *testing.B) {
 				lat = append(lat, time.Since(start))
 			}
 			b.StopTimer()
-			reportPercentiles(b, lat)
+			storetest.ReportPercentiles(b, lat)
 		})
 	}
 }
 
-// BenchmarkScalePlanNext measures rings.PlanNext alone over the same state.
+// BenchmarkScalePlanNext measures planner.PlanNext alone over the same state.
 func BenchmarkScalePlanNext(b *testing.B) {
 	for _, apps := range scaleApps {
 		b.Run(fmt.Sprintf("apps=%d", apps), func(b *testing.B) {
@@ -131,11 +134,11 @@ func BenchmarkScalePlanNext(b *testing.B) {
 			b.ResetTimer()
 			for range b.N {
 				start := time.Now()
-				rings.PlanNext(snap.Topology, &snap.State, now)
+				planner.PlanNext(snap.Topology, &snap.State, now)
 				lat = append(lat, time.Since(start))
 			}
 			b.StopTimer()
-			reportPercentiles(b, lat)
+			storetest.ReportPercentiles(b, lat)
 		})
 	}
 }
@@ -158,14 +161,14 @@ func BenchmarkScaleSnapshot(b *testing.B) {
 					b.Fatal(err)
 				}
 				lockT = append(lockT, time.Since(start))
-				sink := &memSink{}
+				sink := &storetest.Sink{}
 				if err := s.Persist(sink); err != nil {
 					b.Fatal(err)
 				}
 				snapT = append(snapT, time.Since(start))
-				size = sink.buf.Len()
+				size = sink.Len()
 				start = time.Now()
-				if err := NewFSM(0).Restore(io.NopCloser(&sink.buf)); err != nil {
+				if err := store.NewFSM(0).Restore(io.NopCloser(sink)); err != nil {
 					b.Fatal(err)
 				}
 				restoreT = append(restoreT, time.Since(start))
@@ -174,9 +177,9 @@ func BenchmarkScaleSnapshot(b *testing.B) {
 			slices.Sort(snapT)
 			slices.Sort(lockT)
 			slices.Sort(restoreT)
-			b.ReportMetric(ms(snapT[len(snapT)/2]), "snapshot-ms")
-			b.ReportMetric(ms(lockT[len(lockT)/2]), "locked-ms")
-			b.ReportMetric(ms(restoreT[len(restoreT)/2]), "restore-ms")
+			b.ReportMetric(storetest.Millis(snapT[len(snapT)/2]), "snapshot-ms")
+			b.ReportMetric(storetest.Millis(lockT[len(lockT)/2]), "locked-ms")
+			b.ReportMetric(storetest.Millis(restoreT[len(restoreT)/2]), "restore-ms")
 			b.ReportMetric(float64(size)/(1<<20), "snapshot-MiB")
 		})
 	}
@@ -327,7 +330,7 @@ func BenchmarkScaleHaltAPI(b *testing.B) {
 			if open != "" { // leave no halt active for the other benchmarks
 				serve("/v1/halts/"+open+"/resume", `{"reason":"bench"}`, 200)
 			}
-			reportPercentiles(b, lat)
+			storetest.ReportPercentiles(b, lat)
 		})
 	}
 }

@@ -15,24 +15,74 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/wiretest"
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
-// wireStore is the world behind the Store interface, with the optional
-// parts a Node has (audit trail, Raft term, readiness). Writes apply at
-// the next index, as a single-node Raft log would.
+// The API's wire tests serve the world that store's wire tests build and
+// pin: they read it back from the golden Raft log (log/world.jsonl), so
+// they depend on the pinned bytes, not on the code that wrote them.
+
+// wireNow is the clock of the API: after the last world command.
+var wireNow = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+
+// Release IDs of the world the exchanges name (store/wire_world_test.go).
+const (
+	wireL0 = "ledger-1.8.0-a1b2c3"   // completed
+	wireC2 = "checkout-1.5.0-0a0b0c" // canary soaking, with checks and progress
+	wireL1 = "ledger-2.0.0-112233"   // global promoting, one region retrying
+	wireL2 = "ledger-1.9.0-778899"   // early failed; early rolling back
+	wireS0 = "search-3.0.0-aabbcc"   // rollback-failed
+	wireC3 = "checkout-1.6.0-667788" // scheduled on a train
+)
+
+// wireWorldCommands decodes the golden world log, one command a line.
+func wireWorldCommands(t testing.TB) []command.Command {
+	t.Helper()
+	var out []command.Command
+	for _, l := range bytes.Split(bytes.TrimSuffix(wiretest.Read(t, "log/world.jsonl"), []byte("\n")), []byte("\n")) {
+		var cmd command.Command
+		if err := json.Unmarshal(l, &cmd); err != nil {
+			t.Fatalf("decode the golden world log: %v", err)
+		}
+		out = append(out, cmd)
+	}
+	return out
+}
+
+// wireWorldFSM is a fresh FSM holding the world. Refusals are part of the
+// world (store's wire tests check each one), so errors are not failures.
+func wireWorldFSM(t testing.TB) *store.FSM {
+	t.Helper()
+	f := store.NewFSM(0)
+	for i, cmd := range wireWorldCommands(t) {
+		_, _ = f.ApplyCommand(uint64(i+1), cmd)
+	}
+	return f
+}
+
+// wireTopology reads the world's topology document.
+func wireTopology(t testing.TB) []byte {
+	t.Helper()
+	return wiretest.Read(t, "topology.yaml")
+}
+
+// wireStore is the world behind the Store interface, in Raft term 7.
+// Writes apply at the next index, as a single-node Raft log would.
 type wireStore struct{ *tstore }
 
-func (s wireStore) Apply(ctx context.Context, cmd command.Command) (ApplyResult, error) {
+func (s wireStore) Apply(ctx context.Context, cmd command.Command) (store.ApplyResult, error) {
 	if !s.IsLeader() {
-		return ApplyResult{}, fmt.Errorf("apply %s: %w", cmd.Type, command.ErrNotLeader)
+		return store.ApplyResult{}, fmt.Errorf("apply %s: %w", cmd.Type, command.ErrNotLeader)
 	}
 	return s.fsm.ApplyCommand(s.fsm.AppliedIndex()+1, cmd)
 }
-func (s wireStore) Audit(q apiclient.AuditQuery) []apiclient.AuditEntry { return s.fsm.Audit(q) }
-func (s wireStore) Term() uint64                                        { return 7 }
-func (s wireStore) Ready() error                                        { return nil }
+func (s wireStore) RaftStats() store.RaftStats {
+	st := s.tstore.RaftStats()
+	st.Term = 7
+	return st
+}
 
 // newWireStore is the world on a leader (or, with leader unset, on a
 // follower that knows no leader).
@@ -280,7 +330,7 @@ func TestWireAPI(t *testing.T) {
 	var created *apiclient.ReleaseDetail
 	call("create-release", func() (any, error) {
 		var err error
-		created, err = rex.CreateRelease(ctx, apiclient.CreateReleaseRequest{App: "ledger", Version: "2.2.0", Priority: rings.PrioritySecurity,
+		created, err = rex.CreateRelease(ctx, apiclient.CreateReleaseRequest{App: "ledger", Version: "2.2.0", Priority: topology.PrioritySecurity,
 			StartAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), Train: "tuesday", PreviousVersion: "2.0.0"})
 		return created, err
 	})
@@ -336,11 +386,11 @@ func TestWireAPIOnAFollower(t *testing.T) {
 // command of the world, refused ones included.
 func TestWireEvents(t *testing.T) {
 	t.Parallel()
-	f := NewFSM(0)
+	f := store.NewFSM(0)
 	rec := httptest.NewRecorder()
-	for i, e := range wireWorldEntries(t) {
-		res, err := f.ApplyCommand(uint64(i+1), e.cmd)
-		if err := writeEvent(rec, EventFor(AppliedCommand{Index: uint64(i + 1), Command: e.cmd, ResultID: res.ID, Err: err})); err != nil {
+	for i, cmd := range wireWorldCommands(t) {
+		res, err := f.ApplyCommand(uint64(i+1), cmd)
+		if err := writeEvent(rec, EventFor(store.AppliedCommand{Index: uint64(i + 1), Command: cmd, ResultID: res.ID, Err: err})); err != nil {
 			t.Fatal(err)
 		}
 	}

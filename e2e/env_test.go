@@ -17,6 +17,7 @@ import (
 	"github.com/ringleader-dev/ringleader/e2e/harness"
 	"github.com/ringleader-dev/ringleader/internal/promserver"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // ringSpec is one ring of a test topology.
@@ -61,7 +62,7 @@ func (s topoSpec) render() string {
 		s.Repo = "https://git.example.invalid/deploy.git"
 	}
 	if s.OnFailure == "" {
-		s.OnFailure = rings.OnFailureHaltLaterRings
+		s.OnFailure = topology.OnFailureHaltLaterRings
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "apiVersion: ringleader.dev/v1alpha1\nkind: Topology\nmetadata: {name: e2e}\nspec:\n")

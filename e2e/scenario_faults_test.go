@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // TestBadReleaseFailsInFirstRing: a version the regions serve badly fails
@@ -45,7 +46,7 @@ func TestBadReleaseFailsInFirstRing(t *testing.T) {
 		}
 	}
 	if auto == 0 {
-		t.Errorf("no automatic halt placed after the canary failed (onFailure %s); active halts: %+v", rings.OnFailureHaltLaterRings, halts)
+		t.Errorf("no automatic halt placed after the canary failed (onFailure %s); active halts: %+v", topology.OnFailureHaltLaterRings, halts)
 	}
 	// Nothing of the bad version reaches a later ring afterwards either.
 	e.neverPromoted(t, 4*time.Second, id, "early", "global")

@@ -15,7 +15,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	"sigs.k8s.io/yaml"
 
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // cluster is the decoded Kubernetes manifests.
@@ -327,7 +327,7 @@ func TestKustomization(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := rings.Parse(file, src); err != nil {
+		if _, err := topology.Parse(file, src); err != nil {
 			t.Fatalf("the topology shipped in the ConfigMap does not validate: %v", err)
 		}
 	})
@@ -365,7 +365,7 @@ func TestApplicationSetExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	topo, err := rings.Parse("examples/rings.yaml", src)
+	topo, err := topology.Parse("examples/rings.yaml", src)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // Query asks for evidence about the promoted regions of one ring. It has the
@@ -72,13 +73,13 @@ type RegionAnalysis struct {
 // SyncSource reports whether regions run the promoted commit and are healthy
 // (Argo CD). Its Health values' Checks are ignored.
 type SyncSource interface {
-	ObserveSync(ctx context.Context, topo *rings.Topology, q Query) ([]Health, error)
+	ObserveSync(ctx context.Context, topo *topology.Topology, q Query) ([]Health, error)
 }
 
 // MetricSource evaluates the analysis metrics of the promoted regions at a
 // given time (Prometheus). It returns one entry per promoted region.
 type MetricSource interface {
-	Analyze(ctx context.Context, topo *rings.Topology, q Query, at time.Time) ([]RegionAnalysis, error)
+	Analyze(ctx context.Context, topo *topology.Topology, q Query, at time.Time) ([]RegionAnalysis, error)
 }
 
 // SoakHook is called once per observation of a soaking ring; a failing

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // CheckDuringSoak is the observation name of the during-soak webhook.
@@ -25,7 +26,7 @@ var ErrNoTopology = errors.New("no topology loaded")
 // source then fails closed with a reason saying so.
 type HealthConfig struct {
 	// Topology returns the topology in force (the coordinator's last good one).
-	Topology func() *rings.Topology
+	Topology func() *topology.Topology
 	// Sync reports sync and health for regions with an argocd source.
 	Sync SyncSource
 	// Metrics evaluates the analysis metrics while a ring soaks.
@@ -92,7 +93,7 @@ func (h *HealthSource) Observe(ctx context.Context, q Query) ([]Health, error) {
 }
 
 // sync fills Synced/Healthy of regions that have an argocd source.
-func (h *HealthSource) sync(ctx context.Context, topo *rings.Topology, q Query, out []Health, index map[string]int) {
+func (h *HealthSource) sync(ctx context.Context, topo *topology.Topology, q Query, out []Health, index map[string]int) {
 	need := false
 	for i, t := range q.Regions {
 		r, ok := topo.RegionByName(t.Region)
@@ -145,7 +146,7 @@ func (h *HealthSource) sync(ctx context.Context, topo *rings.Topology, q Query, 
 }
 
 // metrics appends the analysis observations of each promoted region.
-func (h *HealthSource) metrics(ctx context.Context, topo *rings.Topology, q Query, at time.Time, out []Health, index map[string]int) {
+func (h *HealthSource) metrics(ctx context.Context, topo *topology.Topology, q Query, at time.Time, out []Health, index map[string]int) {
 	if len(topo.Spec.Policy.Analysis.Metrics) == 0 {
 		return
 	}

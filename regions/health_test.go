@@ -8,36 +8,37 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // fakeSync and fakeMetrics are in-memory sources: structs of Fn fields.
 type fakeSync struct {
-	ObserveSyncFn func(ctx context.Context, topo *rings.Topology, q Query) ([]Health, error)
+	ObserveSyncFn func(ctx context.Context, topo *topology.Topology, q Query) ([]Health, error)
 }
 
-func (f fakeSync) ObserveSync(ctx context.Context, topo *rings.Topology, q Query) ([]Health, error) {
+func (f fakeSync) ObserveSync(ctx context.Context, topo *topology.Topology, q Query) ([]Health, error) {
 	return f.ObserveSyncFn(ctx, topo, q)
 }
 
 type fakeMetrics struct {
-	AnalyzeFn func(ctx context.Context, topo *rings.Topology, q Query, at time.Time) ([]RegionAnalysis, error)
+	AnalyzeFn func(ctx context.Context, topo *topology.Topology, q Query, at time.Time) ([]RegionAnalysis, error)
 }
 
-func (f fakeMetrics) Analyze(ctx context.Context, topo *rings.Topology, q Query, at time.Time) ([]RegionAnalysis, error) {
+func (f fakeMetrics) Analyze(ctx context.Context, topo *topology.Topology, q Query, at time.Time) ([]RegionAnalysis, error) {
 	return f.AnalyzeFn(ctx, topo, q, at)
 }
 
 var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
-func testTopology() *rings.Topology {
-	t := &rings.Topology{Metadata: rings.Metadata{Name: "t"}}
-	t.Spec.Regions = []rings.Region{
-		{Name: "argo-1", ArgoCD: &rings.ArgoCDSource{Server: "https://argo", Application: "{{app}}"}, Prometheus: &rings.PrometheusSource{URL: "http://prom"}},
-		{Name: "argo-2", ArgoCD: &rings.ArgoCDSource{Server: "https://argo", Application: "{{app}}"}},
-		{Name: "prom-1", Prometheus: &rings.PrometheusSource{URL: "http://prom"}},
+func testTopology() *topology.Topology {
+	t := &topology.Topology{Metadata: topology.Metadata{Name: "t"}}
+	t.Spec.Regions = []topology.Region{
+		{Name: "argo-1", ArgoCD: &topology.ArgoCDSource{Server: "https://argo", Application: "{{app}}"}, Prometheus: &topology.PrometheusSource{URL: "http://prom"}},
+		{Name: "argo-2", ArgoCD: &topology.ArgoCDSource{Server: "https://argo", Application: "{{app}}"}},
+		{Name: "prom-1", Prometheus: &topology.PrometheusSource{URL: "http://prom"}},
 		{Name: "bare-1"},
 	}
-	t.Spec.Policy.Analysis.Metrics = []rings.Metric{{Name: "success-rate", Query: `x{region="{{region}}"}`}}
+	t.Spec.Policy.Analysis.Metrics = []topology.Metric{{Name: "success-rate", Query: `x{region="{{region}}"}`}}
 	return t
 }
 
@@ -49,7 +50,7 @@ func q(soaking bool, regions ...string) Query {
 	return out
 }
 
-func healthySync(ctx context.Context, topo *rings.Topology, q Query) ([]Health, error) {
+func healthySync(ctx context.Context, topo *topology.Topology, q Query) ([]Health, error) {
 	var out []Health
 	for _, r := range q.RegionNames() {
 		out = append(out, Health{Region: r, Synced: true, Healthy: true, Reason: "Healthy"})
@@ -57,7 +58,7 @@ func healthySync(ctx context.Context, topo *rings.Topology, q Query) ([]Health, 
 	return out, nil
 }
 
-func passingMetrics(ctx context.Context, topo *rings.Topology, q Query, at time.Time) ([]RegionAnalysis, error) {
+func passingMetrics(ctx context.Context, topo *topology.Topology, q Query, at time.Time) ([]RegionAnalysis, error) {
 	var out []RegionAnalysis
 	for _, r := range q.RegionNames() {
 		reg, _ := topo.RegionByName(r)
@@ -112,39 +113,39 @@ func TestHealthSourceObserve(t *testing.T) {
 			[]string{"argo-2 (region has an argocd source but no sync source is wired: no sync evidence)"}},
 		{"sync source answers", HealthConfig{Sync: fakeSync{healthySync}}, q(false, "argo-1", "bare-1"),
 			[]string{"argo-1 synced healthy (Healthy)", "bare-1 synced healthy"}},
-		{"sync source errs", HealthConfig{Sync: fakeSync{func(context.Context, *rings.Topology, Query) ([]Health, error) {
+		{"sync source errs", HealthConfig{Sync: fakeSync{func(context.Context, *topology.Topology, Query) ([]Health, error) {
 			return nil, errors.New("argocd unreachable")
 		}}}, q(false, "argo-1", "bare-1"),
 			[]string{"argo-1 (sync evidence unavailable: argocd unreachable)", "bare-1 synced healthy"}},
-		{"sync source omits a region", HealthConfig{Sync: fakeSync{func(context.Context, *rings.Topology, Query) ([]Health, error) {
+		{"sync source omits a region", HealthConfig{Sync: fakeSync{func(context.Context, *topology.Topology, Query) ([]Health, error) {
 			return []Health{{Region: "argo-1", Synced: true, Healthy: true}}, nil
 		}}}, q(false, "argo-1", "argo-2"),
 			[]string{"argo-1 synced healthy", "argo-2 (sync source said nothing about the region)"}},
-		{"degraded passes through", HealthConfig{Sync: fakeSync{func(context.Context, *rings.Topology, Query) ([]Health, error) {
+		{"degraded passes through", HealthConfig{Sync: fakeSync{func(context.Context, *topology.Topology, Query) ([]Health, error) {
 			return []Health{{Region: "argo-2", Synced: true, Healthy: false, Reason: "Degraded: CrashLoopBackOff"}}, nil
 		}}}, q(false, "argo-2"),
 			[]string{"argo-2 synced (Degraded: CrashLoopBackOff)"}},
-		{"a paused rollout stays in progress while soaking", HealthConfig{Metrics: fakeMetrics{passingMetrics}, Sync: fakeSync{func(context.Context, *rings.Topology, Query) ([]Health, error) {
+		{"a paused rollout stays in progress while soaking", HealthConfig{Metrics: fakeMetrics{passingMetrics}, Sync: fakeSync{func(context.Context, *topology.Topology, Query) ([]Health, error) {
 			return []Health{{Region: "argo-1", Synced: true, Reason: "Suspended: Rollout is paused", InProgress: true}}, nil
 		}}}, q(true, "argo-1"),
 			[]string{"argo-1 synced in-progress (Suspended: Rollout is paused) [success-rate pass]"}},
 		{"unknown region", HealthConfig{}, q(false, "ghost-1"),
 			[]string{`ghost-1 (region "ghost-1" is not in topology "t")`}},
-		{"not soaking: no analysis", HealthConfig{Metrics: fakeMetrics{func(context.Context, *rings.Topology, Query, time.Time) ([]RegionAnalysis, error) {
+		{"not soaking: no analysis", HealthConfig{Metrics: fakeMetrics{func(context.Context, *topology.Topology, Query, time.Time) ([]RegionAnalysis, error) {
 			panic("analysis must not run outside the soak")
 		}}}, q(false, "prom-1"),
 			[]string{"prom-1 synced healthy"}},
 		{"soaking: checks appended, region without prometheus says so", HealthConfig{Metrics: fakeMetrics{passingMetrics}}, q(true, "prom-1", "bare-1"),
 			[]string{"prom-1 synced healthy [success-rate pass]", "bare-1 synced healthy (no prometheus)"}},
-		{"failing check does not clear healthy", HealthConfig{Metrics: fakeMetrics{func(_ context.Context, _ *rings.Topology, q Query, at time.Time) ([]RegionAnalysis, error) {
+		{"failing check does not clear healthy", HealthConfig{Metrics: fakeMetrics{func(_ context.Context, _ *topology.Topology, q Query, at time.Time) ([]RegionAnalysis, error) {
 			return []RegionAnalysis{{Region: "prom-1", Checks: []rings.Observation{{Check: "success-rate", Reason: "below 99"}}}}, nil
 		}}}, q(true, "prom-1"),
 			[]string{"prom-1 synced healthy [success-rate fail: below 99]"}},
-		{"metric source errs: every region fails its analysis", HealthConfig{Metrics: fakeMetrics{func(context.Context, *rings.Topology, Query, time.Time) ([]RegionAnalysis, error) {
+		{"metric source errs: every region fails its analysis", HealthConfig{Metrics: fakeMetrics{func(context.Context, *topology.Topology, Query, time.Time) ([]RegionAnalysis, error) {
 			return nil, errors.New("boom")
 		}}}, q(true, "prom-1", "bare-1"),
 			[]string{"prom-1 synced healthy [analysis fail: analysis could not run: boom]", "bare-1 synced healthy [analysis fail: analysis could not run: boom]"}},
-		{"metric source omits a region", HealthConfig{Metrics: fakeMetrics{func(context.Context, *rings.Topology, Query, time.Time) ([]RegionAnalysis, error) {
+		{"metric source omits a region", HealthConfig{Metrics: fakeMetrics{func(context.Context, *topology.Topology, Query, time.Time) ([]RegionAnalysis, error) {
 			return nil, nil
 		}}}, q(true, "prom-1"),
 			[]string{"prom-1 synced healthy [analysis fail: metric source said nothing about the region]"}},
@@ -188,7 +189,7 @@ func TestHealthSourceNeedsTopology(t *testing.T) {
 	if _, err := NewHealthSource(HealthConfig{}); err == nil {
 		t.Fatal("NewHealthSource without Topology succeeded")
 	}
-	h, err := NewHealthSource(HealthConfig{Topology: func() *rings.Topology { return nil }})
+	h, err := NewHealthSource(HealthConfig{Topology: func() *topology.Topology { return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}

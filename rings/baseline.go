@@ -41,21 +41,6 @@ type RegionBaseline struct {
 	Targets []TargetValue `json:"targets,omitempty"`
 }
 
-// Describe names a target within its file, the way errors, commit bodies
-// and recorded baselines name it: "yamlPath image.tag", "kustomizeImage
-// registry.example.com/ledger", "applicationSetElement targetRevision".
-func (t Target) Describe() string {
-	switch {
-	case t.YAMLPath != "":
-		return "yamlPath " + t.YAMLPath
-	case t.KustomizeImage != "":
-		return "kustomizeImage " + t.KustomizeImage
-	case t.ApplicationSetElement != "":
-		return "applicationSetElement " + t.ApplicationSetElement
-	}
-	return "no target"
-}
-
 // SummarizeBaseline turns what was read for one region into its baseline:
 // one Version when every target exists and agrees, the targets otherwise.
 func SummarizeBaseline(region string, values []TargetValue) RegionBaseline {
@@ -102,7 +87,7 @@ func (s *State) RecordBaseline(id, commit string, regions []RegionBaseline, at t
 			}
 		}
 	}
-	want := releaseRegions(r)
+	want := r.RegionNames()
 	seen := map[string]bool{}
 	for _, b := range regions {
 		switch {
@@ -147,8 +132,8 @@ func (s *State) RecordBaseline(id, commit string, regions []RegionBaseline, at t
 	return nil
 }
 
-// releaseRegions lists the regions of r in ring order, once each.
-func releaseRegions(r *Release) []string {
+// RegionNames lists the regions of r in ring order, once each.
+func (r *Release) RegionNames() []string {
 	var out []string
 	for _, rp := range r.Rings {
 		for _, g := range rp.Regions {
@@ -163,10 +148,10 @@ func releaseRegions(r *Release) []string {
 // BaselineRecorded reports whether Git's baseline was recorded for r.
 func (r *Release) BaselineRecorded() bool { return !r.BaselineAt.IsZero() }
 
-// needsBaseline reports whether r may not be promoted yet: its baseline was
+// NeedsBaseline reports whether r may not be promoted yet: its baseline was
 // not recorded and nothing of it is promoted (a release that promoted
 // before baselines were recorded keeps its PreviousVersion).
-func needsBaseline(r *Release) bool {
+func (r *Release) NeedsBaseline() bool {
 	if r.BaselineRecorded() {
 		return false
 	}
@@ -269,7 +254,7 @@ func (r *Release) BaselineVersion(regions []string) string {
 	if v := r.commonPrevious(regions); v != "" {
 		return v
 	}
-	if v := r.commonPrevious(releaseRegions(r)); v != "" {
+	if v := r.commonPrevious(r.RegionNames()); v != "" {
 		return v
 	}
 	if !r.BaselineRecorded() {

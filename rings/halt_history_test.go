@@ -1,34 +1,37 @@
-package rings
+package rings_test
 
 import (
 	"errors"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/ringstest"
 )
 
 // The state keeps every active halt, every automatic halt and only the
 // newest KeepResumedHalts resumed manual ones, so its size does not grow
 // with the halt history.
 func TestResumedHaltHistoryIsBounded(t *testing.T) {
-	s := &State{}
+	s := &rings.State{}
 	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	place := func(id string) {
 		t.Helper()
-		if err := s.PlaceHalt(Halt{ID: id, Scope: HaltScope{Global: true}, Reason: "incident"}); err != nil {
+		if err := s.PlaceHalt(rings.Halt{ID: id, Scope: rings.HaltScope{Global: true}, Reason: "incident"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Two halts stay active through the whole history, one placed first.
 	place("kept-first")
 	// A resumed automatic halt stays: the planner reads it.
-	if err := s.PlaceHalt(Halt{ID: "auto-resumed", Scope: HaltScope{Releases: []string{"r1"}, Rings: []string{"late"}}, Reason: "ring failed", Auto: true}); err != nil {
+	if err := s.PlaceHalt(rings.Halt{ID: "auto-resumed", Scope: rings.HaltScope{Releases: []string{"r1"}, Rings: []string{"late"}}, Reason: "ring failed", Auto: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.ResumeHalt("auto-resumed", "ic", "known issue", at); err != nil {
 		t.Fatal(err)
 	}
-	for i := range KeepResumedHalts + 50 {
+	for i := range rings.KeepResumedHalts + 50 {
 		id := fmt.Sprintf("h%03d", i)
 		place(id)
 		if err := s.ResumeHalt(id, "ic", "fixed", at.Add(time.Duration(i)*time.Minute)); err != nil {
@@ -38,8 +41,8 @@ func TestResumedHaltHistoryIsBounded(t *testing.T) {
 			place("kept-middle")
 		}
 	}
-	if got, want := len(s.Halts), KeepResumedHalts+3; got != want {
-		t.Fatalf("state holds %d halts, want %d (%d resumed manual + 1 resumed auto + 2 active)", got, want, KeepResumedHalts)
+	if got, want := len(s.Halts), rings.KeepResumedHalts+3; got != want {
+		t.Fatalf("state holds %d halts, want %d (%d resumed manual + 1 resumed auto + 2 active)", got, want, rings.KeepResumedHalts)
 	}
 	if s.Halts[0].ID != "kept-first" || !s.Halts[0].Active() {
 		t.Fatalf("first halt is %+v, want the active kept-first", s.Halts[0])
@@ -62,8 +65,8 @@ func TestResumedHaltHistoryIsBounded(t *testing.T) {
 		t.Fatalf("active halts %v, want both kept", active)
 	}
 	// The 50 resumed first are gone; the rest keep their order.
-	if resumed[0] != "h050" || resumed[len(resumed)-1] != fmt.Sprintf("h%03d", KeepResumedHalts+49) {
-		t.Fatalf("resumed halts run %s … %s, want h050 … h%03d", resumed[0], resumed[len(resumed)-1], KeepResumedHalts+49)
+	if resumed[0] != "h050" || resumed[len(resumed)-1] != fmt.Sprintf("h%03d", rings.KeepResumedHalts+49) {
+		t.Fatalf("resumed halts run %s … %s, want h050 … h%03d", resumed[0], resumed[len(resumed)-1], rings.KeepResumedHalts+49)
 	}
 	for i := 1; i < len(resumed); i++ {
 		if resumed[i] <= resumed[i-1] {
@@ -71,10 +74,10 @@ func TestResumedHaltHistoryIsBounded(t *testing.T) {
 		}
 	}
 	// A forgotten halt is unknown now; a kept one still refuses a second resume.
-	if err := s.ResumeHalt("h000", "ic", "again", at); !errors.Is(err, ErrNotFound) {
+	if err := s.ResumeHalt("h000", "ic", "again", at); !errors.Is(err, rings.ErrNotFound) {
 		t.Fatalf("resume of a forgotten halt: %v, want not found", err)
 	}
-	if err := s.ResumeHalt("h120", "ic", "again", at); !errors.Is(err, ErrConflict) {
+	if err := s.ResumeHalt("h120", "ic", "again", at); !errors.Is(err, rings.ErrConflict) {
 		t.Fatalf("second resume of a kept halt: %v, want conflict", err)
 	}
 }
@@ -84,24 +87,24 @@ func TestResumedHaltHistoryIsBounded(t *testing.T) {
 // and a completed release being rolled back.
 func TestFinishedReleaseHistoryIsBounded(t *testing.T) {
 	t.Parallel()
-	top := fxTopology(t)
-	s := &State{}
+	top := ringstest.Topology(t)
+	s := &rings.State{}
 	complete := func(id string) {
 		t.Helper()
 		r := s.ReleaseByID(id)
-		if err := s.StartRelease(id, mt0); err != nil {
+		if err := s.StartRelease(id, ringstest.T0); err != nil {
 			t.Fatal(err)
 		}
 		for i := range r.Rings {
-			r.Rings[i].State = RingDone
+			r.Rings[i].State = rings.RingDone
 		}
-		if err := s.CompleteRelease(id, mt0); err != nil {
+		if err := s.CompleteRelease(id, ringstest.T0); err != nil {
 			t.Fatal(err)
 		}
 	}
 	create := func(id, app string) {
 		t.Helper()
-		if _, err := s.CreateRelease(top, id, app, id, "", "", time.Time{}, mt0, "alice", ""); err != nil {
+		if _, err := s.CreateRelease(top, id, app, id, "", "", time.Time{}, ringstest.T0, "alice", ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -111,21 +114,21 @@ func TestFinishedReleaseHistoryIsBounded(t *testing.T) {
 	// checkout: one running release created first, one completed release
 	// asked to roll back, then many aborted.
 	create("checkout-running", "checkout")
-	if err := s.StartRelease("checkout-running", mt0); err != nil {
+	if err := s.StartRelease("checkout-running", ringstest.T0); err != nil {
 		t.Fatal(err)
 	}
 	create("checkout-done", "checkout")
 	complete("checkout-done")
 	done := s.ReleaseByID("checkout-done")
-	done.Rings[0].Regions[0].PromotedAt, done.PreviousVersion = mt0, "1.0" // promoted: the rollback has work to do
-	if err := s.RequestRollback("checkout-done", "bob", "regressed", mt0); err != nil {
+	done.Rings[0].Regions[0].PromotedAt, done.PreviousVersion = ringstest.T0, "1.0" // promoted: the rollback has work to do
+	if err := s.RequestRollback("checkout-done", "bob", "regressed", ringstest.T0); err != nil {
 		t.Fatal(err)
 	}
-	for i := range KeepFinishedReleases + 4 {
+	for i := range rings.KeepFinishedReleases + 4 {
 		for _, app := range []string{"ledger", "checkout"} {
 			id := fmt.Sprintf("%s-%02d", app, i)
 			create(id, app)
-			if err := s.Abort(id, "bob", "superseded", mt0); err != nil {
+			if err := s.Abort(id, "bob", "superseded", ringstest.T0); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -141,7 +144,7 @@ func TestFinishedReleaseHistoryIsBounded(t *testing.T) {
 	// ledger keeps its completed release and the newest aborted ones:
 	// completed releases are counted apart.
 	wantLedger := []string{"ledger-good"}
-	for i := 4; i < KeepFinishedReleases+4; i++ {
+	for i := 4; i < rings.KeepFinishedReleases+4; i++ {
 		wantLedger = append(wantLedger, fmt.Sprintf("ledger-%02d", i))
 	}
 	if fmt.Sprint(ledger) != fmt.Sprint(wantLedger) {
@@ -150,7 +153,7 @@ func TestFinishedReleaseHistoryIsBounded(t *testing.T) {
 	// checkout keeps the running release and the one rolling back, which
 	// do not count, and KeepFinishedReleases aborted ones.
 	wantCheckout := []string{"checkout-running", "checkout-done"}
-	for i := 4; i < KeepFinishedReleases+4; i++ {
+	for i := 4; i < rings.KeepFinishedReleases+4; i++ {
 		wantCheckout = append(wantCheckout, fmt.Sprintf("checkout-%02d", i))
 	}
 	if fmt.Sprint(checkout) != fmt.Sprint(wantCheckout) {
@@ -167,17 +170,17 @@ func TestFinishedReleaseHistoryIsBounded(t *testing.T) {
 // forgetting goes by when things finished, not by when they were created.
 func TestForgettingKeepsWhatTheTransitionChanged(t *testing.T) {
 	t.Parallel()
-	top := fxTopology(t)
-	at := func(m int) time.Time { return mt0.Add(time.Duration(m) * time.Minute) }
+	top := ringstest.Topology(t)
+	at := func(m int) time.Time { return ringstest.T0.Add(time.Duration(m) * time.Minute) }
 
 	t.Run("an old halt resumed after a full history stays", func(t *testing.T) {
-		s := &State{}
-		if err := s.PlaceHalt(Halt{ID: "old", Scope: HaltScope{Global: true}, Reason: "incident"}); err != nil {
+		s := &rings.State{}
+		if err := s.PlaceHalt(rings.Halt{ID: "old", Scope: rings.HaltScope{Global: true}, Reason: "incident"}); err != nil {
 			t.Fatal(err)
 		}
-		for i := range KeepResumedHalts {
+		for i := range rings.KeepResumedHalts {
 			id := fmt.Sprintf("h%03d", i)
-			if err := s.PlaceHalt(Halt{ID: id, Scope: HaltScope{Global: true}, Reason: "drill"}); err != nil {
+			if err := s.PlaceHalt(rings.Halt{ID: id, Scope: rings.HaltScope{Global: true}, Reason: "drill"}); err != nil {
 				t.Fatal(err)
 			}
 			if err := s.ResumeHalt(id, "ic", "over", at(i)); err != nil {
@@ -193,13 +196,13 @@ func TestForgettingKeepsWhatTheTransitionChanged(t *testing.T) {
 		for _, h := range s.Halts {
 			ids = append(ids, h.ID)
 		}
-		if len(ids) != KeepResumedHalts || ids[0] != "old" || ids[1] != "h001" {
-			t.Fatalf("halts after resuming the old one: %d, starting %v; want %d with old kept and h000 (resumed first) gone", len(ids), ids[:3], KeepResumedHalts)
+		if len(ids) != rings.KeepResumedHalts || ids[0] != "old" || ids[1] != "h001" {
+			t.Fatalf("halts after resuming the old one: %d, starting %v; want %d with old kept and h000 (resumed first) gone", len(ids), ids[:3], rings.KeepResumedHalts)
 		}
 		// By resume time, not by placement: resuming h100 next forgets h001
 		// (resumed at minute 1), not old (resumed at minute -5 but kept
 		// above, now the oldest resumed).
-		if err := s.PlaceHalt(Halt{ID: "h100", Scope: HaltScope{Global: true}, Reason: "drill"}); err != nil {
+		if err := s.PlaceHalt(rings.Halt{ID: "h100", Scope: rings.HaltScope{Global: true}, Reason: "drill"}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.ResumeHalt("h100", "ic", "over", at(600)); err != nil {
@@ -211,7 +214,7 @@ func TestForgettingKeepsWhatTheTransitionChanged(t *testing.T) {
 	})
 
 	t.Run("an old running release aborted after a full history stays", func(t *testing.T) {
-		s := &State{}
+		s := &rings.State{}
 		mustCreate := func(id string, m int) {
 			if _, err := s.CreateRelease(top, id, "checkout", id, "", "", time.Time{}, at(m), "alice", "1.0"); err != nil {
 				t.Fatal(err)
@@ -221,7 +224,7 @@ func TestForgettingKeepsWhatTheTransitionChanged(t *testing.T) {
 		if err := s.StartRelease("first", at(0)); err != nil {
 			t.Fatal(err)
 		}
-		for i := range KeepFinishedReleases {
+		for i := range rings.KeepFinishedReleases {
 			id := fmt.Sprintf("queued-%d", i)
 			mustCreate(id, 1+i)
 			if err := s.Abort(id, "bob", "superseded", at(1+i)); err != nil {
@@ -235,13 +238,13 @@ func TestForgettingKeepsWhatTheTransitionChanged(t *testing.T) {
 		if s.ReleaseByID("first") == nil {
 			t.Fatal("the abort forgot the release it aborted")
 		}
-		if s.ReleaseByID("queued-0") != nil || len(s.Releases) != KeepFinishedReleases {
-			t.Fatalf("%d releases, queued-0 kept: %v; want %d and the one that finished first gone", len(s.Releases), s.ReleaseByID("queued-0") != nil, KeepFinishedReleases)
+		if s.ReleaseByID("queued-0") != nil || len(s.Releases) != rings.KeepFinishedReleases {
+			t.Fatalf("%d releases, queued-0 kept: %v; want %d and the one that finished first gone", len(s.Releases), s.ReleaseByID("queued-0") != nil, rings.KeepFinishedReleases)
 		}
 	})
 
 	t.Run("a run of aborts does not push out the rollback target", func(t *testing.T) {
-		s := &State{}
+		s := &rings.State{}
 		complete := func(id string, m int) {
 			if _, err := s.CreateRelease(top, id, "checkout", id, "", "", time.Time{}, at(m), "alice", ""); err != nil {
 				t.Fatal(err)
@@ -251,7 +254,7 @@ func TestForgettingKeepsWhatTheTransitionChanged(t *testing.T) {
 			}
 			r := s.ReleaseByID(id)
 			for i := range r.Rings {
-				r.Rings[i].State = RingDone
+				r.Rings[i].State = rings.RingDone
 				for j := range r.Rings[i].Regions {
 					r.Rings[i].Regions[j].PromotedAt = at(m)
 				}
@@ -261,7 +264,7 @@ func TestForgettingKeepsWhatTheTransitionChanged(t *testing.T) {
 			}
 		}
 		complete("r0", 0)
-		for i := range KeepFinishedReleases {
+		for i := range rings.KeepFinishedReleases {
 			id := fmt.Sprintf("x%d", i)
 			if _, err := s.CreateRelease(top, id, "checkout", id, "", "", time.Time{}, at(1+i), "alice", ""); err != nil {
 				t.Fatal(err)
@@ -287,7 +290,7 @@ func TestForgettingKeepsWhatTheTransitionChanged(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if r6.State != ReleaseRolledBack && s.ReleaseByID("r6").State != ReleaseRolledBack {
+		if r6.State != rings.ReleaseRolledBack && s.ReleaseByID("r6").State != rings.ReleaseRolledBack {
 			t.Fatalf("r6 is %s, want rolled back", s.ReleaseByID("r6").State)
 		}
 		next, err := s.CreateRelease(top, "r7", "checkout", "r7", "", "", time.Time{}, at(13), "alice", "")

@@ -2,8 +2,11 @@ package rings
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // The transitions below are the only way the replicated state changes. Each
@@ -57,7 +60,7 @@ func ringOf(r *Release, ring string) (*RingProgress, int, error) {
 // PreviousVersionGiven. Either is only a fallback for rollback: what Git
 // holds before the first promotion (RecordBaseline) is the truth. Releases
 // are kept in creation order.
-func (s *State) CreateRelease(t *Topology, id, app, version, priority, train string, startAt, at time.Time, by, previousVersion string) (*Release, error) {
+func (s *State) CreateRelease(t *topology.Topology, id, app, version, priority, train string, startAt, at time.Time, by, previousVersion string) (*Release, error) {
 	if t == nil {
 		return nil, fmt.Errorf("create release %q: no topology in force; adopt one first: %w", id, ErrTransition)
 	}
@@ -74,16 +77,16 @@ func (s *State) CreateRelease(t *Topology, id, app, version, priority, train str
 		return nil, fmt.Errorf("create release %q: app %q is not in the topology: %w", id, app, ErrNotFound)
 	}
 	if train != "" {
-		tr, ok := t.trainByName(train)
+		tr, ok := t.TrainByName(train)
 		if !ok {
 			return nil, fmt.Errorf("create release %q: train %q is not in the topology: %w", id, train, ErrNotFound)
 		}
-		if len(tr.Apps) > 0 && !listHas(tr.Apps, app) {
+		if len(tr.Apps) > 0 && !slices.Contains(tr.Apps, app) {
 			return nil, fmt.Errorf("create release %q: train %q does not carry app %q; add it to the train's apps: %w", id, train, app, ErrTransition)
 		}
 	}
 	if priority == "" {
-		priority = PriorityNormal
+		priority = topology.PriorityNormal
 	}
 	given := previousVersion != ""
 	if !given {
@@ -331,22 +334,4 @@ func reasonBy(reason, by string) string {
 		return reason
 	}
 	return reason + " (" + by + ")"
-}
-
-func listHas(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func (t *Topology) trainByName(name string) (Train, bool) {
-	for _, tr := range t.Spec.Trains {
-		if tr.Name == name {
-			return tr, true
-		}
-	}
-	return Train{}, false
 }

@@ -64,7 +64,7 @@ func (s *State) RecordPromotionRetry(id, ring string, retry PromotionRetry, at t
 		if (r.State.Terminal() && !(r.State == ReleaseCompleted && r.RollbackRequested)) || r.State == ReleaseScheduled {
 			return fmt.Errorf("record rollback retry of ring %q of release %q: the release is %s: %w", ring, id, r.State, ErrTransition)
 		}
-		if !mustRollBack(r, rp) || rp.RollbackFailure != nil {
+		if !r.MustRollBack(rp) || rp.RollbackFailure != nil {
 			return fmt.Errorf("record rollback retry of ring %q of release %q: no rollback is due: %w", ring, id, ErrTransition)
 		}
 	} else {
@@ -151,7 +151,7 @@ func (s *State) FailRollbackWrite(id, ring, promotionID, reason string, at time.
 		return fmt.Errorf("fail the rollback of ring %q of release %q: a reason is required: %w", ring, id, ErrTransition)
 	case rp.RollbackFailure != nil:
 		return fmt.Errorf("fail the rollback of ring %q of release %q: already failed: %w", ring, id, ErrConflict)
-	case !mustRollBack(r, rp):
+	case !r.MustRollBack(rp):
 		return fmt.Errorf("fail the rollback of ring %q of release %q: the ring is %s and no rollback is due: %w", ring, id, rp.State, ErrTransition)
 	}
 	rp.RollbackFailure = &RollbackFailure{PromotionID: promotionID, Reason: reason, At: at}
@@ -187,14 +187,5 @@ func orDashVersion(v string) string {
 	return v
 }
 
-// retryLater reports whether the last transient failure of rp's promotion
-// (rollback when rollback is set) asks to wait, and records the wait.
-func (p *planner) retryLater(r *Release, rp *RingProgress, rollback bool) bool {
-	rt := rp.Retry
-	if rt == nil || rt.Rollback != rollback || !p.now.Before(rt.NextAttemptAt) {
-		return false
-	}
-	p.wait(Wait{ReleaseID: r.ID, Ring: rp.Name, Reason: WaitRetry, Until: rt.NextAttemptAt,
-		Detail: rt.Text() + "; next attempt at " + stamp(rt.NextAttemptAt)})
-	return true
-}
+// stamp renders a time for an error or a reason.
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }

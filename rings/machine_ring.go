@@ -197,10 +197,10 @@ func (s *State) FailRing(id, ring, reason string, at time.Time) error {
 	return nil
 }
 
-// mustRollBack reports whether a ring of r is to be rolled back: every ring
+// MustRollBack reports whether a ring of r is to be rolled back: every ring
 // with promoted regions when a person asked for rollback, failed rings
 // otherwise.
-func mustRollBack(r *Release, rp *RingProgress) bool {
+func (r *Release) MustRollBack(rp *RingProgress) bool {
 	// A person's request rolls back every ring; a failed ring rolls back
 	// itself and the rings before it that run the same version, so a
 	// rolled-back release runs its previous version everywhere.
@@ -223,12 +223,12 @@ func mustRollBack(r *Release, rp *RingProgress) bool {
 // hasFailedRing reports whether any ring of r failed (and may already have
 // been rolled back).
 func hasFailedRing(r *Release) bool {
-	return failedRing(r) >= 0
+	return r.FailedRing() >= 0
 }
 
-// failedRing is the index of the ring of r that failed (it keeps its
+// FailedRing is the index of the ring of r that failed (it keeps its
 // FailedAt while it is rolled back), or -1.
-func failedRing(r *Release) int {
+func (r *Release) FailedRing() int {
 	for i := range r.Rings {
 		if !r.Rings[i].FailedAt.IsZero() || r.Rings[i].State == RingFailed {
 			return i
@@ -258,7 +258,7 @@ func (s *State) MarkRolledBack(id, ring string, regions []string, promotionID, c
 	if err := rollbackOpen(r, "roll back ring "+ring+" of"); err != nil {
 		return err
 	}
-	if !mustRollBack(r, rp) {
+	if !r.MustRollBack(rp) {
 		return fmt.Errorf("roll back ring %q of release %q: the ring is %s and no rollback is due: %w", ring, id, rp.State, ErrTransition)
 	}
 	if len(regions) == 0 {

@@ -88,7 +88,7 @@ func (s *State) FailRollback(id, ring string, regions []string, reason string, h
 	if strings.TrimSpace(reason) == "" {
 		return fmt.Errorf("fail the rollback of ring %q of release %q: a reason is required: %w", ring, id, ErrTransition)
 	}
-	if h := s.haltByID(halt.ID); h == nil {
+	if h := s.HaltByID(halt.ID); h == nil {
 		halt.Auto = true
 		halt.CreatedAt = at
 		if err := s.PlaceHalt(halt); err != nil {
@@ -144,7 +144,7 @@ func (s *State) settleRollback(r *Release, at time.Time) {
 	pending, failed := false, false
 	for i := range r.Rings {
 		rp := &r.Rings[i]
-		ringPending := mustRollBack(r, rp)
+		ringPending := r.MustRollBack(rp)
 		for _, g := range rp.Regions {
 			if !g.RollbackFailedAt.IsZero() {
 				failed = true
@@ -169,8 +169,8 @@ func (s *State) settleRollback(r *Release, at time.Time) {
 	s.forgetFinishedReleases(r.App, KeepFinishedReleases, r.ID)
 }
 
-// haltByID returns the halt with that ID, or nil.
-func (s *State) haltByID(id string) *Halt {
+// HaltByID returns the halt with that ID, or nil.
+func (s *State) HaltByID(id string) *Halt {
 	for i := range s.Halts {
 		if s.Halts[i].ID == id {
 			return &s.Halts[i]

@@ -1,94 +1,88 @@
-package rings
+package rings_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/ringstest"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // shareBase is a state with something of every kind: r1 running with its
 // canary promoted and soaking, r2 scheduled, r3 completed, two halts (one
 // resumed) and a budget.
-func shareBase(t *testing.T, top *Topology) *State {
+func shareBase(t *testing.T, top *topology.Topology) *rings.State {
 	t.Helper()
-	s := &State{}
-	steps := append(append([]mtStep{}, mtRunning...),
-		mtPromote("r1", "canary", "us-east-1"), mtSoak("r1", "canary"),
-		mtCreate("r2", "ledger", "5.0", "4.0"),
-		mtCreate("r3", "checkout", "1.5", "1.0"), mtStart("r3"),
-		func(_ *Topology, s *State) error {
+	s := &rings.State{}
+	steps := append(append([]ringstest.Step{}, ringstest.Running...),
+		ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Soak("r1", "canary"),
+		ringstest.Create("r2", "ledger", "5.0", "4.0"),
+		ringstest.Create("r3", "checkout", "1.5", "1.0"), ringstest.Start("r3"),
+		ringstest.On(func(s *rings.State) error {
 			r := s.ReleaseByID("r3")
 			for i := range r.Rings {
-				r.Rings[i].State = RingDone
+				r.Rings[i].State = rings.RingDone
 			}
-			return s.CompleteRelease("r3", mt0)
-		},
-		func(_ *Topology, s *State) error {
-			s.RecordBudget(Budget{Region: "eu-west-1", RemainingPercent: 40})
-			if err := s.PlaceHalt(Halt{ID: "h-old", Scope: HaltScope{Regions: []string{"eu-west-1"}}, Reason: "drill"}); err != nil {
+			return s.CompleteRelease("r3", ringstest.T0)
+		}),
+		ringstest.On(func(s *rings.State) error {
+			s.RecordBudget(rings.Budget{Region: "eu-west-1", RemainingPercent: 40})
+			if err := s.PlaceHalt(rings.Halt{ID: "h-old", Scope: rings.HaltScope{Regions: []string{"eu-west-1"}}, Reason: "drill"}); err != nil {
 				return err
 			}
-			if err := s.ResumeHalt("h-old", "ic", "over", mt0); err != nil {
+			if err := s.ResumeHalt("h-old", "ic", "over", ringstest.T0); err != nil {
 				return err
 			}
-			return s.PlaceHalt(Halt{ID: "h1", Scope: HaltScope{Apps: []string{"ledger"}}, Reason: "hold ledger"})
-		})
-	for i, step := range steps {
-		if err := step(top, s); err != nil {
-			t.Fatalf("base step %d: %v", i, err)
-		}
-	}
+			return s.PlaceHalt(rings.Halt{ID: "h1", Scope: rings.HaltScope{Apps: []string{"ledger"}}, Reason: "hold ledger"})
+		}))
+	ringstest.Apply(t, top, s, steps...)
 	return s
 }
 
-func mustJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // shareSteps is one change of every kind the state knows.
-func shareSteps() map[string]mtStep {
-	at := mt0.Add(time.Hour)
-	return map[string]mtStep{
-		"create release": mtCreate("r4", "checkout", "3.0", ""),
-		"start release":  mtStart("r2"),
-		"set state":      func(_ *Topology, s *State) error { return s.SetReleaseState("r1", ReleaseHalted, "waiting", at) },
-		"approve":        func(_ *Topology, s *State) error { return s.Approve("r1", "early", "bob", "ok", at) },
-		"abort":          func(_ *Topology, s *State) error { return s.Abort("r1", "bob", "wrong build", at) },
-		"request rollback": func(_ *Topology, s *State) error {
+func shareSteps() map[string]ringstest.Step {
+	at := ringstest.T0.Add(time.Hour)
+	return map[string]ringstest.Step{
+		"create release": ringstest.Create("r4", "checkout", "3.0", ""),
+		"start release":  ringstest.Start("r2"),
+		"set state": ringstest.On(func(s *rings.State) error {
+			return s.SetReleaseState("r1", rings.ReleaseHalted, "waiting", at)
+		}),
+		"approve": ringstest.On(func(s *rings.State) error { return s.Approve("r1", "early", "bob", "ok", at) }),
+		"abort":   ringstest.On(func(s *rings.State) error { return s.Abort("r1", "bob", "wrong build", at) }),
+		"request rollback": ringstest.On(func(s *rings.State) error {
 			return s.RequestRollback("r1", "bob", "bad", at)
-		},
-		"promote": func(top *Topology, s *State) error {
-			if err := mtDone("r1", "canary")(top, s); err != nil {
+		}),
+		"promote": func(top *topology.Topology, s *rings.State) error {
+			if err := ringstest.Done("r1", "canary")(top, s); err != nil {
 				return err
 			}
-			return mtPromote("r1", "early", "eu-west-1")(top, s)
+			return ringstest.Promote("r1", "early", "eu-west-1")(top, s)
 		},
-		"observe": func(_ *Topology, s *State) error {
-			return s.Observe("r1", "canary", "us-east-1", true, false, "5xx", &Observation{Check: "errors", Pass: false, At: at}, at)
-		},
-		"complete ring": mtDone("r1", "canary"),
-		"fail ring":     mtFail("r1", "canary"),
-		"roll back": func(top *Topology, s *State) error {
-			if err := mtFail("r1", "canary")(top, s); err != nil {
+		"observe": ringstest.On(func(s *rings.State) error {
+			return s.Observe("r1", "canary", "us-east-1", true, false, "5xx", &rings.Observation{Check: "errors", Pass: false, At: at}, at)
+		}),
+		"complete ring": ringstest.Done("r1", "canary"),
+		"fail ring":     ringstest.Fail("r1", "canary"),
+		"roll back": func(top *topology.Topology, s *rings.State) error {
+			if err := ringstest.Fail("r1", "canary")(top, s); err != nil {
 				return err
 			}
-			return mtRollback("r1", "canary", "us-east-1")(top, s)
+			return ringstest.Rollback("r1", "canary", "us-east-1")(top, s)
 		},
-		"complete release": func(_ *Topology, s *State) error { return s.RequestRollback("r3", "bob", "regressed", at) },
-		"place halt": func(_ *Topology, s *State) error {
-			return s.PlaceHalt(Halt{ID: "h2", Scope: HaltScope{Global: true}, Reason: "incident"})
-		},
-		"resume halt": func(_ *Topology, s *State) error { return s.ResumeHalt("h1", "ic", "fixed", at) },
-		"forget resumed halts": func(_ *Topology, s *State) error {
-			for i := range KeepResumedHalts + 1 {
+		"complete release": ringstest.On(func(s *rings.State) error {
+			return s.RequestRollback("r3", "bob", "regressed", at)
+		}),
+		"place halt": ringstest.On(func(s *rings.State) error {
+			return s.PlaceHalt(rings.Halt{ID: "h2", Scope: rings.HaltScope{Global: true}, Reason: "incident"})
+		}),
+		"resume halt": ringstest.On(func(s *rings.State) error { return s.ResumeHalt("h1", "ic", "fixed", at) }),
+		"forget resumed halts": ringstest.On(func(s *rings.State) error {
+			for i := range rings.KeepResumedHalts + 1 {
 				id := fmt.Sprintf("f%d", i)
-				if err := s.PlaceHalt(Halt{ID: id, Scope: HaltScope{Global: true}, Reason: "drill"}); err != nil {
+				if err := s.PlaceHalt(rings.Halt{ID: id, Scope: rings.HaltScope{Global: true}, Reason: "drill"}); err != nil {
 					return err
 				}
 				if err := s.ResumeHalt(id, "ic", "over", at); err != nil {
@@ -96,31 +90,31 @@ func shareSteps() map[string]mtStep {
 				}
 			}
 			return nil
-		},
-		"record baseline": func(_ *Topology, s *State) error {
-			return s.RecordBaseline("r2", "c0", []RegionBaseline{
+		}),
+		"record baseline": ringstest.On(func(s *rings.State) error {
+			return s.RecordBaseline("r2", "c0", []rings.RegionBaseline{
 				{Region: "us-east-1", Version: "4.0"}, {Region: "eu-west-1", Version: "4.0"}, {Region: "us-west-2", Version: "3.9"},
-				{Region: "ap-northeast-1", Targets: []TargetValue{{File: "a.yaml", Target: "yamlPath image.tag", Value: "4.0"}}},
+				{Region: "ap-northeast-1", Targets: []rings.TargetValue{{File: "a.yaml", Target: "yamlPath image.tag", Value: "4.0"}}},
 			}, at)
-		},
-		"record budget": func(_ *Topology, s *State) error {
-			s.RecordBudget(Budget{Region: "eu-west-1", RemainingPercent: 10})
+		}),
+		"record budget": ringstest.On(func(s *rings.State) error {
+			s.RecordBudget(rings.Budget{Region: "eu-west-1", RemainingPercent: 10})
 			return nil
-		},
-		"record promotion retry": func(top *Topology, s *State) error {
-			if err := mtDone("r1", "canary")(top, s); err != nil {
+		}),
+		"record promotion retry": func(top *topology.Topology, s *rings.State) error {
+			if err := ringstest.Done("r1", "canary")(top, s); err != nil {
 				return err
 			}
-			return s.RecordPromotionRetry("r1", "early", PromotionRetry{PromotionID: "p", Attempt: 1, Error: "dial", NextAttemptAt: at.Add(time.Second)}, at)
+			return s.RecordPromotionRetry("r1", "early", rings.PromotionRetry{PromotionID: "p", Attempt: 1, Error: "dial", NextAttemptAt: at.Add(time.Second)}, at)
 		},
-		"fail promotion": func(top *Topology, s *State) error {
-			if err := mtDone("r1", "canary")(top, s); err != nil {
+		"fail promotion": func(top *topology.Topology, s *rings.State) error {
+			if err := ringstest.Done("r1", "canary")(top, s); err != nil {
 				return err
 			}
 			return s.FailPromotion("r1", "early", "p", "file x: gone", at)
 		},
-		"fail rollback": func(top *Topology, s *State) error {
-			if err := mtFail("r1", "canary")(top, s); err != nil {
+		"fail rollback": func(top *topology.Topology, s *rings.State) error {
+			if err := ringstest.Fail("r1", "canary")(top, s); err != nil {
 				return err
 			}
 			return s.FailRollbackWrite("r1", "canary", "p/rollback", "push refused", at)
@@ -133,29 +127,29 @@ func shareSteps() map[string]mtStep {
 // never reaches the state.
 func TestViewIsUnchangedByLaterTransitions(t *testing.T) {
 	t.Parallel()
-	top := fxTopology(t)
+	top := ringstest.Topology(t)
 	for name, step := range shareSteps() {
 		t.Run(name, func(t *testing.T) {
 			s := shareBase(t, top)
 			v := s.View()
-			before := mustJSON(t, v)
+			before := ringstest.JSON(t, v)
 			if err := step(top, s); err != nil {
 				t.Fatalf("step: %v", err)
 			}
-			if mustJSON(t, s) == before {
+			if ringstest.JSON(t, s) == before {
 				t.Fatal("the step changed nothing: it does not test the view")
 			}
-			if got := mustJSON(t, v); got != before {
+			if got := ringstest.JSON(t, v); got != before {
 				t.Fatalf("the view changed with the state:\nbefore %s\nafter  %s", before, got)
 			}
 			// The other way round: the view's own transitions copy too.
 			s2 := shareBase(t, top)
 			v2 := s2.View()
-			orig := mustJSON(t, s2)
+			orig := ringstest.JSON(t, s2)
 			if err := step(top, v2); err != nil {
 				t.Fatalf("step on the view: %v", err)
 			}
-			if got := mustJSON(t, s2); got != orig {
+			if got := ringstest.JSON(t, s2); got != orig {
 				t.Fatalf("a transition on the view changed the state:\nbefore %s\nafter  %s", orig, got)
 			}
 		})
@@ -166,12 +160,12 @@ func TestViewIsUnchangedByLaterTransitions(t *testing.T) {
 // once by the first change after a view, then changed in place.
 func TestViewCopiesReleasesOnlyOnceAfterAView(t *testing.T) {
 	t.Parallel()
-	top := fxTopology(t)
+	top := ringstest.Topology(t)
 	s := shareBase(t, top)
 	r1 := s.ReleaseByID("r1")
 	observe := func() {
 		t.Helper()
-		if err := s.Observe("r1", "canary", "us-east-1", true, true, "", nil, mt0.Add(time.Hour)); err != nil {
+		if err := s.Observe("r1", "canary", "us-east-1", true, true, "", nil, ringstest.T0.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -198,7 +192,7 @@ func TestViewCopiesReleasesOnlyOnceAfterAView(t *testing.T) {
 	// A deep clone owns everything: changes to it copy nothing.
 	c := s.Clone()
 	cr := c.ReleaseByID("r1")
-	if err := c.Observe("r1", "canary", "us-east-1", true, true, "", nil, mt0.Add(2*time.Hour)); err != nil {
+	if err := c.Observe("r1", "canary", "us-east-1", true, true, "", nil, ringstest.T0.Add(2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if c.ReleaseByID("r1") != cr {

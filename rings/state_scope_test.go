@@ -1,6 +1,10 @@
-package rings
+package rings_test
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/ringleader-dev/ringleader/rings"
+)
 
 // TestHaltScopeCovers checks combined scopes: every dimension a scope names
 // must match (AND across dimensions, OR within one), Global covers all and
@@ -14,12 +18,12 @@ func TestHaltScopeCovers(t *testing.T) {
 	checkoutEU := promo{"r1", "checkout", "main", []string{"eu-west-1"}}
 	ledgerEU := promo{"r1", "ledger", "main", []string{"eu-west-1"}}
 	checkoutUS := promo{"r1", "checkout", "main", []string{"us-east-1"}}
-	appRegion := HaltScope{Apps: []string{"checkout"}, Regions: []string{"eu-west-1"}}
-	ringApp := HaltScope{Rings: []string{"global"}, Apps: []string{"ledger"}}
-	releaseRing := HaltScope{Releases: []string{"r1"}, Rings: []string{"early"}}
+	appRegion := rings.HaltScope{Apps: []string{"checkout"}, Regions: []string{"eu-west-1"}}
+	ringApp := rings.HaltScope{Rings: []string{"global"}, Apps: []string{"ledger"}}
+	releaseRing := rings.HaltScope{Releases: []string{"r1"}, Rings: []string{"early"}}
 	cases := []struct {
 		name  string
-		scope HaltScope
+		scope rings.HaltScope
 		p     promo
 		want  bool
 	}{
@@ -33,10 +37,10 @@ func TestHaltScopeCovers(t *testing.T) {
 		{"release+ring: r1 in early", releaseRing, promo{"r1", "web", "early", []string{"eu-west-1"}}, true},
 		{"release+ring: r2 in early", releaseRing, promo{"r2", "web", "early", []string{"eu-west-1"}}, false},
 		{"release+ring: r1 in global", releaseRing, promo{"r1", "web", "global", []string{"eu-west-1"}}, false},
-		{"global covers anything", HaltScope{Global: true}, ledgerEU, true},
-		{"global wins over narrower fields", HaltScope{Global: true, Apps: []string{"checkout"}}, ledgerEU, true},
-		{"empty scope covers nothing", HaltScope{}, checkoutEU, false},
-		{"empty lists cover nothing", HaltScope{Apps: []string{}, Regions: []string{}}, checkoutEU, false},
+		{"global covers anything", rings.HaltScope{Global: true}, ledgerEU, true},
+		{"global wins over narrower fields", rings.HaltScope{Global: true, Apps: []string{"checkout"}}, ledgerEU, true},
+		{"empty scope covers nothing", rings.HaltScope{}, checkoutEU, false},
+		{"empty lists cover nothing", rings.HaltScope{Apps: []string{}, Regions: []string{}}, checkoutEU, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -18,9 +18,11 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator"
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/certtest"
 	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
 )
 
 // onlineServer is a real single-node cluster with its API, the example
@@ -47,7 +49,7 @@ func singleNode(t *testing.T, security coordinator.SecurityConfig, ca *certtest.
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := coordinator.NewNode(coordinator.Config{
+	n, err := store.NewNode(store.Config{
 		NodeID: "n1", DataDir: t.TempDir(), RaftAddr: "127.0.0.1:0", HTTPAddr: ln.Addr().String(),
 		Bootstrap: true, Logger: hclog.NewNullLogger(),
 	})
@@ -165,7 +167,7 @@ func TestStatusTableGolden(t *testing.T) {
 		Releases: []apiclient.ReleaseSummary{{
 			ID: "checkout-v1.4.2-abcdef", App: "checkout", Version: "v1.4.2", State: rings.ReleaseRunning,
 			Rings: []apiclient.RingSummary{{Name: "canary", State: rings.RingSoaking}, {Name: "early", State: rings.RingPending}},
-			Waits: []rings.Wait{{ReleaseID: "checkout-v1.4.2-abcdef", Ring: "canary", Reason: rings.WaitSoak, Until: now.Add(3 * time.Hour)}},
+			Waits: []planner.Wait{{ReleaseID: "checkout-v1.4.2-abcdef", Ring: "canary", Reason: planner.WaitSoak, Until: now.Add(3 * time.Hour)}},
 		}},
 	}
 	var b bytes.Buffer

@@ -12,7 +12,8 @@ import (
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 func init() { commands = append(commands, newPlanCmd) }
@@ -46,7 +47,7 @@ of the file; nothing is sent to a server.`,
 	c.Flags().StringVar(&f.app, "app", "", "app to release (required)")
 	c.Flags().StringVar(&f.version, "version", "", "version to release (required)")
 	c.Flags().StringVar(&f.from, "from", "", "when the release is created, RFC 3339 (default now)")
-	c.Flags().StringVar(&f.priority, "priority", rings.PriorityNormal, "release priority: normal, P0, security or reliability")
+	c.Flags().StringVar(&f.priority, "priority", topology.PriorityNormal, "release priority: normal, P0, security or reliability")
 	return c
 }
 
@@ -70,11 +71,11 @@ func runPlan(w io.Writer, output string, f *planFlags, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("plan: read topology: %w", err)
 	}
-	top, err := rings.Parse(f.file, data)
+	top, err := topology.Parse(f.file, data)
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)
 	}
-	tl, err := rings.Project(top, f.app, f.version, f.priority, from)
+	tl, err := planner.Project(top, f.app, f.version, f.priority, from)
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)
 	}
@@ -101,7 +102,7 @@ func runPlan(w io.Writer, output string, f *planFlags, now time.Time) error {
 
 // writePlanTable renders a timeline for people: one row per region with its
 // start on its own wall clock and in UTC, then what each ring waited for.
-func writePlanTable(w io.Writer, top *rings.Topology, tl rings.Timeline, from time.Time) error {
+func writePlanTable(w io.Writer, top *topology.Topology, tl planner.Timeline, from time.Time) error {
 	fmt.Fprintf(w, "%s %s from %s\n\n", tl.App, tl.Version, from.UTC().Format(time.RFC3339))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RING\tREGION\tLOCAL START\tUTC START\tWAITED FOR\tSOAKED AT (UTC)\tAPPROVAL")

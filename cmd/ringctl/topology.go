@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 func init() { commands = append(commands, newTopologyCmd) }
@@ -67,8 +67,8 @@ func runTopologyValidate(stdout, stderr io.Writer, output, file string) error {
 	if err != nil {
 		return fmt.Errorf("topology validate: read %s: %w", file, err)
 	}
-	top, err := rings.Parse(file, data)
-	var verrs rings.ValidationErrors
+	top, err := topology.Parse(file, data)
+	var verrs topology.ValidationErrors
 	if err != nil && !errors.As(err, &verrs) {
 		return fmt.Errorf("topology validate: %w", err)
 	}

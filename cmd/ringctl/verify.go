@@ -10,7 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ringleader-dev/ringleader/internal/gitops"
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 func init() { commands = append(commands, newVerifyHistoryCmd) }
@@ -39,7 +39,7 @@ func newVerifyHistoryCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return fmt.Errorf("read topology: %w", err)
 				}
-				top, err := rings.Parse(topologyFile, data)
+				top, err := topology.Parse(topologyFile, data)
 				if err != nil {
 					return fmt.Errorf("topology %s: %w", topologyFile, err)
 				}

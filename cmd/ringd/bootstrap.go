@@ -12,7 +12,7 @@ import (
 // --bootstrap-id lets every replica of a StatefulSet run the same command
 // line: the node whose --node-id equals it forms the cluster, the others
 // join through --join. Forming is safe to repeat: the node bootstraps only
-// when its data directory holds no Raft state (coordinator.NewNode skips
+// when its data directory holds no Raft state (store.NewNode skips
 // BootstrapCluster otherwise), and before that it asks --join whether a
 // cluster already answers; if one does (the node lost its volume, or
 // restarts while the others run) it joins that cluster instead of forming

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 )
 
 // config is everything ringd reads from its command line.
@@ -72,13 +72,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.topologyInterval, "topology-interval", 30*time.Second, "how often a --topology in Git (<git url>#<path>) is fetched")
 	fs.DurationVar(&c.joinTimeout, "join-timeout", 2*time.Minute, "how long to keep retrying --join")
 	fs.StringVar(&c.topology, "topology", "", "topology: a local file, or <git url>#<path> watched in Git; the leader adopts it through the log when it differs from the one in force")
-	fs.StringVar(&c.logStore, "log-store", string(coordinator.DefaultLogStore), "Raft log store: bolt or wal")
+	fs.StringVar(&c.logStore, "log-store", string(store.DefaultLogStore), "Raft log store: bolt or wal")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "host:port serving Go profiles at /debug/pprof/ (off when empty; unauthenticated, keep it on loopback)")
-	fs.DurationVar(&c.heartbeatTimeout, "heartbeat-timeout", coordinator.DefaultHeartbeatTimeout, "Raft heartbeat timeout (LAN default)")
-	fs.DurationVar(&c.electionTimeout, "election-timeout", coordinator.DefaultElectionTimeout, "Raft election timeout")
-	fs.DurationVar(&c.leaderLeaseTimeout, "leader-lease-timeout", coordinator.DefaultLeaderLeaseTimeout, "Raft leader lease timeout")
-	fs.DurationVar(&c.commitTimeout, "commit-timeout", coordinator.DefaultCommitTimeout, "Raft commit timeout")
+	fs.DurationVar(&c.heartbeatTimeout, "heartbeat-timeout", store.DefaultHeartbeatTimeout, "Raft heartbeat timeout (LAN default)")
+	fs.DurationVar(&c.electionTimeout, "election-timeout", store.DefaultElectionTimeout, "Raft election timeout")
+	fs.DurationVar(&c.leaderLeaseTimeout, "leader-lease-timeout", store.DefaultLeaderLeaseTimeout, "Raft leader lease timeout")
+	fs.DurationVar(&c.commitTimeout, "commit-timeout", store.DefaultCommitTimeout, "Raft commit timeout")
 	fs.DurationVar(&c.reconcileInterval, "reconcile-interval", 5*time.Second, "longest pause between two leader reconcile passes")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight HTTP requests get on shutdown")
 	if err := fs.Parse(args); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/syncbuf"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // demoProc is a running `ringd demo`.
@@ -178,7 +179,7 @@ func TestDemoRollsAReleaseThroughAndRollsBackABadOne(t *testing.T) {
 			t.Errorf("region %s was promoted to %s: its values.yaml history mentions it", region, demo.BadVersion)
 		}
 	}
-	top, err := rings.Parse("rings.yaml", mustRead(t, filepath.Join(p.dir, "rings.yaml")))
+	top, err := topology.Parse("rings.yaml", mustRead(t, filepath.Join(p.dir, "rings.yaml")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/gitops/appset"
 	"github.com/ringleader-dev/ringleader/internal/redact"
 	"github.com/ringleader-dev/ringleader/rings"
+	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // Effect modes (--effects).
@@ -113,7 +114,7 @@ func (c effectsConfig) auth() gitops.Auth {
 
 // newEffectsFor builds the effects --effects asks for. topology returns
 // the topology in force (the node's last adopted one).
-func newEffectsFor(cfg effectsConfig, topology func() *rings.Topology, metrics *coordinator.Metrics, logger *slog.Logger) (effects, error) {
+func newEffectsFor(cfg effectsConfig, topology func() *ringtopology.Topology, metrics *coordinator.Metrics, logger *slog.Logger) (effects, error) {
 	if cfg.Mode == effectsMemory {
 		fx := newEffects(logger)
 		if br, ok := fx.promoter.(coordinator.BaselineReader); ok {
@@ -128,7 +129,7 @@ func newEffectsFor(cfg effectsConfig, topology func() *rings.Topology, metrics *
 // newGitEffects builds the real effects: the Git writer as promoter and
 // halt fence (opened lazily, once the repository is known), and the region
 // health source, webhooks and error-budget source (effects_health.go).
-func newGitEffects(cfg effectsConfig, topology func() *rings.Topology, metrics *coordinator.Metrics, logger *slog.Logger) (effects, error) {
+func newGitEffects(cfg effectsConfig, topology func() *ringtopology.Topology, metrics *coordinator.Metrics, logger *slog.Logger) (effects, error) {
 	if cfg.GitOpsDir == "" {
 		return effects{}, errors.New("gitops: no working copy directory: set --gitops-dir or --data-dir")
 	}
@@ -150,7 +151,7 @@ func newGitEffects(cfg effectsConfig, topology func() *rings.Topology, metrics *
 // copy of its own under GitOpsDir).
 type gitWriters struct {
 	cfg      effectsConfig
-	topology func() *rings.Topology
+	topology func() *ringtopology.Topology
 	logger   *slog.Logger
 
 	mu  sync.Mutex

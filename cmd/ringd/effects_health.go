@@ -16,6 +16,7 @@ import (
 	"github.com/ringleader-dev/ringleader/regions/prometheus"
 	"github.com/ringleader-dev/ringleader/regions/webhook"
 	"github.com/ringleader-dev/ringleader/rings"
+	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // healthConfig says how ringd reaches the regions' evidence: Argo CD (one
@@ -87,7 +88,7 @@ type ancestry interface {
 // addHealth wires the region evidence into fx: the regions.HealthSource
 // over Argo CD, Prometheus and the during-soak webhook; the pre-promotion
 // and post-ring webhooks; and the Prometheus error budgets.
-func addHealth(fx *effects, cfg healthConfig, topology func() *rings.Topology, anc ancestry, logger *slog.Logger) error {
+func addHealth(fx *effects, cfg healthConfig, topology func() *ringtopology.Topology, anc ancestry, logger *slog.Logger) error {
 	hc := regions.HealthConfig{Topology: topology}
 	if cfg.ArgoCDTokenFile != "" {
 		src, err := argocd.NewSource(argocd.SourceConfig{
@@ -202,7 +203,7 @@ func (a healthAdapter) Observe(ctx context.Context, q coordinator.HealthQuery) (
 
 // budgetMeter is what budgetSource needs from the Prometheus analyzer.
 type budgetMeter interface {
-	Budgets(ctx context.Context, topo *rings.Topology, app string, window time.Duration, at time.Time) ([]rings.Budget, error)
+	Budgets(ctx context.Context, topo *ringtopology.Topology, app string, window time.Duration, at time.Time) ([]rings.Budget, error)
 }
 
 // budgetSource measures every app's budget in every region with a
@@ -210,7 +211,7 @@ type budgetMeter interface {
 // its own app's budget. An app that cannot be measured somewhere is
 // reported in the joined error and gets nothing new there.
 func budgetSource(m budgetMeter) coordinator.BudgetSource {
-	return coordinator.BudgetFunc(func(ctx context.Context, topo *rings.Topology, at time.Time) ([]rings.Budget, error) {
+	return coordinator.BudgetFunc(func(ctx context.Context, topo *ringtopology.Topology, at time.Time) ([]rings.Budget, error) {
 		var errs []error
 		var out []rings.Budget
 		for _, app := range topo.Spec.Apps {

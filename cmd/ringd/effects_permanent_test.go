@@ -13,7 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // The Git promoter tells the loop which failures need a person
@@ -22,8 +22,8 @@ func TestGitEffectsMapPermanentErrorsToNeedsHuman(t *testing.T) {
 	t.Parallel()
 	srv, top := effectsRepo(t)
 	bad := *top
-	bad.Spec.Apps = []rings.App{{Name: "checkout", Targets: []rings.Target{{File: "apps/checkout/{{region}}/values.yaml", YAMLPath: "image.digest"}}}}
-	promote := func(top *rings.Topology, url string) (error, map[string]uint64) {
+	bad.Spec.Apps = []topology.App{{Name: "checkout", Targets: []topology.Target{{File: "apps/checkout/{{region}}/values.yaml", YAMLPath: "image.digest"}}}}
+	promote := func(top *topology.Topology, url string) (error, map[string]uint64) {
 		t.Helper()
 		reg := prometheus.NewRegistry()
 		metrics, err := coordinator.NewMetrics(reg)
@@ -31,7 +31,7 @@ func TestGitEffectsMapPermanentErrorsToNeedsHuman(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg := effectsConfig{Mode: effectsGit, GitOpsDir: filepath.Join(t.TempDir(), "gitops"), GitOpsURL: url, GitBackoff: time.Millisecond}
-		fx, err := newGitEffects(cfg, func() *rings.Topology { return top }, metrics, quietLogger)
+		fx, err := newGitEffects(cfg, func() *topology.Topology { return top }, metrics, quietLogger)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/gitops/gittest"
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // gitTopology is a two-ring topology whose GitOps repository is repo; the
@@ -80,7 +80,7 @@ func TestRingdPromotesThroughGitAndFollowsTheTopologyInGit(t *testing.T) {
 	srv := gittest.Start(t)
 	url := srv.URL("deploy")
 	good := gitTopology(url, "1s")
-	if _, err := rings.Parse("rings.yaml", []byte(good)); err != nil {
+	if _, err := topology.Parse("rings.yaml", []byte(good)); err != nil {
 		t.Fatalf("test topology does not parse: %v", err)
 	}
 	srv.NewRepo(t, "deploy", map[string]string{

@@ -10,7 +10,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator"
 	"github.com/ringleader-dev/ringleader/regions/argocd/argocdtest"
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // sameCommit answers ancestry for a history of one commit.
@@ -41,13 +41,13 @@ func TestHealthAdapterCarriesInProgress(t *testing.T) {
 		src = strings.Replace(src, "- {name: "+region+", timezone: UTC}",
 			`- {name: `+region+`, timezone: UTC, argocd: {server: "`+srv.URL()+`", application: "{{app}}-{{region}}"}}`, 1)
 	}
-	top, err := rings.Parse("rings.yaml", []byte(src))
+	top, err := topology.Parse("rings.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var fx effects
 	cfg := healthConfig{ArgoCDTokenFile: tokenFile, ArgoCDTimeout: 5 * time.Second, BudgetInterval: time.Minute}
-	if err := addHealth(&fx, cfg, func() *rings.Topology { return top }, sameCommit{}, quietLogger); err != nil {
+	if err := addHealth(&fx, cfg, func() *topology.Topology { return top }, sameCommit{}, quietLogger); err != nil {
 		t.Fatal(err)
 	}
 	got, err := fx.health.Observe(context.Background(), coordinator.HealthQuery{ReleaseID: "r", App: "checkout", Version: "v2", Ring: "canary",

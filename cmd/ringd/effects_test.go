@@ -26,18 +26,19 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/signature"
 	"github.com/ringleader-dev/ringleader/regions/webhook"
 	"github.com/ringleader-dev/ringleader/rings"
+	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 var quietLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // effectsRepo serves a GitOps repository for gitTopology and returns the
 // parsed topology.
-func effectsRepo(t *testing.T) (*gittest.Server, *rings.Topology) {
+func effectsRepo(t *testing.T) (*gittest.Server, *ringtopology.Topology) {
 	t.Helper()
 	srv := gittest.Start(t)
 	url := srv.URL("deploy")
 	src := gitTopology(url, "1s")
-	top, err := rings.Parse("rings.yaml", []byte(src))
+	top, err := ringtopology.Parse("rings.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func TestGitEffectsPromoteFenceAndRollBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	topology := func() *rings.Topology { return top }
+	topology := func() *ringtopology.Topology { return top }
 	cfg := effectsConfig{Mode: effectsGit, GitOpsDir: filepath.Join(t.TempDir(), "gitops"), GitAuthorName: "Ringleader", GitAuthorEmail: "rl@example.com", GitBackoff: time.Millisecond}
 	fx, err := newGitEffects(cfg, topology, metrics, quietLogger)
 	if err != nil {
@@ -158,7 +159,7 @@ func TestGitEffectsPromoteFenceAndRollBack(t *testing.T) {
 
 func TestGitEffectsNeedARepository(t *testing.T) {
 	t.Parallel()
-	fx, err := newGitEffects(effectsConfig{GitOpsDir: t.TempDir()}, func() *rings.Topology { return nil }, nil, quietLogger)
+	fx, err := newGitEffects(effectsConfig{GitOpsDir: t.TempDir()}, func() *ringtopology.Topology { return nil }, nil, quietLogger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,12 +176,12 @@ func TestHealthAdapterFailsClosedWithoutArgoCD(t *testing.T) {
 	t.Parallel()
 	src := strings.Replace(gitTopology("https://git.example.com/deploy.git", "1s"),
 		"- {name: us-east-1, timezone: UTC}", `- {name: us-east-1, timezone: UTC, argocd: {server: "https://argocd.example.com", application: "{{app}}-{{region}}"}}`, 1)
-	top, err := rings.Parse("rings.yaml", []byte(src))
+	top, err := ringtopology.Parse("rings.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var fx effects
-	if err := addHealth(&fx, healthConfig{BudgetInterval: time.Minute}, func() *rings.Topology { return top }, nil, quietLogger); err != nil {
+	if err := addHealth(&fx, healthConfig{BudgetInterval: time.Minute}, func() *ringtopology.Topology { return top }, nil, quietLogger); err != nil {
 		t.Fatal(err)
 	}
 	got, err := fx.health.Observe(context.Background(), coordinator.HealthQuery{ReleaseID: "r", App: "checkout", Version: "v2", Ring: "canary",
@@ -241,7 +242,7 @@ func TestWebhookHooks(t *testing.T) {
 	cfg := healthConfig{WebhookPrePromotion: srv.URL + "/pre", WebhookPostRing: srv.URL + "/post", WebhookSecretFile: secret,
 		WebhookTimeout: time.Second, BudgetInterval: time.Minute}
 	var fx effects
-	if err := addHealth(&fx, cfg, func() *rings.Topology { return nil }, nil, quietLogger); err != nil {
+	if err := addHealth(&fx, cfg, func() *ringtopology.Topology { return nil }, nil, quietLogger); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
@@ -276,7 +277,7 @@ func TestWebhookHooks(t *testing.T) {
 // fakeMeter returns fixed budgets per app.
 type fakeMeter map[string][]rings.Budget
 
-func (f fakeMeter) Budgets(_ context.Context, _ *rings.Topology, app string, _ time.Duration, _ time.Time) ([]rings.Budget, error) {
+func (f fakeMeter) Budgets(_ context.Context, _ *ringtopology.Topology, app string, _ time.Duration, _ time.Time) ([]rings.Budget, error) {
 	if app == "broken" {
 		return nil, errors.New("prometheus unreachable")
 	}
@@ -287,7 +288,7 @@ func (f fakeMeter) Budgets(_ context.Context, _ *rings.Topology, app string, _ t
 // deciding for another; an app that fails is reported and records nothing.
 func TestBudgetSourceKeepsEveryApp(t *testing.T) {
 	t.Parallel()
-	top := &rings.Topology{Spec: rings.TopologySpec{Apps: []rings.App{{Name: "checkout"}, {Name: "cart"}, {Name: "broken"}}}}
+	top := &ringtopology.Topology{Spec: ringtopology.TopologySpec{Apps: []ringtopology.App{{Name: "checkout"}, {Name: "cart"}, {Name: "broken"}}}}
 	src := budgetSource(fakeMeter{
 		"checkout": {{Region: "us-east-1", RemainingPercent: 80}, {Region: "eu-west-1", RemainingPercent: 20}},
 		"cart":     {{Region: "us-east-1", RemainingPercent: 40}, {Region: "eu-west-1", RemainingPercent: 90}},
@@ -368,7 +369,7 @@ func TestEffectsReadTheBaseline(t *testing.T) {
 	t.Parallel()
 	srv, top := effectsRepo(t)
 	cfg := effectsConfig{Mode: effectsGit, GitOpsDir: filepath.Join(t.TempDir(), "gitops"), GitAuthorName: "Ringleader", GitAuthorEmail: "rl@example.com", GitBackoff: time.Millisecond}
-	fx, err := newGitEffects(cfg, func() *rings.Topology { return top }, nil, quietLogger)
+	fx, err := newGitEffects(cfg, func() *ringtopology.Topology { return top }, nil, quietLogger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,7 +382,7 @@ func TestEffectsReadTheBaseline(t *testing.T) {
 		PromotionID: "rel-1/canary/us-east-1/rollback", Rollback: true, Targets: east}
 	rolled, rollErr := fx.promoter.Promote(ctx, back)
 
-	mem, err := newEffectsFor(effectsConfig{Mode: effectsMemory}, func() *rings.Topology { return top }, nil, quietLogger)
+	mem, err := newEffectsFor(effectsConfig{Mode: effectsMemory}, func() *ringtopology.Topology { return top }, nil, quietLogger)
 	if err != nil {
 		t.Fatal(err)
 	}

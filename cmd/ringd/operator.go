@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/ui"
 )
 
@@ -27,7 +28,7 @@ type operator struct {
 // newOperator builds the event broker, the Prometheus registry with the
 // node's metrics, and the dashboard, and hooks the first two into the
 // node's apply path.
-func newOperator(nodeID string, node *coordinator.Node, logger *slog.Logger) (*operator, error) {
+func newOperator(nodeID string, node *store.Node, logger *slog.Logger) (*operator, error) {
 	op := &operator{registry: prometheus.NewRegistry()}
 	var err error
 	if op.events, err = coordinator.NewBroker(coordinator.BrokerConfig{}); err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/auth"
 )
 
@@ -71,8 +72,8 @@ func (s *securityFlags) register(fs interface {
 	fs.StringVar(&s.raftTLSCert, "raft-tls-cert", "", "PEM certificate for mutual TLS between Raft nodes (with --raft-tls-key and --raft-tls-ca)")
 	fs.StringVar(&s.raftTLSKey, "raft-tls-key", "", "PEM key of --raft-tls-cert")
 	fs.StringVar(&s.raftTLSCA, "raft-tls-ca", "", "PEM cluster CA: only nodes with a certificate it signed may join, vote or replicate")
-	fs.IntVar(&s.auditMaxEntries, "audit-max-entries", coordinator.DefaultAuditMaxEntries, "audit trail: decisions kept (same on every node)")
-	fs.IntVar(&s.auditMaxEvidence, "audit-max-evidence", coordinator.DefaultAuditMaxEvidence, "audit trail: health observations kept (same on every node)")
+	fs.IntVar(&s.auditMaxEntries, "audit-max-entries", store.DefaultAuditMaxEntries, "audit trail: decisions kept (same on every node)")
+	fs.IntVar(&s.auditMaxEvidence, "audit-max-evidence", store.DefaultAuditMaxEvidence, "audit trail: health observations kept (same on every node)")
 	fs.DurationVar(&s.auditMaxAge, "audit-max-age", 0, "audit trail: drop entries older than this (0: keep by count only; same on every node)")
 }
 
@@ -179,7 +180,7 @@ func newSecurity(s securityFlags, logger *slog.Logger) (*security, error) {
 		}
 		sec.serverTLS = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
 		if s.tlsClientCA != "" {
-			pool, err := coordinator.LoadCAPool(s.tlsClientCA)
+			pool, err := store.LoadCAPool(s.tlsClientCA)
 			if err != nil {
 				return nil, fmt.Errorf("--tls-client-ca: %w", err)
 			}
@@ -189,7 +190,7 @@ func newSecurity(s securityFlags, logger *slog.Logger) (*security, error) {
 		}
 	}
 	if s.tlsCA != "" {
-		pool, err := coordinator.LoadCAPool(s.tlsCA)
+		pool, err := store.LoadCAPool(s.tlsCA)
 		if err != nil {
 			return nil, fmt.Errorf("--tls-ca: %w", err)
 		}
@@ -238,11 +239,11 @@ func newRaftStream(cfg config) (raft.StreamLayer, error) {
 	if s.raftTLSCert == "" {
 		return nil, nil
 	}
-	m, err := coordinator.LoadMutualTLS(s.raftTLSCert, s.raftTLSKey, s.raftTLSCA)
+	m, err := store.LoadMutualTLS(s.raftTLSCert, s.raftTLSKey, s.raftTLSCA)
 	if err != nil {
 		return nil, fmt.Errorf("raft tls: %w", err)
 	}
-	sl, err := coordinator.NewTLSStreamLayer(cfg.raftAddr, cfg.raftAdvertise, m)
+	sl, err := store.NewTLSStreamLayer(cfg.raftAddr, cfg.raftAdvertise, m)
 	if err != nil {
 		return nil, err
 	}

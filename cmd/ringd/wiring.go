@@ -15,6 +15,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator"
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 )
 
 // newLogger returns the process logger at level.
@@ -27,12 +28,12 @@ func newLogger(level string) *slog.Logger {
 }
 
 // newNode starts the Raft node from the command line.
-func newNode(cfg config, httpAdvertise string) (*coordinator.Node, error) {
+func newNode(cfg config, httpAdvertise string) (*store.Node, error) {
 	stream, err := newRaftStream(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return coordinator.NewNode(coordinator.Config{
+	return store.NewNode(store.Config{
 		StreamLayer:        stream,
 		AuditMaxEntries:    cfg.sec.auditMaxEntries,
 		AuditMaxEvidence:   cfg.sec.auditMaxEvidence,
@@ -47,7 +48,7 @@ func newNode(cfg config, httpAdvertise string) (*coordinator.Node, error) {
 		ElectionTimeout:    cfg.electionTimeout,
 		LeaderLeaseTimeout: cfg.leaderLeaseTimeout,
 		CommitTimeout:      cfg.commitTimeout,
-		LogStore:           coordinator.LogStoreKind(cfg.logStore),
+		LogStore:           store.LogStoreKind(cfg.logStore),
 		Logger: hclog.New(&hclog.LoggerOptions{
 			Name: "ringd", Level: hclog.LevelFromString(cfg.logLevel), Output: os.Stderr,
 		}),

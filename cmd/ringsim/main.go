@@ -27,7 +27,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/internal/regionsim"
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // simFlags is the command line of ringsim.
@@ -112,7 +112,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("read --topology", err)
 	}
-	top, err := rings.Parse(f.topology, src)
+	top, err := topology.Parse(f.topology, src)
 	if err != nil {
 		return fail("parse --topology", err)
 	}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // The request and response bodies of the HTTP API. The server (package
@@ -59,7 +61,7 @@ type ReleaseList struct {
 // ReleaseDetail is one release and what it waits for now.
 type ReleaseDetail struct {
 	*rings.Release
-	Waits []rings.Wait `json:"waits,omitempty"`
+	Waits []planner.Wait `json:"waits,omitempty"`
 	// Previous is, per region, what rollback writes back there, for
 	// people: a version, "mixed: FILE TARGET=VALUE, …" for a region whose
 	// targets disagreed (an absent one shows "(absent)"), or "-" when
@@ -68,7 +70,7 @@ type ReleaseDetail struct {
 }
 
 // NewReleaseDetail answers for one release.
-func NewReleaseDetail(rel *rings.Release, waits []rings.Wait) ReleaseDetail {
+func NewReleaseDetail(rel *rings.Release, waits []planner.Wait) ReleaseDetail {
 	d := ReleaseDetail{Release: rel, Waits: waits}
 	if rel == nil {
 		return d
@@ -108,11 +110,11 @@ type HaltList struct {
 
 // TopologyResponse is the answer of GET and POST /v1/topology.
 type TopologyResponse struct {
-	Revision string          `json:"revision"`
-	Path     string          `json:"path,omitempty"`
-	Changed  bool            `json:"changed,omitempty"`
-	Topology *rings.Topology `json:"topology,omitempty"`
-	Source   string          `json:"source,omitempty"`
+	Revision string             `json:"revision"`
+	Path     string             `json:"path,omitempty"`
+	Changed  bool               `json:"changed,omitempty"`
+	Topology *topology.Topology `json:"topology,omitempty"`
+	Source   string             `json:"source,omitempty"`
 }
 
 // LeaderInfo is the answer of GET /v1/cluster/leader.
@@ -185,7 +187,7 @@ type ReleaseSummary struct {
 	State    rings.ReleaseState `json:"state"`
 	Reason   string             `json:"reason,omitempty"`
 	Rings    []RingSummary      `json:"rings"`
-	Waits    []rings.Wait       `json:"waits,omitempty"`
+	Waits    []planner.Wait     `json:"waits,omitempty"`
 }
 
 // RingSummary is one ring of a release in the status.

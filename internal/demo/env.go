@@ -14,7 +14,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/internal/promserver"
 	"github.com/ringleader-dev/ringleader/internal/regionsim"
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // RepoName is the generated GitOps repository's name on the Git server;
@@ -51,7 +51,7 @@ type Env struct {
 	// TopologyPath is the demo topology on disk; the same file is
 	// TopologyFile in the repository (TopologyLocation).
 	TopologyPath, TopologyLocation string
-	Topology                       *rings.Topology
+	Topology                       *topology.Topology
 	Sim                            *regionsim.Simulator
 	// Prometheus is nil when not installed or NoPrometheus.
 	Prometheus *promserver.Server

@@ -6,7 +6,7 @@ import (
 	"text/template"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // TopologyOptions shape the demo topology: the example topology
@@ -91,7 +91,7 @@ spec:
 var InitialVersions = map[string]string{"checkout": "v1.4.1", "ledger": "v2.3.0"}
 
 // Topology renders the demo topology and checks it parses.
-func Topology(o TopologyOptions) ([]byte, *rings.Topology, error) {
+func Topology(o TopologyOptions) ([]byte, *topology.Topology, error) {
 	if o.Branch == "" {
 		o.Branch = "main"
 	}
@@ -124,7 +124,7 @@ func Topology(o TopologyOptions) ([]byte, *rings.Topology, error) {
 	if err := topologyTemplate.Execute(&b, data); err != nil {
 		return nil, nil, fmt.Errorf("render demo topology: %w", err)
 	}
-	top, err := rings.Parse("rings.yaml", []byte(b.String()))
+	top, err := topology.Parse("rings.yaml", []byte(b.String()))
 	if err != nil {
 		return nil, nil, fmt.Errorf("demo topology does not validate (a bug in internal/demo): %w", err)
 	}

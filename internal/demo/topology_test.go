@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // TestTopologyFollowsTheExample keeps the demo topology's regions, rings
@@ -19,7 +19,7 @@ func TestTopologyFollowsTheExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	example, err := rings.Parse("rings.yaml", src)
+	example, err := topology.Parse("rings.yaml", src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func TestTopologyFollowsTheExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := func(t *rings.Topology) (regions, ringsOf, apps []string) {
+	names := func(t *topology.Topology) (regions, ringsOf, apps []string) {
 		for _, r := range t.Spec.Regions {
 			regions = append(regions, r.Name)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/internal/gitops/yamledit"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // Baseline is what the branch head held for every target of an app in some
@@ -104,7 +105,7 @@ func (w *Writer) ReadBaseline(ctx context.Context, app string, regions []string)
 // targetValue reads the value one target holds in a file's content: found
 // is false when the field (or the kustomize image's newTag, or the
 // ApplicationSet's element) does not exist.
-func targetValue(content []byte, t rings.Target, region string) (string, bool, error) {
+func targetValue(content []byte, t topology.Target, region string) (string, bool, error) {
 	doc, err := yamledit.Parse(content)
 	if err != nil {
 		return "", false, err

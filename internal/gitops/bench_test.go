@@ -14,7 +14,7 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/gitops/gittest"
 	"github.com/ringleader-dev/ringleader/internal/gitops/yamledit"
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 const (
@@ -84,11 +84,11 @@ func generateRepo(b *testing.B, srv *gittest.Server, name string) {
 	gittest.Run(b, path, "repack", "-a", "-d", "-q")
 }
 
-func benchTopology() *rings.Topology {
-	return &rings.Topology{Spec: rings.TopologySpec{
-		Regions: []rings.Region{{Name: "r0"}},
-		Rings:   []rings.Ring{{Name: "early", Regions: []string{"r0"}}},
-		Apps:    []rings.App{{Name: "app0", Targets: []rings.Target{{File: "envs/{{region}}/{{app}}/values.yaml", YAMLPath: "image.tag"}}}},
+func benchTopology() *topology.Topology {
+	return &topology.Topology{Spec: topology.TopologySpec{
+		Regions: []topology.Region{{Name: "r0"}},
+		Rings:   []topology.Ring{{Name: "early", Regions: []string{"r0"}}},
+		Apps:    []topology.App{{Name: "app0", Targets: []topology.Target{{File: "envs/{{region}}/{{app}}/values.yaml", YAMLPath: "image.tag"}}}},
 	}}
 }
 
@@ -115,7 +115,7 @@ func BenchmarkPromotion(b *testing.B) {
 	b.Run("gogit", func(b *testing.B) {
 		top := benchTopology()
 		w, err := gitops.New(gitops.Config{URL: srv.URL("gogit"), Dir: filepath.Join(b.TempDir(), "wc")},
-			func() *rings.Topology { return top })
+			func() *topology.Topology { return top })
 		if err != nil {
 			b.Fatal(err)
 		}

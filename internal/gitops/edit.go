@@ -8,6 +8,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/internal/gitops/yamledit"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // edit is one change to one file for one region.
@@ -27,7 +28,7 @@ func renderFile(tmpl, app, region string) string {
 
 // edits lists the changes a promotion makes: every target of the app, for
 // every region of the promotion.
-func edits(app rings.App, p Promotion, editAppSet func([]byte, string, string, string) ([]byte, error)) ([]edit, error) {
+func edits(app topology.App, p Promotion, editAppSet func([]byte, string, string, string) ([]byte, error)) ([]edit, error) {
 	if len(app.Targets) == 0 {
 		return nil, fmt.Errorf("app %s has no targets in the topology: %w", app.Name, ErrTarget)
 	}

@@ -11,36 +11,36 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/gitops/appset"
 	"github.com/ringleader-dev/ringleader/internal/gitops/gittest"
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 // testTopology has two rings and two apps: checkout writes all three target
 // kinds, cart writes one YAML field.
-func testTopology() *rings.Topology {
-	return &rings.Topology{
-		APIVersion: rings.APIVersion, Kind: rings.KindTopology,
-		Metadata: rings.Metadata{Name: "test"},
-		Spec: rings.TopologySpec{
-			Regions: []rings.Region{{Name: "eu-west-1"}, {Name: "us-east-1"}, {Name: "us-west-2"}},
-			Rings: []rings.Ring{
-				{Name: "early", Regions: []string{"eu-west-1"}, Soak: rings.Duration(time.Hour)},
-				{Name: "main", Regions: []string{"us-east-1", "us-west-2"}, Soak: rings.Duration(time.Hour)},
+func testTopology() *topology.Topology {
+	return &topology.Topology{
+		APIVersion: topology.APIVersion, Kind: topology.KindTopology,
+		Metadata: topology.Metadata{Name: "test"},
+		Spec: topology.TopologySpec{
+			Regions: []topology.Region{{Name: "eu-west-1"}, {Name: "us-east-1"}, {Name: "us-west-2"}},
+			Rings: []topology.Ring{
+				{Name: "early", Regions: []string{"eu-west-1"}, Soak: topology.Duration(time.Hour)},
+				{Name: "main", Regions: []string{"us-east-1", "us-west-2"}, Soak: topology.Duration(time.Hour)},
 			},
-			Apps: []rings.App{
-				{Name: "checkout", Targets: []rings.Target{
+			Apps: []topology.App{
+				{Name: "checkout", Targets: []topology.Target{
 					{File: "envs/{{region}}/{{app}}/values.yaml", YAMLPath: "image.tag"},
 					{File: "envs/{{region}}/{{app}}/kustomization.yaml", KustomizeImage: "ghcr.io/acme/checkout"},
 					{File: "appsets/{{app}}.yaml", ApplicationSetElement: "targetRevision"},
 				}},
-				{Name: "cart", Targets: []rings.Target{
+				{Name: "cart", Targets: []topology.Target{
 					{File: "envs/{{region}}/cart/values.yaml", YAMLPath: "image.tag"},
 				}},
-				{Name: "ghost", Targets: []rings.Target{
+				{Name: "ghost", Targets: []topology.Target{
 					{File: "envs/{{region}}/ghost/values.yaml", YAMLPath: "image.tag"},
 				}},
-				{Name: "nofield", Targets: []rings.Target{
+				{Name: "nofield", Targets: []topology.Target{
 					{File: "envs/{{region}}/cart/values.yaml", YAMLPath: "image.digest"},
 				}},
 			},
@@ -98,7 +98,7 @@ func (e *env) writer(t *testing.T, mod ...func(*gitops.Config)) *gitops.Writer {
 		m(&cfg)
 	}
 	top := testTopology()
-	w, err := gitops.New(cfg, func() *rings.Topology { return top })
+	w, err := gitops.New(cfg, func() *topology.Topology { return top })
 	if err != nil {
 		t.Fatal(err)
 	}

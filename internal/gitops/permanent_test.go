@@ -15,27 +15,29 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/gitops/appset"
 	"github.com/ringleader-dev/ringleader/internal/gitops/yamledit"
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // permTopology has one app per way a target can be wrong.
-func permTopology() *rings.Topology {
+func permTopology() *topology.Topology {
 	top := testTopology()
-	top.Spec.Regions = append(top.Spec.Regions, rings.Region{Name: "ap-south-1"})
-	app := func(name string, t rings.Target) rings.App { return rings.App{Name: name, Targets: []rings.Target{t}} }
+	top.Spec.Regions = append(top.Spec.Regions, topology.Region{Name: "ap-south-1"})
+	app := func(name string, t topology.Target) topology.App {
+		return topology.App{Name: name, Targets: []topology.Target{t}}
+	}
 	top.Spec.Apps = append(top.Spec.Apps,
-		app("missing-file", rings.Target{File: "envs/{{region}}/missing/values.yaml", YAMLPath: "image.tag"}),
-		app("missing-key", rings.Target{File: "envs/{{region}}/checkout/values.yaml", YAMLPath: "image.digest"}),
-		app("bad-yaml", rings.Target{File: "broken/values.yaml", YAMLPath: "image.tag"}),
-		app("no-image", rings.Target{File: "envs/{{region}}/checkout/kustomization.yaml", KustomizeImage: "ghcr.io/acme/other"}),
-		app("no-element", rings.Target{File: "appsets/checkout.yaml", ApplicationSetElement: "targetRevision"}),
-		app("bad-appset", rings.Target{File: "broken/appset.yaml", ApplicationSetElement: "targetRevision"}),
+		app("missing-file", topology.Target{File: "envs/{{region}}/missing/values.yaml", YAMLPath: "image.tag"}),
+		app("missing-key", topology.Target{File: "envs/{{region}}/checkout/values.yaml", YAMLPath: "image.digest"}),
+		app("bad-yaml", topology.Target{File: "broken/values.yaml", YAMLPath: "image.tag"}),
+		app("no-image", topology.Target{File: "envs/{{region}}/checkout/kustomization.yaml", KustomizeImage: "ghcr.io/acme/other"}),
+		app("no-element", topology.Target{File: "appsets/checkout.yaml", ApplicationSetElement: "targetRevision"}),
+		app("bad-appset", topology.Target{File: "broken/appset.yaml", ApplicationSetElement: "targetRevision"}),
 	)
 	return top
 }
 
 // writerAt is env.writer with another URL and topology.
-func writerAt(t *testing.T, url string, top *rings.Topology, mod ...func(*gitops.Config)) *gitops.Writer {
+func writerAt(t *testing.T, url string, top *topology.Topology, mod ...func(*gitops.Config)) *gitops.Writer {
 	t.Helper()
 	cfg := gitops.Config{
 		URL: url, Branch: "main", Dir: filepath.Join(t.TempDir(), "wc"),
@@ -47,7 +49,7 @@ func writerAt(t *testing.T, url string, top *rings.Topology, mod ...func(*gitops
 	for _, m := range mod {
 		m(&cfg)
 	}
-	w, err := gitops.New(cfg, func() *rings.Topology { return top })
+	w, err := gitops.New(cfg, func() *topology.Topology { return top })
 	if err != nil {
 		t.Fatal(err)
 	}

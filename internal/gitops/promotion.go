@@ -64,7 +64,7 @@ type Promotion struct {
 	Rollback bool
 	// Targets, on a rollback of one region whose targets held different
 	// values before the release, give each target (by file and
-	// rings.Target.Describe) its own value to write back; Version then
+	// topology.Target.Describe) its own value to write back; Version then
 	// only names the commit. Every target of the app must be listed.
 	Targets []rings.TargetValue
 	// Check is called right before every push attempt (after every

@@ -12,7 +12,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/gitops/gittest"
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 func TestParseTopologyURL(t *testing.T) {
@@ -119,7 +119,7 @@ func closedPort(t *testing.T) string {
 func TestSecretsStayOutOfErrors(t *testing.T) {
 	const token, urlSecret = "tok-s3cr3t-value", "url-s3cr3t-value"
 	t.Setenv("RL_TEST_TOKEN", token)
-	top := func() *rings.Topology { return testTopology() }
+	top := func() *topology.Topology { return testTopology() }
 	cases := []struct {
 		name string
 		cfg  gitops.Config
@@ -163,7 +163,7 @@ func TestAuthConfigErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		_, err := gitops.New(gitops.Config{URL: "ssh://git@127.0.0.1/x.git", Dir: filepath.Join(t.TempDir(), "wc"), Auth: c.auth},
-			func() *rings.Topology { return testTopology() })
+			func() *topology.Topology { return testTopology() })
 		if err == nil || !strings.Contains(err.Error(), c.mentions) {
 			t.Errorf("%s: err = %v, want it to mention %q", c.name, err, c.mentions)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/internal/redact"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // ViolationKind names a broken guarantee found in the history.
@@ -74,7 +75,7 @@ type VerifyOptions struct {
 	Auth   Auth
 	// Topology, when set, gives ring order, ring regions and soak windows;
 	// without it only the evidence in the commits is checked.
-	Topology *rings.Topology
+	Topology *topology.Topology
 	// Dir is where to clone; empty uses a temporary directory removed
 	// afterwards.
 	Dir string
@@ -122,7 +123,7 @@ type landed struct {
 }
 
 // verifyCommits walks every commit reachable from head, parents first.
-func verifyCommits(s storer.EncodedObjectStorer, head plumbing.Hash, top *rings.Topology) (*VerifyReport, error) {
+func verifyCommits(s storer.EncodedObjectStorer, head plumbing.Hash, top *topology.Topology) (*VerifyReport, error) {
 	order, err := parentsFirst(s, head)
 	if err != nil {
 		return nil, err
@@ -171,9 +172,9 @@ func verifyCommits(s storer.EncodedObjectStorer, head plumbing.Hash, top *rings.
 
 // checkRingOrder reports ring-order and soak violations of one promotion.
 func checkRingOrder(tr map[string]string, c *object.Commit, release, ring string, promoted map[string]map[string][]landed,
-	top *rings.Topology, report func(ViolationKind, string, ...any)) {
+	top *topology.Topology, report func(ViolationKind, string, ...any)) {
 	prev := ""
-	var prevRing *rings.Ring
+	var prevRing *topology.Ring
 	if top != nil {
 		if i := top.RingIndex(ring); i > 0 {
 			prevRing = &top.Spec.Rings[i-1]

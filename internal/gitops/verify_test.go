@@ -12,6 +12,7 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/gitops/gittest"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // step is one crafted commit: files to write and the message, at a time.
@@ -131,7 +132,7 @@ func TestVerifyHistory(t *testing.T) {
 			if c.topology {
 				o.Topology = testTopology()
 				o.Topology.Spec.Rings = append(o.Topology.Spec.Rings,
-					rings.Ring{Name: "last", Regions: []string{"ap-south-1"}, Soak: rings.Duration(time.Hour)})
+					topology.Ring{Name: "last", Regions: []string{"ap-south-1"}, Soak: topology.Duration(time.Hour)})
 			}
 			rep, err := gitops.VerifyHistory(context.Background(), o)
 			if err != nil {

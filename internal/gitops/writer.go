@@ -13,6 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/ringleader-dev/ringleader/rings"
+	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // Writer commits promotions, rollbacks and the halt fence to one branch of
@@ -20,7 +21,7 @@ import (
 // serialised on the node's working copy.
 type Writer struct {
 	cfg      Config
-	topology func() *rings.Topology
+	topology func() *ringtopology.Topology
 
 	mu    sync.Mutex
 	wc    *workingCopy
@@ -30,7 +31,7 @@ type Writer struct {
 // New opens (or creates) the working copy in cfg.Dir. topology returns the
 // current topology; the app's targets are read from it on every promotion.
 // Nothing is fetched until the first call.
-func New(cfg Config, topology func() *rings.Topology) (*Writer, error) {
+func New(cfg Config, topology func() *ringtopology.Topology) (*Writer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

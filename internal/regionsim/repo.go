@@ -10,7 +10,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/gitops/yamledit"
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // ErrNoVersion means a region's target file holds no version for an app:
@@ -20,7 +20,7 @@ var ErrNoVersion = errors.New("no version in the GitOps repository")
 
 // TargetFile renders a target's file template for app and region, the way
 // the Git writer does.
-func TargetFile(t rings.Target, app, region string) string {
+func TargetFile(t topology.Target, app, region string) string {
 	r := strings.NewReplacer("{{region}}", region, "{{ region }}", region, "{{app}}", app, "{{ app }}", app)
 	return strings.TrimPrefix(r.Replace(t.File), "/")
 }
@@ -31,7 +31,7 @@ func TargetFile(t rings.Target, app, region string) string {
 // kustomizeImage, an ApplicationSet with one list element per region for an
 // applicationSetElement. extra files (such as the topology itself) are
 // added as given.
-func SeedFiles(top *rings.Topology, versions map[string]string, extra map[string][]byte) (map[string][]byte, error) {
+func SeedFiles(top *topology.Topology, versions map[string]string, extra map[string][]byte) (map[string][]byte, error) {
 	files := map[string][]byte{}
 	appsets := map[string][]string{} // file → regions, for ApplicationSets
 	appsetApp := map[string]string{}
@@ -106,7 +106,7 @@ func applicationSetFile(app, field string, regions []string, version string) []b
 }
 
 // ReadVersion returns the version a target file's content holds for region.
-func ReadVersion(content []byte, t rings.Target, region string) (string, error) {
+func ReadVersion(content []byte, t topology.Target, region string) (string, error) {
 	doc, err := yamledit.Parse(content)
 	if err != nil {
 		return "", err

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 func TestReadVersion(t *testing.T) {
@@ -13,16 +13,16 @@ func TestReadVersion(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		content string
-		target  rings.Target
+		target  topology.Target
 		want    string
 		wantErr error
 	}{
-		{"yaml path", "image:\n  tag: v1.2.3\n", rings.Target{YAMLPath: "image.tag"}, "v1.2.3", nil},
-		{"yaml path missing", "image: {}\n", rings.Target{YAMLPath: "image.tag"}, "", ErrNoVersion},
-		{"kustomize image", string(kustomizationFile("registry.example.com/ledger", "v2.3.0")), rings.Target{KustomizeImage: "registry.example.com/ledger"}, "v2.3.0", nil},
-		{"kustomize other image", string(kustomizationFile("registry.example.com/ledger", "v2.3.0")), rings.Target{KustomizeImage: "registry.example.com/other"}, "", ErrNoVersion},
-		{"applicationset element", appset, rings.Target{ApplicationSetElement: "targetRevision"}, "v3", nil},
-		{"applicationset no element", appset, rings.Target{ApplicationSetElement: "revision"}, "", ErrNoVersion},
+		{"yaml path", "image:\n  tag: v1.2.3\n", topology.Target{YAMLPath: "image.tag"}, "v1.2.3", nil},
+		{"yaml path missing", "image: {}\n", topology.Target{YAMLPath: "image.tag"}, "", ErrNoVersion},
+		{"kustomize image", string(kustomizationFile("registry.example.com/ledger", "v2.3.0")), topology.Target{KustomizeImage: "registry.example.com/ledger"}, "v2.3.0", nil},
+		{"kustomize other image", string(kustomizationFile("registry.example.com/ledger", "v2.3.0")), topology.Target{KustomizeImage: "registry.example.com/other"}, "", ErrNoVersion},
+		{"applicationset element", appset, topology.Target{ApplicationSetElement: "targetRevision"}, "v3", nil},
+		{"applicationset no element", appset, topology.Target{ApplicationSetElement: "revision"}, "", ErrNoVersion},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ReadVersion([]byte(tc.content), tc.target, "us-east-1")

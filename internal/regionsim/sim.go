@@ -18,7 +18,7 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/regions/argocd"
 	"github.com/ringleader-dev/ringleader/regions/argocd/argocdtest"
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // Mode says how a region running a bad version (one whose name contains
@@ -54,7 +54,7 @@ type Config struct {
 	// Topology lists the regions and apps to simulate; each region's
 	// Application name comes from its argocd.application template
 	// ("{{app}}-{{region}}" when the region has none).
-	Topology *rings.Topology
+	Topology *topology.Topology
 	// RepoURL and Branch are the GitOps repository the regions sync from.
 	RepoURL, Branch string
 	// Token is the bearer token the Argo CD API requires.
@@ -158,7 +158,7 @@ type Addrs struct {
 // simApp is one Application: one app in one region.
 type simApp struct {
 	region, app, name string
-	targets           []rings.Target
+	targets           []topology.Target
 	// version runs; revision is the commit it was synced at.
 	version, revision string
 	// pending: target at targetRev is waiting to be applied since since.

@@ -16,13 +16,13 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/gitops/yamledit"
 	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/internal/regionsim"
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // world is a Git server with the demo repository and a simulator on it.
 type world struct {
 	git *demo.GitServer
-	top *rings.Topology
+	top *topology.Topology
 	sim *regionsim.Simulator
 }
 

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 func TestTopologyParsesWithTheRequestedShape(t *testing.T) {
@@ -23,7 +23,7 @@ func TestTopologyParsesWithTheRequestedShape(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Topology(%+v): %v", tc.shape, err)
 		}
-		top, err := rings.Parse("scale.yaml", src)
+		top, err := topology.Parse("scale.yaml", src)
 		if err != nil {
 			t.Fatalf("Parse(Topology(%+v)): %v\n%s", tc.shape, err, src)
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator"
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/rings"
 )
@@ -37,7 +38,7 @@ const chromiumPath = "/usr/bin/chromium"
 // decides when a soak window is over.
 type liveServer struct {
 	url   string
-	node  *coordinator.Node
+	node  *store.Node
 	loop  *coordinator.Loop
 	clock *coordinator.ManualClock
 }
@@ -51,7 +52,7 @@ func startLiveServer(t *testing.T, wrap func(http.Handler) http.Handler) *liveSe
 	if err != nil {
 		t.Fatal(err)
 	}
-	node, err := coordinator.NewNode(coordinator.Config{
+	node, err := store.NewNode(store.Config{
 		NodeID: "n1", DataDir: t.TempDir(), RaftAddr: "127.0.0.1:0", HTTPAddr: ln.Addr().String(),
 		Bootstrap: true, Now: clock.Now, Logger: hclog.NewNullLogger(),
 	})

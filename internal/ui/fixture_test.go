@@ -1,15 +1,13 @@
 package ui
 
 import (
-	"context"
 	"os"
 	"testing"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/coordinator"
-	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
-	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // t0 is when the fixture release is created.
@@ -17,13 +15,13 @@ var t0 = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 
 // fixture is a snapshot with one release whose canary soaks, a global halt
 // and three budgets, and "now" 25 minutes after creation.
-func fixture(t *testing.T) (coordinator.Snapshot, time.Time) {
+func fixture(t *testing.T) (store.Snapshot, time.Time) {
 	t.Helper()
 	src, err := os.ReadFile("testdata/topology.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	top, err := rings.Parse("testdata/topology.yaml", src)
+	top, err := topology.Parse("testdata/topology.yaml", src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,21 +44,12 @@ func fixture(t *testing.T) (coordinator.Snapshot, time.Time) {
 	}
 	s.RecordBudget(rings.Budget{App: "cart", Region: "us-east-1", RemainingPercent: 100, RemainingSeconds: 2592, At: t0})
 	s.RecordBudget(rings.Budget{Region: "ap-south-1", RemainingPercent: 3, At: t0}) // an old figure of no app: not shown
-	return coordinator.Snapshot{State: *s, Topology: top, TopologyRevision: "rev-1", AppliedIndex: 42}, t0.Add(25 * time.Minute)
+	return store.Snapshot{State: *s, Topology: top, TopologyRevision: "rev-1", AppliedIndex: 42}, t0.Add(25 * time.Minute)
 }
 
-// stubStore is a coordinator.Store that serves one snapshot.
-type stubStore struct{ snap coordinator.Snapshot }
+// stubStore is a Store that serves one snapshot.
+type stubStore struct{ snap store.Snapshot }
 
-func (s stubStore) Apply(context.Context, command.Command) (coordinator.ApplyResult, error) {
-	return coordinator.ApplyResult{}, command.ErrNotLeader
-}
-func (s stubStore) Snapshot() coordinator.Snapshot       { return s.snap }
-func (s stubStore) IsLeader() bool                       { return true }
-func (s stubStore) Leader() (string, string)             { return "n1", "127.0.0.1:7070" }
-func (s stubStore) VerifyLeader() error                  { return nil }
-func (s stubStore) Barrier(time.Duration) error          { return nil }
-func (s stubStore) LeaderChanges() <-chan bool           { return nil }
-func (s stubStore) Members() ([]apiclient.Member, error) { return nil, nil }
-func (s stubStore) Join(string, string, string) error    { return nil }
-func (s stubStore) Remove(string) error                  { return nil }
+func (s stubStore) View() store.Snapshot      { return s.snap }
+func (s stubStore) IsLeader() bool            { return true }
+func (s stubStore) Leader() (id, addr string) { return "n1", "127.0.0.1:7070" }

@@ -15,7 +15,8 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
+	"github.com/ringleader-dev/ringleader/rings/planner"
 )
 
 //go:embed templates/*.html
@@ -36,14 +37,22 @@ const (
 	RouteBoard  = "GET /ui/board"
 )
 
+// Store is what the dashboard reads from the local node (*store.Node).
+type Store interface {
+	// View is a read-only view of the applied state.
+	View() store.Snapshot
+	IsLeader() bool
+	Leader() (id, httpAddr string)
+}
+
 // Config configures the dashboard.
 type Config struct {
 	// Store is the local node (required); the board is read from its
 	// applied state, like GET /v1/status.
-	Store coordinator.Store
+	Store Store
 	// NodeID names this node in the header.
 	NodeID string
-	// Planner computes the waits (default rings.PlanNext).
+	// Planner computes the waits (default planner.PlanNext).
 	Planner coordinator.PlanFunc
 	// Clock is "now" for countdowns and the plan (default system clock).
 	Clock coordinator.Clock
@@ -57,7 +66,7 @@ func (c *Config) Validate() error {
 		return errors.New("dashboard config: Store is required")
 	}
 	if c.Planner == nil {
-		c.Planner = rings.PlanNext
+		c.Planner = planner.PlanNext
 	}
 	if c.Clock == nil {
 		c.Clock = coordinator.SystemClock{}
@@ -138,9 +147,9 @@ func (d *Dashboard) serveBoard(w http.ResponseWriter, _ *http.Request) {
 
 // Board computes the board now.
 func (d *Dashboard) Board() Board {
-	snap := coordinator.ReadView(d.cfg.Store) // read-only: BuildBoard only looks
+	snap := d.cfg.Store.View() // read-only: BuildBoard only looks
 	now := d.cfg.Clock.Now()
-	var plan rings.Plan
+	var plan planner.Plan
 	if snap.Topology != nil {
 		plan = d.cfg.Planner(snap.Topology, &snap.State, now)
 	}

@@ -8,7 +8,10 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // Board is everything the dashboard shows, computed from one snapshot of
@@ -119,7 +122,7 @@ type CellView struct {
 
 // WaitView is one thing the planner says waits, and why.
 type WaitView struct {
-	Reason rings.WaitReason
+	Reason planner.WaitReason
 	Detail string
 	Until  time.Time
 	// In is Until − Now (0 when Until is zero or past).
@@ -131,7 +134,7 @@ const maxFinished = 5
 
 // BuildBoard computes the board from a snapshot at now, with the planner's
 // waits (the same plan /v1/status shows).
-func BuildBoard(snap coordinator.Snapshot, plan rings.Plan, now time.Time) Board {
+func BuildBoard(snap store.Snapshot, plan planner.Plan, now time.Time) Board {
 	b := Board{Now: now, AppliedIndex: snap.AppliedIndex, TopologyRevision: snap.TopologyRevision, NoTopology: snap.Topology == nil}
 	for _, h := range coordinator.ActiveHalts(snap.State) {
 		b.Halts = append(b.Halts, HaltView{ID: h.ID, Author: h.Author, Reason: h.Reason, Scope: describeScope(h.Scope), Auto: h.Auto, CreatedAt: h.CreatedAt})
@@ -159,7 +162,7 @@ func BuildBoard(snap coordinator.Snapshot, plan rings.Plan, now time.Time) Board
 }
 
 // releaseView builds one release card.
-func releaseView(snap coordinator.Snapshot, rel *rings.Release, plan rings.Plan, now time.Time) ReleaseView {
+func releaseView(snap store.Snapshot, rel *rings.Release, plan planner.Plan, now time.Time) ReleaseView {
 	v := ReleaseView{
 		ID: rel.ID, App: rel.App, Version: rel.Version, Previous: rel.PreviousVersion, Priority: rel.Priority,
 		State: rel.State, Reason: rel.Reason, CreatedAt: rel.CreatedAt, CreatedBy: rel.CreatedBy,
@@ -217,7 +220,7 @@ func releaseView(snap coordinator.Snapshot, rel *rings.Release, plan rings.Plan,
 
 // cellView is region of ring rp of rel (InRing false when the region is in
 // another ring).
-func cellView(t *rings.Topology, rel *rings.Release, rp rings.RingProgress, region string) CellView {
+func cellView(t *topology.Topology, rel *rings.Release, rp rings.RingProgress, region string) CellView {
 	g := rp.Region(region)
 	if g == nil {
 		return CellView{Region: region}
@@ -263,7 +266,7 @@ func cellView(t *rings.Topology, rel *rings.Release, rp rings.RingProgress, regi
 // with their level under the topology's policy (default thresholds 50/25
 // when none). A figure recorded before budgets were per app has no app and
 // gates nothing; it is not shown.
-func budgets(snap coordinator.Snapshot) []BudgetGroup {
+func budgets(snap store.Snapshot) []BudgetGroup {
 	auto, approval := 50.0, 25.0
 	if t := snap.Topology; t != nil && t.Spec.Policy.ErrorBudget.Enabled() {
 		auto, approval = t.Spec.Policy.ErrorBudget.AutoApproveAbove, t.Spec.Policy.ErrorBudget.ApprovalAbove
@@ -330,7 +333,7 @@ func Countdown(d time.Duration) string {
 
 // hasHealthSources reports whether the topology gives region a health
 // source (unknown regions count as having one: fail closed).
-func hasHealthSources(t *rings.Topology, region string) bool {
+func hasHealthSources(t *topology.Topology, region string) bool {
 	if t == nil {
 		return true
 	}

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
 )
 
 // TestCellHealthInProgress: a region whose rollout is paused shows as in
@@ -17,7 +17,7 @@ func TestCellHealthInProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	snap.State = *s
-	b := BuildBoard(snap, rings.PlanNext(snap.Topology, &snap.State, now), now)
+	b := BuildBoard(snap, planner.PlanNext(snap.Topology, &snap.State, now), now)
 	if got := b.Releases[0].Rings[0].Cells[0]; got.Region != "us-east-1" || got.Health != "in-progress" {
 		t.Fatalf("cell %s: %s; want us-east-1 in-progress", got.Region, got.Health)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden files")
@@ -19,7 +20,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden files")
 func board(t *testing.T) Board {
 	t.Helper()
 	snap, now := fixture(t)
-	return BuildBoard(snap, rings.PlanNext(snap.Topology, &snap.State, now), now)
+	return BuildBoard(snap, planner.PlanNext(snap.Topology, &snap.State, now), now)
 }
 
 func TestBuildBoard(t *testing.T) {
@@ -36,7 +37,7 @@ func TestBuildBoard(t *testing.T) {
 		{"canary state", canary.State, rings.RingSoaking},
 		{"canary soak remaining", canary.SoakRemaining, 40 * time.Minute},
 		{"canary soak window", canary.SoakWindow, time.Hour},
-		{"canary wait reason", canary.Waits[0].Reason, rings.WaitSoak},
+		{"canary wait reason", canary.Waits[0].Reason, planner.WaitSoak},
 		{"canary wait until", canary.Waits[0].In, 40 * time.Minute},
 		{"canary last check", canary.Observation.Check, "error-rate"},
 		{"us-east-1 cell health", canary.Cells[0].Health, "healthy"},
@@ -220,7 +221,7 @@ func TestCellHealth(t *testing.T) {
 		t.Fatal(err)
 	}
 	snap.State = *s
-	b := BuildBoard(snap, rings.PlanNext(snap.Topology, &snap.State, now), now)
+	b := BuildBoard(snap, planner.PlanNext(snap.Topology, &snap.State, now), now)
 	early := b.Releases[0].Rings[1]
 	cases := []struct {
 		region, health, version string
@@ -262,7 +263,7 @@ func TestCellShowsFailingChecksAndRollbacks(t *testing.T) {
 	cell := func() CellView {
 		t.Helper()
 		snap.State = *s
-		b := BuildBoard(snap, rings.PlanNext(snap.Topology, &snap.State, now), now)
+		b := BuildBoard(snap, planner.PlanNext(snap.Topology, &snap.State, now), now)
 		return b.Releases[0].Rings[0].Cells[0]
 	}
 	if c := cell(); c.Failures != 2 || c.Check == nil || c.Check.Value != 0.5 {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/regions"
 	"github.com/ringleader-dev/ringleader/regions/argocd/argocdtest"
-	"github.com/ringleader-dev/ringleader/rings"
+	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // Commits of the fake GitOps history: c0 ← c1 ← c2, and cx on another branch.
@@ -37,15 +37,15 @@ func startServer(t *testing.T, token string) *argocdtest.Server {
 }
 
 // topology is a topology with one ring over the given regions.
-func topology(regs ...rings.Region) *rings.Topology {
-	t := &rings.Topology{Metadata: rings.Metadata{Name: "test"}}
+func topology(regs ...ringtopology.Region) *ringtopology.Topology {
+	t := &ringtopology.Topology{Metadata: ringtopology.Metadata{Name: "test"}}
 	t.Spec.Regions = regs
 	return t
 }
 
 // argoRegion is a region whose Applications live on server.
-func argoRegion(name, server, tmpl string) rings.Region {
-	return rings.Region{Name: name, Timezone: "UTC", ArgoCD: &rings.ArgoCDSource{Server: server, Application: tmpl}}
+func argoRegion(name, server, tmpl string) ringtopology.Region {
+	return ringtopology.Region{Name: name, Timezone: "UTC", ArgoCD: &ringtopology.ArgoCDSource{Server: server, Application: tmpl}}
 }
 
 // query asks about app "checkout" in the given regions, all promoted at commit.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/internal/redact"
 	"github.com/ringleader-dev/ringleader/regions"
-	"github.com/ringleader-dev/ringleader/rings"
+	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // DefaultConcurrency is how many Applications one observation reads at once.
@@ -115,7 +115,7 @@ func (s *Source) client(server string) (*Client, error) {
 // (unknown region, bad template, unreachable server, 401, 404) is a region
 // that is neither synced nor healthy, with the reason. A region without an
 // argocd entry gets ReasonNoSource. It errs only without a topology.
-func (s *Source) ObserveSync(ctx context.Context, topo *rings.Topology, q regions.Query) ([]regions.Health, error) {
+func (s *Source) ObserveSync(ctx context.Context, topo *ringtopology.Topology, q regions.Query) ([]regions.Health, error) {
 	if topo == nil {
 		return nil, fmt.Errorf("argocd: observe ring %q of release %q: %w", q.Ring, q.ReleaseID, regions.ErrNoTopology)
 	}
@@ -134,7 +134,7 @@ func (s *Source) ObserveSync(ctx context.Context, topo *rings.Topology, q region
 			continue
 		}
 		wg.Add(1)
-		go func(h *regions.Health, src rings.ArgoCDSource, commit string) {
+		go func(h *regions.Health, src ringtopology.ArgoCDSource, commit string) {
 			defer wg.Done()
 			select {
 			case sem <- struct{}{}:
@@ -152,7 +152,7 @@ func (s *Source) ObserveSync(ctx context.Context, topo *rings.Topology, q region
 }
 
 // observe reads and judges one region's Application.
-func (s *Source) observe(ctx context.Context, src rings.ArgoCDSource, app, region, commit string) Verdict {
+func (s *Source) observe(ctx context.Context, src ringtopology.ArgoCDSource, app, region, commit string) Verdict {
 	name, err := ApplicationName(src.Application, app, region)
 	if err != nil {
 		return Verdict{Reason: err.Error()}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/regions"
 	"github.com/ringleader-dev/ringleader/regions/argocd/argocdtest"
-	"github.com/ringleader-dev/ringleader/rings"
+	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 const appName = "checkout-us-east-1"
@@ -136,7 +136,7 @@ func TestObserveSyncRegions(t *testing.T) {
 	topo := topology(
 		argoRegion("eu-west-1", srv.URL()+"/", "{{ region }}.{{app}}"),
 		argoRegion("us-east-1", srv.URL(), "{{app}}-{{region}}"),
-		rings.Region{Name: "ap-south-1", Timezone: "UTC"},
+		ringtopology.Region{Name: "ap-south-1", Timezone: "UTC"},
 		argoRegion("us-west-2", "https://argocd.other.example.com", "{{app}}-{{region}}"),
 		argoRegion("sa-east-1", srv.URL(), "{{app}}-{{cluster}}"),
 	)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/regions"
 	"github.com/ringleader-dev/ringleader/rings"
+	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // BaselineSuffix is appended to a metric's name for its canary-vs-baseline
@@ -54,11 +55,11 @@ func NewAnalyzer(cfg Config) (*Analyzer, error) {
 // returns an error for a request it cannot interpret at all (an unknown
 // region). Regions without a Prometheus get no observations and
 // ReasonNoPrometheus.
-func (a *Analyzer) Analyze(ctx context.Context, topo *rings.Topology, q regions.Query, at time.Time) ([]regions.RegionAnalysis, error) {
+func (a *Analyzer) Analyze(ctx context.Context, topo *ringtopology.Topology, q regions.Query, at time.Time) ([]regions.RegionAnalysis, error) {
 	if topo == nil {
 		return nil, errors.New("analyze: no topology: load one before observing")
 	}
-	promoted := make([]rings.Region, 0, len(q.Regions))
+	promoted := make([]ringtopology.Region, 0, len(q.Regions))
 	for _, t := range q.Regions {
 		r, ok := topo.RegionByName(t.Region)
 		if !ok {
@@ -133,7 +134,7 @@ func (a *Analyzer) Analyze(ctx context.Context, topo *rings.Topology, q regions.
 	return out, nil
 }
 
-func hasPrometheus(r rings.Region) bool { return r.Prometheus != nil && r.Prometheus.URL != "" }
+func hasPrometheus(r ringtopology.Region) bool { return r.Prometheus != nil && r.Prometheus.URL != "" }
 
 // job is one query to run and, after run, its outcome.
 type job struct {

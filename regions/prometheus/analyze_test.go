@@ -10,12 +10,12 @@ import (
 
 	"github.com/ringleader-dev/ringleader/regions"
 	"github.com/ringleader-dev/ringleader/regions/promtest"
-	"github.com/ringleader-dev/ringleader/rings"
+	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // analyze runs one check of q at now against topo and returns the checks of
 // the first promoted region.
-func analyze(t *testing.T, a *Analyzer, topo *rings.Topology, q regions.Query) regions.RegionAnalysis {
+func analyze(t *testing.T, a *Analyzer, topo *ringtopology.Topology, q regions.Query) regions.RegionAnalysis {
 	t.Helper()
 	res, err := a.Analyze(context.Background(), topo, q, time.Now())
 	if err != nil {
@@ -52,15 +52,15 @@ func TestThresholds(t *testing.T) {
 	cases := []struct {
 		name       string
 		errorRatio float64
-		metric     rings.Metric
+		metric     ringtopology.Metric
 		wantPass   bool
 		wantValue  float64
 		wantReason string
 	}{
-		{"max passes at 1%", 0.01, rings.Metric{Name: "error-rate", Query: errorRateQuery, Max: ptr(5)}, true, 1, ""},
-		{"min passes at 1%", 0.01, rings.Metric{Name: "success-rate", Query: successRateQuery, Min: ptr(95)}, true, 99, ""},
-		{"max fails at 20%", 0.20, rings.Metric{Name: "error-rate", Query: errorRateQuery, Max: ptr(5)}, false, 20, "error-rate = 20, above the maximum 5"},
-		{"min fails at 20%", 0.20, rings.Metric{Name: "success-rate", Query: successRateQuery, Min: ptr(95)}, false, 80, "success-rate = 80, below the minimum 95"},
+		{"max passes at 1%", 0.01, ringtopology.Metric{Name: "error-rate", Query: errorRateQuery, Max: ptr(5)}, true, 1, ""},
+		{"min passes at 1%", 0.01, ringtopology.Metric{Name: "success-rate", Query: successRateQuery, Min: ptr(95)}, true, 99, ""},
+		{"max fails at 20%", 0.20, ringtopology.Metric{Name: "error-rate", Query: errorRateQuery, Max: ptr(5)}, false, 20, "error-rate = 20, above the maximum 5"},
+		{"min fails at 20%", 0.20, ringtopology.Metric{Name: "success-rate", Query: successRateQuery, Min: ptr(95)}, false, 80, "success-rate = 80, below the minimum 95"},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,7 +68,7 @@ func TestThresholds(t *testing.T) {
 			app := "thresholds-" + string(rune('a'+i))
 			exporter.SetErrorRatio(promtest.Series{Region: "use1", App: app, Version: "v2"}, tc.errorRatio)
 			a := newAnalyzer(t, Config{})
-			topo := topology([]rings.Region{region("use1")}, tc.metric)
+			topo := topology([]ringtopology.Region{region("use1")}, tc.metric)
 			eventually(t, 30*time.Second, func() (bool, string) {
 				ra := analyze(t, a, topo, query(app, "v2", []string{"use1"}))
 				if len(ra.Checks) != 1 {
@@ -89,7 +89,7 @@ func TestRecovery(t *testing.T) {
 	s := promtest.Series{Region: "use1", App: "recovery", Version: "v2"}
 	exporter.SetErrorRatio(s, 0.30)
 	a := newAnalyzer(t, Config{})
-	topo := topology([]rings.Region{region("use1")}, rings.Metric{Name: "error-rate", Query: errorRateQuery, Max: ptr(5)})
+	topo := topology([]ringtopology.Region{region("use1")}, ringtopology.Metric{Name: "error-rate", Query: errorRateQuery, Max: ptr(5)})
 	q := query("recovery", "v2", []string{"use1"})
 	// The failure must be the threshold's (30 % errors), not missing data.
 	eventually(t, 30*time.Second, func() (bool, string) {
@@ -113,14 +113,14 @@ func TestCanaryVsBaseline(t *testing.T) {
 	cases := []struct {
 		name        string
 		canaryRatio float64
-		metric      rings.Metric
+		metric      ringtopology.Metric
 		wantPass    bool
 		wantValue   float64 // the degradation
 	}{
-		{"min metric: canary 3 points lower fails", 0.03, rings.Metric{Name: "success-rate", Query: successRateQuery, Min: ptr(95), MaxDegradation: ptr(1)}, false, 3},
-		{"max metric: canary 3 points higher fails", 0.03, rings.Metric{Name: "error-rate", Query: errorRateQuery, Max: ptr(5), MaxDegradation: ptr(1)}, false, 3},
-		{"min metric: canary half a point lower passes", 0.005, rings.Metric{Name: "success-rate", Query: successRateQuery, Min: ptr(95), MaxDegradation: ptr(1)}, true, 0.5},
-		{"max metric: canary half a point higher passes", 0.005, rings.Metric{Name: "error-rate", Query: errorRateQuery, Max: ptr(5), MaxDegradation: ptr(1)}, true, 0.5},
+		{"min metric: canary 3 points lower fails", 0.03, ringtopology.Metric{Name: "success-rate", Query: successRateQuery, Min: ptr(95), MaxDegradation: ptr(1)}, false, 3},
+		{"max metric: canary 3 points higher fails", 0.03, ringtopology.Metric{Name: "error-rate", Query: errorRateQuery, Max: ptr(5), MaxDegradation: ptr(1)}, false, 3},
+		{"min metric: canary half a point lower passes", 0.005, ringtopology.Metric{Name: "success-rate", Query: successRateQuery, Min: ptr(95), MaxDegradation: ptr(1)}, true, 0.5},
+		{"max metric: canary half a point higher passes", 0.005, ringtopology.Metric{Name: "error-rate", Query: errorRateQuery, Max: ptr(5), MaxDegradation: ptr(1)}, true, 0.5},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -130,7 +130,7 @@ func TestCanaryVsBaseline(t *testing.T) {
 			exporter.SetErrorRatio(promtest.Series{Region: "base-1", App: app, Version: "v1"}, 0)
 			exporter.SetErrorRatio(promtest.Series{Region: "base-2", App: app, Version: "v1"}, 0)
 			a := newAnalyzer(t, Config{})
-			topo := topology([]rings.Region{region("canary-1"), region("base-1"), region("base-2")}, tc.metric)
+			topo := topology([]ringtopology.Region{region("canary-1"), region("base-1"), region("base-2")}, tc.metric)
 			q := query(app, "v2", []string{"canary-1"}, "base-1", "base-2")
 			eventually(t, 30*time.Second, func() (bool, string) {
 				ra := analyze(t, a, topo, q)
@@ -152,8 +152,8 @@ func TestCanaryWithoutBaseline(t *testing.T) {
 	t.Parallel()
 	exporter.SetErrorRatio(promtest.Series{Region: "last-1", App: "nobaseline", Version: "v2"}, 0)
 	a := newAnalyzer(t, Config{})
-	m := rings.Metric{Name: "error-rate", Query: errorRateQuery, Max: ptr(5), MaxDegradation: ptr(1)}
-	topo := topology([]rings.Region{region("last-1"), region("dark-1")}, m)
+	m := ringtopology.Metric{Name: "error-rate", Query: errorRateQuery, Max: ptr(5), MaxDegradation: ptr(1)}
+	topo := topology([]ringtopology.Region{region("last-1"), region("dark-1")}, m)
 	cases := []struct {
 		name       string
 		q          regions.Query
@@ -198,12 +198,12 @@ func TestFailuresAreRecorded(t *testing.T) {
 	l.Close()
 
 	exporter.SetErrorRatio(promtest.Series{Region: "use1", App: "failures", Version: "v2"}, 0)
-	withURL := func(name, url string) rings.Region {
-		return rings.Region{Name: name, Prometheus: &rings.PrometheusSource{URL: url}}
+	withURL := func(name, url string) ringtopology.Region {
+		return ringtopology.Region{Name: name, Prometheus: &ringtopology.PrometheusSource{URL: url}}
 	}
 	cases := []struct {
 		name       string
-		region     rings.Region
+		region     ringtopology.Region
 		query      string
 		wantReason string
 	}{
@@ -221,8 +221,8 @@ func TestFailuresAreRecorded(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			m := rings.Metric{Name: "m", Query: tc.query, Max: ptr(5)}
-			topo := topology([]rings.Region{tc.region}, m)
+			m := ringtopology.Metric{Name: "m", Query: tc.query, Max: ptr(5)}
+			topo := topology([]ringtopology.Region{tc.region}, m)
 			eventually(t, 30*time.Second, func() (bool, string) {
 				ra := analyze(t, a, topo, query("failures", "v2", []string{tc.region.Name}))
 				if len(ra.Checks) != 1 {
@@ -247,7 +247,7 @@ func TestFailuresAreRecorded(t *testing.T) {
 func TestRegionWithoutPrometheus(t *testing.T) {
 	t.Parallel()
 	a := newAnalyzer(t, Config{})
-	topo := topology([]rings.Region{{Name: "bare-1"}}, rings.Metric{Name: "error-rate", Query: errorRateQuery, Max: ptr(5)})
+	topo := topology([]ringtopology.Region{{Name: "bare-1"}}, ringtopology.Metric{Name: "error-rate", Query: errorRateQuery, Max: ptr(5)})
 	ra := analyze(t, a, topo, query("bare", "v2", []string{"bare-1"}))
 	if len(ra.Checks) != 0 || ra.Reason != ReasonNoPrometheus {
 		t.Fatalf("got checks %s reason %q, want none and %q", describe(ra.Checks), ra.Reason, ReasonNoPrometheus)
@@ -285,10 +285,10 @@ func TestEscapingAgainstPrometheus(t *testing.T) {
 			app := "escape-" + string(rune('a'+i))
 			exporter.SetErrorRatio(promtest.Series{Region: tc.region, App: app, Version: "v2"}, 0.02)
 			exporter.SetErrorRatio(promtest.Series{Region: tc.decoy, App: app, Version: "v2"}, 0.5)
-			m := rings.Metric{Name: "error-rate", Max: ptr(5), Query: `sum(rate(http_requests_total{` + tc.matcher + `,app="{{app}}",code="500"}[5s]))` +
+			m := ringtopology.Metric{Name: "error-rate", Max: ptr(5), Query: `sum(rate(http_requests_total{` + tc.matcher + `,app="{{app}}",code="500"}[5s]))` +
 				` / sum(rate(http_requests_total{` + tc.matcher + `,app="{{app}}"}[5s])) * 100`}
 			a := newAnalyzer(t, Config{})
-			topo := topology([]rings.Region{region(tc.region)}, m)
+			topo := topology([]ringtopology.Region{region(tc.region)}, m)
 			eventually(t, 30*time.Second, func() (bool, string) {
 				ra := analyze(t, a, topo, query(app, "v2", []string{tc.region}))
 				return len(ra.Checks) == 1 && ra.Checks[0].Pass && near(ra.Checks[0].Value, 2, 1e-6), describe(ra.Checks)

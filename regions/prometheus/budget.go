@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/rings"
+	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // DefaultAvailabilityQuery is the error-budget SLI when the topology gives
@@ -24,7 +25,7 @@ var ErrBadAvailability = errors.New("availability is not a fraction between 0 an
 
 // Budgets measures app's availability over the error-budget policy window
 // in every region of the topology that has a Prometheus, and turns it into
-// the app's remaining budget there through rings.RemainingBudget. The SLI
+// the app's remaining budget there through topology.RemainingBudget. The SLI
 // is the policy's (sli.good ÷ sli.total), or the configured
 // AvailabilityQuery when the topology gives none. It returns the budgets it
 // could compute (in topology order, each carrying app and region) and,
@@ -32,7 +33,7 @@ var ErrBadAvailability = errors.New("availability is not a fraction between 0 an
 // are skipped silently (they have no SLI), and a topology without an
 // error-budget policy gives nothing. Window is the PromQL range for the
 // queries; zero means the policy's window.
-func (a *Analyzer) Budgets(ctx context.Context, topo *rings.Topology, app string, window time.Duration, at time.Time) ([]rings.Budget, error) {
+func (a *Analyzer) Budgets(ctx context.Context, topo *ringtopology.Topology, app string, window time.Duration, at time.Time) ([]rings.Budget, error) {
 	if topo == nil {
 		return nil, errors.New("error budget: no topology: load one before measuring")
 	}
@@ -67,7 +68,7 @@ func (a *Analyzer) Budgets(ctx context.Context, topo *rings.Topology, app string
 
 // Budget measures app's availability in one region over window with the
 // policy's SLI and returns its remaining error budget for the policy's SLO.
-func (a *Analyzer) Budget(ctx context.Context, r rings.Region, app string, policy rings.ErrorBudgetPolicy, window time.Duration, at time.Time) (rings.Budget, error) {
+func (a *Analyzer) Budget(ctx context.Context, r ringtopology.Region, app string, policy ringtopology.ErrorBudgetPolicy, window time.Duration, at time.Time) (rings.Budget, error) {
 	if r.Prometheus == nil || r.Prometheus.URL == "" {
 		return rings.Budget{}, fmt.Errorf("error budget of app %q in region %q: %s", app, r.Name, ReasonNoPrometheus)
 	}
@@ -76,7 +77,7 @@ func (a *Analyzer) Budget(ctx context.Context, r rings.Region, app string, polic
 	if err != nil {
 		return rings.Budget{}, fmt.Errorf("error budget of app %q in region %q: %w", app, r.Name, err)
 	}
-	remaining, percent := rings.RemainingBudget(policy.SLO, window, avail)
+	remaining, percent := ringtopology.RemainingBudget(policy.SLO, window, avail)
 	return rings.Budget{App: app, Region: r.Name, RemainingSeconds: remaining.Seconds(), RemainingPercent: percent, At: at}, nil
 }
 
@@ -85,7 +86,7 @@ func (a *Analyzer) Budget(ctx context.Context, r rings.Region, app string, polic
 // total of zero (series present, no request in the window) spent nothing:
 // availability 1. Counts below zero, good above total, or a fraction
 // outside 0..1 are ErrBadAvailability: the queries are wrong.
-func (a *Analyzer) availability(ctx context.Context, server string, sli *rings.BudgetSLI, v Vars, at time.Time) (float64, error) {
+func (a *Analyzer) availability(ctx context.Context, server string, sli *ringtopology.BudgetSLI, v Vars, at time.Time) (float64, error) {
 	if sli == nil {
 		avail, err := a.eval(ctx, server, a.cfg.AvailabilityQuery, v, at)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/regions/promtest"
 	"github.com/ringleader-dev/ringleader/rings"
+	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // TestBudgetsFromRealData measures availability with the default query over
@@ -22,8 +23,8 @@ func TestBudgetsFromRealData(t *testing.T) {
 	for r, ratio := range ratios {
 		exporter.SetErrorRatio(promtest.Series{Region: r, App: app, Version: "v2"}, ratio)
 	}
-	topo := topology([]rings.Region{region("clean-1"), region("burning-1"), region("half-1"), {Name: "bare-1"}})
-	topo.Spec.Policy.ErrorBudget = rings.ErrorBudgetPolicy{SLO: 0.99, Window: rings.Duration(720 * time.Hour)}
+	topo := topology([]ringtopology.Region{region("clean-1"), region("burning-1"), region("half-1"), {Name: "bare-1"}})
+	topo.Spec.Policy.ErrorBudget = ringtopology.ErrorBudgetPolicy{SLO: 0.99, Window: ringtopology.Duration(720 * time.Hour)}
 	a := newAnalyzer(t, Config{})
 	const window = 10 * time.Second
 	want := map[string]float64{"clean-1": 100, "burning-1": 0, "half-1": 50}
@@ -39,7 +40,7 @@ func TestBudgetsFromRealData(t *testing.T) {
 			return false, "wrong number of budgets"
 		}
 		for _, b := range budgets {
-			allowed := rings.AllowedDowntime(0.99, window).Seconds()
+			allowed := ringtopology.AllowedDowntime(0.99, window).Seconds()
 			if !near(b.RemainingPercent, want[b.Region], 1) || !near(b.RemainingSeconds, allowed*want[b.Region]/100, allowed/100) || !b.At.Equal(at) {
 				return false, "not settled"
 			}
@@ -56,8 +57,8 @@ func TestBudgetsFromRealData(t *testing.T) {
 func TestBudgetFailures(t *testing.T) {
 	t.Parallel()
 	exporter.SetErrorRatio(promtest.Series{Region: "ok-1", App: "budget-fail", Version: "v2"}, 0)
-	topo := topology([]rings.Region{region("ok-1"), region("silent-1")})
-	topo.Spec.Policy.ErrorBudget = rings.ErrorBudgetPolicy{SLO: 0.999, Window: rings.Duration(time.Hour)}
+	topo := topology([]ringtopology.Region{region("ok-1"), region("silent-1")})
+	topo.Spec.Policy.ErrorBudget = ringtopology.ErrorBudgetPolicy{SLO: 0.999, Window: ringtopology.Duration(time.Hour)}
 	a := newAnalyzer(t, Config{})
 	eventually(t, 30*time.Second, func() (bool, string) {
 		budgets, err := a.Budgets(context.Background(), topo, "budget-fail", 10*time.Second, time.Now())
@@ -71,16 +72,16 @@ func TestBudgetPolicy(t *testing.T) {
 	a := newAnalyzer(t, Config{})
 	cases := []struct {
 		name    string
-		policy  rings.ErrorBudgetPolicy
+		policy  ringtopology.ErrorBudgetPolicy
 		wantErr bool
 	}{
-		{"no policy measures nothing", rings.ErrorBudgetPolicy{}, false},
-		{"slo of 1 has no budget", rings.ErrorBudgetPolicy{SLO: 1, Window: rings.Duration(time.Hour)}, true},
-		{"no window", rings.ErrorBudgetPolicy{SLO: 0.99}, true},
+		{"no policy measures nothing", ringtopology.ErrorBudgetPolicy{}, false},
+		{"slo of 1 has no budget", ringtopology.ErrorBudgetPolicy{SLO: 1, Window: ringtopology.Duration(time.Hour)}, true},
+		{"no window", ringtopology.ErrorBudgetPolicy{SLO: 0.99}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			topo := topology([]rings.Region{region("x-1")})
+			topo := topology([]ringtopology.Region{region("x-1")})
 			topo.Spec.Policy.ErrorBudget = tc.policy
 			budgets, err := a.Budgets(context.Background(), topo, "none", 0, time.Now())
 			if (err != nil) != tc.wantErr || len(budgets) != 0 {
@@ -116,27 +117,27 @@ func TestBudgetsWithTopologySLI(t *testing.T) {
 	exporter.SetErrorRatio(promtest.Series{Region: rg, App: "sli-a", Version: "v1"}, 0)
 	exporter.SetErrorRatio(promtest.Series{Region: rg, App: "sli-a", Version: "v2"}, 0.5)
 	exporter.SetErrorRatio(promtest.Series{Region: rg, App: "sli-b", Version: "v1"}, 0.1)
-	v1 := &rings.BudgetSLI{
+	v1 := &ringtopology.BudgetSLI{
 		Good:  `sum(increase(http_requests_total{region="{{region}}",app="{{app}}",version="v1",code!~"5.."}[{{window}}]))`,
 		Total: `sum(increase(http_requests_total{region="{{region}}",app="{{app}}",version="v1"}[{{window}}]))`,
 	}
-	policy := func(sli *rings.BudgetSLI) *rings.Topology {
-		topo := topology([]rings.Region{region(rg), {Name: "bare-1"}})
-		topo.Spec.Policy.ErrorBudget = rings.ErrorBudgetPolicy{SLO: 0.5, Window: rings.Duration(time.Hour), SLI: sli}
+	policy := func(sli *ringtopology.BudgetSLI) *ringtopology.Topology {
+		topo := topology([]ringtopology.Region{region(rg), {Name: "bare-1"}})
+		topo.Spec.Policy.ErrorBudget = ringtopology.ErrorBudgetPolicy{SLO: 0.5, Window: ringtopology.Duration(time.Hour), SLI: sli}
 		return topo
 	}
 	a := newAnalyzer(t, Config{})
 	const window = 10 * time.Second
 	cases := []struct {
 		name string
-		sli  *rings.BudgetSLI
+		sli  *ringtopology.BudgetSLI
 		app  string
 		want float64
 	}{
 		{"topology sli counts v1 only", v1, "sli-a", 100},
 		{"default sli counts every version", nil, "sli-a", 50},
 		{"another app has its own budget", v1, "sli-b", 80},
-		{"no request in the window spends nothing", &rings.BudgetSLI{Good: v1.Good + " * 0", Total: v1.Total + " * 0"}, "sli-b", 100},
+		{"no request in the window spends nothing", &ringtopology.BudgetSLI{Good: v1.Good + " * 0", Total: v1.Total + " * 0"}, "sli-b", 100},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -171,20 +172,20 @@ func TestBudgetSLIFailures(t *testing.T) {
 	total := `sum(increase(http_requests_total{region="{{region}}",app="{{app}}"}[{{window}}]))`
 	cases := []struct {
 		name    string
-		sli     rings.BudgetSLI
+		sli     ringtopology.BudgetSLI
 		wantErr error
 	}{
-		{"good above total", rings.BudgetSLI{Good: total, Total: good}, ErrBadAvailability},
-		{"no series", rings.BudgetSLI{Good: `sum(nothing_total{app="{{app}}"})`, Total: total}, ErrEmptyResult},
-		{"unquoted placeholder", rings.BudgetSLI{Good: good, Total: `sum(up{region={{region}}})`}, ErrTemplate},
+		{"good above total", ringtopology.BudgetSLI{Good: total, Total: good}, ErrBadAvailability},
+		{"no series", ringtopology.BudgetSLI{Good: `sum(nothing_total{app="{{app}}"})`, Total: total}, ErrEmptyResult},
+		{"unquoted placeholder", ringtopology.BudgetSLI{Good: good, Total: `sum(up{region={{region}}})`}, ErrTemplate},
 	}
 	a := newAnalyzer(t, Config{})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			topo := topology([]rings.Region{region(rg)})
+			topo := topology([]ringtopology.Region{region(rg)})
 			sli := tc.sli
-			topo.Spec.Policy.ErrorBudget = rings.ErrorBudgetPolicy{SLO: 0.5, Window: rings.Duration(time.Hour), SLI: &sli}
+			topo.Spec.Policy.ErrorBudget = ringtopology.ErrorBudgetPolicy{SLO: 0.5, Window: ringtopology.Duration(time.Hour), SLI: &sli}
 			var last error
 			eventually(t, 30*time.Second, func() (bool, string) {
 				budgets, err := a.Budgets(context.Background(), topo, "sli-c", 10*time.Second, time.Now())

@@ -8,11 +8,12 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/rings"
+	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // Threshold renders a metric's bounds as people read them: ">= 99",
 // "<= 0.5", ">= 1 and <= 2", or "none".
-func Threshold(m rings.Metric) string {
+func Threshold(m ringtopology.Metric) string {
 	var parts []string
 	if m.Min != nil {
 		parts = append(parts, ">= "+formatFloat(*m.Min))
@@ -27,7 +28,7 @@ func Threshold(m rings.Metric) string {
 }
 
 // thresholdCheck compares one value with the metric's min and max.
-func thresholdCheck(region string, m rings.Metric, v float64, err error, at time.Time) rings.Observation {
+func thresholdCheck(region string, m ringtopology.Metric, v float64, err error, at time.Time) rings.Observation {
 	o := rings.Observation{Region: region, Check: m.Name, Value: v, Threshold: Threshold(m), At: at}
 	switch {
 	case err != nil:
@@ -44,7 +45,7 @@ func thresholdCheck(region string, m rings.Metric, v float64, err error, at time
 
 // degradationCheck compares the canary value with the baseline mean. Value is
 // the degradation (how much worse the canary is; negative when better).
-func degradationCheck(region string, m rings.Metric, v float64, err error, b baseline, at time.Time) rings.Observation {
+func degradationCheck(region string, m ringtopology.Metric, v float64, err error, b baseline, at time.Time) rings.Observation {
 	limit := *m.MaxDegradation
 	o := rings.Observation{Region: region, Check: m.Name + BaselineSuffix, At: at,
 		Threshold: "<= " + formatFloat(limit) + " worse than baseline"}

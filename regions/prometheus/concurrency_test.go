@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/regions/promtest"
-	"github.com/ringleader-dev/ringleader/rings"
+	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // TestAnalyzeRunsQueriesConcurrently: ten regions behind a Prometheus that
@@ -17,15 +17,15 @@ func TestAnalyzeRunsQueriesConcurrently(t *testing.T) {
 	t.Parallel()
 	hang := hangingServer(t)
 	const timeout = 300 * time.Millisecond
-	var regs []rings.Region
+	var regs []ringtopology.Region
 	var names []string
 	for i := range 10 {
 		name := fmt.Sprintf("slow-%d", i)
-		regs = append(regs, rings.Region{Name: name, Prometheus: &rings.PrometheusSource{URL: hang.URL}})
+		regs = append(regs, ringtopology.Region{Name: name, Prometheus: &ringtopology.PrometheusSource{URL: hang.URL}})
 		names = append(names, name)
 	}
 	a := newAnalyzer(t, Config{QueryTimeout: timeout, Concurrency: 10})
-	topo := topology(regs, rings.Metric{Name: "m", Query: errorRateQuery, Max: ptr(5)})
+	topo := topology(regs, ringtopology.Metric{Name: "m", Query: errorRateQuery, Max: ptr(5)})
 	start := time.Now()
 	res, err := a.Analyze(context.Background(), topo, query("slow", "v2", names), time.Now())
 	elapsed := time.Since(start)
@@ -52,9 +52,9 @@ func BenchmarkAnalyze(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	topo := topology([]rings.Region{region("b-canary"), region("b-base")},
-		rings.Metric{Name: "error-rate", Query: errorRateQuery, Max: ptr(5), MaxDegradation: ptr(1)},
-		rings.Metric{Name: "success-rate", Query: successRateQuery, Min: ptr(95)})
+	topo := topology([]ringtopology.Region{region("b-canary"), region("b-base")},
+		ringtopology.Metric{Name: "error-rate", Query: errorRateQuery, Max: ptr(5), MaxDegradation: ptr(1)},
+		ringtopology.Metric{Name: "success-rate", Query: successRateQuery, Min: ptr(95)})
 	q := query(app, "v2", []string{"b-canary"}, "b-base")
 	b.ResetTimer()
 	for b.Loop() {

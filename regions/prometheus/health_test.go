@@ -7,7 +7,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/regions"
 	"github.com/ringleader-dev/ringleader/regions/promtest"
-	"github.com/ringleader-dev/ringleader/rings"
+	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // TestHealthSourceWithRealPrometheus wires the Analyzer into the combining
@@ -20,10 +20,10 @@ func TestHealthSourceWithRealPrometheus(t *testing.T) {
 	const app = "wired"
 	exporter.SetErrorRatio(promtest.Series{Region: "canary-1", App: app, Version: "v2"}, 0.04)
 	exporter.SetErrorRatio(promtest.Series{Region: "base-1", App: app, Version: "v1"}, 0)
-	topo := topology([]rings.Region{region("canary-1"), {Name: "bare-1"}, region("base-1")},
-		rings.Metric{Name: "error-rate", Query: errorRateQuery, Max: ptr(5), MaxDegradation: ptr(1)})
+	topo := topology([]ringtopology.Region{region("canary-1"), {Name: "bare-1"}, region("base-1")},
+		ringtopology.Metric{Name: "error-rate", Query: errorRateQuery, Max: ptr(5), MaxDegradation: ptr(1)})
 	h, err := regions.NewHealthSource(regions.HealthConfig{
-		Topology: func() *rings.Topology { return topo },
+		Topology: func() *ringtopology.Topology { return topo },
 		Metrics:  newAnalyzer(t, Config{}),
 	})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/promserver"
 	"github.com/ringleader-dev/ringleader/regions/promtest"
 	"github.com/ringleader-dev/ringleader/rings"
+	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // One real Prometheus and one exporter serve every test of the package. Tests
@@ -58,13 +59,13 @@ const (
 func ptr(f float64) *float64 { return &f }
 
 // region returns a region reading the shared Prometheus.
-func region(name string) rings.Region {
-	return rings.Region{Name: name, Timezone: "UTC", Prometheus: &rings.PrometheusSource{URL: server.URL}}
+func region(name string) ringtopology.Region {
+	return ringtopology.Region{Name: name, Timezone: "UTC", Prometheus: &ringtopology.PrometheusSource{URL: server.URL}}
 }
 
 // topology returns a topology with the given regions and metrics.
-func topology(regs []rings.Region, metrics ...rings.Metric) *rings.Topology {
-	t := &rings.Topology{Metadata: rings.Metadata{Name: "test"}}
+func topology(regs []ringtopology.Region, metrics ...ringtopology.Metric) *ringtopology.Topology {
+	t := &ringtopology.Topology{Metadata: ringtopology.Metadata{Name: "test"}}
 	t.Spec.Regions = regs
 	t.Spec.Policy.Analysis.Metrics = metrics
 	return t

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/rings"
+	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // TestSummarizeKeepsRegionErrors: when no baseline region answers, the
@@ -44,7 +44,7 @@ func TestSummarizeKeepsRegionErrors(t *testing.T) {
 		t.Errorf("error:\n got %v\nwant %s", b.err, want)
 	}
 	// The check's reason stays on one line.
-	o := degradationCheck("last-1", rings.Metric{Name: "errors", Max: ptr(1), MaxDegradation: ptr(1)}, 0.5, nil, b, time.Time{})
+	o := degradationCheck("last-1", ringtopology.Metric{Name: "errors", Max: ptr(1), MaxDegradation: ptr(1)}, 0.5, nil, b, time.Time{})
 	if wantReason := strings.ReplaceAll(want, "\n", "; "); o.Reason != wantReason {
 		t.Errorf("reason:\n got %q\nwant %q", o.Reason, wantReason)
 	}

@@ -5,19 +5,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/rings"
+	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 func TestThreshold(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
-		m    rings.Metric
+		m    ringtopology.Metric
 		want string
 	}{
-		{rings.Metric{Min: ptr(99)}, ">= 99"},
-		{rings.Metric{Max: ptr(0.5)}, "<= 0.5"},
-		{rings.Metric{Min: ptr(1), Max: ptr(2)}, ">= 1 and <= 2"},
-		{rings.Metric{}, "none"},
+		{ringtopology.Metric{Min: ptr(99)}, ">= 99"},
+		{ringtopology.Metric{Max: ptr(0.5)}, "<= 0.5"},
+		{ringtopology.Metric{Min: ptr(1), Max: ptr(2)}, ">= 1 and <= 2"},
+		{ringtopology.Metric{}, "none"},
 	}
 	for _, tc := range cases {
 		if got := Threshold(tc.m); got != tc.want {
@@ -34,23 +34,23 @@ func TestDegradationDirection(t *testing.T) {
 	base := baseline{mean: 99.5, regions: 2}
 	cases := []struct {
 		name      string
-		m         rings.Metric
+		m         ringtopology.Metric
 		canary    float64
 		canaryErr error
 		b         baseline
 		wantPass  bool
 		wantValue float64
 	}{
-		{"min: canary lower by more than allowed", rings.Metric{Min: ptr(95), MaxDegradation: ptr(1)}, 98, nil, base, false, 1.5},
-		{"min: canary lower within allowance", rings.Metric{Min: ptr(95), MaxDegradation: ptr(1)}, 99, nil, base, true, 0.5},
-		{"min: canary higher is better", rings.Metric{Min: ptr(95), MaxDegradation: ptr(0)}, 100, nil, base, true, -0.5},
-		{"max: canary higher by more than allowed", rings.Metric{Max: ptr(100), MaxDegradation: ptr(1)}, 101, nil, base, false, 1.5},
-		{"max: canary lower is better", rings.Metric{Max: ptr(100), MaxDegradation: ptr(0)}, 98, nil, base, true, -1.5},
-		{"min and max: min decides", rings.Metric{Min: ptr(0), Max: ptr(100), MaxDegradation: ptr(1)}, 98, nil, base, false, 1.5},
-		{"neither bound: no direction", rings.Metric{MaxDegradation: ptr(1)}, 99.5, nil, base, false, 0},
-		{"canary unmeasured", rings.Metric{Min: ptr(95), MaxDegradation: ptr(1)}, 0, ErrEmptyResult, base, false, 0},
-		{"baseline unmeasured", rings.Metric{Min: ptr(95), MaxDegradation: ptr(1)}, 99.5, nil, baseline{err: errors.New("no baseline region answered")}, false, 0},
-		{"no baseline regions", rings.Metric{Min: ptr(95), MaxDegradation: ptr(1)}, 99.5, nil, baseline{skipped: "none"}, true, 0},
+		{"min: canary lower by more than allowed", ringtopology.Metric{Min: ptr(95), MaxDegradation: ptr(1)}, 98, nil, base, false, 1.5},
+		{"min: canary lower within allowance", ringtopology.Metric{Min: ptr(95), MaxDegradation: ptr(1)}, 99, nil, base, true, 0.5},
+		{"min: canary higher is better", ringtopology.Metric{Min: ptr(95), MaxDegradation: ptr(0)}, 100, nil, base, true, -0.5},
+		{"max: canary higher by more than allowed", ringtopology.Metric{Max: ptr(100), MaxDegradation: ptr(1)}, 101, nil, base, false, 1.5},
+		{"max: canary lower is better", ringtopology.Metric{Max: ptr(100), MaxDegradation: ptr(0)}, 98, nil, base, true, -1.5},
+		{"min and max: min decides", ringtopology.Metric{Min: ptr(0), Max: ptr(100), MaxDegradation: ptr(1)}, 98, nil, base, false, 1.5},
+		{"neither bound: no direction", ringtopology.Metric{MaxDegradation: ptr(1)}, 99.5, nil, base, false, 0},
+		{"canary unmeasured", ringtopology.Metric{Min: ptr(95), MaxDegradation: ptr(1)}, 0, ErrEmptyResult, base, false, 0},
+		{"baseline unmeasured", ringtopology.Metric{Min: ptr(95), MaxDegradation: ptr(1)}, 99.5, nil, baseline{err: errors.New("no baseline region answered")}, false, 0},
+		{"no baseline regions", ringtopology.Metric{Min: ptr(95), MaxDegradation: ptr(1)}, 99.5, nil, baseline{skipped: "none"}, true, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,328 @@
+package store
+
+import (
+	"cmp"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/command"
+)
+
+// The audit trail is part of the replicated state: every command the state
+// machine accepts appends one AuditEntry (who, role, what, when, from
+// where, why), in the same Apply that changes the state, so every node holds
+// the same trail and a snapshot carries it through failover and restart.
+//
+// It never holds a payload: each entry keeps an allow-list of key fields
+// per command type (auditDetails), so secrets a command might carry cannot
+// reach it. Commands of types it does not know keep only their type.
+//
+// Retention is deterministic: it is applied while applying a command and
+// uses only the command's own time (cmd.At, the leader's clock) and counts,
+// with AuditRetention identical on every node, so all replicas prune the
+// same entries.
+
+// AuditRetention bounds the trail. Every node of a cluster must use the
+// same values (like RequestLogSize): pruning happens in Apply.
+type AuditRetention struct {
+	// MaxEntries bounds the decisions kept (default 10,000).
+	MaxEntries int
+	// MaxEvidence bounds the leader loop's health observations and budget
+	// records kept (default 1,000). They are frequent; a separate bound
+	// keeps them from pushing people's decisions out.
+	MaxEvidence int
+	// MaxAge drops entries older than this, measured against the time of
+	// the command being applied (0: no age limit).
+	MaxAge time.Duration
+}
+
+// Defaults of AuditRetention.
+const (
+	DefaultAuditMaxEntries  = 10000
+	DefaultAuditMaxEvidence = 1000
+)
+
+// withDefaults fills zero fields.
+func (r AuditRetention) withDefaults() AuditRetention {
+	if r.MaxEntries <= 0 {
+		r.MaxEntries = DefaultAuditMaxEntries
+	}
+	if r.MaxEvidence <= 0 {
+		r.MaxEvidence = DefaultAuditMaxEvidence
+	}
+	if r.MaxAge < 0 {
+		r.MaxAge = 0
+	}
+	return r
+}
+
+// MaxReasonLen bounds a free-text reason kept in the audit trail; the API
+// refuses longer ones.
+const MaxReasonLen = 2000
+
+// ActorRoleSystem is the Role recorded for the leader loop's own commands.
+const ActorRoleSystem = "system"
+
+// auditTrail is the machine's audit state: decisions and evidence, each in
+// Index order.
+type auditTrail struct {
+	decisions []apiclient.AuditEntry
+	evidence  []apiclient.AuditEntry
+}
+
+// isEvidence reports whether t is a frequent observation, not a decision.
+func isEvidence(t command.Type) bool { return t == command.CmdObserve || t == command.CmdRecordBudget }
+
+// record appends the entry for an accepted command and prunes.
+func (t *auditTrail) record(index uint64, cmd command.Command, id string, ret AuditRetention) {
+	ret = ret.withDefaults()
+	e := auditEntryFor(index, cmd, id)
+	if isEvidence(cmd.Type) {
+		t.evidence = prune(append(t.evidence, e), ret.MaxEvidence, ret.MaxAge, cmd.At)
+		t.decisions = prune(t.decisions, ret.MaxEntries, ret.MaxAge, cmd.At)
+		return
+	}
+	t.decisions = prune(append(t.decisions, e), ret.MaxEntries, ret.MaxAge, cmd.At)
+	t.evidence = prune(t.evidence, ret.MaxEvidence, ret.MaxAge, cmd.At)
+}
+
+// prune keeps at most max entries, none older than maxAge before now.
+// Reslicing from the front lets the next growing append drop the rest.
+func prune(s []apiclient.AuditEntry, max int, maxAge time.Duration, now time.Time) []apiclient.AuditEntry {
+	if len(s) > max {
+		s = s[len(s)-max:]
+	}
+	if maxAge > 0 && !now.IsZero() {
+		cut := now.Add(-maxAge)
+		i := 0
+		for i < len(s) && s[i].At.Before(cut) {
+			i++
+		}
+		s = s[i:]
+	}
+	return s
+}
+
+// all returns every entry in Index order (a copy).
+func (t *auditTrail) all() []apiclient.AuditEntry {
+	out := make([]apiclient.AuditEntry, 0, len(t.decisions)+len(t.evidence))
+	out = append(out, t.decisions...)
+	out = append(out, t.evidence...)
+	slices.SortFunc(out, func(a, b apiclient.AuditEntry) int { return cmp.Compare(a.Index, b.Index) })
+	return out
+}
+
+// load replaces the trail with entries from a snapshot.
+func (t *auditTrail) load(entries []apiclient.AuditEntry) {
+	t.decisions, t.evidence = nil, nil
+	for _, e := range entries {
+		if isEvidence(e.Type) {
+			t.evidence = append(t.evidence, e)
+		} else {
+			t.decisions = append(t.decisions, e)
+		}
+	}
+}
+
+// auditEntryFor builds the entry of an accepted command.
+func auditEntryFor(index uint64, cmd command.Command, id string) apiclient.AuditEntry {
+	e := apiclient.AuditEntry{Index: index, At: cmd.At, Actor: cmd.Actor, Role: cmd.Role, Source: cmd.Source, Type: cmd.Type, RequestID: cmd.RequestID}
+	if e.Role == "" && cmd.Actor == command.ActorSystem {
+		e.Role = ActorRoleSystem
+	}
+	e.Details, e.Reason = auditDetails(cmd, id)
+	return e
+}
+
+// auditDetails extracts the key fields of a command by type, from an
+// allow-list: IDs, names, versions, states; never sources or credentials.
+func auditDetails(cmd command.Command, id string) (map[string]string, string) {
+	d := map[string]string{}
+	set := func(k, v string) {
+		if v != "" {
+			d[k] = clip(v, 200)
+		}
+	}
+	var reason string
+	switch cmd.Type {
+	case command.CmdCreateRelease:
+		var p command.CreateRelease
+		_ = json.Unmarshal(cmd.Payload, &p)
+		set("release", cmp.Or(id, p.ID))
+		set("app", p.App)
+		set("version", p.Version)
+		set("priority", p.Priority)
+		set("train", p.Train)
+	case command.CmdStartRelease, command.CmdCompleteRelease, command.CmdAbortRelease, command.CmdRequestRollback:
+		var p command.ReleaseRef
+		_ = json.Unmarshal(cmd.Payload, &p)
+		set("release", p.ReleaseID)
+		reason = p.Reason
+	case command.CmdSetReleaseState:
+		var p command.SetReleaseState
+		_ = json.Unmarshal(cmd.Payload, &p)
+		set("release", p.ReleaseID)
+		set("state", string(p.State))
+		reason = p.Reason
+	case command.CmdApprove:
+		var p command.Approve
+		_ = json.Unmarshal(cmd.Payload, &p)
+		set("release", p.ReleaseID)
+		set("ring", p.Ring)
+		reason = p.Reason
+	case command.CmdStartSoak, command.CmdCompleteRing, command.CmdFailRing:
+		var p command.RingRef
+		_ = json.Unmarshal(cmd.Payload, &p)
+		set("release", p.ReleaseID)
+		set("ring", p.Ring)
+		reason = p.Reason
+	case command.CmdPromotionRetry:
+		var p command.PromotionRetry
+		_ = json.Unmarshal(cmd.Payload, &p)
+		set("release", p.ReleaseID)
+		set("ring", p.Ring)
+		set("promotion", p.PromotionID)
+		set("attempt", strconv.Itoa(p.Attempt))
+		reason = p.Error
+	case command.CmdPromotionFailed, command.CmdRollbackWriteFailed:
+		var p command.PromotionFailed
+		_ = json.Unmarshal(cmd.Payload, &p)
+		set("release", p.ReleaseID)
+		set("ring", p.Ring)
+		set("regions", strings.Join(p.Regions, ","))
+		set("promotion", p.PromotionID)
+		reason = p.Reason
+	case command.CmdPromoted, command.CmdRolledBack:
+		var p command.Promoted
+		_ = json.Unmarshal(cmd.Payload, &p)
+		set("release", p.ReleaseID)
+		set("ring", p.Ring)
+		set("regions", strings.Join(p.Regions, ","))
+		set("promotion", p.PromotionID)
+		set("commit", p.Commit)
+	case command.CmdObserve:
+		var p command.Observe
+		_ = json.Unmarshal(cmd.Payload, &p)
+		set("release", p.ReleaseID)
+		set("ring", p.Ring)
+		set("region", p.Region)
+		set("synced", strconv.FormatBool(p.Synced))
+		set("healthy", strconv.FormatBool(p.Healthy))
+		if p.InProgress {
+			set("inProgress", "true")
+		}
+		reason = p.Reason
+	case command.CmdPlaceHalt:
+		var p command.PlaceHalt
+		_ = json.Unmarshal(cmd.Payload, &p)
+		set("halt", p.ID)
+		set("scope", haltScopeText(p))
+		if p.Auto {
+			set("auto", "true")
+		}
+		reason = p.Reason
+	case command.CmdResumeHalt:
+		var p command.ResumeHalt
+		_ = json.Unmarshal(cmd.Payload, &p)
+		set("halt", p.HaltID)
+		reason = p.Reason
+	case command.CmdAdoptTopology:
+		var p command.AdoptTopology
+		_ = json.Unmarshal(cmd.Payload, &p)
+		set("revision", p.Revision)
+		set("path", p.Path)
+	case command.CmdRecordBudget:
+		var p struct {
+			App    string `json:"app"`
+			Region string `json:"region"`
+		}
+		_ = json.Unmarshal(cmd.Payload, &p)
+		set("app", p.App)
+		set("region", p.Region)
+	case command.CmdSetMember, command.CmdRemoveMember:
+		var p command.MemberMeta
+		_ = json.Unmarshal(cmd.Payload, &p)
+		set("member", p.ID)
+		set("httpAddr", p.HTTPAddr)
+	default:
+		set("id", id)
+	}
+	if len(d) == 0 {
+		d = nil
+	}
+	return d, clip(reason, MaxReasonLen)
+}
+
+// haltScopeText renders a halt scope for the trail: "global" or
+// "regions=a,b rings=r".
+func haltScopeText(p command.PlaceHalt) string {
+	if p.Scope.Global {
+		return "global"
+	}
+	var parts []string
+	for _, l := range []struct {
+		k string
+		v []string
+	}{{"regions", p.Scope.Regions}, {"rings", p.Scope.Rings}, {"apps", p.Scope.Apps}, {"releases", p.Scope.Releases}} {
+		if len(l.v) > 0 {
+			parts = append(parts, l.k+"="+strings.Join(l.v, ","))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// clip bounds s to n bytes.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// Audit returns the matching entries in Index order, the most recent
+// q.Limit of them.
+func (f *FSM) Audit(q apiclient.AuditQuery) []apiclient.AuditEntry {
+	f.mu.RLock()
+	all := f.m.audit.all()
+	f.mu.RUnlock()
+	limit := q.Limit
+	if limit <= 0 {
+		limit = apiclient.DefaultAuditLimit
+	}
+	limit = min(limit, apiclient.MaxAuditLimit)
+	out := []apiclient.AuditEntry{}
+	for _, e := range all {
+		if (q.Actor != "" && e.Actor != q.Actor) || (q.Type != "" && e.Type != q.Type) ||
+			(!q.Since.IsZero() && e.At.Before(q.Since)) || (!q.Until.IsZero() && e.At.After(q.Until)) {
+			continue
+		}
+		out = append(out, e)
+	}
+	if len(out) > limit {
+		out = out[len(out)-limit:]
+	}
+	return out
+}
+
+// SetAuditRetention sets the trail's bounds; call it before the FSM
+// applies anything. Every node must use the same values.
+func (f *FSM) SetAuditRetention(r AuditRetention) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.auditRetention = r.withDefaults()
+}
+
+// newFSMFor returns the FSM of a node with cfg's request log and audit
+// retention.
+func newFSMFor(cfg Config) *FSM {
+	f := NewFSM(cfg.RequestLogSize)
+	f.SetAuditRetention(AuditRetention{MaxEntries: cfg.AuditMaxEntries, MaxEvidence: cfg.AuditMaxEvidence, MaxAge: cfg.AuditMaxAge})
+	return f
+}
+
+// Audit returns this node's copy of the audit trail, filtered.
+func (n *Node) Audit(q apiclient.AuditQuery) []apiclient.AuditEntry { return n.fsm.Audit(q) }

@@ -1,0 +1,3 @@
+// Package ringstest holds what the domain's tests share: the example
+// topology as a literal, a fixed clock and transitions as table-test steps.
+package ringstest

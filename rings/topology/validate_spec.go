@@ -1,0 +1,377 @@
+package topology
+
+import (
+	"strconv"
+	"strings"
+)
+
+// The checks of each spec section. Each takes the decoded values and their
+// paths, reports problems through the parser and fills in its defaults.
+
+// validateRegions checks the regions and loads their time zones. It returns
+// the index of each (validly named, first) region by name.
+func (p *topoParser) validateRegions(regions []Region) map[string]int {
+	p.requireList("spec.regions", len(regions), "no regions: list at least one under spec.regions")
+	byName := p.checkNames("spec.regions", "region", len(regions), func(i int) string { return regions[i].Name })
+	for i := range regions {
+		r := &regions[i]
+		rp := pathIndex("spec.regions", i)
+		owner := "region " + quoteOr(r.Name, "#"+itoa(i+1))
+		tzp := pathJoin(rp, "timezone")
+		switch {
+		case p.isBad(tzp):
+		case r.Timezone == "":
+			p.errorAt(p.at(tzp), "%s needs a timezone, an IANA name such as \"Europe/Dublin\" or \"UTC\"", owner)
+		case r.Timezone == TimezoneRegion:
+			p.errorAt(p.at(tzp), "%s cannot use timezone %q; give its IANA zone such as \"Europe/Dublin\"", owner, TimezoneRegion)
+		default:
+			loc, err := loadTopologyZone(r.Timezone)
+			if err != nil {
+				p.errorAt(p.at(tzp), "%v (in %s)", err, owner)
+			}
+			r.Location = loc
+		}
+		if a := r.ArgoCD; a != nil {
+			ap := pathJoin(rp, "argocd")
+			if strings.TrimSpace(a.Server) == "" && !p.isBad(pathJoin(ap, "server")) {
+				p.errorAt(p.at(pathJoin(ap, "server")), "argocd of %s needs a server URL", owner)
+			}
+			p.checkNoCredentials(pathJoin(ap, "server"), a.Server, "argocd server of "+owner, "give the token to ringd with --argocd-token-file")
+			if strings.TrimSpace(a.Application) == "" && !p.isBad(pathJoin(ap, "application")) {
+				p.errorAt(p.at(pathJoin(ap, "application")), "argocd of %s needs an application name, a template over {{app}} and {{region}} such as \"{{app}}-{{region}}\"", owner)
+			}
+		}
+		if pr := r.Prometheus; pr != nil {
+			up := pathJoin(rp, "prometheus.url")
+			if strings.TrimSpace(pr.URL) == "" && !p.isBad(up) {
+				p.errorAt(p.at(up), "prometheus of %s needs a url", owner)
+			}
+			p.checkNoCredentials(up, pr.URL, "prometheus url of "+owner, "reach it without credentials: ringd sends Prometheus none (Git and Argo CD take theirs from --git-password-file and --argocd-token-file)")
+		}
+		for k := range r.Labels {
+			if k == "" {
+				p.errorAt(p.at(pathJoin(rp, "labels")), "labels of %s have an empty key", owner)
+			}
+		}
+	}
+	return byName
+}
+
+// validateWindows checks the release windows and returns them by name.
+func (p *topoParser) validateWindows(windows []Window) map[string]int {
+	byName := p.checkNames("spec.windows", "window", len(windows), func(i int) string { return windows[i].Name })
+	for i := range windows {
+		w := &windows[i]
+		wp := pathIndex("spec.windows", i)
+		owner := "window " + quoteOr(w.Name, "#"+itoa(i+1))
+		p.checkSchedule(pathJoin(wp, "schedule"), owner, w.Schedule)
+		p.checkPositive(pathJoin(wp, "duration"), owner, "duration", w.Duration)
+		p.checkZone(pathJoin(wp, "timezone"), owner, &w.Timezone, true)
+	}
+	return byName
+}
+
+// validateRings checks the rings against the regions and windows: every
+// region in exactly one ring, every reference known.
+func (p *topoParser) validateRings(s *TopologySpec, regions, windows map[string]int) {
+	p.requireList("spec.rings", len(s.Rings), "no rings: list at least one under spec.rings; ring 0 goes first")
+	p.checkNames("spec.rings", "ring", len(s.Rings), func(i int) string { return s.Rings[i].Name })
+	regionsKnown := !p.isBad("spec.regions")
+	windowsKnown := !p.isBad("spec.windows")
+	// placed maps a region to the path of the ring entry that first holds it.
+	placed := map[string]string{}
+	placedRing := map[string]string{}
+	complete := !p.isBad("spec.rings")
+	for i := range s.Rings {
+		r := &s.Rings[i]
+		rp := pathIndex("spec.rings", i)
+		owner := "ring " + quoteOr(r.Name, "#"+itoa(i+1))
+		regp := pathJoin(rp, "regions")
+		if p.isBad(regp) {
+			complete = false
+		}
+		p.requireList(regp, len(r.Regions), "%s has no regions; list at least one", owner)
+		for j, name := range r.Regions {
+			ep := pathIndex(regp, j)
+			switch {
+			case p.isBad(ep):
+				complete = false
+			case name == "":
+				p.errorAt(p.at(ep), "%s lists an empty region name", owner)
+			case regionsKnown && !hasKey(regions, name):
+				p.errorAt(p.at(ep), "unknown region %q in %s; define it under spec.regions", name, owner)
+			default:
+				if prev, ok := placed[name]; ok {
+					if placedRing[name] == rp {
+						p.errorAt(p.at(ep), "region %q is listed twice in %s", name, owner)
+					} else {
+						p.errorAt(p.at(ep), "region %q is already in ring %q (line %d); a region belongs to exactly one ring", name, s.Rings[ringOfPath(prev)].Name, p.line(prev))
+					}
+					continue
+				}
+				placed[name] = ep
+				placedRing[name] = rp
+			}
+		}
+		if sp := pathJoin(rp, "soak"); !p.isBad(sp) && !p.given[sp] {
+			p.errorAt(p.at(sp), "%s needs a soak duration such as \"4h\" (write \"0s\" for none)", owner)
+		}
+		if ap := pathJoin(rp, "approval"); !p.isBad(ap) {
+			switch r.Approval {
+			case "", "none", "required":
+			default:
+				p.errorAt(p.at(ap), "approval %q of %s is not valid; use \"required\" or \"none\"", r.Approval, owner)
+			}
+		}
+		for j, w := range r.Windows {
+			ep := pathIndex(pathJoin(rp, "windows"), j)
+			if !p.isBad(ep) && windowsKnown && !hasKey(windows, w) {
+				p.errorAt(p.at(ep), "unknown window %q in %s; define it under spec.windows", w, owner)
+			}
+		}
+		if r.SyncTimeout == 0 && !p.isBad(pathJoin(rp, "syncTimeout")) {
+			r.SyncTimeout = DefaultSyncTimeout
+		}
+	}
+	if !complete || !regionsKnown || len(s.Rings) == 0 {
+		return // a ring's region list is unknown: "in no ring" would guess
+	}
+	for name, i := range regions {
+		if _, ok := placed[name]; !ok {
+			p.errorAt(p.at(pathJoin(pathIndex("spec.regions", i), "name")), "region %q is in no ring; add it to exactly one ring", name)
+		}
+	}
+}
+
+// ringOfPath returns i from a path "spec.rings[i]...".
+func ringOfPath(path string) int {
+	rest := strings.TrimPrefix(path, "spec.rings[")
+	n := 0
+	for _, c := range rest {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+func (p *topoParser) validateFreezes(freezes []Freeze) {
+	p.checkNames("spec.freezes", "freeze", len(freezes), func(i int) string { return freezes[i].Name })
+	for i := range freezes {
+		f := &freezes[i]
+		fp := pathIndex("spec.freezes", i)
+		owner := "freeze " + quoteOr(f.Name, "#"+itoa(i+1))
+		p.checkSchedule(pathJoin(fp, "schedule"), owner, f.Schedule)
+		p.checkPositive(pathJoin(fp, "duration"), owner, "duration", f.Duration)
+		p.checkZone(pathJoin(fp, "timezone"), owner, &f.Timezone, false)
+		p.checkPriorities(pathJoin(fp, "allow"), owner, f.Allow)
+	}
+}
+
+func (p *topoParser) validatePolicy(pol *Policy) {
+	const pp = "spec.policy"
+	if op := pp + ".onFailure"; !p.isBad(op) {
+		switch pol.OnFailure {
+		case "":
+			pol.OnFailure = OnFailureHaltLaterRings
+		case OnFailureHaltLaterRings, OnFailureHaltRegion:
+		default:
+			p.errorAt(p.at(op), "onFailure %q is not valid; use %q or %q", pol.OnFailure, OnFailureHaltLaterRings, OnFailureHaltRegion)
+		}
+	}
+	p.validateAnalysis(&pol.Analysis)
+	p.validateRollback(&pol.Rollback, pol.Analysis.Interval)
+	p.validateBudget(&pol.ErrorBudget)
+}
+
+// validateRollback checks policy.rollback and fills its defaults; interval
+// is the (validated) analysis interval the verify period defaults from.
+func (p *topoParser) validateRollback(r *RollbackPolicy, interval Duration) {
+	const rp = "spec.policy.rollback"
+	if p.isBad(rp) {
+		return
+	}
+	if mp := rp + ".mode"; !p.isBad(mp) {
+		switch r.Mode {
+		case "":
+			r.Mode = RollbackAutomatic
+		case RollbackAutomatic, RollbackManual:
+		default:
+			p.errorAt(p.at(mp), "rollback %q is not valid; use %q or %q", r.Mode, RollbackAutomatic, RollbackManual)
+		}
+	}
+	if vp := rp + ".verify"; !p.given[vp] && !p.isBad(vp) {
+		r.Verify = 2 * interval
+	}
+	tp := rp + ".timeout"
+	switch {
+	case p.isBad(tp):
+	case !p.given[tp]:
+		r.Timeout = DefaultRollbackTimeout
+	case r.Timeout <= 0:
+		p.errorAt(p.at(tp), "rollback timeout must be greater than 0, such as \"15m\": a rollback that never verifies must fail")
+	case r.Timeout <= r.Verify:
+		p.errorAt(p.at(tp), "rollback timeout %s must be longer than its verify period %s", r.Timeout, r.Verify)
+	}
+}
+
+func (p *topoParser) validateAnalysis(a *Analysis) {
+	const ap = "spec.policy.analysis"
+	ip := ap + ".interval"
+	switch {
+	case p.isBad(ip):
+	case !p.given[ip]:
+		a.Interval = DefaultAnalysisInterval
+	case a.Interval <= 0:
+		p.errorAt(p.at(ip), "analysis interval must be greater than 0, such as \"1m\"")
+	}
+	fp := ap + ".failureThreshold"
+	switch {
+	case p.isBad(fp):
+	case !p.given[fp]:
+		a.FailureThreshold = DefaultFailureThreshold
+	case a.FailureThreshold < 1:
+		p.errorAt(p.at(fp), "failureThreshold must be at least 1, not %d", a.FailureThreshold)
+	}
+	mp := ap + ".metrics"
+	p.checkNames(mp, "metric", len(a.Metrics), func(i int) string { return a.Metrics[i].Name })
+	for i, m := range a.Metrics {
+		ep := pathIndex(mp, i)
+		owner := "metric " + quoteOr(m.Name, "#"+itoa(i+1))
+		if qp := pathJoin(ep, "query"); !p.isBad(qp) && strings.TrimSpace(m.Query) == "" {
+			p.errorAt(p.at(qp), "%s needs a query (PromQL)", owner)
+		}
+		minP, maxP, degP := pathJoin(ep, "min"), pathJoin(ep, "max"), pathJoin(ep, "maxDegradation")
+		if m.Min == nil && m.Max == nil && m.MaxDegradation == nil && !p.isBad(minP) && !p.isBad(maxP) && !p.isBad(degP) {
+			p.errorAt(p.at(ep), "%s needs at least one of min, max or maxDegradation", owner)
+		}
+		if m.Min != nil && m.Max != nil && *m.Min > *m.Max {
+			p.errorAt(p.at(minP), "min %v of %s is above its max %v", *m.Min, owner, *m.Max)
+		}
+		if m.MaxDegradation != nil && *m.MaxDegradation < 0 {
+			p.errorAt(p.at(degP), "maxDegradation of %s must not be negative", owner)
+		}
+	}
+}
+
+func (p *topoParser) validateBudget(b *ErrorBudgetPolicy) {
+	const bp = "spec.policy.errorBudget"
+	if !p.given[bp] || p.isBad(bp) {
+		return // no error-budget gate
+	}
+	sp := bp + ".slo"
+	switch {
+	case p.isBad(sp):
+	case !p.given[sp]:
+		p.errorAt(p.at(sp), "errorBudget needs an slo, a fraction such as 0.999")
+	case b.SLO <= 0 || b.SLO >= 1:
+		p.errorAt(p.at(sp), "slo must be a fraction between 0 and 1 (exclusive) such as 0.999, not %v", b.SLO)
+	}
+	wp := bp + ".window"
+	switch {
+	case p.isBad(wp):
+	case !p.given[wp]:
+		b.Window = DefaultBudgetWindow
+	case b.Window <= 0:
+		p.errorAt(p.at(wp), "errorBudget window must be greater than 0, such as \"720h\"")
+	}
+	autoP, apprP := bp+".autoApproveAbove", bp+".approvalAbove"
+	if !p.given[autoP] && !p.isBad(autoP) {
+		b.AutoApproveAbove = DefaultAutoApproveAbove
+	}
+	if !p.given[apprP] && !p.isBad(apprP) {
+		b.ApprovalAbove = DefaultApprovalAbove
+	}
+	inRange := true
+	for _, c := range []struct {
+		path, name string
+		v          float64
+	}{{autoP, "autoApproveAbove", b.AutoApproveAbove}, {apprP, "approvalAbove", b.ApprovalAbove}} {
+		if p.isBad(c.path) {
+			inRange = false
+		} else if c.v < 0 || c.v > 100 {
+			inRange = false
+			p.errorAt(p.at(c.path), "%s must be a percentage between 0 and 100, not %v", c.name, c.v)
+		}
+	}
+	if inRange && b.ApprovalAbove > b.AutoApproveAbove {
+		p.errorAt(p.at(apprP), "approvalAbove %v must not exceed autoApproveAbove %v", b.ApprovalAbove, b.AutoApproveAbove)
+	}
+	ap := bp + ".allowWhenExhausted"
+	if !p.given[ap] && !p.isBad(ap) {
+		b.AllowWhenExhausted = DefaultAllowWhenExhausted()
+	}
+	p.checkPriorities(ap, "errorBudget allowWhenExhausted", b.AllowWhenExhausted)
+	p.validateBudgetSLI(b)
+}
+
+// validateApps checks the apps and their targets and returns them by name.
+func (p *topoParser) validateApps(apps []App) map[string]int {
+	p.requireList("spec.apps", len(apps), "no apps: list at least one under spec.apps")
+	byName := p.checkNames("spec.apps", "app", len(apps), func(i int) string { return apps[i].Name })
+	for i, a := range apps {
+		ap := pathIndex("spec.apps", i)
+		owner := "app " + quoteOr(a.Name, "#"+itoa(i+1))
+		tp := pathJoin(ap, "targets")
+		p.requireList(tp, len(a.Targets), "%s has no targets; say where its version is written", owner)
+		for j, t := range a.Targets {
+			ep := pathIndex(tp, j)
+			if fp := pathJoin(ep, "file"); !p.isBad(fp) && strings.TrimSpace(t.File) == "" {
+				p.errorAt(p.at(fp), "target of %s needs a file (a template over {{region}} and {{app}})", owner)
+			}
+			var kinds []string
+			for _, k := range []struct{ name, v string }{{"yamlPath", t.YAMLPath}, {"kustomizeImage", t.KustomizeImage}, {"applicationSetElement", t.ApplicationSetElement}} {
+				if k.v != "" {
+					kinds = append(kinds, k.name)
+				}
+			}
+			if p.isBad(ep) || p.isBad(pathJoin(ep, "yamlPath")) || p.isBad(pathJoin(ep, "kustomizeImage")) || p.isBad(pathJoin(ep, "applicationSetElement")) {
+				continue
+			}
+			switch len(kinds) {
+			case 1:
+			case 0:
+				p.errorAt(p.at(ep), "target of %s needs exactly one of yamlPath, kustomizeImage or applicationSetElement; it has none", owner)
+			default:
+				p.errorAt(p.at(ep), "target of %s needs exactly one of yamlPath, kustomizeImage or applicationSetElement; it has %s", owner, strings.Join(kinds, " and "))
+			}
+		}
+	}
+	return byName
+}
+
+func (p *topoParser) validateTrains(trains []Train, apps map[string]int) {
+	p.checkNames("spec.trains", "train", len(trains), func(i int) string { return trains[i].Name })
+	appsKnown := !p.isBad("spec.apps")
+	for i := range trains {
+		t := &trains[i]
+		tp := pathIndex("spec.trains", i)
+		owner := "train " + quoteOr(t.Name, "#"+itoa(i+1))
+		lp := pathJoin(tp, "apps")
+		p.requireList(lp, len(t.Apps), "%s has no apps; list the apps it carries", owner)
+		for j, a := range t.Apps {
+			ep := pathIndex(lp, j)
+			if !p.isBad(ep) && appsKnown && !hasKey(apps, a) {
+				p.errorAt(p.at(ep), "unknown app %q in %s; define it under spec.apps", a, owner)
+			}
+		}
+		p.checkSchedule(pathJoin(tp, "schedule"), owner, t.Schedule)
+		p.checkZone(pathJoin(tp, "timezone"), owner, &t.Timezone, false)
+	}
+}
+
+func hasKey(m map[string]int, k string) bool {
+	_, ok := m[k]
+	return ok
+}
+
+// quoteOr quotes name, or returns alt when name is empty.
+func quoteOr(name, alt string) string {
+	if name == "" {
+		return alt
+	}
+	return strconv.Quote(name)
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
