@@ -15,6 +15,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/e2e/harness"
+	"github.com/ringleader-dev/ringleader/internal/promserver"
 	"github.com/ringleader-dev/ringleader/rings"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
@@ -123,7 +124,7 @@ type env struct {
 	gitProxy *harness.Proxy
 	repoURL  string
 	sim      *simRegions
-	prom     *harness.Prometheus
+	prom     *promserver.Server
 	// cutOff, while set, is a node on the minority side of a partition:
 	// reads skip it (its local state is stale by design).
 	cutOff *harness.Node
@@ -203,7 +204,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 			t.Fatal(err)
 		}
 		t.Cleanup(e.sim.proc.Kill)
-		if e.prom, err = harness.StartPrometheus(mkdir(t, dir, "prometheus"), []string{hostPort(e.sim.Metrics)}, time.Second); err != nil {
+		if e.prom, err = promserver.Start(promserver.Config{Dir: mkdir(t, dir, "prometheus"), Targets: []string{hostPort(e.sim.Metrics)}}); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(e.prom.Stop)

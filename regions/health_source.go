@@ -39,9 +39,8 @@ type HealthConfig struct {
 	Now func() time.Time
 }
 
-// HealthSource combines the configured sources into one Health per promoted
-// region. It has the method set of coordinator.HealthSource once cmd/ringd
-// converts the query and result types.
+// HealthSource combines the configured sources into one rings.RegionHealth
+// per promoted region; it is the leader loop's leader.HealthSource as is.
 type HealthSource struct {
 	cfg HealthConfig
 }

@@ -1,28 +1,3 @@
 #!/usr/bin/env bash
-# Installs what `make bench` needs beyond `make deps`: etcd (server and
-# etcdctl) for the side-by-side benchmarks in e2e/bench. `make test` does not
-# need etcd, so it is not in deps.sh.
-# Debian/Ubuntu with apt-get and root: installs them. Elsewhere: says exactly
-# what to install and fails.
-set -euo pipefail
-
-need=()
-command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
-command -v etcdctl >/dev/null 2>&1 || need+=(etcd-client)
-
-if [ ${#need[@]} -eq 0 ]; then
-  exit 0
-fi
-if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  echo "bench-deps: installing ${need[*]}" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-  # Debian's etcd-server package starts a system etcd on the default ports;
-  # the benchmarks start their own members on free ports and need none.
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet etcd 2>/dev/null; then
-    systemctl stop etcd || true
-  fi
-  exit 0
-fi
-echo "bench-deps: missing ${need[*]}; install them (Debian: apt-get install ${need[*]})" >&2
-exit 1
+# What `make bench` needs: the test packages plus etcd (scripts/deps.sh bench).
+exec "$(dirname "$0")/deps.sh" bench

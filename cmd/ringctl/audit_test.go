@@ -1,24 +1,17 @@
 package main
 
 import (
-	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net"
-	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/hashicorp/go-hclog"
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/coordinator/httpapi"
-	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/auth"
 	"github.com/ringleader-dev/ringleader/internal/certtest"
 )
@@ -43,41 +36,7 @@ func secureServerWith(t *testing.T, ca *certtest.CA, roles map[string]string) st
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := store.NewNode(store.Config{
-		NodeID: "n1", DataDir: t.TempDir(), RaftAddr: "127.0.0.1:0", HTTPAddr: ln.Addr().String(),
-		Bootstrap: true, Logger: hclog.NewNullLogger(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = n.Shutdown() })
-	api, err := httpapi.NewAPI(httpapi.APIConfig{Store: n, Security: httpapi.SecurityConfig{Tokens: set}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(api)
-	srv.Listener.Close()
-	srv.Listener = ln
-	if ca != nil {
-		leaf := ca.Issue(t, "ringd")
-		srv.TLS = &tls.Config{Certificates: []tls.Certificate{leaf.TLS}}
-		srv.StartTLS()
-	} else {
-		srv.Start()
-	}
-	t.Cleanup(srv.Close)
-	deadline := time.Now().Add(20 * time.Second)
-	for !n.IsLeader() {
-		if time.Now().After(deadline) {
-			t.Fatal("single node never led")
-		}
-		time.Sleep(5 * time.Millisecond) // poll interval
-	}
-	return srv.URL
+	return singleNode(t, httpapi.SecurityConfig{Tokens: set}, ca)
 }
 
 func TestAuditCommandShowsWhoDidWhat(t *testing.T) {

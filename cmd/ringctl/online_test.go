@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"net"
 	"net/http/httptest"
@@ -18,6 +19,8 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/coordinator/httpapi"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
+	"github.com/ringleader-dev/ringleader/internal/certtest"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/rings"
 	"github.com/ringleader-dev/ringleader/rings/planner"
 )
@@ -25,6 +28,22 @@ import (
 // onlineServer is a real single-node cluster with its API, the example
 // topology adopted.
 func onlineServer(t *testing.T) string {
+	t.Helper()
+	url := singleNode(t, httpapi.SecurityConfig{}, nil)
+	src, err := os.ReadFile(exampleTopology)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := apiclient.NewClient(url, "").AdoptTopology(t.Context(), src, "rings.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	return url
+}
+
+// singleNode is a real single-node cluster serving its API with security
+// on 127.0.0.1 (HTTPS with a certificate from ca when ca is set), led by
+// the time it returns its URL.
+func singleNode(t *testing.T, security httpapi.SecurityConfig, ca *certtest.CA) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -38,29 +57,22 @@ func onlineServer(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = n.Shutdown() })
-	api, err := httpapi.NewAPI(httpapi.APIConfig{Store: n})
+	api, err := httpapi.NewAPI(httpapi.APIConfig{Store: n, Security: security})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewUnstartedServer(api)
 	srv.Listener.Close()
 	srv.Listener = ln
-	srv.Start()
+	if ca != nil {
+		leaf := ca.Issue(t, "ringd")
+		srv.TLS = &tls.Config{Certificates: []tls.Certificate{leaf.TLS}}
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
-	deadline := time.Now().Add(20 * time.Second)
-	for !n.IsLeader() {
-		if time.Now().After(deadline) {
-			t.Fatal("single node never led")
-		}
-		time.Sleep(5 * time.Millisecond) // poll interval
-	}
-	src, err := os.ReadFile(exampleTopology)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := apiclient.NewClient(srv.URL, "").AdoptTopology(t.Context(), src, "rings.yaml"); err != nil {
-		t.Fatal(err)
-	}
+	poll.Until(t, 20*time.Second, "the single node to lead", n.IsLeader)
 	return srv.URL
 }
 

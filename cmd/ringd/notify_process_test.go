@@ -15,6 +15,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/internal/notify"
 	"github.com/ringleader-dev/ringleader/internal/poll"
+	"github.com/ringleader-dev/ringleader/internal/signature"
 )
 
 // hookReceiver collects the signed webhook requests real ringd processes
@@ -26,7 +27,7 @@ type hookReceiver struct {
 	badSig []string
 }
 
-func newHookReceiver(t *testing.T, secret notify.Secret) *hookReceiver {
+func newHookReceiver(t *testing.T, secret signature.Secret) *hookReceiver {
 	t.Helper()
 	h := &hookReceiver{}
 	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -35,7 +36,7 @@ func newHookReceiver(t *testing.T, secret notify.Secret) *hookReceiver {
 		_ = json.Unmarshal(body, &ev)
 		h.mu.Lock()
 		defer h.mu.Unlock()
-		if err := notify.Verify(secret, r.Header.Get(notify.HeaderSignature), body, time.Now(), 0); err != nil {
+		if err := signature.Verify(secret, r.Header.Get(signature.HeaderSignature), body, time.Now(), 0); err != nil {
 			h.badSig = append(h.badSig, ev.ID+": "+err.Error())
 		}
 		h.ids = append(h.ids, ev.ID)
@@ -64,7 +65,7 @@ func TestRingdClusterNotifiesOnceFromTheLeader(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three ringd processes")
 	}
-	secret := notify.Secret("ringd-test-signing-secret")
+	secret := signature.Secret("ringd-test-signing-secret")
 	hook := newHookReceiver(t, secret)
 	secretFile := filepath.Join(t.TempDir(), "webhook-secret")
 	if err := os.WriteFile(secretFile, append([]byte(secret), '\n'), 0o600); err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/internal/demo"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/internal/regionsim"
 	"github.com/ringleader-dev/ringleader/internal/syncbuf"
 )
@@ -60,7 +61,7 @@ func TestRingsimServesTheRegions(t *testing.T) {
 	printed := regexp.MustCompile(`(?m)^ringsim: argocd=(\S+) metrics=(\S+) control=(\S+) pid=\d+$`)
 	// The line is printed around the time the file is written and may
 	// still be in the pipe: wait for both.
-	pollUntil(t, "the addr file and the printed addresses", func() bool {
+	poll.Until(t, 30*time.Second, "the addr file and the printed addresses", func() bool {
 		b, err := os.ReadFile(addrFile)
 		return err == nil && json.Unmarshal(b, &addrs) == nil && addrs.ArgoCD != "" && printed.MatchString(out.String())
 	})
@@ -124,17 +125,5 @@ func TestRingsimRejectsBadFlags(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want 2 and a message saying %q", code, stderr.String(), tc.want)
 			}
 		})
-	}
-}
-
-// pollUntil polls cond every 10 ms for up to 30 s.
-func pollUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond) // poll interval, not synchronisation
 	}
 }

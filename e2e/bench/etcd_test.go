@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/poll"
 )
 
 // etcdMember is one etcd process of the benchmark cluster.
@@ -84,7 +86,7 @@ func etcdCluster3(b *testing.B) []*etcdMember {
 // waitEtcdConverged waits until every member answers Status naming the
 // same leader, and records each member's ID.
 func waitEtcdConverged(members []*etcdMember) error {
-	return pollUntil(60*time.Second, "three etcd members that agree on the leader", func() bool {
+	return poll.For(60*time.Second, "three etcd members that agree on the leader", func() bool {
 		var leader uint64
 		for _, m := range members {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -102,7 +104,7 @@ func waitEtcdConverged(members []*etcdMember) error {
 // etcdLeader returns the member the live members name as leader.
 func etcdLeader(members []*etcdMember) (*etcdMember, error) {
 	var leader *etcdMember
-	err := pollUntil(30*time.Second, "an etcd leader", func() bool {
+	err := poll.For(30*time.Second, "an etcd leader", func() bool {
 		for _, m := range members {
 			if !m.alive() {
 				continue

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/poll"
 )
 
 // BenchmarkFailover measures, per trial, the time from SIGKILL of the
@@ -85,7 +87,7 @@ func failoverTrials(b *testing.B, what string, leader func() (*proc, error), wri
 		killed := time.Now()
 		dead.kill()
 		var at time.Time
-		err = pollUntil(30*time.Second, what, func() bool {
+		err = poll.For(30*time.Second, what, func() bool {
 			if write(i, dead) {
 				at = time.Now()
 				return true

@@ -50,7 +50,6 @@ func BenchmarkHaltAck(b *testing.B) {
 		var rd, eg, ej []time.Duration
 		load := []string{loadAvg()}
 		hc := &haltClient{nodes: nodes, leader: rl}
-		var open string // the halt placed and not yet resumed
 		etcdRetries := 0
 		const block = 50
 		b.ResetTimer()
@@ -58,23 +57,14 @@ func BenchmarkHaltAck(b *testing.B) {
 			n := min(block, b.N-done)
 			for i := range n {
 				start := time.Now()
-				if open == "" {
-					open, err = hc.place()
-				} else {
-					err = hc.resume(open)
-					open = ""
-				}
+				err := hc.toggle()
 				rd = append(rd, time.Since(start))
 				if err != nil {
 					b.Fatalf("ringd command %d: %v", done+i, err)
 				}
 			}
 			for i := range n {
-				v := placed
-				if (done+i)%2 == 1 {
-					v = resumed
-				}
-				key := fmt.Sprintf("/ringleader/halts/h%d", (done+i)/2)
+				key, v := haltWrite("h", done+i, placed, resumed)
 				start := time.Now()
 				err := etcdPutRetrying(members, &el, key, v, &etcdRetries)
 				eg = append(eg, time.Since(start))
@@ -83,11 +73,7 @@ func BenchmarkHaltAck(b *testing.B) {
 				}
 			}
 			for i := range n {
-				v := placed
-				if (done+i)%2 == 1 {
-					v = resumed
-				}
-				key := fmt.Sprintf("/ringleader/halts/g%d", (done+i)/2)
+				key, v := haltWrite("g", done+i, placed, resumed)
 				start := time.Now()
 				err := gatewayPut(gw, el, key, v)
 				for tries := 0; err != nil && tries < 10; tries++ { // a leader change: find it, put again
@@ -157,18 +143,12 @@ func BenchmarkHaltAckLoaded(b *testing.B) {
 	loadReleases(b, rl, apps)
 	b.Run(fmt.Sprintf("ringd-apps=%d", apps), func(b *testing.B) {
 		var rd []time.Duration
-		var open string
 		load := loadAvg()
 		hc := &haltClient{nodes: nodes, leader: rl}
 		b.ResetTimer()
 		for i := range b.N {
 			start := time.Now()
-			if open == "" {
-				open, err = hc.place()
-			} else {
-				err = hc.resume(open)
-				open = ""
-			}
+			err := hc.toggle()
 			rd = append(rd, time.Since(start))
 			if err != nil {
 				b.Fatalf("ringd command %d: %v", i, err)
@@ -231,4 +211,14 @@ func fsyncTimes(b *testing.B, dir string, n int) []time.Duration {
 		out = append(out, time.Since(start))
 	}
 	return out
+}
+
+// haltWrite is write i of the alternating place/resume sequence under
+// /ringleader/halts/<prefix>: even writes place halt i/2, odd ones resume it.
+func haltWrite(prefix string, i int, placed, resumed []byte) (key string, v []byte) {
+	v = placed
+	if i%2 == 1 {
+		v = resumed
+	}
+	return fmt.Sprintf("/ringleader/halts/%s%d", prefix, i/2), v
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/internal/gitdaemon"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/internal/scalegen"
 )
 
@@ -45,34 +46,11 @@ func BenchmarkHaltReachGit(b *testing.B) {
 }
 
 func haltReachTrial(b *testing.B) (after, before, fenced int, ack time.Duration) {
-	const apps = 20
-	root := b.TempDir()
-	base, addr := startGitDaemon(b, filepath.Join(root, "git"))
-	seedRepo(b, filepath.Join(base, "deploy.git"), apps, 4)
-	src, err := scalegen.Topology(scalegen.Shape{Apps: apps, Regions: 4, Rings: 4, Soak: "0s", NoHealthSources: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	top := filepath.Join(root, "topology.yaml")
-	if err := os.WriteFile(top, src, 0o644); err != nil {
-		b.Fatal(err)
-	}
+	w := newHaltWorld(b)
 	// The later --effects wins over modeArgs' "memory".
-	n := startRingd(b, "n1", filepath.Join(root, "n1"), top, "--bootstrap",
-		"--effects", "git", "--gitops-url", "git://"+addr+"/deploy.git", "--reconcile-interval", "200ms")
-	if err := pollUntil(60*time.Second, "the topology to be adopted", func() bool {
-		code, body := call(ctlClient, "GET", n.http+"/v1/topology", "")
-		return code == 200 && strings.Contains(string(body), "scale-20")
-	}); err != nil {
-		b.Fatal(err)
-	}
-	for i := range apps {
-		body := fmt.Sprintf(`{"app":%q,"version":"v2"}`, scalegen.AppName(i))
-		if code, out := call(fastClient, "POST", n.http+"/v1/releases", body); code != 201 {
-			b.Fatalf("create release %d: status %d: %s", i, code, out)
-		}
-	}
-	if err := pollUntil(2*time.Minute, "10 promotions to land", func() bool {
+	n := startRingd(b, "n1", filepath.Join(w.root, "n1"), w.topology, append([]string{"--bootstrap"}, w.gitArgs()...)...)
+	w.release(b, n)
+	if err := poll.For(2*time.Minute, "10 promotions to land", func() bool {
 		return pushes(n, "landed") >= 10
 	}); err != nil {
 		b.Fatalf("%v\n%s", err, n.output())
@@ -88,7 +66,61 @@ func haltReachTrial(b *testing.B) (after, before, fenced int, ack time.Duration)
 	}
 	time.Sleep(2 * time.Second) // observation window: anything still in flight lands or is refused
 	fenced = pushes(n, "fenced")
-	log, err := exec.Command("git", "-C", filepath.Join(base, "deploy.git"), "log", "--first-parent", "--reverse",
+	before, after = w.promotionsAroundFence(b)
+	return after, before, fenced, ack
+}
+
+// haltWorld is what a halt-reach trial runs against: a bare GitOps
+// repository behind a real git daemon, seeded for haltApps apps in 4
+// regions, and a topology file rolling them through 4 rings without soak.
+type haltWorld struct {
+	root, repo, addr, topology string
+}
+
+const haltApps = 20
+
+func newHaltWorld(b *testing.B) *haltWorld {
+	root := b.TempDir()
+	base, addr := startGitDaemon(b, filepath.Join(root, "git"))
+	w := &haltWorld{root: root, repo: filepath.Join(base, "deploy.git"), addr: addr, topology: filepath.Join(root, "topology.yaml")}
+	seedRepo(b, w.repo, haltApps, 4)
+	src, err := scalegen.Topology(scalegen.Shape{Apps: haltApps, Regions: 4, Rings: 4, Soak: "0s", NoHealthSources: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(w.topology, src, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return w
+}
+
+// gitArgs make ringd write promotions to the world's repository (the
+// later --effects wins over modeArgs' "memory").
+func (w *haltWorld) gitArgs() []string {
+	return []string{"--effects", "git", "--gitops-url", "git://" + w.addr + "/deploy.git", "--reconcile-interval", "200ms"}
+}
+
+// release waits until leader has adopted the topology and creates a
+// release of every app.
+func (w *haltWorld) release(b *testing.B, leader *ringd) {
+	if err := poll.For(60*time.Second, "the topology to be adopted", func() bool {
+		code, body := call(ctlClient, "GET", leader.http+"/v1/topology", "")
+		return code == 200 && strings.Contains(string(body), "scale-20")
+	}); err != nil {
+		b.Fatal(err)
+	}
+	for i := range haltApps {
+		body := fmt.Sprintf(`{"app":%q,"version":"v2"}`, scalegen.AppName(i))
+		if code, out := call(fastClient, "POST", leader.http+"/v1/releases", body); code != 201 {
+			b.Fatalf("create release %d: status %d: %s", i, code, out)
+		}
+	}
+}
+
+// promotionsAroundFence counts the promotion commits on main before and
+// after the halt's fence commit; a branch without a fence fails the trial.
+func (w *haltWorld) promotionsAroundFence(b *testing.B) (before, after int) {
+	log, err := exec.Command("git", "-C", w.repo, "log", "--first-parent", "--reverse",
 		"--format=%(trailers:key=Ringleader-Promotion,valueonly,separator=%x2C)|%(trailers:key=Ringleader-Halt-Fence,valueonly)", "main").Output()
 	if err != nil {
 		b.Fatalf("git log: %v", err)
@@ -111,7 +143,7 @@ func haltReachTrial(b *testing.B) (after, before, fenced int, ack time.Duration)
 	if !halted {
 		b.Fatalf("no fence commit for the halt on the branch:\n%s", log)
 	}
-	return after, before, fenced, ack
+	return before, after
 }
 
 // pushes reads ringd's count of Git writes with outcome from /metrics.

@@ -3,16 +3,12 @@ package bench
 import (
 	"encoding/json"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/ringleader-dev/ringleader/internal/scalegen"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 )
 
 // BenchmarkHaltReachDeposed measures halt reach across a change of leader
@@ -53,36 +49,14 @@ func BenchmarkHaltReachDeposed(b *testing.B) {
 }
 
 func deposedTrial(b *testing.B) (after int, old [3]int, ack time.Duration) {
-	const apps = 20
-	root := b.TempDir()
-	base, addr := startGitDaemon(b, filepath.Join(root, "git"))
-	seedRepo(b, filepath.Join(base, "deploy.git"), apps, 4)
-	src, err := scalegen.Topology(scalegen.Shape{Apps: apps, Regions: 4, Rings: 4, Soak: "0s", NoHealthSources: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	top := filepath.Join(root, "topology.yaml")
-	if err := os.WriteFile(top, src, 0o644); err != nil {
-		b.Fatal(err)
-	}
-	nodes := ringdCluster3With(b, top, "--effects", "git", "--gitops-url", "git://"+addr+"/deploy.git", "--reconcile-interval", "200ms")
+	w := newHaltWorld(b)
+	nodes := ringdCluster3With(b, w.topology, w.gitArgs()...)
 	leader, err := ringdLeader(nodes)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := pollUntil(60*time.Second, "the topology to be adopted", func() bool {
-		code, body := call(ctlClient, "GET", leader.http+"/v1/topology", "")
-		return code == 200 && strings.Contains(string(body), "scale-20")
-	}); err != nil {
-		b.Fatal(err)
-	}
-	for i := range apps {
-		body := `{"app":"` + scalegen.AppName(i) + `","version":"v2"}`
-		if code, out := call(fastClient, "POST", leader.http+"/v1/releases", body); code != 201 {
-			b.Fatalf("create release %d: status %d: %s", i, code, out)
-		}
-	}
-	if err := pollUntil(2*time.Minute, "5 promotions to land", func() bool { return pushes(leader, "landed") >= 5 }); err != nil {
+	w.release(b, leader)
+	if err := poll.For(2*time.Minute, "5 promotions to land", func() bool { return pushes(leader, "landed") >= 5 }); err != nil {
 		b.Fatal(err)
 	}
 	outcomes := []string{"landed", "fenced", "failed"}
@@ -106,7 +80,7 @@ func deposedTrial(b *testing.B) (after int, old [3]int, ack time.Duration) {
 	// forwarded to the leader it knows; while that leader is frozen the
 	// forward waits up to the API's ForwardTimeout, 15 s.)
 	quick := &http.Client{Timeout: time.Second}
-	err = pollUntil(30*time.Second, "a survivor to acknowledge the halt", func() bool {
+	err = poll.For(30*time.Second, "a survivor to acknowledge the halt", func() bool {
 		for _, n := range survivors {
 			code, body := call(quick, "GET", n.http+"/v1/cluster/leader", "")
 			var li struct{ ID string }
@@ -133,23 +107,6 @@ func deposedTrial(b *testing.B) (after int, old [3]int, ack time.Duration) {
 	for i, o := range outcomes {
 		old[i] = max(pushes(leader, o), 0) - before[i]
 	}
-	log, err := exec.Command("git", "-C", filepath.Join(base, "deploy.git"), "log", "--first-parent", "--reverse",
-		"--format=%(trailers:key=Ringleader-Promotion,valueonly,separator=%x2C)|%(trailers:key=Ringleader-Halt-Fence,valueonly)", "main").Output()
-	if err != nil {
-		b.Fatalf("git log: %v", err)
-	}
-	halted := false
-	for _, line := range strings.Split(strings.TrimSpace(string(log)), "\n") {
-		prom, fence, _ := strings.Cut(line, "|")
-		if v, _ := strconv.Atoi(strings.TrimSpace(fence)); v > 0 {
-			halted = true
-		}
-		if halted && strings.TrimSpace(prom) != "" {
-			after++
-		}
-	}
-	if !halted {
-		b.Fatalf("no fence commit for the halt on the branch:\n%s", log)
-	}
+	_, after = w.promotionsAroundFence(b)
 	return after, old, ack
 }

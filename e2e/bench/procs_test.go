@@ -87,18 +87,6 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// pollUntil polls cond every 2 ms until it holds or limit passes.
-func pollUntil(limit time.Duration, what string, cond func() bool) error {
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out after %s waiting for %s", limit, what)
-		}
-		time.Sleep(2 * time.Millisecond) // poll interval, not synchronisation
-	}
-	return nil
-}
-
 // machine describes where a figure was measured: CPU, cores, memory, Go,
 // date and the load average at the moment of the call.
 func machine() string {

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/internal/poll"
+
 	"github.com/ringleader-dev/ringleader/internal/addrfile"
 	"github.com/ringleader-dev/ringleader/internal/ringdtest"
 	"github.com/ringleader-dev/ringleader/internal/scalegen"
@@ -127,7 +129,7 @@ func ringdCluster3With(b *testing.B, top string, extra ...string) []*ringd {
 // waitRingdConverged waits until every node answers /readyz and reports
 // three members and the same leader.
 func waitRingdConverged(nodes []*ringd) error {
-	return pollUntil(60*time.Second, "three ringd voters that agree on the leader", func() bool {
+	return poll.For(60*time.Second, "three ringd voters that agree on the leader", func() bool {
 		leader := ""
 		for _, n := range nodes {
 			code, body := call(ctlClient, "GET", n.http+"/v1/status", "")
@@ -153,7 +155,7 @@ func waitRingdConverged(nodes []*ringd) error {
 // ringdLeader returns the node the live nodes name as leader.
 func ringdLeader(nodes []*ringd) (*ringd, error) {
 	var leader *ringd
-	err := pollUntil(30*time.Second, "a ringd leader", func() bool {
+	err := poll.For(30*time.Second, "a ringd leader", func() bool {
 		for _, n := range nodes {
 			if !n.alive() {
 				continue
@@ -247,8 +249,21 @@ type haltClient struct {
 	nodes   []*ringd
 	leader  *ringd
 	seq     int
-	retries int // commands sent again
-	moves   int // times the client found the leader on another node
+	retries int    // commands sent again
+	moves   int    // times the client found the leader on another node
+	open    string // the halt toggle placed and has not resumed yet
+}
+
+// toggle places a halt when none is open and resumes the open one
+// otherwise: the alternating command sequence the benchmarks time.
+func (h *haltClient) toggle() (err error) {
+	if h.open == "" {
+		h.open, err = h.place()
+		return err
+	}
+	err = h.resume(h.open)
+	h.open = ""
+	return err
 }
 
 // place places a global halt and returns its ID.

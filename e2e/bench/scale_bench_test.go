@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/internal/scalegen"
 )
 
@@ -32,7 +33,7 @@ func ringdScaleOnce(b *testing.B, apps int) {
 	root := b.TempDir()
 	top := writeTopology(b, root, apps)
 	n := startRingd(b, "n1", filepath.Join(root, "n1"), top, "--bootstrap")
-	if err := pollUntil(60*time.Second, "the topology to be adopted", func() bool {
+	if err := poll.For(60*time.Second, "the topology to be adopted", func() bool {
 		code, body := call(ctlClient, "GET", n.http+"/v1/topology", "")
 		return code == 200 && strings.Contains(string(body), fmt.Sprintf("scale-%d", apps))
 	}); err != nil {
@@ -86,7 +87,7 @@ func loadReleases(b *testing.B, r *ringd, apps int) time.Duration {
 		}
 	}
 	created := time.Since(start)
-	if err := pollUntil(10*time.Minute, "every release to soak in ring 0", func() bool {
+	if err := poll.For(10*time.Minute, "every release to soak in ring 0", func() bool {
 		code, body := call(ctlClient, "GET", r.http+"/v1/releases?state=running", "")
 		if code != 200 {
 			return false

@@ -1,5 +1,5 @@
 // Package harness starts and breaks the real processes the end-to-end
-// suite runs against: ringd nodes, ringctl, a git daemon, Prometheus and the
+// suite runs against: ringd nodes, ringctl, a git daemon and the
 // simulated regions, each a separate process on loopback.
 //
 // Everything it starts is registered: a test's t.Cleanup stops what the test
@@ -11,6 +11,7 @@
 // Faults: SIGKILL, SIGSTOP/SIGCONT, network partitions and latency through a
 // fault-injecting TCP proxy in front of every node's Raft port (each node
 // advertises its proxy's address, and the proxy tells which node a
-// connection comes from by the socket's owner in /proc), the git daemon and
-// Prometheus stopped and restarted on the same port.
+// connection comes from by the socket's owner in /proc), the git daemon
+// stopped and restarted on the same port. The suite's Prometheus comes from
+// internal/promserver, which restarts on its port too.
 package harness

@@ -3,9 +3,6 @@ package harness
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/ringleader-dev/ringleader/internal/gitdaemon"
@@ -35,14 +32,7 @@ func StartGitServer(dir string) (*GitServer, error) {
 
 // Git runs git in dir and returns its trimmed output.
 func (s *GitServer) Git(dir string, args ...string) (string, error) {
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = GitEnv(s.Dir)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("git %s: %w\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out)), nil
+	return gitdaemon.Run(dir, GitEnv(s.Dir), args...)
 }
 
 // NewRepo creates bare repository name whose branch main holds files
@@ -68,19 +58,8 @@ func (s *GitServer) Commit(name, message string, files map[string]string) error 
 	if _, err := s.Git(work, "checkout", "--quiet", "-B", "main"); err != nil {
 		return err
 	}
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		full := filepath.Join(work, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(full, []byte(files[p]), 0o644); err != nil {
-			return err
-		}
+	if err := gitdaemon.WriteTree(work, files); err != nil {
+		return err
 	}
 	if _, err := s.Git(work, "add", "-A"); err != nil {
 		return err

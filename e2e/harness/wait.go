@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/poll"
 )
 
-// PollInterval is how often Eventually checks its condition.
-const PollInterval = 20 * time.Millisecond
+// neverInterval is how often Never samples its condition.
+const neverInterval = 20 * time.Millisecond
 
 // Eventually polls cond until it returns nil or timeout passes, then fails
 // the test with the last error. It is a poll with a deadline, never a
@@ -20,18 +22,13 @@ func Eventually(t testing.TB, timeout time.Duration, what string, cond func() er
 }
 
 // Poll is Eventually without a test: it returns the last error on timeout.
+// It waits the way every test does (internal/poll).
 func Poll(timeout time.Duration, cond func() error) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(PollInterval) // poll interval, not synchronisation
+	var last error
+	if poll.For(timeout, "the condition", func() bool { last = cond(); return last == nil }) != nil {
+		return last
 	}
+	return nil
 }
 
 // Never checks cond for the whole of d and fails the test the first time it
@@ -43,7 +40,7 @@ func Never(t testing.TB, d time.Duration, what string, bad func() error) {
 		if err := bad(); err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
-		time.Sleep(PollInterval) // poll interval, not synchronisation
+		time.Sleep(neverInterval) // sampling interval of a "nothing happens" check
 	}
 }
 

@@ -2,7 +2,7 @@
 // serving a generated GitOps repository (GitServer; the files come from
 // regionsim.SeedFiles), the simulated regions syncing from it
 // (internal/regionsim, in-process), a real Prometheus scraping them when
-// installed (StartPrometheus), the demo topology (Topology) and a ringd
+// installed (internal/promserver), the demo topology (Topology) and a ringd
 // node run as a child process (StartNode, StartDemo).
 //
 // The simulated regions themselves live in internal/regionsim; cmd/ringsim

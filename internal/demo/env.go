@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/internal/promserver"
 	"github.com/ringleader-dev/ringleader/internal/regionsim"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
@@ -53,7 +54,7 @@ type Env struct {
 	Topology                       *topology.Topology
 	Sim                            *regionsim.Simulator
 	// Prometheus is nil when not installed or NoPrometheus.
-	Prometheus *Prometheus
+	Prometheus *promserver.Server
 	// PrometheusNote says why there is no Prometheus.
 	PrometheusNote string
 	Mode           regionsim.Mode
@@ -107,9 +108,10 @@ func StartEnv(cfg EnvConfig) (_ *Env, err error) {
 	case cfg.NoPrometheus:
 		e.PrometheusNote = "Prometheus skipped (--no-prometheus)"
 	default:
-		e.Prometheus, err = StartPrometheus(filepath.Join(cfg.Dir, "prometheus"), ls.Metrics.Addr().String(), time.Second)
+		e.Prometheus, err = promserver.Start(promserver.Config{Dir: filepath.Join(cfg.Dir, "prometheus"),
+			Targets: []string{ls.Metrics.Addr().String()}, ScrapeInterval: time.Second})
 		switch {
-		case errors.Is(err, ErrNoPrometheus):
+		case errors.Is(err, promserver.ErrNoBinary):
 			e.PrometheusNote = "prometheus is not installed (Debian: apt-get install prometheus)"
 			err = nil
 		case err != nil:
@@ -176,7 +178,7 @@ func (e *Env) WaitForMetrics(ctx context.Context, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {
-		ok, err := e.Prometheus.HasData(ctx, "sum(rate(http_requests_total[30s])) > 0")
+		ok, err := hasData(ctx, e.Prometheus.URL, "sum(rate(http_requests_total[30s])) > 0")
 		if ok {
 			return nil
 		}

@@ -1,14 +1,9 @@
 package demo
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"sort"
-	"strings"
 
 	"github.com/ringleader-dev/ringleader/internal/gitdaemon"
 )
@@ -56,19 +51,8 @@ func (s *GitServer) CreateRepo(name, branch string, files map[string][]byte) (st
 	if _, err := RunGit(work, "init", "--quiet", "--initial-branch="+branch, "."); err != nil {
 		return "", fmt.Errorf("create seed work tree: %w", err)
 	}
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		full := filepath.Join(work, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return "", fmt.Errorf("write %s: %w", p, err)
-		}
-		if err := os.WriteFile(full, files[p], 0o644); err != nil {
-			return "", fmt.Errorf("write %s: %w", p, err)
-		}
+	if err := gitdaemon.WriteTree(work, files); err != nil {
+		return "", err
 	}
 	for _, args := range [][]string{
 		{"add", "-A"},
@@ -96,13 +80,5 @@ func GitEnv(home string) []string {
 // RunGit runs git in dir with GitEnv and returns trimmed stdout; the error
 // carries git's stderr.
 func RunGit(dir string, args ...string) (string, error) {
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = GitEnv(dir)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return strings.TrimSpace(stdout.String()), nil
+	return gitdaemon.Run(dir, GitEnv(dir), args...)
 }

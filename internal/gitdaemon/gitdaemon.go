@@ -10,16 +10,20 @@
 package gitdaemon
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/poll"
+	"github.com/ringleader-dev/ringleader/internal/proc"
 )
 
 // ErrNoGit means git is not installed.
@@ -28,7 +32,8 @@ var ErrNoGit = errors.New("git is not installed (make deps installs it)")
 // startTimeout bounds one start of the daemon.
 const startTimeout = 10 * time.Second
 
-// Daemon is a git daemon serving Dir/<name>.git at Addr.
+// Daemon is a git daemon serving Dir/<name>.git at Addr. Stop and
+// Running come from its process slot.
 type Daemon struct {
 	// Dir is the base path; repositories are Dir/<name>.git.
 	Dir string
@@ -37,10 +42,8 @@ type Daemon struct {
 	Addr string
 	port int
 
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
-	log  string
+	proc.Restartable
+	log string
 }
 
 // Start starts a daemon over dir (created if needed) on a free loopback
@@ -78,20 +81,48 @@ func freePort() (int, error) {
 // Start (re)starts a stopped daemon on its port; it does nothing while
 // the daemon runs. A restart is how tests simulate a Git outage ending.
 func (d *Daemon) Start() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.cmd != nil && !closed(d.done) {
+	var logf *os.File
+	defer func() {
+		if logf != nil {
+			_ = logf.Close() // the daemon has its own descriptor
+		}
+	}()
+	command := func() (*exec.Cmd, error) {
+		var err error
+		logf, err = os.CreateTemp(d.Dir, "daemon-*.log")
+		if err != nil {
+			return nil, fmt.Errorf("create git daemon log: %w", err)
+		}
+		d.log = logf.Name()
+		return d.command(logf), nil
+	}
+	return d.Restartable.Start(command, func(exited func() bool) error {
+		err := poll.For(startTimeout, "git daemon to accept connections on "+d.Addr, func() bool {
+			if exited() || !strings.Contains(d.logText(), "Ready to rumble") {
+				return exited()
+			}
+			c, err := net.DialTimeout("tcp", d.Addr, 200*time.Millisecond)
+			if err == nil {
+				_ = c.Close()
+			}
+			return err == nil
+		})
+		switch {
+		case exited():
+			return fmt.Errorf("git daemon exited early: %s", d.logText())
+		case err != nil:
+			return fmt.Errorf("%w: %s", err, d.logText())
+		}
 		return nil
-	}
-	logf, err := os.CreateTemp(d.Dir, "daemon-*.log")
-	if err != nil {
-		return fmt.Errorf("create git daemon log: %w", err)
-	}
-	defer logf.Close()
+	})
+}
+
+// command is the daemon's command line, logging to logf.
+func (d *Daemon) command(logf *os.File) *exec.Cmd {
 	cmd := exec.Command("git", "daemon", "--verbose", "--reuseaddr", "--base-path="+d.Dir, "--export-all",
 		"--enable=receive-pack", "--listen=127.0.0.1", fmt.Sprintf("--port=%d", d.port), d.Dir)
 	// `git daemon` runs git-daemon as a child; run that directly so the
-	// death signal below reaches the process that listens.
+	// kernel's death signal reaches the process that listens.
 	if out, err := exec.Command("git", "--exec-path").Output(); err == nil {
 		if bin := filepath.Join(strings.TrimSpace(string(out)), "git-daemon"); isExecutable(bin) {
 			cmd.Path = bin
@@ -99,55 +130,11 @@ func (d *Daemon) Start() error {
 		}
 	}
 	cmd.Env = Env(d.Dir, "Git Daemon", "git-daemon@ringleader.invalid")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	// A file, not a pipe: Wait must not wait for per-connection children
 	// that inherited stderr.
 	cmd.Stderr = logf
 	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("run git daemon: %w", err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	d.cmd, d.done, d.log = cmd, done, logf.Name()
-	deadline := time.Now().Add(startTimeout)
-	for time.Now().Before(deadline) {
-		if closed(done) {
-			return fmt.Errorf("git daemon exited early: %s", d.logText())
-		}
-		if strings.Contains(d.logText(), "Ready to rumble") {
-			if c, err := net.DialTimeout("tcp", d.Addr, 200*time.Millisecond); err == nil {
-				_ = c.Close()
-				return nil
-			}
-		}
-		time.Sleep(10 * time.Millisecond) // polling interval while the daemon starts
-	}
-	d.kill()
-	return fmt.Errorf("git daemon did not accept connections on %s within %s: %s", d.Addr, startTimeout, d.logText())
-}
-
-// Stop kills the daemon and its per-connection children and waits for it.
-func (d *Daemon) Stop() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.kill()
-}
-
-func (d *Daemon) kill() {
-	if d.cmd == nil || d.cmd.Process == nil {
-		return
-	}
-	// The negative pid is the daemon's own process group (see Start).
-	_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
-	<-d.done
-}
-
-// Running reports whether the daemon is up.
-func (d *Daemon) Running() bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.cmd != nil && !closed(d.done)
+	return cmd
 }
 
 // URL is the git:// URL of repository name.
@@ -159,15 +146,6 @@ func (d *Daemon) Path(name string) string { return filepath.Join(d.Dir, name+".g
 func (d *Daemon) logText() string {
 	out, _ := os.ReadFile(d.log)
 	return strings.TrimSpace(string(out))
-}
-
-func closed(c chan struct{}) bool {
-	select {
-	case <-c:
-		return true
-	default:
-		return false
-	}
 }
 
 // isExecutable reports whether path is a regular executable file.
@@ -185,4 +163,33 @@ func Env(home, name, email string) []string {
 		"GIT_AUTHOR_NAME="+name, "GIT_AUTHOR_EMAIL="+email,
 		"GIT_COMMITTER_NAME="+name, "GIT_COMMITTER_EMAIL="+email,
 	)
+}
+
+// Run runs git in dir with env and returns its trimmed stdout; the error
+// names the command and carries git's stderr.
+func Run(dir string, env []string, args ...string) (string, error) {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return strings.TrimSpace(stdout.String()), nil
+}
+
+// WriteTree writes files (slash path → content) under dir, creating
+// directories, in path order: how every Git server here seeds a work tree.
+func WriteTree[T string | []byte](dir string, files map[string]T) error {
+	for _, p := range slices.Sorted(maps.Keys(files)) {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return fmt.Errorf("write %s: %w", p, err)
+		}
+		if err := os.WriteFile(full, []byte(files[p]), 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", p, err)
+		}
+	}
+	return nil
 }

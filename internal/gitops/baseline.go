@@ -60,7 +60,7 @@ func (w *Writer) ReadBaseline(ctx context.Context, app string, regions []string)
 			tv := rings.TargetValue{File: file, Target: t.Describe()}
 			content, seen := files[file]
 			if !seen {
-				c, found, err := readFile(tree, file)
+				c, found, err := ReadFile(tree, file)
 				if err != nil {
 					return rings.BaselineRead{}, fmt.Errorf("read baseline of %s: %w", app, err)
 				}

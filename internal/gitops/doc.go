@@ -34,6 +34,6 @@
 // ring-order, soak, duplicate and halt-fence violations. TopologySource reads
 // the topology file from Git for the coordinator to adopt.
 //
-// This package imports rings but not coordinator: cmd/ringd adapts Writer
-// to coordinator.Promoter and coordinator.HaltFence.
+// This package imports rings but not coordinator: internal/server adapts
+// Writer to leader.Promoter and leader.HaltFence.
 package gitops

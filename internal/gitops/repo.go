@@ -180,9 +180,9 @@ func (wc *workingCopy) tree(h plumbing.Hash) (*object.Tree, error) {
 	return t, nil
 }
 
-// readFile returns the content of path in tree t; ok is false when the file
-// does not exist.
-func readFile(t *object.Tree, path string) ([]byte, bool, error) {
+// ReadFile returns the content of path in tree t (nil: empty); ok is false
+// when the file does not exist. The simulated regions read with it too.
+func ReadFile(t *object.Tree, path string) ([]byte, bool, error) {
 	if t == nil {
 		return nil, false, nil
 	}

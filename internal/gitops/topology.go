@@ -92,7 +92,7 @@ func (s *TopologySource) Read(ctx context.Context) (content []byte, revision str
 	if err != nil {
 		return nil, "", fmt.Errorf("read topology: %w", err)
 	}
-	b, ok, err := readFile(tree, s.file)
+	b, ok, err := ReadFile(tree, s.file)
 	if err != nil {
 		return nil, "", fmt.Errorf("read topology: %w", err)
 	}

@@ -250,7 +250,7 @@ func fenceAtParent(s storer.EncodedObjectStorer, c *object.Commit, p rings.Promo
 	if err != nil {
 		return nil, err
 	}
-	content, ok, err := readFile(tree, HaltsFile)
+	content, ok, err := ReadFile(tree, HaltsFile)
 	if err != nil || !ok {
 		return nil, err
 	}

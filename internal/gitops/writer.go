@@ -78,7 +78,7 @@ func (w *Writer) Promote(ctx context.Context, p rings.Promotion) (Result, error)
 		if c, ok := w.index.lookup(p.PromotionID); ok {
 			return plan{landed: c}, nil
 		}
-		fence, _, err := readFile(tree, HaltsFile)
+		fence, _, err := ReadFile(tree, HaltsFile)
 		if err != nil {
 			return plan{}, err
 		}
@@ -91,7 +91,7 @@ func (w *Writer) Promote(ctx context.Context, p rings.Promotion) (Result, error)
 				return plan{}, fmt.Errorf("at %s: %s: %w", short(head), describeHalt(h), ErrHalted)
 			}
 		}
-		changes, err := applyEdits(func(path string) ([]byte, bool, error) { return readFile(tree, path) }, es)
+		changes, err := applyEdits(func(path string) ([]byte, bool, error) { return ReadFile(tree, path) }, es)
 		if err != nil {
 			return plan{}, err
 		}
@@ -139,7 +139,7 @@ func (w *Writer) WriteHalts(ctx context.Context, active []rings.Halt) error {
 		}
 	}
 	prepare := func(_ plumbing.Hash, tree *object.Tree) (plan, error) {
-		have, _, err := readFile(tree, HaltsFile)
+		have, _, err := ReadFile(tree, HaltsFile)
 		if err != nil {
 			return plan{}, err
 		}

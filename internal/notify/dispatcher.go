@@ -14,6 +14,16 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/signature"
+)
+
+// Headers of the signed webhook besides signature.HeaderSignature.
+const (
+	// HeaderEvent carries the event kind, HeaderEventID its ID (for
+	// dropping duplicates).
+	HeaderEvent   = "X-Ringleader-Event"
+	HeaderEventID = "X-Ringleader-Event-Id"
 )
 
 // Config says where notifications go and how hard to try. Zero values get
@@ -25,7 +35,7 @@ type Config struct {
 	// WebhookURL receives every event as signed JSON (optional).
 	WebhookURL string
 	// WebhookSecret keys the webhook signature (required with WebhookURL).
-	WebhookSecret Secret
+	WebhookSecret signature.Secret
 	// QueueSize bounds the events waiting per destination (default 256);
 	// when full the oldest is dropped and counted.
 	QueueSize int
@@ -262,7 +272,7 @@ func (d *Dispatcher) attempt(ctx context.Context, dst *destination, ev Event, bo
 	req.Header.Set(HeaderEvent, string(ev.Kind))
 	req.Header.Set(HeaderEventID, ev.ID)
 	if dst.sign {
-		req.Header.Set(HeaderSignature, Sign(d.cfg.WebhookSecret, d.cfg.Now(), body))
+		req.Header.Set(signature.HeaderSignature, signature.Sign(d.cfg.WebhookSecret, d.cfg.Now(), body))
 	}
 	resp, err := d.cfg.Client.Do(req)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,7 +13,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/memhttp"
+	"github.com/ringleader-dev/ringleader/internal/poll"
+	"github.com/ringleader-dev/ringleader/internal/signature"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -93,18 +99,6 @@ func (r *receiver) waitArrivals(t *testing.T, n int) {
 	}
 }
 
-// poll waits for cond with a deadline.
-func poll(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 func startDispatcher(t *testing.T, cfg Config) *Dispatcher {
 	t.Helper()
 	if cfg.MinBackoff == 0 {
@@ -126,7 +120,7 @@ var failedEvent = Event{ID: "ring-failed/checkout-v2/canary", Kind: KindRingFail
 func TestDispatcherDeliversToSlackAndSignedWebhook(t *testing.T) {
 	t.Parallel()
 	slack, hook := newReceiver(t, false), newReceiver(t, false)
-	secret := Secret("s3cret")
+	secret := signature.Secret("s3cret")
 	d := startDispatcher(t, Config{SlackURL: slack.srv.URL + "/services/T0/B0/token", WebhookURL: hook.srv.URL + "/hook", WebhookSecret: secret, Now: func() time.Time { return t0 }})
 	d.Enqueue(failedEvent)
 	slack.waitArrivals(t, 1)
@@ -146,8 +140,8 @@ func TestDispatcherDeliversToSlackAndSignedWebhook(t *testing.T) {
 	})
 	t.Run("webhook signature verifies", func(t *testing.T) {
 		r := hook.requests()[0]
-		if err := Verify(secret, r.header.Get(HeaderSignature), r.body, t0.Add(time.Second), 0); err != nil {
-			t.Fatalf("signature %q does not verify: %v", r.header.Get(HeaderSignature), err)
+		if err := signature.Verify(secret, r.header.Get(signature.HeaderSignature), r.body, t0.Add(time.Second), 0); err != nil {
+			t.Fatalf("signature %q does not verify: %v", r.header.Get(signature.HeaderSignature), err)
 		}
 	})
 	t.Run("webhook headers name the event", func(t *testing.T) {
@@ -196,9 +190,9 @@ func TestDispatcherRetries(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r := newReceiver(t, false, tc.statuses...)
-			d := startDispatcher(t, Config{WebhookURL: r.srv.URL, WebhookSecret: Secret("k"), MaxAttempts: 3})
+			d := startDispatcher(t, Config{WebhookURL: r.srv.URL, WebhookSecret: signature.Secret("k"), MaxAttempts: 3})
 			d.Enqueue(failedEvent)
-			poll(t, "delivery to end", func() bool { s := d.Stats(); return s.Sent+s.Failed == 1 })
+			poll.Until(t, 10*time.Second, "delivery to end", func() bool { s := d.Stats(); return s.Sent+s.Failed == 1 })
 			if got := len(r.requests()); got != tc.attempts {
 				t.Fatalf("%d attempts; want %d", got, tc.attempts)
 			}
@@ -209,23 +203,41 @@ func TestDispatcherRetries(t *testing.T) {
 	}
 }
 
+// With the default backoff (500 ms doubling, each pause jittered to half–all
+// of it), two failures cost 250–500 ms then 500–1000 ms: measured in a
+// synctest bubble, whose clock only the dispatcher's timers move.
 func TestRetriesBackOff(t *testing.T) {
 	t.Parallel()
-	r := newReceiver(t, false, 500, 500)
-	d := startDispatcher(t, Config{WebhookURL: r.srv.URL, WebhookSecret: Secret("k"), MinBackoff: 20 * time.Millisecond, MaxBackoff: 40 * time.Millisecond})
-	start := time.Now()
-	d.Enqueue(failedEvent)
-	poll(t, "delivery", func() bool { return d.Stats().Sent == 1 })
-	// Pauses are jittered to [d/2, d]: at least 10 ms then 20 ms.
-	if took := time.Since(start); took < 30*time.Millisecond {
-		t.Fatalf("three attempts within %s; want at least 30 ms of backoff between them", took)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		statuses := []int{500, 503, 200}
+		var at []time.Time // one sender goroutine per destination: no lock needed
+		client := memhttp.Client(func(w http.ResponseWriter, _ *http.Request) {
+			at = append(at, time.Now())
+			w.WriteHeader(statuses[len(at)-1])
+		})
+		d, err := New(Config{WebhookURL: "http://hooks.invalid/hook", WebhookSecret: signature.Secret("k"), Client: client, Logger: discard()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Start(t.Context())
+		defer d.Close()
+		d.Enqueue(failedEvent)
+		time.Sleep(time.Minute) // fake time: every backoff timer fires
+		if s := d.Stats(); s.Sent != 1 || s.Retries != 2 || len(at) != 3 {
+			t.Fatalf("stats %+v after %d attempts; want sent after 2 retries", s, len(at))
+		}
+		for i, lim := range [][2]time.Duration{{250 * time.Millisecond, 500 * time.Millisecond}, {500 * time.Millisecond, time.Second}} {
+			if gap := at[i+1].Sub(at[i]); gap < lim[0] || gap > lim[1] {
+				t.Fatalf("pause before retry %d = %s; want within [%s, %s]", i+1, gap, lim[0], lim[1])
+			}
+		}
+	})
 }
 
 func TestQueueOverflowDropsTheOldest(t *testing.T) {
 	t.Parallel()
 	r := newReceiver(t, true)
-	d := startDispatcher(t, Config{WebhookURL: r.srv.URL, WebhookSecret: Secret("k"), QueueSize: 3})
+	d := startDispatcher(t, Config{WebhookURL: r.srv.URL, WebhookSecret: signature.Secret("k"), QueueSize: 3})
 	ev := func(i int) Event { e := failedEvent; e.ID = "e" + string(rune('0'+i)); return e }
 	d.Enqueue(ev(0))
 	r.waitArrivals(t, 1) // e0 is in flight, the queue is empty
@@ -236,7 +248,7 @@ func TestQueueOverflowDropsTheOldest(t *testing.T) {
 		t.Fatalf("stats %+v; want 6 dropped, 3 queued", s)
 	}
 	r.unhold()
-	poll(t, "the queue to drain", func() bool { return d.Stats().Sent == 4 })
+	poll.Until(t, 10*time.Second, "the queue to drain", func() bool { return d.Stats().Sent == 4 })
 	var ids []string
 	for _, q := range r.requests() {
 		ids = append(ids, q.header.Get(HeaderEventID))
@@ -306,7 +318,7 @@ func TestDeliveryErrorsDoNotShowTheURL(t *testing.T) {
 	d.Start(context.Background())
 	t.Cleanup(d.Close)
 	d.Enqueue(failedEvent)
-	poll(t, "delivery to fail", func() bool { return d.Stats().Failed == 1 })
+	poll.Until(t, 10*time.Second, "delivery to fail", func() bool { return d.Stats().Failed == 1 })
 	mu.Lock()
 	defer mu.Unlock()
 	if out := logs.String(); strings.Contains(out, "sekrit") || !strings.Contains(out, "127.0.0.1:1") {
@@ -349,7 +361,7 @@ func BenchmarkEnqueueWhileTheReceiverHangs(b *testing.B) {
 		<-r.Context().Done()
 	}))
 	defer hang.Close()
-	d, err := New(Config{SlackURL: hang.URL, WebhookURL: hang.URL, WebhookSecret: Secret("k"), Timeout: time.Hour, Logger: discard()})
+	d, err := New(Config{SlackURL: hang.URL, WebhookURL: hang.URL, WebhookSecret: signature.Secret("k"), Timeout: time.Hour, Logger: discard()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -358,5 +370,13 @@ func BenchmarkEnqueueWhileTheReceiverHangs(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		d.Enqueue(failedEvent)
+	}
+}
+
+func TestConfigNeverPrintsTheSecret(t *testing.T) {
+	t.Parallel()
+	cfg := Config{WebhookURL: "http://127.0.0.1:1/hook", WebhookSecret: signature.Secret("s3cret")}
+	if out := fmt.Sprintf("%v %+v %#v", cfg, cfg, cfg); containsAny(out, "s3cret") {
+		t.Fatalf("secret printed: %s", out)
 	}
 }

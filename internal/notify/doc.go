@@ -3,7 +3,7 @@
 // aborted or rolled back. Events are derived from the replicated state
 // (Events, Watcher) and delivered by a Dispatcher to a Slack-compatible
 // incoming webhook and to a generic JSON webhook signed with HMAC-SHA256
-// (Sign, Verify).
+// (signed by internal/signature).
 //
 // Delivery never blocks the caller: Enqueue puts the event on a bounded
 // queue per destination (dropping and counting the oldest when full) and

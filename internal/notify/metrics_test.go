@@ -5,9 +5,12 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/ringleader-dev/ringleader/internal/poll"
+	"github.com/ringleader-dev/ringleader/internal/signature"
 )
 
 // The collector reports the dispatcher's counters: a delivery that fails
@@ -15,15 +18,15 @@ import (
 func TestCollectorExportsTheDeliveryCounters(t *testing.T) {
 	t.Parallel()
 	r := newReceiver(t, false, 500, 500, http.StatusOK, 404)
-	d := startDispatcher(t, Config{WebhookURL: r.srv.URL, WebhookSecret: Secret("k"), MaxAttempts: 3})
+	d := startDispatcher(t, Config{WebhookURL: r.srv.URL, WebhookSecret: signature.Secret("k"), MaxAttempts: 3})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(d.Collector())
 	d.Enqueue(failedEvent)
-	poll(t, "the first delivery", func() bool { return d.Stats().Sent == 1 })
+	poll.Until(t, 10*time.Second, "the first delivery", func() bool { return d.Stats().Sent == 1 })
 	second := failedEvent
 	second.ID = "second"
 	d.Enqueue(second)
-	poll(t, "the second delivery to end", func() bool { return d.Stats().Failed == 1 })
+	poll.Until(t, 10*time.Second, "the second delivery to end", func() bool { return d.Stats().Failed == 1 })
 	want := `
 # HELP ringleader_notifications_enqueued_total Notifications queued for delivery, one per event and destination.
 # TYPE ringleader_notifications_enqueued_total counter

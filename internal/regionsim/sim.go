@@ -15,6 +15,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/regions/argocd"
 	"github.com/ringleader-dev/ringleader/regions/argocd/argocdtest"
 	"github.com/ringleader-dev/ringleader/rings/topology"
@@ -318,7 +319,7 @@ func (s *Simulator) read(tree *object.Tree) ([]string, error) {
 		var errs []error
 		for _, t := range a.targets {
 			file := TargetFile(t, a.app, a.region)
-			content, ok, err := readFile(tree, file)
+			content, ok, err := gitops.ReadFile(tree, file)
 			if err != nil {
 				return nil, err
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/internal/demo"
 	"github.com/ringleader-dev/ringleader/internal/gitops/yamledit"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/internal/regionsim"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
@@ -98,18 +99,6 @@ func (w *world) app(region string) regionsim.AppStatus {
 	return regionsim.AppStatus{}
 }
 
-// waitFor polls cond until it holds or 15 s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond) // polling interval
-	}
-}
-
 func TestStartSyncsEveryApplicationAtTheSeededVersions(t *testing.T) {
 	t.Parallel()
 	w := startWorld(t, regionsim.ModeMetrics, time.Second)
@@ -130,11 +119,11 @@ func TestANewVersionSyncsAfterTheDelay(t *testing.T) {
 	t.Parallel()
 	w := startWorld(t, regionsim.ModeMetrics, 700*time.Millisecond)
 	commit := w.setVersion(t, "us-east-1", "v1.5.0")
-	waitFor(t, "the new commit to be seen", func() bool { return w.app("us-east-1").Pending })
+	poll.Until(t, 15*time.Second, "the new commit to be seen", func() bool { return w.app("us-east-1").Pending })
 	if got := w.app("us-east-1"); got.Sync != "OutOfSync" || got.Health != "Progressing" || got.Version != "v1.4.1" {
 		t.Errorf("while syncing got %+v, want OutOfSync, Progressing, still v1.4.1", got)
 	}
-	waitFor(t, "the sync", func() bool { return w.app("us-east-1").Version == "v1.5.0" })
+	poll.Until(t, 15*time.Second, "the sync", func() bool { return w.app("us-east-1").Version == "v1.5.0" })
 	if got := w.app("us-east-1"); got.Sync != "Synced" || got.Health != "Healthy" || got.Revision != commit {
 		t.Errorf("after the delay got %+v, want Synced and Healthy at %s", got, commit)
 	}
@@ -157,7 +146,7 @@ func TestBadVersions(t *testing.T) {
 			t.Parallel()
 			w := startWorld(t, tc.mode, 50*time.Millisecond)
 			w.setVersion(t, "us-east-1", "v1.5.0-bad")
-			waitFor(t, "the bad version to run", func() bool { return w.app("us-east-1").Version == "v1.5.0-bad" })
+			poll.Until(t, 15*time.Second, "the bad version to run", func() bool { return w.app("us-east-1").Version == "v1.5.0-bad" })
 			if got := w.app("us-east-1").Health; got != tc.wantHealth {
 				t.Errorf("health %s, want %s", got, tc.wantHealth)
 			}
@@ -165,7 +154,7 @@ func TestBadVersions(t *testing.T) {
 			// 200s first, then 5xx: a tick between the two reads must not
 			// make the 5xx read older than the 200s it is compared with
 			// (at a 0.5 error ratio both counters move together).
-			waitFor(t, "a traffic tick", func() bool {
+			poll.Until(t, 15*time.Second, "a traffic tick", func() bool {
 				if counter(t, w.sim.Addrs().Metrics, `region="us-east-1",version="v1.5.0-bad",code="200"`) == 0 {
 					return false
 				}
@@ -267,13 +256,13 @@ func TestControlEndpoint(t *testing.T) {
 		t.Fatalf("pause: %d", got)
 	}
 	w.setVersion(t, "us-east-1", "v1.6.0")
-	waitFor(t, "the commit to be seen", func() bool { return w.app("us-east-1").Pending })
+	poll.Until(t, 15*time.Second, "the commit to be seen", func() bool { return w.app("us-east-1").Pending })
 	time.Sleep(200 * time.Millisecond) // several sync delays: the paused region must not apply in them
 	if got := w.app("us-east-1"); got.Version != "v1.4.1" || got.Sync != "OutOfSync" {
 		t.Errorf("paused region got %+v, want v1.4.1 OutOfSync", got)
 	}
 	post("/v1/regions/us-east-1/resume")
-	waitFor(t, "the resumed sync", func() bool { return w.app("us-east-1").Version == "v1.6.0" })
+	poll.Until(t, 15*time.Second, "the resumed sync", func() bool { return w.app("us-east-1").Version == "v1.6.0" })
 
 	// Forced degradation, then lifted.
 	post("/v1/regions/us-east-1/degrade?app=checkout")

@@ -66,19 +66,3 @@ func (w *watcher) tree(ctx context.Context, commit plumbing.Hash) (*object.Tree,
 	}
 	return c.Tree()
 }
-
-// readFile returns a file's content in tree; ok is false when it is absent.
-func readFile(tree *object.Tree, path string) (content []byte, ok bool, err error) {
-	f, err := tree.File(path)
-	if errors.Is(err, object.ErrFileNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("read %s: %w", path, err)
-	}
-	s, err := f.Contents()
-	if err != nil {
-		return nil, false, fmt.Errorf("read %s: %w", path, err)
-	}
-	return []byte(s), true, nil
-}

@@ -35,6 +35,9 @@ type HealthConfig struct {
 	WebhookSecretFile   string
 	WebhookTimeout      time.Duration
 	WebhookRetries      int
+	// WebhookLegacySignature keeps the gates on their old sha256= header
+	// for receivers not yet moved (deprecated: one release).
+	WebhookLegacySignature bool
 	// BudgetInterval is how often the leader measures error budgets.
 	BudgetInterval time.Duration
 }
@@ -87,7 +90,7 @@ func addHealth(fx *effects, cfg HealthConfig, topology func() *ringtopology.Topo
 		return fmt.Errorf("prometheus: %w", err)
 	}
 	hc.Metrics = analyzer
-	hooks, err := newWebhooks(cfg)
+	hooks, err := newWebhooks(cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -111,7 +114,7 @@ func addHealth(fx *effects, cfg HealthConfig, topology func() *ringtopology.Topo
 }
 
 // newWebhooks builds the webhook client, nil when no URL is set.
-func newWebhooks(cfg HealthConfig) (*webhook.Client, error) {
+func newWebhooks(cfg HealthConfig, logger *slog.Logger) (*webhook.Client, error) {
 	if cfg.WebhookPrePromotion == "" && cfg.WebhookDuringSoak == "" && cfg.WebhookPostRing == "" {
 		return nil, nil
 	}
@@ -127,10 +130,11 @@ func newWebhooks(cfg HealthConfig) (*webhook.Client, error) {
 		if url == "" {
 			return nil
 		}
-		return &webhook.Endpoint{URL: url, Secret: secret, Timeout: cfg.WebhookTimeout, Retries: cfg.WebhookRetries}
+		return &webhook.Endpoint{URL: url, Secret: secret, Timeout: cfg.WebhookTimeout, Retries: cfg.WebhookRetries,
+			LegacySignature: cfg.WebhookLegacySignature}
 	}
 	c, err := webhook.New(webhook.Config{PrePromotion: endpoint(cfg.WebhookPrePromotion),
-		DuringSoak: endpoint(cfg.WebhookDuringSoak), PostRing: endpoint(cfg.WebhookPostRing)})
+		DuringSoak: endpoint(cfg.WebhookDuringSoak), PostRing: endpoint(cfg.WebhookPostRing), Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/gitops/gittest"
 	"github.com/ringleader-dev/ringleader/internal/ringdtest"
+	"github.com/ringleader-dev/ringleader/internal/signature"
 	"github.com/ringleader-dev/ringleader/regions/webhook"
 	"github.com/ringleader-dev/ringleader/rings"
 	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
@@ -223,7 +224,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.got = append(r.got, p)
-	r.signed = append(r.signed, req.Header.Get(webhook.HeaderSignature) != "")
+	r.signed = append(r.signed, req.Header.Get(signature.HeaderSignature) != "")
 	code := http.StatusOK
 	if len(r.statuses) > 0 {
 		code, r.statuses = r.statuses[0], r.statuses[1:]

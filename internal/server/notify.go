@@ -10,6 +10,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/internal/notify"
+	"github.com/ringleader-dev/ringleader/internal/signature"
 )
 
 // NotifyConfig are the --notify-* flags. The webhook secret is read from a
@@ -52,7 +53,7 @@ func newNotifier(ctx context.Context, f NotifyConfig, logger *slog.Logger) (*not
 		if err != nil {
 			return nil, fmt.Errorf("read --notify-webhook-secret-file: %w", err)
 		}
-		cfg.WebhookSecret = notify.Secret(strings.TrimSpace(string(b)))
+		cfg.WebhookSecret = signature.Secret(strings.TrimSpace(string(b)))
 		if len(cfg.WebhookSecret) == 0 {
 			return nil, errors.New("--notify-webhook-secret-file is empty: put the shared signing secret in it")
 		}

@@ -26,6 +26,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/coordinator/httpapi"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -97,13 +98,7 @@ func startLiveServer(t *testing.T, wrap func(http.Handler) http.Handler) *liveSe
 	go func() { defer close(loopDone); _ = loop.Run(ctx) }()
 	// Writes are rate-limited per identity on a clock this test stops:
 	// wait for leadership rather than spend the burst on 503 retries.
-	deadline := time.Now().Add(15 * time.Second)
-	for !node.IsLeader() {
-		if time.Now().After(deadline) {
-			t.Fatal("the single node did not elect itself within 15s")
-		}
-		time.Sleep(10 * time.Millisecond) // poll interval, not synchronisation
-	}
+	poll.Until(t, 15*time.Second, "the single node to elect itself", node.IsLeader)
 	t.Cleanup(func() {
 		broker.Close()
 		srv.Close()
@@ -117,8 +112,10 @@ func startLiveServer(t *testing.T, wrap func(http.Handler) http.Handler) *liveSe
 // post sends a JSON (or YAML) body and fails unless the answer is want.
 func (s *liveServer) post(t *testing.T, path, body string, want int) []byte {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	var code int
+	var out []byte
+	// 503 while the node elects itself: ask again.
+	err := poll.For(15*time.Second, "POST "+path+" past 503", func() bool {
 		req, err := http.NewRequest(http.MethodPost, s.url+path, strings.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
@@ -128,16 +125,15 @@ func (s *liveServer) post(t *testing.T, path, body string, want int) []byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, _ := io.ReadAll(resp.Body)
+		out, _ = io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode == want {
-			return out
-		}
-		if resp.StatusCode != http.StatusServiceUnavailable || time.Now().After(deadline) {
-			t.Fatalf("POST %s: %d %s; want %d", path, resp.StatusCode, out, want)
-		}
-		time.Sleep(20 * time.Millisecond) // poll interval while the node elects itself
+		code = resp.StatusCode
+		return code != http.StatusServiceUnavailable
+	})
+	if err != nil || code != want {
+		t.Fatalf("POST %s: %d %s; want %d (%v)", path, code, out, want, err)
 	}
+	return out
 }
 
 // newBrowser starts headless Chromium with a throw-away profile.
@@ -171,19 +167,18 @@ func newBrowser(t *testing.T) context.Context {
 // waitJS polls a JavaScript expression until it returns want.
 func waitJS(t *testing.T, ctx context.Context, what, expr, want string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
 	var got string
-	for time.Now().Before(deadline) {
+	err := poll.For(20*time.Second, what, func() bool {
 		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
 		if err != nil {
 			t.Fatalf("evaluate %s: %v", expr, err)
 		}
-		if got = v; got == want {
-			return
-		}
-		time.Sleep(50 * time.Millisecond) // poll interval, not synchronisation
+		got = v
+		return got == want
+	})
+	if err != nil {
+		t.Fatalf("%v: %s is %q; want %q", err, expr, got, want)
 	}
-	t.Fatalf("timed out waiting for %s: %s is %q; want %q", what, expr, got, want)
 }
 
 // textOf is a JavaScript expression: the trimmed text of the first match

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -190,15 +188,7 @@ func TestCanaryWithoutBaseline(t *testing.T) {
 func TestFailuresAreRecorded(t *testing.T) {
 	t.Parallel()
 	// A server that accepts the query and never answers in time.
-	release := make(chan struct{})
-	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-release:
-		}
-	}))
-	t.Cleanup(hang.Close)
-	t.Cleanup(func() { close(release) })
+	hang := hangingServer(t)
 	// A port nobody listens on (picked after the server above, so the
 	// kernel cannot hand the same port to it).
 	l, err := net.Listen("tcp", "127.0.0.1:0")

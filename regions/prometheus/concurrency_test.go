@@ -3,8 +3,6 @@ package prometheus
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -17,15 +15,7 @@ import (
 // never answers cost about one query timeout, not ten.
 func TestAnalyzeRunsQueriesConcurrently(t *testing.T) {
 	t.Parallel()
-	release := make(chan struct{})
-	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-release:
-		}
-	}))
-	t.Cleanup(hang.Close)
-	t.Cleanup(func() { close(release) })
+	hang := hangingServer(t)
 	const timeout = 300 * time.Millisecond
 	var regs []ringtopology.Region
 	var names []string

@@ -3,11 +3,15 @@ package prometheus
 import (
 	"flag"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/internal/poll"
+	"github.com/ringleader-dev/ringleader/internal/promserver"
 	"github.com/ringleader-dev/ringleader/regions/promtest"
 	"github.com/ringleader-dev/ringleader/rings"
 	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
@@ -17,17 +21,20 @@ import (
 // keep out of each other's way by using their own app label.
 var (
 	exporter *promtest.Exporter
-	server   *promtest.Server
+	server   *promserver.Server
 )
 
 func TestMain(m *testing.M) {
 	flag.Parse()
 	exporter = promtest.NewExporter()
 	start := time.Now()
-	var err error
-	server, err = promtest.Start(promtest.Options{Targets: []string{exporter.Addr()}, ScrapeInterval: time.Second})
+	dir, err := os.MkdirTemp("", "ringleader-prometheus-test-")
+	if err == nil {
+		server, err = promserver.Start(promserver.Config{Dir: dir, Targets: []string{exporter.Addr()}, ScrapeInterval: time.Second})
+	}
 	if err != nil {
 		exporter.Close()
+		os.RemoveAll(dir)
 		fmt.Fprintf(os.Stderr, "regions/prometheus tests need a real Prometheus: %v\n", err)
 		os.Exit(1)
 	}
@@ -37,6 +44,7 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	server.Stop()
 	exporter.Close()
+	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
@@ -63,21 +71,35 @@ func topology(regs []ringtopology.Region, metrics ...ringtopology.Metric) *ringt
 	return t
 }
 
-// eventually polls cond every 200ms until it reports true or the deadline
-// passes, then fails with cond's last message.
+// eventually waits up to timeout for cond and fails with cond's last
+// message.
 func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, msg := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not true after %s: %s", timeout, msg)
-		}
-		time.Sleep(200 * time.Millisecond) // poll interval, not synchronisation
+	var msg string
+	err := poll.For(timeout, "the condition", func() bool {
+		var ok bool
+		ok, msg = cond()
+		return ok
+	})
+	if err != nil {
+		t.Fatalf("%v: %s", err, msg)
 	}
+}
+
+// hangingServer accepts every request and never answers: each query to it
+// ends at the caller's timeout.
+func hangingServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(hang.Close)
+	t.Cleanup(func() { close(release) }) // runs first: frees the handlers
+	return hang
 }
 
 // describe renders observations for failure messages.

@@ -7,15 +7,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ringleader-dev/ringleader/internal/redact"
+	"github.com/ringleader-dev/ringleader/internal/signature"
 )
+
+// HeaderEvent names the event of a call; the signature is in
+// signature.HeaderSignature.
+const HeaderEvent = "X-Ringleader-Event"
 
 // Event names a webhook.
 type Event string
@@ -73,6 +78,13 @@ type Endpoint struct {
 	Timeout time.Duration
 	// Retries is how many times a failed attempt is repeated (0..MaxRetries).
 	Retries int
+	// LegacySignature signs with the gates' old headers
+	// (X-Ringleader-Timestamp plus "X-Ringleader-Signature: sha256=<hex>")
+	// instead of the one scheme, for receivers not yet moved.
+	//
+	// Deprecated: accepted for one release, then removed; move receivers to
+	// the "t=…,v1=…" signature (internal/signature).
+	LegacySignature bool
 }
 
 // String describes the endpoint without its secret, so %v is safe to log.
@@ -119,11 +131,11 @@ type Config struct {
 	HTTPClient *http.Client
 	// Now is the clock for the timestamp header (default time.Now).
 	Now func() time.Time
-	// Sleep waits between attempts (default: a timer that honours ctx).
-	// Tests replace it to record delays instead of waiting.
-	Sleep func(ctx context.Context, d time.Duration) error
 	// Jitter returns a number in [0,1) (default math/rand/v2).
 	Jitter func() float64
+	// Logger is told once, at New, about every endpoint still on the
+	// deprecated legacy signature (default: discard).
+	Logger *slog.Logger
 }
 
 // Validate fills defaults and rejects a configuration that cannot work.
@@ -153,11 +165,11 @@ func (c *Config) Validate() error {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if c.Sleep == nil {
-		c.Sleep = sleep
-	}
 	if c.Jitter == nil {
 		c.Jitter = rand.Float64
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return nil
 }
@@ -175,6 +187,12 @@ type Client struct {
 func New(cfg Config) (*Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	for _, ev := range []Event{PrePromotion, DuringSoak, PostRing} {
+		if ep := cfg.endpoints()[ev]; ep != nil && ep.LegacySignature {
+			cfg.Logger.Warn("webhook signs with the deprecated sha256= header; it goes in the next release: verify \"X-Ringleader-Signature: t=…,v1=…\" in the receiver, then drop the legacy setting",
+				"event", ev, "url", redact.URL(ep.URL))
+		}
 	}
 	return &Client{cfg: cfg}, nil
 }
@@ -209,7 +227,7 @@ func (c *Client) Send(ctx context.Context, p Payload) error {
 	attempts := 0
 	for attempt := 0; attempt <= ep.Retries; attempt++ {
 		if attempt > 0 {
-			if err := c.cfg.Sleep(ctx, c.backoff(attempt-1)); err != nil {
+			if err := sleep(ctx, c.backoff(attempt-1)); err != nil {
 				return fmt.Errorf("%s webhook %s: gave up waiting to retry: %w (last attempt: %w)", p.Event, redact.URL(ep.URL), err, last)
 			}
 		}
@@ -238,8 +256,13 @@ func (c *Client) attempt(ctx context.Context, ep *Endpoint, ev Event, body []byt
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "ringleader-webhook")
 	req.Header.Set(HeaderEvent, string(ev))
-	req.Header.Set(HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
-	req.Header.Set(HeaderSignature, Sign([]byte(ep.Secret), now, body))
+	if ep.LegacySignature {
+		ts, sig := signature.SignLegacy(signature.Secret(ep.Secret), now, body)
+		req.Header.Set(signature.HeaderLegacyTimestamp, ts)
+		req.Header.Set(signature.HeaderSignature, sig)
+	} else {
+		req.Header.Set(signature.HeaderSignature, signature.Sign(signature.Secret(ep.Secret), now, body))
+	}
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
 		// url.Error repeats the URL, query string included; say only what

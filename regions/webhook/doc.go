@@ -6,14 +6,15 @@
 // after a ring is done). Each endpoint has a URL, a timeout per attempt and a
 // bounded number of retries with jittered exponential backoff.
 //
-// Every request carries the JSON payload, a timestamp header and an
-// HMAC-SHA256 signature over "<timestamp>.<body>":
+// Every request carries the JSON payload signed with the one scheme every
+// Ringleader webhook uses (internal/signature, the same as notifications):
 //
-//	X-Ringleader-Timestamp: 1764115200
-//	X-Ringleader-Signature: sha256=<hex>
+//	X-Ringleader-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 over "<t>." + body>
 //
-// Receivers check it with Verify, which also refuses a timestamp outside a
-// tolerance so a captured request cannot be replayed later (a receiver that
-// must also refuse replays inside the tolerance remembers the signatures it
-// saw for that long). The secret never appears in errors or logs.
+// Receivers check it with signature.Verify (or their own HMAC), which also
+// refuses a timestamp outside a tolerance so a captured request cannot be
+// replayed later. An endpoint with LegacySignature still sends the old
+// "X-Ringleader-Timestamp" + "X-Ringleader-Signature: sha256=<hex>" pair;
+// that is deprecated, logged at start, and goes in the next release. The
+// secret never appears in errors or logs.
 package webhook

@@ -1,13 +1,7 @@
 package gittest
 
 import (
-	"bytes"
-	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"sort"
-	"strings"
 	"testing"
 
 	"github.com/ringleader-dev/ringleader/internal/gitdaemon"
@@ -47,19 +41,8 @@ func (s *Server) NewRepo(t testing.TB, name string, files map[string]string) str
 	}
 	work := t.TempDir()
 	Run(t, work, "init", "--quiet", "--initial-branch=main", ".")
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		full := filepath.Join(work, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(files[p]), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := gitdaemon.WriteTree(work, files); err != nil {
+		t.Fatal(err)
 	}
 	Run(t, work, "add", "-A")
 	Run(t, work, "commit", "--quiet", "-m", "seed")
@@ -98,7 +81,7 @@ func Run(t testing.TB, dir string, args ...string) string {
 	t.Helper()
 	out, err := RunErr(dir, args...)
 	if err != nil {
-		t.Fatalf("git %s: %v", strings.Join(args, " "), err)
+		t.Fatal(err)
 	}
 	return out
 }
@@ -109,13 +92,5 @@ func RunErr(dir string, args ...string) (string, error) { return RunEnv(dir, nil
 // RunEnv runs git in dir with extra environment variables (for example
 // GIT_COMMITTER_DATE) and returns trimmed stdout.
 func RunEnv(dir string, extra []string, args ...string) (string, error) {
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(Env(dir), extra...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	return strings.TrimSpace(stdout.String()), nil
+	return gitdaemon.Run(dir, append(Env(dir), extra...), args...)
 }

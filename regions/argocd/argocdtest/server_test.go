@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/argoproj/argo-cd/v2/pkg/apis/application/v1alpha1"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 )
 
 func do(t *testing.T, method, url, token string) (int, string) {
@@ -120,10 +121,7 @@ func TestCloseReleasesStalledRequests(t *testing.T) {
 		}
 		done <- err
 	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for s.Requests() == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond) // polling for the request to arrive, not synchronising on time
-	}
+	poll.Until(t, 5*time.Second, "the stalled request to arrive", func() bool { return s.Requests() > 0 })
 	closed := make(chan struct{})
 	go func() { s.Close(); close(closed) }()
 	select {

@@ -1,4 +1,4 @@
-package notify
+package signature
 
 import (
 	"crypto/hmac"
@@ -11,18 +11,10 @@ import (
 	"time"
 )
 
-// Headers of the signed webhook.
-const (
-	// HeaderSignature carries "t=<unix seconds>,v1=<hex HMAC-SHA256>". The
-	// MAC is over "<t>." followed by the raw body, keyed with the shared
-	// secret, so a captured request cannot be replayed with another
-	// timestamp.
-	HeaderSignature = "X-Ringleader-Signature"
-	// HeaderEvent carries the event kind, HeaderEventID its ID (for
-	// dropping duplicates).
-	HeaderEvent   = "X-Ringleader-Event"
-	HeaderEventID = "X-Ringleader-Event-Id"
-)
+// HeaderSignature carries "t=<unix seconds>,v1=<hex HMAC-SHA256>". The MAC
+// is over "<t>." followed by the raw body, keyed with the shared secret, so
+// a captured request cannot be replayed with another timestamp.
+const HeaderSignature = "X-Ringleader-Signature"
 
 // DefaultTolerance is how old a signature Verify accepts by default.
 const DefaultTolerance = 5 * time.Minute
@@ -44,7 +36,7 @@ type Secret []byte
 func (Secret) String() string { return "[redacted]" }
 
 // GoString hides the secret from %#v.
-func (Secret) GoString() string { return "notify.Secret([redacted])" }
+func (Secret) GoString() string { return "signature.Secret([redacted])" }
 
 // MarshalText hides the secret from encoders.
 func (Secret) MarshalText() ([]byte, error) { return []byte("[redacted]"), nil }
