@@ -32,13 +32,14 @@ e2e: deps ## run the end-to-end scenarios and the default 40s chaos run, verbose
 chaos: deps ## longer seeded chaos run: make chaos SEED=7 DURATION=10m
 	CHAOS_SEED=$(SEED) CHAOS_DURATION=$(DURATION) $(GO) test -count=1 -timeout=0 -v -run='^TestChaos$$' ./e2e
 
-fuzz: ## short fuzz run of the topology parser and every API write endpoint (FUZZTIME each)
+fuzz: ## short fuzz run of the topology parser and every API write endpoint, URL redaction (FUZZTIME each)
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./rings/topology
 	$(GO) test -run='^$$' -fuzz='^FuzzAPICreateRelease$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator/httpapi
 	$(GO) test -run='^$$' -fuzz='^FuzzAPIReleaseAction$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator/httpapi
 	$(GO) test -run='^$$' -fuzz='^FuzzAPIHalt$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator/httpapi
 	$(GO) test -run='^$$' -fuzz='^FuzzAPITopology$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator/httpapi
 	$(GO) test -run='^$$' -fuzz='^FuzzAPICluster$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./coordinator/httpapi
+	$(GO) test -run='^$$' -fuzz='^FuzzURL$$' -fuzztime=$(FUZZTIME) ./internal/redact
 
 # Benchmarks (BENCHMARKS.md records the figures). BENCH_QUICK=1: short counts.
 BQ = $(filter 1,$(BENCH_QUICK))
