@@ -243,21 +243,24 @@ func (s *Simulator) Close() {
 }
 
 // run polls the branch and advances the Applications and the request
-// counters until ctx ends.
+// counters until ctx ends. Traffic has its own goroutine: a poll can wait
+// up to its timeout on a Git server that hangs, and the regions must keep
+// serving requests meanwhile, or every rate window over that stretch would
+// be empty (0/0) and judged as failing evidence.
 func (s *Simulator) run(ctx context.Context) {
 	defer close(s.done)
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		s.runTraffic(ctx)
+	}()
+	defer func() { <-served }()
 	poll := time.NewTicker(s.cfg.PollInterval)
 	defer poll.Stop()
-	traffic := time.NewTicker(200 * time.Millisecond)
-	defer traffic.Stop()
-	last := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-traffic.C:
-			s.serveTraffic(now.Sub(last))
-			last = now
 		case now := <-poll.C:
 			pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			err := s.poll(pctx, now, false)
@@ -269,6 +272,22 @@ func (s *Simulator) run(ctx context.Context) {
 			if err != nil && changed && ctx.Err() == nil {
 				s.cfg.Logger.Warn("simulated regions cannot read the GitOps repository; Applications keep their last state", "err", err)
 			}
+		}
+	}
+}
+
+// runTraffic counts requests every 200 ms until ctx ends.
+func (s *Simulator) runTraffic(ctx context.Context) {
+	traffic := time.NewTicker(200 * time.Millisecond)
+	defer traffic.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-traffic.C:
+			s.serveTraffic(now.Sub(last))
+			last = now
 		}
 	}
 }

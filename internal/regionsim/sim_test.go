@@ -33,18 +33,7 @@ func startWorld(t *testing.T, mode regionsim.Mode, delay time.Duration) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(gs.Stop)
-	_, top, err := demo.Topology(demo.TopologyOptions{RepoURL: gs.URL(demo.RepoName), ArgoCDServer: "http://127.0.0.1:1",
-		CanarySoak: time.Second, EarlySoak: time.Second, GlobalSoak: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := regionsim.SeedFiles(top, demo.InitialVersions, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := gs.CreateRepo(demo.RepoName, "main", files); err != nil {
-		t.Fatal(err)
-	}
+	top := seedDemoRepo(t, gs, gs.URL(demo.RepoName))
 	var ls regionsim.Listeners
 	for _, l := range []*net.Listener{&ls.ArgoCD, &ls.Metrics, &ls.Control} {
 		if *l, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
@@ -58,6 +47,25 @@ func startWorld(t *testing.T, mode regionsim.Mode, delay time.Duration) *world {
 	}
 	t.Cleanup(sim.Close)
 	return &world{git: gs, top: top, sim: sim}
+}
+
+// seedDemoRepo creates the demo repository on gs at its initial versions
+// and returns the demo topology, whose apps are read from repoURL.
+func seedDemoRepo(t *testing.T, gs *demo.GitServer, repoURL string) *topology.Topology {
+	t.Helper()
+	_, top, err := demo.Topology(demo.TopologyOptions{RepoURL: repoURL, ArgoCDServer: "http://127.0.0.1:1",
+		CanarySoak: time.Second, EarlySoak: time.Second, GlobalSoak: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := regionsim.SeedFiles(top, demo.InitialVersions, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gs.CreateRepo(demo.RepoName, "main", files); err != nil {
+		t.Fatal(err)
+	}
+	return top
 }
 
 // setVersion commits checkout's version for region and returns the commit.
