@@ -9,8 +9,6 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 )
 
-func init() { commands = append(commands, newClusterCmd) }
-
 // newClusterCmd builds `ringctl cluster members|join|remove`.
 func newClusterCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "cluster", Short: "Inspect and change the ringd cluster's membership"}

@@ -16,8 +16,6 @@ import (
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
-func init() { commands = append(commands, newPlanCmd) }
-
 // planFlags are the flags of ringctl plan.
 type planFlags struct {
 	file     string

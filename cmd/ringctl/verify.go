@@ -13,8 +13,6 @@ import (
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
-func init() { commands = append(commands, newVerifyHistoryCmd) }
-
 // newVerifyHistoryCmd checks a GitOps branch's history against Ringleader's
 // guarantees: ring order and soak, exactly once, and the halt fence.
 func newVerifyHistoryCmd(g *globals) *cobra.Command {
