@@ -70,10 +70,7 @@ func TestReadBaselineFromTheBranch(t *testing.T) {
 	}
 	co, ca := summaries(checkout), summaries(cart)
 	west := co["us-west-2"].Targets
-	cases := []struct {
-		name      string
-		got, want any
-	}{
+	expect(t, []check{
 		{"read from the head", checkout.Commit, head},
 		{"nothing written", e.head(t), head},
 		{"every region asked", len(checkout.Targets), 3},
@@ -86,12 +83,7 @@ func TestReadBaselineFromTheBranch(t *testing.T) {
 		{"a missing file is absent", ca["us-west-2"].Targets[0].Absent, true},
 		{"cart elsewhere", ca["eu-west-1"].Version, "v1.4.1"},
 		{"a missing field is absent", nofield.Targets["eu-west-1"][0].Absent, true},
-	}
-	for _, c := range cases {
-		if c.got != c.want {
-			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
-		}
-	}
+	})
 }
 
 // A file that is there but cannot be read as its target says is an error,
@@ -238,10 +230,7 @@ func TestRollbackPassesTheHaltFence(t *testing.T) {
 	if verr != nil {
 		t.Fatal(verr)
 	}
-	cases := []struct {
-		name      string
-		got, want any
-	}{
+	expect(t, []check{
 		{"promotion under the halt is refused", errors.Is(promoteErr, gitops.ErrHalted), true},
 		{"rollback whose check refuses does not push", errors.Is(refusedErr, gitops.ErrCheckFailed) && headAfterRefusal == fenced, true},
 		{"rollback under the halt lands", rollbackErr, nil},
@@ -250,12 +239,7 @@ func TestRollbackPassesTheHaltFence(t *testing.T) {
 		{"rollback wrote the old version", e.show(t, res.Commit, "envs/eu-west-1/checkout/values.yaml") != e.show(t, fenced, "envs/eu-west-1/checkout/values.yaml"), true},
 		{"rollback trailer", e.git(t, "log", "-1", "--format=%(trailers:key=Ringleader-Rollback,valueonly)", res.Commit), "true"},
 		{"verify-history finds no violation", len(rep.Violations), 0},
-	}
-	for _, c := range cases {
-		if c.got != c.want {
-			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
-		}
-	}
+	})
 }
 
 // IsAncestor answers from the working copy, fetching once when a commit
