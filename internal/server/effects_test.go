@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -378,5 +379,68 @@ func TestEffectsReadTheBaseline(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
 		}
+	}
+}
+
+// The Git promoter tells the loop which failures need a person
+// (rings.ErrNeedsHuman, text naming file and path) and which can pass.
+func TestGitEffectsMapPermanentErrorsToNeedsHuman(t *testing.T) {
+	t.Parallel()
+	srv, top := effectsRepo(t)
+	bad := *top
+	bad.Spec.Apps = []ringtopology.App{{Name: "checkout", Targets: []ringtopology.Target{{File: "apps/checkout/{{region}}/values.yaml", YAMLPath: "image.digest"}}}}
+	promote := func(top *ringtopology.Topology, url string) (error, map[string]uint64) {
+		t.Helper()
+		reg := prometheus.NewRegistry()
+		metrics, err := metrics.NewMetrics(reg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := EffectsConfig{Mode: EffectsGit, GitOpsDir: filepath.Join(t.TempDir(), "gitops"), GitOpsURL: url, GitBackoff: time.Millisecond}
+		fx, err := newGitEffects(cfg, func() *ringtopology.Topology { return top }, metrics, quietLogger)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = fx.promoter.Promote(context.Background(), rings.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "canary",
+			Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "rel-1/canary/us-east-1", Check: func(context.Context) error { return nil }})
+		outcomes, _ := pushOutcomes(t, reg)
+		return err, outcomes
+	}
+
+	err, outcomes := promote(&bad, "")
+	if !errors.Is(err, rings.ErrNeedsHuman) || !strings.Contains(err.Error(), "apps/checkout/us-east-1/values.yaml") || !strings.Contains(err.Error(), "image.digest") {
+		t.Errorf("missing key: %v; want ErrNeedsHuman naming the file and the path", err)
+	}
+	if outcomes[metrics.PushNeedsHuman] != 1 {
+		t.Errorf("push outcomes %v; want one needs-human", outcomes)
+	}
+
+	// A server that hangs up on every connection: the push cannot reach
+	// Git, which may work on the next attempt.
+	l, lerr := net.Listen("tcp", "127.0.0.1:0")
+	if lerr != nil {
+		t.Fatal(lerr)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	closed := "git://" + l.Addr().String() + "/deploy"
+	if err, _ := promote(top, closed); err == nil || errors.Is(err, rings.ErrNeedsHuman) || errors.Is(err, rings.ErrFenced) {
+		t.Errorf("server hangs up: %v; want a transient error", err)
+	}
+
+	hook := filepath.Join(srv.Path("deploy"), "hooks", "pre-receive")
+	if err := os.WriteFile(hook, []byte("#!/bin/sh\necho 'main is protected' >&2\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err, _ := promote(top, ""); !errors.Is(err, rings.ErrNeedsHuman) || !strings.Contains(err.Error(), "main is protected") {
+		t.Errorf("push declined by a hook: %v; want ErrNeedsHuman with the hook's message", err)
 	}
 }
