@@ -419,6 +419,27 @@ func ringStates(r *rings.Release) string {
 	return strings.TrimSpace(b.String())
 }
 
+// soakingCanary starts a world on opts with the simulated regions, creates a
+// release of checkout at version and waits (up to timeout) until canary
+// soaks. It returns the world, the release ID and when canary's soak started.
+func soakingCanary(t *testing.T, opts envOptions, version string, timeout time.Duration) (*env, string, time.Time) {
+	t.Helper()
+	opts.sim = true
+	e := newEnv(t, opts)
+	id := e.create("checkout", version)
+	r := e.waitRing(id, "canary", rings.RingSoaking, timeout)
+	return e, id, r.Ring("canary").SoakStartedAt
+}
+
+// checkReleased asserts what every finished release keeps: ring order and
+// full soaks in its own record, and in Git one forward promotion of version
+// per region, in ring order.
+func (e *env) checkReleased(t *testing.T, r *rings.Release, rs []ringSpec, version string) {
+	t.Helper()
+	checkSoakOrder(t, r, rs)
+	e.checkGitMatches(t, r, rs, version)
+}
+
 // checkSoakOrder asserts ring order and full soaks from the release's own
 // record: every ring was promoted only after the previous ring was done,
 // and every ring was done only after soaking its full window.

@@ -17,10 +17,7 @@ import (
 // canary soak deadline is kept (not restarted, not cut short).
 func TestLeaderKilledDuringSoak(t *testing.T) {
 	rs := defaultRings()
-	e := newEnv(t, envOptions{rings: rs, sim: true})
-	id := e.create("checkout", "v1.3.0")
-	before := e.waitRing(id, "canary", rings.RingSoaking, 30*time.Second)
-	soakStart := before.Ring("canary").SoakStartedAt
+	e, id, soakStart := soakingCanary(t, envOptions{rings: rs}, "v1.3.0", 30*time.Second)
 
 	old := e.c.WaitLeader(t, 10*time.Second)
 	old.Kill()
@@ -37,8 +34,7 @@ func TestLeaderKilledDuringSoak(t *testing.T) {
 	if took := r.Ring("canary").DoneAt.Sub(soakStart); took > rs[0].Soak+rs[0].Soak/2+3*time.Second {
 		t.Errorf("canary done %s after its soak started (soak %s): the deadline slipped across the failover", took, rs[0].Soak)
 	}
-	checkSoakOrder(t, r, rs)
-	e.checkGitMatches(t, r, rs, "v1.3.0")
+	e.checkReleased(t, r, rs, "v1.3.0")
 	e.verifyHistory(t)
 
 	// The killed node comes back, catches up, and agrees.
@@ -55,9 +51,7 @@ func TestLeaderKilledDuringSoak(t *testing.T) {
 // after healing every node holds one and the same history.
 func TestLeaderPartitionedFromMajority(t *testing.T) {
 	rs := defaultRings()
-	e := newEnv(t, envOptions{rings: rs, sim: true})
-	id := e.create("checkout", "v1.4.0")
-	e.waitRing(id, "canary", rings.RingSoaking, 30*time.Second)
+	e, id, _ := soakingCanary(t, envOptions{rings: rs}, "v1.4.0", 30*time.Second)
 
 	old := e.c.WaitLeader(t, 10*time.Second)
 	majority := e.c.Others(old)
@@ -75,8 +69,7 @@ func TestLeaderPartitionedFromMajority(t *testing.T) {
 	}
 
 	r := e.waitState(id, rings.ReleaseCompleted, 90*time.Second)
-	checkSoakOrder(t, r, rs)
-	e.checkGitMatches(t, r, rs, "v1.4.0")
+	e.checkReleased(t, r, rs, "v1.4.0")
 	// The deposed leader pushed nothing once it could have known it lost
 	// its quorum (its lease, plus a margin for the push in flight).
 	grace := cut.Add(2 * time.Second).Unix()
@@ -101,10 +94,7 @@ func TestLeaderPartitionedFromMajority(t *testing.T) {
 // canary soaks and started again; the release resumes and completes.
 func TestWholeClusterRestartMidRelease(t *testing.T) {
 	rs := defaultRings()
-	e := newEnv(t, envOptions{rings: rs, sim: true})
-	id := e.create("checkout", "v1.5.0")
-	before := e.waitRing(id, "canary", rings.RingSoaking, 30*time.Second)
-	soakStart := before.Ring("canary").SoakStartedAt
+	e, id, soakStart := soakingCanary(t, envOptions{rings: rs}, "v1.5.0", 30*time.Second)
 	for _, n := range e.c.Nodes {
 		n.Kill()
 	}
@@ -118,8 +108,7 @@ func TestWholeClusterRestartMidRelease(t *testing.T) {
 	if got := r.Ring("canary").SoakStartedAt; !got.Equal(soakStart) {
 		t.Errorf("canary soak restarted after the cluster restart: %s before, %s after", soakStart.Format(time.RFC3339Nano), got.Format(time.RFC3339Nano))
 	}
-	checkSoakOrder(t, r, rs)
-	e.checkGitMatches(t, r, rs, "v1.5.0")
+	e.checkReleased(t, r, rs, "v1.5.0")
 	e.verifyHistory(t)
 	e.waitAllAgree(t, id, rings.ReleaseCompleted)
 	e.checkExactlyOnce(t)

@@ -58,9 +58,7 @@ func TestBadReleaseFailsInFirstRing(t *testing.T) {
 // soaks; the next promotion retries and lands once it is back.
 func TestGitServerDownDuringRelease(t *testing.T) {
 	rs := defaultRings()
-	e := newEnv(t, envOptions{rings: rs, sim: true})
-	id := e.create("checkout", "v1.6.0")
-	e.waitRing(id, "canary", rings.RingSoaking, 60*time.Second)
+	e, id, _ := soakingCanary(t, envOptions{rings: rs}, "v1.6.0", 60*time.Second)
 	e.git.Stop()
 	down := time.Now()
 	// Longer than the canary soak: early is due while Git is away.
@@ -78,8 +76,7 @@ func TestGitServerDownDuringRelease(t *testing.T) {
 	if p := r.Ring("early").Regions[0].PromotedAt; p.Before(down.Add(rs[0].Soak)) {
 		t.Errorf("early promoted at %s, while Git was down", p)
 	}
-	checkSoakOrder(t, r, rs)
-	e.checkGitMatches(t, r, rs, "v1.6.0")
+	e.checkReleased(t, r, rs, "v1.6.0")
 	e.verifyHistory(t)
 	e.checkExactlyOnce(t)
 }
@@ -90,9 +87,7 @@ func TestGitServerDownDuringRelease(t *testing.T) {
 func TestPrometheusDownFailsClosed(t *testing.T) {
 	rs := defaultRings()
 	rs[0].Soak = 6 * time.Second
-	e := newEnv(t, envOptions{rings: rs, sim: true})
-	id := e.create("checkout", "v1.7.0")
-	e.waitRing(id, "canary", rings.RingSoaking, 60*time.Second)
+	e, id, _ := soakingCanary(t, envOptions{rings: rs}, "v1.7.0", 60*time.Second)
 	e.prom.Stop()
 	e.never(rs[0].Soak+2*time.Second, "a ring to advance while Prometheus is down", func() string {
 		r, err := e.release(id)
@@ -128,9 +123,7 @@ func TestPrometheusDownFailsClosed(t *testing.T) {
 // leader finishes the release and no promotion commit is duplicated.
 func TestKillLeaderDuringPush(t *testing.T) {
 	rs := defaultRings()
-	e := newEnv(t, envOptions{rings: rs, sim: true})
-	id := e.create("checkout", "v1.8.0")
-	e.waitRing(id, "canary", rings.RingSoaking, 60*time.Second)
+	e, id, _ := soakingCanary(t, envOptions{rings: rs}, "v1.8.0", 60*time.Second)
 	e.gitProxy.SetLatency(150 * time.Millisecond)
 	// Canary done ⇒ the early promotion is being pushed now.
 	e.waitRing(id, "canary", rings.RingDone, 60*time.Second)
@@ -139,8 +132,7 @@ func TestKillLeaderDuringPush(t *testing.T) {
 	e.gitProxy.SetLatency(0)
 	e.c.WaitLeader(t, 15*time.Second, e.c.Others(old)...)
 	r := e.waitState(id, rings.ReleaseCompleted, 90*time.Second)
-	checkSoakOrder(t, r, rs)
-	e.checkGitMatches(t, r, rs, "v1.8.0")
+	e.checkReleased(t, r, rs, "v1.8.0")
 	e.verifyHistory(t)
 	if err := old.Restart(); err != nil {
 		t.Fatal(err)

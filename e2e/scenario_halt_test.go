@@ -13,10 +13,7 @@ import (
 // continues from where it was, the canary soak not restarted.
 func TestGlobalHaltDuringSoak(t *testing.T) {
 	rs := defaultRings()
-	e := newEnv(t, envOptions{rings: rs, sim: true})
-	id := e.create("checkout", "v1.2.0")
-	before := e.waitRing(id, "canary", rings.RingSoaking, 30*time.Second)
-	soakStart := before.Ring("canary").SoakStartedAt
+	e, id, soakStart := soakingCanary(t, envOptions{rings: rs}, "v1.2.0", 30*time.Second)
 
 	out := e.ringctlRetry(e.c.ICToken, "-o", "json", "halt", "--global", "--reason", "e2e: incident during canary soak")
 	halt := haltID(t, out)
@@ -47,8 +44,7 @@ func TestGlobalHaltDuringSoak(t *testing.T) {
 	if p := r.Ring("early").Regions[0].PromotedAt; p.Before(heldUntil) {
 		t.Errorf("early promoted at %s, before the halt was resumed (after %s)", p.Format(time.RFC3339Nano), heldUntil.Format(time.RFC3339Nano))
 	}
-	checkSoakOrder(t, r, rs)
-	e.checkGitMatches(t, r, rs, "v1.2.0")
+	e.checkReleased(t, r, rs, "v1.2.0")
 	e.verifyHistory(t)
 	e.checkExactlyOnce(t)
 }

@@ -15,8 +15,6 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 )
 
-func init() { commands = append(commands, newAuditCmd) }
-
 // newAuditCmd builds `ringctl audit`.
 func newAuditCmd(g *globals) *cobra.Command {
 	var (

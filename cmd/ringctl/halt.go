@@ -12,8 +12,6 @@ import (
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
-func init() { commands = append(commands, newHaltCmd, newResumeCmd) }
-
 // newHaltCmd builds `ringctl halt`: stop promotions now, by scope.
 func newHaltCmd(g *globals) *cobra.Command {
 	var req apiclient.HaltRequest

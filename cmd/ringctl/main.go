@@ -19,9 +19,19 @@ type globals struct {
 	caCert, clientCert, clientKey string
 }
 
-// commands registers each command group; every file of this package adds its
-// constructor here from an init function so groups stay in their own files.
-var commands []func(g *globals) *cobra.Command
+// commands lists the command groups in the order help shows them; each is
+// built in its own file.
+var commands = []func(g *globals) *cobra.Command{
+	newAuditCmd,
+	newClusterCmd,
+	newHaltCmd,
+	newResumeCmd,
+	newPlanCmd,
+	newReleaseCmd,
+	newStatusCmd,
+	newTopologyCmd,
+	newVerifyHistoryCmd,
+}
 
 func newRoot() *cobra.Command { return newRootWith(&globals{}) }
 

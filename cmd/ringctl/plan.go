@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -10,13 +9,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v3"
 
 	"github.com/ringleader-dev/ringleader/rings/planner"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
-
-func init() { commands = append(commands, newPlanCmd) }
 
 // planFlags are the flags of ringctl plan.
 type planFlags struct {
@@ -79,25 +75,7 @@ func runPlan(w io.Writer, output string, f *planFlags, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)
 	}
-	switch output {
-	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(tl)
-	case "yaml":
-		b, err := json.Marshal(tl)
-		if err != nil {
-			return err
-		}
-		var v any
-		if err := json.Unmarshal(b, &v); err != nil {
-			return err
-		}
-		return yaml.NewEncoder(w).Encode(v)
-	case "table", "":
-		return writePlanTable(w, top, tl, from)
-	}
-	return fmt.Errorf("plan: unknown output format %q; use table, json or yaml", output)
+	return render(w, output, tl, func(w io.Writer) error { return writePlanTable(w, top, tl, from) })
 }
 
 // writePlanTable renders a timeline for people: one row per region with its

@@ -12,8 +12,6 @@ import (
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
-func init() { commands = append(commands, newReleaseCmd) }
-
 // newReleaseCmd builds `ringctl release create|list|show|approve|abort|rollback`.
 func newReleaseCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "release", Short: "Create, inspect and steer releases"}

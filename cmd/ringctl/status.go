@@ -12,8 +12,6 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 )
 
-func init() { commands = append(commands, newStatusCmd) }
-
 // newStatusCmd builds `ringctl status`.
 func newStatusCmd(g *globals) *cobra.Command {
 	var all bool

@@ -13,8 +13,6 @@ import (
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
-func init() { commands = append(commands, newTopologyCmd) }
-
 // newTopologyCmd builds `ringctl topology`, the offline topology checks.
 func newTopologyCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{

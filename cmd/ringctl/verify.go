@@ -1,19 +1,16 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v3"
 
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
-
-func init() { commands = append(commands, newVerifyHistoryCmd) }
 
 // newVerifyHistoryCmd checks a GitOps branch's history against Ringleader's
 // guarantees: ring order and soak, exactly once, and the halt fence.
@@ -71,15 +68,7 @@ func newVerifyHistoryCmd(g *globals) *cobra.Command {
 }
 
 func printVerifyReport(cmd *cobra.Command, output string, rep *gitops.VerifyReport) error {
-	out := cmd.OutOrStdout()
-	switch output {
-	case "json":
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
-	case "yaml":
-		return yaml.NewEncoder(out).Encode(rep)
-	case "table", "":
+	return render(cmd.OutOrStdout(), output, rep, func(out io.Writer) error {
 		if len(rep.Violations) > 0 {
 			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "KIND\tCOMMIT\tPROMOTION\tRELEASE\tRING\tDETAIL")
@@ -92,7 +81,5 @@ func printVerifyReport(cmd *cobra.Command, output string, rep *gitops.VerifyRepo
 		}
 		_, err := fmt.Fprintln(out, rep.Summary())
 		return err
-	default:
-		return fmt.Errorf("unknown output format %q: use table, json or yaml", output)
-	}
+	})
 }

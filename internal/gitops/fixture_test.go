@@ -138,3 +138,19 @@ func golden(t *testing.T, name, got string) {
 		t.Errorf("%s differs from golden file:\n--- got ---\n%s\n--- want ---\n%s", name, got, want)
 	}
 }
+
+// check is one named observation of a test: what it got and what it wants.
+type check struct {
+	name      string
+	got, want any
+}
+
+// expect reports every check whose got differs from its want.
+func expect(t *testing.T, checks []check) {
+	t.Helper()
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %#v, want %#v", c.name, c.got, c.want)
+		}
+	}
+}

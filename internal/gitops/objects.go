@@ -28,6 +28,11 @@ func (b *objectBuilder) store(o interface {
 	if err := o.Encode(obj); err != nil {
 		return plumbing.ZeroHash, err
 	}
+	return b.save(obj)
+}
+
+// save stores obj and remembers it for the push.
+func (b *objectBuilder) save(obj plumbing.EncodedObject) (plumbing.Hash, error) {
 	h, err := b.s.SetEncodedObject(obj)
 	if err != nil {
 		return plumbing.ZeroHash, err
@@ -50,12 +55,7 @@ func (b *objectBuilder) blob(content []byte) (plumbing.Hash, error) {
 	if err := w.Close(); err != nil {
 		return plumbing.ZeroHash, err
 	}
-	h, err := b.s.SetEncodedObject(obj)
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	b.written = append(b.written, h)
-	return h, nil
+	return b.save(obj)
 }
 
 // tree returns the hash of base (a tree hash, or zero for an empty tree)

@@ -29,9 +29,7 @@ func TestPromoteLandsOneCommitWithTrailersAndEdits(t *testing.T) {
 		t.Fatal(err)
 	}
 	head := e.head(t)
-	checks := []struct {
-		name, got, want string
-	}{
+	expect(t, []check{
 		{"result commit is the remote head", res.Commit, head},
 		{"one commit on the seed", e.git(t, "rev-parse", head+"^"), seed},
 		{"already landed", boolString(res.AlreadyLanded), "false"},
@@ -43,12 +41,7 @@ func TestPromoteLandsOneCommitWithTrailersAndEdits(t *testing.T) {
 		{"no rollback trailer", e.git(t, "log", "-1", "--format=%(trailers:key=Ringleader-Rollback,valueonly)", head), ""},
 		{"author", e.git(t, "log", "-1", "--format=%an <%ae>", head), "Ringleader Test <rl@example.com>"},
 		{"changed files", e.git(t, "diff", "--name-only", seed, head), "appsets/checkout.yaml\nenvs/eu-west-1/checkout/kustomization.yaml\nenvs/eu-west-1/checkout/values.yaml"},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
-		}
-	}
+	})
 	golden(t, "promote/values.yaml", e.show(t, head, "envs/eu-west-1/checkout/values.yaml"))
 	golden(t, "promote/kustomization.yaml", e.show(t, head, "envs/eu-west-1/checkout/kustomization.yaml"))
 	golden(t, "promote/appset.yaml", e.show(t, head, "appsets/checkout.yaml"))
@@ -72,17 +65,12 @@ func TestRollbackIsMarked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checks := []struct{ name, got, want string }{
+	expect(t, []check{
 		{"subject", e.git(t, "log", "-1", "--format=%s", res.Commit), "rollback cart to v1.4.1 → ring main (us-east-1, us-west-2)"},
 		{"rollback trailer", e.git(t, "log", "-1", "--format=%(trailers:key=Ringleader-Rollback,valueonly)", res.Commit), "true"},
 		{"us-east-1 tag", tagOf(e.show(t, res.Commit, "envs/us-east-1/cart/values.yaml")), "v1.4.1"},
 		{"us-west-2 tag", tagOf(e.show(t, res.Commit, "envs/us-west-2/cart/values.yaml")), "v1.4.1"},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
-		}
-	}
+	})
 }
 
 // tagOf returns the value of the "tag:" line of a values file.
@@ -127,18 +115,13 @@ func TestConcurrentWritersBothLandAfterCASRetry(t *testing.T) {
 		t.Fatalf("promote: a=%v b=%v", ea, eb)
 	}
 	head := e.head(t)
-	checks := []struct{ name, got, want string }{
+	expect(t, []check{
 		{"total push attempts", itoa(ra.Attempts + rb.Attempts), "3"},
 		{"commits on the branch", e.git(t, "rev-list", "--count", head), "3"},
 		{"checkout edit kept", tagOf(e.show(t, head, "envs/eu-west-1/checkout/values.yaml")), "v1.4.2"},
 		{"cart edit kept", tagOf(e.show(t, head, "envs/us-east-1/cart/values.yaml")), "v3.0.0"},
 		{"promotion trailers", sortedFields(e.git(t, "log", "--format=%(trailers:key=Ringleader-Promotion,valueonly)", "-2", head)), "prom-a prom-b"},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
-		}
-	}
+	})
 }
 
 func sortedFields(s string) string {
@@ -173,17 +156,12 @@ func TestExactlyOnceAfterLeaderDiesBeforeRecording(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checks := []struct{ name, got, want string }{
+	expect(t, []check{
 		{"already landed", boolString(again.AlreadyLanded), "true"},
 		{"same commit", again.Commit, first.Commit},
 		{"head unchanged", e.head(t), headBefore},
 		{"check not called", itoa(calls), "0"},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
-		}
-	}
+	})
 }
 
 // A new leader's writer (its own working copy) finds a promotion the old
@@ -202,17 +180,12 @@ func TestFindLandedSeesAnotherWritersPush(t *testing.T) {
 	}
 	head := e.head(t)
 	commit, ok, err := fresh.FindLanded(context.Background(), "prom-found")
-	checks := []struct{ name, got, want string }{
+	expect(t, []check{
 		{"found", boolString(ok && err == nil), "true"},
 		{"the pushed commit", commit, landed.Commit},
 		{"another id is not found", func() string { _, ok, _ := fresh.FindLanded(context.Background(), "prom-never"); return boolString(ok) }(), "false"},
 		{"nothing written", e.head(t), head},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
-		}
-	}
+	})
 }
 
 func TestHaltFenceRejectsInFlightPromotion(t *testing.T) {
@@ -238,17 +211,12 @@ func TestHaltFenceRejectsInFlightPromotion(t *testing.T) {
 		t.Fatalf("err = %v, want ErrHalted", err)
 	}
 	head := e.head(t)
-	results := []struct{ name, got, want string }{
+	expect(t, []check{
 		{"head is the fence commit", e.git(t, "log", "-1", "--format=%(trailers:key=Ringleader-Halt-Fence,valueonly)", head), "1"},
 		{"no promotion commit", e.git(t, "log", "--format=%(trailers:key=Ringleader-Promotion,valueonly)", head), ""},
 		{"checks before the fence was seen", itoa(checks), "1"},
 		{"error names the halt", boolString(strings.Contains(err.Error(), "h-1")), "true"},
-	}
-	for _, c := range results {
-		if c.got != c.want {
-			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
-		}
-	}
+	})
 }
 
 func TestFenceOnlyStopsCoveredPromotions(t *testing.T) {
@@ -306,16 +274,11 @@ func TestCheckErrorStopsThePush(t *testing.T) {
 	p := promotion("checkout", "early", "v1.4.2", "prom-check", "eu-west-1")
 	p.Check = func(context.Context) error { return lost }
 	_, err := w.Promote(context.Background(), p)
-	checks := []struct{ name, got, want string }{
+	expect(t, []check{
 		{"is ErrCheckFailed", boolString(errors.Is(err, gitops.ErrCheckFailed)), "true"},
 		{"wraps the check's error", boolString(errors.Is(err, lost)), "true"},
 		{"head unchanged", e.head(t), before},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
-		}
-	}
+	})
 }
 
 func TestBadTargetsNameFileAndPathAndPushNothing(t *testing.T) {
@@ -423,16 +386,11 @@ func TestWriteHaltsStartsAnEmptyRepository(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checks := []struct{ name, got, want string }{
+	expect(t, []check{
 		{"head", head, e.head(t)},
 		{"root commit", e.git(t, "rev-list", "--count", head), "1"},
 		{"fence lists the halt", boolString(strings.Contains(e.show(t, head, gitops.HaltsFile), "id: h-1")), "true"},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
-		}
-	}
+	})
 }
 
 // A node killed while go-git rewrote a ref leaves an empty ref file in its

@@ -2,18 +2,13 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
+	"net"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,12 +17,9 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/metrics"
 
-	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/gitops/gittest"
 	"github.com/ringleader-dev/ringleader/internal/ringdtest"
-	"github.com/ringleader-dev/ringleader/internal/signature"
-	"github.com/ringleader-dev/ringleader/regions/webhook"
 	"github.com/ringleader-dev/ringleader/rings"
 	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
 )
@@ -172,151 +164,6 @@ func TestGitEffectsNeedARepository(t *testing.T) {
 	}
 }
 
-// The region health source answers the loop's query as is; with no Argo CD token a
-// region with an argocd source fails closed, a region without sources
-// advances.
-func TestHealthSourceFailsClosedWithoutArgoCD(t *testing.T) {
-	t.Parallel()
-	src := strings.Replace(ringdtest.GitTopology("https://git.example.com/deploy.git", "1s"),
-		"- {name: us-east-1, timezone: UTC}", `- {name: us-east-1, timezone: UTC, argocd: {server: "https://argocd.example.com", application: "{{app}}-{{region}}"}}`, 1)
-	top, err := ringtopology.Parse("rings.yaml", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fx effects
-	if err := addHealth(&fx, HealthConfig{BudgetInterval: time.Minute}, func() *ringtopology.Topology { return top }, nil, quietLogger); err != nil {
-		t.Fatal(err)
-	}
-	got, err := fx.health.Observe(context.Background(), rings.HealthQuery{ReleaseID: "r", App: "checkout", Version: "v2", Ring: "canary",
-		Regions: []rings.RegionTarget{{Region: "us-east-1", Commit: "abc"}, {Region: "eu-west-1", Commit: "abc"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cases := []struct {
-		name      string
-		got, want any
-	}{
-		{"two answers in order", len(got) == 2 && got[0].Region == "us-east-1" && got[1].Region == "eu-west-1", true},
-		{"argocd region not synced", got[0].Synced || got[0].Healthy, false},
-		{"reason says no sync source", strings.Contains(got[0].Reason, "no sync source"), true},
-		{"region without sources advances", got[1].Synced && got[1].Healthy, true},
-		{"no webhook hooks without URLs", fx.beforePromote == nil && fx.afterRing == nil, true},
-		{"budgets wired", fx.budgets != nil && fx.budgetInterval == time.Minute, true},
-	}
-	for _, c := range cases {
-		if c.got != c.want {
-			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
-		}
-	}
-}
-
-// receiver records signed webhook calls and answers with the next status.
-type receiver struct {
-	mu       sync.Mutex
-	statuses []int
-	got      []webhook.Payload
-	signed   []bool
-}
-
-func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	var p webhook.Payload
-	_ = json.NewDecoder(req.Body).Decode(&p)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.got = append(r.got, p)
-	r.signed = append(r.signed, req.Header.Get(signature.HeaderSignature) != "")
-	code := http.StatusOK
-	if len(r.statuses) > 0 {
-		code, r.statuses = r.statuses[0], r.statuses[1:]
-	}
-	w.WriteHeader(code)
-	_, _ = io.WriteString(w, "change freeze")
-}
-
-func TestWebhookHooks(t *testing.T) {
-	t.Parallel()
-	rcv := &receiver{statuses: []int{http.StatusConflict}}
-	srv := httptest.NewServer(rcv)
-	t.Cleanup(srv.Close)
-	secret := filepath.Join(t.TempDir(), "secret")
-	if err := os.WriteFile(secret, []byte("s3cret-s3cret\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg := HealthConfig{WebhookPrePromotion: srv.URL + "/pre", WebhookPostRing: srv.URL + "/post", WebhookSecretFile: secret,
-		WebhookTimeout: time.Second, BudgetInterval: time.Minute}
-	var fx effects
-	if err := addHealth(&fx, cfg, func() *ringtopology.Topology { return nil }, nil, quietLogger); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	p := rings.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "early", Regions: []string{"eu-west-1"}, Version: "v2"}
-	refused := fx.beforePromote(ctx, p)
-	allowed := fx.beforePromote(ctx, p)
-	fx.afterRing(ctx, leader.RingDone{ReleaseID: "rel-1", App: "checkout", Version: "v2", Ring: "early", Regions: []string{"eu-west-1"}})
-	rcv.mu.Lock()
-	defer rcv.mu.Unlock()
-	var events []string
-	for _, g := range rcv.got {
-		events = append(events, string(g.Event)+":"+g.Ring+":"+strings.Join(g.Regions, ","))
-	}
-	cases := []struct {
-		name      string
-		got, want any
-	}{
-		{"409 refuses", errors.Is(refused, webhook.ErrRefused), true},
-		{"refusal carries the answer", refused != nil && strings.Contains(refused.Error(), "change freeze"), true},
-		{"2xx allows", allowed, nil},
-		{"calls", strings.Join(events, " "), "pre-promotion:early:eu-west-1 pre-promotion:early:eu-west-1 post-ring:early:eu-west-1"},
-		{"every call signed", !slices.Contains(rcv.signed, false), true},
-		{"secret not in the error", refused != nil && strings.Contains(refused.Error(), "s3cret"), false},
-	}
-	for _, c := range cases {
-		if c.got != c.want {
-			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
-		}
-	}
-}
-
-// fakeMeter returns fixed budgets per app.
-type fakeMeter map[string][]rings.Budget
-
-func (f fakeMeter) Budgets(_ context.Context, _ *ringtopology.Topology, app string, _ time.Duration, _ time.Time) ([]rings.Budget, error) {
-	if app == "broken" {
-		return nil, errors.New("prometheus unreachable")
-	}
-	return f[app], nil
-}
-
-// TestBudgetSourceKeepsEveryApp: one figure per app and region, no app
-// deciding for another; an app that fails is reported and records nothing.
-func TestBudgetSourceKeepsEveryApp(t *testing.T) {
-	t.Parallel()
-	top := &ringtopology.Topology{Spec: ringtopology.TopologySpec{Apps: []ringtopology.App{{Name: "checkout"}, {Name: "cart"}, {Name: "broken"}}}}
-	src := budgetSource(fakeMeter{
-		"checkout": {{Region: "us-east-1", RemainingPercent: 80}, {Region: "eu-west-1", RemainingPercent: 20}},
-		"cart":     {{Region: "us-east-1", RemainingPercent: 40}, {Region: "eu-west-1", RemainingPercent: 90}},
-	})
-	got, err := src.Budgets(context.Background(), top, time.Now())
-	var figures []string
-	for _, b := range got {
-		figures = append(figures, b.Key()+":"+ftoa(b.RemainingPercent))
-	}
-	cases := []struct {
-		name      string
-		got, want any
-	}{
-		{"one figure per app and region", strings.Join(figures, " "), "checkout/us-east-1:80 checkout/eu-west-1:20 cart/us-east-1:40 cart/eu-west-1:90"},
-		{"broken app reported", err != nil && strings.Contains(err.Error(), "app broken"), true},
-	}
-	for _, c := range cases {
-		if c.got != c.want {
-			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
-		}
-	}
-}
-
-func ftoa(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
-
 func TestIsGitTopology(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -378,5 +225,68 @@ func TestEffectsReadTheBaseline(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
 		}
+	}
+}
+
+// The Git promoter tells the loop which failures need a person
+// (rings.ErrNeedsHuman, text naming file and path) and which can pass.
+func TestGitEffectsMapPermanentErrorsToNeedsHuman(t *testing.T) {
+	t.Parallel()
+	srv, top := effectsRepo(t)
+	bad := *top
+	bad.Spec.Apps = []ringtopology.App{{Name: "checkout", Targets: []ringtopology.Target{{File: "apps/checkout/{{region}}/values.yaml", YAMLPath: "image.digest"}}}}
+	promote := func(top *ringtopology.Topology, url string) (error, map[string]uint64) {
+		t.Helper()
+		reg := prometheus.NewRegistry()
+		metrics, err := metrics.NewMetrics(reg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := EffectsConfig{Mode: EffectsGit, GitOpsDir: filepath.Join(t.TempDir(), "gitops"), GitOpsURL: url, GitBackoff: time.Millisecond}
+		fx, err := newGitEffects(cfg, func() *ringtopology.Topology { return top }, metrics, quietLogger)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = fx.promoter.Promote(context.Background(), rings.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "canary",
+			Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "rel-1/canary/us-east-1", Check: func(context.Context) error { return nil }})
+		outcomes, _ := pushOutcomes(t, reg)
+		return err, outcomes
+	}
+
+	err, outcomes := promote(&bad, "")
+	if !errors.Is(err, rings.ErrNeedsHuman) || !strings.Contains(err.Error(), "apps/checkout/us-east-1/values.yaml") || !strings.Contains(err.Error(), "image.digest") {
+		t.Errorf("missing key: %v; want ErrNeedsHuman naming the file and the path", err)
+	}
+	if outcomes[metrics.PushNeedsHuman] != 1 {
+		t.Errorf("push outcomes %v; want one needs-human", outcomes)
+	}
+
+	// A server that hangs up on every connection: the push cannot reach
+	// Git, which may work on the next attempt.
+	l, lerr := net.Listen("tcp", "127.0.0.1:0")
+	if lerr != nil {
+		t.Fatal(lerr)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	closed := "git://" + l.Addr().String() + "/deploy"
+	if err, _ := promote(top, closed); err == nil || errors.Is(err, rings.ErrNeedsHuman) || errors.Is(err, rings.ErrFenced) {
+		t.Errorf("server hangs up: %v; want a transient error", err)
+	}
+
+	hook := filepath.Join(srv.Path("deploy"), "hooks", "pre-receive")
+	if err := os.WriteFile(hook, []byte("#!/bin/sh\necho 'main is protected' >&2\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err, _ := promote(top, ""); !errors.Is(err, rings.ErrNeedsHuman) || !strings.Contains(err.Error(), "main is protected") {
+		t.Errorf("push declined by a hook: %v; want ErrNeedsHuman with the hook's message", err)
 	}
 }

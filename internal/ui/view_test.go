@@ -286,3 +286,41 @@ func TestCellShowsFailingChecksAndRollbacks(t *testing.T) {
 		t.Fatalf("after the rollback failed: %s; want rollback-failed", c.Health)
 	}
 }
+
+// A ring whose last Git write failed transiently shows "retrying: <error>
+// (attempt N)" on the board.
+func TestBoardShowsAPromotionRetry(t *testing.T) {
+	t.Parallel()
+	snap, now := fixture(t)
+	st := snap.State.Clone()
+	rt := rings.PromotionRetry{PromotionID: "checkout-v2/early/eu-west-1", Attempt: 2, Error: "push to git://git/gitops: connection refused", NextAttemptAt: now.Add(2 * time.Second)}
+	if err := st.RecordPromotionRetry("checkout-v2", "early", rt, now); err != nil {
+		t.Fatal(err)
+	}
+	snap.State = *st
+	d, err := New(Config{Store: stubStore{snap: snap}, NodeID: "n1", Clock: leader.NewManualClock(now)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	d.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/ui/board", nil))
+	if want := "retrying: push to git://git/gitops: connection refused (attempt 2)"; !strings.Contains(rec.Body.String(), want) {
+		t.Fatalf("board lacks %q:\n%s", want, rec.Body)
+	}
+}
+
+// TestCellHealthInProgress: a region whose rollout is paused shows as in
+// progress, not as unhealthy.
+func TestCellHealthInProgress(t *testing.T) {
+	t.Parallel()
+	snap, now := fixture(t)
+	s := snap.State.Clone()
+	if err := s.ObserveInProgress("checkout-v2", "canary", "us-east-1", true, false, "Suspended: Rollout is paused", nil, now.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	snap.State = *s
+	b := BuildBoard(snap, planner.PlanNext(snap.Topology, &snap.State, now), now)
+	if got := b.Releases[0].Rings[0].Cells[0]; got.Region != "us-east-1" || got.Health != "in-progress" {
+		t.Fatalf("cell %s: %s; want us-east-1 in-progress", got.Region, got.Health)
+	}
+}
