@@ -81,22 +81,14 @@ func TestLoopPrePromotionRefusalIsAWait(t *testing.T) {
 	refuse = false
 	mu.Unlock()
 	f.passUntil(t, 10, time.Second, func(store.Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
-	cases := []struct {
-		name      string
-		got, want any
-	}{
+	expect(t, []check{
 		{"nothing promoted while refused", len(f.promoter.Landed()) > 0 && refusals == 0, false},
 		{"refusal is the release's reason", strings.Contains(rel.Reason, "change freeze"), true},
 		{"refusal recorded once", refusals, 1},
 		{"release still runs", rel.State, rings.ReleaseRunning},
 		{"refusal is not an error", f.loop.Stats().Errors, int64(0)},
 		{"promoted once allowed", len(f.promoter.Landed()), 1},
-	}
-	for _, c := range cases {
-		if c.got != c.want {
-			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
-		}
-	}
+	})
 }
 
 // A promotion an earlier leader pushed but did not record is recorded by
@@ -192,19 +184,11 @@ func TestLoopDuringSoakWebhookFailureFailsTheRingAtOnce(t *testing.T) {
 	f.loop.ReconcileOnce(context.Background())
 	snap := f.store.Snapshot()
 	canary := snap.State.ReleaseByID(id).Ring("canary")
-	cases := []struct {
-		name      string
-		got, want any
-	}{
+	expect(t, []check{
 		{"ring failed after one failed webhook check (threshold 2)", canary.State, rings.RingFailed},
 		{"reason names the webhook", strings.Contains(canary.Reason, "during-soak webhook failed"), true},
 		{"reason carries the receiver's answer", strings.Contains(canary.Reason, "synthetic probe failed"), true},
-	}
-	for _, c := range cases {
-		if c.got != c.want {
-			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
-		}
-	}
+	})
 }
 
 func TestLoopAdoptsOrRejectsTheTopologyFeed(t *testing.T) {
@@ -240,10 +224,7 @@ func TestLoopAdoptsOrRejectsTheTopologyFeed(t *testing.T) {
 	if s2.TopologyRejected != nil {
 		rejected = s2.TopologyRejected.Errors
 	}
-	cases := []struct {
-		name      string
-		got, want any
-	}{
+	expect(t, []check{
 		{"valid revision adopted", s1.TopologyRevision, "c1"},
 		{"adopted content in force", s1.Topology.Spec.Rings[1].Soak.D(), 3 * time.Hour},
 		{"invalid revision keeps the last good one", s2.TopologyRevision, "c1"},
@@ -253,11 +234,9 @@ func TestLoopAdoptsOrRejectsTheTopologyFeed(t *testing.T) {
 		{"still rejected on the next pass", s2again.TopologyRejected != nil, true},
 		{"fix adopted", s3.TopologyRevision, "c3"},
 		{"fix clears the rejection", s3.TopologyRejected == nil, true},
-	}
-	for _, c := range cases {
-		if c.got != c.want {
-			t.Errorf("%s: got %v, want %v (errors %q)", c.name, c.got, c.want, rejected)
-		}
+	})
+	if t.Failed() {
+		t.Logf("rejection errors: %q", rejected)
 	}
 }
 
@@ -271,20 +250,12 @@ func TestFSMTopologyRejection(t *testing.T) {
 	g := store.NewFSM(0)
 	storetest.Restore(t, ts.FSM, g)
 	restored := g.Copy()
-	cases := []struct {
-		name      string
-		got, want any
-	}{
+	expect(t, []check{
 		{"revision in force cannot be rejected", errors.Is(conflict, command.ErrConflict), true},
 		{"errors required", errors.Is(empty, command.ErrInvalid), true},
 		{"topology unchanged", ts.Snapshot().TopologyRevision, inForce},
 		{"snapshot keeps the rejection", restored.TopologyRejected != nil && restored.TopologyRejected.Errors[0] == "rings.yaml:3:1: bad", true},
-	}
-	for _, c := range cases {
-		if c.got != c.want {
-			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
-		}
-	}
+	})
 }
 
 func TestLoopRecordsErrorBudgetsEveryInterval(t *testing.T) {
@@ -309,21 +280,13 @@ func TestLoopRecordsErrorBudgetsEveryInterval(t *testing.T) {
 	second := f.store.Snapshot().State.Budgets["checkout/us-east-1"]
 	mu.Lock()
 	defer mu.Unlock()
-	cases := []struct {
-		name      string
-		got, want any
-	}{
+	expect(t, []check{
 		{"measured once per interval", calls, 2},
 		{"first figure recorded", first.RemainingPercent, 70.0},
 		{"stamped with the loop's clock", first.At.Equal(loopStart), true},
 		{"refreshed after the interval", second.RemainingPercent, 60.0},
 		{"unmeasured region keeps nothing", len(f.store.Snapshot().State.Budgets), 1},
-	}
-	for _, c := range cases {
-		if c.got != c.want {
-			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
-		}
-	}
+	})
 }
 
 // indexOf returns the position of the first applied command of typ, or -1.
@@ -362,10 +325,7 @@ func TestLoopFirstReleaseOfAnAppIsRolledBackToWhatGitHeld(t *testing.T) {
 			baselineAsked = q.BaselineVersion
 		}
 	}
-	cases := []struct {
-		name      string
-		got, want any
-	}{
+	expect(t, []check{
 		{"no previous version was given or completed", rel.PreviousVersion, ""},
 		{"baseline recorded once", len(f.commandsOf(command.CmdRecordBaseline)), 1},
 		{"baseline recorded before the first promotion", f.indexOf(command.CmdRecordBaseline) >= 0 && f.indexOf(command.CmdRecordBaseline) < f.indexOf(command.CmdPromoted), true},
@@ -373,12 +333,7 @@ func TestLoopFirstReleaseOfAnAppIsRolledBackToWhatGitHeld(t *testing.T) {
 		{"each region's previous version", maps.Equal(rel.PreviousVersions, map[string]string{"us-east-1": "v1", "eu-west-1": "v1", "ap-south-1": "v0.9"}), true},
 		{"promoted, then rolled back to what Git held", strings.Join(writes, "; "), "canary v2 rollback=no; canary v1 rollback=yes"},
 		{"the canary was compared with the baseline regions' version", baselineAsked, "v1"},
-	}
-	for _, c := range cases {
-		if c.got != c.want {
-			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
-		}
-	}
+	})
 }
 
 // A region whose target did not exist before the release is not written
@@ -441,10 +396,7 @@ func TestLoopBaselineReadFailureHoldsTheFirstPromotion(t *testing.T) {
 	mu.Unlock()
 	f.passUntil(t, 10, time.Second, func(store.Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
 	after := releaseOf(f.store, id)
-	cases := []struct {
-		name      string
-		got, want any
-	}{
+	expect(t, []check{
 		{"nothing promoted while Git cannot be read", promotedWhileFailing, 0},
 		{"the release says why", strings.Contains(waiting.Reason, "connection refused"), true},
 		{"the reason is recorded once", reasonsRecorded, 1},
@@ -452,12 +404,7 @@ func TestLoopBaselineReadFailureHoldsTheFirstPromotion(t *testing.T) {
 		{"recorded once it can be read", len(f.commandsOf(command.CmdRecordBaseline)), 1},
 		{"from the commit read", after.BaselineCommit, "abc"},
 		{"the reason is cleared", after.Reason, ""},
-	}
-	for _, c := range cases {
-		if c.got != c.want {
-			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
-		}
-	}
+	})
 }
 
 // After failover the new leader finds the baseline recorded and does not
@@ -494,20 +441,12 @@ func TestLoopBaselineIsRecordedOncePerRelease(t *testing.T) {
 	fresh := mustCommand(t, command.CmdRecordBaseline, other)
 	_, freshErr := f.store.Apply(context.Background(), fresh)
 	after := releaseOf(f.store, id)
-	cases := []struct {
-		name      string
-		got, want any
-	}{
+	expect(t, []check{
 		{"the new leader did not read Git", reads, 0},
 		{"a retry with the same request id applies once", retryErr, nil},
 		{"a second record is accepted as a no-op", freshErr, nil},
 		{"the first record stands", after.BaselineCommit == before.BaselineCommit && maps.Equal(after.PreviousVersions, before.PreviousVersions), true},
-	}
-	for _, c := range cases {
-		if c.got != c.want {
-			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
-		}
-	}
+	})
 }
 
 func TestProcessRecordBaselineRefusesBadInput(t *testing.T) {

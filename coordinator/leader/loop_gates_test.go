@@ -315,10 +315,7 @@ func TestLoopBudgetsPerAppGateTheirOwnReleases(t *testing.T) {
 		f.loop.ReconcileOnce(context.Background())
 	}
 	snap := f.store.Snapshot()
-	cases := []struct {
-		name      string
-		got, want any
-	}{
+	expect(t, []check{
 		{"one figure per app and region", len(snap.State.Budgets), 2},
 		{"checkout's figure", snap.State.Budgets["checkout/us-east-1"].RemainingPercent, 90.0},
 		{"ledger's figure", snap.State.Budgets["ledger/us-east-1"].RemainingPercent, 5.0},
@@ -326,12 +323,7 @@ func TestLoopBudgetsPerAppGateTheirOwnReleases(t *testing.T) {
 		{"ledger held in the canary", snap.State.ReleaseByID(ledger).Ring("canary").Regions[0].Promoted(), false},
 		{"ledger waits for its own budget", budgetWait(f, ledger),
 			"the error budget of app ledger in region us-east-1 is exhausted (5.0% remains): only P0, security, reliability releases may promote"},
-	}
-	for _, c := range cases {
-		if c.got != c.want {
-			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
-		}
-	}
+	})
 }
 
 // TestLoopBudgetNeverMeasuredFailsClosed: with Prometheus down since the

@@ -30,6 +30,22 @@ type loopFixture struct {
 
 var loopStart = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC) // a Tuesday
 
+// check is one named assertion of a table: got must equal want.
+type check struct {
+	name      string
+	got, want any
+}
+
+// expect reports every check whose got differs from its want.
+func expect(t *testing.T, checks []check) {
+	t.Helper()
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
 func newLoopFixture(t *testing.T, mod func(*LoopConfig)) *loopFixture {
 	t.Helper()
 	f := &loopFixture{
