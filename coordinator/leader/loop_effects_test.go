@@ -71,12 +71,7 @@ func TestLoopPrePromotionRefusalIsAWait(t *testing.T) {
 	}
 	snap := f.store.Snapshot()
 	rel := snap.State.ReleaseByID(id)
-	refusals := 0
-	for _, c := range f.commandsOf(command.CmdSetReleaseState) {
-		if strings.Contains(string(c.Payload), "pre-promotion") {
-			refusals++
-		}
-	}
+	refusals := f.reasonsWith("pre-promotion")
 	mu.Lock()
 	refuse = false
 	mu.Unlock()
@@ -384,12 +379,7 @@ func TestLoopBaselineReadFailureHoldsTheFirstPromotion(t *testing.T) {
 	}
 	waiting := releaseOf(f.store, id)
 	promotedWhileFailing := len(f.promoter.Landed())
-	reasonsRecorded := 0
-	for _, c := range f.commandsOf(command.CmdSetReleaseState) {
-		if strings.Contains(string(c.Payload), "connection refused") {
-			reasonsRecorded++
-		}
-	}
+	reasonsRecorded := f.reasonsWith("connection refused")
 	mu.Lock()
 	failing = false
 	failedReads := reads

@@ -87,6 +87,18 @@ func (f *loopFixture) commandsOf(typ command.Type) []command.Command {
 	return out
 }
 
+// reasonsWith counts the release-state changes the loop proposed whose
+// payload (the state and its reason) contains text.
+func (f *loopFixture) reasonsWith(text string) int {
+	n := 0
+	for _, c := range f.commandsOf(command.CmdSetReleaseState) {
+		if strings.Contains(string(c.Payload), text) {
+			n++
+		}
+	}
+	return n
+}
+
 // passUntil runs passes, moving the clock to each NextCheck (or by step),
 // until cond holds; it fails after max passes.
 func (f *loopFixture) passUntil(t *testing.T, max int, step time.Duration, cond func(store.Snapshot) bool) {
