@@ -49,22 +49,38 @@ func TestLoopPromotionsCarrySoakEvidence(t *testing.T) {
 	}
 }
 
+// gateFake is the pre-promotion webhook: it counts the promotions it is
+// asked about and refuses them with refusal while that is set.
+type gateFake struct {
+	mu      sync.Mutex
+	asked   int
+	refusal error
+}
+
+func (g *gateFake) BeforePromote(context.Context, rings.Promotion) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.asked++
+	return g.refusal
+}
+
+// allow lets every later promotion through.
+func (g *gateFake) allow() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.refusal = nil
+}
+
+func (g *gateFake) askedSoFar() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.asked
+}
+
 func TestLoopPrePromotionRefusalIsAWait(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	refuse := true
-	asked := 0
-	f := newLoopFixture(t, func(c *LoopConfig) {
-		c.BeforePromote = func(ctx context.Context, p rings.Promotion) error {
-			mu.Lock()
-			defer mu.Unlock()
-			asked++
-			if refuse {
-				return errors.New("pre-promotion webhook refused: answered 409 Conflict: change freeze")
-			}
-			return nil
-		}
-	})
+	gate := &gateFake{refusal: errors.New("pre-promotion webhook refused: answered 409 Conflict: change freeze")}
+	f := newLoopFixture(t, func(c *LoopConfig) { c.BeforePromote = gate.BeforePromote })
 	id := f.release(t, "v2")
 	for range 3 {
 		f.loop.ReconcileOnce(context.Background())
@@ -72,11 +88,11 @@ func TestLoopPrePromotionRefusalIsAWait(t *testing.T) {
 	snap := f.store.Snapshot()
 	rel := snap.State.ReleaseByID(id)
 	refusals := f.reasonsWith("pre-promotion")
-	mu.Lock()
-	refuse = false
-	mu.Unlock()
+	askedWhileRefusing := gate.askedSoFar()
+	gate.allow()
 	f.passUntil(t, 10, time.Second, func(store.Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
 	expect(t, []check{
+		{"gate asked while refusing", askedWhileRefusing > 0, true},
 		{"nothing promoted while refused", len(f.promoter.Landed()) > 0 && refusals == 0, false},
 		{"refusal is the release's reason", strings.Contains(rel.Reason, "change freeze"), true},
 		{"refusal recorded once", refusals, 1},
@@ -91,16 +107,8 @@ func TestLoopPrePromotionRefusalIsAWait(t *testing.T) {
 // would only delay recording what is already in Git.
 func TestLoopRecordsALandedPromotionWithoutTheGate(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	asked := 0
-	f := newLoopFixture(t, func(c *LoopConfig) {
-		c.BeforePromote = func(ctx context.Context, p rings.Promotion) error {
-			mu.Lock()
-			defer mu.Unlock()
-			asked++
-			return errors.New("pre-promotion webhook refused: change freeze")
-		}
-	})
+	gate := &gateFake{refusal: errors.New("pre-promotion webhook refused: change freeze")}
+	f := newLoopFixture(t, func(c *LoopConfig) { c.BeforePromote = gate.BeforePromote })
 	id := f.release(t, "v2")
 	// What the earlier leader pushed: the canary promotion, by its ID.
 	pid := rings.PromotionID(id, "canary", []string{"us-east-1"})
@@ -113,12 +121,10 @@ func TestLoopRecordsALandedPromotionWithoutTheGate(t *testing.T) {
 	if err := json.Unmarshal(f.commandsOf(command.CmdPromoted)[0].Payload, &rec); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	if rec.PromotionID != pid || rec.Commit != pushed.Commit {
 		t.Fatalf("recorded %s at %s; want %s at %s", rec.PromotionID, rec.Commit, pid, pushed.Commit)
 	}
-	if asked != 0 {
+	if asked := gate.askedSoFar(); asked != 0 {
 		t.Fatalf("the gate was asked %d times about a promotion already in Git; want 0", asked)
 	}
 	if n := len(f.promoter.Landed()); n != 1 {
