@@ -23,10 +23,7 @@ import (
 func TestLoopPromotionsCarrySoakEvidence(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
-	id := f.release(t, "v2")
-	f.passUntil(t, 200, 5*time.Minute, func(s store.Snapshot) bool {
-		return s.State.ReleaseByID(id).State == rings.ReleaseCompleted
-	})
+	id := f.releaseCompleted(t, "v2")
 	snap := f.store.Snapshot()
 	rel := snap.State.ReleaseByID(id)
 	want := map[string]struct {
@@ -143,10 +140,7 @@ func TestLoopTellsAfterRingOfDoneRings(t *testing.T) {
 			done = append(done, r)
 		}
 	})
-	id := f.release(t, "v2")
-	f.passUntil(t, 200, 5*time.Minute, func(s store.Snapshot) bool {
-		return s.State.ReleaseByID(id).State == rings.ReleaseCompleted
-	})
+	f.releaseCompleted(t, "v2")
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		mu.Lock()

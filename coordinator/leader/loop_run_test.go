@@ -282,8 +282,7 @@ func TestFailoverResendsOnlyRecentEvents(t *testing.T) {
 		return strings.Join(sent[node], " ")
 	}
 	f := newLoopFixture(t, func(c *LoopConfig) { c.Notifier = watcher("a") })
-	id := f.release(t, "v2")
-	f.passUntil(t, 200, 5*time.Minute, func(s store.Snapshot) bool { return s.State.ReleaseByID(id).State == rings.ReleaseCompleted })
+	f.releaseCompleted(t, "v2")
 	f.loop.ReconcileOnce(context.Background())
 	wantA := "ring-promoted/checkout-v2/canary ring-promoted/checkout-v2/early ring-promoted/checkout-v2/global release-completed/checkout-v2"
 	if got := sentBy("a"); got != wantA {

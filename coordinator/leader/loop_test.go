@@ -87,6 +87,17 @@ func (f *loopFixture) commandsOf(typ command.Type) []command.Command {
 	return out
 }
 
+// releaseCompleted creates a release of version and runs passes until it
+// has rolled through every ring; it returns the release's ID.
+func (f *loopFixture) releaseCompleted(t *testing.T, version string) string {
+	t.Helper()
+	id := f.release(t, version)
+	f.passUntil(t, 200, 5*time.Minute, func(s store.Snapshot) bool {
+		return s.State.ReleaseByID(id).State == rings.ReleaseCompleted
+	})
+	return id
+}
+
 // reasonsWith counts the release-state changes the loop proposed whose
 // payload (the state and its reason) contains text.
 func (f *loopFixture) reasonsWith(text string) int {
@@ -120,10 +131,7 @@ func (f *loopFixture) passUntil(t *testing.T, max int, step time.Duration, cond 
 func TestLoopRollsAReleaseThroughEveryRing(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
-	id := f.release(t, "v2")
-	f.passUntil(t, 200, 5*time.Minute, func(s store.Snapshot) bool {
-		return s.State.ReleaseByID(id).State == rings.ReleaseCompleted
-	})
+	id := f.releaseCompleted(t, "v2")
 	var rings_ []string
 	for _, p := range f.promoter.Landed() {
 		rings_ = append(rings_, p.Ring)
