@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,36 +48,31 @@ func TestLoopPromotionsCarrySoakEvidence(t *testing.T) {
 }
 
 // gateFake is the pre-promotion webhook: it counts the promotions it is
-// asked about and refuses them with refusal while that is set.
+// asked about and refuses them with refusal while refusing is set.
 type gateFake struct {
-	mu      sync.Mutex
-	asked   int
-	refusal error
+	asked    atomic.Int64
+	refusing atomic.Bool
+	refusal  error
+}
+
+// refusingGate is a gate that refuses every promotion with refusal.
+func refusingGate(refusal string) *gateFake {
+	g := &gateFake{refusal: errors.New(refusal)}
+	g.refusing.Store(true)
+	return g
 }
 
 func (g *gateFake) BeforePromote(context.Context, rings.Promotion) error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.asked++
-	return g.refusal
-}
-
-// allow lets every later promotion through.
-func (g *gateFake) allow() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.refusal = nil
-}
-
-func (g *gateFake) askedSoFar() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.asked
+	g.asked.Add(1)
+	if g.refusing.Load() {
+		return g.refusal
+	}
+	return nil
 }
 
 func TestLoopPrePromotionRefusalIsAWait(t *testing.T) {
 	t.Parallel()
-	gate := &gateFake{refusal: errors.New("pre-promotion webhook refused: answered 409 Conflict: change freeze")}
+	gate := refusingGate("pre-promotion webhook refused: answered 409 Conflict: change freeze")
 	f := newLoopFixture(t, func(c *LoopConfig) { c.BeforePromote = gate.BeforePromote })
 	id := f.release(t, "v2")
 	for range 3 {
@@ -85,8 +81,8 @@ func TestLoopPrePromotionRefusalIsAWait(t *testing.T) {
 	snap := f.store.Snapshot()
 	rel := snap.State.ReleaseByID(id)
 	refusals := f.reasonsWith("pre-promotion")
-	askedWhileRefusing := gate.askedSoFar()
-	gate.allow()
+	askedWhileRefusing := gate.asked.Load()
+	gate.refusing.Store(false)
 	f.passUntil(t, 10, time.Second, func(store.Snapshot) bool { return len(f.commandsOf(command.CmdPromoted)) == 1 })
 	expect(t, []check{
 		{"gate asked while refusing", askedWhileRefusing > 0, true},
@@ -104,7 +100,7 @@ func TestLoopPrePromotionRefusalIsAWait(t *testing.T) {
 // would only delay recording what is already in Git.
 func TestLoopRecordsALandedPromotionWithoutTheGate(t *testing.T) {
 	t.Parallel()
-	gate := &gateFake{refusal: errors.New("pre-promotion webhook refused: change freeze")}
+	gate := refusingGate("pre-promotion webhook refused: change freeze")
 	f := newLoopFixture(t, func(c *LoopConfig) { c.BeforePromote = gate.BeforePromote })
 	id := f.release(t, "v2")
 	// What the earlier leader pushed: the canary promotion, by its ID.
@@ -121,7 +117,7 @@ func TestLoopRecordsALandedPromotionWithoutTheGate(t *testing.T) {
 	if rec.PromotionID != pid || rec.Commit != pushed.Commit {
 		t.Fatalf("recorded %s at %s; want %s at %s", rec.PromotionID, rec.Commit, pid, pushed.Commit)
 	}
-	if asked := gate.askedSoFar(); asked != 0 {
+	if asked := gate.asked.Load(); asked != 0 {
 		t.Fatalf("the gate was asked %d times about a promotion already in Git; want 0", asked)
 	}
 	if n := len(f.promoter.Landed()); n != 1 {
