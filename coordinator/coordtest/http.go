@@ -1,6 +1,7 @@
 package coordtest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -68,18 +69,25 @@ func (n *NodeServer) Kill() {
 	_ = n.Node.Shutdown()
 }
 
-// Call sends a request (hdr: name, value, …) and returns the status, body
-// and headers.
-func Call(t testing.TB, base, method, path, body string, hdr ...string) (int, []byte, http.Header) {
+// NewRequest builds a request to url with body and headers (hdr: name,
+// value, …), bound to ctx.
+func NewRequest(t testing.TB, ctx context.Context, method, url, body string, hdr ...string) *http.Request {
 	t.Helper()
-	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	return req
+}
+
+// Call sends a request (hdr: name, value, …) and returns the status, body
+// and headers.
+func Call(t testing.TB, base, method, path, body string, hdr ...string) (int, []byte, http.Header) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(NewRequest(t, context.Background(), method, base+path, body, hdr...))
 	if err != nil {
 		t.Fatal(err)
 	}

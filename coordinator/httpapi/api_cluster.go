@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -36,20 +37,12 @@ func (a *API) leader(w http.ResponseWriter, r *http.Request) {
 
 // join answers POST /v1/cluster/join {id, raftAddr, httpAddr} on the leader.
 func (a *API) join(w http.ResponseWriter, r *http.Request) {
-	var req apiclient.JoinRequest
-	if err := decode(r, &req); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if err := checkName("id", req.ID); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if err := checkHostPort("raftAddr", req.RaftAddr); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if err := checkHostPort("httpAddr", strings.TrimPrefix(strings.TrimPrefix(req.HTTPAddr, "http://"), "https://")); err != nil {
+	req, err := decodeChecked(r, func(req apiclient.JoinRequest) error {
+		return cmp.Or(checkName("id", req.ID),
+			checkHostPort("raftAddr", req.RaftAddr),
+			checkHostPort("httpAddr", strings.TrimPrefix(strings.TrimPrefix(req.HTTPAddr, "http://"), "https://")))
+	})
+	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -62,12 +55,8 @@ func (a *API) join(w http.ResponseWriter, r *http.Request) {
 
 // remove answers POST /v1/cluster/remove {id} on the leader.
 func (a *API) remove(w http.ResponseWriter, r *http.Request) {
-	var req apiclient.RemoveRequest
-	if err := decode(r, &req); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if err := checkName("id", req.ID); err != nil {
+	req, err := decodeChecked(r, func(req apiclient.RemoveRequest) error { return checkName("id", req.ID) })
+	if err != nil {
 		a.fail(w, r, err)
 		return
 	}

@@ -90,6 +90,16 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, code, err)
 }
 
+// decodeChecked decodes the request body as T and checks it: the error is
+// the decode's or, for a body that decodes, check's.
+func decodeChecked[T any](r *http.Request, check func(T) error) (T, error) {
+	var v T
+	if err := decode(r, &v); err != nil {
+		return v, err
+	}
+	return v, check(v)
+}
+
 // decode reads a JSON body into v: at most MaxBodyBytes, no unknown fields,
 // exactly one value.
 func decode(r *http.Request, v any) error {
@@ -219,11 +229,8 @@ func idAndReason(r *http.Request, what string) (id, reason string, err error) {
 	if id, err = pathID(r, what); err != nil {
 		return "", "", err
 	}
-	var req apiclient.ReasonRequest
-	if err := decode(r, &req); err != nil {
-		return "", "", err
-	}
-	if err := checkReason(req.Reason, true); err != nil {
+	req, err := decodeChecked(r, func(req apiclient.ReasonRequest) error { return checkReason(req.Reason, true) })
+	if err != nil {
 		return "", "", err
 	}
 	return id, strings.TrimSpace(req.Reason), nil

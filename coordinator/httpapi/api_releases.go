@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 
@@ -62,12 +63,8 @@ func (a *API) waitsFor(snap store.Snapshot, id string) []planner.Wait {
 // createRelease answers POST /v1/releases: it names the release
 // (<app>-<version>-<6 hex>) before proposing, so the ID is in the log.
 func (a *API) createRelease(w http.ResponseWriter, r *http.Request) {
-	var req apiclient.CreateReleaseRequest
-	if err := decode(r, &req); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if err := checkCreate(req); err != nil {
+	req, err := decodeChecked(r, checkCreate)
+	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -153,16 +150,10 @@ func (a *API) approveRelease(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	var req apiclient.ApproveRequest
-	if err := decode(r, &req); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if err := checkName("ring", req.Ring); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if err := checkReason(req.Reason, false); err != nil {
+	req, err := decodeChecked(r, func(req apiclient.ApproveRequest) error {
+		return cmp.Or(checkName("ring", req.Ring), checkReason(req.Reason, false))
+	})
+	if err != nil {
 		a.fail(w, r, err)
 		return
 	}

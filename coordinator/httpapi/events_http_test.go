@@ -62,14 +62,7 @@ type sseMessage struct {
 func openStream(t *testing.T, url string, hdr ...string) *sseStream {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(coordtest.NewRequest(t, ctx, http.MethodGet, url, "", hdr...))
 	if err != nil {
 		cancel()
 		t.Fatal(err)

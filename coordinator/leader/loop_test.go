@@ -3,6 +3,7 @@ package leader
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -28,6 +29,22 @@ type loopFixture struct {
 }
 
 var loopStart = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC) // a Tuesday
+
+// check is one named assertion of a table: got must equal want.
+type check struct {
+	name      string
+	got, want any
+}
+
+// expect reports every check whose got differs from its want.
+func expect(t *testing.T, checks []check) {
+	t.Helper()
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
 
 func newLoopFixture(t *testing.T, mod func(*LoopConfig)) *loopFixture {
 	t.Helper()
@@ -70,6 +87,29 @@ func (f *loopFixture) commandsOf(typ command.Type) []command.Command {
 	return out
 }
 
+// releaseCompleted creates a release of version and runs passes until it
+// has rolled through every ring; it returns the release's ID.
+func (f *loopFixture) releaseCompleted(t *testing.T, version string) string {
+	t.Helper()
+	id := f.release(t, version)
+	f.passUntil(t, 200, 5*time.Minute, func(s store.Snapshot) bool {
+		return s.State.ReleaseByID(id).State == rings.ReleaseCompleted
+	})
+	return id
+}
+
+// reasonsWith counts the release-state changes the loop proposed whose
+// payload (the state and its reason) contains text.
+func (f *loopFixture) reasonsWith(text string) int {
+	n := 0
+	for _, c := range f.commandsOf(command.CmdSetReleaseState) {
+		if strings.Contains(string(c.Payload), text) {
+			n++
+		}
+	}
+	return n
+}
+
 // passUntil runs passes, moving the clock to each NextCheck (or by step),
 // until cond holds; it fails after max passes.
 func (f *loopFixture) passUntil(t *testing.T, max int, step time.Duration, cond func(store.Snapshot) bool) {
@@ -91,10 +131,7 @@ func (f *loopFixture) passUntil(t *testing.T, max int, step time.Duration, cond 
 func TestLoopRollsAReleaseThroughEveryRing(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
-	id := f.release(t, "v2")
-	f.passUntil(t, 200, 5*time.Minute, func(s store.Snapshot) bool {
-		return s.State.ReleaseByID(id).State == rings.ReleaseCompleted
-	})
+	id := f.releaseCompleted(t, "v2")
 	var rings_ []string
 	for _, p := range f.promoter.Landed() {
 		rings_ = append(rings_, p.Ring)
@@ -314,6 +351,156 @@ func TestLoopConfigValidate(t *testing.T) {
 			t.Parallel()
 			if err := tc.cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Validate() = %v; want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestLoopRolloutInProgressWaitsUntilSyncTimeout: a soaking canary whose
+// Argo Rollouts canary pauses is not failed by its failed-check threshold
+// (2 × 1m in the test topology); the in-progress flag travels from the
+// health source through the Observe command into the state, and the ring
+// fails once the pause lasted the ring's syncTimeout (15m by default).
+func TestLoopRolloutInProgressWaitsUntilSyncTimeout(t *testing.T) {
+	t.Parallel()
+	f := newLoopFixture(t, nil)
+	id := f.toSyncing(t)
+	f.passUntil(t, 20, time.Second, func(s store.Snapshot) bool {
+		return s.State.ReleaseByID(id).Ring("canary").State == rings.RingSoaking
+	})
+	f.clock.Advance(time.Minute)
+	pausedAt := f.clock.Now()
+	f.health.Set(rings.RegionHealth{Region: "us-east-1", Synced: true, Reason: "Suspended: Rollout is paused", InProgress: true})
+	for i := 0; i < 10; i++ {
+		f.loop.ReconcileOnce(context.Background())
+		f.clock.Advance(time.Minute)
+	}
+	snap := f.store.Snapshot()
+	rp := snap.State.ReleaseByID(id).Ring("canary")
+	g := rp.Region("us-east-1")
+	if rp.State != rings.RingSoaking || rp.ConsecutiveFailures != 0 || !g.InProgress || !g.InProgressSince.Equal(pausedAt) {
+		t.Fatalf("after 10m paused: ring %s, %d failed checks, region in progress %t since %s; want soaking, 0, true since %s",
+			rp.State, rp.ConsecutiveFailures, g.InProgress, g.InProgressSince, pausedAt)
+	}
+	obs := f.commandsOf(command.CmdObserve)
+	if last := coordtest.DecodeAs[command.Observe](t, obs[len(obs)-1].Payload); !last.InProgress || last.Reason != "Suspended: Rollout is paused" {
+		t.Fatalf("last observation %+v; want it in progress", last)
+	}
+
+	f.passUntil(t, 20, time.Minute, func(s store.Snapshot) bool {
+		return s.State.ReleaseByID(id).Ring("canary").State != rings.RingSoaking
+	})
+	fails := f.commandsOf(command.CmdFailRing)
+	if len(fails) != 1 {
+		t.Fatalf("%d fail-ring commands; want 1", len(fails))
+	}
+	ref := coordtest.DecodeAs[command.RingRef](t, fails[0].Payload)
+	if !strings.Contains(ref.Reason, "region us-east-1 has been in progress for longer than syncTimeout 15m0s") || fails[0].At.Before(pausedAt.Add(15*time.Minute)) {
+		t.Fatalf("ring failed at %s with %q; want the pause reason, not before %s", fails[0].At, ref.Reason, pausedAt.Add(15*time.Minute))
+	}
+}
+
+// TestChangedNoticesInProgress: a syncing region whose evidence only
+// changes from in progress to not (same reason) is recorded again.
+func TestChangedNoticesInProgress(t *testing.T) {
+	t.Parallel()
+	prev := &rings.RegionProgress{Name: "us-east-1", Synced: true, Reason: "Suspended", ObservedAt: loopStart}
+	obs := command.Observe{Region: "us-east-1", Synced: true, Reason: "Suspended", InProgress: true}
+	if !changed(prev, obs, loopStart.Add(time.Second), time.Minute) {
+		t.Error("in progress after not in progress: not recorded")
+	}
+	prev.InProgress = true
+	if changed(prev, obs, loopStart.Add(time.Second), time.Minute) {
+		t.Error("the same evidence within the interval: recorded again")
+	}
+}
+
+func TestFenceCheckReadsTheStateInPlace(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		setup   func(t *testing.T, s *coordtest.Store, releaseID string)
+		rollbck bool
+		want    string // "" means the check passes
+	}{
+		{"nothing in the way", func(*testing.T, *coordtest.Store, string) {}, false, ""},
+		{"global halt", func(t *testing.T, s *coordtest.Store, _ string) {
+			s.MustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: "halt-g", Scope: rings.HaltScope{Global: true}, Reason: "incident"})
+		}, false, "covered by halt halt-g (incident)"},
+		{"halt of another app", func(t *testing.T, s *coordtest.Store, _ string) {
+			s.MustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: "halt-a", Scope: rings.HaltScope{Apps: []string{"payments"}}, Reason: "other"})
+		}, false, ""},
+		{"release aborted", func(t *testing.T, s *coordtest.Store, id string) {
+			s.MustApply(t, command.CmdAbortRelease, command.ReleaseRef{ReleaseID: id, Reason: "bad build"})
+		}, false, "release is aborted"},
+		{"release forgotten after it finished", func(t *testing.T, s *coordtest.Store, id string) {
+			s.MustApply(t, command.CmdAbortRelease, command.ReleaseRef{ReleaseID: id, Reason: "bad build"})
+			for i := range rings.KeepFinishedReleases {
+				later := fmt.Sprintf("checkout-later-%d", i)
+				s.MustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: later, App: "checkout", Version: "v9"})
+				s.MustApply(t, command.CmdAbortRelease, command.ReleaseRef{ReleaseID: later, Reason: "superseded"})
+			}
+			if snap := s.Snapshot(); snap.State.ReleaseByID(id) != nil {
+				t.Fatal("the release is still in the state: the case tests nothing")
+			}
+		}, false, "gone from the state"},
+		{"rollback ignores halts", func(t *testing.T, s *coordtest.Store, _ string) {
+			s.MustApply(t, command.CmdPlaceHalt, command.PlaceHalt{ID: "halt-g", Scope: rings.HaltScope{Global: true}, Reason: "incident"})
+		}, true, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newLoopFixture(t, nil)
+			vs := f.store
+			id := f.release(t, "v2")
+			tc.setup(t, f.store, id)
+			p := rings.Promotion{ReleaseID: id, App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "p1", Rollback: tc.rollbck}
+			before := vs.Snapshots()
+			err := f.loop.fenceCheck(p)(context.Background())
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("Check = %v; want nil", err)
+			case tc.want != "" && (!errors.Is(err, rings.ErrFenced) || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("Check = %v; want ErrFenced containing %q", err, tc.want)
+			case vs.Snapshots() != before:
+				t.Fatalf("Check took %d deep copies of the state; want 0", vs.Snapshots()-before)
+			}
+		})
+	}
+}
+
+func TestPassCopiesTheStateAgainOnlyAfterAChange(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		setup func(t *testing.T, f *loopFixture)
+		want  int64 // views the pass takes; it takes no deep copy
+	}{
+		// Soaking with nothing due: nothing is recorded, one view serves
+		// the fence, observe and the plan.
+		{"nothing changes", func(t *testing.T, f *loopFixture) {}, 1},
+		// The analysis interval passed: the pass records observations,
+		// so the plan needs a view that includes them.
+		{"observations recorded", func(t *testing.T, f *loopFixture) { f.clock.Advance(2 * time.Minute) }, 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newLoopFixture(t, nil)
+			vs := f.store
+			id := f.release(t, "v2")
+			f.passUntil(t, 10, time.Second, func(s store.Snapshot) bool {
+				return s.State.ReleaseByID(id).Ring("canary").State == rings.RingSoaking
+			})
+			tc.setup(t, f)
+			copies, views := vs.Snapshots(), vs.Views()
+			f.loop.ReconcileOnce(context.Background())
+			if got := vs.Snapshots() - copies; got != 0 {
+				t.Fatalf("the pass took %d deep copies of the state; want none", got)
+			}
+			if got := vs.Views() - views; got != tc.want {
+				t.Fatalf("the pass took %d views of the state; want %d", got, tc.want)
 			}
 		})
 	}

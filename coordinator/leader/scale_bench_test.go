@@ -108,15 +108,25 @@ func allSoakingRing0(s rings.State, apps int) bool {
 // analysis interval falls due. The store lends its state and its applied
 // index as *Node does.
 func BenchmarkScaleReconcilePass(b *testing.B) {
+	benchScaleOp(b, func(_ *testing.B, f *scaleFixture) func() {
+		return func() {
+			f.clock.Advance(time.Millisecond) // a fake clock: nanoseconds next to a pass
+			f.loop.ReconcileOnce(context.Background())
+		}
+	})
+}
+
+// benchScaleOp runs, at every scale, the op that setup prepares (untimed)
+// b.N times and reports the op's latency percentiles.
+func benchScaleOp(b *testing.B, setup func(b *testing.B, f *scaleFixture) func()) {
 	for _, apps := range scaleApps {
 		b.Run(fmt.Sprintf("apps=%d", apps), func(b *testing.B) {
-			f := scaleState(b, apps)
+			op := setup(b, scaleState(b, apps))
 			lat := make([]time.Duration, 0, b.N)
 			b.ResetTimer()
 			for range b.N {
-				f.clock.Advance(time.Millisecond)
 				start := time.Now()
-				f.loop.ReconcileOnce(context.Background())
+				op()
 				lat = append(lat, time.Since(start))
 			}
 			b.StopTimer()
@@ -127,22 +137,11 @@ func BenchmarkScaleReconcilePass(b *testing.B) {
 
 // BenchmarkScalePlanNext measures planner.PlanNext alone over the same state.
 func BenchmarkScalePlanNext(b *testing.B) {
-	for _, apps := range scaleApps {
-		b.Run(fmt.Sprintf("apps=%d", apps), func(b *testing.B) {
-			f := scaleState(b, apps)
-			snap := f.store.Snapshot()
-			now := f.clock.Now()
-			lat := make([]time.Duration, 0, b.N)
-			b.ResetTimer()
-			for range b.N {
-				start := time.Now()
-				planner.PlanNext(snap.Topology, &snap.State, now)
-				lat = append(lat, time.Since(start))
-			}
-			b.StopTimer()
-			storetest.ReportPercentiles(b, lat)
-		})
-	}
+	benchScaleOp(b, func(_ *testing.B, f *scaleFixture) func() {
+		snap := f.store.Snapshot()
+		now := f.clock.Now()
+		return func() { planner.PlanNext(snap.Topology, &snap.State, now) }
+	})
 }
 
 // BenchmarkScaleSnapshot measures the Raft snapshot of the FSM: Snapshot
@@ -296,43 +295,36 @@ func seed(b *testing.B, s *coordtest.Store, typ command.Type, payload any) {
 // API handler over the in-memory store holding the N-app state (no Raft,
 // no network). One op is one command.
 func BenchmarkScaleHaltAPI(b *testing.B) {
-	for _, apps := range scaleApps {
-		b.Run(fmt.Sprintf("apps=%d", apps), func(b *testing.B) {
-			f := scaleState(b, apps)
-			api, err := httpapi.NewAPI(httpapi.APIConfig{Store: f.store, Fence: &MemFence{}, Logger: coordtest.Discard()})
-			if err != nil {
-				b.Fatal(err)
+	benchScaleOp(b, func(b *testing.B, f *scaleFixture) func() {
+		api, err := httpapi.NewAPI(httpapi.APIConfig{Store: f.store, Fence: &MemFence{}, Logger: coordtest.Discard()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		serve := func(path, body string, want int) string {
+			req := httptest.NewRequest("POST", path, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			api.ServeHTTP(rec, req)
+			if rec.Code != want {
+				b.Fatalf("POST %s: %d %s", path, rec.Code, rec.Body.String())
 			}
-			serve := func(path, body string, want int) string {
-				req := httptest.NewRequest("POST", path, strings.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				rec := httptest.NewRecorder()
-				api.ServeHTTP(rec, req)
-				if rec.Code != want {
-					b.Fatalf("POST %s: %d %s", path, rec.Code, rec.Body.String())
-				}
-				var h struct{ ID string }
-				_ = json.Unmarshal(rec.Body.Bytes(), &h)
-				return h.ID
-			}
-			lat := make([]time.Duration, 0, b.N)
-			open := ""
-			b.ResetTimer()
-			for range b.N {
-				start := time.Now()
-				if open == "" {
-					open = serve("/v1/halts", `{"global":true,"reason":"bench"}`, 201)
-				} else {
-					serve("/v1/halts/"+open+"/resume", `{"reason":"bench"}`, 200)
-					open = ""
-				}
-				lat = append(lat, time.Since(start))
-			}
-			b.StopTimer()
+			var h struct{ ID string }
+			_ = json.Unmarshal(rec.Body.Bytes(), &h)
+			return h.ID
+		}
+		open := ""
+		b.Cleanup(func() {
 			if open != "" { // leave no halt active for the other benchmarks
 				serve("/v1/halts/"+open+"/resume", `{"reason":"bench"}`, 200)
 			}
-			storetest.ReportPercentiles(b, lat)
 		})
-	}
+		return func() {
+			if open == "" {
+				open = serve("/v1/halts", `{"global":true,"reason":"bench"}`, 201)
+			} else {
+				serve("/v1/halts/"+open+"/resume", `{"reason":"bench"}`, 200)
+				open = ""
+			}
+		}
+	})
 }

@@ -2,14 +2,17 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/raft"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
+	"github.com/ringleader-dev/ringleader/rings"
 )
 
 // Benchmarks of the replicated node on real TCP over loopback with fsync.
@@ -72,36 +75,32 @@ func BenchmarkHaltCommit(b *testing.B) {
 // leader (no leadership transfer) until a survivor accepts a write. The
 // stopped node is restarted between trials. Reports median and max.
 func BenchmarkFailover(b *testing.B) {
-	c := newTestCluster(b, 3, DefaultLogStore, false)
-	times := make([]time.Duration, 0, b.N)
-	for i := range b.N {
-		old := c.leader()
-		start := time.Now()
-		c.kill(old)
-		times = append(times, firstAcceptedWrite(b, c, fmt.Sprintf("fo%d", i)).Sub(start))
-		c.restart(old)
-		c.waitConverged()
-	}
-	b.StopTimer()
-	slices.Sort(times)
-	b.ReportMetric(storetest.Millis(times[len(times)/2]), "median-ms")
-	b.ReportMetric(storetest.Millis(times[len(times)-1]), "max-ms")
-	b.ReportMetric(0, "ns/op")
+	benchLeaderLoss(b, "fo", func(c *testCluster, old *testNode) { c.kill(old) })
 }
 
 // BenchmarkPlannedHandover measures Shutdown on the leader (leadership
 // transfer first) until a survivor accepts a write.
 func BenchmarkPlannedHandover(b *testing.B) {
+	benchLeaderLoss(b, "ho", func(_ *testCluster, old *testNode) {
+		if err := old.Shutdown(); err != nil {
+			b.Fatal(err)
+		}
+		old.alive = false
+	})
+}
+
+// benchLeaderLoss runs one trial per iteration on a 3-node cluster: stop
+// takes the leader away, a survivor must then accept halt <prefix><i>, and
+// the old leader is restarted before the next trial. It reports the median
+// and the max time from stop to the first accepted write.
+func benchLeaderLoss(b *testing.B, prefix string, stop func(*testCluster, *testNode)) {
 	c := newTestCluster(b, 3, DefaultLogStore, false)
 	times := make([]time.Duration, 0, b.N)
 	for i := range b.N {
 		old := c.leader()
 		start := time.Now()
-		if err := old.Shutdown(); err != nil {
-			b.Fatal(err)
-		}
-		old.alive = false
-		times = append(times, firstAcceptedWrite(b, c, fmt.Sprintf("ho%d", i)).Sub(start))
+		stop(c, old)
+		times = append(times, firstAcceptedWrite(b, c, fmt.Sprintf("%s%d", prefix, i)).Sub(start))
 		c.restart(old)
 		c.waitConverged()
 	}
@@ -130,4 +129,36 @@ func firstAcceptedWrite(b *testing.B, c *testCluster, haltID string) time.Time {
 	}
 	b.Fatalf("no survivor accepted a write within %s", waitDeadline)
 	return time.Time{}
+}
+
+// BenchmarkObservedApply measures what the observer hook adds to one FSM
+// apply of a constant-cost command: decoding the entry again and calling
+// two observers (what the observers themselves cost, the event broker and
+// the metrics, is measured by their own benchmarks).
+func BenchmarkObservedApply(b *testing.B) {
+	for _, observed := range []bool{false, true} {
+		b.Run(fmt.Sprintf("observed=%t", observed), func(b *testing.B) {
+			var obs nodeObservers
+			seen := 0
+			if observed {
+				count := func(AppliedCommand) { seen++ }
+				fns := []ApplyObserver{count, count}
+				obs.applied.Store(&fns)
+			}
+			fsm := observedFSM{FSM: NewFSM(0), obs: &obs}
+			cmd, err := command.New(command.CmdRecordBudget, command.ActorSystem, rings.Budget{Region: "us-east-1", RemainingPercent: 70})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				cmd.RequestID = "" // no request-log bookkeeping
+				data, _ := json.Marshal(cmd)
+				fsm.Apply(&raft.Log{Index: uint64(i + 1), Data: data})
+			}
+			if observed && seen != 2*b.N {
+				b.Fatalf("the observers saw %d entries, want %d", seen, 2*b.N)
+			}
+		})
+	}
 }

@@ -56,14 +56,7 @@ func (n *Node) OnApply(fn ApplyObserver) {
 	if fn == nil {
 		return
 	}
-	n.obs.mu.Lock()
-	defer n.obs.mu.Unlock()
-	var fns []ApplyObserver
-	if p := n.obs.applied.Load(); p != nil {
-		fns = append(fns, *p...)
-	}
-	fns = append(fns, fn)
-	n.obs.applied.Store(&fns)
+	addObserver(&n.obs.mu, &n.obs.applied, fn)
 }
 
 // OnPropose registers fn to be called after every Node.Apply on this node
@@ -72,14 +65,20 @@ func (n *Node) OnPropose(fn ProposalObserver) {
 	if fn == nil {
 		return
 	}
-	n.obs.mu.Lock()
-	defer n.obs.mu.Unlock()
-	var fns []ProposalObserver
-	if p := n.obs.proposed.Load(); p != nil {
+	addObserver(&n.obs.mu, &n.obs.proposed, fn)
+}
+
+// addObserver registers fn in list under mu. It stores a new slice, so the
+// one a notification loaded stays as it was.
+func addObserver[F any](mu *sync.Mutex, list *atomic.Pointer[[]F], fn F) {
+	mu.Lock()
+	defer mu.Unlock()
+	var fns []F
+	if p := list.Load(); p != nil {
 		fns = append(fns, *p...)
 	}
 	fns = append(fns, fn)
-	n.obs.proposed.Store(&fns)
+	list.Store(&fns)
 }
 
 // proposedCommand notifies the proposal observers.

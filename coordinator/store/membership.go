@@ -21,10 +21,7 @@ func (n *Node) Join(id, raftAddr, httpAddr string) error {
 	if err := checkAdvertise(raftAddr); err != nil {
 		return invalidf("join %s: %w", id, err)
 	}
-	if !n.IsLeader() {
-		return n.notLeader("join " + id)
-	}
-	servers, err := n.servers()
+	servers, err := n.leaderServers("join " + id)
 	if err != nil {
 		return err
 	}
@@ -59,10 +56,7 @@ func (n *Node) Join(id, raftAddr, httpAddr string) error {
 // Remove removes server id from the cluster and forgets its HTTP address.
 // Leader only. A leader removing itself steps down afterwards.
 func (n *Node) Remove(id string) error {
-	if !n.IsLeader() {
-		return n.notLeader("remove " + id)
-	}
-	servers, err := n.servers()
+	servers, err := n.leaderServers("remove " + id)
 	if err != nil {
 		return err
 	}
@@ -112,6 +106,15 @@ func (n *Node) Members() ([]apiclient.Member, error) {
 		})
 	}
 	return out, nil
+}
+
+// leaderServers reads the latest Raft configuration for a change, op, that
+// only the leader makes: on a follower it is the not-leader error.
+func (n *Node) leaderServers(op string) ([]raft.Server, error) {
+	if !n.IsLeader() {
+		return nil, n.notLeader(op)
+	}
+	return n.servers()
 }
 
 // servers reads the latest Raft configuration.

@@ -2,7 +2,9 @@ package leader
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -11,7 +13,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
-	ringplanner "github.com/ringleader-dev/ringleader/rings/planner"
+	"github.com/ringleader-dev/ringleader/rings/planner"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
@@ -66,7 +68,7 @@ type landedAt struct {
 
 type plannedAt struct {
 	at   time.Time
-	plan ringplanner.Plan
+	plan planner.Plan
 }
 
 var trainMonday = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
@@ -86,15 +88,15 @@ func newTrainFixture(t *testing.T) *trainFixture {
 		}
 		return res, err
 	}}
-	planner := func(tp *topology.Topology, s *rings.State, now time.Time) ringplanner.Plan {
-		p := ringplanner.PlanNext(tp, s, now)
+	recordPlan := func(tp *topology.Topology, s *rings.State, now time.Time) planner.Plan {
+		p := planner.PlanNext(tp, s, now)
 		f.mu.Lock()
 		f.plans = append(f.plans, plannedAt{at: now, plan: p})
 		f.mu.Unlock()
 		return p
 	}
 	l, err := NewLoop(LoopConfig{Store: f.store, Promoter: promoter, Health: &MemHealth{}, Fence: &MemFence{}, Clock: f.clock,
-		Planner: planner, Interval: time.Hour, Logger: coordtest.Logger(t)})
+		Planner: recordPlan, Interval: time.Hour, Logger: coordtest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,10 +159,10 @@ func (f *trainFixture) firstLanding(release, ring string) time.Time {
 
 // waitAt reports whether the plan made at the latest instant ≤ at holds a
 // wait of the given reason for release (and ring, when not empty).
-func (f *trainFixture) waitAt(at time.Time, release, ring string, reason ringplanner.WaitReason) bool {
+func (f *trainFixture) waitAt(at time.Time, release, ring string, reason planner.WaitReason) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var plan *ringplanner.Plan
+	var plan *planner.Plan
 	for i := range f.plans {
 		if !f.plans[i].at.After(at) {
 			plan = &f.plans[i].plan
@@ -169,7 +171,7 @@ func (f *trainFixture) waitAt(at time.Time, release, ring string, reason ringpla
 	if plan == nil {
 		return false
 	}
-	return slices.ContainsFunc(plan.Waits, func(w ringplanner.Wait) bool {
+	return slices.ContainsFunc(plan.Waits, func(w planner.Wait) bool {
 		return w.ReleaseID == release && (ring == "" || w.Ring == ring) && w.Reason == reason
 	})
 }
@@ -200,13 +202,13 @@ func TestLoopScheduledReleasesAndTrains(t *testing.T) {
 		ok   bool
 		got  any
 	}{
-		{"ledger waits on Monday morning for its start time", f.waitAt(at(23, 14, 55), led, "", ringplanner.WaitSchedule), "no schedule wait"},
+		{"ledger waits on Monday morning for its start time", f.waitAt(at(23, 14, 55), led, "", planner.WaitSchedule), "no schedule wait"},
 		{"ledger canary lands at its start time", f.firstLanding(led, "canary").Equal(at(23, 15, 0)), f.firstLanding(led, "canary")},
-		{"checkout v1 waits for the train on Monday", f.waitAt(at(23, 20, 0), v1, "", ringplanner.WaitSchedule), "no schedule wait"},
+		{"checkout v1 waits for the train on Monday", f.waitAt(at(23, 20, 0), v1, "", planner.WaitSchedule), "no schedule wait"},
 		{"checkout v1 departs with the train", f.firstLanding(v1, "canary").Equal(at(24, 10, 0)), f.firstLanding(v1, "canary")},
-		{"checkout v2 queues behind v1 after the departure", f.waitAt(at(24, 11, 0), v2, "", ringplanner.WaitQueue), "no queue wait"},
+		{"checkout v2 queues behind v1 after the departure", f.waitAt(at(24, 11, 0), v2, "", planner.WaitQueue), "no queue wait"},
 		{"checkout v1 canary finished soaking inside the freeze", rel(v1).Ring("canary").DoneAt.After(at(24, 12, 0)) && rel(v1).Ring("canary").DoneAt.Before(at(24, 18, 0)), rel(v1).Ring("canary").DoneAt},
-		{"the freeze that opened after ring 0 holds ring 1", f.waitAt(at(24, 15, 0), v1, "early", ringplanner.WaitFreeze), "no freeze wait"},
+		{"the freeze that opened after ring 0 holds ring 1", f.waitAt(at(24, 15, 0), v1, "early", planner.WaitFreeze), "no freeze wait"},
 		{"ring 1 lands when the freeze ends", f.firstLanding(v1, "early").Equal(at(24, 18, 0)), f.firstLanding(v1, "early")},
 		{"checkout v2 starts only after v1 completed", !f.firstLanding(v2, "canary").Before(rel(v1).UpdatedAt), f.firstLanding(v2, "canary")},
 		{"checkout v2 starts as soon as v1 completed", f.firstLanding(v2, "canary").Equal(rel(v1).UpdatedAt), f.firstLanding(v2, "canary")},
@@ -230,5 +232,166 @@ func TestLoopTrainMissedByMinutesWaitsAWeek(t *testing.T) {
 	f.run(t, time.Hour, func(store.Snapshot) bool { return !f.firstLanding(id, "canary").IsZero() })
 	if got, want := f.firstLanding(id, "canary"), time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC); !got.Equal(want) {
 		t.Fatalf("canary landed %s; want the next departure %s", got, want)
+	}
+}
+
+// withBudgetTopology adopts coordtest.Topology with a Prometheus
+// in us-east-1 (the canary ring) and a second app, ledger, so the
+// error-budget gate applies to the canary of both apps.
+func withBudgetTopology(t *testing.T, s *coordtest.Store) *coordtest.Store {
+	t.Helper()
+	src := coordtest.Topology
+	doc := strings.Replace(string(src), `application: "{{app}}-{{region}}"}`+"\n",
+		`application: "{{app}}-{{region}}"}`+"\n      prometheus: {url: http://prometheus.example.com:9090}\n", 1)
+	doc += "    - name: ledger\n      targets: [{file: \"apps/ledger/{{region}}/values.yaml\", yamlPath: image.tag}]\n"
+	if _, err := topology.Parse("budget-topology.yaml", []byte(doc)); err != nil {
+		t.Fatalf("test topology: %v", err)
+	}
+	s.MustApply(t, command.CmdAdoptTopology, command.AdoptTopology{Revision: rings.TopologyRevision([]byte(doc)), Path: "budget-topology.yaml", Source: []byte(doc)})
+	return s
+}
+
+// budgetSourceFake reports fixed figures, or fails while down is set.
+type budgetSourceFake struct {
+	mu      sync.Mutex
+	down    bool
+	budgets []rings.Budget
+}
+
+func (b *budgetSourceFake) Budgets(_ context.Context, _ *topology.Topology, at time.Time) ([]rings.Budget, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.down {
+		return nil, errors.New("prometheus unreachable")
+	}
+	out := make([]rings.Budget, len(b.budgets))
+	for i, x := range b.budgets {
+		x.At = at
+		out[i] = x
+	}
+	return out, nil
+}
+
+func (b *budgetSourceFake) set(down bool, budgets ...rings.Budget) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.down, b.budgets = down, budgets
+}
+
+func newBudgetLoopFixture(t *testing.T, src BudgetSource) *loopFixture {
+	t.Helper()
+	f := newLoopFixture(t, func(c *LoopConfig) {
+		c.Store = withBudgetTopology(t, coordtest.NewStore(true))
+		c.Budgets, c.BudgetInterval = src, time.Minute
+	})
+	f.store = f.loop.cfg.Store.(*coordtest.Store)
+	return f
+}
+
+// budgetWait returns the error-budget wait of a release, or "".
+func budgetWait(f *loopFixture, id string) string {
+	snap := f.store.Snapshot()
+	for _, w := range planner.PlanNext(snap.Topology, &snap.State, f.clock.Now()).Waits {
+		if w.ReleaseID == id && w.Reason == planner.WaitErrorBudget {
+			return w.Detail
+		}
+	}
+	return ""
+}
+
+// TestLoopBudgetsPerAppGateTheirOwnReleases: the leader records one budget
+// per app and region; ledger's exhausted budget holds ledger's release in
+// the canary and leaves checkout's alone.
+func TestLoopBudgetsPerAppGateTheirOwnReleases(t *testing.T) {
+	t.Parallel()
+	src := &budgetSourceFake{}
+	src.set(false,
+		rings.Budget{App: "checkout", Region: "us-east-1", RemainingPercent: 90},
+		rings.Budget{App: "ledger", Region: "us-east-1", RemainingPercent: 5})
+	f := newBudgetLoopFixture(t, src)
+	checkout := f.release(t, "v2")
+	ledger := f.store.MustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "ledger-v9", App: "ledger", Version: "v9"}).ID
+	for range 3 {
+		f.loop.ReconcileOnce(context.Background())
+	}
+	snap := f.store.Snapshot()
+	expect(t, []check{
+		{"one figure per app and region", len(snap.State.Budgets), 2},
+		{"checkout's figure", snap.State.Budgets["checkout/us-east-1"].RemainingPercent, 90.0},
+		{"ledger's figure", snap.State.Budgets["ledger/us-east-1"].RemainingPercent, 5.0},
+		{"checkout promoted to the canary", snap.State.ReleaseByID(checkout).Ring("canary").Regions[0].Promoted(), true},
+		{"ledger held in the canary", snap.State.ReleaseByID(ledger).Ring("canary").Regions[0].Promoted(), false},
+		{"ledger waits for its own budget", budgetWait(f, ledger),
+			"the error budget of app ledger in region us-east-1 is exhausted (5.0% remains): only P0, security, reliability releases may promote"},
+	})
+}
+
+// TestLoopBudgetNeverMeasuredFailsClosed: with Prometheus down since the
+// start nothing is recorded and the canary waits with a clear reason; once
+// Prometheus answers the figure is recorded and the release goes; when it
+// goes down again the last figure stays.
+func TestLoopBudgetNeverMeasuredFailsClosed(t *testing.T) {
+	t.Parallel()
+	src := &budgetSourceFake{}
+	src.set(true)
+	f := newBudgetLoopFixture(t, src)
+	id := f.release(t, "v2")
+	for range 3 {
+		f.loop.ReconcileOnce(context.Background())
+	}
+	snap := f.store.Snapshot()
+	if n := len(snap.State.Budgets); n != 0 {
+		t.Fatalf("budgets recorded while Prometheus is down: %v", snap.State.Budgets)
+	}
+	if snap.State.ReleaseByID(id).Ring("canary").Regions[0].Promoted() {
+		t.Fatal("canary promoted with a budget never measured; want it held (fail closed)")
+	}
+	want := "error budget of app checkout in region us-east-1 has not been measured yet (is Prometheus reachable?): only P0, security, reliability releases may promote until it is"
+	if got := budgetWait(f, id); got != want {
+		t.Fatalf("budget wait:\n got %q\nwant %q", got, want)
+	}
+
+	src.set(false, rings.Budget{App: "checkout", Region: "us-east-1", RemainingPercent: 70})
+	f.clock.Advance(time.Minute)
+	f.loop.ReconcileOnce(context.Background())
+	f.loop.ReconcileOnce(context.Background())
+	snap = f.store.Snapshot()
+	if !snap.State.ReleaseByID(id).Ring("canary").Regions[0].Promoted() {
+		t.Fatalf("canary not promoted once the budget was measured; waits: %q", budgetWait(f, id))
+	}
+
+	src.set(true)
+	f.clock.Advance(time.Minute)
+	f.loop.ReconcileOnce(context.Background())
+	if b := f.store.Snapshot().State.Budgets["checkout/us-east-1"]; b.RemainingPercent != 70 || !b.At.Equal(loopStart.Add(time.Minute)) {
+		t.Fatalf("budget after a failed measurement = %+v; want the last good figure (70%% at %s)", b, loopStart.Add(time.Minute))
+	}
+}
+
+// TestLoopRefusesBudgetsWithoutApp: a source that forgets the app records
+// nothing (it would gate no release and hide the real figure).
+func TestLoopRefusesBudgetsWithoutApp(t *testing.T) {
+	t.Parallel()
+	src := &budgetSourceFake{}
+	src.set(false, rings.Budget{Region: "us-east-1", RemainingPercent: 100})
+	f := newBudgetLoopFixture(t, src)
+	f.loop.ReconcileOnce(context.Background())
+	if n := len(f.commandsOf(command.CmdRecordBudget)); n != 0 {
+		t.Fatalf("%d budgets without an app recorded; want none", n)
+	}
+}
+
+// TestMemBudgetsWholeUnlessSet: the in-memory source gives every app its
+// whole budget in every region with a Prometheus.
+func TestMemBudgetsWholeUnlessSet(t *testing.T) {
+	t.Parallel()
+	m := &MemBudgets{}
+	m.Set("ledger", "us-east-1", 12)
+	f := newBudgetLoopFixture(t, m)
+	f.loop.ReconcileOnce(context.Background())
+	got := f.store.Snapshot().State.Budgets
+	if len(got) != 2 || got["checkout/us-east-1"].RemainingPercent != 100 || got["ledger/us-east-1"].RemainingPercent != 12 ||
+		got["checkout/us-east-1"].RemainingSeconds != 2592 {
+		t.Fatalf("budgets = %+v; want checkout whole (100%%, 2592s) and ledger 12%% in us-east-1 only", got)
 	}
 }
