@@ -3,6 +3,7 @@ package rings
 import (
 	"errors"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -271,6 +272,43 @@ type HaltScope struct {
 // Empty reports whether the scope names nothing (and so is not a valid halt).
 func (s HaltScope) Empty() bool {
 	return !s.Global && len(s.Regions) == 0 && len(s.Rings) == 0 && len(s.Apps) == 0 && len(s.Releases) == 0
+}
+
+// ScopeList is one list that narrows a halt scope: what it names, in the
+// singular ("release", "app", "ring" or "region"), and the names.
+type ScopeList struct {
+	Kind  string
+	Names []string
+}
+
+// Lists returns the scope's non-empty lists in the order people read them:
+// releases, apps, rings, regions. Global is not a list; callers check it.
+func (s HaltScope) Lists() []ScopeList {
+	var out []ScopeList
+	for _, l := range []ScopeList{{"release", s.Releases}, {"app", s.Apps}, {"ring", s.Rings}, {"region", s.Regions}} {
+		if len(l.Names) > 0 {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// Describe says what the scope covers, for people: "everything",
+// "releases r1; regions eu-west-1, us-east-1" or, for an empty scope,
+// "nothing".
+func (s HaltScope) Describe() string {
+	if s.Global {
+		return "everything"
+	}
+	lists := s.Lists()
+	if len(lists) == 0 {
+		return "nothing"
+	}
+	parts := make([]string, len(lists))
+	for i, l := range lists {
+		parts[i] = l.Kind + "s " + strings.Join(l.Names, ", ")
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Covers reports whether the scope covers a promotion of release into ring

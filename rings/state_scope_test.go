@@ -1,6 +1,7 @@
 package rings_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ringleader-dev/ringleader/rings"
@@ -47,6 +48,40 @@ func TestHaltScopeCovers(t *testing.T) {
 			t.Parallel()
 			if got := tc.scope.Covers(tc.p.release, tc.p.app, tc.p.ring, tc.p.regions); got != tc.want {
 				t.Errorf("%+v covers %+v = %v, want %v", tc.scope, tc.p, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestHaltScopeDescribe checks the text people read for a scope and the
+// lists it is built from: releases, apps, rings, regions, in that order.
+func TestHaltScopeDescribe(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		scope rings.HaltScope
+		want  string
+		kinds string
+	}{
+		{"global wins over lists", rings.HaltScope{Global: true, Regions: []string{"x"}}, "everything", "region"},
+		{"one list of two names", rings.HaltScope{Regions: []string{"eu-west-1", "us-east-1"}}, "regions eu-west-1, us-east-1", "region"},
+		{"lists in reading order", rings.HaltScope{Regions: []string{"eu-west-1"}, Rings: []string{"early"}, Apps: []string{"checkout"}, Releases: []string{"r1"}},
+			"releases r1; apps checkout; rings early; regions eu-west-1", "release app ring region"},
+		{"empty lists are left out", rings.HaltScope{Apps: []string{}, Rings: []string{"early"}}, "rings early", "ring"},
+		{"empty scope", rings.HaltScope{}, "nothing", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := tc.scope.Describe(); got != tc.want {
+				t.Errorf("Describe() = %q, want %q", got, tc.want)
+			}
+			var kinds []string
+			for _, l := range tc.scope.Lists() {
+				kinds = append(kinds, l.Kind)
+			}
+			if got := strings.Join(kinds, " "); got != tc.kinds {
+				t.Errorf("Lists() kinds = %q, want %q", got, tc.kinds)
 			}
 		})
 	}

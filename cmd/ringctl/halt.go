@@ -86,19 +86,15 @@ func renderHalt(w io.Writer, output string, h *apiclient.HaltResponse, verb stri
 	})
 }
 
-// scopeText renders a halt scope: "global" or "app=checkout region=us-east-1".
+// scopeText renders a halt scope the way the halt flags spell it: "global" or
+// "app=checkout region=us-east-1".
 func scopeText(s rings.HaltScope) string {
 	if s.Global {
 		return "global"
 	}
 	var parts []string
-	for _, l := range []struct {
-		key  string
-		vals []string
-	}{{"release", s.Releases}, {"app", s.Apps}, {"ring", s.Rings}, {"region", s.Regions}} {
-		if len(l.vals) > 0 {
-			parts = append(parts, l.key+"="+strings.Join(l.vals, ","))
-		}
+	for _, l := range s.Lists() {
+		parts = append(parts, l.Kind+"="+strings.Join(l.Names, ","))
 	}
 	return strings.Join(parts, " ")
 }

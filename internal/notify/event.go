@@ -125,7 +125,7 @@ func haltEvents(h rings.Halt) []Event {
 	if h.Auto {
 		by = "automatic"
 	}
-	scope := DescribeScope(h.Scope)
+	scope := h.Scope.Describe()
 	out := []Event{{ID: "halt-placed/" + h.ID, Kind: KindHaltPlaced, At: h.CreatedAt, Halt: h.ID, Actor: by, Reason: h.Reason,
 		Regions: slices.Clone(h.Scope.Regions),
 		Text:    fmt.Sprintf("halt %s placed by %s on %s: %s", h.ID, by, scope, orDash(h.Reason))}}
@@ -135,27 +135,6 @@ func haltEvents(h rings.Halt) []Event {
 			Text:    fmt.Sprintf("halt %s on %s resumed by %s: %s", h.ID, scope, orDash(h.ResumedBy), orDash(h.ResumeReason))})
 	}
 	return out
-}
-
-// DescribeScope renders a halt scope for people: "everything" or
-// "regions eu-west-1; apps checkout".
-func DescribeScope(s rings.HaltScope) string {
-	if s.Global {
-		return "everything"
-	}
-	var parts []string
-	for _, p := range []struct {
-		name string
-		list []string
-	}{{"releases", s.Releases}, {"apps", s.Apps}, {"rings", s.Rings}, {"regions", s.Regions}} {
-		if len(p.list) > 0 {
-			parts = append(parts, p.name+" "+strings.Join(p.list, ", "))
-		}
-	}
-	if len(parts) == 0 {
-		return "nothing"
-	}
-	return strings.Join(parts, "; ")
 }
 
 // allPromoted reports whether every region of the ring was written, and

@@ -161,21 +161,3 @@ func TestWatcher(t *testing.T) {
 		})
 	}
 }
-
-func TestDescribeScope(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		scope rings.HaltScope
-		want  string
-	}{
-		{rings.HaltScope{Global: true, Regions: []string{"x"}}, "everything"},
-		{rings.HaltScope{Regions: []string{"eu-west-1", "us-east-1"}}, "regions eu-west-1, us-east-1"},
-		{rings.HaltScope{Apps: []string{"checkout"}, Rings: []string{"early"}}, "apps checkout; rings early"},
-		{rings.HaltScope{}, "nothing"},
-	}
-	for _, tc := range tests {
-		if got := DescribeScope(tc.scope); got != tc.want {
-			t.Errorf("DescribeScope(%+v) = %q; want %q", tc.scope, got, tc.want)
-		}
-	}
-}

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/store"
@@ -296,21 +295,17 @@ func budgets(snap store.Snapshot) []BudgetGroup {
 	return out
 }
 
-// describeScope says what a halt covers, for its banner.
+// describeScope says what a halt covers, for its banner. It reads as
+// rings.HaltScope.Describe except that a global halt's banner says
+// "everything, everywhere" and an empty scope shows no text.
 func describeScope(s rings.HaltScope) string {
-	if s.Global {
+	switch {
+	case s.Global:
 		return "everything, everywhere"
+	case s.Empty():
+		return ""
 	}
-	var parts []string
-	for _, p := range []struct {
-		what  string
-		names []string
-	}{{"releases", s.Releases}, {"apps", s.Apps}, {"rings", s.Rings}, {"regions", s.Regions}} {
-		if len(p.names) > 0 {
-			parts = append(parts, p.what+" "+strings.Join(p.names, ", "))
-		}
-	}
-	return strings.Join(parts, "; ")
+	return s.Describe()
 }
 
 // Countdown formats a duration for people: "1h 02m", "4m 05s", "12s".
