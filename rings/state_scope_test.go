@@ -53,36 +53,27 @@ func TestHaltScopeCovers(t *testing.T) {
 	}
 }
 
-// TestHaltScopeDescribe checks the text people read for a scope and the
-// lists it is built from: releases, apps, rings, regions, in that order.
+// TestHaltScopeDescribe checks the text people read for a scope, keyed by
+// that text, and the order of the lists it is built from.
 func TestHaltScopeDescribe(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		name  string
-		scope rings.HaltScope
-		want  string
-		kinds string
-	}{
-		{"global wins over lists", rings.HaltScope{Global: true, Regions: []string{"x"}}, "everything", "region"},
-		{"one list of two names", rings.HaltScope{Regions: []string{"eu-west-1", "us-east-1"}}, "regions eu-west-1, us-east-1", "region"},
-		{"lists in reading order", rings.HaltScope{Regions: []string{"eu-west-1"}, Rings: []string{"early"}, Apps: []string{"checkout"}, Releases: []string{"r1"}},
-			"releases r1; apps checkout; rings early; regions eu-west-1", "release app ring region"},
-		{"empty lists are left out", rings.HaltScope{Apps: []string{}, Rings: []string{"early"}}, "rings early", "ring"},
-		{"empty scope", rings.HaltScope{}, "nothing", ""},
+	every := rings.HaltScope{Regions: []string{"eu-west-1"}, Rings: []string{"early"}, Apps: []string{"checkout"}, Releases: []string{"r1"}}
+	for want, scope := range map[string]rings.HaltScope{
+		"everything":                   {Global: true, Regions: []string{"x"}},
+		"regions eu-west-1, us-east-1": {Regions: []string{"eu-west-1", "us-east-1"}},
+		"releases r1; apps checkout; rings early; regions eu-west-1": every,
+		"rings early": {Apps: []string{}, Rings: []string{"early"}},
+		"nothing":     {},
+	} {
+		if got := scope.Describe(); got != want {
+			t.Errorf("%+v.Describe() = %q, want %q", scope, got, want)
+		}
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			if got := tc.scope.Describe(); got != tc.want {
-				t.Errorf("Describe() = %q, want %q", got, tc.want)
-			}
-			var kinds []string
-			for _, l := range tc.scope.Lists() {
-				kinds = append(kinds, l.Kind)
-			}
-			if got := strings.Join(kinds, " "); got != tc.kinds {
-				t.Errorf("Lists() kinds = %q, want %q", got, tc.kinds)
-			}
-		})
+	var kinds []string
+	for _, l := range every.Lists() {
+		kinds = append(kinds, l.Kind)
+	}
+	if got := strings.Join(kinds, " "); got != "release app ring region" {
+		t.Errorf("Lists() kinds = %q, want releases, apps, rings, regions in that order", got)
 	}
 }
