@@ -29,6 +29,20 @@ func (s *State) release(id string) (*Release, error) {
 	return nil, fmt.Errorf("release %q: %w; list releases with ringctl release list", id, ErrNotFound)
 }
 
+// releaseWithReason returns the release (the state's own to change) that a
+// person asks to change; what names the change ("abort", "roll back"). A
+// request without a reason is refused.
+func (s *State) releaseWithReason(id, what, reason string) (*Release, error) {
+	r, err := s.release(id)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(reason) == "" {
+		return nil, fmt.Errorf("%s release %q: a reason is required: %w", what, id, ErrTransition)
+	}
+	return r, nil
+}
+
 // releaseRing returns the release (the state's own to change) and its
 // named ring, or an error wrapping ErrNotFound.
 func (s *State) releaseRing(id, ring string) (*Release, *RingProgress, error) {
@@ -189,12 +203,9 @@ func (s *State) Approve(id, ring, by, reason string, at time.Time) error {
 
 // Abort stops a non-terminal release; nothing more is written for it.
 func (s *State) Abort(id, by, reason string, at time.Time) error {
-	r, err := s.release(id)
+	r, err := s.releaseWithReason(id, "abort", reason)
 	if err != nil {
 		return err
-	}
-	if strings.TrimSpace(reason) == "" {
-		return fmt.Errorf("abort release %q: a reason is required: %w", id, ErrTransition)
 	}
 	if r.State.Terminal() {
 		return fmt.Errorf("abort release %q: it is already %s: %w", id, r.State, ErrTransition)
@@ -209,12 +220,9 @@ func (s *State) Abort(id, by, reason string, at time.Time) error {
 // nothing promoted yet is rolled back at once (there is nothing to write).
 // Without a previous version there is nothing to roll back to: abort instead.
 func (s *State) RequestRollback(id, by, reason string, at time.Time) error {
-	r, err := s.release(id)
+	r, err := s.releaseWithReason(id, "roll back", reason)
 	if err != nil {
 		return err
-	}
-	if strings.TrimSpace(reason) == "" {
-		return fmt.Errorf("roll back release %q: a reason is required: %w", id, ErrTransition)
 	}
 	if r.State.Terminal() && r.State != ReleaseCompleted {
 		return fmt.Errorf("roll back release %q: it is %s: %w", id, r.State, ErrTransition)
