@@ -1,8 +1,6 @@
 package rings_test
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -261,16 +259,12 @@ func TestTransitions(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s := ringstest.NewState(t, top, tc.prep...)
-			before, _ := json.Marshal(s)
-			err := tc.op(top, s)
+			op := func() error { return tc.op(top, s) }
 			if tc.wantErr != nil {
-				after, _ := json.Marshal(s)
-				if !errors.Is(err, tc.wantErr) || string(before) != string(after) {
-					t.Fatalf("err = %v (want %v), state changed = %v", err, tc.wantErr, string(before) != string(after))
-				}
+				ringstest.Refused(t, s, tc.wantErr, op)
 				return
 			}
-			if err != nil {
+			if err := op(); err != nil {
 				t.Fatalf("unexpected error: %v", err)
 			}
 			if got := tc.got(s); got != tc.want {

@@ -1,7 +1,6 @@
 package planner
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -41,18 +40,12 @@ func TestFailPromotion(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			s := ringstest.NewState(t, top, c.steps...)
-			before := ringstest.JSON(t, s)
-			err := s.FailPromotion("r1", c.ring, c.pid, c.reason, at)
+			fail := func() error { return s.FailPromotion("r1", c.ring, c.pid, c.reason, at) }
 			if c.want != nil {
-				if !errors.Is(err, c.want) {
-					t.Fatalf("err = %v; want %v", err, c.want)
-				}
-				if got := ringstest.JSON(t, s); got != before {
-					t.Fatalf("a refused transition changed the state:\n%s\n%s", before, got)
-				}
+				ringstest.Refused(t, s, c.want, fail)
 				return
 			}
-			if err != nil {
+			if err := fail(); err != nil {
 				t.Fatal(err)
 			}
 			rp := s.ReleaseByID("r1").Ring(c.ring)
@@ -70,11 +63,9 @@ func TestFailPromotionRefusesALandedPromotion(t *testing.T) {
 	s := ringstest.NewState(t, top, append(append([]ringstest.Step{}, mtEarlyPending...),
 		ringstest.Promote("r1", "early", "eu-west-1"), ringstest.Soak("r1", "early"), ringstest.Done("r1", "early"),
 		ringstest.Promote("r1", "global", "us-west-2"))...)
-	before := ringstest.JSON(t, s)
-	err := s.FailPromotion("r1", "global", rings.PromotionID("r1", "global", []string{"us-west-2"}), "x", ringstest.T0.Add(time.Hour))
-	if !errors.Is(err, rings.ErrConflict) || ringstest.JSON(t, s) != before {
-		t.Fatalf("err = %v; want ErrConflict and nothing changed", err)
-	}
+	ringstest.Refused(t, s, rings.ErrConflict, func() error {
+		return s.FailPromotion("r1", "global", rings.PromotionID("r1", "global", []string{"us-west-2"}), "x", ringstest.T0.Add(time.Hour))
+	})
 	if err := s.FailPromotion("r1", "global", rings.PromotionID("r1", "global", []string{"ap-northeast-1"}), "x", ringstest.T0.Add(time.Hour)); err != nil {
 		t.Fatalf("promoting ring: %v", err)
 	}
@@ -125,10 +116,7 @@ func TestPromotionRetryWaitsThenPromotesAndClears(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A retry recorded again (or by a deposed leader) is a conflict.
-	before := ringstest.JSON(t, s)
-	if err := s.RecordPromotionRetry("r1", "early", rt, at); !errors.Is(err, rings.ErrConflict) || ringstest.JSON(t, s) != before {
-		t.Fatalf("same attempt again: %v; want ErrConflict, nothing changed", err)
-	}
+	ringstest.Refused(t, s, rings.ErrConflict, func() error { return s.RecordPromotionRetry("r1", "early", rt, at) })
 
 	plan := PlanNext(top, s, at.Add(time.Second))
 	if len(plan.Actions) != 0 {
@@ -184,10 +172,7 @@ func TestRecordPromotionRetryRefusesBadInput(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			s := ringstest.NewState(t, top, c.steps...)
-			before := ringstest.JSON(t, s)
-			if err := s.RecordPromotionRetry("r1", c.ring, c.rt, at); !errors.Is(err, c.want) || ringstest.JSON(t, s) != before {
-				t.Fatalf("err = %v; want %v and nothing changed", err, c.want)
-			}
+			ringstest.Refused(t, s, c.want, func() error { return s.RecordPromotionRetry("r1", c.ring, c.rt, at) })
 		})
 	}
 }
@@ -241,8 +226,6 @@ func TestFailedRollbackHaltsAndStopsAsking(t *testing.T) {
 			t.Fatalf("planner changes the release's state again: %+v", a)
 		}
 	}
-	before := ringstest.JSON(t, s)
-	if err := s.FailRollbackWrite("r1", "early", rid, reason, later); !errors.Is(err, rings.ErrConflict) || ringstest.JSON(t, s) != before {
-		t.Fatalf("second failure: %v; want ErrConflict and nothing changed", err)
-	}
+	// A second failure of the same rollback is a conflict.
+	ringstest.Refused(t, s, rings.ErrConflict, func() error { return s.FailRollbackWrite("r1", "early", rid, reason, later) })
 }

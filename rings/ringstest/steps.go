@@ -1,6 +1,7 @@
 package ringstest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -119,5 +120,18 @@ func Apply(t testing.TB, top *topology.Topology, s *rings.State, steps ...Step) 
 		if err := step(top, s); err != nil {
 			t.Fatalf("step %d: %v", i, err)
 		}
+	}
+}
+
+// Refused runs change, which must refuse to change s: it fails the test
+// unless change returns an error wrapping want and leaves s as it was.
+func Refused(t testing.TB, s *rings.State, want error, change func() error) {
+	t.Helper()
+	before := JSON(t, s)
+	if err := change(); !errors.Is(err, want) {
+		t.Fatalf("err = %v; want %v", err, want)
+	}
+	if after := JSON(t, s); after != before {
+		t.Fatalf("a refused change changed the state:\n%s\n%s", before, after)
 	}
 }
