@@ -26,6 +26,17 @@ func exampleTopology(t testing.TB) *topology.Topology {
 	return top
 }
 
+// projectCheckout projects checkout 2.0 with priority on top from the given
+// time, failing the test if it cannot.
+func projectCheckout(t testing.TB, top *topology.Topology, priority string, from time.Time) Timeline {
+	t.Helper()
+	tl, err := Project(top, "checkout", "2.0", priority, from)
+	if err != nil {
+		t.Fatalf("project checkout from %s: %v", stamp(from), err)
+	}
+	return tl
+}
+
 // starts flattens a timeline to "ring/region" → start, plus "ring" → soakedAt.
 func starts(tl Timeline) map[string]string {
 	out := map[string]string{}
@@ -73,11 +84,7 @@ func TestProjectExample(t *testing.T) {
 		if _, ok := cache[tc.from]; ok {
 			continue
 		}
-		tl, err := Project(top, "checkout", "2.0", topology.PriorityNormal, ringstest.Time(t, tc.from))
-		if err != nil {
-			t.Fatalf("project from %s: %v", tc.from, err)
-		}
-		cache[tc.from] = starts(tl)
+		cache[tc.from] = starts(projectCheckout(t, top, topology.PriorityNormal, ringstest.Time(t, tc.from)))
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -93,10 +100,7 @@ func TestProjectExample(t *testing.T) {
 func TestProjectLocalNine(t *testing.T) {
 	t.Parallel()
 	top := exampleTopology(t)
-	tl, err := Project(top, "checkout", "2.0", topology.PriorityNormal, ringstest.Time(t, "2026-12-04T15:00:00Z"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tl := projectCheckout(t, top, topology.PriorityNormal, ringstest.Time(t, "2026-12-04T15:00:00Z"))
 	for _, r := range tl.Rings[1:] {
 		for _, g := range r.Regions {
 			t.Run(g.Name, func(t *testing.T) {
@@ -122,10 +126,7 @@ func TestProjectYearEndFreeze(t *testing.T) {
 	for from := ringstest.Time(t, "2026-12-14T08:00:00Z"); from.Before(ringstest.Time(t, "2026-12-23T00:00:00Z")); from = from.Add(13 * time.Hour) {
 		t.Run(stamp(from), func(t *testing.T) {
 			t.Parallel()
-			tl, err := Project(top, "checkout", "2.0", topology.PriorityNormal, from)
-			if err != nil {
-				t.Fatal(err)
-			}
+			tl := projectCheckout(t, top, topology.PriorityNormal, from)
 			var first time.Time
 			var firstRing, firstRegion string
 			for _, r := range tl.Rings {
@@ -153,10 +154,7 @@ func TestProjectYearEndFreeze(t *testing.T) {
 func TestProjectFreezeExactDates(t *testing.T) {
 	t.Parallel()
 	top := exampleTopology(t)
-	tl, err := Project(top, "checkout", "2.0", topology.PriorityNormal, ringstest.Time(t, "2026-12-18T15:00:00Z"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tl := projectCheckout(t, top, topology.PriorityNormal, ringstest.Time(t, "2026-12-18T15:00:00Z"))
 	got := starts(tl)
 	want := map[string]string{
 		"canary/us-east-1":      "2026-12-18T15:00:00Z",
@@ -176,10 +174,7 @@ func TestProjectFreezeExactDates(t *testing.T) {
 func TestProjectP0IgnoresFreeze(t *testing.T) {
 	t.Parallel()
 	top := exampleTopology(t)
-	tl, err := Project(top, "checkout", "2.0", topology.PriorityP0, ringstest.Time(t, "2026-12-21T06:00:00Z"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tl := projectCheckout(t, top, topology.PriorityP0, ringstest.Time(t, "2026-12-21T06:00:00Z"))
 	if got := stamp(tl.Rings[1].Regions[0].Start); got != "2026-12-21T10:00:00Z" {
 		t.Fatalf("P0 early starts %s, want 2026-12-21T10:00:00Z (inside the freeze)", got)
 	}
@@ -188,10 +183,7 @@ func TestProjectP0IgnoresFreeze(t *testing.T) {
 func TestTimelineJSON(t *testing.T) {
 	t.Parallel()
 	top := exampleTopology(t)
-	tl, err := Project(top, "checkout", "2.0", topology.PriorityNormal, ringstest.Time(t, "2026-12-04T15:00:00Z"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tl := projectCheckout(t, top, topology.PriorityNormal, ringstest.Time(t, "2026-12-04T15:00:00Z"))
 	b, err := json.Marshal(tl)
 	if err != nil {
 		t.Fatal(err)
