@@ -37,6 +37,15 @@ func (s *State) activeRingIn(id, ring, what string, states ...RingState) (*Relea
 	return r, rp, nil
 }
 
+// regionIn returns the region name of ring rp of release id, or, for what,
+// an error wrapping ErrNotFound.
+func regionIn(rp *RingProgress, id, what, name string) (*RegionProgress, error) {
+	if g := rp.Region(name); g != nil {
+		return g, nil
+	}
+	return nil, fmt.Errorf("%s region %q of ring %q of release %q: %w", what, name, rp.Name, id, ErrNotFound)
+}
+
 // ringIn refuses what on ring rp of release id unless the ring is in one
 // of states: "the ring is soaking", or "the ring is soaking, not syncing"
 // when one state is allowed.
@@ -90,9 +99,9 @@ func (s *State) MarkPromoted(id, ring string, regions []string, promotionID, com
 		return err
 	}
 	for i, name := range regions {
-		g := rp.Region(name)
-		if g == nil {
-			return fmt.Errorf("promote region %q of ring %q of release %q: %w", name, ring, id, ErrNotFound)
+		g, err := regionIn(rp, id, "promote", name)
+		if err != nil {
+			return err
 		}
 		if g.Promoted() {
 			return fmt.Errorf("promote region %q of ring %q of release %q: already promoted by %s: %w", name, ring, id, g.PromotionID, ErrConflict)
@@ -144,9 +153,9 @@ func (s *State) observe(id, ring, region string, synced, healthy, inProgress boo
 	if err != nil {
 		return err
 	}
-	g := rp.Region(region)
-	if g == nil {
-		return fmt.Errorf("observe region %q of ring %q of release %q: %w", region, ring, id, ErrNotFound)
+	g, err := regionIn(rp, id, "observe", region)
+	if err != nil {
+		return err
 	}
 	if err := ringIn(rp, id, "observe", RingPromoting, RingSyncing, RingSoaking); err != nil {
 		return err
@@ -291,10 +300,11 @@ func (s *State) MarkRolledBack(id, ring string, regions []string, promotionID, c
 		return fmt.Errorf("roll back ring %q of release %q: no regions named: %w", ring, id, ErrTransition)
 	}
 	for _, name := range regions {
-		g := rp.Region(name)
+		g, err := regionIn(rp, id, "roll back", name)
+		if err != nil {
+			return err
+		}
 		switch {
-		case g == nil:
-			return fmt.Errorf("roll back region %q of ring %q of release %q: %w", name, ring, id, ErrNotFound)
 		case !g.Promoted():
 			return fmt.Errorf("roll back region %q of ring %q of release %q: it was never promoted: %w", name, ring, id, ErrTransition)
 		case g.RolledBack():

@@ -29,10 +29,11 @@ func (s *State) observeRollback(id, ring, region string, synced, healthy bool, r
 	if err := rollbackOpen(r, "observe the rollback of ring "+ring+" of"); err != nil {
 		return err
 	}
-	g := rp.Region(region)
+	g, err := regionIn(rp, id, "observe", region)
+	if err != nil {
+		return err
+	}
 	switch {
-	case g == nil:
-		return fmt.Errorf("observe region %q of ring %q of release %q: %w", region, ring, id, ErrNotFound)
 	case !g.RolledBack():
 		return fmt.Errorf("observe region %q of ring %q of release %q: the ring is rolling back and this region's rollback has not landed: %w", region, ring, id, ErrTransition)
 	case g.RollbackVerified() || !g.RollbackFailedAt.IsZero():
@@ -123,10 +124,11 @@ func (s *State) rollbackRegions(id, ring string, regions []string, what string) 
 		return nil, nil, fmt.Errorf("%s ring %q of release %q: no regions named: %w", what, ring, id, ErrTransition)
 	}
 	for _, name := range regions {
-		g := rp.Region(name)
+		g, err := regionIn(rp, id, what, name)
+		if err != nil {
+			return nil, nil, err
+		}
 		switch {
-		case g == nil:
-			return nil, nil, fmt.Errorf("%s region %q of ring %q of release %q: %w", what, name, ring, id, ErrNotFound)
 		case !g.RolledBack():
 			return nil, nil, fmt.Errorf("%s region %q of ring %q of release %q: its rollback has not landed: %w", what, name, ring, id, ErrTransition)
 		case g.RollbackVerified() || !g.RollbackFailedAt.IsZero():
