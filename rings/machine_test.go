@@ -74,7 +74,7 @@ func TestTransitions(t *testing.T) {
 			return s.Approve("r1", "early", "bob", "looks good", ringstest.T0)
 		}), nil,
 			func(s *rings.State) string { return s.ReleaseByID("r1").Ring("early").Approval.By }, "bob"},
-		{"approve twice conflicts", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.On(func(s *rings.State) error {
+		{"approve twice conflicts", ringstest.After(ringstest.Running, ringstest.On(func(s *rings.State) error {
 			return s.Approve("r1", "early", "bob", "", ringstest.T0)
 		})),
 			ringstest.On(func(s *rings.State) error {
@@ -86,7 +86,7 @@ func TestTransitions(t *testing.T) {
 		{"approve unknown ring", ringstest.Running, ringstest.On(func(s *rings.State) error {
 			return s.Approve("r1", "moon", "bob", "", ringstest.T0)
 		}), rings.ErrNotFound, nil, ""},
-		{"approve aborted release refused", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.On(func(s *rings.State) error { return s.Abort("r1", "bob", "no", ringstest.T0) })),
+		{"approve aborted release refused", ringstest.After(ringstest.Running, ringstest.On(func(s *rings.State) error { return s.Abort("r1", "bob", "no", ringstest.T0) })),
 			ringstest.On(func(s *rings.State) error {
 				return s.Approve("r1", "early", "bob", "", ringstest.T0)
 			}), rings.ErrTransition, nil, ""},
@@ -99,7 +99,7 @@ func TestTransitions(t *testing.T) {
 			return nil
 		})},
 			ringstest.On(func(s *rings.State) error { return s.Abort("r1", "bob", "x", ringstest.T0) }), rings.ErrTransition, nil, ""},
-		{"rollback request sets flag", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1")),
+		{"rollback request sets flag", ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1")),
 			ringstest.On(func(s *rings.State) error {
 				return s.RequestRollback("r1", "bob", "errors", ringstest.T0)
 			}), nil,
@@ -108,7 +108,7 @@ func TestTransitions(t *testing.T) {
 			ringstest.On(func(s *rings.State) error {
 				return s.RequestRollback("r1", "bob", "errors", ringstest.T0)
 			}), nil, mtRelState, "rolled-back"},
-		{"rollback twice conflicts", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1"), ringstest.On(func(s *rings.State) error {
+		{"rollback twice conflicts", ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1"), ringstest.On(func(s *rings.State) error {
 			return s.RequestRollback("r1", "bob", "x", ringstest.T0)
 		})),
 			ringstest.On(func(s *rings.State) error {
@@ -127,47 +127,47 @@ func TestTransitions(t *testing.T) {
 				return s.RequestRollback("r1", "bob", "x", ringstest.T0)
 			}), nil,
 			func(s *rings.State) string { return fmt.Sprint(s.ReleaseByID("r1").RollbackRequested) }, "true"},
-		{"rollback of aborted refused", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.On(func(s *rings.State) error { return s.Abort("r1", "bob", "no", ringstest.T0) })),
+		{"rollback of aborted refused", ringstest.After(ringstest.Running, ringstest.On(func(s *rings.State) error { return s.Abort("r1", "bob", "no", ringstest.T0) })),
 			ringstest.On(func(s *rings.State) error {
 				return s.RequestRollback("r1", "bob", "x", ringstest.T0)
 			}), rings.ErrTransition, nil, ""},
 		{"complete with rings left refused", ringstest.CanaryDone, ringstest.On(func(s *rings.State) error { return s.CompleteRelease("r1", ringstest.T0) }), rings.ErrTransition, nil, ""},
-		{"complete after every ring", append(append([]ringstest.Step{}, ringstest.CanaryDone...),
+		{"complete after every ring", ringstest.After(ringstest.CanaryDone,
 			ringstest.Promote("r1", "early", "eu-west-1"), ringstest.Soak("r1", "early"), ringstest.Done("r1", "early"),
 			ringstest.Promote("r1", "global", "ap-northeast-1", "us-west-2"), ringstest.Soak("r1", "global"), ringstest.Done("r1", "global")),
 			ringstest.On(func(s *rings.State) error { return s.CompleteRelease("r1", ringstest.T0) }), nil, mtRelState, "completed"},
 		{"promote skipping a ring refused", ringstest.CanaryDone, ringstest.Promote("r1", "global", "us-west-2"), rings.ErrTransition, nil, ""},
-		{"promote one region of global", append(append([]ringstest.Step{}, ringstest.CanaryDone...), ringstest.Promote("r1", "early", "eu-west-1"), ringstest.Soak("r1", "early"), ringstest.Done("r1", "early")),
+		{"promote one region of global", ringstest.After(ringstest.CanaryDone, ringstest.Promote("r1", "early", "eu-west-1"), ringstest.Soak("r1", "early"), ringstest.Done("r1", "early")),
 			ringstest.Promote("r1", "global", "us-west-2"), nil, mtRing("global"), "promoting"},
 		{"promote whole ring syncs", ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1"), nil, mtRing("canary"), "syncing"},
-		{"promote same id twice is a no-op", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1")),
+		{"promote same id twice is a no-op", ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1")),
 			ringstest.Promote("r1", "canary", "us-east-1"), nil,
 			func(s *rings.State) string {
 				return s.ReleaseByID("r1").Ring("canary").Regions[0].PromotedAt.Format(time.RFC3339)
 			}, "2026-12-01T10:01:00Z"},
-		{"promote region again with another id conflicts", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1")),
+		{"promote region again with another id conflicts", ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1")),
 			ringstest.On(func(s *rings.State) error {
 				return s.MarkPromoted("r1", "canary", []string{"us-east-1"}, "other", "c9", ringstest.T0)
 			}), rings.ErrTransition, nil, ""},
 		{"promote before previous ring done refused", ringstest.Running, ringstest.Promote("r1", "early", "eu-west-1"), rings.ErrTransition, nil, ""},
 		{"promote unknown region", ringstest.Running, ringstest.Promote("r1", "canary", "mars-1"), rings.ErrNotFound, nil, ""},
 		{"promote scheduled release refused", []ringstest.Step{ringstest.Create("r1", "checkout", "2.0", "")}, ringstest.Promote("r1", "canary", "us-east-1"), rings.ErrTransition, nil, ""},
-		{"observe failing check counts", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Soak("r1", "canary")),
+		{"observe failing check counts", ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Soak("r1", "canary")),
 			ringstest.On(func(s *rings.State) error {
 				return s.Observe("r1", "canary", "us-east-1", true, false, "low", check, ringstest.T0)
 			}), nil, func(s *rings.State) string { return fmt.Sprint(s.ReleaseByID("r1").Ring("canary").ConsecutiveFailures) }, "1"},
-		{"observe passing check resets", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Soak("r1", "canary"),
+		{"observe passing check resets", ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Soak("r1", "canary"),
 			ringstest.On(func(s *rings.State) error {
 				return s.Observe("r1", "canary", "us-east-1", true, false, "", check, ringstest.T0)
 			})),
 			ringstest.On(func(s *rings.State) error {
 				return s.Observe("r1", "canary", "us-east-1", true, true, "", pass, ringstest.T0)
 			}), nil, func(s *rings.State) string { return fmt.Sprint(s.ReleaseByID("r1").Ring("canary").ConsecutiveFailures) }, "0"},
-		{"observe unhealthy while soaking counts", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Soak("r1", "canary")),
+		{"observe unhealthy while soaking counts", ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Soak("r1", "canary")),
 			ringstest.On(func(s *rings.State) error {
 				return s.Observe("r1", "canary", "us-east-1", true, false, "Degraded", nil, ringstest.T0)
 			}), nil, func(s *rings.State) string { return fmt.Sprint(s.ReleaseByID("r1").Ring("canary").ConsecutiveFailures) }, "1"},
-		{"observe unhealthy while syncing does not count", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1")),
+		{"observe unhealthy while syncing does not count", ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1")),
 			ringstest.On(func(s *rings.State) error {
 				return s.Observe("r1", "canary", "us-east-1", false, false, "Progressing", nil, ringstest.T0)
 			}), nil, func(s *rings.State) string {
@@ -177,45 +177,45 @@ func TestTransitions(t *testing.T) {
 		{"observe pending ring refused", ringstest.Running, ringstest.On(func(s *rings.State) error {
 			return s.Observe("r1", "early", "eu-west-1", true, true, "", nil, ringstest.T0)
 		}), rings.ErrTransition, nil, ""},
-		{"observe unknown region", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1")), ringstest.On(func(s *rings.State) error {
+		{"observe unknown region", ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1")), ringstest.On(func(s *rings.State) error {
 			return s.Observe("r1", "canary", "eu-west-1", true, true, "", nil, ringstest.T0)
 		}), rings.ErrNotFound, nil, ""},
-		{"start soak", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1")), ringstest.Soak("r1", "canary"), nil,
+		{"start soak", ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1")), ringstest.Soak("r1", "canary"), nil,
 			func(s *rings.State) string {
 				return s.ReleaseByID("r1").Ring("canary").SoakStartedAt.Format(time.RFC3339)
 			}, "2026-12-01T10:02:00Z"},
 		{"start soak of pending refused", ringstest.Running, ringstest.Soak("r1", "canary"), rings.ErrTransition, nil, ""},
-		{"complete ring", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Soak("r1", "canary")), ringstest.Done("r1", "canary"), nil, mtRing("canary"), "done"},
-		{"complete syncing ring refused", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1")), ringstest.Done("r1", "canary"), rings.ErrTransition, nil, ""},
-		{"fail syncing ring", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1")), ringstest.Fail("r1", "canary"), nil,
+		{"complete ring", ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Soak("r1", "canary")), ringstest.Done("r1", "canary"), nil, mtRing("canary"), "done"},
+		{"complete syncing ring refused", ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1")), ringstest.Done("r1", "canary"), rings.ErrTransition, nil, ""},
+		{"fail syncing ring", ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1")), ringstest.Fail("r1", "canary"), nil,
 			func(s *rings.State) string {
 				return mtRing("canary")(s) + ":" + s.ReleaseByID("r1").Ring("canary").Reason
 			}, "failed:bad"},
 		{"fail pending ring refused", ringstest.Running, ringstest.Fail("r1", "canary"), rings.ErrTransition, nil, ""},
 		{"fail done ring refused", ringstest.CanaryDone, ringstest.Fail("r1", "canary"), rings.ErrTransition, nil, ""},
-		{"rollback commit of a failed ring does not end the release", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Fail("r1", "canary")),
+		{"rollback commit of a failed ring does not end the release", ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Fail("r1", "canary")),
 			ringstest.Rollback("r1", "canary", "us-east-1"), nil, func(s *rings.State) string { return mtRing("canary")(s) + ":" + mtRelState(s) }, "rolling-back:running"},
-		{"verified rollback ends the release", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Fail("r1", "canary"), ringstest.Rollback("r1", "canary", "us-east-1")),
+		{"verified rollback ends the release", ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Fail("r1", "canary"), ringstest.Rollback("r1", "canary", "us-east-1")),
 			ringstest.Verify("r1", "canary", "us-east-1"), nil, func(s *rings.State) string { return mtRing("canary")(s) + ":" + mtRelState(s) }, "rolled-back:rolled-back"},
-		{"failed rollback ends rollback-failed with the region halted", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Fail("r1", "canary"), ringstest.Rollback("r1", "canary", "us-east-1")),
+		{"failed rollback ends rollback-failed with the region halted", ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Fail("r1", "canary"), ringstest.Rollback("r1", "canary", "us-east-1")),
 			ringstest.FailRollback("r1", "canary", "us-east-1"), nil, func(s *rings.State) string {
 				h := s.HaltByID("h-rb")
 				return mtRing("canary")(s) + ":" + mtRelState(s) + ":" + fmt.Sprint(h != nil && h.Active() && h.Auto && h.Scope.Covers("any", "any", "any", []string{"us-east-1"}))
 			}, "rolled-back:rollback-failed:true"},
-		{"verify before the rollback landed refused", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Fail("r1", "canary")),
+		{"verify before the rollback landed refused", ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Fail("r1", "canary")),
 			ringstest.Verify("r1", "canary", "us-east-1"), rings.ErrTransition, nil, ""},
-		{"verify after the rollback failed refused", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Fail("r1", "canary"), ringstest.Rollback("r1", "canary", "us-east-1"), ringstest.FailRollback("r1", "canary", "us-east-1")),
+		{"verify after the rollback failed refused", ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Fail("r1", "canary"), ringstest.Rollback("r1", "canary", "us-east-1"), ringstest.FailRollback("r1", "canary", "us-east-1")),
 			ringstest.Verify("r1", "canary", "us-east-1"), rings.ErrTransition, nil, ""},
-		{"rolled back twice is a no-op", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Fail("r1", "canary"), ringstest.Rollback("r1", "canary", "us-east-1")),
+		{"rolled back twice is a no-op", ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Fail("r1", "canary"), ringstest.Rollback("r1", "canary", "us-east-1")),
 			ringstest.Rollback("r1", "canary", "us-east-1"), nil, mtRing("canary"), "rolling-back"},
-		{"rollback of healthy ring without request refused", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1")),
+		{"rollback of healthy ring without request refused", ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1")),
 			ringstest.Rollback("r1", "canary", "us-east-1"), rings.ErrTransition, nil, ""},
-		{"requested rollback waits for every ring", append(append([]ringstest.Step{}, ringstest.CanaryDone...), ringstest.Promote("r1", "early", "eu-west-1"),
+		{"requested rollback waits for every ring", ringstest.After(ringstest.CanaryDone, ringstest.Promote("r1", "early", "eu-west-1"),
 			ringstest.On(func(s *rings.State) error {
 				return s.RequestRollback("r1", "bob", "x", ringstest.T0)
 			})),
 			ringstest.Rollback("r1", "early", "eu-west-1"), nil, func(s *rings.State) string { return mtRing("early")(s) + ":" + mtRelState(s) }, "rolling-back:running"},
-		{"rollback of unpromoted region refused", append(append([]ringstest.Step{}, ringstest.CanaryDone...), ringstest.Promote("r1", "early", "eu-west-1"),
+		{"rollback of unpromoted region refused", ringstest.After(ringstest.CanaryDone, ringstest.Promote("r1", "early", "eu-west-1"),
 			ringstest.On(func(s *rings.State) error {
 				return s.RequestRollback("r1", "bob", "x", ringstest.T0)
 			})),
@@ -278,7 +278,7 @@ func TestCloneIsDeep(t *testing.T) {
 	t.Parallel()
 	top := ringstest.Topology(t)
 	s := &rings.State{}
-	for _, step := range append(append([]ringstest.Step{}, ringstest.CanaryDone...), ringstest.On(func(s *rings.State) error {
+	for _, step := range ringstest.After(ringstest.CanaryDone, ringstest.On(func(s *rings.State) error {
 		if err := s.Approve("r1", "early", "bob", "", ringstest.T0); err != nil {
 			return err
 		}

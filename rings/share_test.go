@@ -16,7 +16,7 @@ import (
 func shareBase(t *testing.T, top *topology.Topology) *rings.State {
 	t.Helper()
 	s := &rings.State{}
-	steps := append(append([]ringstest.Step{}, ringstest.Running...),
+	steps := ringstest.After(ringstest.Running,
 		ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Soak("r1", "canary"),
 		ringstest.Create("r2", "ledger", "5.0", "4.0"),
 		ringstest.Create("r3", "checkout", "1.5", "1.0"), ringstest.Start("r3"),

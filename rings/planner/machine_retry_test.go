@@ -11,7 +11,7 @@ import (
 
 // mtEarlyPending is r1 with canary done and early pending (approved, so
 // only the window gates it; ringstest.T0 is a Tuesday 10:00 UTC, inside it).
-var mtEarlyPending = append(append([]ringstest.Step{}, ringstest.CanaryDone...), ringstest.On(func(s *rings.State) error {
+var mtEarlyPending = ringstest.After(ringstest.CanaryDone, ringstest.On(func(s *rings.State) error {
 	return s.Approve("r1", "early", "bob", "ok", ringstest.T0)
 }))
 
@@ -31,7 +31,7 @@ func TestFailPromotion(t *testing.T) {
 		{"pending ring", mtEarlyPending, "early", "p-early", reason, nil},
 		{"first ring pending", ringstest.Running, "canary", "p-canary", reason, nil},
 		{"later ring while an earlier is not done", ringstest.Running, "early", "p-early", reason, rings.ErrTransition},
-		{"syncing ring", append(append([]ringstest.Step{}, ringstest.Running...), ringstest.Promote("r1", "canary", "us-east-1")), "canary", "p-x", reason, rings.ErrTransition},
+		{"syncing ring", ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1")), "canary", "p-x", reason, rings.ErrTransition},
 		{"empty promotion id", ringstest.Running, "canary", "", reason, rings.ErrTransition},
 		{"no reason", mtEarlyPending, "early", "p-early", " ", rings.ErrTransition},
 		{"unknown ring", mtEarlyPending, "nope", "p", reason, rings.ErrNotFound},
@@ -60,7 +60,7 @@ func TestFailPromotionRefusesALandedPromotion(t *testing.T) {
 	t.Parallel()
 	top := ringstest.Topology(t)
 	// global has two regions: one landed, the ring is promoting.
-	s := ringstest.NewState(t, top, append(append([]ringstest.Step{}, mtEarlyPending...),
+	s := ringstest.NewState(t, top, ringstest.After(mtEarlyPending,
 		ringstest.Promote("r1", "early", "eu-west-1"), ringstest.Soak("r1", "early"), ringstest.Done("r1", "early"),
 		ringstest.Promote("r1", "global", "us-west-2"))...)
 	ringstest.Refused(t, s, rings.ErrConflict, func() error {
@@ -184,7 +184,7 @@ func TestFailedRollbackHaltsAndStopsAsking(t *testing.T) {
 	t.Parallel()
 	top := ringstest.Topology(t)
 	at := ringstest.T0.Add(time.Hour)
-	s := ringstest.NewState(t, top, append(append([]ringstest.Step{}, mtEarlyPending...),
+	s := ringstest.NewState(t, top, ringstest.After(mtEarlyPending,
 		ringstest.Promote("r1", "early", "eu-west-1"), ringstest.Soak("r1", "early"), ringstest.Fail("r1", "early"))...)
 	rollbacks := func(now time.Time) []string {
 		var out []string

@@ -2,6 +2,7 @@ package ringstest
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -102,7 +103,13 @@ func Baseline(id, version string) Step {
 }
 
 // CanaryDone is Running with the canary ring done.
-var CanaryDone = append(append([]Step{}, Running...), Promote("r1", "canary", "us-east-1"), Soak("r1", "canary"), Done("r1", "canary"))
+var CanaryDone = After(Running, Promote("r1", "canary", "us-east-1"), Soak("r1", "canary"), Done("r1", "canary"))
+
+// After is the steps of base followed by more, in a slice of its own, so a
+// shared base such as Running is never appended to in place.
+func After(base []Step, more ...Step) []Step {
+	return append(slices.Clone(base), more...)
+}
 
 // NewState is a state built by applying steps to an empty one (Apply).
 func NewState(t testing.TB, top *topology.Topology, steps ...Step) *rings.State {
