@@ -226,7 +226,7 @@ func TestTrainPlans(t *testing.T) {
 // 09:00–16:00 in Dublin.
 func TestFreezeIsCheckedAtEveryRingBoundary(t *testing.T) {
 	t.Parallel()
-	normal := steps(ringstest.CanaryDone, []ringstest.Step{mtApprove("r1", "early")})
+	normal := ringstest.After(ringstest.CanaryDone, mtApprove("r1", "early"))
 	p0 := []ringstest.Step{mtCreateFull("r1", "checkout", topology.PriorityP0, "", time.Time{}), ringstest.Start("r1"),
 		ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Soak("r1", "canary"), ringstest.Done("r1", "canary"), mtApprove("r1", "early")}
 	runPlanCases(t, []planCase{
@@ -265,23 +265,23 @@ func TestBudgetGatePerApp(t *testing.T) {
 		want       string
 		wantDetail string // the budget wait's detail, when there is one
 	}{
-		{"own budget plenty", steps(ringstest.Running, []ringstest.Step{mtAppBudget("checkout", "us-east-1", 80)}), friday, nil, promote, ""},
-		{"another app's exhausted budget does not block", steps(ringstest.Running, []ringstest.Step{mtAppBudget("checkout", "us-east-1", 80), mtAppBudget("ledger", "us-east-1", 0)}), friday, nil, promote, ""},
-		{"own budget exhausted, another app's plenty", steps(ringstest.Running, []ringstest.Step{mtAppBudget("checkout", "us-east-1", 10), mtAppBudget("ledger", "us-east-1", 100)}), friday, nil,
+		{"own budget plenty", ringstest.After(ringstest.Running, mtAppBudget("checkout", "us-east-1", 80)), friday, nil, promote, ""},
+		{"another app's exhausted budget does not block", ringstest.After(ringstest.Running, mtAppBudget("checkout", "us-east-1", 80), mtAppBudget("ledger", "us-east-1", 0)), friday, nil, promote, ""},
+		{"own budget exhausted, another app's plenty", ringstest.After(ringstest.Running, mtAppBudget("checkout", "us-east-1", 10), mtAppBudget("ledger", "us-east-1", 100)), friday, nil,
 			"wait error-budget r1 canary [us-east-1]",
 			"the error budget of app checkout in region us-east-1 is exhausted (10.0% remains): only P0, security, reliability releases may promote"},
-		{"own budget low asks for approval", steps(ringstest.Running, []ringstest.Step{mtAppBudget("checkout", "us-east-1", 40), mtAppBudget("ledger", "us-east-1", 100)}), friday, nil,
+		{"own budget low asks for approval", ringstest.After(ringstest.Running, mtAppBudget("checkout", "us-east-1", 40), mtAppBudget("ledger", "us-east-1", 100)), friday, nil,
 			"set-release-state r1 awaiting-approval; wait error-budget r1 canary [us-east-1]",
 			"40.0% of the error budget of app checkout in region us-east-1 remains: promotion needs an approval: ringctl release approve r1 --ring canary"},
 		{"never measured fails closed", ringstest.Running, friday, nil, "wait error-budget r1 canary [us-east-1]", neverMeasured},
-		{"only another app measured fails closed", steps(ringstest.Running, []ringstest.Step{mtAppBudget("ledger", "us-east-1", 100)}), friday, nil, "wait error-budget r1 canary [us-east-1]", neverMeasured},
-		{"never measured, approval does not help", steps(ringstest.Running, []ringstest.Step{mtApprove("r1", "canary")}), friday, nil, "wait error-budget r1 canary [us-east-1]", neverMeasured},
+		{"only another app measured fails closed", ringstest.After(ringstest.Running, mtAppBudget("ledger", "us-east-1", 100)), friday, nil, "wait error-budget r1 canary [us-east-1]", neverMeasured},
+		{"never measured, approval does not help", ringstest.After(ringstest.Running, mtApprove("r1", "canary")), friday, nil, "wait error-budget r1 canary [us-east-1]", neverMeasured},
 		{"never measured, reliability passes", []ringstest.Step{mtCreateFull("r1", "checkout", topology.PriorityReliability, "", time.Time{}), ringstest.Start("r1"), ringstest.Baseline("r1", "1.0")}, friday, nil, promote, ""},
 		{"never measured, none allowed", ringstest.Running, friday, []string{}, "wait error-budget r1 canary [us-east-1]",
 			"error budget of app checkout in region us-east-1 has not been measured yet (is Prometheus reachable?): only no releases may promote until it is"},
-		{"an old figure without an app gates nothing", steps(ringstest.Running, []ringstest.Step{legacy(100)}), friday, nil, "wait error-budget r1 canary [us-east-1]", neverMeasured},
-		{"an old exhausted figure does not hold a measured app", steps(ringstest.Running, []ringstest.Step{legacy(0), mtAppBudget("checkout", "us-east-1", 90)}), friday, nil, promote, ""},
-		{"a region without a Prometheus is not gated", steps(ringstest.CanaryDone, []ringstest.Step{mtApprove("r1", "early")}), monday, nil,
+		{"an old figure without an app gates nothing", ringstest.After(ringstest.Running, legacy(100)), friday, nil, "wait error-budget r1 canary [us-east-1]", neverMeasured},
+		{"an old exhausted figure does not hold a measured app", ringstest.After(ringstest.Running, legacy(0), mtAppBudget("checkout", "us-east-1", 90)), friday, nil, promote, ""},
+		{"a region without a Prometheus is not gated", ringstest.After(ringstest.CanaryDone, mtApprove("r1", "early")), monday, nil,
 			"promote r1 early [eu-west-1] 2.0 r1/early/eu-west-1", ""},
 	}
 	for _, tc := range cases {

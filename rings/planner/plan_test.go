@@ -133,24 +133,16 @@ func mtChecksFailed(id, ring string, n int) ringstest.Step {
 	})
 }
 
-func steps(groups ...[]ringstest.Step) []ringstest.Step {
-	var out []ringstest.Step
-	for _, g := range groups {
-		out = append(out, g...)
-	}
-	return out
-}
-
 var (
 	friday  = "2026-12-04T15:00:00Z" // Friday afternoon: windows shut until Monday
 	monday  = "2026-12-07T10:00:00Z" // Monday 10:00 Dublin: early's window open, Tokyo's and LA's not
 	mondayT = "2026-12-07T01:00:00Z" // Monday 10:00 Tokyo, Sunday 17:00 LA
 	inXmas  = "2026-12-22T10:00:00Z" // Tuesday inside the year-end freeze
 
-	mtEarlyDone     = steps(ringstest.CanaryDone, []ringstest.Step{mtApprove("r1", "early"), ringstest.Promote("r1", "early", "eu-west-1"), ringstest.Soak("r1", "early"), ringstest.Done("r1", "early")})
-	mtCanarySyncing = steps(ringstest.Running, []ringstest.Step{ringstest.Promote("r1", "canary", "us-east-1")})
-	mtCanarySoaking = steps(mtCanarySyncing, []ringstest.Step{mtObserve("r1", "canary", "us-east-1", true, true, ""), ringstest.Soak("r1", "canary")})
-	mtCanaryFailed  = steps(mtCanarySyncing, []ringstest.Step{ringstest.Fail("r1", "canary")})
+	mtEarlyDone     = ringstest.After(ringstest.CanaryDone, mtApprove("r1", "early"), ringstest.Promote("r1", "early", "eu-west-1"), ringstest.Soak("r1", "early"), ringstest.Done("r1", "early"))
+	mtCanarySyncing = ringstest.After(ringstest.Running, ringstest.Promote("r1", "canary", "us-east-1"))
+	mtCanarySoaking = ringstest.After(mtCanarySyncing, mtObserve("r1", "canary", "us-east-1", true, true, ""), ringstest.Soak("r1", "canary"))
+	mtCanaryFailed  = ringstest.After(mtCanarySyncing, ringstest.Fail("r1", "canary"))
 )
 
 // planCase is one table case of PlanNext: the brief plan (briefPlan) at now
@@ -201,107 +193,107 @@ func TestPlanNext(t *testing.T) {
 			"start-release r1"},
 		{"train departure at creation counts", []ringstest.Step{mtCreateFull("r1", "checkout", "", "tuesday", time.Time{})}, "2026-12-01T10:00:00Z", nil,
 			"start-release r1"},
-		{"queued behind a running release of the app", steps(ringstest.Running, []ringstest.Step{mtCreateFull("r2", "checkout", "", "", time.Time{}), mtCreateFull("r3", "ledger", "", "", time.Time{})}), friday, nil,
+		{"queued behind a running release of the app", ringstest.After(ringstest.Running, mtCreateFull("r2", "checkout", "", "", time.Time{}), mtCreateFull("r3", "ledger", "", "", time.Time{})), friday, nil,
 			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1; start-release r3; wait queue r2"},
 		{"two ready releases of one app start one at a time", []ringstest.Step{mtCreateFull("r1", "checkout", "", "", time.Time{}), mtCreateFull("r2", "checkout", "", "", time.Time{})}, friday, nil,
 			"start-release r1; wait queue r2"},
-		{"terminal releases skipped", steps(ringstest.Running, []ringstest.Step{ringstest.On(func(s *rings.State) error { return s.Abort("r1", "bob", "no", ringstest.T0) })}), friday, nil,
+		{"terminal releases skipped", ringstest.After(ringstest.Running, ringstest.On(func(s *rings.State) error { return s.Abort("r1", "bob", "no", ringstest.T0) })), friday, nil,
 			""},
 		// halts, each scope dimension
 		{"no halt promotes canary", ringstest.Running, friday, nil, "promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
-		{"global halt", steps(ringstest.Running, []ringstest.Step{mtHalt("h1", rings.HaltScope{Global: true})}), friday, nil,
+		{"global halt", ringstest.After(ringstest.Running, mtHalt("h1", rings.HaltScope{Global: true})), friday, nil,
 			"set-release-state r1 halted; wait halt r1 canary [us-east-1]"},
-		{"region halt covering", steps(ringstest.Running, []ringstest.Step{mtHalt("h1", rings.HaltScope{Regions: []string{"us-east-1"}})}), friday, nil,
+		{"region halt covering", ringstest.After(ringstest.Running, mtHalt("h1", rings.HaltScope{Regions: []string{"us-east-1"}})), friday, nil,
 			"set-release-state r1 halted; wait halt r1 canary [us-east-1]"},
-		{"region halt elsewhere", steps(ringstest.Running, []ringstest.Step{mtHalt("h1", rings.HaltScope{Regions: []string{"eu-west-1"}})}), friday, nil,
+		{"region halt elsewhere", ringstest.After(ringstest.Running, mtHalt("h1", rings.HaltScope{Regions: []string{"eu-west-1"}})), friday, nil,
 			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
-		{"ring halt covering", steps(ringstest.Running, []ringstest.Step{mtHalt("h1", rings.HaltScope{Rings: []string{"canary"}})}), friday, nil,
+		{"ring halt covering", ringstest.After(ringstest.Running, mtHalt("h1", rings.HaltScope{Rings: []string{"canary"}})), friday, nil,
 			"set-release-state r1 halted; wait halt r1 canary [us-east-1]"},
-		{"ring halt elsewhere", steps(ringstest.Running, []ringstest.Step{mtHalt("h1", rings.HaltScope{Rings: []string{"early"}})}), friday, nil,
+		{"ring halt elsewhere", ringstest.After(ringstest.Running, mtHalt("h1", rings.HaltScope{Rings: []string{"early"}})), friday, nil,
 			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
-		{"app halt covering", steps(ringstest.Running, []ringstest.Step{mtHalt("h1", rings.HaltScope{Apps: []string{"checkout"}})}), friday, nil,
+		{"app halt covering", ringstest.After(ringstest.Running, mtHalt("h1", rings.HaltScope{Apps: []string{"checkout"}})), friday, nil,
 			"set-release-state r1 halted; wait halt r1 canary [us-east-1]"},
-		{"app halt elsewhere", steps(ringstest.Running, []ringstest.Step{mtHalt("h1", rings.HaltScope{Apps: []string{"ledger"}})}), friday, nil,
+		{"app halt elsewhere", ringstest.After(ringstest.Running, mtHalt("h1", rings.HaltScope{Apps: []string{"ledger"}})), friday, nil,
 			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
-		{"release halt covering", steps(ringstest.Running, []ringstest.Step{mtHalt("h1", rings.HaltScope{Releases: []string{"r1"}})}), friday, nil,
+		{"release halt covering", ringstest.After(ringstest.Running, mtHalt("h1", rings.HaltScope{Releases: []string{"r1"}})), friday, nil,
 			"set-release-state r1 halted; wait halt r1 canary [us-east-1]"},
-		{"release halt elsewhere", steps(ringstest.Running, []ringstest.Step{mtHalt("h1", rings.HaltScope{Releases: []string{"r9"}})}), friday, nil,
+		{"release halt elsewhere", ringstest.After(ringstest.Running, mtHalt("h1", rings.HaltScope{Releases: []string{"r9"}})), friday, nil,
 			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
-		{"already shown halted stays quiet", steps(ringstest.Running, []ringstest.Step{mtHalt("h1", rings.HaltScope{Global: true}),
+		{"already shown halted stays quiet", ringstest.After(ringstest.Running, mtHalt("h1", rings.HaltScope{Global: true}),
 			ringstest.On(func(s *rings.State) error {
 				return s.SetReleaseState("r1", rings.ReleaseHalted, "halt h1 by ic: incident; resume with ringctl resume", ringstest.T0)
-			})}), friday, nil,
+			})), friday, nil,
 			"wait halt r1 canary [us-east-1]"},
-		{"resumed halt lets a halted release run again", steps(ringstest.Running, []ringstest.Step{mtHalt("h1", rings.HaltScope{Global: true}), mtState("r1", rings.ReleaseHalted), mtResume("h1")}), friday, nil,
+		{"resumed halt lets a halted release run again", ringstest.After(ringstest.Running, mtHalt("h1", rings.HaltScope{Global: true}), mtState("r1", rings.ReleaseHalted), mtResume("h1")), friday, nil,
 			"set-release-state r1 running; promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
-		{"halt on one region of a ring promotes the other", steps(mtEarlyDone, []ringstest.Step{mtHalt("h1", rings.HaltScope{Regions: []string{"us-west-2"}})}), "2026-12-07T01:00:00Z", nil,
+		{"halt on one region of a ring promotes the other", ringstest.After(mtEarlyDone, mtHalt("h1", rings.HaltScope{Regions: []string{"us-west-2"}})), "2026-12-07T01:00:00Z", nil,
 			"promote r1 global [ap-northeast-1] 2.0 r1/global/ap-northeast-1; wait halt r1 global [us-west-2]"},
 		// soak
 		{"soak not over", mtCanarySoaking, "2026-12-01T11:02:00Z", nil,
 			"wait soak r1 canary until 2026-12-01T14:02:00Z; next 2026-12-01T14:02:00Z"},
 		{"soak over", mtCanarySoaking, "2026-12-01T14:02:00Z", nil, "complete-ring r1 canary"},
-		{"halt does not stop the soak clock", steps(mtCanarySoaking, []ringstest.Step{mtHalt("h1", rings.HaltScope{Global: true})}), "2026-12-01T14:02:00Z", nil,
+		{"halt does not stop the soak clock", ringstest.After(mtCanarySoaking, mtHalt("h1", rings.HaltScope{Global: true})), "2026-12-01T14:02:00Z", nil,
 			"complete-ring r1 canary"},
-		{"failed checks below threshold", steps(mtCanarySoaking, []ringstest.Step{mtChecksFailed("r1", "canary", 4)}), "2026-12-01T11:02:00Z", nil,
+		{"failed checks below threshold", ringstest.After(mtCanarySoaking, mtChecksFailed("r1", "canary", 4)), "2026-12-01T11:02:00Z", nil,
 			"wait soak r1 canary until 2026-12-01T14:02:00Z; next 2026-12-01T14:02:00Z"},
-		{"failure threshold reached", steps(mtCanarySoaking, []ringstest.Step{mtChecksFailed("r1", "canary", 5)}), "2026-12-01T11:02:00Z", nil,
+		{"failure threshold reached", ringstest.After(mtCanarySoaking, mtChecksFailed("r1", "canary", 5)), "2026-12-01T11:02:00Z", nil,
 			"fail-ring r1 canary [us-east-1]"},
-		{"soak over but the last check failed", steps(mtCanarySoaking, []ringstest.Step{mtChecksFailed("r1", "canary", 2)}), "2026-12-01T14:02:00Z", nil,
+		{"soak over but the last check failed", ringstest.After(mtCanarySoaking, mtChecksFailed("r1", "canary", 2)), "2026-12-01T14:02:00Z", nil,
 			"wait evidence r1 canary"},
-		{"soak over but the region was last seen unhealthy", steps(mtCanarySoaking, []ringstest.Step{mtObserve("r1", "canary", "us-east-1", true, false, "argocd unreachable")}), "2026-12-01T14:02:00Z", nil,
+		{"soak over but the region was last seen unhealthy", ringstest.After(mtCanarySoaking, mtObserve("r1", "canary", "us-east-1", true, false, "argocd unreachable")), "2026-12-01T14:02:00Z", nil,
 			"wait evidence r1 canary"},
 		// windows and approval
 		{"window closed on friday, approval missing", ringstest.CanaryDone, friday, nil,
 			"set-release-state r1 awaiting-approval; wait window r1 early [eu-west-1] until 2026-12-07T09:00:00Z; wait approval r1 early [eu-west-1]; next 2026-12-07T09:00:00Z"},
-		{"window closed on friday, approved", steps(ringstest.CanaryDone, []ringstest.Step{mtApprove("r1", "early")}), friday, nil,
+		{"window closed on friday, approved", ringstest.After(ringstest.CanaryDone, mtApprove("r1", "early")), friday, nil,
 			"wait window r1 early [eu-west-1] until 2026-12-07T09:00:00Z; next 2026-12-07T09:00:00Z"},
 		{"window open, approval missing", ringstest.CanaryDone, monday, nil,
 			"set-release-state r1 awaiting-approval; wait approval r1 early [eu-west-1]"},
-		{"window open, approved", steps(ringstest.CanaryDone, []ringstest.Step{mtApprove("r1", "early")}), monday, nil,
+		{"window open, approved", ringstest.After(ringstest.CanaryDone, mtApprove("r1", "early")), monday, nil,
 			"promote r1 early [eu-west-1] 2.0 r1/early/eu-west-1"},
-		{"approval arrives for an awaiting release", steps(ringstest.CanaryDone, []ringstest.Step{mtState("r1", rings.ReleaseAwaitingApproval), mtApprove("r1", "early")}), monday, nil,
+		{"approval arrives for an awaiting release", ringstest.After(ringstest.CanaryDone, mtState("r1", rings.ReleaseAwaitingApproval), mtApprove("r1", "early")), monday, nil,
 			"set-release-state r1 running; promote r1 early [eu-west-1] 2.0 r1/early/eu-west-1"},
 		{"regions follow the sun", mtEarlyDone, mondayT, nil,
 			"promote r1 global [ap-northeast-1] 2.0 r1/global/ap-northeast-1; wait window r1 global [us-west-2] until 2026-12-07T17:00:00Z; next 2026-12-07T17:00:00Z"},
-		{"rest of a promoting ring", steps(mtEarlyDone, []ringstest.Step{ringstest.Promote("r1", "global", "ap-northeast-1")}), "2026-12-07T17:00:00Z", nil,
+		{"rest of a promoting ring", ringstest.After(mtEarlyDone, ringstest.Promote("r1", "global", "ap-northeast-1")), "2026-12-07T17:00:00Z", nil,
 			"promote r1 global [us-west-2] 2.0 r1/global/us-west-2"},
 		// freezes
 		{"freeze blocks normal", ringstest.Running, inXmas, nil,
 			"wait freeze r1 canary [us-east-1] until 2027-01-03T00:00:00Z; next 2027-01-03T00:00:00Z"},
 		{"freeze allows P0", []ringstest.Step{mtCreateFull("r1", "checkout", topology.PriorityP0, "", time.Time{}), ringstest.Start("r1"), ringstest.Baseline("r1", "1.0")}, inXmas, nil,
 			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
-		{"freeze and closed window both reported", steps(ringstest.CanaryDone, []ringstest.Step{mtApprove("r1", "early")}), "2026-12-26T10:00:00Z", nil,
+		{"freeze and closed window both reported", ringstest.After(ringstest.CanaryDone, mtApprove("r1", "early")), "2026-12-26T10:00:00Z", nil,
 			"wait freeze r1 early [eu-west-1] until 2027-01-03T00:00:00Z; wait window r1 early [eu-west-1] until 2026-12-28T09:00:00Z; next 2026-12-28T09:00:00Z"},
 		// error budget
-		{"budget plenty", steps(ringstest.Running, []ringstest.Step{mtBudget("us-east-1", 60)}), friday, nil,
+		{"budget plenty", ringstest.After(ringstest.Running, mtBudget("us-east-1", 60)), friday, nil,
 			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
-		{"budget low needs approval", steps(ringstest.Running, []ringstest.Step{mtBudget("us-east-1", 40)}), friday, nil,
+		{"budget low needs approval", ringstest.After(ringstest.Running, mtBudget("us-east-1", 40)), friday, nil,
 			"set-release-state r1 awaiting-approval; wait error-budget r1 canary [us-east-1]"},
-		{"budget low approved", steps(ringstest.Running, []ringstest.Step{mtBudget("us-east-1", 40), mtApprove("r1", "canary")}), friday, nil,
+		{"budget low approved", ringstest.After(ringstest.Running, mtBudget("us-east-1", 40), mtApprove("r1", "canary")), friday, nil,
 			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
-		{"budget exhausted", steps(ringstest.Running, []ringstest.Step{mtBudget("us-east-1", 10), mtApprove("r1", "canary")}), friday, nil,
+		{"budget exhausted", ringstest.After(ringstest.Running, mtBudget("us-east-1", 10), mtApprove("r1", "canary")), friday, nil,
 			"wait error-budget r1 canary [us-east-1]"},
 		{"budget exhausted allows reliability", []ringstest.Step{mtCreateFull("r1", "checkout", topology.PriorityReliability, "", time.Time{}), ringstest.Start("r1"), ringstest.Baseline("r1", "1.0"), mtBudget("us-east-1", 10)}, friday, nil,
 			"promote r1 canary [us-east-1] 2.0 r1/canary/us-east-1"},
 		// sync
 		{"no evidence yet", mtCanarySyncing, "2026-12-01T10:10:00Z", nil,
 			"wait evidence r1 canary [us-east-1] until 2026-12-01T10:31:00Z; next 2026-12-01T10:31:00Z"},
-		{"not yet synced", steps(mtCanarySyncing, []ringstest.Step{mtObserve("r1", "canary", "us-east-1", false, true, "OutOfSync")}), "2026-12-01T10:10:00Z", nil,
+		{"not yet synced", ringstest.After(mtCanarySyncing, mtObserve("r1", "canary", "us-east-1", false, true, "OutOfSync")), "2026-12-01T10:10:00Z", nil,
 			"wait sync r1 canary [us-east-1] until 2026-12-01T10:31:00Z; next 2026-12-01T10:31:00Z"},
-		{"synced and healthy", steps(mtCanarySyncing, []ringstest.Step{mtObserve("r1", "canary", "us-east-1", true, true, "")}), "2026-12-01T10:10:00Z", nil,
+		{"synced and healthy", ringstest.After(mtCanarySyncing, mtObserve("r1", "canary", "us-east-1", true, true, "")), "2026-12-01T10:10:00Z", nil,
 			"start-soak r1 canary"},
-		{"degraded fails at once", steps(mtCanarySyncing, []ringstest.Step{mtObserve("r1", "canary", "us-east-1", true, false, "Degraded: crashloop")}), "2026-12-01T10:10:00Z", nil,
+		{"degraded fails at once", ringstest.After(mtCanarySyncing, mtObserve("r1", "canary", "us-east-1", true, false, "Degraded: crashloop")), "2026-12-01T10:10:00Z", nil,
 			"fail-ring r1 canary [us-east-1]"},
 		{"sync timeout", mtCanarySyncing, "2026-12-01T10:31:00Z", nil,
 			"fail-ring r1 canary [us-east-1]"},
-		{"region without health sources soaks on time alone", steps(ringstest.CanaryDone, []ringstest.Step{ringstest.Promote("r1", "early", "eu-west-1")}), "2026-12-01T10:10:00Z", nil,
+		{"region without health sources soaks on time alone", ringstest.After(ringstest.CanaryDone, ringstest.Promote("r1", "early", "eu-west-1")), "2026-12-01T10:10:00Z", nil,
 			"start-soak r1 early"},
 		// failure policy
 		{"failed ring halts later rings and rolls back", mtCanaryFailed, "2026-12-01T10:10:00Z", nil,
 			"place-halt r1 canary {Global:false Regions:[] Rings:[early global] Apps:[] Releases:[r1]}; rollback r1 canary [us-east-1] 1.0 r1/canary/us-east-1/rollback"},
-		{"automatic halt placed once", steps(mtCanaryFailed, []ringstest.Step{ringstest.On(func(s *rings.State) error {
+		{"automatic halt placed once", ringstest.After(mtCanaryFailed, ringstest.On(func(s *rings.State) error {
 			return s.PlaceHalt(rings.Halt{ID: "a1", Auto: true, Scope: rings.HaltScope{Releases: []string{"r1"}, Rings: []string{"early", "global"}}, Reason: "x", CreatedAt: ringstest.T0.Add(5 * time.Minute)})
-		}), mtResume("a1")}), "2026-12-01T10:10:00Z", nil,
+		}), mtResume("a1")), "2026-12-01T10:10:00Z", nil,
 			"rollback r1 canary [us-east-1] 1.0 r1/canary/us-east-1/rollback"},
 		{"failed ring halts its regions, rollback manual", mtCanaryFailed, "2026-12-01T10:10:00Z", func(p *topology.Policy) {
 			p.OnFailure, p.Rollback.Mode = topology.OnFailureHaltRegion, topology.RollbackManual
@@ -310,27 +302,27 @@ func TestPlanNext(t *testing.T) {
 		{"failed without previous version", []ringstest.Step{ringstest.Create("r1", "checkout", "2.0", ""), ringstest.Start("r1"), ringstest.Promote("r1", "canary", "us-east-1"), ringstest.Fail("r1", "canary")}, "2026-12-01T10:10:00Z", nil,
 			"place-halt r1 canary {Global:false Regions:[] Rings:[early global] Apps:[] Releases:[r1]}; set-release-state r1 halted"},
 		// end and rollback
-		{"every ring done", steps(mtEarlyDone, []ringstest.Step{ringstest.Promote("r1", "global", "ap-northeast-1", "us-west-2"), ringstest.Soak("r1", "global"), ringstest.Done("r1", "global")}), friday, nil,
+		{"every ring done", ringstest.After(mtEarlyDone, ringstest.Promote("r1", "global", "ap-northeast-1", "us-west-2"), ringstest.Soak("r1", "global"), ringstest.Done("r1", "global")), friday, nil,
 			"complete-release r1"},
-		{"rollback requested", steps(ringstest.CanaryDone, []ringstest.Step{mtApprove("r1", "early"), ringstest.Promote("r1", "early", "eu-west-1"), ringstest.On(func(s *rings.State) error {
+		{"rollback requested", ringstest.After(ringstest.CanaryDone, mtApprove("r1", "early"), ringstest.Promote("r1", "early", "eu-west-1"), ringstest.On(func(s *rings.State) error {
 			return s.RequestRollback("r1", "bob", "errors", ringstest.T0)
-		})}), friday, nil,
+		})), friday, nil,
 			"rollback r1 canary [us-east-1] 1.0 r1/canary/us-east-1/rollback; rollback r1 early [eu-west-1] 1.0 r1/early/eu-west-1/rollback"},
-		{"rollback groups regions by previous version", steps(mtEarlyDone, []ringstest.Step{ringstest.Promote("r1", "global", "ap-northeast-1", "us-west-2"),
+		{"rollback groups regions by previous version", ringstest.After(mtEarlyDone, ringstest.Promote("r1", "global", "ap-northeast-1", "us-west-2"),
 			ringstest.On(func(s *rings.State) error {
 				s.Releases[0].PreviousVersions["us-west-2"] = "0.9"
 				return s.RequestRollback("r1", "bob", "errors", ringstest.T0)
 			}),
-			ringstest.Rollback("r1", "canary", "us-east-1"), ringstest.Rollback("r1", "early", "eu-west-1")}), friday, nil,
+			ringstest.Rollback("r1", "canary", "us-east-1"), ringstest.Rollback("r1", "early", "eu-west-1")), friday, nil,
 			// canary's rollback landed days ago and was never seen healthy:
 			// it fails; early has no health source: the commit verifies it.
 			"rollback r1 global [ap-northeast-1] 1.0 r1/global/ap-northeast-1/rollback; rollback r1 global [us-west-2] 0.9 r1/global/us-west-2/rollback; fail-rollback r1 canary [us-east-1]; verify-rollback r1 early [eu-west-1]"},
-		{"rollback of a completed release", steps(mtEarlyDone, []ringstest.Step{ringstest.Promote("r1", "global", "ap-northeast-1", "us-west-2"), ringstest.Soak("r1", "global"), ringstest.Done("r1", "global"),
+		{"rollback of a completed release", ringstest.After(mtEarlyDone, ringstest.Promote("r1", "global", "ap-northeast-1", "us-west-2"), ringstest.Soak("r1", "global"), ringstest.Done("r1", "global"),
 			ringstest.On(func(s *rings.State) error { return s.CompleteRelease("r1", ringstest.T0) }),
 			ringstest.On(func(s *rings.State) error {
 				return s.RequestRollback("r1", "bob", "errors", ringstest.T0)
 			}),
-			ringstest.Rollback("r1", "canary", "us-east-1")}), friday, nil,
+			ringstest.Rollback("r1", "canary", "us-east-1")), friday, nil,
 			"rollback r1 early [eu-west-1] 1.0 r1/early/eu-west-1/rollback; rollback r1 global [ap-northeast-1 us-west-2] 1.0 r1/global/ap-northeast-1+us-west-2/rollback; fail-rollback r1 canary [us-east-1]"},
 	}
 	runPlanCases(t, cases)
@@ -352,7 +344,7 @@ func TestPlanNextDoesNotMutate(t *testing.T) {
 	t.Parallel()
 	top := ringstest.Topology(t)
 	s := &rings.State{}
-	for _, step := range steps(mtCanaryFailed, []ringstest.Step{mtCreateFull("r2", "checkout", "", "", time.Time{}), mtHalt("h1", rings.HaltScope{Regions: []string{"eu-west-1"}})}) {
+	for _, step := range ringstest.After(mtCanaryFailed, mtCreateFull("r2", "checkout", "", "", time.Time{}), mtHalt("h1", rings.HaltScope{Regions: []string{"eu-west-1"}})) {
 		if err := step(top, s); err != nil {
 			t.Fatal(err)
 		}
