@@ -1,3 +1,4 @@
 // Package ringstest holds what the domain's tests share: the example
-// topology as a literal, a fixed clock and transitions as table-test steps.
+// topology as a literal, a fixed clock, transitions as table-test steps and
+// the check that a refused transition changes nothing.
 package ringstest
