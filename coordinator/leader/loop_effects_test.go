@@ -164,9 +164,7 @@ func TestLoopDuringSoakWebhookFailureFailsTheRingAtOnce(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
 	id := f.release(t, "v2")
-	f.passUntil(t, 20, time.Second, func(s store.Snapshot) bool {
-		return s.State.ReleaseByID(id).Ring("canary").State == rings.RingSoaking
-	})
+	f.passUntilSoaking(t, id, "canary", 20, time.Second)
 	f.health.Set(rings.RegionHealth{Region: "us-east-1", Synced: true, Healthy: true, Checks: []rings.Observation{
 		{Check: "error-rate", Pass: true, Value: 0.001, Threshold: "max 0.01"},
 		{Check: CheckDuringSoak, Pass: false, Reason: "during-soak webhook answered 500: synthetic probe failed"},
