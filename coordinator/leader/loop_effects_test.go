@@ -17,6 +17,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/rings"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
@@ -137,16 +138,11 @@ func TestLoopTellsAfterRingOfDoneRings(t *testing.T) {
 		}
 	})
 	f.releaseCompleted(t, "v2")
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	poll.Until(t, 5*time.Second, "AfterRing told of three rings", func() bool {
 		mu.Lock()
-		n := len(done)
-		mu.Unlock()
-		if n >= 3 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(5 * time.Millisecond) // polling interval
-	}
+		defer mu.Unlock()
+		return len(done) >= 3
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	var got []string
