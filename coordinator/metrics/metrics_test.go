@@ -84,11 +84,8 @@ func newRegistry(t *testing.T, cfg StateCollectorConfig) (*prometheus.Registry, 
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	m, err := NewMetrics(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := NewStateCollector(cfg)
-	if err != nil {
+	sc, scErr := NewStateCollector(cfg)
+	if err := errors.Join(err, scErr); err != nil {
 		t.Fatal(err)
 	}
 	reg.MustRegister(sc)
