@@ -12,7 +12,6 @@ import (
 	"github.com/hashicorp/raft"
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
-	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 	"github.com/ringleader-dev/ringleader/internal/wiretest"
 	"github.com/ringleader-dev/ringleader/rings"
 	"github.com/ringleader-dev/ringleader/rings/topology"
@@ -386,14 +385,4 @@ func TestWireWorldLog(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Errorf("the golden log replays to another state than the world: %s", wiretest.FirstDiff(b, a))
 	}
-}
-
-// snapshotJSON is the FSM's persisted snapshot document.
-func snapshotJSON(t testing.TB, f *FSM) []byte {
-	t.Helper()
-	sink := storetest.Persist(t, f)
-	if !sink.Closed {
-		t.Fatalf("persist did not close the sink")
-	}
-	return sink.Bytes()
 }
