@@ -86,10 +86,7 @@ func (a *API) createRelease(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, fmt.Errorf("create release of %s %s: %w", req.App, req.Version, err))
 		return
 	}
-	id := res.ID
-	if id == "" {
-		id = cmd.ID
-	}
+	id := cmp.Or(res.ID, cmd.ID)
 	a.answerRelease(w, r, http.StatusCreated, id)
 }
 

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -69,7 +70,7 @@ func describe(ev *Event, cmd command.Command, resultID string) string {
 		if err != nil {
 			break
 		}
-		ev.ReleaseID = firstNonEmpty(resultID, p.ID)
+		ev.ReleaseID = cmp.Or(resultID, p.ID)
 		return fmt.Sprintf("release %s (%s %s) created%s", ev.ReleaseID, p.App, p.Version, by)
 	case command.CmdStartRelease, command.CmdCompleteRelease, command.CmdAbortRelease, command.CmdRequestRollback:
 		p, err := command.Decode[command.ReleaseRef](cmd)
@@ -160,7 +161,7 @@ func describe(ev *Event, cmd command.Command, resultID string) string {
 		if err != nil {
 			break
 		}
-		ev.HaltID = firstNonEmpty(resultID, p.ID)
+		ev.HaltID = cmp.Or(resultID, p.ID)
 		kind := "halt"
 		if p.Auto {
 			kind = "automatic halt"
@@ -208,11 +209,4 @@ func shortCommit(c string) string {
 		return c[:12]
 	}
 	return c
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
