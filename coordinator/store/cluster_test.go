@@ -121,7 +121,7 @@ func TestClusterPartitionedLeaderCannotAcknowledge(t *testing.T) {
 	old := c.leader()
 
 	old.stream.Cut()
-	res, err := applyOn(old, command.CmdPlaceHalt, haltCmd("lost"))
+	res, err := applyOn(old.Node, command.CmdPlaceHalt, haltCmd("lost"))
 	if err == nil {
 		t.Fatalf("isolated leader acknowledged a write: %+v", res)
 	}

@@ -286,10 +286,10 @@ func (c *testCluster) live() []*testNode {
 }
 
 // applyOn proposes a command on n with a bounded context.
-func applyOn(n *testNode, typ command.Type, payload any) (ApplyResult, error) {
+func applyOn(n *Node, typ command.Type, payload any) (ApplyResult, error) {
 	cmd, err := command.New(typ, "tester", payload)
 	if err != nil {
-		return ApplyResult{}, err
+		return ApplyResult{}, fmt.Errorf("encode %s: %w", typ, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -299,7 +299,7 @@ func applyOn(n *testNode, typ command.Type, payload any) (ApplyResult, error) {
 // mustApply proposes a command and fails the test on error.
 func mustApply(t testing.TB, n *testNode, typ command.Type, payload any) ApplyResult {
 	t.Helper()
-	res, err := applyOn(n, typ, payload)
+	res, err := applyOn(n.Node, typ, payload)
 	if err != nil {
 		t.Fatalf("%s on %s: %v", typ, n.ID(), err)
 	}
