@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -49,10 +50,7 @@ func (a *API) placeHalt(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, fmt.Errorf("place halt: %w", err))
 		return
 	}
-	id := res.ID
-	if id == "" {
-		id = cmd.ID
-	}
+	id := cmp.Or(res.ID, cmd.ID)
 	w.Header().Set("Location", "/v1/halts/"+id)
 	a.answerHalt(w, r, http.StatusCreated, id)
 }

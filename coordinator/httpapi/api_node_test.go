@@ -23,13 +23,28 @@ import (
 // startAPINode starts node id in dir with its API served over real TCP.
 func startAPINode(t *testing.T, id, dir string, bootstrap bool) *coordtest.NodeServer {
 	t.Helper()
-	return coordtest.StartNode(t, id, dir, bootstrap, func(n *store.Node) http.Handler {
-		api, err := NewAPI(APIConfig{Store: n, Logger: coordtest.Discard()})
-		if err != nil {
+	n, _ := startNodeAPI(t, id, dir, bootstrap, nil)
+	return n
+}
+
+// startNodeAPI starts node id in dir (bootstrapping when bootstrap is set)
+// with its API served over real TCP; mod, when set, hooks the node and
+// adjusts the API's config before the API is built.
+func startNodeAPI(t *testing.T, id, dir string, bootstrap bool, mod func(n *store.Node, c *APIConfig)) (*coordtest.NodeServer, *API) {
+	t.Helper()
+	var api *API
+	n := coordtest.StartNode(t, id, dir, bootstrap, func(n *store.Node) http.Handler {
+		cfg := APIConfig{Store: n, Logger: coordtest.Discard()}
+		if mod != nil {
+			mod(n, &cfg)
+		}
+		var err error
+		if api, err = NewAPI(cfg); err != nil {
 			t.Fatal(err)
 		}
 		return api
 	})
+	return n, api
 }
 
 // joinBody is the /v1/cluster/join request that adds an as voter id.

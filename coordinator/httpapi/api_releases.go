@@ -86,10 +86,7 @@ func (a *API) createRelease(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, fmt.Errorf("create release of %s %s: %w", req.App, req.Version, err))
 		return
 	}
-	id := res.ID
-	if id == "" {
-		id = cmd.ID
-	}
+	id := cmp.Or(res.ID, cmd.ID)
 	a.answerRelease(w, r, http.StatusCreated, id)
 }
 
@@ -157,15 +154,8 @@ func (a *API) approveRelease(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if err := a.knownRelease(id); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if _, err := a.propose(r, command.CmdApprove, command.Approve{ReleaseID: id, Ring: req.Ring, Reason: req.Reason}); err != nil {
-		a.fail(w, r, fmt.Errorf("approve ring %s of %s: %w", req.Ring, id, err))
-		return
-	}
-	a.answerRelease(w, r, http.StatusOK, id)
+	a.proposeOnRelease(w, r, id, command.CmdApprove, command.Approve{ReleaseID: id, Ring: req.Ring, Reason: req.Reason},
+		fmt.Sprintf("approve ring %s of %s", req.Ring, id))
 }
 
 // abortRelease answers POST /v1/releases/{id}/abort {reason}.
@@ -185,12 +175,20 @@ func (a *API) releaseWithReason(w http.ResponseWriter, r *http.Request, typ comm
 		a.fail(w, r, err)
 		return
 	}
+	a.proposeOnRelease(w, r, id, typ, command.ReleaseRef{ReleaseID: id, Reason: reason}, verb+" release "+id)
+}
+
+// proposeOnRelease proposes a command about release id, refused before
+// proposing when the release is unknown (knownRelease), and answers with
+// the release as applied; what names the change in a failed proposal's
+// error.
+func (a *API) proposeOnRelease(w http.ResponseWriter, r *http.Request, id string, typ command.Type, payload any, what string) {
 	if err := a.knownRelease(id); err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	if _, err := a.propose(r, typ, command.ReleaseRef{ReleaseID: id, Reason: reason}); err != nil {
-		a.fail(w, r, fmt.Errorf("%s release %s: %w", verb, id, err))
+	if _, err := a.propose(r, typ, payload); err != nil {
+		a.fail(w, r, fmt.Errorf("%s: %w", what, err))
 		return
 	}
 	a.answerRelease(w, r, http.StatusOK, id)

@@ -59,13 +59,9 @@ func startSecureNode(t *testing.T, sec SecurityConfig) *secureNode {
 	if sec.Tokens == nil {
 		sec.Tokens = testTokenSet(t)
 	}
-	var api *API
-	n := coordtest.StartNode(t, "n1", t.TempDir(), true, func(n *store.Node) http.Handler {
-		var err error
-		if api, err = NewAPI(withOptionalRoutes(APIConfig{Store: n, Logger: coordtest.Discard(), Security: sec})); err != nil {
-			t.Fatal(err)
-		}
-		return api
+	n, api := startNodeAPI(t, "n1", t.TempDir(), true, func(_ *store.Node, c *APIConfig) {
+		c.Security = sec
+		*c = withOptionalRoutes(*c)
 	})
 	poll.Until(t, 20*time.Second, "n1 to lead", n.Node.IsLeader)
 	sn := &secureNode{node: n.Node, api: api, url: n.URL}

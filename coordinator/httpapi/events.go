@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -65,133 +66,117 @@ func describe(ev *Event, cmd command.Command, resultID string) string {
 	}
 	switch cmd.Type {
 	case command.CmdCreateRelease:
-		p, err := command.Decode[command.CreateRelease](cmd)
-		if err != nil {
-			break
-		}
-		ev.ReleaseID = firstNonEmpty(resultID, p.ID)
-		return fmt.Sprintf("release %s (%s %s) created%s", ev.ReleaseID, p.App, p.Version, by)
+		return describeAs(cmd, func(p command.CreateRelease) string {
+			ev.ReleaseID = cmp.Or(resultID, p.ID)
+			return fmt.Sprintf("release %s (%s %s) created%s", ev.ReleaseID, p.App, p.Version, by)
+		})
 	case command.CmdStartRelease, command.CmdCompleteRelease, command.CmdAbortRelease, command.CmdRequestRollback:
-		p, err := command.Decode[command.ReleaseRef](cmd)
-		if err != nil {
-			break
-		}
-		ev.ReleaseID = p.ReleaseID
-		verb := map[command.Type]string{
-			command.CmdStartRelease: "started", command.CmdCompleteRelease: "completed",
-			command.CmdAbortRelease: "aborted", command.CmdRequestRollback: "rollback requested",
-		}[cmd.Type]
-		return withReason(fmt.Sprintf("release %s %s%s", p.ReleaseID, verb, by), p.Reason)
+		return describeAs(cmd, func(p command.ReleaseRef) string {
+			ev.ReleaseID = p.ReleaseID
+			verb := map[command.Type]string{
+				command.CmdStartRelease: "started", command.CmdCompleteRelease: "completed",
+				command.CmdAbortRelease: "aborted", command.CmdRequestRollback: "rollback requested",
+			}[cmd.Type]
+			return withReason(fmt.Sprintf("release %s %s%s", p.ReleaseID, verb, by), p.Reason)
+		})
 	case command.CmdSetReleaseState:
-		p, err := command.Decode[command.SetReleaseState](cmd)
-		if err != nil {
-			break
-		}
-		ev.ReleaseID = p.ReleaseID
-		return withReason(fmt.Sprintf("release %s is %s", p.ReleaseID, p.State), p.Reason)
+		return describeAs(cmd, func(p command.SetReleaseState) string {
+			ev.ReleaseID = p.ReleaseID
+			return withReason(fmt.Sprintf("release %s is %s", p.ReleaseID, p.State), p.Reason)
+		})
 	case command.CmdApprove:
-		p, err := command.Decode[command.Approve](cmd)
-		if err != nil {
-			break
-		}
-		ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
-		return withReason(fmt.Sprintf("ring %s of %s approved%s", p.Ring, p.ReleaseID, by), p.Reason)
+		return describeAs(cmd, func(p command.Approve) string {
+			ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
+			return withReason(fmt.Sprintf("ring %s of %s approved%s", p.Ring, p.ReleaseID, by), p.Reason)
+		})
 	case command.CmdPromoted, command.CmdRolledBack:
-		p, err := command.Decode[command.Promoted](cmd)
-		if err != nil {
-			break
-		}
-		ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
-		verb := "promoted"
-		if cmd.Type == command.CmdRolledBack {
-			verb = "rolled back"
-		}
-		return fmt.Sprintf("ring %s of %s %s in %s (commit %s)", p.Ring, p.ReleaseID, verb, strings.Join(p.Regions, ", "), shortCommit(p.Commit))
-	case command.CmdObserve:
-		p, err := command.Decode[command.Observe](cmd)
-		if err != nil {
-			break
-		}
-		ev.ReleaseID, ev.Ring, ev.Region = p.ReleaseID, p.Ring, p.Region
-		health := "synced and healthy"
-		if !p.Synced || !p.Healthy {
-			health = fmt.Sprintf("synced=%t healthy=%t", p.Synced, p.Healthy)
-		}
-		if p.InProgress {
-			health += " in progress"
-		}
-		s := fmt.Sprintf("%s in ring %s of %s: %s", p.Region, p.Ring, p.ReleaseID, health)
-		if p.Check != nil {
-			verdict := "pass"
-			if !p.Check.Pass {
-				verdict = "fail"
+		return describeAs(cmd, func(p command.Promoted) string {
+			ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
+			verb := "promoted"
+			if cmd.Type == command.CmdRolledBack {
+				verb = "rolled back"
 			}
-			s += fmt.Sprintf("; check %s %s (%g)", p.Check.Check, verdict, p.Check.Value)
-		}
-		return withReason(s, p.Reason)
+			return fmt.Sprintf("ring %s of %s %s in %s (commit %s)", p.Ring, p.ReleaseID, verb, strings.Join(p.Regions, ", "), shortCommit(p.Commit))
+		})
+	case command.CmdObserve:
+		return describeAs(cmd, func(p command.Observe) string {
+			ev.ReleaseID, ev.Ring, ev.Region = p.ReleaseID, p.Ring, p.Region
+			health := "synced and healthy"
+			if !p.Synced || !p.Healthy {
+				health = fmt.Sprintf("synced=%t healthy=%t", p.Synced, p.Healthy)
+			}
+			if p.InProgress {
+				health += " in progress"
+			}
+			s := fmt.Sprintf("%s in ring %s of %s: %s", p.Region, p.Ring, p.ReleaseID, health)
+			if p.Check != nil {
+				verdict := "pass"
+				if !p.Check.Pass {
+					verdict = "fail"
+				}
+				s += fmt.Sprintf("; check %s %s (%g)", p.Check.Check, verdict, p.Check.Value)
+			}
+			return withReason(s, p.Reason)
+		})
 	case command.CmdPromotionRetry:
-		p, err := command.Decode[command.PromotionRetry](cmd)
-		if err != nil {
-			break
-		}
-		ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
-		return fmt.Sprintf("ring %s of %s retrying: %s (attempt %d)", p.Ring, p.ReleaseID, p.Error, p.Attempt)
+		return describeAs(cmd, func(p command.PromotionRetry) string {
+			ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
+			return fmt.Sprintf("ring %s of %s retrying: %s (attempt %d)", p.Ring, p.ReleaseID, p.Error, p.Attempt)
+		})
 	case command.CmdPromotionFailed, command.CmdRollbackWriteFailed:
-		p, err := command.Decode[command.PromotionFailed](cmd)
-		if err != nil {
-			break
-		}
-		ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
-		what := "promotion"
-		if cmd.Type == command.CmdRollbackWriteFailed {
-			what = "rollback"
-		}
-		return withReason(fmt.Sprintf("the %s of ring %s of %s needs a person", what, p.Ring, p.ReleaseID), p.Reason)
+		return describeAs(cmd, func(p command.PromotionFailed) string {
+			ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
+			what := "promotion"
+			if cmd.Type == command.CmdRollbackWriteFailed {
+				what = "rollback"
+			}
+			return withReason(fmt.Sprintf("the %s of ring %s of %s needs a person", what, p.Ring, p.ReleaseID), p.Reason)
+		})
 	case command.CmdStartSoak, command.CmdCompleteRing, command.CmdFailRing:
-		p, err := command.Decode[command.RingRef](cmd)
-		if err != nil {
-			break
-		}
-		ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
-		verb := map[command.Type]string{command.CmdStartSoak: "started soaking", command.CmdCompleteRing: "is done", command.CmdFailRing: "failed"}[cmd.Type]
-		return withReason(fmt.Sprintf("ring %s of %s %s", p.Ring, p.ReleaseID, verb), p.Reason)
+		return describeAs(cmd, func(p command.RingRef) string {
+			ev.ReleaseID, ev.Ring = p.ReleaseID, p.Ring
+			verb := map[command.Type]string{command.CmdStartSoak: "started soaking", command.CmdCompleteRing: "is done", command.CmdFailRing: "failed"}[cmd.Type]
+			return withReason(fmt.Sprintf("ring %s of %s %s", p.Ring, p.ReleaseID, verb), p.Reason)
+		})
 	case command.CmdPlaceHalt:
-		p, err := command.Decode[command.PlaceHalt](cmd)
-		if err != nil {
-			break
-		}
-		ev.HaltID = firstNonEmpty(resultID, p.ID)
-		kind := "halt"
-		if p.Auto {
-			kind = "automatic halt"
-		}
-		return withReason(fmt.Sprintf("%s %s placed%s", kind, ev.HaltID, by), p.Reason)
+		return describeAs(cmd, func(p command.PlaceHalt) string {
+			ev.HaltID = cmp.Or(resultID, p.ID)
+			kind := "halt"
+			if p.Auto {
+				kind = "automatic halt"
+			}
+			return withReason(fmt.Sprintf("%s %s placed%s", kind, ev.HaltID, by), p.Reason)
+		})
 	case command.CmdResumeHalt:
-		p, err := command.Decode[command.ResumeHalt](cmd)
-		if err != nil {
-			break
-		}
-		ev.HaltID = p.HaltID
-		return withReason(fmt.Sprintf("halt %s resumed%s", p.HaltID, by), p.Reason)
+		return describeAs(cmd, func(p command.ResumeHalt) string {
+			ev.HaltID = p.HaltID
+			return withReason(fmt.Sprintf("halt %s resumed%s", p.HaltID, by), p.Reason)
+		})
 	case command.CmdAdoptTopology:
-		p, err := command.Decode[command.AdoptTopology](cmd)
-		if err != nil {
-			break
-		}
-		return fmt.Sprintf("topology %s adopted%s", p.Revision, by)
+		return describeAs(cmd, func(p command.AdoptTopology) string {
+			return fmt.Sprintf("topology %s adopted%s", p.Revision, by)
+		})
 	case command.CmdRecordBudget:
 		return "error budget recorded"
 	case command.CmdSetMember, command.CmdRemoveMember:
-		p, err := command.Decode[command.MemberMeta](cmd)
-		if err != nil {
-			break
-		}
-		if cmd.Type == command.CmdRemoveMember {
-			return "member " + p.ID + " removed"
-		}
-		return "member " + p.ID + " at " + p.HTTPAddr
+		return describeAs(cmd, func(p command.MemberMeta) string {
+			if cmd.Type == command.CmdRemoveMember {
+				return "member " + p.ID + " removed"
+			}
+			return "member " + p.ID + " at " + p.HTTPAddr
+		})
 	}
 	return string(cmd.Type)
+}
+
+// describeAs decodes the payload as P and describes it with f; a payload
+// that does not decode yields the bare summary, the command type.
+func describeAs[P any](cmd command.Command, f func(p P) string) string {
+	p, err := command.Decode[P](cmd)
+	if err != nil {
+		return string(cmd.Type)
+	}
+	return f(p)
 }
 
 // withReason appends ": reason" when there is one.
@@ -208,11 +193,4 @@ func shortCommit(c string) string {
 		return c[:12]
 	}
 	return c
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

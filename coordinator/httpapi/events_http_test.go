@@ -33,13 +33,9 @@ func startOpsNode(t *testing.T, id, dir string, bootstrap bool, bcfg BrokerConfi
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := coordtest.StartNode(t, id, dir, bootstrap, func(n *store.Node) http.Handler {
+	n, _ := startNodeAPI(t, id, dir, bootstrap, func(n *store.Node, c *APIConfig) {
 		n.OnApply(b.ObserveApplied)
-		api, err := NewAPI(APIConfig{Store: n, Logger: coordtest.Discard(), Events: b})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return api
+		c.Events = b
 	})
 	n.Srv.Config.RegisterOnShutdown(b.Close)
 	t.Cleanup(b.Close)

@@ -42,6 +42,8 @@ func TestEventForSummarisesEachCommand(t *testing.T) {
 		{"observe a paused rollout", command.CmdObserve, command.ActorSystem, command.Observe{ReleaseID: "r1", Ring: "canary", Region: "us-east-1", Synced: true,
 			Reason: "Suspended: Rollout is paused", InProgress: true}, "", nil,
 			Event{ReleaseID: "r1", Ring: "canary", Region: "us-east-1", Summary: "us-east-1 in ring canary of r1: synced=true healthy=false in progress: Suspended: Rollout is paused"}},
+		{"a payload that does not decode", command.CmdApprove, "bob", "not an approval", "", nil,
+			Event{Summary: string(command.CmdApprove)}},
 		{"refused", command.CmdResumeHalt, "bob", command.ResumeHalt{HaltID: "halt-1", Reason: "again"}, "", errors.New("conflict"),
 			Event{HaltID: "halt-1", Summary: "refused: halt halt-1 resumed by bob: again: conflict"}},
 	}

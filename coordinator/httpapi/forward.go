@@ -33,11 +33,7 @@ func (a *API) write(h http.HandlerFunc) http.HandlerFunc {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if a.cfg.Store.IsLeader() {
-			if err := a.ensureCaughtUp(); err != nil {
-				a.fail(w, r, err)
-				return
-			}
-			h(w, r)
+			a.serveCaughtUp(w, r, h)
 			return
 		}
 		a.forward(w, r, body)
@@ -57,15 +53,21 @@ func (a *API) read(h http.HandlerFunc) http.HandlerFunc {
 				a.fail(w, r, fmt.Errorf("confirm leadership for a consistent read: %w: %w", command.ErrNotLeader, err))
 				return
 			}
-			if err := a.ensureCaughtUp(); err != nil {
-				a.fail(w, r, err)
-				return
-			}
-			h(w, r)
+			a.serveCaughtUp(w, r, h)
 			return
 		}
 		a.forward(w, r, nil)
 	}
+}
+
+// serveCaughtUp serves a request on the leader once it has applied every
+// entry earlier terms committed (ensureCaughtUp).
+func (a *API) serveCaughtUp(w http.ResponseWriter, r *http.Request, h http.HandlerFunc) {
+	if err := a.ensureCaughtUp(); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	h(w, r)
 }
 
 // ensureCaughtUp makes a newly elected leader apply every entry committed

@@ -17,6 +17,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/rings"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
@@ -137,16 +138,11 @@ func TestLoopTellsAfterRingOfDoneRings(t *testing.T) {
 		}
 	})
 	f.releaseCompleted(t, "v2")
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	poll.Until(t, 5*time.Second, "AfterRing told of three rings", func() bool {
 		mu.Lock()
-		n := len(done)
-		mu.Unlock()
-		if n >= 3 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(5 * time.Millisecond) // polling interval
-	}
+		defer mu.Unlock()
+		return len(done) >= 3
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	var got []string
@@ -164,9 +160,7 @@ func TestLoopDuringSoakWebhookFailureFailsTheRingAtOnce(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
 	id := f.release(t, "v2")
-	f.passUntil(t, 20, time.Second, func(s store.Snapshot) bool {
-		return s.State.ReleaseByID(id).Ring("canary").State == rings.RingSoaking
-	})
+	f.passUntilSoaking(t, id, "canary", 20, time.Second)
 	f.health.Set(rings.RegionHealth{Region: "us-east-1", Synced: true, Healthy: true, Checks: []rings.Observation{
 		{Check: "error-rate", Pass: true, Value: 0.001, Threshold: "max 0.01"},
 		{Check: CheckDuringSoak, Pass: false, Reason: "during-soak webhook answered 500: synthetic probe failed"},

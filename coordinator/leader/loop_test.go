@@ -98,6 +98,15 @@ func (f *loopFixture) releaseCompleted(t *testing.T, version string) string {
 	return id
 }
 
+// passUntilSoaking runs at most max passes, step apart, until ring of
+// release id soaks.
+func (f *loopFixture) passUntilSoaking(t *testing.T, id, ring string, max int, step time.Duration) {
+	t.Helper()
+	f.passUntil(t, max, step, func(s store.Snapshot) bool {
+		return s.State.ReleaseByID(id).Ring(ring).State == rings.RingSoaking
+	})
+}
+
 // reasonsWith counts the release-state changes the loop proposed whose
 // payload (the state and its reason) contains text.
 func (f *loopFixture) reasonsWith(text string) int {
@@ -262,9 +271,7 @@ func TestLoopRegionsWithoutSourcesAreNotObserved(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
 	id := f.release(t, "v2")
-	f.passUntil(t, 100, 5*time.Minute, func(s store.Snapshot) bool {
-		return s.State.ReleaseByID(id).Ring("early").State == rings.RingSoaking
-	})
+	f.passUntilSoaking(t, id, "early", 100, 5*time.Minute)
 	for _, c := range f.commandsOf(command.CmdObserve) {
 		if o := coordtest.DecodeAs[command.Observe](t, c.Payload); o.Region != "us-east-1" {
 			t.Fatalf("observation recorded for %s, which has no health source", o.Region)
@@ -276,9 +283,7 @@ func TestLoopSoakingRingIsAskedOncePerAnalysisInterval(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
 	id := f.release(t, "v2")
-	f.passUntil(t, 20, time.Second, func(s store.Snapshot) bool {
-		return s.State.ReleaseByID(id).Ring("canary").State == rings.RingSoaking
-	})
+	f.passUntilSoaking(t, id, "canary", 20, time.Second)
 	before := len(f.health.Queries())
 	f.clock.Advance(time.Minute)
 	for i := 0; i < 5; i++ { // five passes within one analysis interval (1m)
@@ -365,9 +370,7 @@ func TestLoopRolloutInProgressWaitsUntilSyncTimeout(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
 	id := f.toSyncing(t)
-	f.passUntil(t, 20, time.Second, func(s store.Snapshot) bool {
-		return s.State.ReleaseByID(id).Ring("canary").State == rings.RingSoaking
-	})
+	f.passUntilSoaking(t, id, "canary", 20, time.Second)
 	f.clock.Advance(time.Minute)
 	pausedAt := f.clock.Now()
 	f.health.Set(rings.RegionHealth{Region: "us-east-1", Synced: true, Reason: "Suspended: Rollout is paused", InProgress: true})
@@ -490,9 +493,7 @@ func TestPassCopiesTheStateAgainOnlyAfterAChange(t *testing.T) {
 			f := newLoopFixture(t, nil)
 			vs := f.store
 			id := f.release(t, "v2")
-			f.passUntil(t, 10, time.Second, func(s store.Snapshot) bool {
-				return s.State.ReleaseByID(id).Ring("canary").State == rings.RingSoaking
-			})
+			f.passUntilSoaking(t, id, "canary", 10, time.Second)
 			tc.setup(t, f)
 			copies, views := vs.Snapshots(), vs.Views()
 			f.loop.ReconcileOnce(context.Background())

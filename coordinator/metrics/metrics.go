@@ -56,30 +56,24 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		return nil, errors.New("metrics: a registerer is required (prometheus.NewRegistry())")
 	}
 	m := &Metrics{
-		applied: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ringleader_raft_applied_commands_total",
-			Help: "Commands this node's state machine applied, by command type and result (ok or refused).",
-		}, []string{"type", "result"}),
-		promotions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ringleader_rings_promotions_total",
-			Help: "Promotion commits recorded as landed, by ring.",
-		}, []string{"ring"}),
-		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ringleader_rings_failures_total",
-			Help: "Rings marked failed (analysis, sync timeout, degraded), by ring.",
-		}, []string{"ring"}),
-		rollbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ringleader_rings_rollbacks_total",
-			Help: "Rollback commits recorded as landed, by ring.",
-		}, []string{"ring"}),
-		checks: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ringleader_health_checks_total",
-			Help: "Analysis check results recorded during soak, by check and result (pass or fail).",
-		}, []string{"check", "result"}),
-		haltsPlaced: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ringleader_halts_placed_total",
-			Help: "Halts placed, by kind (manual or auto).",
-		}, []string{"kind"}),
+		applied: counterVec("ringleader_raft_applied_commands_total",
+			"Commands this node's state machine applied, by command type and result (ok or refused).",
+			"type", "result"),
+		promotions: counterVec("ringleader_rings_promotions_total",
+			"Promotion commits recorded as landed, by ring.",
+			"ring"),
+		failures: counterVec("ringleader_rings_failures_total",
+			"Rings marked failed (analysis, sync timeout, degraded), by ring.",
+			"ring"),
+		rollbacks: counterVec("ringleader_rings_rollbacks_total",
+			"Rollback commits recorded as landed, by ring.",
+			"ring"),
+		checks: counterVec("ringleader_health_checks_total",
+			"Analysis check results recorded during soak, by check and result (pass or fail).",
+			"check", "result"),
+		haltsPlaced: counterVec("ringleader_halts_placed_total",
+			"Halts placed, by kind (manual or auto).",
+			"kind"),
 		applyLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "ringleader_raft_apply_duration_seconds",
 			Help:    "Leader only: time from proposing a command to Raft until a quorum committed it and this node applied it.",
@@ -115,6 +109,11 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		m.haltsPlaced.WithLabelValues(k)
 	}
 	return m, nil
+}
+
+// counterVec builds a counter with labels; NewMetrics registers it.
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
 }
 
 // ObserveApplied is an ApplyObserver: it counts applied commands and the

@@ -78,6 +78,20 @@ var documentedMetrics = []string{
 	"ringleader_events_published_total",
 }
 
+// newRegistry registers a node's metrics and a state collector built from
+// cfg with a fresh registry.
+func newRegistry(t *testing.T, cfg StateCollectorConfig) (*prometheus.Registry, *Metrics) {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	m, err := NewMetrics(reg)
+	sc, scErr := NewStateCollector(cfg)
+	if err := errors.Join(err, scErr); err != nil {
+		t.Fatal(err)
+	}
+	reg.MustRegister(sc)
+	return reg, m
+}
+
 // startOpsNode starts a bootstrapped node with its metrics, the state
 // collector and the event stream mounted on its API, over real TCP.
 func startOpsNode(t *testing.T) *coordtest.NodeServer {
@@ -88,16 +102,7 @@ func startOpsNode(t *testing.T) *coordtest.NodeServer {
 	}
 	t.Cleanup(b.Close)
 	return coordtest.StartNode(t, "n1", t.TempDir(), true, func(n *store.Node) http.Handler {
-		reg := prometheus.NewRegistry()
-		m, err := NewMetrics(reg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc, err := NewStateCollector(StateCollectorConfig{Store: n, Events: b})
-		if err != nil {
-			t.Fatal(err)
-		}
-		reg.MustRegister(sc)
+		reg, m := newRegistry(t, StateCollectorConfig{Store: n, Events: b})
 		n.OnApply(b.ObserveApplied)
 		n.OnApply(m.ObserveApplied)
 		n.OnPropose(m.ObserveProposal)
@@ -185,16 +190,7 @@ func TestMetricsOfARunningNode(t *testing.T) {
 func TestMetricsSoakRemainingAndRingCounters(t *testing.T) {
 	t.Parallel()
 	st, clock := soaking(t)
-	reg := prometheus.NewRegistry()
-	m, err := NewMetrics(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := NewStateCollector(StateCollectorConfig{Store: st, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg.MustRegister(sc)
+	reg, m := newRegistry(t, StateCollectorConfig{Store: st, Clock: clock})
 	// Count what the loop recorded by handing its commands to the
 	// observer, as the node's apply hook would.
 	for i, cmd := range st.Commands() {
@@ -352,20 +348,11 @@ func TestEveryMetricIsDocumented(t *testing.T) {
 
 	st, clock := soaking(t)
 	st.MustApply(t, command.CmdRecordBudget, map[string]any{"app": "checkout", "region": "us-east-1", "remainingPercent": 70})
-	reg := prometheus.NewRegistry()
-	m, err := NewMetrics(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	b, err := httpapi.NewBroker(httpapi.BrokerConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := NewStateCollector(StateCollectorConfig{Store: st, Clock: clock, Events: b})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg.MustRegister(sc)
+	reg, m := newRegistry(t, StateCollectorConfig{Store: st, Clock: clock, Events: b})
 	for _, c := range []struct {
 		typ     command.Type
 		payload any

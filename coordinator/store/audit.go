@@ -2,7 +2,6 @@ package store
 
 import (
 	"cmp"
-	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -150,63 +149,54 @@ func auditDetails(cmd command.Command, id string) (map[string]string, string) {
 	var reason string
 	switch cmd.Type {
 	case command.CmdCreateRelease:
-		var p command.CreateRelease
-		_ = json.Unmarshal(cmd.Payload, &p)
+		p, _ := command.Decode[command.CreateRelease](cmd)
 		set("release", cmp.Or(id, p.ID))
 		set("app", p.App)
 		set("version", p.Version)
 		set("priority", p.Priority)
 		set("train", p.Train)
 	case command.CmdStartRelease, command.CmdCompleteRelease, command.CmdAbortRelease, command.CmdRequestRollback:
-		var p command.ReleaseRef
-		_ = json.Unmarshal(cmd.Payload, &p)
+		p, _ := command.Decode[command.ReleaseRef](cmd)
 		set("release", p.ReleaseID)
 		reason = p.Reason
 	case command.CmdSetReleaseState:
-		var p command.SetReleaseState
-		_ = json.Unmarshal(cmd.Payload, &p)
+		p, _ := command.Decode[command.SetReleaseState](cmd)
 		set("release", p.ReleaseID)
 		set("state", string(p.State))
 		reason = p.Reason
 	case command.CmdApprove:
-		var p command.Approve
-		_ = json.Unmarshal(cmd.Payload, &p)
+		p, _ := command.Decode[command.Approve](cmd)
 		set("release", p.ReleaseID)
 		set("ring", p.Ring)
 		reason = p.Reason
 	case command.CmdStartSoak, command.CmdCompleteRing, command.CmdFailRing:
-		var p command.RingRef
-		_ = json.Unmarshal(cmd.Payload, &p)
+		p, _ := command.Decode[command.RingRef](cmd)
 		set("release", p.ReleaseID)
 		set("ring", p.Ring)
 		reason = p.Reason
 	case command.CmdPromotionRetry:
-		var p command.PromotionRetry
-		_ = json.Unmarshal(cmd.Payload, &p)
+		p, _ := command.Decode[command.PromotionRetry](cmd)
 		set("release", p.ReleaseID)
 		set("ring", p.Ring)
 		set("promotion", p.PromotionID)
 		set("attempt", strconv.Itoa(p.Attempt))
 		reason = p.Error
 	case command.CmdPromotionFailed, command.CmdRollbackWriteFailed:
-		var p command.PromotionFailed
-		_ = json.Unmarshal(cmd.Payload, &p)
+		p, _ := command.Decode[command.PromotionFailed](cmd)
 		set("release", p.ReleaseID)
 		set("ring", p.Ring)
 		set("regions", strings.Join(p.Regions, ","))
 		set("promotion", p.PromotionID)
 		reason = p.Reason
 	case command.CmdPromoted, command.CmdRolledBack:
-		var p command.Promoted
-		_ = json.Unmarshal(cmd.Payload, &p)
+		p, _ := command.Decode[command.Promoted](cmd)
 		set("release", p.ReleaseID)
 		set("ring", p.Ring)
 		set("regions", strings.Join(p.Regions, ","))
 		set("promotion", p.PromotionID)
 		set("commit", p.Commit)
 	case command.CmdObserve:
-		var p command.Observe
-		_ = json.Unmarshal(cmd.Payload, &p)
+		p, _ := command.Decode[command.Observe](cmd)
 		set("release", p.ReleaseID)
 		set("ring", p.Ring)
 		set("region", p.Region)
@@ -217,8 +207,7 @@ func auditDetails(cmd command.Command, id string) (map[string]string, string) {
 		}
 		reason = p.Reason
 	case command.CmdPlaceHalt:
-		var p command.PlaceHalt
-		_ = json.Unmarshal(cmd.Payload, &p)
+		p, _ := command.Decode[command.PlaceHalt](cmd)
 		set("halt", p.ID)
 		set("scope", haltScopeText(p))
 		if p.Auto {
@@ -226,26 +215,22 @@ func auditDetails(cmd command.Command, id string) (map[string]string, string) {
 		}
 		reason = p.Reason
 	case command.CmdResumeHalt:
-		var p command.ResumeHalt
-		_ = json.Unmarshal(cmd.Payload, &p)
+		p, _ := command.Decode[command.ResumeHalt](cmd)
 		set("halt", p.HaltID)
 		reason = p.Reason
 	case command.CmdAdoptTopology:
-		var p command.AdoptTopology
-		_ = json.Unmarshal(cmd.Payload, &p)
+		p, _ := command.Decode[command.AdoptTopology](cmd)
 		set("revision", p.Revision)
 		set("path", p.Path)
 	case command.CmdRecordBudget:
-		var p struct {
+		p, _ := command.Decode[struct {
 			App    string `json:"app"`
 			Region string `json:"region"`
-		}
-		_ = json.Unmarshal(cmd.Payload, &p)
+		}](cmd)
 		set("app", p.App)
 		set("region", p.Region)
 	case command.CmdSetMember, command.CmdRemoveMember:
-		var p command.MemberMeta
-		_ = json.Unmarshal(cmd.Payload, &p)
+		p, _ := command.Decode[command.MemberMeta](cmd)
 		set("member", p.ID)
 		set("httpAddr", p.HTTPAddr)
 	default:

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 	"github.com/ringleader-dev/ringleader/rings"
@@ -121,7 +122,7 @@ func firstAcceptedWrite(b *testing.B, c *testCluster, haltID string) time.Time {
 			if !n.IsLeader() {
 				continue
 			}
-			if _, err := applyOn(n, command.CmdPlaceHalt, haltCmd(haltID)); err == nil {
+			if _, err := applyOn(n.Node, command.CmdPlaceHalt, haltCmd(haltID)); err == nil {
 				return time.Now()
 			}
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 )
 
 // TestClusterLeaderKilledAcknowledgedWritesSurvive: every release and halt
@@ -120,7 +121,7 @@ func TestClusterPartitionedLeaderCannotAcknowledge(t *testing.T) {
 	old := c.leader()
 
 	old.stream.Cut()
-	res, err := applyOn(old, command.CmdPlaceHalt, haltCmd("lost"))
+	res, err := applyOn(old.Node, command.CmdPlaceHalt, haltCmd("lost"))
 	if err == nil {
 		t.Fatalf("isolated leader acknowledged a write: %+v", res)
 	}
@@ -308,14 +309,11 @@ func TestClusterLaggingFollowerInstallsSnapshot(t *testing.T) {
 	c.waitConverged()
 	// Poll raft's own view too: the follower counts as back only once it
 	// has heard from a leader and applied past the compaction point.
-	deadline := time.Now().Add(waitDeadline)
-	for time.Now().Before(deadline) {
+	// A timeout is reported by the checks below.
+	_ = poll.For(waitDeadline, "the lagging follower's snapshot install", func() bool {
 		st := lagging.raft.Stats()
-		if st["last_contact"] != "never" && st["last_snapshot_index"] != "0" {
-			break
-		}
-		time.Sleep(5 * time.Millisecond) // poll interval
-	}
+		return st["last_contact"] != "never" && st["last_snapshot_index"] != "0"
+	})
 	if got := lagging.raft.Stats()["last_snapshot_index"]; got == "0" {
 		t.Errorf("the lagging follower caught up without installing the leader's snapshot: stats %v", lagging.raft.Stats())
 	}
@@ -332,17 +330,17 @@ func TestClusterLeaderReadyAfterItsBarrier(t *testing.T) {
 	c.waitConverged()
 	waitReady := func() *testNode {
 		t.Helper()
-		deadline := time.Now().Add(waitDeadline)
-		for time.Now().Before(deadline) {
+		var ready *testNode
+		waitFor(t, "a ready leader", func() bool {
 			for _, n := range c.live() {
 				if n.LeaderReady() {
-					return n
+					ready = n
+					return true
 				}
 			}
-			time.Sleep(5 * time.Millisecond) // poll interval
-		}
-		t.Fatal("no node became a ready leader")
-		return nil
+			return false
+		})
+		return ready
 	}
 	l := waitReady()
 	for _, n := range c.live() {

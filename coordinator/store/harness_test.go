@@ -14,6 +14,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -24,13 +25,7 @@ const waitDeadline = 20 * time.Second
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitDeadline)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", waitDeadline, what)
-		}
-		time.Sleep(5 * time.Millisecond) // poll interval, not synchronisation
-	}
+	poll.Until(t, waitDeadline, what, cond)
 }
 
 // cutStream is a raft.StreamLayer whose connections can be cut: Cut closes
@@ -231,34 +226,25 @@ func (c *testCluster) currentLeader() *testNode {
 // starved machine can cause one) starts the wait over.
 func (c *testCluster) waitConverged() {
 	c.t.Helper()
-	deadline := time.Now().Add(waitDeadline)
-	for time.Now().Before(deadline) {
-		if l := c.currentLeader(); l != nil && l.Barrier(2*time.Second) == nil && c.caughtUp(l, time.Now().Add(5*time.Second)) {
-			return
-		}
-		time.Sleep(5 * time.Millisecond) // poll interval
-	}
-	c.t.Fatalf("timed out after %s waiting for the cluster to converge", waitDeadline)
+	waitFor(c.t, "the cluster to converge", func() bool {
+		l := c.currentLeader()
+		return l != nil && l.Barrier(2*time.Second) == nil && c.caughtUp(l, 5*time.Second)
+	})
 }
 
 // caughtUp polls until every live node follows l and its FSM has applied
-// what l's FSM has (after l's barrier), or until the deadline. It reads the
-// FSM's index: raft's AppliedIndex runs ahead of the FSM.
-func (c *testCluster) caughtUp(l *testNode, deadline time.Time) bool {
+// what l's FSM has (after l's barrier), or until timeout passes. It reads
+// the FSM's index: raft's AppliedIndex runs ahead of the FSM.
+func (c *testCluster) caughtUp(l *testNode, timeout time.Duration) bool {
 	want := l.AppliedIndex()
-	for time.Now().Before(deadline) {
-		done := true
+	return poll.For(timeout, "every node to follow "+l.ID(), func() bool {
 		for _, n := range c.nodes {
 			if id, _ := n.Leader(); n.alive && (id != l.ID() || n.AppliedIndex() < want) {
-				done = false
+				return false
 			}
 		}
-		if done {
-			return true
-		}
-		time.Sleep(5 * time.Millisecond) // poll interval
-	}
-	return false
+		return true
+	}) == nil
 }
 
 // kill stops a node like a crash: no leadership transfer.
@@ -300,10 +286,10 @@ func (c *testCluster) live() []*testNode {
 }
 
 // applyOn proposes a command on n with a bounded context.
-func applyOn(n *testNode, typ command.Type, payload any) (ApplyResult, error) {
+func applyOn(n *Node, typ command.Type, payload any) (ApplyResult, error) {
 	cmd, err := command.New(typ, "tester", payload)
 	if err != nil {
-		return ApplyResult{}, err
+		return ApplyResult{}, fmt.Errorf("encode %s: %w", typ, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -313,7 +299,7 @@ func applyOn(n *testNode, typ command.Type, payload any) (ApplyResult, error) {
 // mustApply proposes a command and fails the test on error.
 func mustApply(t testing.TB, n *testNode, typ command.Type, payload any) ApplyResult {
 	t.Helper()
-	res, err := applyOn(n, typ, payload)
+	res, err := applyOn(n.Node, typ, payload)
 	if err != nil {
 		t.Fatalf("%s on %s: %v", typ, n.ID(), err)
 	}

@@ -212,7 +212,7 @@ func TestNodeApplyMapsStateErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := applyOn(n, tc.typ, tc.payload)
+			_, err := applyOn(n.Node, tc.typ, tc.payload)
 			if !errors.Is(err, tc.coord) || !errors.Is(err, tc.rng) {
 				t.Errorf("err = %v, want %v and %v", err, tc.coord, tc.rng)
 			}

@@ -1,8 +1,6 @@
 package store
 
 import (
-	"context"
-	"fmt"
 	"net"
 	"path/filepath"
 	"slices"
@@ -84,7 +82,7 @@ func configIDs(t *testing.T, n *Node) []string {
 func TestTLSClusterReplicatesOverMutualTLS(t *testing.T) {
 	ca := certtest.NewCA(t, "cluster")
 	nodes := tlsCluster(t, ca)
-	res, err := applyOnNode(nodes[0], command.CmdPlaceHalt, haltCmd("h-tls"))
+	res, err := applyOn(nodes[0], command.CmdPlaceHalt, haltCmd("h-tls"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +199,7 @@ func TestTLSRogueNodeCannotJoinOrDisturb(t *testing.T) {
 	if !leader.IsLeader() {
 		t.Error("n1 lost leadership while the rogue campaigned")
 	}
-	if _, err := applyOnNode(leader, command.CmdPlaceHalt, haltCmd("after-rogue")); err != nil {
+	if _, err := applyOn(leader, command.CmdPlaceHalt, haltCmd("after-rogue")); err != nil {
 		t.Errorf("the cluster no longer commits after the rogue's attempts: %v", err)
 	}
 }
@@ -242,15 +240,4 @@ func TestTLSStreamLayerRefusesHalfConfig(t *testing.T) {
 	if _, err := NewTLSStreamLayer("127.0.0.1:0", "", MutualTLS{}); err == nil {
 		t.Fatal("NewTLSStreamLayer accepted a config without certificate and CA")
 	}
-}
-
-// applyOnNode proposes one command on n.
-func applyOnNode(n *Node, typ command.Type, payload any) (ApplyResult, error) {
-	cmd, err := command.New(typ, "test", payload)
-	if err != nil {
-		return ApplyResult{}, fmt.Errorf("encode: %w", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return n.Apply(ctx, cmd)
 }

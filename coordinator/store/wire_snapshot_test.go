@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
+	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 	"github.com/ringleader-dev/ringleader/internal/wiretest"
 )
 
@@ -106,4 +107,14 @@ func mustJSON(t testing.TB, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// snapshotJSON is the FSM's persisted snapshot document.
+func snapshotJSON(t testing.TB, f *FSM) []byte {
+	t.Helper()
+	sink := storetest.Persist(t, f)
+	if !sink.Closed {
+		t.Fatalf("persist did not close the sink")
+	}
+	return sink.Bytes()
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -387,30 +386,3 @@ func TestWireWorldLog(t *testing.T) {
 		t.Errorf("the golden log replays to another state than the world: %s", wiretest.FirstDiff(b, a))
 	}
 }
-
-// snapshotJSON is the FSM's persisted snapshot document.
-func snapshotJSON(t testing.TB, f *FSM) []byte {
-	t.Helper()
-	s, err := f.Snapshot()
-	if err != nil {
-		t.Fatalf("snapshot: %v", err)
-	}
-	sink := &wireSink{}
-	if err := s.Persist(sink); err != nil {
-		t.Fatalf("persist snapshot: %v", err)
-	}
-	if !sink.closed {
-		t.Fatalf("persist did not close the sink")
-	}
-	return sink.Bytes()
-}
-
-// wireSink is a raft.SnapshotSink in memory.
-type wireSink struct {
-	bytes.Buffer
-	closed, cancelled bool
-}
-
-func (s *wireSink) ID() string    { return "wire" }
-func (s *wireSink) Close() error  { s.closed = true; return nil }
-func (s *wireSink) Cancel() error { s.cancelled = true; return errors.New("cancelled") }

@@ -30,21 +30,21 @@ func Logger(name string) hclog.Logger {
 // Sink is a raft.SnapshotSink in memory.
 type Sink struct {
 	bytes.Buffer
-	Canceled bool
+	Closed, Canceled bool
 }
 
 // ID names the sink.
 func (s *Sink) ID() string { return "mem" }
 
-// Close does nothing: the bytes stay readable.
-func (s *Sink) Close() error { return nil }
+// Close records that the snapshot is complete; the bytes stay readable.
+func (s *Sink) Close() error { s.Closed = true; return nil }
 
 // Cancel records that the snapshot was abandoned.
 func (s *Sink) Cancel() error { s.Canceled = true; return nil }
 
-// Restore snapshots src through Raft's FSM interface (a *store.FSM) and
-// restores dst from the bytes, failing the test on any error.
-func Restore(t testing.TB, src, dst raft.FSM) {
+// Persist snapshots src through Raft's FSM interface (a *store.FSM) into a
+// Sink, failing the test on any error.
+func Persist(t testing.TB, src raft.FSM) *Sink {
 	t.Helper()
 	s, err := src.Snapshot()
 	if err != nil {
@@ -54,7 +54,14 @@ func Restore(t testing.TB, src, dst raft.FSM) {
 	if err := s.Persist(sink); err != nil {
 		t.Fatalf("persist: %v", err)
 	}
-	if err := dst.Restore(io.NopCloser(sink)); err != nil {
+	return sink
+}
+
+// Restore snapshots src (Persist) and restores dst from the bytes, failing
+// the test on any error.
+func Restore(t testing.TB, src, dst raft.FSM) {
+	t.Helper()
+	if err := dst.Restore(io.NopCloser(Persist(t, src))); err != nil {
 		t.Fatalf("restore: %v", err)
 	}
 }
