@@ -154,27 +154,13 @@ func waitRingdConverged(nodes []*ringd) error {
 
 // ringdLeader returns the node the live nodes name as leader.
 func ringdLeader(nodes []*ringd) (*ringd, error) {
-	var leader *ringd
-	err := poll.For(30*time.Second, "a ringd leader", func() bool {
-		for _, n := range nodes {
-			if !n.alive() {
-				continue
-			}
+	return liveLeader("a ringd leader", nodes,
+		func(n *ringd) string { return n.id },
+		func(n *ringd) (string, bool) {
 			code, body := call(ctlClient, "GET", n.http+"/v1/cluster/leader", "")
 			var li struct{ ID string }
-			if code != 200 || json.Unmarshal(body, &li) != nil {
-				continue
-			}
-			for _, m := range nodes {
-				if m.id == li.ID && m.alive() {
-					leader = m
-					return true
-				}
-			}
-		}
-		return false
-	})
-	return leader, err
+			return li.ID, code == 200 && json.Unmarshal(body, &li) == nil
+		})
 }
 
 // Clients: ctlClient for set-up and polling, fastClient for the measured
