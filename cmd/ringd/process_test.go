@@ -101,6 +101,20 @@ func (p *ringdProc) exitedNow() bool {
 	}
 }
 
+// wantCleanExit fails t unless the process, sent signal, ends within
+// the given time with exit code 0.
+func (p *ringdProc) wantCleanExit(t *testing.T, within time.Duration, signal string) {
+	t.Helper()
+	select {
+	case <-p.exited:
+	case <-time.After(within):
+		t.Fatalf("ringd did not exit within %s of %s", within, signal)
+	}
+	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("ringd exited %d after %s; want 0\n%s", code, signal, p.out.String())
+	}
+}
+
 // kill sends SIGKILL and waits for the process to go.
 func (p *ringdProc) kill() {
 	_ = p.cmd.Process.Signal(syscall.SIGKILL)
@@ -241,13 +255,6 @@ func TestRingdSigtermHandsOverLeadership(t *testing.T) {
 		t.Fatal(err)
 	}
 	accepted := writeThrough(t, without(procs, leader), "after-sigterm")
-	select {
-	case <-leader.exited:
-	case <-time.After(30 * time.Second):
-		t.Fatal("ringd did not exit after SIGTERM")
-	}
-	if code := leader.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Fatalf("ringd exited %d after SIGTERM; want 0\n%s", code, leader.out.String())
-	}
+	leader.wantCleanExit(t, 30*time.Second, "SIGTERM")
 	t.Logf("write accepted %s after SIGTERM of the leader", accepted.Sub(stopped).Round(time.Millisecond))
 }
