@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -126,17 +125,7 @@ var httpClient = &http.Client{Timeout: 5 * time.Second}
 // send makes one API call and returns the status and body (0 when the
 // process does not answer).
 func send(method, url, body string) (int, []byte) {
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		return 0, nil
-	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return 0, nil
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return ringdtest.Call(httpClient, method, url, body, nil)
 }
 
 // cluster3 starts a bootstrap node and two that join it.

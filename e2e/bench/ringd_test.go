@@ -3,7 +3,6 @@ package bench
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -178,24 +177,14 @@ func call(c *http.Client, method, url, body string) (int, []byte) {
 
 // callKey is call with an Idempotency-Key (none when key is empty).
 func callKey(c *http.Client, method, url, body, key string) (int, []byte) {
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		return 0, nil
-	}
+	h := map[string]string{"X-Ringleader-Actor": "bench"}
 	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+		h["Content-Type"] = "application/json"
 	}
 	if key != "" {
-		req.Header.Set("Idempotency-Key", key)
+		h["Idempotency-Key"] = key
 	}
-	req.Header.Set("X-Ringleader-Actor", "bench")
-	resp, err := c.Do(req)
-	if err != nil {
-		return 0, nil
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return ringdtest.Call(c, method, url, body, h)
 }
 
 // placeHalt places a global halt at url and returns its ID and JSON.
