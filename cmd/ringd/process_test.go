@@ -27,16 +27,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// ringdBinary builds ringd once per test binary.
-func ringdBinary(t *testing.T) string {
-	t.Helper()
-	bins, err := ringdtest.Build("ringd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bins[0]
-}
-
 // ringdProc is one running ringd.
 type ringdProc struct {
 	id, dir    string
@@ -66,7 +56,7 @@ func launch(t *testing.T, id, dir, scheme string, env []string, args ...string) 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	p.cmd = exec.Command(ringdBinary(t), args...)
+	p.cmd = exec.Command(ringdtest.Ringd(t), args...)
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {

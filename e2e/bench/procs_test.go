@@ -15,18 +15,6 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/ringdtest"
 )
 
-// ringdBin returns the ringd binary, built on first use (a plain
-// `go test ./...`, which runs no benchmark, builds nothing) by
-// internal/ringdtest and removed by TestMain.
-func ringdBin(b *testing.B) string {
-	b.Helper()
-	bins, err := ringdtest.Build("ringd")
-	if err != nil {
-		b.Fatal(err)
-	}
-	return bins[0]
-}
-
 // TestMain removes the binary built for the run; every process a
 // benchmark started is killed by that benchmark's cleanup.
 func TestMain(m *testing.M) {

@@ -50,7 +50,7 @@ func startRingd(b *testing.B, id, dir, topology string, extra ...string) *ringd 
 		b.Fatal(err)
 	}
 	r := &ringd{id: id, dir: dir}
-	r.name, r.bin = "ringd "+id, ringdBin(b)
+	r.name, r.bin = "ringd "+id, ringdtest.Ringd(b)
 	r.args = append([]string{"--node-id", id, "--data-dir", dir, "--raft-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
 		"--topology", topology, "--log-level", "error"}, modeArgs(r.bin)...)
 	r.args = append(r.args, extra...)

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/ringleader-dev/ringleader/internal/addrfile"
@@ -51,6 +52,17 @@ func Build(names ...string) ([]string, error) {
 		out[i] = built.paths[n]
 	}
 	return out, nil
+}
+
+// Ringd is the ringd binary, built on first use; it fails tb when ringd
+// does not build.
+func Ringd(tb testing.TB) string {
+	tb.Helper()
+	bins, err := Build("ringd")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return bins[0]
 }
 
 // build runs one `go build` for names into the shared directory; the
