@@ -37,12 +37,7 @@ func TestLeaderKilledDuringSoak(t *testing.T) {
 	e.checkReleased(t, r, rs, "v1.3.0")
 	e.verifyHistory(t)
 
-	// The killed node comes back, catches up, and agrees.
-	if err := old.Restart(); err != nil {
-		t.Fatal(err)
-	}
-	e.waitAllAgree(t, id, rings.ReleaseCompleted)
-	e.checkExactlyOnce(t)
+	e.rejoinCompleted(t, old, id)
 }
 
 // TestLeaderPartitionedFromMajority: the leader is cut off from both
@@ -110,6 +105,18 @@ func TestWholeClusterRestartMidRelease(t *testing.T) {
 	}
 	e.checkReleased(t, r, rs, "v1.5.0")
 	e.verifyHistory(t)
+	e.waitAllAgree(t, id, rings.ReleaseCompleted)
+	e.checkExactlyOnce(t)
+}
+
+// rejoinCompleted restarts n, a node stopped during release id: it catches
+// up, every node agrees the release completed, and no promotion landed
+// twice.
+func (e *env) rejoinCompleted(t *testing.T, n *harness.Node, id string) {
+	t.Helper()
+	if err := n.Restart(); err != nil {
+		t.Fatal(err)
+	}
 	e.waitAllAgree(t, id, rings.ReleaseCompleted)
 	e.checkExactlyOnce(t)
 }

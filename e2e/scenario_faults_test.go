@@ -134,11 +134,7 @@ func TestKillLeaderDuringPush(t *testing.T) {
 	r := e.waitState(id, rings.ReleaseCompleted, 90*time.Second)
 	e.checkReleased(t, r, rs, "v1.8.0")
 	e.verifyHistory(t)
-	if err := old.Restart(); err != nil {
-		t.Fatal(err)
-	}
-	e.waitAllAgree(t, id, rings.ReleaseCompleted)
-	e.checkExactlyOnce(t)
+	e.rejoinCompleted(t, old, id)
 }
 
 // TestTopologyChangesFromGit: a region added to the topology in Git in the

@@ -16,6 +16,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/internal/demo"
 	"github.com/ringleader-dev/ringleader/internal/gitops"
+	"github.com/ringleader-dev/ringleader/internal/ringdtest"
 	"github.com/ringleader-dev/ringleader/internal/syncbuf"
 	"github.com/ringleader-dev/ringleader/rings"
 	"github.com/ringleader-dev/ringleader/rings/topology"
@@ -34,7 +35,7 @@ func startDemo(t *testing.T, extra ...string) *demoProc {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "demo")
 	args := append([]string{"demo", "--http-addr", "127.0.0.1:0", "--soak-scale", "0.5", "--sync-delay", "300ms", "--dir", dir}, extra...)
-	cmd := exec.Command(ringdBinary(t), args...)
+	cmd := exec.Command(ringdtest.Ringd(t), args...)
 	p := &demoProc{cmd: cmd, out: &syncbuf.Buffer{}, exited: make(chan struct{}), dir: dir}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {

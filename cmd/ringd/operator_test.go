@@ -78,13 +78,6 @@ func TestRingdServesDashboardMetricsAndEvents(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-p.exited:
-	case <-time.After(8 * time.Second):
-		t.Fatal("ringd did not exit within 8s of SIGTERM with an event stream open")
-	}
-	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Fatalf("ringd exited %d; want 0\n%s", code, p.out.String())
-	}
+	p.wantCleanExit(t, 8*time.Second, "SIGTERM with an event stream open")
 	t.Logf("ringd exited %s after SIGTERM with a stream open", time.Since(start).Round(time.Millisecond))
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -26,16 +25,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	ringdtest.Cleanup()
 	os.Exit(code)
-}
-
-// ringdBinary builds ringd once per test binary.
-func ringdBinary(t *testing.T) string {
-	t.Helper()
-	bins, err := ringdtest.Build("ringd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bins[0]
 }
 
 // ringdProc is one running ringd.
@@ -67,7 +56,7 @@ func launch(t *testing.T, id, dir, scheme string, env []string, args ...string) 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	p.cmd = exec.Command(ringdBinary(t), args...)
+	p.cmd = exec.Command(ringdtest.Ringd(t), args...)
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
@@ -101,6 +90,20 @@ func (p *ringdProc) exitedNow() bool {
 	}
 }
 
+// wantCleanExit fails t unless the process, sent signal, ends within
+// the given time with exit code 0.
+func (p *ringdProc) wantCleanExit(t *testing.T, within time.Duration, signal string) {
+	t.Helper()
+	select {
+	case <-p.exited:
+	case <-time.After(within):
+		t.Fatalf("ringd did not exit within %s of %s", within, signal)
+	}
+	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("ringd exited %d after %s; want 0\n%s", code, signal, p.out.String())
+	}
+}
+
 // kill sends SIGKILL and waits for the process to go.
 func (p *ringdProc) kill() {
 	_ = p.cmd.Process.Signal(syscall.SIGKILL)
@@ -112,17 +115,7 @@ var httpClient = &http.Client{Timeout: 5 * time.Second}
 // send makes one API call and returns the status and body (0 when the
 // process does not answer).
 func send(method, url, body string) (int, []byte) {
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		return 0, nil
-	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return 0, nil
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return ringdtest.Call(httpClient, method, url, body, nil)
 }
 
 // cluster3 starts a bootstrap node and two that join it.
@@ -241,13 +234,6 @@ func TestRingdSigtermHandsOverLeadership(t *testing.T) {
 		t.Fatal(err)
 	}
 	accepted := writeThrough(t, without(procs, leader), "after-sigterm")
-	select {
-	case <-leader.exited:
-	case <-time.After(30 * time.Second):
-		t.Fatal("ringd did not exit after SIGTERM")
-	}
-	if code := leader.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Fatalf("ringd exited %d after SIGTERM; want 0\n%s", code, leader.out.String())
-	}
+	leader.wantCleanExit(t, 30*time.Second, "SIGTERM")
 	t.Logf("write accepted %s after SIGTERM of the leader", accepted.Sub(stopped).Round(time.Millisecond))
 }

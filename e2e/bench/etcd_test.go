@@ -103,28 +103,14 @@ func waitEtcdConverged(members []*etcdMember) error {
 
 // etcdLeader returns the member the live members name as leader.
 func etcdLeader(members []*etcdMember) (*etcdMember, error) {
-	var leader *etcdMember
-	err := poll.For(30*time.Second, "an etcd leader", func() bool {
-		for _, m := range members {
-			if !m.alive() {
-				continue
-			}
+	return liveLeader("an etcd leader", members,
+		func(m *etcdMember) uint64 { return m.id },
+		func(m *etcdMember) (uint64, bool) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
 			_, l, err := m.conn.status(ctx)
-			cancel()
-			if err != nil {
-				continue
-			}
-			for _, x := range members {
-				if x.id == l && x.alive() {
-					leader = x
-					return true
-				}
-			}
-		}
-		return false
-	})
-	return leader, err
+			return l, err == nil
+		})
 }
 
 // gatewayPut writes value at key through etcd's JSON gateway

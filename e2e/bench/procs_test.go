@@ -11,20 +11,9 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/e2e/harness"
+	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/internal/ringdtest"
 )
-
-// ringdBin returns the ringd binary, built on first use (a plain
-// `go test ./...`, which runs no benchmark, builds nothing) by
-// internal/ringdtest and removed by TestMain.
-func ringdBin(b *testing.B) string {
-	b.Helper()
-	bins, err := ringdtest.Build("ringd")
-	if err != nil {
-		b.Fatal(err)
-	}
-	return bins[0]
-}
 
 // TestMain removes the binary built for the run; every process a
 // benchmark started is killed by that benchmark's cleanup.
@@ -64,6 +53,32 @@ func (p *proc) kill() {
 
 // alive reports whether the process still runs.
 func (p *proc) alive() bool { return p.p != nil && !p.p.Exited() }
+
+// liveLeader polls until a live member names a live member as leader and
+// returns that one: id is a member's own ID, named the ID a member names
+// as leader (false when it does not answer).
+func liveLeader[M interface{ alive() bool }, ID comparable](what string, members []M, id func(M) ID, named func(M) (ID, bool)) (M, error) {
+	var leader M
+	err := poll.For(30*time.Second, what, func() bool {
+		for _, m := range members {
+			if !m.alive() {
+				continue
+			}
+			l, ok := named(m)
+			if !ok {
+				continue
+			}
+			for _, x := range members {
+				if id(x) == l && x.alive() {
+					leader = x
+					return true
+				}
+			}
+		}
+		return false
+	})
+	return leader, err
+}
 
 // output is everything the process printed since its last start.
 func (p *proc) output() string {

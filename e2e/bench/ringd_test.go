@@ -3,7 +3,6 @@ package bench
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -51,7 +50,7 @@ func startRingd(b *testing.B, id, dir, topology string, extra ...string) *ringd 
 		b.Fatal(err)
 	}
 	r := &ringd{id: id, dir: dir}
-	r.name, r.bin = "ringd "+id, ringdBin(b)
+	r.name, r.bin = "ringd "+id, ringdtest.Ringd(b)
 	r.args = append([]string{"--node-id", id, "--data-dir", dir, "--raft-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
 		"--topology", topology, "--log-level", "error"}, modeArgs(r.bin)...)
 	r.args = append(r.args, extra...)
@@ -154,27 +153,13 @@ func waitRingdConverged(nodes []*ringd) error {
 
 // ringdLeader returns the node the live nodes name as leader.
 func ringdLeader(nodes []*ringd) (*ringd, error) {
-	var leader *ringd
-	err := poll.For(30*time.Second, "a ringd leader", func() bool {
-		for _, n := range nodes {
-			if !n.alive() {
-				continue
-			}
+	return liveLeader("a ringd leader", nodes,
+		func(n *ringd) string { return n.id },
+		func(n *ringd) (string, bool) {
 			code, body := call(ctlClient, "GET", n.http+"/v1/cluster/leader", "")
 			var li struct{ ID string }
-			if code != 200 || json.Unmarshal(body, &li) != nil {
-				continue
-			}
-			for _, m := range nodes {
-				if m.id == li.ID && m.alive() {
-					leader = m
-					return true
-				}
-			}
-		}
-		return false
-	})
-	return leader, err
+			return li.ID, code == 200 && json.Unmarshal(body, &li) == nil
+		})
 }
 
 // Clients: ctlClient for set-up and polling, fastClient for the measured
@@ -192,24 +177,14 @@ func call(c *http.Client, method, url, body string) (int, []byte) {
 
 // callKey is call with an Idempotency-Key (none when key is empty).
 func callKey(c *http.Client, method, url, body, key string) (int, []byte) {
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		return 0, nil
-	}
+	h := map[string]string{"X-Ringleader-Actor": "bench"}
 	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+		h["Content-Type"] = "application/json"
 	}
 	if key != "" {
-		req.Header.Set("Idempotency-Key", key)
+		h["Idempotency-Key"] = key
 	}
-	req.Header.Set("X-Ringleader-Actor", "bench")
-	resp, err := c.Do(req)
-	if err != nil {
-		return 0, nil
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return ringdtest.Call(c, method, url, body, h)
 }
 
 // placeHalt places a global halt at url and returns its ID and JSON.

@@ -88,17 +88,24 @@ func newEnv(t *testing.T) *env {
 // writer returns a Writer with its own working copy, as one ringd node has.
 func (e *env) writer(t *testing.T, mod ...func(*gitops.Config)) *gitops.Writer {
 	t.Helper()
+	backoff := func(c *gitops.Config) { c.Backoff = 5 * time.Millisecond }
+	return writerAt(t, e.url, testTopology(), append([]func(*gitops.Config){backoff}, mod...)...)
+}
+
+// writerAt is a writer for the repository at url under topology top;
+// mod changes its configuration.
+func writerAt(t *testing.T, url string, top *topology.Topology, mod ...func(*gitops.Config)) *gitops.Writer {
+	t.Helper()
 	cfg := gitops.Config{
-		URL: e.url, Branch: "main", Dir: filepath.Join(t.TempDir(), "wc"),
+		URL: url, Branch: "main", Dir: filepath.Join(t.TempDir(), "wc"),
 		Author:             gitops.Identity{Name: "Ringleader Test", Email: "rl@example.com"},
-		Backoff:            5 * time.Millisecond,
+		Backoff:            time.Millisecond,
 		EditApplicationSet: appset.Edit,
 		Now:                func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
 	}
 	for _, m := range mod {
 		m(&cfg)
 	}
-	top := testTopology()
 	w, err := gitops.New(cfg, func() *topology.Topology { return top })
 	if err != nil {
 		t.Fatal(err)

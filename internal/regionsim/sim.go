@@ -1,6 +1,7 @@
 package regionsim
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -99,18 +100,10 @@ func (c *Config) Validate() error {
 	if c.SyncDelay < 0 || c.PollInterval < 0 || c.BadErrorRatio < 0 || c.BadErrorRatio > 1 || c.RequestsPerSecond < 0 {
 		errs = append(errs, errors.New("sync delay, poll interval and requests per second must not be negative, bad error ratio must be within 0..1"))
 	}
-	if c.SyncDelay == 0 {
-		c.SyncDelay = DefaultSyncDelay
-	}
-	if c.PollInterval == 0 {
-		c.PollInterval = DefaultPollInterval
-	}
-	if c.BadErrorRatio == 0 {
-		c.BadErrorRatio = DefaultBadErrorRatio
-	}
-	if c.RequestsPerSecond == 0 {
-		c.RequestsPerSecond = DefaultRequestsPerSecond
-	}
+	c.SyncDelay = cmp.Or(c.SyncDelay, DefaultSyncDelay)
+	c.PollInterval = cmp.Or(c.PollInterval, DefaultPollInterval)
+	c.BadErrorRatio = cmp.Or(c.BadErrorRatio, DefaultBadErrorRatio)
+	c.RequestsPerSecond = cmp.Or(c.RequestsPerSecond, DefaultRequestsPerSecond)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}

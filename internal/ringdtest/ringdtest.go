@@ -1,16 +1,20 @@
 // Package ringdtest is how tests run ringd as a process: it builds the
 // project's binaries once per test process, waits for a node's address
-// file, and holds the topology the Git-backed tests share. cmd/ringd's
+// file, makes one API call to it, and holds the topology the Git-backed
+// tests share. cmd/ringd's
 // process tests, e2e/harness and e2e/bench all build through it.
 package ringdtest
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/ringleader-dev/ringleader/internal/addrfile"
@@ -48,6 +52,17 @@ func Build(names ...string) ([]string, error) {
 		out[i] = built.paths[n]
 	}
 	return out, nil
+}
+
+// Ringd is the ringd binary, built on first use; it fails tb when ringd
+// does not build.
+func Ringd(tb testing.TB) string {
+	tb.Helper()
+	bins, err := Build("ringd")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return bins[0]
 }
 
 // build runs one `go build` for names into the shared directory; the
@@ -142,4 +157,23 @@ spec:
     - name: checkout
       targets: [{file: "apps/checkout/{{region}}/values.yaml", yamlPath: image.tag}]
 `, repo, soak)
+}
+
+// Call sends one request with body and header through c and returns the
+// status and the body; the status is 0 when nobody answers.
+func Call(c *http.Client, method, url, body string, header map[string]string) (int, []byte) {
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		return 0, nil
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, nil
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
 }

@@ -129,30 +129,33 @@ func resolveAlias(n *yaml.Node) *yaml.Node {
 
 // MapValue returns the value node of key in mapping m, or nil.
 func MapValue(m *yaml.Node, key string) *yaml.Node {
-	m = resolveAlias(m)
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
+	if i, r := keyIndex(m, key); i >= 0 {
+		return r.Content[i+1]
 	}
 	return nil
 }
 
 // MapKey returns the key node of key in mapping m, or nil.
 func MapKey(m *yaml.Node, key string) *yaml.Node {
+	if i, r := keyIndex(m, key); i >= 0 {
+		return r.Content[i]
+	}
+	return nil
+}
+
+// keyIndex returns where key stands in mapping m's content, and m with
+// its alias resolved; -1 when m is no mapping or has no such key.
+func keyIndex(m *yaml.Node, key string) (int, *yaml.Node) {
 	m = resolveAlias(m)
 	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
+		return -1, m
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
-			return m.Content[i]
+			return i, m
 		}
 	}
-	return nil
+	return -1, m
 }
 
 // SetPath sets the scalar at path in the first document of content to value
