@@ -69,6 +69,13 @@ func Start(dir string) (*Daemon, error) {
 	return nil, fmt.Errorf("start git daemon: %w", lastErr)
 }
 
+// freePort picks a port by listening and closing, which the project avoids
+// elsewhere: git daemon takes a --port but, given 0, never says which port
+// it bound, and a stopped daemon must come back on the same port (the tests
+// stop and restart the Git server under a running cluster). ringd, ringsim
+// and Prometheus bind 127.0.0.1:0 themselves and report their address; the
+// only other exception is etcd in e2e/bench, whose members need each
+// other's addresses before any of them starts.
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
