@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"testing"
@@ -29,13 +28,8 @@ import (
 // request IDs, actors and leader times, applied to the topology in
 // testdata/wire/topology.yaml.
 
-// The -update flag rewrites golden files; register it unless another test
-// file of the package did.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files under testdata/")
-	}
-}
+// -update rewrites the golden files under testdata/wire.
+func init() { wiretest.RegisterUpdateFlag() }
 
 // wireT0 is the leader's clock at the first world command.
 var wireT0 = time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)

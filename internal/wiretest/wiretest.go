@@ -19,6 +19,14 @@ import (
 	"testing"
 )
 
+// RegisterUpdateFlag registers -update, which rewrites golden files,
+// unless another test file of the package did. Call it from an init.
+func RegisterUpdateFlag() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite golden files under testdata/")
+	}
+}
+
 // Update reports whether the test binary runs with -update. The flag is
 // registered by the calling package's tests (several packages already
 // declare it); an unregistered flag reads as false.
