@@ -26,9 +26,6 @@ import (
 // pin: they read it back from the golden Raft log (log/world.jsonl), so
 // they depend on the pinned bytes, not on the code that wrote them.
 
-// -update rewrites the golden files under testdata/wire.
-func init() { wiretest.RegisterUpdateFlag() }
-
 // wireNow is the clock of the API: after the last world command.
 var wireNow = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 

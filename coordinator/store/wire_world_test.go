@@ -28,9 +28,6 @@ import (
 // request IDs, actors and leader times, applied to the topology in
 // testdata/wire/topology.yaml.
 
-// -update rewrites the golden files under testdata/wire.
-func init() { wiretest.RegisterUpdateFlag() }
-
 // wireT0 is the leader's clock at the first world command.
 var wireT0 = time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
 

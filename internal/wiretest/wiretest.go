@@ -19,21 +19,12 @@ import (
 	"testing"
 )
 
-// RegisterUpdateFlag registers -update, which rewrites golden files,
-// unless another test file of the package did. Call it from an init.
-func RegisterUpdateFlag() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files under testdata/")
-	}
-}
+// update is -update: rewrite the golden files. A test binary that imports
+// this package gets the flag from here; its own tests must not declare it.
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
-// Update reports whether the test binary runs with -update. The flag is
-// registered by the calling package's tests (several packages already
-// declare it); an unregistered flag reads as false.
-func Update() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
+// Update reports whether the test binary runs with -update.
+func Update() bool { return *update }
 
 // Dir returns the absolute path of testdata/wire at the module root, found
 // by walking up from the working directory (a package directory under go
