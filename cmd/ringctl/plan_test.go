@@ -2,26 +2,14 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/golden"
 )
-
-// The -update flag rewrites golden files; another test file of the package
-// may declare it already.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files under testdata/")
-	}
-}
-
-func updateGolden() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 const exampleTopology = "../../manifests/examples/rings.yaml"
 
@@ -43,19 +31,7 @@ func TestPlanGolden(t *testing.T) {
 			if err := runPlan(&out, tc.output, f, time.Time{}); err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", tc.golden)
-			if updateGolden() {
-				if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("read golden (run with -update to create it): %v", err)
-			}
-			if out.String() != string(want) {
-				t.Fatalf("output differs from %s:\n%s", path, out.String())
-			}
+			golden.Check(t, filepath.Join("testdata", tc.golden), out.Bytes())
 		})
 	}
 }

@@ -11,20 +11,18 @@ package wiretest
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ringleader-dev/ringleader/internal/golden"
 )
 
-// update is -update: rewrite the golden files. A test binary that imports
-// this package gets the flag from here; its own tests must not declare it.
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
-
-// Update reports whether the test binary runs with -update.
-func Update() bool { return *update }
+// Update reports whether the test binary runs with -update (the flag of
+// internal/golden, which every test binary importing this package has).
+func Update() bool { return golden.Update() }
 
 // Dir returns the absolute path of testdata/wire at the module root, found
 // by walking up from the working directory (a package directory under go
