@@ -3,7 +3,6 @@ package planner
 import (
 	"encoding/json"
 	"errors"
-	"os"
 	"testing"
 	"time"
 
@@ -15,15 +14,7 @@ import (
 // exampleTopology parses manifests/examples/rings.yaml.
 func exampleTopology(t testing.TB) *topology.Topology {
 	t.Helper()
-	data, err := os.ReadFile("../../manifests/examples/rings.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	top, err := topology.Parse("rings.yaml", data)
-	if err != nil {
-		t.Fatalf("parse the example topology: %v", err)
-	}
-	return top
+	return ringstest.ParseFile(t, "../../manifests/examples/rings.yaml")
 }
 
 // projectCheckout projects checkout 2.0 with priority on top from the given
