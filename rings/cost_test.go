@@ -181,3 +181,27 @@ func TestCostOfRelease(t *testing.T) {
 		t.Fatalf("spent budget %+v", *b)
 	}
 }
+
+func TestExposureOfARelease(t *testing.T) {
+	t.Parallel()
+	top, err := topology.Parse("cost.yaml", []byte(costTopology))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &State{}
+	if _, err := s.CreateRelease(top, "r1", "web", "2.0", "", "", time.Time{}, time.Unix(0, 0), "alice", "1.0"); err != nil {
+		t.Fatal(err)
+	}
+	r := s.ReleaseByID("r1")
+	if e := Exposure(top, r); e != 0 {
+		t.Fatalf("exposure before any promotion %v, want 0", e)
+	}
+	r.Rings[0].Regions[0].PromotedAt = time.Unix(1, 0)
+	if e := Exposure(top, r); math.Abs(e-0.05) > 1e-12 {
+		t.Fatalf("exposure after canary %v, want 0.05", e)
+	}
+	r.Rings[0].Regions[0].RolledBackAt = time.Unix(2, 0)
+	if e := Exposure(top, r); e != 0 {
+		t.Fatalf("exposure after rollback %v, want 0", e)
+	}
+}
