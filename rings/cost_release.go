@@ -21,6 +21,7 @@ type ReleaseCost struct {
 	// × window; 0 when the topology has no errorBudget policy, and then
 	// there is no Budget.
 	WholeBudgetSeconds float64 `json:"wholeBudgetSeconds"`
+	SLO                float64 `json:"slo,omitempty"`
 	WindowSeconds      float64 `json:"windowSeconds,omitempty"`
 	// Budget is the app's remaining budget as a whole (each region's
 	// remaining budget weighted by its traffic share) and what this release
@@ -101,7 +102,7 @@ func CostOfRelease(t *topology.Topology, app string, rate FailureRate, budgets m
 	pol := t.Spec.Policy.ErrorBudget
 	whole := topology.AllowedDowntime(pol.SLO, pol.Window.D())
 	if pol.Enabled() {
-		c.WholeBudgetSeconds, c.WindowSeconds = whole.Seconds(), pol.Window.D().Seconds()
+		c.WholeBudgetSeconds, c.SLO, c.WindowSeconds = whole.Seconds(), pol.SLO, pol.Window.D().Seconds()
 	}
 	shares := t.TrafficShares(app)
 	shareTotal := 0.0
