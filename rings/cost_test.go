@@ -115,6 +115,10 @@ const costTopology = `apiVersion: ringleader.dev/v1alpha1
 kind: Topology
 metadata: {name: shop}
 spec:
+  policy:
+    analysis: {interval: 1m, failureThreshold: 5}
+    rollback: {mode: automatic, verify: 5m}
+    errorBudget: {slo: 0.999, window: 720h}
   gitops: {repo: https://git.example.com/deploy.git}
   regions:
     - {name: us-east-1, timezone: UTC, trafficShare: 5, prometheus: {url: "http://prom"}}
@@ -122,10 +126,6 @@ spec:
   rings:
     - {name: canary, regions: [us-east-1], soak: 50m}
     - {name: rest, regions: [eu-west-1], soak: 0s}
-  policy:
-    analysis: {interval: 1m, failureThreshold: 5}
-    rollback: {mode: automatic, verify: 5m}
-    errorBudget: {slo: 0.999, window: 720h}
   apps:
     - name: web
       targets: [{file: "apps/web/{{region}}.yaml", yamlPath: image.tag}]

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -96,9 +96,33 @@ func TestRiskAgainstARealNode(t *testing.T) {
 	for _, s := range steps {
 		out, err := ringctl(t, server, s.args...)
 		for _, w := range s.want {
-			if err != nil || !strings.Contains(out, w) {
+			if err != nil || !bytes.Contains([]byte(out), []byte(w)) {
 				t.Fatalf("%s: err %v, output lacks %q:\n%s", s.name, err, w, out)
 			}
 		}
+	}
+}
+
+// fakeRisk is a server that saw 3 of ledger's 20 releases fail, and
+// measured ledger's budget in us-east-1 (90 % left) and eu-west-1 (10 %).
+func fakeRisk(_ context.Context, app string) (riskData, error) {
+	return riskData{
+		online:  true,
+		history: rings.ReleaseHistory{Finished: 20, Failed: 3},
+		budgets: map[string]rings.Budget{
+			rings.BudgetKey(app, "us-east-1"): {App: app, Region: "us-east-1", RemainingSeconds: 2332.8, RemainingPercent: 90},
+			rings.BudgetKey(app, "eu-west-1"): {App: app, Region: "eu-west-1", RemainingSeconds: 259.2, RemainingPercent: 10},
+		},
+	}, nil
+}
+
+func TestPlanRiskServerError(t *testing.T) {
+	t.Parallel()
+	f := &planFlags{file: exposureTopology, app: "checkout", version: "2.0", from: "2026-12-07T09:00:00Z", risk: true,
+		fetch: func(context.Context, string) (riskData, error) { return riskData{}, errors.New("connection refused") }}
+	var out bytes.Buffer
+	err := runPlan(&out, "table", f, time.Time{})
+	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("connection refused (leave out --server to plan offline)")) || out.Len() != 0 {
+		t.Fatalf("err = %v, output %q", err, out.String())
 	}
 }
