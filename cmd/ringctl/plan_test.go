@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,17 +18,28 @@ func TestPlanGolden(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		golden, output, from, priority string
+		file, app                      string // default: the example topology, checkout
+		risk                           bool
+		fetch                          riskFetcher
 	}{
-		{"plan-friday.table.golden", "table", "2026-12-04T15:00:00Z", "normal"},
-		{"plan-friday.json.golden", "json", "2026-12-04T15:00:00Z", "normal"},
-		{"plan-year-end.table.golden", "table", "2026-12-18T15:00:00Z", "normal"},
-		{"plan-year-end-p0.table.golden", "table", "2026-12-18T15:00:00Z", "P0"},
+		{golden: "plan-friday.table.golden", output: "table", from: "2026-12-04T15:00:00Z", priority: "normal"},
+		{golden: "plan-friday.json.golden", output: "json", from: "2026-12-04T15:00:00Z", priority: "normal"},
+		{golden: "plan-year-end.table.golden", output: "table", from: "2026-12-18T15:00:00Z", priority: "normal"},
+		{golden: "plan-year-end-p0.table.golden", output: "table", from: "2026-12-18T15:00:00Z", priority: "P0"},
+		// The error-budget cost (plan_risk.go): offline with the floor,
+		// offline with the app's override, online with a history and
+		// measured budgets, and an app that overrides the traffic shares.
+		{golden: "plan-risk-floor.table.golden", output: "table", from: "2026-12-04T15:00:00Z", priority: "normal", risk: true},
+		{golden: "plan-risk-override.table.golden", output: "table", from: "2026-12-07T09:00:00Z", priority: "normal", file: exposureTopology, risk: true},
+		{golden: "plan-risk-override.json.golden", output: "json", from: "2026-12-07T09:00:00Z", priority: "normal", file: exposureTopology, risk: true},
+		{golden: "plan-risk-online.table.golden", output: "table", from: "2026-12-07T09:00:00Z", priority: "normal", file: exposureTopology, app: "ledger", risk: true, fetch: fakeRisk},
+		{golden: "plan-risk-online.json.golden", output: "json", from: "2026-12-07T09:00:00Z", priority: "normal", file: exposureTopology, app: "ledger", risk: true, fetch: fakeRisk},
 	}
 	for _, tc := range cases {
 		t.Run(tc.golden, func(t *testing.T) {
 			t.Parallel()
 			var out bytes.Buffer
-			f := &planFlags{file: exampleTopology, app: "checkout", version: "2.0", from: tc.from, priority: tc.priority}
+			f := &planFlags{file: cmp.Or(tc.file, exampleTopology), app: cmp.Or(tc.app, "checkout"), version: "2.0", from: tc.from, priority: tc.priority, risk: tc.risk, fetch: tc.fetch}
 			if err := runPlan(&out, tc.output, f, time.Time{}); err != nil {
 				t.Fatal(err)
 			}

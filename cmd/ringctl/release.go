@@ -87,11 +87,13 @@ func newReleaseShowCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := apiContext()
 			defer cancel()
-			d, err := newAPIClient(g).Release(ctx, args[0])
+			client := newAPIClient(g)
+			d, err := client.Release(ctx, args[0])
 			if err != nil {
 				return err
 			}
-			return renderRelease(cmd.OutOrStdout(), g.output, d)
+			out := showRelease(ctx, client, d)
+			return render(cmd.OutOrStdout(), g.output, out, func(w io.Writer) error { return writeReleaseShow(w, out, time.Now()) })
 		},
 	}
 }

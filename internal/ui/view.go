@@ -85,6 +85,7 @@ type RingView struct {
 	RetryAt         time.Time
 	RollbackFailure string
 	Approval        string
+	Exposure        string // exposure.go
 	Observation     *rings.Observation
 	Waits           []WaitView
 	// Cells has one entry per grid column; InRing is false for regions
@@ -194,6 +195,7 @@ func releaseView(snap store.Snapshot, rel *rings.Release, plan planner.Plan, now
 				rv.SoakWindow = t.Spec.Rings[i].Soak.D()
 			}
 		}
+		rv.Exposure = ringExposure(snap.Topology, rel.App, rp.Name)
 		if rp.State == rings.RingSoaking {
 			rv.Soaking = true
 			rv.SoakRemaining = rings.SoakRemaining(snap.Topology, rp, now)

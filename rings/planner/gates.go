@@ -89,6 +89,9 @@ func (p *planner) promote(r *rings.Release, i int) {
 		p.wait(Wait{ReleaseID: r.ID, Ring: rp.Name, Regions: without(remaining, halted), Reason: WaitApproval,
 			Detail: fmt.Sprintf("ring %s needs an approval: ringctl release approve %s --ring %s", rp.Name, r.ID, rp.Name)})
 	}
+	if p.exposureGate(r, rp, ring, j, without(remaining, halted)) {
+		needApproval, ready = true, nil
+	}
 	switch {
 	case len(ready) > 0 && r.NeedsBaseline():
 		// Before the first commit of the release: record what every

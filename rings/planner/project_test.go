@@ -180,9 +180,9 @@ func TestTimelineJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"app":"checkout","version":"2.0","rings":[` +
-		`{"name":"canary","start":"2026-12-04T15:00:00Z","soakedAt":"2026-12-04T19:00:00Z","approval":"none","regions":[{"name":"us-east-1","start":"2026-12-04T15:00:00Z"}]},` +
-		`{"name":"early","start":"2026-12-07T09:00:00Z","soakedAt":"2026-12-07T17:00:00Z","approval":"required","regions":[{"name":"eu-west-1","start":"2026-12-07T09:00:00Z"}]},` +
-		`{"name":"global","start":"2026-12-07T17:00:00Z","soakedAt":"2026-12-08T00:00:00Z","approval":"none","regions":[{"name":"ap-northeast-1","start":"2026-12-08T00:00:00Z"},{"name":"us-west-2","start":"2026-12-07T17:00:00Z"}]}]}`
+		`{"name":"canary","start":"2026-12-04T15:00:00Z","soakedAt":"2026-12-04T19:00:00Z","approval":"none","regions":[{"name":"us-east-1","start":"2026-12-04T15:00:00Z"}],"exposure":0.25},` +
+		`{"name":"early","start":"2026-12-07T09:00:00Z","soakedAt":"2026-12-07T17:00:00Z","approval":"required","regions":[{"name":"eu-west-1","start":"2026-12-07T09:00:00Z"}],"exposure":0.5},` +
+		`{"name":"global","start":"2026-12-07T17:00:00Z","soakedAt":"2026-12-08T00:00:00Z","approval":"none","regions":[{"name":"ap-northeast-1","start":"2026-12-08T00:00:00Z"},{"name":"us-west-2","start":"2026-12-07T17:00:00Z"}],"exposure":1}]}`
 	if string(b) != want {
 		t.Fatalf("json:\n got %s\nwant %s", b, want)
 	}

@@ -39,6 +39,7 @@ var (
 		reflect.TypeOf(BudgetSLI{}):         "policy.errorBudget.sli",
 		reflect.TypeOf(App{}):               "app",
 		reflect.TypeOf(Target{}):            "target",
+		reflect.TypeOf(AppRisk{}):           "app risk",
 		reflect.TypeOf(Train{}):             "train",
 	}
 	// fieldHomes lists, for every field name of the schema, the schemaContexts

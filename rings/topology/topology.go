@@ -52,6 +52,10 @@ type Region struct {
 	Prometheus *PrometheusSource `yaml:"prometheus,omitempty" json:"prometheus,omitempty"`
 	Labels     map[string]string `yaml:"labels,omitempty" json:"labels,omitempty"`
 
+	// TrafficShare is the percent of each app's global traffic the region
+	// serves (exposure.go); nil when not given.
+	TrafficShare *float64 `yaml:"trafficShare,omitempty" json:"trafficShare,omitempty"`
+
 	// Location is the region's time zone, loaded by Parse.
 	Location *time.Location `yaml:"-" json:"-"`
 }
@@ -80,6 +84,7 @@ type Ring struct {
 	Approval    string   `yaml:"approval,omitempty" json:"approval,omitempty"` // "" / "none" or "required"
 	Windows     []string `yaml:"windows,omitempty" json:"windows,omitempty"`
 	SyncTimeout Duration `yaml:"syncTimeout,omitempty" json:"syncTimeout,omitempty"`
+	MaxExposure *float64 `yaml:"maxExposure,omitempty" json:"maxExposure,omitempty"` // percent a release may reach without an approval (exposure.go)
 }
 
 // ApprovalRequired reports whether a person must approve the ring.
@@ -181,6 +186,11 @@ type ErrorBudgetPolicy struct {
 type App struct {
 	Name    string   `yaml:"name" json:"name"`
 	Targets []Target `yaml:"targets" json:"targets"`
+
+	// TrafficShare overrides the regions' trafficShare for this app,
+	// region → percent (exposure.go); Risk holds its risk inputs (risk.go).
+	TrafficShare map[string]float64 `yaml:"trafficShare,omitempty" json:"trafficShare,omitempty"`
+	Risk         *AppRisk           `yaml:"risk,omitempty" json:"risk,omitempty"`
 }
 
 // Target is one place a version is written. File is a template over

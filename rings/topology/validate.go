@@ -93,6 +93,7 @@ func (p *topoParser) validate(t *Topology) {
 	p.validatePolicy(&s.Policy)
 	apps := p.validateApps(s.Apps)
 	p.validateTrains(s.Trains, apps)
+	p.validateExposure(s, regions)
 }
 
 // at returns where path's value is written, else its key. For a missing
