@@ -2,6 +2,7 @@ package store
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // The audit trail is part of the replicated state: every command the state
@@ -77,9 +79,11 @@ type auditTrail struct {
 func isEvidence(t command.Type) bool { return t == command.CmdObserve || t == command.CmdRecordBudget }
 
 // record appends the entry for an accepted command and prunes.
-func (t *auditTrail) record(index uint64, cmd command.Command, id string, ret AuditRetention) {
+// top is the topology in force after the command, for the details that
+// name what it decided (a risk score's tier).
+func (t *auditTrail) record(index uint64, cmd command.Command, id string, ret AuditRetention, top *topology.Topology) {
 	ret = ret.withDefaults()
-	e := auditEntryFor(index, cmd, id)
+	e := auditEntryFor(index, cmd, id, top)
 	if isEvidence(cmd.Type) {
 		t.evidence = prune(append(t.evidence, e), ret.MaxEvidence, ret.MaxAge, cmd.At)
 		t.decisions = prune(t.decisions, ret.MaxEntries, ret.MaxAge, cmd.At)
@@ -128,18 +132,18 @@ func (t *auditTrail) load(entries []apiclient.AuditEntry) {
 }
 
 // auditEntryFor builds the entry of an accepted command.
-func auditEntryFor(index uint64, cmd command.Command, id string) apiclient.AuditEntry {
+func auditEntryFor(index uint64, cmd command.Command, id string, top *topology.Topology) apiclient.AuditEntry {
 	e := apiclient.AuditEntry{Index: index, At: cmd.At, Actor: cmd.Actor, Role: cmd.Role, Source: cmd.Source, Type: cmd.Type, RequestID: cmd.RequestID}
 	if e.Role == "" && cmd.Actor == command.ActorSystem {
 		e.Role = ActorRoleSystem
 	}
-	e.Details, e.Reason = auditDetails(cmd, id)
+	e.Details, e.Reason = auditDetails(cmd, id, top)
 	return e
 }
 
 // auditDetails extracts the key fields of a command by type, from an
 // allow-list: IDs, names, versions, states; never sources or credentials.
-func auditDetails(cmd command.Command, id string) (map[string]string, string) {
+func auditDetails(cmd command.Command, id string, top *topology.Topology) (map[string]string, string) {
 	d := map[string]string{}
 	set := func(k, v string) {
 		if v != "" {
@@ -155,6 +159,15 @@ func auditDetails(cmd command.Command, id string) (map[string]string, string) {
 		set("version", p.Version)
 		set("priority", p.Priority)
 		set("train", p.Train)
+		setRisk(set, p.Risk, top)
+	case command.CmdSetRisk:
+		p, _ := command.Decode[command.SetRisk](cmd)
+		set("release", p.ReleaseID)
+		if p.Risk == nil {
+			set("risk", "cleared")
+		}
+		setRisk(set, p.Risk, top)
+		reason = p.Reason
 	case command.CmdStartRelease, command.CmdCompleteRelease, command.CmdAbortRelease, command.CmdRequestRollback:
 		p, _ := command.Decode[command.ReleaseRef](cmd)
 		set("release", p.ReleaseID)
@@ -311,3 +324,15 @@ func newFSMFor(cfg Config) *FSM {
 
 // Audit returns this node's copy of the audit trail, filtered.
 func (n *Node) Audit(q apiclient.AuditQuery) []apiclient.AuditEntry { return n.fsm.Audit(q) }
+
+// setRisk adds a DREAD score and the tier it fell in under top: "44/50
+// damage=8,…" and "high".
+func setRisk(set func(k, v string), risk *topology.DREAD, top *topology.Topology) {
+	if risk == nil {
+		return
+	}
+	set("risk", fmt.Sprintf("%d/%d %s", risk.Score(), topology.DREADScoreMax, risk))
+	if top != nil {
+		set("riskTier", top.DecideRisk(risk).Tier)
+	}
+}

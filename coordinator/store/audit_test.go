@@ -147,9 +147,9 @@ func TestAuditRetentionIsDeterministic(t *testing.T) {
 func TestAuditEvidenceHasItsOwnBound(t *testing.T) {
 	var tr auditTrail
 	ret := AuditRetention{MaxEntries: 3, MaxEvidence: 2}
-	tr.record(1, auditCmd(t, command.CmdPlaceHalt, "ian", "incident-commander", 0, command.PlaceHalt{ID: "h"}), "h", ret)
+	tr.record(1, auditCmd(t, command.CmdPlaceHalt, "ian", "incident-commander", 0, command.PlaceHalt{ID: "h"}), "h", ret, nil)
 	for i := range 50 {
-		tr.record(uint64(i+2), auditCmd(t, command.CmdObserve, command.ActorSystem, "", i, command.Observe{}), "", ret)
+		tr.record(uint64(i+2), auditCmd(t, command.CmdObserve, command.ActorSystem, "", i, command.Observe{}), "", ret, nil)
 	}
 	all := tr.all()
 	if len(all) != 3 || all[0].Type != command.CmdPlaceHalt {

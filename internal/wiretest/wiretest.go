@@ -19,9 +19,15 @@ import (
 	"testing"
 )
 
-// Update reports whether the test binary runs with -update. The flag is
-// registered by the calling package's tests (several packages already
-// declare it); an unregistered flag reads as false.
+// init registers -update for every test binary that imports this package,
+// unless the package's own tests already did.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite golden files under testdata/")
+	}
+}
+
+// Update reports whether the test binary runs with -update.
 func Update() bool {
 	f := flag.Lookup("update")
 	return f != nil && f.Value.String() == "true"
