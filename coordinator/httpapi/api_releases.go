@@ -134,12 +134,7 @@ func checkRisk(risk *topology.DREAD) error {
 // re-scores the release (an approver's duty: a lower score can drop
 // approvals).
 func (a *API) setRisk(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "release id")
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	req, err := decodeChecked(r, func(req apiclient.RiskRequest) error {
+	id, req, err := idAndBody(r, "release id", func(req apiclient.RiskRequest) error {
 		return cmp.Or(checkRisk(req.Risk), checkReason(req.Reason, true))
 	})
 	if err != nil {
@@ -174,12 +169,7 @@ func (a *API) knownApp(req apiclient.CreateReleaseRequest) error {
 
 // approveRelease answers POST /v1/releases/{id}/approve {ring, reason}.
 func (a *API) approveRelease(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "release id")
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	req, err := decodeChecked(r, func(req apiclient.ApproveRequest) error {
+	id, req, err := idAndBody(r, "release id", func(req apiclient.ApproveRequest) error {
 		return cmp.Or(checkName("ring", req.Ring), checkReason(req.Reason, false))
 	})
 	if err != nil {
