@@ -153,3 +153,21 @@ func TestRiskTierValidation(t *testing.T) {
 		}
 	}
 }
+
+func TestShortestSoakIsTheShortestATierAllows(t *testing.T) {
+	ring := Ring{Name: "canary", Soak: 4 * hour}
+	cases := []struct {
+		tiers []RiskTier
+		want  Duration
+	}{
+		{nil, 4 * hour},
+		{[]RiskTier{{Name: "high", Min: 40, SoakMultiplier: 2}}, 4 * hour},
+		{[]RiskTier{{Name: "high", Min: 40, SoakMultiplier: 2}, {Name: "low", Max: 15, SoakMultiplier: 0.25}}, hour},
+	}
+	for _, c := range cases {
+		top := &Topology{Spec: TopologySpec{Policy: Policy{RiskTiers: c.tiers}}}
+		if got := top.ShortestSoak(ring); got != c.want {
+			t.Errorf("tiers %+v: shortest soak %s, want %s", c.tiers, got, c.want)
+		}
+	}
+}

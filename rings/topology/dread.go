@@ -200,6 +200,18 @@ func (t *Topology) RiskTierFor(score int) (RiskTier, bool) {
 	return RiskTier{}, false
 }
 
+// ShortestSoak is the shortest soak ring can have for any release: its own
+// soak under the risk tier that shortens it most (its own when no tier
+// shortens soaks). An audit of Git history, which does not know a
+// release's score, checks soaks against it.
+func (t *Topology) ShortestSoak(ring Ring) Duration {
+	least := ring.Soak
+	for _, rt := range t.Spec.Policy.RiskTiers {
+		least = min(least, rt.Soak(ring.Soak))
+	}
+	return least
+}
+
 // RiskDecision is how a release's risk shapes its rollout: its score, the
 // tier that covers it (if any) and why, in one sentence.
 type RiskDecision struct {

@@ -30,3 +30,16 @@ func (s *State) SetRisk(id string, risk *topology.DREAD, by, reason string, at t
 	r.UpdatedAt = at
 	return nil
 }
+
+// RingSoak is how long ring i of the topology soaks for release r: the
+// ring's soak under the risk tier r's score picks (the ring's own soak when
+// r is not scored or its score is in no tier).
+func RingSoak(t *topology.Topology, r *Release, i int) time.Duration {
+	return t.DecideRisk(r.Risk).Policy.Soak(t.Spec.Rings[i].Soak).D()
+}
+
+// RingApproval reports whether ring i of the topology needs a person's
+// approval for release r: the ring's own setting under r's risk tier.
+func RingApproval(t *topology.Topology, r *Release, i int) bool {
+	return t.DecideRisk(r.Risk).Policy.RingApproval(t.Spec.Rings[i].ApprovalRequired())
+}
