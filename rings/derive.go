@@ -31,9 +31,10 @@ func AutoHaltID(releaseID, ring string) string {
 	return "halt-auto-" + releaseID + "-" + ring
 }
 
-// SoakRemaining is how long a soaking ring still has to soak (0 when its
-// window is over, or when the ring is not in the topology).
-func SoakRemaining(t *topology.Topology, rp RingProgress, now time.Time) time.Duration {
+// SoakRemaining is how long ring rp of release r still has to soak, under
+// r's risk tier (0 when its window is over, or when the ring is not in the
+// topology).
+func SoakRemaining(t *topology.Topology, r *Release, rp RingProgress, now time.Time) time.Duration {
 	if t == nil || rp.SoakStartedAt.IsZero() {
 		return 0
 	}
@@ -41,7 +42,7 @@ func SoakRemaining(t *topology.Topology, rp RingProgress, now time.Time) time.Du
 	if i < 0 {
 		return 0
 	}
-	left := rp.SoakStartedAt.Add(t.Spec.Rings[i].Soak.D()).Sub(now)
+	left := rp.SoakStartedAt.Add(RingSoak(t, r, i)).Sub(now)
 	return max(left, 0)
 }
 

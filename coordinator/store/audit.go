@@ -2,6 +2,7 @@ package store
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // The audit trail is part of the replicated state: every command the state
@@ -78,9 +80,9 @@ type auditTrail struct {
 func isEvidence(t command.Type) bool { return t == command.CmdObserve || t == command.CmdRecordBudget }
 
 // record appends the entry for an accepted command and prunes.
-func (t *auditTrail) record(index uint64, cmd command.Command, id string, ret AuditRetention, appOf func(string) string) {
+func (t *auditTrail) record(index uint64, cmd command.Command, id string, ret AuditRetention, look auditLookup) {
 	ret = ret.withDefaults()
-	e := auditEntryFor(index, cmd, id, appOf)
+	e := auditEntryFor(index, cmd, id, look)
 	if isEvidence(cmd.Type) {
 		t.evidence = prune(append(t.evidence, e), ret.MaxEvidence, ret.MaxAge, cmd.At)
 		t.decisions = prune(t.decisions, ret.MaxEntries, ret.MaxAge, cmd.At)
@@ -128,15 +130,22 @@ func (t *auditTrail) load(entries []apiclient.AuditEntry) {
 	}
 }
 
-// auditEntryFor builds the entry of an accepted command. appOf names the
-// app of a release in the state the command was applied to (the release
-// exists: the command was accepted).
-func auditEntryFor(index uint64, cmd command.Command, id string, appOf func(releaseID string) string) apiclient.AuditEntry {
+// auditLookup is what an entry's details read from the state the command
+// was applied to (the machine): the app of a release (it exists: the
+// command was accepted) and the risk tier a score picks under the topology
+// in force.
+type auditLookup interface {
+	releaseApp(releaseID string) string
+	riskTier(risk *topology.DREAD) string
+}
+
+// auditEntryFor builds the entry of an accepted command.
+func auditEntryFor(index uint64, cmd command.Command, id string, look auditLookup) apiclient.AuditEntry {
 	e := apiclient.AuditEntry{Index: index, At: cmd.At, Actor: cmd.Actor, Role: cmd.Role, Source: cmd.Source, Type: cmd.Type, RequestID: cmd.RequestID}
 	if e.Role == "" && cmd.Actor == command.ActorSystem {
 		e.Role = ActorRoleSystem
 	}
-	e.Details, e.Reason = auditDetails(cmd, id, appOf)
+	e.Details, e.Reason = auditDetails(cmd, id, look)
 	return e
 }
 
@@ -159,7 +168,7 @@ func (d auditFields) ring(release, ring string, regions []string) {
 
 // auditDetails extracts the key fields of a command by type, from an
 // allow-list: IDs, names, versions, states; never sources or credentials.
-func auditDetails(cmd command.Command, id string, appOf func(string) string) (map[string]string, string) {
+func auditDetails(cmd command.Command, id string, look auditLookup) (map[string]string, string) {
 	d := auditFields{}
 	var reason string
 	switch cmd.Type {
@@ -170,6 +179,15 @@ func auditDetails(cmd command.Command, id string, appOf func(string) string) (ma
 		d.set("version", p.Version)
 		d.set("priority", p.Priority)
 		d.set("train", p.Train)
+		d.risk(p.Risk, look)
+	case command.CmdSetRisk:
+		p, _ := command.Decode[command.SetRisk](cmd)
+		d.set("release", p.ReleaseID)
+		if p.Risk == nil {
+			d.set("risk", "cleared")
+		}
+		d.risk(p.Risk, look)
+		reason = p.Reason
 	case command.CmdStartRelease, command.CmdCompleteRelease, command.CmdAbortRelease, command.CmdRequestRollback:
 		p, _ := command.Decode[command.ReleaseRef](cmd)
 		d.set("release", p.ReleaseID)
@@ -215,7 +233,7 @@ func auditDetails(cmd command.Command, id string, appOf func(string) string) (ma
 	case command.CmdRecordBaseline:
 		p, _ := command.Decode[command.RecordBaseline](cmd)
 		d.set("release", p.ReleaseID)
-		d.set("app", appOf(p.ReleaseID))
+		d.set("app", look.releaseApp(p.ReleaseID))
 		d.set("commit", p.Commit)
 		for _, b := range p.Regions {
 			d.set("baseline."+b.Region, baselineText(b))
@@ -308,6 +326,25 @@ func clip(s string, n int) string {
 
 // releaseApp names the app of release id in the applied state ("" when
 // there is no such release).
+// risk sets a DREAD score and the tier it picks: "44/50 damage=8,…" and
+// "high".
+func (d auditFields) risk(risk *topology.DREAD, look auditLookup) {
+	if risk == nil {
+		return
+	}
+	d.set("risk", fmt.Sprintf("%d/%d %s", risk.Score(), topology.DREADScoreMax, risk))
+	d.set("riskTier", look.riskTier(risk))
+}
+
+// riskTier names the tier risk picks under the topology in force ("" for
+// none).
+func (m *machine) riskTier(risk *topology.DREAD) string {
+	if m.topology == nil {
+		return ""
+	}
+	return m.topology.DecideRisk(risk).Tier
+}
+
 func (m *machine) releaseApp(id string) string {
 	if r := m.state.ReleaseByID(id); r != nil {
 		return r.App

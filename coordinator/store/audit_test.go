@@ -13,6 +13,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
 	"github.com/ringleader-dev/ringleader/internal/wiretest"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 var auditT0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
@@ -144,17 +145,20 @@ func TestAuditRetentionIsDeterministic(t *testing.T) {
 	}
 }
 
-// noApp is the release-to-app lookup of a trail without releases.
-func noApp(string) string { return "" }
+// noState is the lookup of a trail without releases or topology.
+type noState struct{}
+
+func (noState) releaseApp(string) string        { return "" }
+func (noState) riskTier(*topology.DREAD) string { return "" }
 
 // TestAuditEvidenceHasItsOwnBound: frequent observations do not push
 // people's decisions out of the trail.
 func TestAuditEvidenceHasItsOwnBound(t *testing.T) {
 	var tr auditTrail
 	ret := AuditRetention{MaxEntries: 3, MaxEvidence: 2}
-	tr.record(1, auditCmd(t, command.CmdPlaceHalt, "ian", "incident-commander", 0, command.PlaceHalt{ID: "h"}), "h", ret, noApp)
+	tr.record(1, auditCmd(t, command.CmdPlaceHalt, "ian", "incident-commander", 0, command.PlaceHalt{ID: "h"}), "h", ret, noState{})
 	for i := range 50 {
-		tr.record(uint64(i+2), auditCmd(t, command.CmdObserve, command.ActorSystem, "", i, command.Observe{}), "", ret, noApp)
+		tr.record(uint64(i+2), auditCmd(t, command.CmdObserve, command.ActorSystem, "", i, command.Observe{}), "", ret, noState{})
 	}
 	all := tr.all()
 	if len(all) != 3 || all[0].Type != command.CmdPlaceHalt {

@@ -192,13 +192,13 @@ func releaseView(snap store.Snapshot, rel *rings.Release, plan planner.Plan, now
 		rv := RingView{Name: rp.Name, State: rp.State, Reason: rp.Reason, Observation: rp.LastObservation, Waits: waitsByRing[rp.Name]}
 		if t := snap.Topology; t != nil {
 			if i := t.RingIndex(rp.Name); i >= 0 {
-				rv.SoakWindow = t.Spec.Rings[i].Soak.D()
+				rv.SoakWindow = rings.RingSoak(t, rel, i)
 			}
 		}
 		rv.Exposure = ringExposure(snap.Topology, rel.App, rp.Name)
 		if rp.State == rings.RingSoaking {
 			rv.Soaking = true
-			rv.SoakRemaining = rings.SoakRemaining(snap.Topology, rp, now)
+			rv.SoakRemaining = rings.SoakRemaining(snap.Topology, rel, rp, now)
 		}
 		if rp.Approval != nil {
 			rv.Approval = rp.Approval.By

@@ -14,10 +14,11 @@ import (
 // earlier one are promoted (topology.CumulativeExposure). It waits like a
 // ring whose approval is required, with a detail saying why, for the
 // regions in open (those no halt holds), and reports whether it did. A
-// ring that requires an approval anyway, or was approved, is not held
+// ring that requires an approval anyway (itself or by the release's risk
+// tier), or was approved, is not held
 // again.
 func (p *planner) exposureGate(r *rings.Release, rp *rings.RingProgress, ring topology.Ring, j int, open []string) bool {
-	if ring.MaxExposure == nil || ring.ApprovalRequired() || rp.Approval != nil || len(open) == 0 {
+	if ring.MaxExposure == nil || rings.RingApproval(p.t, r, j) || rp.Approval != nil || len(open) == 0 {
 		return false
 	}
 	exposure := p.t.CumulativeExposure(r.App)[j] * 100

@@ -41,6 +41,7 @@ var (
 		reflect.TypeOf(Target{}):            "target",
 		reflect.TypeOf(AppRisk{}):           "app risk",
 		reflect.TypeOf(Train{}):             "train",
+		reflect.TypeOf(RiskTier{}):          "risk tier",
 	}
 	// fieldHomes lists, for every field name of the schema, the schemaContexts
 	// it belongs to, so a field in the wrong place can say where it goes.

@@ -119,6 +119,7 @@ type Policy struct {
 	Rollback    RollbackPolicy    `yaml:"rollback" json:"rollback"`
 	Analysis    Analysis          `yaml:"analysis" json:"analysis"`
 	ErrorBudget ErrorBudgetPolicy `yaml:"errorBudget" json:"errorBudget"`
+	RiskTiers   []RiskTier        `yaml:"riskTiers,omitempty" json:"riskTiers,omitempty"`
 }
 
 // Policy values.
