@@ -40,6 +40,7 @@ var (
 		reflect.TypeOf(App{}):               "app",
 		reflect.TypeOf(Target{}):            "target",
 		reflect.TypeOf(AppRisk{}):           "app risk",
+		reflect.TypeOf(DREAD{}):             "risk dread",
 		reflect.TypeOf(Train{}):             "train",
 		reflect.TypeOf(RiskTier{}):          "risk tier",
 	}
