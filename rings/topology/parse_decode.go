@@ -40,6 +40,8 @@ var (
 		reflect.TypeOf(App{}):               "app",
 		reflect.TypeOf(Target{}):            "target",
 		reflect.TypeOf(AppRisk{}):           "app risk",
+		elementType:                         "target applicationSetElement",
+		reflect.TypeOf(ContainerImage{}):    "target containerImage",
 		reflect.TypeOf(Train{}):             "train",
 	}
 	// fieldHomes lists, for every field name of the schema, the schemaContexts
@@ -215,6 +217,9 @@ func (p *topoParser) decodeValue(n *yaml.Node, v reflect.Value, path, name strin
 		mp := pathJoin(path, "mode")
 		p.keys[mp] = nodePos(n)
 		p.decodeValue(n, v.FieldByName("Mode"), mp, name)
+		return
+	}
+	if p.decodeElementShorthand(n, v, path, name) {
 		return
 	}
 	if t == durationType {

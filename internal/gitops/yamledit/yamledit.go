@@ -297,15 +297,7 @@ func ReplaceScalar(content []byte, n *yaml.Node, value string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var rendered string
-	switch {
-	case n.Style&yaml.DoubleQuotedStyle != 0:
-		rendered = strconv.Quote(value)
-	case n.Style&yaml.SingleQuotedStyle != 0:
-		rendered = "'" + strings.ReplaceAll(value, "'", "''") + "'"
-	default:
-		rendered = Plain(value, inFlow(content, start))
-	}
+	rendered := render(value, n.Style, inFlow(content, start))
 	out := make([]byte, 0, len(content)+len(rendered))
 	out = append(out, content[:start]...)
 	out = append(out, rendered...)
