@@ -58,7 +58,7 @@ func SetContainerImageTag(content []byte, c topology.ContainerImage, tag string)
 		return nil, err
 	}
 	name, _, _ := SplitImage(n.Value)
-	out, err := yamledit.ReplaceScalar(content, n, name+":"+tag)
+	out, err := yamledit.ReplaceImage(content, n, name+":"+tag)
 	if err != nil {
 		return nil, fmt.Errorf("path %s: %w", path, err)
 	}

@@ -99,3 +99,22 @@ func SetEntry(content []byte, m *yaml.Node, peers []*yaml.Node, key, value strin
 	}
 	return InsertEntry(content, m, key, value, StyleFor(m, peers, key))
 }
+
+// ReplaceImage is ReplaceScalar for an image reference: a plain scalar
+// stays plain whenever the value reads back as the same string, its colons
+// included ("registry.local:5000/shop/cart:v2"), where ReplaceScalar would
+// quote any value with a colon.
+func ReplaceImage(content []byte, n *yaml.Node, value string) ([]byte, error) {
+	start, end, err := ScalarRange(content, n)
+	if err != nil {
+		return nil, err
+	}
+	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 || !plainSafe(value, inFlow(content, start)) {
+		return ReplaceScalar(content, n, value)
+	}
+	out := make([]byte, 0, len(content)+len(value))
+	out = append(out, content[:start]...)
+	out = append(out, value...)
+	out = append(out, content[end:]...)
+	return out, nil
+}
