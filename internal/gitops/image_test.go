@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/ringleader-dev/ringleader/internal/gitops"
-	"github.com/ringleader-dev/ringleader/internal/gitops/appset"
 	"github.com/ringleader-dev/ringleader/internal/gitops/yamledit"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
@@ -132,33 +131,6 @@ func TestSetContainerImageTagErrors(t *testing.T) {
 		}
 		if !strings.Contains(err.Error(), c.mentions) {
 			t.Errorf("%s: error %q does not mention %q", c.name, err, c.mentions)
-		}
-	}
-}
-
-// TestEditApplicationSetElementMatchesAppset: the writer's own edit (used
-// without Argo CD's types) writes what appset.Edit writes.
-func TestEditApplicationSetElementMatchesAppset(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct{ input, key, keyValue string }{
-		{"multi-region.yaml", "cluster", "use1-prod"},
-		{"multi-region.yaml", "cluster", "aps1-prod"},
-		{"flow.yaml", "cluster", "use1-prod"},
-		{"crlf.yaml", "cluster", "euw1-prod"},
-		{"matrix.yaml", "region", "us-east-1"},
-	} {
-		in := readTestFile(t, "appset", "testdata", c.input)
-		got, err := gitops.EditApplicationSetElement(in, c.key, c.keyValue, "targetRevision", "v2.0.0")
-		if err != nil {
-			t.Errorf("%s %s: %v", c.input, c.keyValue, err)
-			continue
-		}
-		want, err := appset.Edit(in, c.key, c.keyValue, "targetRevision", "v2.0.0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(got) != string(want) {
-			t.Errorf("%s %s: EditApplicationSetElement wrote\n%s\nappset.Edit wrote\n%s", c.input, c.keyValue, got, want)
 		}
 	}
 }

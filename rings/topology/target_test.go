@@ -7,14 +7,9 @@ import (
 	"testing"
 )
 
-// ptTargets is a topology of three regions in two rings whose one app has
-// the target TARGET; REGIONS stands for the region list.
-const ptTargets = `apiVersion: ringleader.dev/v1alpha1
-kind: Topology
-metadata: {name: shop}
-spec:
-  gitops: {repo: https://git.example.com/deploy.git}
-  regions:
+// ptTargetsSpec replaces ptMinimalSpec in ptMinimal: three regions in two
+// rings, whose one app has the target TARGET.
+const ptTargetsSpec = `  regions:
     - {name: us-east-1, timezone: UTC, labels: {cluster: use1-prod}}
     - {name: eu-west-1, timezone: UTC, labels: {cluster: euw1-prod}}
     - {name: ap-south-1, timezone: UTC, labels: {cluster: aps1-prod}}
@@ -26,8 +21,14 @@ spec:
       targets: [TARGET]
 `
 
+// ptMinimalSpec is the part of ptMinimal after its gitops line.
+const ptMinimalSpec = `  regions: [{name: r1, timezone: UTC}]
+  rings: [{name: only, regions: [r1], soak: 0s}]
+  apps: [{name: web, targets: [{file: f.yaml, yamlPath: a.b}]}]
+`
+
 func ptTargetDoc(target string, replace ...string) string {
-	doc := strings.Replace(ptTargets, "TARGET", target, 1)
+	doc := ptMinimalWith(ptMinimalSpec, strings.Replace(ptTargetsSpec, "TARGET", target, 1))
 	for i := 0; i+1 < len(replace); i += 2 {
 		doc = strings.Replace(doc, replace[i], replace[i+1], 1)
 	}
