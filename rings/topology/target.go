@@ -7,6 +7,10 @@ import (
 	"sort"
 )
 
+// DefaultElementKey is the element field that names the region when an
+// applicationSetElement target does not say otherwise.
+const DefaultElementKey = "region"
+
 // ApplicationSetElement is an applicationSetElement target: set Field of
 // the list-generator element of an Argo CD ApplicationSet that belongs to
 // the region. The element is the one whose Key field (default "region")
@@ -22,10 +26,6 @@ type ApplicationSetElement struct {
 	Field string `yaml:"field" json:"field"`
 	Key   string `yaml:"key,omitempty" json:"key,omitempty"`
 }
-
-// DefaultElementKey is the element field that names the region when an
-// applicationSetElement target does not say otherwise.
-const DefaultElementKey = "region"
 
 // KeyName is the element field that identifies the region.
 func (e ApplicationSetElement) KeyName() string {
