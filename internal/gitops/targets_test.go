@@ -53,7 +53,7 @@ func TestSetContainerImageTagGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("image", "golden", c.name+".yaml"), string(out))
+			checkGolden(t, filepath.Join("image", "golden", c.name+".yaml"), string(out))
 			inLines, outLines := strings.Split(string(in), "\n"), strings.Split(string(out), "\n")
 			if len(inLines) != len(outLines) {
 				t.Fatalf("the edit changed the number of lines: %d → %d", len(inLines), len(outLines))
@@ -173,7 +173,7 @@ func TestEditApplicationSetElementGolden(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", e.name, err)
 				}
-				golden(t, filepath.Join("appset", "golden", c.name+".yaml"), string(out))
+				checkGolden(t, filepath.Join("appset", "golden", c.name+".yaml"), string(out))
 				if strings.Contains(string(in), "\r\n") && strings.Count(string(out), "\n") != strings.Count(string(out), "\r\n") {
 					t.Errorf("%s: a CRLF file got LF line endings:\n%q", e.name, out)
 				}
