@@ -126,11 +126,12 @@ func TestSetContainerImageTagErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		out, err := gitops.SetContainerImageTag(c.content, c.target, c.tag)
-		if err == nil || out != nil || (c.is != nil && !errors.Is(err, c.is)) {
+		switch {
+		case err == nil || out != nil:
+			t.Errorf("%s: wrote %d bytes, err %v; want an error and nothing written", c.name, len(out), err)
+		case c.is != nil && !errors.Is(err, c.is):
 			t.Errorf("%s: err = %v, want %v", c.name, err, c.is)
-			continue
-		}
-		if !strings.Contains(err.Error(), c.mentions) {
+		case !strings.Contains(err.Error(), c.mentions):
 			t.Errorf("%s: error %q does not mention %q", c.name, err, c.mentions)
 		}
 	}
