@@ -339,7 +339,8 @@ func (s *Simulator) read(tree *object.Tree) ([]string, error) {
 				errs = append(errs, fmt.Errorf("%s: file missing: %w", file, ErrNoVersion))
 				continue
 			}
-			v, err := ReadVersion(content, t, a.region)
+			region, _ := s.cfg.Topology.RegionByName(a.region)
+			v, err := ReadVersionIn(content, t, region)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", file, err))
 				continue
