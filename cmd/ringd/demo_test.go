@@ -32,9 +32,22 @@ type demoProc struct {
 // startDemo runs `ringd demo` with short soaks and waits for its banner.
 func startDemo(t *testing.T, extra ...string) *demoProc {
 	t.Helper()
+	p := launchDemo(t, extra...)
+	p.waitBanner(t)
+	return p
+}
+
+// launchDemo runs `ringd demo` (ringd and ringsim built side by side, as
+// make build puts them) with short soaks, and stops it when the test ends.
+func launchDemo(t *testing.T, extra ...string) *demoProc {
+	t.Helper()
+	bins, err := ringdtest.Build("ringd", "ringsim")
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := filepath.Join(t.TempDir(), "demo")
 	args := append([]string{"demo", "--http-addr", "127.0.0.1:0", "--soak-scale", "0.5", "--sync-delay", "300ms", "--dir", dir}, extra...)
-	cmd := exec.Command(ringdtest.Ringd(t), args...)
+	cmd := exec.Command(bins[0], args...)
 	p := &demoProc{cmd: cmd, out: &syncbuf.Buffer{}, exited: make(chan struct{}), dir: dir}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
@@ -42,18 +55,17 @@ func startDemo(t *testing.T, extra ...string) *demoProc {
 	}
 	go func() { _ = cmd.Wait(); close(p.exited) }()
 	t.Cleanup(func() {
-		// SIGINT lets the demo stop what it started; SIGKILL if it hangs.
-		_ = cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case <-p.exited:
-		case <-time.After(30 * time.Second):
-			_ = cmd.Process.Signal(syscall.SIGKILL)
-			<-p.exited
-		}
+		p.stop(t)
 		if t.Failed() {
 			t.Logf("ringd demo printed:\n%s", p.out.String())
 		}
 	})
+	return p
+}
+
+// waitBanner waits until the demo has printed its banner.
+func (p *demoProc) waitBanner(t *testing.T) {
+	t.Helper()
 	waitDemo(t, "the demo banner", 90*time.Second, func() bool {
 		select {
 		case <-p.exited:
@@ -62,7 +74,21 @@ func startDemo(t *testing.T, extra ...string) *demoProc {
 		}
 		return strings.Contains(p.out.String(), "Ctrl-C stops everything")
 	})
-	return p
+}
+
+// stop sends SIGINT, which lets the demo stop what it started, and kills
+// it if it has not exited within 30s; it reports whether SIGINT was enough.
+func (p *demoProc) stop(t *testing.T) bool {
+	t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-p.exited:
+		return true
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Signal(syscall.SIGKILL)
+		<-p.exited
+		return false
+	}
 }
 
 // field returns the value printed after label in the banner.
@@ -190,19 +216,30 @@ func TestDemoRollsAReleaseThroughAndRollsBackABadOne(t *testing.T) {
 	t.Logf("first release completed after %s, bad release rolled back after %s in all", completed.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 
 	// Ctrl-C stops everything the demo started.
-	_ = p.cmd.Process.Signal(syscall.SIGINT)
-	select {
-	case <-p.exited:
-	case <-time.After(30 * time.Second):
+	p.stopCleanly(t, repo)
+}
+
+// stopCleanly sends SIGINT and checks the demo exits 0 and that the node,
+// the simulated regions (the ringsim child) and the Git server no longer
+// accept connections.
+func (p *demoProc) stopCleanly(t *testing.T, repo string) {
+	t.Helper()
+	servers := map[string]string{"the node": p.field(t, "Dashboard"), "the simulated regions": p.field(t, "Region control"), "the Git server": repo}
+	if !p.stop(t) {
 		t.Fatal("ringd demo did not stop within 30s of SIGINT")
 	}
 	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
 		t.Errorf("ringd demo exited %d after SIGINT, want 0", code)
 	}
-	u, _ := url.Parse(repo)
-	if conn, err := net.DialTimeout("tcp", u.Host, time.Second); err == nil {
-		conn.Close()
-		t.Errorf("the Git server still accepts connections on %s after the demo stopped", u.Host)
+	for what, addr := range servers {
+		u, err := url.Parse(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if conn, err := net.DialTimeout("tcp", u.Host, time.Second); err == nil {
+			conn.Close()
+			t.Errorf("%s still accepts connections on %s after the demo stopped", what, u.Host)
+		}
 	}
 }
 

@@ -1,6 +1,6 @@
 // Package demo is the world `ringd demo` runs in: a real `git daemon`
 // serving a generated GitOps repository (GitServer; the files come from
-// regionsim.SeedFiles), the simulated regions syncing from it
+// seedrepo.Files), the simulated regions syncing from it
 // (internal/regionsim, in-process), a real Prometheus scraping them when
 // installed (internal/promserver), the demo topology (Topology) and a ringd
 // node run as a child process (StartNode, StartDemo).

@@ -9,7 +9,9 @@ import (
 
 func TestReadVersion(t *testing.T) {
 	t.Parallel()
-	appset := string(applicationSetFile("pay", "targetRevision", []string{"us-east-1", "eu-west-1"}, "v3"))
+	appset := "kind: ApplicationSet\nspec:\n  generators:\n    - list:\n        elements:\n" +
+		"          - region: eu-west-1\n            targetRevision: v3\n          - region: us-east-1\n            targetRevision: v3\n"
+	kustomization := "kind: Kustomization\nimages:\n  - name: registry.example.com/ledger\n    newTag: v2.3.0\n"
 	for _, tc := range []struct {
 		name    string
 		content string
@@ -19,8 +21,8 @@ func TestReadVersion(t *testing.T) {
 	}{
 		{"yaml path", "image:\n  tag: v1.2.3\n", topology.Target{YAMLPath: "image.tag"}, "v1.2.3", nil},
 		{"yaml path missing", "image: {}\n", topology.Target{YAMLPath: "image.tag"}, "", ErrNoVersion},
-		{"kustomize image", string(kustomizationFile("registry.example.com/ledger", "v2.3.0")), topology.Target{KustomizeImage: "registry.example.com/ledger"}, "v2.3.0", nil},
-		{"kustomize other image", string(kustomizationFile("registry.example.com/ledger", "v2.3.0")), topology.Target{KustomizeImage: "registry.example.com/other"}, "", ErrNoVersion},
+		{"kustomize image", kustomization, topology.Target{KustomizeImage: "registry.example.com/ledger"}, "v2.3.0", nil},
+		{"kustomize other image", kustomization, topology.Target{KustomizeImage: "registry.example.com/other"}, "", ErrNoVersion},
 		{"applicationset element", appset, topology.Target{ApplicationSetElement: "targetRevision"}, "v3", nil},
 		{"applicationset no element", appset, topology.Target{ApplicationSetElement: "revision"}, "", ErrNoVersion},
 	} {
