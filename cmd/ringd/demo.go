@@ -107,15 +107,13 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	if f.ringsim == "" {
 		f.ringsim = filepath.Join(filepath.Dir(self), "ringsim")
 	}
-	logger := newLogger("warn")
 	stopped, stopSignals := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stopSignals()
 
 	fmt.Fprintln(stdout, "ringd demo: starting a Git server, the simulated regions, Prometheus (when installed) and one ringd node…")
 	d, err := demo.StartDemo(stopped, demo.DemoConfig{
 		Binary: self, NodeArgs: demoNodeArgs(f.logLevel), Dir: f.dir, Keep: f.keep || f.dir != "", HTTPAddr: f.httpAddr,
-		Env:    demo.EnvConfig{Ringsim: f.ringsim, SoakScale: f.soakScale, NoPrometheus: f.noPrometheus, NoApproval: f.noApproval, SyncDelay: f.syncDelay},
-		Logger: logger,
+		Env: demo.EnvConfig{Ringsim: f.ringsim, SoakScale: f.soakScale, NoPrometheus: f.noPrometheus, NoApproval: f.noApproval, SyncDelay: f.syncDelay},
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "ringd demo: %v\n", err)

@@ -262,3 +262,13 @@ func TestDemoRejectsBadFlags(t *testing.T) {
 		})
 	}
 }
+
+func TestDemoNamesAMissingRingsim(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "ringsim")
+	var stderr strings.Builder
+	code := runDemo([]string{"--ringsim", missing, "--dir", t.TempDir()}, &strings.Builder{}, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), missing) || !strings.Contains(stderr.String(), "make build") {
+		t.Errorf("exit %d, stderr %q; want 1 and a message naming %s and how to build it", code, stderr.String(), missing)
+	}
+}

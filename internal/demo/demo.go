@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -38,7 +37,6 @@ type DemoConfig struct {
 	// what it bound.
 	HTTPAddr string
 	Env      EnvConfig
-	Logger   *slog.Logger
 }
 
 // Demo is a running `ringd demo`: its world and its node.
@@ -62,9 +60,6 @@ type Demo struct {
 // demo topology adopted and creates the first release. On error everything
 // started is stopped.
 func StartDemo(ctx context.Context, cfg DemoConfig) (_ *Demo, err error) {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
 	d := &Demo{dir: cfg.Dir}
 	if d.dir == "" {
 		if d.dir, err = os.MkdirTemp("", "ringleader-demo-"); err != nil {
@@ -77,7 +72,7 @@ func StartDemo(ctx context.Context, cfg DemoConfig) (_ *Demo, err error) {
 			d.Close()
 		}
 	}()
-	cfg.Env.Dir, cfg.Env.Logger = d.dir, cfg.Logger
+	cfg.Env.Dir = d.dir
 
 	// 1. The world: Git server and repository, Prometheus, regions.
 	if d.Env, err = StartEnv(cfg.Env); err != nil {

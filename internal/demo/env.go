@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,7 +38,6 @@ type EnvConfig struct {
 	NoApproval bool
 	// SyncDelay is the simulated Argo CD's sync time (default 2s).
 	SyncDelay time.Duration
-	Logger    *slog.Logger
 }
 
 // Env is a running demo world: a Git server with the generated GitOps
@@ -82,9 +80,6 @@ func StartEnv(cfg EnvConfig) (_ *Env, err error) {
 	}
 	if cfg.SyncDelay <= 0 {
 		cfg.SyncDelay = 2 * time.Second
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if err := checkRingsim(cfg.Ringsim); err != nil {
 		return nil, err
