@@ -72,17 +72,12 @@ func StartSimRegions(cfg SimConfig, timeout time.Duration) (*SimRegions, error) 
 	}
 	addrFile := filepath.Join(cfg.Dir, "ringsim-addr.json")
 	s := &SimRegions{LogPath: filepath.Join(cfg.Dir, "ringsim.log")}
-	var logf *os.File
-	defer func() {
-		if logf != nil {
-			_ = logf.Close() // the child holds its own copy
-		}
-	}()
+	logf, err := os.Create(s.LogPath)
+	if err != nil {
+		return nil, fmt.Errorf("create the simulated regions' log: %w", err)
+	}
+	defer logf.Close() // the child holds its own copy
 	build := func() (*exec.Cmd, error) {
-		var err error
-		if logf, err = os.Create(s.LogPath); err != nil {
-			return nil, fmt.Errorf("create the simulated regions' log: %w", err)
-		}
 		cmd := exec.Command(cfg.Binary, "--repo", cfg.RepoURL, "--branch", cfg.Branch, "--topology", topologyFile,
 			"--token-file", cfg.TokenFile, "--addr-file", addrFile, "--mode", cfg.Mode, "--sync-delay", cfg.SyncDelay.String(),
 			"--argocd-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--control-addr", "127.0.0.1:0")
