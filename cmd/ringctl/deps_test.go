@@ -1,9 +1,10 @@
 package main
 
 import (
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/ringleader-dev/ringleader/internal/ringdtest"
 )
 
 // TestBinaryLinksNoReplicatedCore keeps ringctl a thin API client: its
@@ -12,19 +13,11 @@ import (
 // coordinator/apiclient only.
 func TestBinaryLinksNoReplicatedCore(t *testing.T) {
 	t.Parallel()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skipf("no go command on PATH to list ringctl's dependencies: %v", err)
-	}
-	out, err := exec.Command(gobin, "list", "-deps", ".").Output()
-	if err != nil {
-		t.Fatalf("go list -deps: %v", err)
-	}
 	// Modules that must not appear at all, and the coordinator packages that
 	// run a node (command and apiclient are what ringctl should use).
 	forbiddenModules := []string{"github.com/hashicorp/raft", "go.etcd.io/bbolt"}
 	const core = "github.com/ringleader-dev/ringleader/coordinator"
-	for _, dep := range strings.Fields(string(out)) {
+	for _, dep := range ringdtest.Linked(t) {
 		bad := dep == core || dep == core+"/store" || dep == core+"/leader" || dep == core+"/httpapi" || dep == core+"/metrics"
 		for _, m := range forbiddenModules {
 			bad = bad || dep == m || strings.HasPrefix(dep, m+"/")

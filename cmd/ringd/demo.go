@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -25,6 +26,7 @@ type demoFlags struct {
 	keep         bool
 	dir          string
 	logLevel     string
+	ringsim      string
 }
 
 func parseDemoFlags(args []string, stderr io.Writer) (demoFlags, error) {
@@ -35,7 +37,7 @@ func parseDemoFlags(args []string, stderr io.Writer) (demoFlags, error) {
 		fmt.Fprintln(stderr, "usage: ringd demo [flags]\n\nRuns the whole system on this machine: one ringd node, a local Git server with a generated\nGitOps repository, simulated regions (Argo CD API and metrics), Prometheus when installed,\nand a first release already rolling. Ctrl-C stops everything it started.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&f.httpAddr, "http-addr", "127.0.0.1:8080", "dashboard and API address (a free port is used when it is taken)")
+	fs.StringVar(&f.httpAddr, "http-addr", "127.0.0.1:8080", "dashboard and API address (the node binds a free port instead when it is taken, and the banner says which)")
 	fs.Float64Var(&f.soakScale, "soak-scale", 1, "multiply the soaks (canary 20s, early 30s, global 10s) by this")
 	fs.DurationVar(&f.syncDelay, "sync-delay", 2*time.Second, "how long a simulated region takes to sync a new version")
 	fs.BoolVar(&f.noPrometheus, "no-prometheus", false, "do not start Prometheus even when installed (bad versions then report Degraded)")
@@ -43,6 +45,7 @@ func parseDemoFlags(args []string, stderr io.Writer) (demoFlags, error) {
 	fs.BoolVar(&f.keep, "keep", false, "keep the demo directory (Git repository, Raft data, logs) on exit")
 	fs.StringVar(&f.dir, "dir", "", "directory for everything the demo writes (default: a new temporary directory); kept on exit")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level of the demo node (its log goes to a file)")
+	fs.StringVar(&f.ringsim, "ringsim", "", "the ringsim executable that runs the simulated regions (default: ringsim beside this ringd, as make build puts it)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -64,13 +67,14 @@ func parseDemoFlags(args []string, stderr io.Writer) (demoFlags, error) {
 }
 
 // demoNodeArgs is the demo node's command line: a cluster of one on
-// loopback, open API (the demo says so), the topology read from the
+// loopback (the wanted HTTP port, or a free one when it is taken), open
+// API (the demo says so), the topology read from the
 // generated repository, real Git effects and the simulated Argo CD.
 func demoNodeArgs(logLevel string) func(env *demo.Env, dataDir, httpAddr string) []string {
 	return func(env *demo.Env, dataDir, httpAddr string) []string {
 		return []string{
 			"--node-id", "demo", "--data-dir", dataDir, "--bootstrap",
-			"--http-addr", httpAddr, "--raft-addr", "127.0.0.1:0",
+			"--http-addr", httpAddr, "--http-addr-fallback", "--raft-addr", "127.0.0.1:0",
 			"--insecure-no-auth",
 			"--topology", env.TopologyLocation, "--topology-interval", "2s",
 			"--argocd-token-file", env.ArgoCDTokenFile,
@@ -98,15 +102,18 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ringd demo: find the ringd executable to run the node: %v\n", err)
 		return 1
 	}
-	logger := newLogger("warn")
+	// The simulated regions are a test fake production ringd does not
+	// link: they run as the ringsim binary, beside this one by default.
+	if f.ringsim == "" {
+		f.ringsim = filepath.Join(filepath.Dir(self), "ringsim")
+	}
 	stopped, stopSignals := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stopSignals()
 
 	fmt.Fprintln(stdout, "ringd demo: starting a Git server, the simulated regions, Prometheus (when installed) and one ringd node…")
 	d, err := demo.StartDemo(stopped, demo.DemoConfig{
 		Binary: self, NodeArgs: demoNodeArgs(f.logLevel), Dir: f.dir, Keep: f.keep || f.dir != "", HTTPAddr: f.httpAddr,
-		Env:    demo.EnvConfig{SoakScale: f.soakScale, NoPrometheus: f.noPrometheus, NoApproval: f.noApproval, SyncDelay: f.syncDelay},
-		Logger: logger,
+		Env: demo.EnvConfig{Ringsim: f.ringsim, SoakScale: f.soakScale, NoPrometheus: f.noPrometheus, NoApproval: f.noApproval, SyncDelay: f.syncDelay},
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "ringd demo: %v\n", err)

@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"net"
+	"net/http"
 	"net/url"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -32,9 +34,22 @@ type demoProc struct {
 // startDemo runs `ringd demo` with short soaks and waits for its banner.
 func startDemo(t *testing.T, extra ...string) *demoProc {
 	t.Helper()
+	p := launchDemo(t, extra...)
+	p.waitBanner(t)
+	return p
+}
+
+// launchDemo runs `ringd demo` (ringd and ringsim built side by side, as
+// make build puts them) with short soaks, and stops it when the test ends.
+func launchDemo(t *testing.T, extra ...string) *demoProc {
+	t.Helper()
+	bins, err := ringdtest.Build("ringd", "ringsim")
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := filepath.Join(t.TempDir(), "demo")
 	args := append([]string{"demo", "--http-addr", "127.0.0.1:0", "--soak-scale", "0.5", "--sync-delay", "300ms", "--dir", dir}, extra...)
-	cmd := exec.Command(ringdtest.Ringd(t), args...)
+	cmd := exec.Command(bins[0], args...)
 	p := &demoProc{cmd: cmd, out: &syncbuf.Buffer{}, exited: make(chan struct{}), dir: dir}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
@@ -42,18 +57,17 @@ func startDemo(t *testing.T, extra ...string) *demoProc {
 	}
 	go func() { _ = cmd.Wait(); close(p.exited) }()
 	t.Cleanup(func() {
-		// SIGINT lets the demo stop what it started; SIGKILL if it hangs.
-		_ = cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case <-p.exited:
-		case <-time.After(30 * time.Second):
-			_ = cmd.Process.Signal(syscall.SIGKILL)
-			<-p.exited
-		}
+		p.stop(t)
 		if t.Failed() {
 			t.Logf("ringd demo printed:\n%s", p.out.String())
 		}
 	})
+	return p
+}
+
+// waitBanner waits until the demo has printed its banner.
+func (p *demoProc) waitBanner(t *testing.T) {
+	t.Helper()
 	waitDemo(t, "the demo banner", 90*time.Second, func() bool {
 		select {
 		case <-p.exited:
@@ -62,7 +76,21 @@ func startDemo(t *testing.T, extra ...string) *demoProc {
 		}
 		return strings.Contains(p.out.String(), "Ctrl-C stops everything")
 	})
-	return p
+}
+
+// stop sends SIGINT, which lets the demo stop what it started, and kills
+// it if it has not exited within 30s; it reports whether SIGINT was enough.
+func (p *demoProc) stop(t *testing.T) bool {
+	t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-p.exited:
+		return true
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Signal(syscall.SIGKILL)
+		<-p.exited
+		return false
+	}
 }
 
 // field returns the value printed after label in the banner.
@@ -190,19 +218,30 @@ func TestDemoRollsAReleaseThroughAndRollsBackABadOne(t *testing.T) {
 	t.Logf("first release completed after %s, bad release rolled back after %s in all", completed.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 
 	// Ctrl-C stops everything the demo started.
-	_ = p.cmd.Process.Signal(syscall.SIGINT)
-	select {
-	case <-p.exited:
-	case <-time.After(30 * time.Second):
+	p.stopCleanly(t, repo)
+}
+
+// stopCleanly sends SIGINT and checks the demo exits 0 and that the node,
+// the simulated regions (the ringsim child) and the Git server no longer
+// accept connections.
+func (p *demoProc) stopCleanly(t *testing.T, repo string) {
+	t.Helper()
+	servers := map[string]string{"the node": p.field(t, "Dashboard"), "the simulated regions": p.field(t, "Region control"), "the Git server": repo}
+	if !p.stop(t) {
 		t.Fatal("ringd demo did not stop within 30s of SIGINT")
 	}
 	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
 		t.Errorf("ringd demo exited %d after SIGINT, want 0", code)
 	}
-	u, _ := url.Parse(repo)
-	if conn, err := net.DialTimeout("tcp", u.Host, time.Second); err == nil {
-		conn.Close()
-		t.Errorf("the Git server still accepts connections on %s after the demo stopped", u.Host)
+	for what, addr := range servers {
+		u, err := url.Parse(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if conn, err := net.DialTimeout("tcp", u.Host, time.Second); err == nil {
+			conn.Close()
+			t.Errorf("%s still accepts connections on %s after the demo stopped", what, u.Host)
+		}
 	}
 }
 
@@ -223,5 +262,83 @@ func TestDemoRejectsBadFlags(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want 2 and a message naming %q", code, stderr.String(), tc.want)
 			}
 		})
+	}
+}
+
+func TestDemoNamesAMissingRingsim(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "ringsim")
+	var stderr strings.Builder
+	code := runDemo([]string{"--ringsim", missing, "--dir", t.TempDir()}, &strings.Builder{}, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), missing) || !strings.Contains(stderr.String(), "make build") {
+		t.Errorf("exit %d, stderr %q; want 1 and a message naming %s and how to build it", code, stderr.String(), missing)
+	}
+}
+
+// TestTwoDemosAtOnceServeTheirOwnDashboards starts two `ringd demo` at the
+// same time, both asking for the same free port, as two `make demo` both
+// ask for 8080: one node may bind it, the other binds a free port itself
+// on the bind error (a demo that checked the port first and bound it later
+// died here with "address already in use"). Each banner prints its own
+// real URL, and says why when it is not the one asked for; both dashboards
+// and APIs answer; both demos then stop cleanly with every child.
+func TestTwoDemosAtOnceServeTheirOwnDashboards(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs two whole demos; skipped with -short")
+	}
+	// A port free a moment ago, released on purpose: the race needs a port
+	// both demos can hope to get. Should a third process take it meanwhile,
+	// both demos fall back and the test still holds.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := l.Addr().String()
+	l.Close()
+
+	// Both start before either has bound anything.
+	demos := []*demoProc{
+		launchDemo(t, "--http-addr", want, "--no-prometheus"),
+		launchDemo(t, "--http-addr", want, "--no-prometheus"),
+	}
+	seen := map[string]bool{}
+	for i, p := range demos {
+		p.waitBanner(t)
+		base := p.field(t, "Dashboard")
+		host := strings.TrimPrefix(base, "http://")
+		if seen[host] {
+			t.Errorf("demo %d serves on %s, as the other demo does", i, host)
+		}
+		seen[host] = true
+		if noted := strings.Contains(p.out.String(), want+" is taken"); noted == (host == want) {
+			t.Errorf("demo %d serves on %s, asked for %s, and its banner says it is taken: %v; want a note exactly when it is elsewhere:\n%s",
+				i, host, want, noted, p.out.String())
+		}
+		for _, path := range []string{"/", "/v1/status"} {
+			resp, err := http.Get(base + path)
+			if err != nil {
+				t.Fatalf("demo %d: GET %s: %v", i, path, err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("demo %d: GET %s = %s, want 200", i, path, resp.Status)
+			}
+		}
+	}
+	for _, p := range demos {
+		p.stopCleanly(t, p.field(t, "GitOps repo"))
+	}
+}
+
+// TestBinaryLinksNoSimulator keeps the test fakes out of production ringd:
+// `ringd demo` runs the simulated regions as the ringsim binary, so ringd
+// must not link internal/regionsim (nor the fake Argo CD it serves).
+func TestBinaryLinksNoSimulator(t *testing.T) {
+	t.Parallel()
+	linked := ringdtest.Linked(t)
+	for _, fake := range []string{"internal/regionsim", "regions/argocd/argocdtest"} {
+		if slices.Contains(linked, "github.com/ringleader-dev/ringleader/"+fake) {
+			t.Errorf("ringd links %s, a test fake; ringd demo runs it as the ringsim binary instead", fake)
+		}
 	}
 }

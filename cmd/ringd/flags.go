@@ -36,6 +36,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&c.RaftAddr, "raft-addr", "127.0.0.1:7000", "host:port the Raft transport binds (port 0 picks one)")
 	fs.StringVar(&c.RaftAdvertise, "raft-advertise", "", "Raft address other nodes dial (default: the bound address)")
 	fs.StringVar(&c.HTTPAddr, "http-addr", "127.0.0.1:7070", "host:port the HTTP API binds (port 0 picks one)")
+	fs.BoolVar(&c.HTTPAddrFallback, "http-addr-fallback", false, "when the --http-addr port is taken, bind a free port of the same host instead (the address file names it; ringd demo uses this)")
 	fs.StringVar(&c.HTTPAdvertise, "http-advertise", "", "HTTP address other nodes and clients use (default: the bound address)")
 	fs.BoolVar(&c.Bootstrap, "bootstrap", false, "form a new cluster of one when the data dir is empty")
 	fs.StringVar(&c.Join, "join", "", "URL of any cluster member to join through, e.g. http://10.0.0.1:7070")

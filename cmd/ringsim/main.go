@@ -1,9 +1,9 @@
 // Command ringsim runs simulated regions for tests and demos: regions that
 // follow a GitOps branch like Argo CD with auto-sync, serve Argo CD's
 // Application API and http_requests_total, and take a control endpoint
-// (internal/regionsim). It is a test fake: ringd has no subcommand for it
-// (only `ringd demo` runs the simulator, in-process); the end-to-end suite
-// runs it as a process of its own.
+// (internal/regionsim). It is a test fake, so production ringd does not
+// link it: `ringd demo` runs this binary (found beside ringd) as a child
+// process, and the end-to-end suite runs it as a process of its own.
 //
 // main is wiring only: parse the flags, read the topology and the token,
 // listen, start the simulator, say where it listens, serve until SIGINT or
@@ -12,7 +12,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -21,11 +20,11 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/internal/addrfile"
 	"github.com/ringleader-dev/ringleader/internal/regionsim"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
@@ -144,7 +143,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	a := sim.Addrs()
 	fmt.Fprintf(stdout, "ringsim: argocd=%s metrics=%s control=%s pid=%d\n", a.ArgoCD, a.Metrics, a.Control, os.Getpid())
 	if f.addrFile != "" {
-		if err := writeJSONAtomic(f.addrFile, a); err != nil {
+		if err := addrfile.WriteSim(f.addrFile, addrfile.Sim{ArgoCD: a.ArgoCD, Metrics: a.Metrics, Control: a.Control, PID: os.Getpid()}); err != nil {
 			return fail("write --addr-file", err)
 		}
 	}
@@ -152,27 +151,4 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// 5. Serve until told to stop.
 	<-ctx.Done()
 	return 0
-}
-
-// writeJSONAtomic writes v to path through a temporary file and a rename,
-// so a reader never sees half a file.
-func writeJSONAtomic(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".addr-*.json")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/demo"
 	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/internal/regionsim"
+	"github.com/ringleader-dev/ringleader/internal/seedrepo"
 	"github.com/ringleader-dev/ringleader/internal/syncbuf"
 )
 
@@ -31,7 +32,7 @@ func TestRingsimServesTheRegions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := regionsim.SeedFiles(top, demo.InitialVersions, nil)
+	files, err := seedrepo.Files(top, demo.InitialVersions, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -32,11 +31,12 @@ type DemoConfig struct {
 	// Close unless Keep.
 	Dir  string
 	Keep bool
-	// HTTPAddr is the dashboard and API address; when it is taken a free
-	// loopback port is used instead.
+	// HTTPAddr is the dashboard and API address the node is asked to bind;
+	// NodeArgs must let it fall back to a free port of the same host when
+	// that one is taken (ringd --http-addr-fallback), and the node reports
+	// what it bound.
 	HTTPAddr string
 	Env      EnvConfig
-	Logger   *slog.Logger
 }
 
 // Demo is a running `ringd demo`: its world and its node.
@@ -60,9 +60,6 @@ type Demo struct {
 // demo topology adopted and creates the first release. On error everything
 // started is stopped.
 func StartDemo(ctx context.Context, cfg DemoConfig) (_ *Demo, err error) {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
 	d := &Demo{dir: cfg.Dir}
 	if d.dir == "" {
 		if d.dir, err = os.MkdirTemp("", "ringleader-demo-"); err != nil {
@@ -75,20 +72,23 @@ func StartDemo(ctx context.Context, cfg DemoConfig) (_ *Demo, err error) {
 			d.Close()
 		}
 	}()
-	cfg.Env.Dir, cfg.Env.Logger = d.dir, cfg.Logger
+	cfg.Env.Dir = d.dir
 
 	// 1. The world: Git server and repository, Prometheus, regions.
 	if d.Env, err = StartEnv(cfg.Env); err != nil {
 		return nil, err
 	}
 
-	// 2. The node, on the asked address or a free one.
-	httpAddr, note := pickAddr(cfg.HTTPAddr)
-	d.PortNote = note
+	// 2. The node, on the asked address or, when that is taken, on a free
+	// port it binds itself: the address is bound once, by the node.
+	if cfg.HTTPAddr == "" {
+		cfg.HTTPAddr = "127.0.0.1:8080"
+	}
 	dataDir := filepath.Join(d.dir, "ringd")
-	if d.Node, err = StartNode(cfg.Binary, cfg.NodeArgs(d.Env, dataDir, httpAddr), dataDir, 30*time.Second); err != nil {
+	if d.Node, err = StartNode(cfg.Binary, cfg.NodeArgs(d.Env, dataDir, cfg.HTTPAddr), dataDir, 30*time.Second); err != nil {
 		return nil, err
 	}
+	d.PortNote = portNote(cfg.HTTPAddr, d.Node.HTTP)
 	d.URL = "http://" + d.Node.HTTP
 	d.Client = apiclient.NewClient(d.URL, "")
 	d.Client.Actor = "ringd-demo"
@@ -111,22 +111,14 @@ func StartDemo(ctx context.Context, cfg DemoConfig) (_ *Demo, err error) {
 	return d, nil
 }
 
-// pickAddr returns addr when it can be bound, else a free loopback port
-// and a note saying so.
-func pickAddr(addr string) (string, string) {
-	if addr == "" {
-		addr = "127.0.0.1:8080"
+// portNote says why the node is not on the wanted address ("" when it
+// is, or when any port was wanted).
+func portNote(wanted, bound string) string {
+	_, want, err := net.SplitHostPort(wanted)
+	if _, got, _ := net.SplitHostPort(bound); err != nil || want == "0" || got == want {
+		return ""
 	}
-	l, err := net.Listen("tcp", addr)
-	if err == nil {
-		_ = l.Close()
-		return addr, ""
-	}
-	host, _, _ := net.SplitHostPort(addr)
-	if host == "" {
-		host = "127.0.0.1"
-	}
-	return net.JoinHostPort(host, "0"), fmt.Sprintf("%s is taken, so the demo picked a free port", addr)
+	return fmt.Sprintf("%s is taken, so the node bound a free port", wanted)
 }
 
 // waitReady polls until the node reports a topology in force.
@@ -201,13 +193,13 @@ func (d *Demo) PrintBanner(w io.Writer) {
 		p("                  (%s)", d.PortNote)
 	}
 	p("  GitOps repo     %s   (branch %s)", e.RepoURL, e.Branch)
-	p("  Argo CD (sim)   %s   (token in %s)", e.Sim.Addrs().ArgoCD, e.ArgoCDTokenFile)
+	p("  Argo CD (sim)   %s   (token in %s)", e.Sim.ArgoCD, e.ArgoCDTokenFile)
 	if e.Prometheus != nil {
 		p("  Prometheus      %s   (bad versions answer 5xx; analysis fails the ring)", e.Prometheus.URL)
 	} else {
 		p("  Prometheus      none: %s; bad versions report Degraded in Argo CD instead", e.PrometheusNote)
 	}
-	p("  Region control  %s/v1/apps", e.Sim.Addrs().Control)
+	p("  Region control  %s/v1/apps   (ringsim, log %s)", e.Sim.Control, e.Sim.LogPath)
 	p("  Data dir        %s", d.dir)
 	p("  ringd log       %s", d.Node.LogPath)
 	p("")

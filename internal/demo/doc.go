@@ -1,10 +1,11 @@
 // Package demo is the world `ringd demo` runs in: a real `git daemon`
 // serving a generated GitOps repository (GitServer; the files come from
-// regionsim.SeedFiles), the simulated regions syncing from it
-// (internal/regionsim, in-process), a real Prometheus scraping them when
-// installed (internal/promserver), the demo topology (Topology) and a ringd
-// node run as a child process (StartNode, StartDemo).
+// internal/seedrepo), the simulated regions syncing from it (SimRegions:
+// the ringsim binary as a child process, driven through its control
+// endpoint), a real Prometheus scraping them when installed
+// (internal/promserver), the demo topology (Topology) and a ringd node run
+// as a child process (StartNode, StartDemo).
 //
-// The simulated regions themselves live in internal/regionsim; cmd/ringsim
-// runs them as a process of their own for the end-to-end suite.
+// The simulated regions themselves live in internal/regionsim, a test fake
+// this package does not import, so production ringd does not link it.
 package demo

@@ -6,14 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"time"
 
 	"github.com/ringleader-dev/ringleader/internal/promserver"
-	"github.com/ringleader-dev/ringleader/internal/regionsim"
+	"github.com/ringleader-dev/ringleader/internal/seedrepo"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
@@ -28,6 +27,8 @@ const (
 type EnvConfig struct {
 	// Dir holds everything the environment writes (created if needed).
 	Dir string
+	// Ringsim is the ringsim executable that runs the simulated regions.
+	Ringsim string
 	// SoakScale multiplies DefaultSoaks (default 1).
 	SoakScale float64
 	// NoPrometheus skips Prometheus even when it is installed: health then
@@ -37,12 +38,11 @@ type EnvConfig struct {
 	NoApproval bool
 	// SyncDelay is the simulated Argo CD's sync time (default 2s).
 	SyncDelay time.Duration
-	Logger    *slog.Logger
 }
 
 // Env is a running demo world: a Git server with the generated GitOps
-// repository, the simulated regions and, when installed, a Prometheus
-// scraping them.
+// repository, the simulated regions (a ringsim child) and, when installed,
+// a Prometheus scraping them.
 type Env struct {
 	Dir string
 	Git *GitServer
@@ -52,20 +52,28 @@ type Env struct {
 	// TopologyFile in the repository (TopologyLocation).
 	TopologyPath, TopologyLocation string
 	Topology                       *topology.Topology
-	Sim                            *regionsim.Simulator
+	Sim                            *SimRegions
 	// Prometheus is nil when not installed or NoPrometheus.
 	Prometheus *promserver.Server
 	// PrometheusNote says why there is no Prometheus.
 	PrometheusNote string
-	Mode           regionsim.Mode
+	// Mode is how a bad version shows: ModeMetrics with Prometheus,
+	// ModeDegraded without.
+	Mode string
 	// ArgoCDToken and ArgoCDTokenFile are what the Argo CD API requires.
 	ArgoCDToken, ArgoCDTokenFile string
 }
 
-// StartEnv starts the Git server, generates and pushes the GitOps
-// repository, starts Prometheus (if it can) and the simulated regions (call
-// WaitForMetrics before starting a release). On error everything started
-// is stopped.
+// simPlaceholder stands for the simulated regions' Argo CD address in the
+// topology the repository is seeded from and ringsim reads: ringsim binds
+// its ports itself, so the real address exists only once it runs, and it
+// reads only the regions, apps and targets.
+const simPlaceholder = "http://ringsim.invalid"
+
+// StartEnv starts the Git server, seeds the GitOps repository, starts the
+// simulated regions (ringsim), Prometheus (if it can) and commits the
+// demo topology naming their addresses (call WaitForMetrics before
+// starting a release). On error everything started is stopped.
 func StartEnv(cfg EnvConfig) (_ *Env, err error) {
 	if cfg.SoakScale <= 0 {
 		cfg.SoakScale = 1
@@ -73,98 +81,90 @@ func StartEnv(cfg EnvConfig) (_ *Env, err error) {
 	if cfg.SyncDelay <= 0 {
 		cfg.SyncDelay = 2 * time.Second
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
+	if err := checkRingsim(cfg.Ringsim); err != nil {
+		return nil, err
 	}
-	e := &Env{Dir: cfg.Dir, Branch: "main", Mode: regionsim.ModeDegraded}
+	e := &Env{Dir: cfg.Dir, Branch: "main", Mode: ModeDegraded}
 	defer func() {
 		if err != nil {
 			e.Close()
 		}
 	}()
-	// 1. The Git server and the repository's URL (the repository itself
-	// comes once the topology naming it is rendered).
+	soaks := ScaledSoaks(cfg.SoakScale)
+	opts := TopologyOptions{Branch: e.Branch, ArgoCDServer: simPlaceholder,
+		CanarySoak: soaks[0], EarlySoak: soaks[1], GlobalSoak: soaks[2], Approval: !cfg.NoApproval}
+
+	// 1. The Git server and the repository, seeded with InitialVersions of
+	// every app in every region.
 	if e.Git, err = StartGitServer(filepath.Join(cfg.Dir, "git")); err != nil {
 		return nil, err
 	}
 	e.RepoURL = e.Git.URL(RepoName)
-
-	// 2. The simulated regions' listeners: the topology needs their
-	// addresses before the simulator can read it from Git.
-	var ls regionsim.Listeners
-	for _, l := range []*net.Listener{&ls.ArgoCD, &ls.Metrics, &ls.Control} {
-		if *l, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-			return nil, fmt.Errorf("listen for the simulated regions: %w", err)
-		}
+	opts.RepoURL = e.RepoURL
+	seedSrc, seedTop, err := Topology(opts)
+	if err != nil {
+		return nil, err
 	}
-	closeListeners := func() {
-		for _, l := range []net.Listener{ls.ArgoCD, ls.Metrics, ls.Control} {
-			_ = l.Close()
-		}
+	files, err := seedrepo.Files(seedTop, InitialVersions, nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.Git.CreateRepo(RepoName, e.Branch, files); err != nil {
+		return nil, err
 	}
 
-	// 3. Prometheus, scraping the simulator every second.
+	// 2. The simulated regions, a ringsim child on ports it binds itself,
+	// with a fresh Argo CD token. Bad versions fail in the metrics when a
+	// Prometheus will scrape them, else in Argo CD's health.
+	e.ArgoCDToken = randomToken()
+	e.ArgoCDTokenFile = filepath.Join(cfg.Dir, "argocd-token")
+	if err := os.WriteFile(e.ArgoCDTokenFile, []byte(e.ArgoCDToken+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("write the Argo CD token: %w", err)
+	}
+	if _, lookErr := exec.LookPath("prometheus"); lookErr == nil && !cfg.NoPrometheus {
+		e.Mode = ModeMetrics
+	}
+	e.Sim, err = StartSimRegions(SimConfig{Binary: cfg.Ringsim, Dir: cfg.Dir, RepoURL: e.RepoURL, Branch: e.Branch,
+		Topology: seedSrc, TokenFile: e.ArgoCDTokenFile, Mode: e.Mode, SyncDelay: cfg.SyncDelay}, 30*time.Second)
+	if err != nil {
+		return nil, err
+	}
+
+	// 3. Prometheus, scraping the simulated regions every second.
 	switch {
 	case cfg.NoPrometheus:
 		e.PrometheusNote = "Prometheus skipped (--no-prometheus)"
 	default:
 		e.Prometheus, err = promserver.Start(promserver.Config{Dir: filepath.Join(cfg.Dir, "prometheus"),
-			Targets: []string{ls.Metrics.Addr().String()}, ScrapeInterval: time.Second})
+			Targets: []string{e.Sim.Metrics}, ScrapeInterval: time.Second})
 		switch {
 		case errors.Is(err, promserver.ErrNoBinary):
 			e.PrometheusNote = "prometheus is not installed (Debian: apt-get install prometheus)"
 			err = nil
 		case err != nil:
-			closeListeners()
 			return nil, err
-		default:
-			e.Mode = regionsim.ModeMetrics
 		}
 	}
 
-	// 4. The topology and the GitOps repository holding it.
-	soaks := ScaledSoaks(cfg.SoakScale)
-	opts := TopologyOptions{RepoURL: e.RepoURL, Branch: e.Branch, ArgoCDServer: "http://" + ls.ArgoCD.Addr().String(),
-		CanarySoak: soaks[0], EarlySoak: soaks[1], GlobalSoak: soaks[2], Approval: !cfg.NoApproval}
+	// 4. The demo topology, naming the simulated regions and Prometheus,
+	// on disk and committed to the repository, where ringd reads it.
+	opts.ArgoCDServer = e.Sim.ArgoCD
 	if e.Prometheus != nil {
 		opts.PrometheusURL = e.Prometheus.URL
 	}
 	src, top, err := Topology(opts)
 	if err != nil {
-		closeListeners()
 		return nil, err
 	}
 	e.Topology = top
 	e.TopologyPath = filepath.Join(cfg.Dir, TopologyFile)
 	e.TopologyLocation = e.RepoURL + "#" + TopologyFile
 	if err := os.WriteFile(e.TopologyPath, src, 0o644); err != nil {
-		closeListeners()
 		return nil, fmt.Errorf("write the demo topology: %w", err)
 	}
-	files, err := regionsim.SeedFiles(top, InitialVersions, map[string][]byte{TopologyFile: src})
-	if err != nil {
-		closeListeners()
+	if err := e.Git.CommitFiles(RepoName, e.Branch, "add the demo topology", map[string][]byte{TopologyFile: src}); err != nil {
 		return nil, err
 	}
-	if _, err := e.Git.CreateRepo(RepoName, e.Branch, files); err != nil {
-		closeListeners()
-		return nil, err
-	}
-
-	// 5. The simulated regions, with a fresh Argo CD token.
-	e.ArgoCDToken = randomToken()
-	e.ArgoCDTokenFile = filepath.Join(cfg.Dir, "argocd-token")
-	if err := os.WriteFile(e.ArgoCDTokenFile, []byte(e.ArgoCDToken+"\n"), 0o600); err != nil {
-		closeListeners()
-		return nil, fmt.Errorf("write the Argo CD token: %w", err)
-	}
-	e.Sim, err = regionsim.Start(regionsim.Config{Topology: top, RepoURL: e.RepoURL, Branch: e.Branch, Token: e.ArgoCDToken,
-		Mode: e.Mode, SyncDelay: cfg.SyncDelay, Logger: cfg.Logger}, ls)
-	if err != nil {
-		closeListeners()
-		return nil, err
-	}
-
 	return e, nil
 }
 
@@ -194,7 +194,7 @@ func (e *Env) WaitForMetrics(ctx context.Context, timeout time.Duration) error {
 // Dir.
 func (e *Env) Close() {
 	if e.Sim != nil {
-		e.Sim.Close()
+		e.Sim.Stop()
 	}
 	if e.Prometheus != nil {
 		e.Prometheus.Stop()

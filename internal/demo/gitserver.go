@@ -43,27 +43,43 @@ func (s *GitServer) CreateRepo(name, branch string, files map[string][]byte) (st
 	if _, err := RunGit(s.Dir, "init", "--quiet", "--bare", "--initial-branch="+branch, s.Path(name)); err != nil {
 		return "", fmt.Errorf("create repository %s: %w", name, err)
 	}
-	work, err := os.MkdirTemp(s.Dir, "seed-")
+	err := s.commit(name, branch, "seed the demo GitOps repository", files, "init", "--quiet", "--initial-branch="+branch, ".")
 	if err != nil {
-		return "", fmt.Errorf("create seed work tree: %w", err)
+		return "", err
+	}
+	return s.URL(name), nil
+}
+
+// CommitFiles adds files (path → content) to branch of repository name in
+// one commit with message, pushed through the daemon like any writer's.
+func (s *GitServer) CommitFiles(name, branch, message string, files map[string][]byte) error {
+	return s.commit(name, branch, message, files, "clone", "--quiet", "--branch", branch, s.URL(name), ".")
+}
+
+// commit makes a work tree with git start (init or clone), writes files
+// into it, commits them with message and pushes branch to name.
+func (s *GitServer) commit(name, branch, message string, files map[string][]byte, start ...string) error {
+	work, err := os.MkdirTemp(s.Dir, "work-")
+	if err != nil {
+		return fmt.Errorf("create a work tree for %s: %w", name, err)
 	}
 	defer os.RemoveAll(work)
-	if _, err := RunGit(work, "init", "--quiet", "--initial-branch="+branch, "."); err != nil {
-		return "", fmt.Errorf("create seed work tree: %w", err)
+	if _, err := RunGit(work, start...); err != nil {
+		return fmt.Errorf("create a work tree for %s: %w", name, err)
 	}
 	if err := gitdaemon.WriteTree(work, files); err != nil {
-		return "", err
+		return err
 	}
 	for _, args := range [][]string{
 		{"add", "-A"},
-		{"commit", "--quiet", "--allow-empty", "-m", "seed the demo GitOps repository"},
+		{"commit", "--quiet", "--allow-empty", "-m", message},
 		{"push", "--quiet", s.URL(name), branch},
 	} {
 		if _, err := RunGit(work, args...); err != nil {
-			return "", fmt.Errorf("seed repository %s: %w", name, err)
+			return fmt.Errorf("%s in repository %s: %w", message, name, err)
 		}
 	}
-	return s.URL(name), nil
+	return nil
 }
 
 // Git runs git inside bare repository name and returns trimmed stdout.

@@ -15,6 +15,7 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/internal/regionsim"
+	"github.com/ringleader-dev/ringleader/internal/seedrepo"
 	"github.com/ringleader-dev/ringleader/regions/argocd"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
@@ -53,7 +54,7 @@ func TestApplicationSetAppsPassTheValueGate(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(gs.Stop)
-	files, err := regionsim.SeedFiles(top, map[string]string{"guestbook": "v1"}, nil)
+	files, err := seedrepo.Files(top, map[string]string{"guestbook": "v1"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

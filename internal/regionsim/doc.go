@@ -1,8 +1,8 @@
 // Package regionsim simulates regions for the demo and the tests: it
 // follows a GitOps branch like Argo CD with auto-sync and serves what
-// ringd reads from a region. It is a test fake; production ringd runs it
-// only inside `ringd demo`, and cmd/ringsim runs it as a process of its own
-// for the end-to-end suite.
+// ringd reads from a region. It is a test fake that production ringd does
+// not link: cmd/ringsim runs it as a process of its own, for the
+// end-to-end suite and as the child of `ringd demo`.
 //
 // The Simulator follows one branch: every PollInterval it asks the Git
 // server for the head and fetches only when it moved, reads each app's
@@ -22,7 +22,7 @@
 // Degraded, force a 5xx ratio, change the sync delay, make the Argo CD API
 // fail or hang) for tests; the same controls are Go methods.
 //
-// SeedFiles writes the files of a GitOps repository in the formats the
-// Simulator reads, so a demo or a test can start from a known version of
-// every app in every region.
+// internal/seedrepo writes the files of a GitOps repository in the formats
+// the Simulator reads (ReadVersion), so a demo or a test can start from a
+// known version of every app in every region.
 package regionsim

@@ -10,11 +10,15 @@ import (
 func TestReadVersion(t *testing.T) {
 	t.Parallel()
 	field := topology.ApplicationSetElement{Field: "targetRevision"}
-	appset := string(applicationSetFile("pay", field, []appsetElement{{"us-east-1", "us-east-1"}, {"eu-west-1", "eu-west-1"}}, "v3"))
 	byCluster := topology.ApplicationSetElement{Field: "targetRevision", Key: "cluster"}
-	clusters := string(applicationSetFile("pay", byCluster, []appsetElement{{"us-east-1", "use1"}, {"eu-west-1", "euw1"}}, "v4"))
+	appset := "kind: ApplicationSet\nspec:\n  generators:\n    - list:\n        elements:\n" +
+		"          - region: eu-west-1\n            targetRevision: v3\n          - region: us-east-1\n            targetRevision: v3\n"
+	kustomization := "kind: Kustomization\nimages:\n  - name: registry.example.com/ledger\n    newTag: v2.3.0\n"
+	clusters := "kind: ApplicationSet\nspec:\n  generators:\n    - list:\n        elements:\n" +
+		"          - cluster: euw1\n            region: eu-west-1\n            targetRevision: v4\n          - cluster: use1\n            region: us-east-1\n            targetRevision: v4\n"
 	image := topology.ContainerImage{Kind: "Deployment", Name: "pay", Container: "server"}
-	manifest := string(deploymentFile(image, "pay", "v5"))
+	manifest := "apiVersion: v1\nkind: Service\nmetadata:\n  name: pay\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: pay\n" +
+		"spec:\n  template:\n    spec:\n      containers:\n        - name: server\n          image: registry.example.com/pay:v5\n"
 	region := topology.Region{Name: "us-east-1", Labels: map[string]string{"cluster": "use1"}}
 	for _, tc := range []struct {
 		name    string
@@ -25,8 +29,8 @@ func TestReadVersion(t *testing.T) {
 	}{
 		{"yaml path", "image:\n  tag: v1.2.3\n", topology.Target{YAMLPath: "image.tag"}, "v1.2.3", nil},
 		{"yaml path missing", "image: {}\n", topology.Target{YAMLPath: "image.tag"}, "", ErrNoVersion},
-		{"kustomize image", string(kustomizationFile("registry.example.com/ledger", "v2.3.0")), topology.Target{KustomizeImage: "registry.example.com/ledger"}, "v2.3.0", nil},
-		{"kustomize other image", string(kustomizationFile("registry.example.com/ledger", "v2.3.0")), topology.Target{KustomizeImage: "registry.example.com/other"}, "", ErrNoVersion},
+		{"kustomize image", kustomization, topology.Target{KustomizeImage: "registry.example.com/ledger"}, "v2.3.0", nil},
+		{"kustomize other image", kustomization, topology.Target{KustomizeImage: "registry.example.com/other"}, "", ErrNoVersion},
 		{"applicationset element", appset, topology.Target{ApplicationSetElement: &field}, "v3", nil},
 		{"applicationset no element", appset, topology.Target{ApplicationSetElement: &topology.ApplicationSetElement{Field: "revision"}}, "", ErrNoVersion},
 		{"applicationset element by cluster", clusters, topology.Target{ApplicationSetElement: &byCluster}, "v4", nil},

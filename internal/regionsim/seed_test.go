@@ -7,6 +7,7 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/gitops/yamledit"
 	"github.com/ringleader-dev/ringleader/internal/regionsim"
+	"github.com/ringleader-dev/ringleader/internal/seedrepo"
 )
 
 // TestSeededFilesTakeTheWritersEdits checks that the generated files are
@@ -17,7 +18,7 @@ func TestSeededFilesTakeTheWritersEdits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := regionsim.SeedFiles(top, demo.InitialVersions, nil)
+	files, err := seedrepo.Files(top, demo.InitialVersions, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ringleader-dev/ringleader/internal/gitops"
+	"github.com/ringleader-dev/ringleader/internal/seedrepo"
 	"github.com/ringleader-dev/ringleader/regions/argocd"
 	"github.com/ringleader-dev/ringleader/regions/argocd/argocdtest"
 	"github.com/ringleader-dev/ringleader/rings/topology"
@@ -331,7 +332,7 @@ func (s *Simulator) read(tree *object.Tree) ([]string, error) {
 	for i, a := range s.apps {
 		var errs []error
 		for _, t := range a.targets {
-			file := TargetFile(t, a.app, a.region)
+			file := seedrepo.TargetFile(t, a.app, a.region)
 			content, ok, err := gitops.ReadFile(tree, file)
 			if err != nil {
 				return nil, err

@@ -16,6 +16,7 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/gitops/yamledit"
 	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/internal/regionsim"
+	"github.com/ringleader-dev/ringleader/internal/seedrepo"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
@@ -58,7 +59,7 @@ func seedDemoRepo(t *testing.T, gs *demo.GitServer, repoURL string) *topology.To
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := regionsim.SeedFiles(top, demo.InitialVersions, nil)
+	files, err := seedrepo.Files(top, demo.InitialVersions, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

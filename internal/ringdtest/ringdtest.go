@@ -177,3 +177,20 @@ func Call(c *http.Client, method, url, body string, header map[string]string) (i
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
 }
+
+// Linked returns every package the package in the test's directory links
+// (`go list -deps .`); the test is skipped without a go command. The
+// binaries' dependency tests (ringctl links no Raft, ringd no simulator)
+// search it.
+func Linked(tb testing.TB) []string {
+	tb.Helper()
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		tb.Skipf("no go command on PATH to list the dependencies: %v", err)
+	}
+	out, err := exec.Command(gobin, "list", "-deps", ".").Output()
+	if err != nil {
+		tb.Fatalf("go list -deps: %v", err)
+	}
+	return strings.Fields(string(out))
+}

@@ -25,6 +25,10 @@ type Config struct {
 	LogLevel      string
 	DebugAddr     string
 
+	// HTTPAddrFallback binds a free port of HTTPAddr's host when its port
+	// is taken (listen.go).
+	HTTPAddrFallback bool
+
 	// bootstrapID names the node that forms a new cluster (see
 	// bootstrap.go); joinProbe is where that node looks for an existing
 	// cluster first.

@@ -69,8 +69,9 @@ func Start(cfg Config, logger *slog.Logger) (_ *Server, err error) {
 
 	// 3. Bind the HTTP listener before the node starts: with --http-addr
 	// HOST:0 the real port must be known before the node records its
-	// address in the log.
-	httpLn, err = net.Listen("tcp", cfg.HTTPAddr)
+	// address in the log. With --http-addr-fallback a taken port gives
+	// way to a free one of the same host (listen.go).
+	httpLn, err = listenHTTP(cfg.HTTPAddr, cfg.HTTPAddrFallback, logger)
 	if err != nil {
 		return nil, fmt.Errorf("listen for HTTP on %s: %w", cfg.HTTPAddr, err)
 	}
