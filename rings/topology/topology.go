@@ -19,6 +19,8 @@ type Topology struct {
 	Kind       string       `yaml:"kind" json:"kind"`
 	Metadata   Metadata     `yaml:"metadata" json:"metadata"`
 	Spec       TopologySpec `yaml:"spec" json:"spec"`
+
+	effective map[string]EffectivePolicy // every app's, computed by Parse (effective.go)
 }
 
 // Metadata names a topology.
@@ -179,8 +181,9 @@ type ErrorBudgetPolicy struct {
 // App is something released. Its targets say where in the GitOps repository a
 // version is written for a region.
 type App struct {
-	Name    string   `yaml:"name" json:"name"`
-	Targets []Target `yaml:"targets" json:"targets"`
+	Name    string     `yaml:"name" json:"name"`
+	Targets []Target   `yaml:"targets" json:"targets"`
+	Policy  *AppPolicy `yaml:"policy,omitempty" json:"policy,omitempty"` // overrides spec.policy and ring soak/approval for this app
 }
 
 // Target is one place a version is written. File is a template over

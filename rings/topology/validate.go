@@ -92,6 +92,7 @@ func (p *topoParser) validate(t *Topology) {
 	p.validateFreezes(s.Freezes)
 	p.validatePolicy(&s.Policy)
 	apps := p.validateApps(s.Apps)
+	p.validateAppPolicies(t)
 	p.validateTrains(s.Trains, apps)
 }
 
