@@ -146,7 +146,7 @@ func (h *HealthSource) sync(ctx context.Context, topo *topology.Topology, q ring
 
 // metrics appends the analysis observations of each promoted region.
 func (h *HealthSource) metrics(ctx context.Context, topo *topology.Topology, q rings.HealthQuery, at time.Time, out []rings.RegionHealth, index map[string]int) {
-	if len(topo.Spec.Policy.Analysis.Metrics) == 0 {
+	if len(topo.EffectivePolicy(q.App).Analysis.Metrics) == 0 {
 		return
 	}
 	failAll := func(reason string) {

@@ -138,7 +138,7 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 				if rp.State != rings.RingSoaking {
 					continue
 				}
-				gauge(c.soakRemaining, rings.SoakRemaining(snap.Topology, rp, now).Seconds(), rel.ID, rp.Name)
+				gauge(c.soakRemaining, rings.SoakRemaining(snap.Topology, rel.App, rp, now).Seconds(), rel.ID, rp.Name)
 			}
 		}
 		for _, w := range planner.PlanNext(snap.Topology, &snap.State, now).Waits {

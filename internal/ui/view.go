@@ -190,13 +190,13 @@ func releaseView(snap store.Snapshot, rel *rings.Release, plan planner.Plan, now
 	for _, rp := range rel.Rings {
 		rv := RingView{Name: rp.Name, State: rp.State, Reason: rp.Reason, Observation: rp.LastObservation, Waits: waitsByRing[rp.Name]}
 		if t := snap.Topology; t != nil {
-			if i := t.RingIndex(rp.Name); i >= 0 {
-				rv.SoakWindow = t.Spec.Rings[i].Soak.D()
+			if t.RingIndex(rp.Name) >= 0 {
+				rv.SoakWindow = t.EffectivePolicy(rel.App).Soak(rp.Name)
 			}
 		}
 		if rp.State == rings.RingSoaking {
 			rv.Soaking = true
-			rv.SoakRemaining = rings.SoakRemaining(snap.Topology, rp, now)
+			rv.SoakRemaining = rings.SoakRemaining(snap.Topology, rel.App, rp, now)
 		}
 		if rp.Approval != nil {
 			rv.Approval = rp.Approval.By
@@ -261,18 +261,20 @@ func cellView(t *topology.Topology, rel *rings.Release, rp rings.RingProgress, r
 }
 
 // budgets lists the recorded error budgets per app (by name) and region,
-// with their level under the topology's policy (default thresholds 50/25
-// when none). A figure recorded before budgets were per app has no app and
+// with their level under the app's effective policy (default thresholds
+// 50/25 when none). A figure recorded before budgets were per app has no app and
 // gates nothing; it is not shown.
 func budgets(snap store.Snapshot) []BudgetGroup {
-	auto, approval := 50.0, 25.0
-	if t := snap.Topology; t != nil && t.Spec.Policy.ErrorBudget.Enabled() {
-		auto, approval = t.Spec.Policy.ErrorBudget.AutoApproveAbove, t.Spec.Policy.ErrorBudget.ApprovalAbove
-	}
 	var all []BudgetView
 	for _, bg := range snap.State.Budgets {
 		if bg.App == "" {
 			continue
+		}
+		auto, approval := 50.0, 25.0
+		if t := snap.Topology; t != nil {
+			if p := t.EffectivePolicy(bg.App).ErrorBudget; p.Enabled() {
+				auto, approval = p.AutoApproveAbove, p.ApprovalAbove
+			}
 		}
 		level := "ok"
 		switch {

@@ -83,7 +83,7 @@ func (p *planner) promote(r *rings.Release, i int) {
 	}
 	// The ring's own approval is one wait for every region not held by a
 	// halt: an approver can approve ahead of the window.
-	if ring.ApprovalRequired() && rp.Approval == nil && len(halted) < len(remaining) {
+	if p.policyOf(r).ApprovalRequired(rp.Name) && rp.Approval == nil && len(halted) < len(remaining) {
 		needApproval = true
 		ready = nil
 		p.wait(Wait{ReleaseID: r.ID, Ring: rp.Name, Regions: without(remaining, halted), Reason: WaitApproval,

@@ -91,7 +91,7 @@ func Project(t *topology.Topology, app, version, priority string, from time.Time
 	tl := Timeline{App: app, Version: version, Rings: make([]TimelineRing, len(r.Rings))}
 	for i, rp := range r.Rings {
 		tr := TimelineRing{Name: rp.Name, Approval: TimelineApprovalNone, Regions: make([]TimelineRegion, len(rp.Regions))}
-		if t.Spec.Rings[i].ApprovalRequired() {
+		if t.EffectivePolicy(app).ApprovalRequired(rp.Name) {
 			tr.Approval = TimelineApprovalRequired
 		}
 		for j, g := range rp.Regions {

@@ -62,6 +62,20 @@ func (t *Topology) EffectivePolicy(app string) EffectivePolicy {
 	return buildEffective(t, a, nil)
 }
 
+// AnyErrorBudget reports whether some app's releases are gated by an error
+// budget (spec.policy's or the app's own), so budgets need measuring.
+func (t *Topology) AnyErrorBudget() bool {
+	if t.Spec.Policy.ErrorBudget.Enabled() {
+		return true
+	}
+	for _, a := range t.Spec.Apps {
+		if t.EffectivePolicy(a.Name).ErrorBudget.Enabled() {
+			return true
+		}
+	}
+	return false
+}
+
 // Ring returns the policy of the named ring (zero for an unknown ring).
 func (e EffectivePolicy) Ring(name string) RingPolicy {
 	if i := slices.IndexFunc(e.Rings, func(r RingPolicy) bool { return r.Name == name }); i >= 0 {
