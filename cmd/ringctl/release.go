@@ -87,11 +87,15 @@ func newReleaseShowCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := apiContext()
 			defer cancel()
-			d, err := newAPIClient(g).Release(ctx, args[0])
+			c := newAPIClient(g)
+			d, err := c.Release(ctx, args[0])
 			if err != nil {
 				return err
 			}
-			return renderRelease(cmd.OutOrStdout(), g.output, d)
+			if err := renderRelease(cmd.OutOrStdout(), g.output, d); err != nil {
+				return err
+			}
+			return showAppPolicy(ctx, c, cmd.OutOrStdout(), g.output, d.App)
 		},
 	}
 }

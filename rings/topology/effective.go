@@ -16,6 +16,9 @@ const (
 	SourcePolicy  Source = "spec.policy" // written in spec.policy
 	SourceRing    Source = "ring"        // spec.rings[]
 	SourceDefault Source = "default"     // filled in by Parse (validate.go)
+	// SourceAppOverPolicy is a metric the app changes in part: the parts
+	// it gives are its own, the rest (often the query) spec.policy's.
+	SourceAppOverPolicy Source = "app over spec.policy"
 )
 
 // EffectivePolicy is the policy one app's releases run under: spec.policy
@@ -193,6 +196,9 @@ func (m *merger) analysis(pol Analysis, o *AnalysisOverride) Analysis {
 			continue
 		}
 		a.Metrics[i] = mergeMetric(a.Metrics[i], om)
+		if om.Query == "" {
+			m.sources["analysis.metrics."+om.Name] = SourceAppOverPolicy
+		}
 	}
 	return a
 }
