@@ -67,6 +67,8 @@ type ReleaseView struct {
 	Regions  []string // grid columns: every region of the topology, in ring order
 	Rings    []RingView
 	Timeline []TimelineEntry
+
+	Policy *topology.PolicyBrief // the app's effective policy in brief (view_policy.go); nil without a topology
 }
 
 // RingView is one row of the rings × regions grid.
@@ -164,6 +166,7 @@ func releaseView(snap store.Snapshot, rel *rings.Release, plan planner.Plan, now
 	v := ReleaseView{
 		ID: rel.ID, App: rel.App, Version: rel.Version, Previous: rel.PreviousVersion, Priority: rel.Priority,
 		State: rel.State, Reason: rel.Reason, CreatedAt: rel.CreatedAt, CreatedBy: rel.CreatedBy,
+		Policy: policyBrief(snap, rel.App),
 	}
 	waitsByRing := map[string][]WaitView{}
 	for _, w := range plan.Waits {
