@@ -114,3 +114,20 @@ func TestReleaseShowPolicyGolden(t *testing.T) {
 		t.Errorf("-o json: err %v, wrote %q; want nothing added to the JSON", err, none.String())
 	}
 }
+
+// TestREADMEShowsTheAppPolicyExample: the README's complete
+// spec.apps[].policy example is the file the explain goldens are made from.
+func TestREADMEShowsTheAppPolicyExample(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile(appPolicyTopology)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```yaml\n"+string(example)+"```\n") {
+		t.Errorf("README.md does not hold %s verbatim in a yaml block: update one from the other", appPolicyTopology)
+	}
+}
