@@ -15,6 +15,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/ringleader-dev/ringleader/rings/ringstest"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
@@ -361,14 +362,7 @@ func TestApplicationSetExample(t *testing.T) {
 	if err := json.Unmarshal(docs[0].json, &as); err != nil {
 		t.Fatal(err)
 	}
-	src, err := os.ReadFile("examples/rings.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	topo, err := topology.Parse("examples/rings.yaml", src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	topo := ringstest.ParseFile(t, "examples/rings.yaml")
 	ringOf := map[string]string{}
 	for _, r := range topo.Spec.Rings {
 		for _, g := range r.Regions {

@@ -31,17 +31,18 @@ func AutoHaltID(releaseID, ring string) string {
 	return "halt-auto-" + releaseID + "-" + ring
 }
 
-// SoakRemaining is how long a soaking ring of a release of app still has to
-// soak (0 when its window is over, or when the ring is not in the
-// topology). The soak is the app's own (topology.EffectivePolicy).
-func SoakRemaining(t *topology.Topology, app string, rp RingProgress, now time.Time) time.Duration {
+// SoakRemaining is how long ring rp of release r still has to soak, under
+// r's risk tier (0 when its window is over, or when the ring is not in the
+// topology).
+func SoakRemaining(t *topology.Topology, r *Release, rp RingProgress, now time.Time) time.Duration {
 	if t == nil || rp.SoakStartedAt.IsZero() {
 		return 0
 	}
-	if t.RingIndex(rp.Name) < 0 {
+	i := t.RingIndex(rp.Name)
+	if i < 0 {
 		return 0
 	}
-	left := rp.SoakStartedAt.Add(t.EffectivePolicy(app).Soak(rp.Name)).Sub(now)
+	left := rp.SoakStartedAt.Add(RingSoak(t, r, i)).Sub(now)
 	return max(left, 0)
 }
 

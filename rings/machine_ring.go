@@ -367,6 +367,9 @@ func (r *Release) clone() *Release {
 	}
 	c := *r
 	c.PreviousVersions = maps.Clone(r.PreviousVersions)
+	if r.Risk != nil {
+		c.Risk = new(*r.Risk)
+	}
 	if r.PreviousTargets != nil {
 		c.PreviousTargets = make(map[string][]TargetValue, len(r.PreviousTargets))
 		for k, v := range r.PreviousTargets {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // Errors returned by the state machine's transitions. Callers wrap them; the
@@ -96,6 +98,9 @@ type Release struct {
 	// RollbackRequested is set when a person asked to roll the release back;
 	// the planner then rolls back every promoted region of every ring.
 	RollbackRequested bool `json:"rollbackRequested,omitempty"`
+	// Risk is the release's DREAD score (nil: not scored), set when it is
+	// created and changed only by SetRisk (risk.go).
+	Risk *topology.DREAD `json:"risk,omitempty"`
 
 	// The baseline (baseline.go). PreviousVersions is, per region, the
 	// version every target of the app held in Git before the release's

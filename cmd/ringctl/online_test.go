@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -174,17 +173,5 @@ func TestStatusTableGolden(t *testing.T) {
 	if err := writeStatus(&b, st, now); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "status.golden")
-	if updateGolden() {
-		if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if b.String() != string(want) {
-		t.Errorf("status table differs from %s:\n--- got\n%s--- want\n%s", golden, b.String(), want)
-	}
+	compareGolden(t, "status.golden", b.Bytes())
 }

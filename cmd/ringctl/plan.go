@@ -21,6 +21,10 @@ type planFlags struct {
 	version  string
 	from     string
 	priority string
+	// risk adds the error-budget cost (plan_risk.go), with the app's
+	// history and budgets from fetch, or offline when fetch is nil.
+	risk  bool
+	fetch riskFetcher
 }
 
 // newPlanCmd builds `ringctl plan`: an offline projection of when each ring
@@ -36,6 +40,9 @@ and every approval comes at once. Windows, freezes and soak times are those
 of the file; nothing is sent to a server.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.risk && (cmd.Flags().Changed("server") || os.Getenv("RINGLEADER_ADDR") != "") {
+				f.fetch = serverRisk(newAPIClient(g))
+			}
 			return runPlan(cmd.OutOrStdout(), g.output, f, time.Now())
 		},
 	}
@@ -44,6 +51,7 @@ of the file; nothing is sent to a server.`,
 	c.Flags().StringVar(&f.version, "version", "", "version to release (required)")
 	c.Flags().StringVar(&f.from, "from", "", "when the release is created, RFC 3339 (default now)")
 	c.Flags().StringVar(&f.priority, "priority", topology.PriorityNormal, "release priority: normal, P0, security or reliability")
+	c.Flags().BoolVar(&f.risk, "risk", false, "add the expected error-budget cost per ring and in total; with --server (or RINGLEADER_ADDR) the app's history and budgets are read from it")
 	return c
 }
 
@@ -75,7 +83,15 @@ func runPlan(w io.Writer, output string, f *planFlags, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)
 	}
-	return render(w, output, tl, func(w io.Writer) error { return writePlanTable(w, top, tl, from) })
+	out := planOutput{Timeline: tl}
+	if f.risk {
+		cost, err := planRisk(top, f)
+		if err != nil {
+			return fmt.Errorf("plan: %w", err)
+		}
+		out.Risk = &cost
+	}
+	return render(w, output, out, func(w io.Writer) error { return writePlan(w, top, out, from) })
 }
 
 // writePlanTable renders a timeline for people: one row per region with its
@@ -83,7 +99,7 @@ func runPlan(w io.Writer, output string, f *planFlags, now time.Time) error {
 func writePlanTable(w io.Writer, top *topology.Topology, tl planner.Timeline, from time.Time) error {
 	fmt.Fprintf(w, "%s %s from %s\n\n", tl.App, tl.Version, from.UTC().Format(time.RFC3339))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RING\tREGION\tLOCAL START\tUTC START\tWAITED FOR\tSOAKED AT (UTC)\tAPPROVAL")
+	fmt.Fprintln(tw, "RING\tREGION\tLOCAL START\tUTC START\tWAITED FOR\tSOAKED AT (UTC)\tAPPROVAL\tEXPOSURE")
 	for _, r := range tl.Rings {
 		for i, g := range r.Regions {
 			local := g.Start
@@ -100,7 +116,7 @@ func writePlanTable(w io.Writer, top *topology.Topology, tl planner.Timeline, fr
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s", ring, g.Name, local.Format("Mon 2006-01-02 15:04 MST"), g.Start.UTC().Format("Mon 2006-01-02 15:04"), waits)
 			if i == 0 {
-				fmt.Fprintf(tw, "\t%s\t%s", r.SoakedAt.UTC().Format("Mon 2006-01-02 15:04"), r.Approval)
+				fmt.Fprintf(tw, "\t%s\t%s\t%s", r.SoakedAt.UTC().Format("Mon 2006-01-02 15:04"), r.Approval, planner.Percent(r.Exposure*100))
 			}
 			fmt.Fprintln(tw)
 		}

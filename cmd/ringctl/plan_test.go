@@ -2,26 +2,15 @@ package main
 
 import (
 	"bytes"
-	"flag"
+	"cmp"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/golden"
 )
-
-// The -update flag rewrites golden files; another test file of the package
-// may declare it already.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files under testdata/")
-	}
-}
-
-func updateGolden() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 const exampleTopology = "../../manifests/examples/rings.yaml"
 
@@ -29,33 +18,32 @@ func TestPlanGolden(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		golden, output, from, priority string
+		file, app                      string // default: the example topology, checkout
+		risk                           bool
+		fetch                          riskFetcher
 	}{
-		{"plan-friday.table.golden", "table", "2026-12-04T15:00:00Z", "normal"},
-		{"plan-friday.json.golden", "json", "2026-12-04T15:00:00Z", "normal"},
-		{"plan-year-end.table.golden", "table", "2026-12-18T15:00:00Z", "normal"},
-		{"plan-year-end-p0.table.golden", "table", "2026-12-18T15:00:00Z", "P0"},
+		{golden: "plan-friday.table.golden", output: "table", from: "2026-12-04T15:00:00Z", priority: "normal"},
+		{golden: "plan-friday.json.golden", output: "json", from: "2026-12-04T15:00:00Z", priority: "normal"},
+		{golden: "plan-year-end.table.golden", output: "table", from: "2026-12-18T15:00:00Z", priority: "normal"},
+		{golden: "plan-year-end-p0.table.golden", output: "table", from: "2026-12-18T15:00:00Z", priority: "P0"},
+		// The error-budget cost (plan_risk.go): offline with the floor,
+		// offline with the app's override, online with a history and
+		// measured budgets, and an app that overrides the traffic shares.
+		{golden: "plan-risk-floor.table.golden", output: "table", from: "2026-12-04T15:00:00Z", priority: "normal", risk: true},
+		{golden: "plan-risk-override.table.golden", output: "table", from: "2026-12-07T09:00:00Z", priority: "normal", file: exposureTopology, risk: true},
+		{golden: "plan-risk-override.json.golden", output: "json", from: "2026-12-07T09:00:00Z", priority: "normal", file: exposureTopology, risk: true},
+		{golden: "plan-risk-online.table.golden", output: "table", from: "2026-12-07T09:00:00Z", priority: "normal", file: exposureTopology, app: "ledger", risk: true, fetch: fakeRisk},
+		{golden: "plan-risk-online.json.golden", output: "json", from: "2026-12-07T09:00:00Z", priority: "normal", file: exposureTopology, app: "ledger", risk: true, fetch: fakeRisk},
 	}
 	for _, tc := range cases {
 		t.Run(tc.golden, func(t *testing.T) {
 			t.Parallel()
 			var out bytes.Buffer
-			f := &planFlags{file: exampleTopology, app: "checkout", version: "2.0", from: tc.from, priority: tc.priority}
+			f := &planFlags{file: cmp.Or(tc.file, exampleTopology), app: cmp.Or(tc.app, "checkout"), version: "2.0", from: tc.from, priority: tc.priority, risk: tc.risk, fetch: tc.fetch}
 			if err := runPlan(&out, tc.output, f, time.Time{}); err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", tc.golden)
-			if updateGolden() {
-				if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("read golden (run with -update to create it): %v", err)
-			}
-			if out.String() != string(want) {
-				t.Fatalf("output differs from %s:\n%s", path, out.String())
-			}
+			golden.Check(t, filepath.Join("testdata", tc.golden), out.Bytes())
 		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // newReleaseCmd builds `ringctl release create|list|show|approve|abort|rollback`.
@@ -17,15 +18,16 @@ func newReleaseCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "release", Short: "Create, inspect and steer releases"}
 	c.AddCommand(newReleaseCreateCmd(g), newReleaseListCmd(g), newReleaseShowCmd(g),
 		newReleaseApproveCmd(g), newReleaseReasonCmd(g, "abort", "Stop a release; nothing more is written for it"),
-		newReleaseReasonCmd(g, "rollback", "Set every promoted region of a release back to its previous version"))
+		newReleaseReasonCmd(g, "rollback", "Set every promoted region of a release back to its previous version"),
+		newReleaseSetRiskCmd(g))
 	return c
 }
 
 func newReleaseCreateCmd(g *globals) *cobra.Command {
 	var req apiclient.CreateReleaseRequest
-	var startAt string
+	var startAt, risk string
 	c := &cobra.Command{
-		Use:   "create --app APP --version V [--priority P] [--start-at RFC3339] [--train NAME]",
+		Use:   "create --app APP --version V [--priority P] [--start-at RFC3339] [--train NAME] [--risk damage=N,...]",
 		Short: "Create a release of an app; it rolls through the rings from ring 0",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -38,6 +40,13 @@ func newReleaseCreateCmd(g *globals) *cobra.Command {
 					return fmt.Errorf("release create: --start-at %q is not an RFC 3339 time such as 2026-12-04T15:00:00Z", startAt)
 				}
 				req.StartAt = t
+			}
+			if risk != "" {
+				d, err := topology.ParseDREAD(risk)
+				if err != nil {
+					return fmt.Errorf("release create: --%w", err)
+				}
+				req.Risk = &d
 			}
 			ctx, cancel := apiContext()
 			defer cancel()
@@ -53,6 +62,7 @@ func newReleaseCreateCmd(g *globals) *cobra.Command {
 	c.Flags().StringVar(&req.Priority, "priority", "", "normal (default), P0, security or reliability")
 	c.Flags().StringVar(&startAt, "start-at", "", "do not start before this time (RFC 3339)")
 	c.Flags().StringVar(&req.Train, "train", "", "release train to depart with (never implied: without it the release starts as soon as its gates allow)")
+	c.Flags().StringVar(&risk, "risk", "", riskFlagHelp+" (default: the app's spec.apps[].risk.dread, if any)")
 	c.Flags().StringVar(&req.PreviousVersion, "previous-version", "", "what rollback writes to a region whose target did not exist in Git before the release (elsewhere Git's value, read before the first promotion, wins)")
 	return c
 }
@@ -87,15 +97,13 @@ func newReleaseShowCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := apiContext()
 			defer cancel()
-			c := newAPIClient(g)
-			d, err := c.Release(ctx, args[0])
+			client := newAPIClient(g)
+			d, err := client.Release(ctx, args[0])
 			if err != nil {
 				return err
 			}
-			if err := renderRelease(cmd.OutOrStdout(), g.output, d); err != nil {
-				return err
-			}
-			return showAppPolicy(ctx, c, cmd.OutOrStdout(), g.output, d.App)
+			out := showRelease(ctx, client, d)
+			return render(cmd.OutOrStdout(), g.output, out, func(w io.Writer) error { return writeReleaseShow(w, out, time.Now()) })
 		},
 	}
 }
@@ -197,6 +205,7 @@ func writeRelease(w io.Writer, d *apiclient.ReleaseDetail, now time.Time) error 
 		fmt.Fprintln(w, "Baseline:  not read yet (it is read from Git right before the first promotion)")
 	}
 	fmt.Fprintf(w, "Priority:  %s\n", orDash(r.Priority))
+	writeRisk(w, d)
 	fmt.Fprintf(w, "Created:   %s by %s\n", r.CreatedAt.UTC().Format(time.RFC3339), orDash(r.CreatedBy))
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

@@ -97,3 +97,47 @@ func TestReleaseShowSaysRetryingAndNeedsAPerson(t *testing.T) {
 		}
 	}
 }
+
+// A release's risk is given at creation, shown with the tier it picks, and
+// changed only by set-risk with a reason; bad scores change nothing.
+func TestOnlineRiskIsSetAtCreationAndChangedBySetRisk(t *testing.T) {
+	t.Parallel()
+	server := onlineServer(t)
+	high := "damage=8,reproducibility=7,exploitability=9,affected=10,discoverability=10"
+	out, err := ringctl(t, server, "release", "create", "--app", "checkout", "--version", "v2", "--risk", high, "-o", "json")
+	var rel apiclient.ReleaseDetail
+	if err != nil || json.Unmarshal([]byte(out), &rel) != nil || rel.Risk == nil || rel.Risk.Tier != "high" {
+		t.Fatalf("release create --risk: %v\n%s", err, out)
+	}
+	steps := []struct {
+		name    string
+		args    []string
+		wantErr bool
+		want    string
+	}{
+		{"show", []string{"release", "show", rel.ID}, false,
+			"Risk:      44/50 (" + high + ")\nTier:      DREAD 44/50: tier high (scores 40–50): approval before every ring, soaks × 2\n"},
+		{"create with a bad factor", []string{"release", "create", "--app", "checkout", "--version", "v3", "--risk", "damage=11"}, true, "release create: --risk \"damage=11\": reproducibility, exploitability, affected, discoverability missing"},
+		{"set-risk needs a reason", []string{"release", "set-risk", rel.ID, "--risk", "none"}, true, "--risk and --reason are required"},
+		{"set-risk with a factor out of range", []string{"release", "set-risk", rel.ID, "--risk", strings.Replace(high, "damage=8", "damage=0", 1), "--reason", "x"}, true, "risk damage is 0"},
+		{"show again: nothing changed", []string{"release", "show", rel.ID}, false, "Risk:      44/50"},
+		{"set-risk to low", []string{"release", "set-risk", rel.ID, "--risk", "damage=3,reproducibility=3,exploitability=3,affected=3,discoverability=3", "--reason", "config only"}, false,
+			"Tier:      DREAD 15/50: tier low (scores 5–15): no approvals\n"},
+		{"set-risk none clears it", []string{"release", "set-risk", rel.ID, "--risk", "none", "--reason", "scored by mistake"}, false, "Priority:  normal\nCreated:"},
+		{"audit names score, tier and reason", []string{"audit", "--type", "release.set-risk"}, false,
+			"release=" + rel.ID + " risk=15/50 damage=3,reproducibility=3,exploitability=3,affected=3,discoverability=3 riskTier=low"},
+	}
+	for _, s := range steps {
+		out, err := ringctl(t, server, s.args...)
+		if (err != nil) != s.wantErr {
+			t.Fatalf("%s: err %v, want error %t\n%s", s.name, err, s.wantErr, out)
+		}
+		got := out
+		if err != nil {
+			got = err.Error()
+		}
+		if !strings.Contains(got, s.want) {
+			t.Fatalf("%s: output lacks %q:\n%s", s.name, s.want, got)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -19,7 +18,7 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/ringdtest"
 	"github.com/ringleader-dev/ringleader/internal/syncbuf"
 	"github.com/ringleader-dev/ringleader/rings"
-	"github.com/ringleader-dev/ringleader/rings/topology"
+	"github.com/ringleader-dev/ringleader/rings/ringstest"
 )
 
 // demoProc is a running `ringd demo`.
@@ -180,10 +179,7 @@ func TestDemoRollsAReleaseThroughAndRollsBackABadOne(t *testing.T) {
 			t.Errorf("region %s was promoted to %s: its values.yaml history mentions it", region, demo.BadVersion)
 		}
 	}
-	top, err := topology.Parse("rings.yaml", mustRead(t, filepath.Join(p.dir, "rings.yaml")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	top := ringstest.ParseFile(t, filepath.Join(p.dir, "rings.yaml"))
 	rep, err := gitops.VerifyHistory(context.Background(), gitops.VerifyOptions{URL: repo, Topology: top})
 	if err != nil {
 		t.Fatal(err)
@@ -208,15 +204,6 @@ func TestDemoRollsAReleaseThroughAndRollsBackABadOne(t *testing.T) {
 		conn.Close()
 		t.Errorf("the Git server still accepts connections on %s after the demo stopped", u.Host)
 	}
-}
-
-func mustRead(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func TestDemoRejectsBadFlags(t *testing.T) {

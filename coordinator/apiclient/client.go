@@ -15,6 +15,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // Client is a small typed client for the HTTP API, used by ringctl and the
@@ -179,6 +180,12 @@ func (c *Client) Abort(ctx context.Context, id, reason string) (*ReleaseDetail, 
 func (c *Client) Rollback(ctx context.Context, id, reason string) (*ReleaseDetail, error) {
 	var d ReleaseDetail
 	return &d, c.do(ctx, http.MethodPost, "/v1/releases/"+url.PathEscape(id)+"/rollback", ReasonRequest{Reason: reason}, &d)
+}
+
+// SetRisk re-scores a release's risk (nil clears it); reason is required.
+func (c *Client) SetRisk(ctx context.Context, id string, risk *topology.DREAD, reason string) (*ReleaseDetail, error) {
+	var d ReleaseDetail
+	return &d, c.do(ctx, http.MethodPost, "/v1/releases/"+url.PathEscape(id)+"/risk", RiskRequest{Risk: risk, Reason: reason}, &d)
 }
 
 // Halts lists halts (only active ones when active is set).

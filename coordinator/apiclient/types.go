@@ -40,6 +40,16 @@ type CreateReleaseRequest struct {
 	StartAt         time.Time `json:"startAt,omitzero"`
 	Train           string    `json:"train,omitempty"`
 	PreviousVersion string    `json:"previousVersion,omitempty"`
+	// Risk is the release's DREAD score (each factor 1–10); nil: the
+	// app's default, if the topology gives one.
+	Risk *topology.DREAD `json:"risk,omitempty"`
+}
+
+// RiskRequest is the body of POST /v1/releases/{id}/risk: the new DREAD
+// score (null clears it) and why; Reason is required.
+type RiskRequest struct {
+	Risk   *topology.DREAD `json:"risk"`
+	Reason string          `json:"reason"`
 }
 
 // ApproveRequest is the body of POST /v1/releases/{id}/approve.
@@ -67,13 +77,20 @@ type ReleaseDetail struct {
 	// targets disagreed (an absent one shows "(absent)"), or "-" when
 	// nothing is known (rings.Release.DescribePrevious).
 	Previous map[string]string `json:"previous,omitempty"`
+	// Risk says, for a scored release, which risk tier of the topology in
+	// force its score picks and what that tier changes.
+	Risk *topology.RiskDecision `json:"riskDecision,omitempty"`
 }
 
-// NewReleaseDetail answers for one release.
-func NewReleaseDetail(rel *rings.Release, waits []planner.Wait) ReleaseDetail {
+// NewReleaseDetail answers for one release under topology t (nil: none
+// adopted).
+func NewReleaseDetail(rel *rings.Release, waits []planner.Wait, t *topology.Topology) ReleaseDetail {
 	d := ReleaseDetail{Release: rel, Waits: waits}
 	if rel == nil {
 		return d
+	}
+	if rel.Risk != nil && t != nil {
+		d.Risk = new(t.DecideRisk(rel.Risk))
 	}
 	d.Previous = map[string]string{}
 	for _, rp := range rel.Rings {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // Version is the version of the command envelope written to the log.
@@ -46,6 +47,7 @@ const (
 	CmdPromotionFailed     Type = "ring.promotion-failed"      // PromotionFailed: needs a person; the ring fails
 	CmdRollbackWriteFailed Type = "ring.rollback-write-failed" // PromotionFailed: a rollback needs a person; the release halts
 	CmdRecordBaseline      Type = "release.baseline"           // RecordBaseline: what Git held before the first promotion
+	CmdSetRisk             Type = "release.set-risk"           // SetRisk: a person re-scores a release's risk
 )
 
 // Command is the one envelope every Raft log entry carries.
@@ -87,6 +89,17 @@ type CreateRelease struct {
 	// PreviousVersion is what rollback restores; empty means "whatever the
 	// last completed release of the app was".
 	PreviousVersion string `json:"previousVersion,omitempty"`
+	// Risk is the release's DREAD score; nil: the app's default
+	// (spec.apps[].risk.dread), or not scored.
+	Risk *topology.DREAD `json:"risk,omitempty"`
+}
+
+// SetRisk changes the DREAD score of a release (nil clears it); Reason is
+// required.
+type SetRisk struct {
+	ReleaseID string          `json:"releaseId"`
+	Risk      *topology.DREAD `json:"risk"`
+	Reason    string          `json:"reason"`
 }
 
 // ReleaseRef names a release; Reason is required for abort and rollback.

@@ -128,6 +128,7 @@ func (a *API) routes() {
 	m.HandleFunc("POST /v1/releases/{id}/approve", a.write(a.approveRelease))
 	m.HandleFunc("POST /v1/releases/{id}/abort", a.write(a.abortRelease))
 	m.HandleFunc("POST /v1/releases/{id}/rollback", a.write(a.rollbackRelease))
+	m.HandleFunc("POST /v1/releases/{id}/risk", a.write(a.setRisk))
 
 	m.HandleFunc("GET /v1/halts", a.read(a.listHalts))
 	m.HandleFunc("POST /v1/halts", a.write(a.placeHalt))

@@ -226,12 +226,20 @@ func (a *API) propose(r *http.Request, typ command.Type, payload any) (store.App
 // required {reason} body, trimmed: the shape of every resume, abort and
 // rollback request.
 func idAndReason(r *http.Request, what string) (id, reason string, err error) {
-	if id, err = pathID(r, what); err != nil {
-		return "", "", err
-	}
-	req, err := decodeChecked(r, func(req apiclient.ReasonRequest) error { return checkReason(req.Reason, true) })
+	id, req, err := idAndBody(r, what, func(req apiclient.ReasonRequest) error { return checkReason(req.Reason, true) })
 	if err != nil {
 		return "", "", err
 	}
 	return id, strings.TrimSpace(req.Reason), nil
+}
+
+// idAndBody returns the {id} path value and the JSON body, both checked.
+func idAndBody[T any](r *http.Request, what string, check func(T) error) (string, T, error) {
+	id, err := pathID(r, what)
+	if err != nil {
+		var zero T
+		return "", zero, err
+	}
+	req, err := decodeChecked(r, check)
+	return id, req, err
 }

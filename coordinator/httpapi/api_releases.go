@@ -43,7 +43,7 @@ func (a *API) getRelease(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, fmt.Errorf("release %q: %w; list releases with GET /v1/releases", id, command.ErrNotFound))
 		return
 	}
-	writeJSON(w, http.StatusOK, apiclient.NewReleaseDetail(rel, a.waitsFor(snap, id)))
+	writeJSON(w, http.StatusOK, apiclient.NewReleaseDetail(rel, a.waitsFor(snap, id), snap.Topology))
 }
 
 // waitsFor returns what the planner says release id waits for now.
@@ -80,6 +80,7 @@ func (a *API) createRelease(w http.ResponseWriter, r *http.Request) {
 		StartAt:         req.StartAt,
 		Train:           req.Train,
 		PreviousVersion: req.PreviousVersion,
+		Risk:            req.Risk,
 	}
 	res, err := a.propose(r, command.CmdCreateRelease, cmd)
 	if err != nil {
@@ -115,7 +116,33 @@ func checkCreate(req apiclient.CreateReleaseRequest) error {
 			return err
 		}
 	}
+	return checkRisk(req.Risk)
+}
+
+// checkRisk refuses a DREAD factor outside 1–10.
+func checkRisk(risk *topology.DREAD) error {
+	if risk == nil {
+		return nil
+	}
+	if err := risk.Check(); err != nil {
+		return badRequestf("%v", err)
+	}
 	return nil
+}
+
+// setRisk answers POST /v1/releases/{id}/risk {risk, reason}: a person
+// re-scores the release (an approver's duty: a lower score can drop
+// approvals).
+func (a *API) setRisk(w http.ResponseWriter, r *http.Request) {
+	id, req, err := idAndBody(r, "release id", func(req apiclient.RiskRequest) error {
+		return cmp.Or(checkRisk(req.Risk), checkReason(req.Reason, true))
+	})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.proposeOnRelease(w, r, id, command.CmdSetRisk, command.SetRisk{ReleaseID: id, Risk: req.Risk, Reason: req.Reason},
+		fmt.Sprintf("set the risk of %s", id))
 }
 
 // knownApp refuses, before proposing, a release of an app (or for a train)
@@ -142,12 +169,7 @@ func (a *API) knownApp(req apiclient.CreateReleaseRequest) error {
 
 // approveRelease answers POST /v1/releases/{id}/approve {ring, reason}.
 func (a *API) approveRelease(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "release id")
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	req, err := decodeChecked(r, func(req apiclient.ApproveRequest) error {
+	id, req, err := idAndBody(r, "release id", func(req apiclient.ApproveRequest) error {
 		return cmp.Or(checkName("ring", req.Ring), checkReason(req.Reason, false))
 	})
 	if err != nil {
@@ -217,5 +239,5 @@ func (a *API) answerRelease(w http.ResponseWriter, r *http.Request, code int, id
 	if code == http.StatusCreated {
 		w.Header().Set("Location", "/v1/releases/"+id)
 	}
-	writeJSON(w, code, apiclient.NewReleaseDetail(rel, a.waitsFor(snap, id)))
+	writeJSON(w, code, apiclient.NewReleaseDetail(rel, a.waitsFor(snap, id), snap.Topology))
 }

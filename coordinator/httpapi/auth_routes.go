@@ -23,6 +23,7 @@ var RoutePermissions = map[string]auth.Permission{
 	"POST /v1/releases/{id}/approve":  auth.PermApprove,
 	"POST /v1/releases/{id}/abort":    auth.PermRelease,
 	"POST /v1/releases/{id}/rollback": auth.PermRelease,
+	"POST /v1/releases/{id}/risk":     auth.PermApprove,
 
 	"GET /v1/halts":              auth.PermRead,
 	"POST /v1/halts":             auth.PermHalt,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // Event is one applied command as the event stream (GET /v1/events) shows
@@ -68,7 +69,20 @@ func describe(ev *Event, cmd command.Command, resultID string) string {
 	case command.CmdCreateRelease:
 		return describeAs(cmd, func(p command.CreateRelease) string {
 			ev.ReleaseID = cmp.Or(resultID, p.ID)
-			return fmt.Sprintf("release %s (%s %s) created%s", ev.ReleaseID, p.App, p.Version, by)
+			created := fmt.Sprintf("release %s (%s %s) created%s", ev.ReleaseID, p.App, p.Version, by)
+			if p.Risk != nil {
+				created += fmt.Sprintf(", risk %d/%d", p.Risk.Score(), topology.DREADScoreMax)
+			}
+			return created
+		})
+	case command.CmdSetRisk:
+		return describeAs(cmd, func(p command.SetRisk) string {
+			ev.ReleaseID = p.ReleaseID
+			risk := "cleared"
+			if p.Risk != nil {
+				risk = fmt.Sprintf("set to %d/%d", p.Risk.Score(), topology.DREADScoreMax)
+			}
+			return withReason(fmt.Sprintf("risk of %s %s%s", p.ReleaseID, risk, by), p.Reason)
 		})
 	case command.CmdStartRelease, command.CmdCompleteRelease, command.CmdAbortRelease, command.CmdRequestRollback:
 		return describeAs(cmd, func(p command.ReleaseRef) string {

@@ -333,7 +333,8 @@ func TestWireAPI(t *testing.T) {
 	call("create-release", func() (any, error) {
 		var err error
 		created, err = rex.CreateRelease(ctx, apiclient.CreateReleaseRequest{App: "ledger", Version: "2.2.0", Priority: topology.PrioritySecurity,
-			StartAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), Train: "tuesday", PreviousVersion: "2.0.0"})
+			StartAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), Train: "tuesday", PreviousVersion: "2.0.0",
+			Risk: &topology.DREAD{Damage: 8, Reproducibility: 7, Exploitability: 9, Affected: 10, Discoverability: 10}})
 		return created, err
 	})
 	call("approve", func() (any, error) { return april.Approve(ctx, wireC2, "early", "canary clean") })
@@ -367,6 +368,9 @@ func TestWireAPI(t *testing.T) {
 		return apiclient.MemberList{Members: m}, err
 	})
 	call("status-after-writes", func() (any, error) { return vera.Status(ctx, false) })
+	call("set-risk", func() (any, error) {
+		return april.SetRisk(ctx, wireC2, &topology.DREAD{Damage: 3, Reproducibility: 2, Exploitability: 2, Affected: 4, Discoverability: 2}, "config-only change")
+	})
 
 	if created == nil || !strings.HasPrefix(created.ID, "ledger-2.2.0-") {
 		t.Errorf("create-release: created %+v", created)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -100,15 +99,6 @@ func TestLoopKeepsTheTopologyWhenTheStartupOneIsInvalid(t *testing.T) {
 	if !errors.Is(err, errTopologyRejected) || f.store.Snapshot().TopologyRevision != before || len(f.store.Commands()) != 0 {
 		t.Fatalf("adopt returned %v; want errTopologyRejected and nothing proposed", err)
 	}
-}
-
-func mustRead(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // TestLoopFailoverFindsTheLandedPromotion runs the leader loop on three real

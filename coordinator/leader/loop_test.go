@@ -455,19 +455,18 @@ func TestFenceCheckReadsTheStateInPlace(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newLoopFixture(t, nil)
-			vs := f.store
 			id := f.release(t, "v2")
 			tc.setup(t, f.store, id)
 			p := rings.Promotion{ReleaseID: id, App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "p1", Rollback: tc.rollbck}
-			before := vs.Snapshots()
+			before := f.store.Snapshots()
 			err := f.loop.fenceCheck(p)(context.Background())
 			switch {
 			case tc.want == "" && err != nil:
 				t.Fatalf("Check = %v; want nil", err)
 			case tc.want != "" && (!errors.Is(err, rings.ErrFenced) || !strings.Contains(err.Error(), tc.want)):
 				t.Fatalf("Check = %v; want ErrFenced containing %q", err, tc.want)
-			case vs.Snapshots() != before:
-				t.Fatalf("Check took %d deep copies of the state; want 0", vs.Snapshots()-before)
+			case f.store.Snapshots() != before:
+				t.Fatalf("Check took %d deep copies of the state; want 0", f.store.Snapshots()-before)
 			}
 		})
 	}
@@ -491,16 +490,15 @@ func TestPassCopiesTheStateAgainOnlyAfterAChange(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newLoopFixture(t, nil)
-			vs := f.store
 			id := f.release(t, "v2")
 			f.passUntilSoaking(t, id, "canary", 10, time.Second)
 			tc.setup(t, f)
-			copies, views := vs.Snapshots(), vs.Views()
+			copies, views := f.store.Snapshots(), f.store.Views()
 			f.loop.ReconcileOnce(context.Background())
-			if got := vs.Snapshots() - copies; got != 0 {
+			if got := f.store.Snapshots() - copies; got != 0 {
 				t.Fatalf("the pass took %d deep copies of the state; want none", got)
 			}
-			if got := vs.Views() - views; got != tc.want {
+			if got := f.store.Views() - views; got != tc.want {
 				t.Fatalf("the pass took %d views of the state; want %d", got, tc.want)
 			}
 		})

@@ -58,6 +58,7 @@ type StateCollector struct {
 	releases, haltsActive, soakRemaining, gateWaits, budget *prometheus.Desc
 	leader, term, commitIndex, appliedIndex                 *prometheus.Desc
 	subscribers, dropped, published                         *prometheus.Desc
+	exposure                                                *prometheus.Desc // metrics_exposure.go
 }
 
 // releaseStates and waitReasons are always exported (0 when none), so a
@@ -97,6 +98,7 @@ func NewStateCollector(cfg StateCollectorConfig) (*StateCollector, error) {
 		subscribers:   d("ringleader_events_subscribers", "Open /v1/events streams on this node.", nil, nil),
 		dropped:       d("ringleader_events_dropped_subscribers_total", "Event streams ended because the client fell behind.", nil, nil),
 		published:     d("ringleader_events_published_total", "Events published to the stream on this node.", nil, nil),
+		exposure:      exposureDesc(),
 	}, nil
 }
 
@@ -106,6 +108,7 @@ func (c *StateCollector) Describe(ch chan<- *prometheus.Desc) {
 		c.leader, c.term, c.commitIndex, c.appliedIndex, c.subscribers, c.dropped, c.published} {
 		ch <- d
 	}
+	ch <- c.exposure
 }
 
 // Collect implements prometheus.Collector.
@@ -138,7 +141,7 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 				if rp.State != rings.RingSoaking {
 					continue
 				}
-				gauge(c.soakRemaining, rings.SoakRemaining(snap.Topology, rel.App, rp, now).Seconds(), rel.ID, rp.Name)
+				gauge(c.soakRemaining, rings.SoakRemaining(snap.Topology, rel, rp, now).Seconds(), rel.ID, rp.Name)
 			}
 		}
 		for _, w := range planner.PlanNext(snap.Topology, &snap.State, now).Waits {
@@ -148,6 +151,7 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, r := range waitReasons {
 		gauge(c.gateWaits, float64(waits[r]), string(r))
 	}
+	c.collectExposure(snap, ch)
 
 	st := c.cfg.Store.RaftStats()
 	leader := 0.0

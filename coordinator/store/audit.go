@@ -2,6 +2,7 @@ package store
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // The audit trail is part of the replicated state: every command the state
@@ -77,9 +80,9 @@ type auditTrail struct {
 func isEvidence(t command.Type) bool { return t == command.CmdObserve || t == command.CmdRecordBudget }
 
 // record appends the entry for an accepted command and prunes.
-func (t *auditTrail) record(index uint64, cmd command.Command, id string, ret AuditRetention) {
+func (t *auditTrail) record(index uint64, cmd command.Command, id string, ret AuditRetention, look auditLookup) {
 	ret = ret.withDefaults()
-	e := auditEntryFor(index, cmd, id)
+	e := auditEntryFor(index, cmd, id, look)
 	if isEvidence(cmd.Type) {
 		t.evidence = prune(append(t.evidence, e), ret.MaxEvidence, ret.MaxAge, cmd.At)
 		t.decisions = prune(t.decisions, ret.MaxEntries, ret.MaxAge, cmd.At)
@@ -127,114 +130,153 @@ func (t *auditTrail) load(entries []apiclient.AuditEntry) {
 	}
 }
 
+// auditLookup is what an entry's details read from the state the command
+// was applied to (the machine): the app of a release (it exists: the
+// command was accepted) and the risk tier a score picks under the topology
+// in force.
+type auditLookup interface {
+	releaseApp(releaseID string) string
+	riskTier(risk *topology.DREAD) string
+}
+
 // auditEntryFor builds the entry of an accepted command.
-func auditEntryFor(index uint64, cmd command.Command, id string) apiclient.AuditEntry {
+func auditEntryFor(index uint64, cmd command.Command, id string, look auditLookup) apiclient.AuditEntry {
 	e := apiclient.AuditEntry{Index: index, At: cmd.At, Actor: cmd.Actor, Role: cmd.Role, Source: cmd.Source, Type: cmd.Type, RequestID: cmd.RequestID}
 	if e.Role == "" && cmd.Actor == command.ActorSystem {
 		e.Role = ActorRoleSystem
 	}
-	e.Details, e.Reason = auditDetails(cmd, id)
+	e.Details, e.Reason = auditDetails(cmd, id, look)
 	return e
+}
+
+// auditFields collects the key fields of one entry; empty values are left
+// out and long ones clipped.
+type auditFields map[string]string
+
+func (d auditFields) set(k, v string) {
+	if v != "" {
+		d[k] = clip(v, 200)
+	}
+}
+
+// ring sets the fields that place a command: release, ring and regions.
+func (d auditFields) ring(release, ring string, regions []string) {
+	d.set("release", release)
+	d.set("ring", ring)
+	d.set("regions", strings.Join(regions, ","))
 }
 
 // auditDetails extracts the key fields of a command by type, from an
 // allow-list: IDs, names, versions, states; never sources or credentials.
-func auditDetails(cmd command.Command, id string) (map[string]string, string) {
-	d := map[string]string{}
-	set := func(k, v string) {
-		if v != "" {
-			d[k] = clip(v, 200)
-		}
-	}
+func auditDetails(cmd command.Command, id string, look auditLookup) (map[string]string, string) {
+	d := auditFields{}
 	var reason string
 	switch cmd.Type {
 	case command.CmdCreateRelease:
 		p, _ := command.Decode[command.CreateRelease](cmd)
-		set("release", cmp.Or(id, p.ID))
-		set("app", p.App)
-		set("version", p.Version)
-		set("priority", p.Priority)
-		set("train", p.Train)
+		d.set("release", cmp.Or(id, p.ID))
+		d.set("app", p.App)
+		d.set("version", p.Version)
+		d.set("priority", p.Priority)
+		d.set("train", p.Train)
+		d.risk(p.Risk, look)
+	case command.CmdSetRisk:
+		p, _ := command.Decode[command.SetRisk](cmd)
+		d.set("release", p.ReleaseID)
+		if p.Risk == nil {
+			d.set("risk", "cleared")
+		}
+		d.risk(p.Risk, look)
+		reason = p.Reason
 	case command.CmdStartRelease, command.CmdCompleteRelease, command.CmdAbortRelease, command.CmdRequestRollback:
 		p, _ := command.Decode[command.ReleaseRef](cmd)
-		set("release", p.ReleaseID)
+		d.set("release", p.ReleaseID)
 		reason = p.Reason
 	case command.CmdSetReleaseState:
 		p, _ := command.Decode[command.SetReleaseState](cmd)
-		set("release", p.ReleaseID)
-		set("state", string(p.State))
+		d.set("release", p.ReleaseID)
+		d.set("state", string(p.State))
 		reason = p.Reason
 	case command.CmdApprove:
 		p, _ := command.Decode[command.Approve](cmd)
-		set("release", p.ReleaseID)
-		set("ring", p.Ring)
+		d.ring(p.ReleaseID, p.Ring, nil)
 		reason = p.Reason
 	case command.CmdStartSoak, command.CmdCompleteRing, command.CmdFailRing:
 		p, _ := command.Decode[command.RingRef](cmd)
-		set("release", p.ReleaseID)
-		set("ring", p.Ring)
+		d.ring(p.ReleaseID, p.Ring, nil)
 		reason = p.Reason
 	case command.CmdPromotionRetry:
 		p, _ := command.Decode[command.PromotionRetry](cmd)
-		set("release", p.ReleaseID)
-		set("ring", p.Ring)
-		set("promotion", p.PromotionID)
-		set("attempt", strconv.Itoa(p.Attempt))
+		d.ring(p.ReleaseID, p.Ring, nil)
+		d.set("promotion", p.PromotionID)
+		d.set("attempt", strconv.Itoa(p.Attempt))
 		reason = p.Error
 	case command.CmdPromotionFailed, command.CmdRollbackWriteFailed:
 		p, _ := command.Decode[command.PromotionFailed](cmd)
-		set("release", p.ReleaseID)
-		set("ring", p.Ring)
-		set("regions", strings.Join(p.Regions, ","))
-		set("promotion", p.PromotionID)
+		d.ring(p.ReleaseID, p.Ring, p.Regions)
+		d.set("promotion", p.PromotionID)
 		reason = p.Reason
 	case command.CmdPromoted, command.CmdRolledBack:
 		p, _ := command.Decode[command.Promoted](cmd)
-		set("release", p.ReleaseID)
-		set("ring", p.Ring)
-		set("regions", strings.Join(p.Regions, ","))
-		set("promotion", p.PromotionID)
-		set("commit", p.Commit)
+		d.ring(p.ReleaseID, p.Ring, p.Regions)
+		d.set("promotion", p.PromotionID)
+		d.set("commit", p.Commit)
+	case command.CmdRollbackVerified:
+		p, _ := command.Decode[command.RingRegions](cmd)
+		d.ring(p.ReleaseID, p.Ring, p.Regions)
+	case command.CmdRollbackFailed:
+		p, _ := command.Decode[command.RollbackFailed](cmd)
+		d.ring(p.ReleaseID, p.Ring, p.Regions)
+		d.set("halt", p.HaltID)
+		d.set("scope", haltScopeText(p.Scope))
+		reason = p.Reason
+	case command.CmdRecordBaseline:
+		p, _ := command.Decode[command.RecordBaseline](cmd)
+		d.set("release", p.ReleaseID)
+		d.set("app", look.releaseApp(p.ReleaseID))
+		d.set("commit", p.Commit)
+		for _, b := range p.Regions {
+			d.set("baseline."+b.Region, baselineText(b))
+		}
 	case command.CmdObserve:
 		p, _ := command.Decode[command.Observe](cmd)
-		set("release", p.ReleaseID)
-		set("ring", p.Ring)
-		set("region", p.Region)
-		set("synced", strconv.FormatBool(p.Synced))
-		set("healthy", strconv.FormatBool(p.Healthy))
+		d.ring(p.ReleaseID, p.Ring, nil)
+		d.set("region", p.Region)
+		d.set("synced", strconv.FormatBool(p.Synced))
+		d.set("healthy", strconv.FormatBool(p.Healthy))
 		if p.InProgress {
-			set("inProgress", "true")
+			d.set("inProgress", "true")
 		}
 		reason = p.Reason
 	case command.CmdPlaceHalt:
 		p, _ := command.Decode[command.PlaceHalt](cmd)
-		set("halt", p.ID)
-		set("scope", haltScopeText(p))
+		d.set("halt", p.ID)
+		d.set("scope", haltScopeText(p.Scope))
 		if p.Auto {
-			set("auto", "true")
+			d.set("auto", "true")
 		}
 		reason = p.Reason
 	case command.CmdResumeHalt:
 		p, _ := command.Decode[command.ResumeHalt](cmd)
-		set("halt", p.HaltID)
+		d.set("halt", p.HaltID)
 		reason = p.Reason
 	case command.CmdAdoptTopology:
 		p, _ := command.Decode[command.AdoptTopology](cmd)
-		set("revision", p.Revision)
-		set("path", p.Path)
+		d.set("revision", p.Revision)
+		d.set("path", p.Path)
 	case command.CmdRecordBudget:
 		p, _ := command.Decode[struct {
 			App    string `json:"app"`
 			Region string `json:"region"`
 		}](cmd)
-		set("app", p.App)
-		set("region", p.Region)
+		d.set("app", p.App)
+		d.set("region", p.Region)
 	case command.CmdSetMember, command.CmdRemoveMember:
 		p, _ := command.Decode[command.MemberMeta](cmd)
-		set("member", p.ID)
-		set("httpAddr", p.HTTPAddr)
+		d.set("member", p.ID)
+		d.set("httpAddr", p.HTTPAddr)
 	default:
-		set("id", id)
+		d.set("id", id)
 	}
 	if len(d) == 0 {
 		d = nil
@@ -242,17 +284,31 @@ func auditDetails(cmd command.Command, id string) (map[string]string, string) {
 	return d, clip(reason, MaxReasonLen)
 }
 
+// baselineText renders what Git held for one region: its version when the
+// targets agreed, else each target as "FILE TARGET=VALUE" ("absent" when
+// the target did not exist), joined by "; ".
+func baselineText(b rings.RegionBaseline) string {
+	if b.Version != "" {
+		return b.Version
+	}
+	parts := make([]string, 0, len(b.Targets))
+	for _, v := range b.Targets {
+		parts = append(parts, v.File+" "+v.Target+"="+cmp.Or(v.Value, "absent"))
+	}
+	return strings.Join(parts, "; ")
+}
+
 // haltScopeText renders a halt scope for the trail: "global" or
 // "regions=a,b rings=r".
-func haltScopeText(p command.PlaceHalt) string {
-	if p.Scope.Global {
+func haltScopeText(s rings.HaltScope) string {
+	if s.Global {
 		return "global"
 	}
 	var parts []string
 	for _, l := range []struct {
 		k string
 		v []string
-	}{{"regions", p.Scope.Regions}, {"rings", p.Scope.Rings}, {"apps", p.Scope.Apps}, {"releases", p.Scope.Releases}} {
+	}{{"regions", s.Regions}, {"rings", s.Rings}, {"apps", s.Apps}, {"releases", s.Releases}} {
 		if len(l.v) > 0 {
 			parts = append(parts, l.k+"="+strings.Join(l.v, ","))
 		}
@@ -266,6 +322,34 @@ func clip(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// releaseApp names the app of release id in the applied state ("" when
+// there is no such release).
+// risk sets a DREAD score and the tier it picks: "44/50 damage=8,…" and
+// "high".
+func (d auditFields) risk(risk *topology.DREAD, look auditLookup) {
+	if risk == nil {
+		return
+	}
+	d.set("risk", fmt.Sprintf("%d/%d %s", risk.Score(), topology.DREADScoreMax, risk))
+	d.set("riskTier", look.riskTier(risk))
+}
+
+// riskTier names the tier risk picks under the topology in force ("" for
+// none).
+func (m *machine) riskTier(risk *topology.DREAD) string {
+	if m.topology == nil {
+		return ""
+	}
+	return m.topology.DecideRisk(risk).Tier
+}
+
+func (m *machine) releaseApp(id string) string {
+	if r := m.state.ReleaseByID(id); r != nil {
+		return r.App
+	}
+	return ""
 }
 
 // Audit returns the matching entries in Index order, the most recent

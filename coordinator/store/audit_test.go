@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -11,6 +12,8 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/coordinator/store/storetest"
+	"github.com/ringleader-dev/ringleader/internal/wiretest"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 var auditT0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
@@ -142,14 +145,20 @@ func TestAuditRetentionIsDeterministic(t *testing.T) {
 	}
 }
 
+// noState is the lookup of a trail without releases or topology.
+type noState struct{}
+
+func (noState) releaseApp(string) string        { return "" }
+func (noState) riskTier(*topology.DREAD) string { return "" }
+
 // TestAuditEvidenceHasItsOwnBound: frequent observations do not push
 // people's decisions out of the trail.
 func TestAuditEvidenceHasItsOwnBound(t *testing.T) {
 	var tr auditTrail
 	ret := AuditRetention{MaxEntries: 3, MaxEvidence: 2}
-	tr.record(1, auditCmd(t, command.CmdPlaceHalt, "ian", "incident-commander", 0, command.PlaceHalt{ID: "h"}), "h", ret)
+	tr.record(1, auditCmd(t, command.CmdPlaceHalt, "ian", "incident-commander", 0, command.PlaceHalt{ID: "h"}), "h", ret, noState{})
 	for i := range 50 {
-		tr.record(uint64(i+2), auditCmd(t, command.CmdObserve, command.ActorSystem, "", i, command.Observe{}), "", ret)
+		tr.record(uint64(i+2), auditCmd(t, command.CmdObserve, command.ActorSystem, "", i, command.Observe{}), "", ret, noState{})
 	}
 	all := tr.all()
 	if len(all) != 3 || all[0].Type != command.CmdPlaceHalt {
@@ -166,5 +175,77 @@ func TestAuditSurvivesSnapshotRestore(t *testing.T) {
 	storetest.Restore(t, f, g)
 	if got, want := g.Audit(apiclient.AuditQuery{}), f.Audit(apiclient.AuditQuery{}); !reflect.DeepEqual(got, want) || len(got) != 2 {
 		t.Errorf("restored trail:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// TestAuditKeyFieldsOfRollbackAndBaseline: the leader loop's rollback
+// verdicts and baselines carry what an incident reviewer needs (the ring,
+// the regions, the halt placed and why; the app and what Git held per
+// region), read from the world's golden log.
+func TestAuditKeyFieldsOfRollbackAndBaseline(t *testing.T) {
+	f := wireWorldFSM(t)
+	byRequest := map[string]apiclient.AuditEntry{}
+	for _, e := range f.Audit(apiclient.AuditQuery{Limit: apiclient.MaxAuditLimit}) {
+		byRequest[e.RequestID] = e
+	}
+	for _, c := range []struct {
+		request string
+		details map[string]string
+		reason  string
+	}{
+		{"world-102", map[string]string{"release": "checkout-1.3.9-ddeeff", "ring": "canary", "regions": "us-east-1"}, ""},
+		{"world-094", map[string]string{"release": "search-3.0.0-aabbcc", "ring": "canary", "regions": "us-east-1",
+			"halt": "halt-rollback-search-3.0.0-aabbcc", "scope": "regions=us-east-1"},
+			"us-east-1 did not run 2.9.1 synced and healthy within 15m of the rollback"},
+		{"world-008", map[string]string{"release": "ledger-1.8.0-a1b2c3", "app": "ledger", "commit": "afcd27febedc36ef8def05dc9cfe14cdeb8963ba",
+			"baseline.us-east-1": "1.7.2", "baseline.eu-west-1": "1.7.2", "baseline.ap-south-1": "1.7.2", "baseline.us-west-2": "1.7.2"}, ""},
+		{"world-043", map[string]string{"release": "checkout-1.5.0-0a0b0c", "app": "checkout", "commit": "81cb0d1490da1c05a3e92f36b2f83e27c58f4950",
+			"baseline.us-east-1": "1.4.0", "baseline.eu-west-1": "1.4.0",
+			"baseline.ap-south-1": "apps/checkout/ap-south-1/values.yaml image.tag=absent",
+			"baseline.us-west-2":  "apps/checkout/us-west-2/values.yaml image.tag=1.3.9"}, ""},
+	} {
+		e, ok := byRequest[c.request]
+		if !ok {
+			t.Errorf("%s: no audit entry", c.request)
+			continue
+		}
+		if !reflect.DeepEqual(e.Details, c.details) || e.Reason != c.reason {
+			t.Errorf("%s (%s): details %v reason %q\nwant details %v reason %q", c.request, e.Type, e.Details, e.Reason, c.details, c.reason)
+		}
+	}
+}
+
+// TestAuditEntriesRecordedBeforeKeepTheirBytes: a snapshot taken before
+// an entry's type had key fields restores with the entry as it was
+// recorded (only its ID) and persists to the same bytes; only entries
+// applied afterwards carry the new fields.
+func TestAuditEntriesRecordedBeforeKeepTheirBytes(t *testing.T) {
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(wiretest.Read(t, "snapshot/world.json"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var entries []apiclient.AuditEntry
+	if err := json.Unmarshal(doc["audit"], &entries); err != nil {
+		t.Fatal(err)
+	}
+	old := 0
+	for i, e := range entries {
+		switch e.Type {
+		case command.CmdRollbackVerified, command.CmdRollbackFailed, command.CmdRecordBaseline:
+			entries[i].Details = map[string]string{"id": e.Details["release"]}
+			old++
+		}
+	}
+	if old == 0 {
+		t.Fatal("the world snapshot has no rollback or baseline entries to age")
+	}
+	doc["audit"] = mustJSON(t, entries)
+	before := snapshotJSON(t, restoreWire(t, mustJSON(t, doc)))
+	restored := restoreWire(t, before)
+	if again := snapshotJSON(t, restored); !bytes.Equal(again, before) {
+		t.Errorf("an old snapshot persists to other bytes after restore: %s", wiretest.FirstDiff(before, again))
+	}
+	if got := restored.Audit(apiclient.AuditQuery{Limit: apiclient.MaxAuditLimit, Type: command.CmdRollbackFailed}); len(got) != 1 || len(got[0].Details) != 1 || got[0].Details["id"] == "" {
+		t.Errorf("restored rollback-failed entries = %+v, want the one recorded with only its id", got)
 	}
 }

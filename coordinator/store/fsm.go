@@ -114,7 +114,7 @@ func (f *FSM) ApplyCommand(index uint64, cmd command.Command) (ApplyResult, erro
 		f.m.requests.add(cmd.RequestID, newOutcome(id, index, err))
 	}
 	if err == nil {
-		f.m.audit.record(index, cmd, id, f.auditRetention)
+		f.m.audit.record(index, cmd, id, f.auditRetention, f.m)
 	}
 	return ApplyResult{ID: id, Index: index}, err
 }

@@ -57,6 +57,7 @@ var processors = map[command.Type]processor{
 	command.CmdPromotionFailed:     decoded(processPromotionFailed),
 	command.CmdRollbackWriteFailed: decoded(processRollbackWriteFailed),
 	command.CmdRecordBaseline:      decoded(processRecordBaseline),
+	command.CmdSetRisk:             decoded(processSetRisk),
 }
 
 // KnownCommand reports whether t is a command type this node can apply.
@@ -70,11 +71,24 @@ func processCreateRelease(m *machine, cmd command.Command, p command.CreateRelea
 	if m.topology == nil {
 		return "", invalidf("create release %q: no topology adopted: adopt a topology first", p.ID)
 	}
+	if p.Risk != nil {
+		if err := p.Risk.Check(); err != nil {
+			return "", invalidf("create release %q: %v", p.ID, err)
+		}
+	}
 	r, err := m.state.CreateRelease(m.topology, p.ID, p.App, p.Version, p.Priority, p.Train, p.StartAt, cmd.At, cmd.Actor, p.PreviousVersion)
 	if err != nil {
 		return "", err
 	}
+	if p.Risk != nil {
+		r.Risk = new(*p.Risk)
+	}
 	return r.ID, nil
+}
+
+// processSetRisk re-scores a release's risk; a reason is required.
+func processSetRisk(m *machine, cmd command.Command, p command.SetRisk) (string, error) {
+	return p.ReleaseID, m.state.SetRisk(p.ReleaseID, p.Risk, cmd.Actor, p.Reason, cmd.At)
 }
 
 // processStartRelease moves a scheduled release to running.

@@ -36,7 +36,8 @@ func wireCommands(t testing.TB) map[command.Type]wireCommand {
 	check := &rings.Observation{Region: "us-east-1", Check: "success-rate", Value: 99.25, Threshold: ">= 99", Pass: true, Reason: "99.25 >= 99", At: wireNow.Add(-30 * time.Second)}
 	return map[command.Type]wireCommand{
 		command.CmdCreateRelease: {command.CreateRelease{ID: "ledger-2.2.0-cafe01", App: "ledger", Version: "2.2.0", Priority: topology.PrioritySecurity,
-			StartAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), Train: "tuesday", PreviousVersion: "2.0.0"}, "ledger-2.2.0-cafe01"},
+			StartAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), Train: "tuesday", PreviousVersion: "2.0.0",
+			Risk: &topology.DREAD{Damage: 8, Reproducibility: 7, Exploitability: 9, Affected: 10, Discoverability: 10}}, "ledger-2.2.0-cafe01"},
 		command.CmdStartRelease:    {command.ReleaseRef{ReleaseID: wireC3, Reason: "train tuesday departed"}, wireC3},
 		command.CmdSetReleaseState: {command.SetReleaseState{ReleaseID: wireC2, State: rings.ReleaseAwaitingApproval, Reason: "ring early needs an approval"}, wireC2},
 		command.CmdApprove:         {command.Approve{ReleaseID: wireC2, Ring: "early", Reason: "canary clean"}, wireC2},
@@ -74,6 +75,8 @@ func wireCommands(t testing.TB) map[command.Type]wireCommand {
 			{Region: "ap-south-1", Targets: []rings.TargetValue{{File: "apps/checkout/ap-south-1/values.yaml", Target: "image.tag", Absent: true}}},
 			{Region: "us-west-2", Version: "1.5.0"},
 		}}, wireC3},
+		command.CmdSetRisk: {command.SetRisk{ReleaseID: wireC3, Reason: "touches the payment path",
+			Risk: &topology.DREAD{Damage: 6, Reproducibility: 5, Exploitability: 4, Affected: 7, Discoverability: 3}}, wireC3},
 	}
 }
 

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"testing"
@@ -28,14 +27,6 @@ import (
 // Everything runs on one fixed world: the commands below, with fixed
 // request IDs, actors and leader times, applied to the topology in
 // testdata/wire/topology.yaml.
-
-// The -update flag rewrites golden files; register it unless another test
-// file of the package did.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files under testdata/")
-	}
-}
 
 // wireT0 is the leader's clock at the first world command.
 var wireT0 = time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)

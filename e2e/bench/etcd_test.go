@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/e2e/harness"
 	"github.com/ringleader-dev/ringleader/internal/poll"
 )
 
@@ -37,11 +38,12 @@ func etcdCluster3(b *testing.B) []*etcdMember {
 	token := fmt.Sprintf("bench-%d", time.Now().UnixNano())
 	var peers, clients []int
 	for range 3 {
-		p, err := freePort()
+		// etcd's peer URLs must be known before any member starts.
+		p, err := harness.FreePort()
 		if err != nil {
 			b.Fatal(err)
 		}
-		c, err := freePort()
+		c, err := harness.FreePort()
 		if err != nil {
 			b.Fatal(err)
 		}

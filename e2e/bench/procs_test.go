@@ -3,7 +3,6 @@ package bench
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"runtime"
 	"strings"
@@ -90,17 +89,6 @@ func (p *proc) output() string {
 
 // pid is the running process's ID.
 func (p *proc) pid() int { return p.p.PID() }
-
-// freePort returns a loopback port nobody listens on right now (for etcd,
-// whose peer URLs must be known before any member starts).
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
 
 // machine describes where a figure was measured: CPU, cores, memory, Go,
 // date and the load average at the moment of the call.

@@ -3,11 +3,11 @@ package demo
 import (
 	"fmt"
 	"net"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/rings/ringstest"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
@@ -15,14 +15,7 @@ import (
 // and apps those of manifests/examples/rings.yaml.
 func TestTopologyFollowsTheExample(t *testing.T) {
 	t.Parallel()
-	src, err := os.ReadFile("../../manifests/examples/rings.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	example, err := topology.Parse("rings.yaml", src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	example := ringstest.ParseFile(t, "../../manifests/examples/rings.yaml")
 	_, top, err := Topology(TopologyOptions{RepoURL: "git://127.0.0.1:1/deploy.git", ArgoCDServer: "http://127.0.0.1:1",
 		CanarySoak: 20 * time.Second, Approval: true})
 	if err != nil {

@@ -48,9 +48,9 @@ func TestPromoteLandsOneCommitWithTrailersAndEdits(t *testing.T) {
 		{"author", e.git(t, "log", "-1", "--format=%an <%ae>", head), "Ringleader Test <rl@example.com>"},
 		{"changed files", e.git(t, "diff", "--name-only", seed, head), "appsets/checkout.yaml\nenvs/eu-west-1/checkout/kustomization.yaml\nenvs/eu-west-1/checkout/values.yaml"},
 	})
-	golden(t, "promote/values.yaml", e.show(t, head, "envs/eu-west-1/checkout/values.yaml"))
-	golden(t, "promote/kustomization.yaml", e.show(t, head, "envs/eu-west-1/checkout/kustomization.yaml"))
-	golden(t, "promote/appset.yaml", e.show(t, head, "appsets/checkout.yaml"))
+	checkGolden(t, "promote/values.yaml", e.show(t, head, "envs/eu-west-1/checkout/values.yaml"))
+	checkGolden(t, "promote/kustomization.yaml", e.show(t, head, "envs/eu-west-1/checkout/kustomization.yaml"))
+	checkGolden(t, "promote/appset.yaml", e.show(t, head, "appsets/checkout.yaml"))
 }
 
 func boolString(b bool) string {
@@ -261,7 +261,7 @@ func TestFenceOnlyStopsCoveredPromotions(t *testing.T) {
 	if got := e.git(t, "rev-list", "--count", fence); got != "2" {
 		t.Errorf("fence written %s times in total with the seed, want 2 (idempotent)", got)
 	}
-	golden(t, "halts/halts.yaml", e.show(t, fence, gitops.HaltsFile))
+	checkGolden(t, "halts/halts.yaml", e.show(t, fence, gitops.HaltsFile))
 	// Resuming clears the fence.
 	if err := w.WriteHalts(context.Background(), nil); err != nil {
 		t.Fatal(err)

@@ -3,12 +3,10 @@ package notify
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,12 +14,11 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/internal/golden"
 	"github.com/ringleader-dev/ringleader/internal/memhttp"
 	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/internal/signature"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // receiver is an httptest server that records what it got and answers
 // with the next status from a script (200 once the script runs out). When
@@ -127,7 +124,7 @@ func TestDispatcherDeliversToSlackAndSignedWebhook(t *testing.T) {
 	hook.waitArrivals(t, 1)
 
 	t.Run("slack body is the golden message", func(t *testing.T) {
-		golden(t, "slack-ring-failed.json", slack.requests()[0].body)
+		jsonGolden(t, "slack-ring-failed.json", slack.requests()[0].body)
 	})
 	t.Run("slack body has text and blocks", func(t *testing.T) {
 		var m struct {
@@ -151,7 +148,7 @@ func TestDispatcherDeliversToSlackAndSignedWebhook(t *testing.T) {
 		}
 	})
 	t.Run("webhook body is the event", func(t *testing.T) {
-		golden(t, "webhook-ring-failed.json", hook.requests()[0].body)
+		jsonGolden(t, "webhook-ring-failed.json", hook.requests()[0].body)
 	})
 }
 
@@ -326,31 +323,15 @@ func TestDeliveryErrorsDoNotShowTheURL(t *testing.T) {
 	}
 }
 
-// golden compares got (indented JSON) with testdata/name; -update rewrites it.
-func golden(t *testing.T, name string, got []byte) {
+// jsonGolden compares got (indented JSON) with testdata/name; -update rewrites it.
+func jsonGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	var v any
 	if err := json.Unmarshal(got, &v); err != nil {
 		t.Fatalf("not JSON: %s", got)
 	}
 	pretty, _ := json.MarshalIndent(v, "", "  ")
-	pretty = append(pretty, '\n')
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, pretty, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(want) != string(pretty) {
-		t.Fatalf("%s differs:\n got: %s\nwant: %s", path, pretty, want)
-	}
+	golden.Check(t, filepath.Join("testdata", name), append(pretty, '\n'))
 }
 
 // BenchmarkEnqueueWhileTheReceiverHangs measures what the leader loop pays

@@ -1,13 +1,12 @@
 package ui
 
 import (
-	"os"
 	"testing"
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
-	"github.com/ringleader-dev/ringleader/rings/topology"
+	"github.com/ringleader-dev/ringleader/rings/ringstest"
 )
 
 // t0 is when the fixture release is created.
@@ -17,14 +16,7 @@ var t0 = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 // and three budgets, and "now" 25 minutes after creation.
 func fixture(t *testing.T) (store.Snapshot, time.Time) {
 	t.Helper()
-	src, err := os.ReadFile("testdata/topology.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	top, err := topology.Parse("testdata/topology.yaml", src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	top := ringstest.ParseFile(t, "testdata/topology.yaml")
 	s := &rings.State{}
 	must := func(err error) {
 		t.Helper()
@@ -32,7 +24,7 @@ func fixture(t *testing.T) (store.Snapshot, time.Time) {
 			t.Fatal(err)
 		}
 	}
-	_, err = s.CreateRelease(top, "checkout-v2", "checkout", "v2", "", "", time.Time{}, t0, "alice", "v1")
+	_, err := s.CreateRelease(top, "checkout-v2", "checkout", "v2", "", "", time.Time{}, t0, "alice", "v1")
 	must(err)
 	must(s.StartRelease("checkout-v2", t0.Add(time.Minute)))
 	must(s.MarkPromoted("checkout-v2", "canary", []string{"us-east-1"}, "checkout-v2/canary/us-east-1", "abc123", t0.Add(2*time.Minute)))

@@ -87,6 +87,7 @@ type RingView struct {
 	RetryAt         time.Time
 	RollbackFailure string
 	Approval        string
+	Exposure        string // exposure.go
 	Observation     *rings.Observation
 	Waits           []WaitView
 	// Cells has one entry per grid column; InRing is false for regions
@@ -193,13 +194,14 @@ func releaseView(snap store.Snapshot, rel *rings.Release, plan planner.Plan, now
 	for _, rp := range rel.Rings {
 		rv := RingView{Name: rp.Name, State: rp.State, Reason: rp.Reason, Observation: rp.LastObservation, Waits: waitsByRing[rp.Name]}
 		if t := snap.Topology; t != nil {
-			if t.RingIndex(rp.Name) >= 0 {
-				rv.SoakWindow = t.EffectivePolicy(rel.App).Soak(rp.Name)
+			if i := t.RingIndex(rp.Name); i >= 0 {
+				rv.SoakWindow = rings.RingSoak(t, rel, i)
 			}
 		}
+		rv.Exposure = ringExposure(snap.Topology, rel.App, rp.Name)
 		if rp.State == rings.RingSoaking {
 			rv.Soaking = true
-			rv.SoakRemaining = rings.SoakRemaining(snap.Topology, rel.App, rp, now)
+			rv.SoakRemaining = rings.SoakRemaining(snap.Topology, rel, rp, now)
 		}
 		if rp.Approval != nil {
 			rv.Approval = rp.Approval.By

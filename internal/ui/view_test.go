@@ -1,21 +1,17 @@
 package ui
 
 import (
-	"bytes"
-	"flag"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/leader"
+	"github.com/ringleader-dev/ringleader/internal/golden"
 	"github.com/ringleader-dev/ringleader/rings"
 	"github.com/ringleader-dev/ringleader/rings/planner"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden files")
 
 func board(t *testing.T) Board {
 	t.Helper()
@@ -150,20 +146,7 @@ func TestBoardGolden(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET /ui/board: %d %s", rec.Code, rec.Body)
 	}
-	got := rec.Body.Bytes()
-	const golden = "testdata/board.golden.html"
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("board differs from %s; run with -update if the change is intended\n%s", golden, got)
-	}
+	golden.Check(t, "testdata/board.golden.html", rec.Body.Bytes())
 }
 
 func TestDashboardRoutes(t *testing.T) {

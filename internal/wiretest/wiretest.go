@@ -11,21 +11,18 @@ package wiretest
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ringleader-dev/ringleader/internal/golden"
 )
 
-// Update reports whether the test binary runs with -update. The flag is
-// registered by the calling package's tests (several packages already
-// declare it); an unregistered flag reads as false.
-func Update() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
+// Update reports whether the test binary runs with -update (the flag of
+// internal/golden, which every test binary importing this package has).
+func Update() bool { return golden.Update() }
 
 // Dir returns the absolute path of testdata/wire at the module root, found
 // by walking up from the working directory (a package directory under go

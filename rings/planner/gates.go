@@ -83,11 +83,18 @@ func (p *planner) promote(r *rings.Release, i int) {
 	}
 	// The ring's own approval is one wait for every region not held by a
 	// halt: an approver can approve ahead of the window.
-	if p.policyOf(r).ApprovalRequired(rp.Name) && rp.Approval == nil && len(halted) < len(remaining) {
+	if rings.RingApproval(p.t, r, j) && rp.Approval == nil && len(halted) < len(remaining) {
 		needApproval = true
 		ready = nil
+		why := ""
+		if !p.policyOf(r).ApprovalRequired(rp.Name) { // the tier asks, not the app's own policy
+			why = " (risk " + p.t.DecideRisk(r.Risk).Why + ")"
+		}
 		p.wait(Wait{ReleaseID: r.ID, Ring: rp.Name, Regions: without(remaining, halted), Reason: WaitApproval,
-			Detail: fmt.Sprintf("ring %s needs an approval: ringctl release approve %s --ring %s", rp.Name, r.ID, rp.Name)})
+			Detail: fmt.Sprintf("ring %s needs an approval%s: ringctl release approve %s --ring %s", rp.Name, why, r.ID, rp.Name)})
+	}
+	if p.exposureGate(r, rp, ring, j, without(remaining, halted)) {
+		needApproval, ready = true, nil
 	}
 	switch {
 	case len(ready) > 0 && r.NeedsBaseline():

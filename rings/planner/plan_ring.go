@@ -168,7 +168,10 @@ func (p *planner) soaking(r *rings.Release, i int) {
 		return
 	}
 	p.waitInProgress(r, rp) // progress.go: holds the completion below
-	soak := p.policyOf(r).Soak(rp.Name)
+	soak := p.ringSpec(rp.Name).Soak.D()
+	if i := p.t.RingIndex(rp.Name); i >= 0 {
+		soak = rings.RingSoak(p.t, r, i) // the app's soak under the release's risk tier
+	}
 	end := rp.SoakStartedAt.Add(soak)
 	if !p.now.Before(end) {
 		// Fail closed: the soak ends only on good evidence. A failed check

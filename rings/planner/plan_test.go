@@ -1,9 +1,7 @@
 package planner
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -11,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringleader-dev/ringleader/internal/golden"
 	"github.com/ringleader-dev/ringleader/rings"
 	"github.com/ringleader-dev/ringleader/rings/ringstest"
 	"github.com/ringleader-dev/ringleader/rings/topology"
@@ -356,9 +355,6 @@ func TestPlanNextDoesNotMutate(t *testing.T) {
 	}
 }
 
-// update rewrites the golden files under testdata/ (go test -update).
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
-
 // simEvent is something the world does at a time: a region reports, a
 // person approves or halts.
 type simEvent struct {
@@ -568,22 +564,7 @@ func TestSimulatedRollout(t *testing.T) {
 			t.Errorf("release %s ended %s, want %s", want.id, got, want.state)
 		}
 	}
-	path := filepath.Join("testdata", "plan", "rollout.golden")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(m.out.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run with -update to create it): %v", err)
-	}
-	if got := m.out.String(); got != string(want) {
-		t.Fatalf("trace differs from %s (run with -update after checking the diff):\n%s", path, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "plan", "rollout.golden"), []byte(m.out.String()))
 }
 
 // BenchmarkPlanNext plans 1000 running releases of 1000 apps, a third each

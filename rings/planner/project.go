@@ -35,6 +35,9 @@ type TimelineRing struct {
 	SoakedAt time.Time        `json:"soakedAt"`
 	Approval string           `json:"approval"`
 	Regions  []TimelineRegion `json:"regions"`
+	// Exposure is the share (0..1) of the app's traffic on the version once
+	// this ring is promoted (topology.CumulativeExposure).
+	Exposure float64 `json:"exposure"`
 	// Waits says, for people, what the ring waited for before its regions
 	// started (the planner's wait details, once each, in order).
 	Waits []string `json:"-"`
@@ -89,8 +92,9 @@ func Project(t *topology.Topology, app, version, priority string, from time.Time
 		return Timeline{}, fmt.Errorf("project %s %s: %w", app, version, err)
 	}
 	tl := Timeline{App: app, Version: version, Rings: make([]TimelineRing, len(r.Rings))}
+	exposure := t.CumulativeExposure(app)
 	for i, rp := range r.Rings {
-		tr := TimelineRing{Name: rp.Name, Approval: TimelineApprovalNone, Regions: make([]TimelineRegion, len(rp.Regions))}
+		tr := TimelineRing{Name: rp.Name, Approval: TimelineApprovalNone, Regions: make([]TimelineRegion, len(rp.Regions)), Exposure: exposure[i]}
 		if t.EffectivePolicy(app).ApprovalRequired(rp.Name) {
 			tr.Approval = TimelineApprovalRequired
 		}

@@ -3,7 +3,6 @@ package planner
 import (
 	"encoding/json"
 	"errors"
-	"os"
 	"testing"
 	"time"
 
@@ -15,15 +14,7 @@ import (
 // exampleTopology parses manifests/examples/rings.yaml.
 func exampleTopology(t testing.TB) *topology.Topology {
 	t.Helper()
-	data, err := os.ReadFile("../../manifests/examples/rings.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	top, err := topology.Parse("rings.yaml", data)
-	if err != nil {
-		t.Fatalf("parse the example topology: %v", err)
-	}
-	return top
+	return ringstest.ParseFile(t, "../../manifests/examples/rings.yaml")
 }
 
 // projectCheckout projects checkout 2.0 with priority on top from the given
@@ -189,9 +180,9 @@ func TestTimelineJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"app":"checkout","version":"2.0","rings":[` +
-		`{"name":"canary","start":"2026-12-04T15:00:00Z","soakedAt":"2026-12-04T19:00:00Z","approval":"none","regions":[{"name":"us-east-1","start":"2026-12-04T15:00:00Z"}]},` +
-		`{"name":"early","start":"2026-12-07T09:00:00Z","soakedAt":"2026-12-07T17:00:00Z","approval":"required","regions":[{"name":"eu-west-1","start":"2026-12-07T09:00:00Z"}]},` +
-		`{"name":"global","start":"2026-12-07T17:00:00Z","soakedAt":"2026-12-08T00:00:00Z","approval":"none","regions":[{"name":"ap-northeast-1","start":"2026-12-08T00:00:00Z"},{"name":"us-west-2","start":"2026-12-07T17:00:00Z"}]}]}`
+		`{"name":"canary","start":"2026-12-04T15:00:00Z","soakedAt":"2026-12-04T19:00:00Z","approval":"none","regions":[{"name":"us-east-1","start":"2026-12-04T15:00:00Z"}],"exposure":0.25},` +
+		`{"name":"early","start":"2026-12-07T09:00:00Z","soakedAt":"2026-12-07T17:00:00Z","approval":"required","regions":[{"name":"eu-west-1","start":"2026-12-07T09:00:00Z"}],"exposure":0.5},` +
+		`{"name":"global","start":"2026-12-07T17:00:00Z","soakedAt":"2026-12-08T00:00:00Z","approval":"none","regions":[{"name":"ap-northeast-1","start":"2026-12-08T00:00:00Z"},{"name":"us-west-2","start":"2026-12-07T17:00:00Z"}],"exposure":1}]}`
 	if string(b) != want {
 		t.Fatalf("json:\n got %s\nwant %s", b, want)
 	}

@@ -2,6 +2,7 @@ package ringstest
 
 import (
 	"encoding/json"
+	"os"
 	"testing"
 	"time"
 
@@ -64,6 +65,22 @@ func Topology(t testing.TB) *topology.Topology {
 			Trains: []topology.Train{{Name: "tuesday", Apps: []string{"checkout"}, Schedule: "0 10 * * TUE", Timezone: "Europe/Dublin"}},
 		},
 	}
+}
+
+// ParseFile reads and validates the topology file at path (relative to the
+// test's package directory), failing the test with the file's located
+// errors when it does not parse.
+func ParseFile(t testing.TB, path string) *topology.Topology {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read the topology: %v", err)
+	}
+	top, err := topology.Parse(path, src)
+	if err != nil {
+		t.Fatalf("parse the topology: %v", err)
+	}
+	return top
 }
 
 // Time parses an RFC 3339 time or fails the test.

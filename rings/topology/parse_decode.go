@@ -41,7 +41,9 @@ var (
 		reflect.TypeOf(BudgetSLI{}):         "policy.errorBudget.sli",
 		reflect.TypeOf(App{}):               "app",
 		reflect.TypeOf(Target{}):            "target",
+		reflect.TypeOf(AppRisk{}):           "app risk",
 		reflect.TypeOf(Train{}):             "train",
+		reflect.TypeOf(RiskTier{}):          "risk tier",
 
 		// spec.apps[].policy (app_policy.go)
 		reflect.TypeOf(AppPolicy{}):           "app policy",

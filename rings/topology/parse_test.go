@@ -381,7 +381,7 @@ func TestParseUnknownFieldHints(t *testing.T) {
 		{"belongs elsewhere", "soak: 0s}", "soak: 0s, timezone: UTC}", `t.yaml:7:49: unknown field "timezone" in ring; "timezone" belongs in freeze, region, train or window`},
 		{"top level", "kind: Topology", "kind: Topology\nstatus: {}", `t.yaml:3:1: unknown field "status" in the topology; known fields: apiVersion, kind, metadata, spec`},
 		{"long key elided", "soak: 0s}", "soak: 0s, " + strings.Repeat("x", 100) + ": 1}",
-			`t.yaml:7:49: unknown field "` + strings.Repeat("x", 32) + `"…"` + strings.Repeat("x", 32) + `" in ring; known fields: name, regions, soak, approval, windows, syncTimeout`},
+			`t.yaml:7:49: unknown field "` + strings.Repeat("x", 32) + `"…"` + strings.Repeat("x", 32) + `" in ring; known fields: name, regions, soak, approval, windows, syncTimeout, maxExposure`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -54,6 +54,10 @@ type Region struct {
 	Prometheus *PrometheusSource `yaml:"prometheus,omitempty" json:"prometheus,omitempty"`
 	Labels     map[string]string `yaml:"labels,omitempty" json:"labels,omitempty"`
 
+	// TrafficShare is the percent of each app's global traffic the region
+	// serves (exposure.go); nil when not given.
+	TrafficShare *float64 `yaml:"trafficShare,omitempty" json:"trafficShare,omitempty"`
+
 	// Location is the region's time zone, loaded by Parse.
 	Location *time.Location `yaml:"-" json:"-"`
 }
@@ -82,6 +86,7 @@ type Ring struct {
 	Approval    string   `yaml:"approval,omitempty" json:"approval,omitempty"` // "" / "none" or "required"
 	Windows     []string `yaml:"windows,omitempty" json:"windows,omitempty"`
 	SyncTimeout Duration `yaml:"syncTimeout,omitempty" json:"syncTimeout,omitempty"`
+	MaxExposure *float64 `yaml:"maxExposure,omitempty" json:"maxExposure,omitempty"` // percent a release may reach without an approval (exposure.go)
 }
 
 // ApprovalRequired reports whether a person must approve the ring.
@@ -116,6 +121,7 @@ type Policy struct {
 	Rollback    RollbackPolicy    `yaml:"rollback" json:"rollback"`
 	Analysis    Analysis          `yaml:"analysis" json:"analysis"`
 	ErrorBudget ErrorBudgetPolicy `yaml:"errorBudget" json:"errorBudget"`
+	RiskTiers   []RiskTier        `yaml:"riskTiers,omitempty" json:"riskTiers,omitempty"`
 }
 
 // Policy values.
@@ -181,9 +187,14 @@ type ErrorBudgetPolicy struct {
 // App is something released. Its targets say where in the GitOps repository a
 // version is written for a region.
 type App struct {
-	Name    string     `yaml:"name" json:"name"`
-	Targets []Target   `yaml:"targets" json:"targets"`
-	Policy  *AppPolicy `yaml:"policy,omitempty" json:"policy,omitempty"` // overrides spec.policy and ring soak/approval for this app
+	Name    string   `yaml:"name" json:"name"`
+	Targets []Target `yaml:"targets" json:"targets"`
+
+	// TrafficShare overrides the regions' trafficShare for this app,
+	// region → percent (exposure.go); Risk holds its risk inputs (risk.go).
+	TrafficShare map[string]float64 `yaml:"trafficShare,omitempty" json:"trafficShare,omitempty"`
+	Risk         *AppRisk           `yaml:"risk,omitempty" json:"risk,omitempty"`
+	Policy       *AppPolicy         `yaml:"policy,omitempty" json:"policy,omitempty"` // overrides spec.policy and ring soak/approval for this app (app_policy.go)
 }
 
 // Target is one place a version is written. File is a template over

@@ -95,6 +95,7 @@ func (p *topoParser) validate(t *Topology) {
 	apps := p.validateApps(s.Apps)
 	p.validateAppPolicies(t)
 	p.validateTrains(s.Trains, apps)
+	p.validateExposure(s, regions)
 }
 
 // at returns where path's value is written, else its key. For a missing

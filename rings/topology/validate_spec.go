@@ -167,6 +167,7 @@ func (p *topoParser) validatePolicy(pol *Policy) {
 	p.validateAnalysis(&pol.Analysis)
 	p.validateRollback(&pol.Rollback, pol.Analysis.Interval)
 	p.validateBudget(&pol.ErrorBudget)
+	p.validateRiskTiers(pol.RiskTiers)
 }
 
 // validateRollback checks policy.rollback and fills its defaults; interval

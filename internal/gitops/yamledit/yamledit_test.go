@@ -2,14 +2,13 @@ package yamledit
 
 import (
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+	"github.com/ringleader-dev/ringleader/internal/golden"
+)
 
 func TestSetPathPreservesTheRestOfTheFile(t *testing.T) {
 	t.Parallel()
@@ -36,7 +35,7 @@ func TestSetPathPreservesTheRestOfTheFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkGolden(t, filepath.Join("testdata", "golden", c.name+".yaml"), out)
+			golden.Check(t, filepath.Join("testdata", "golden", c.name+".yaml"), out)
 			doc, err := Parse(out)
 			if err != nil {
 				t.Fatal(err)
@@ -99,25 +98,5 @@ func TestPlain(t *testing.T) {
 		if got := Plain(c.in, false); got != c.want {
 			t.Errorf("Plain(%q) = %s, want %s", c.in, got, c.want)
 		}
-	}
-}
-
-func checkGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs:\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
 	}
 }
