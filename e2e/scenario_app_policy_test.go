@@ -75,7 +75,7 @@ func TestTwoAppsTwoPolicies(t *testing.T) {
 		{checkout, "checkout", "error-ratio max 0.05\n", "canary 7s*, "},
 	} {
 		out := e.ringctlRetry(e.c.AdminToken, "release", "show", want.id)
-		for _, s := range []string{"POLICY OF APP " + want.app, want.analysis, want.soak} {
+		for _, s := range []string{"App:       " + want.app + " ", "POLICY OF THE APP", want.analysis, want.soak} {
 			if !strings.Contains(out, s) {
 				t.Errorf("release show %s (%s) does not say %q:\n%s", want.id, want.app, s, out)
 			}
