@@ -12,6 +12,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/e2e/harness"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // The per-app policies of TestTwoAppsTwoPolicies, indented under their app
@@ -107,16 +108,10 @@ func (e *env) adoptAppPolicies(policies map[string]string) {
 		e.t.Fatal(err)
 	}
 	e.commit("e2e: per-app policies", map[string]string{topologyPath: src})
-	harness.Eventually(e.t, 60*time.Second, "the per-app policies to be adopted", func() error {
-		c, cancel := ctx()
-		defer cancel()
-		tr, err := e.admin().Topology(c)
-		if err != nil {
-			return err
-		}
+	e.waitTopologyWhere("the per-app policies to be adopted", func(top *topology.Topology) error {
 		for app := range policies {
-			if a, ok := tr.Topology.AppByName(app); !ok || a.Policy == nil {
-				return fmt.Errorf("topology %s: app %s has no policy yet", tr.Revision, app)
+			if a, ok := top.AppByName(app); !ok || a.Policy == nil {
+				return fmt.Errorf("app %s has no policy yet", app)
 			}
 		}
 		return nil

@@ -3,12 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ringleader-dev/ringleader/rings/ringstest"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
@@ -52,16 +52,8 @@ func TestTopologyExplainRefuses(t *testing.T) {
 // server sends as JSON.
 func TestReleaseShowPolicyGolden(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(appPolicyTopology)
-	if err != nil {
-		t.Fatal(err)
-	}
-	parsed, err := topology.Parse(appPolicyTopology, data)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// What the client decodes is the JSON of the topology, not the file.
-	js, err := json.Marshal(parsed)
+	js, err := json.Marshal(ringstest.ParseFile(t, appPolicyTopology))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +63,7 @@ func TestReleaseShowPolicyGolden(t *testing.T) {
 	}
 	var out bytes.Buffer
 	for _, app := range []string{"payments", "docs"} {
-		fmt.Fprintf(&out, "app %s:", app)
+		out.WriteString("app " + app + ":")
 		writePolicyBrief(&out, appPolicyBrief(&top, app))
 	}
 	compareGolden(t, "release-show-policy.golden", out.Bytes())

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -132,7 +131,7 @@ spec:
 	if err := noDir.beforePromote(ctx, promo("payments")); !errors.Is(err, errNoSecretDir) || rcv.take() != "" {
 		t.Errorf("no --webhook-secret-dir: err %v; want the gate closed without a call", err)
 	}
-	var buf bytes.Buffer
+	var buf strings.Builder
 	bad := HealthConfig{WebhookSecretDir: filepath.Join(dir, "missing"), BudgetInterval: time.Minute}
 	for _, e := range bad.validate() {
 		buf.WriteString(e.Error())
