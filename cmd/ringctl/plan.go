@@ -25,6 +25,8 @@ type planFlags struct {
 	// history and budgets from fetch, or offline when fetch is nil.
 	risk  bool
 	fetch riskFetcher
+	// dread is the release's DREAD score ("" for the app's default).
+	dread string
 }
 
 // newPlanCmd builds `ringctl plan`: an offline projection of when each ring
@@ -51,6 +53,7 @@ of the file; nothing is sent to a server.`,
 	c.Flags().StringVar(&f.version, "version", "", "version to release (required)")
 	c.Flags().StringVar(&f.from, "from", "", "when the release is created, RFC 3339 (default now)")
 	c.Flags().StringVar(&f.priority, "priority", topology.PriorityNormal, "release priority: normal, P0, security or reliability")
+	c.Flags().StringVar(&f.dread, "dread", "", "the release's "+riskFlagHelp+" (default: the app's spec.apps[].risk.dread); its risk tier may add approvals and lengthen soaks")
 	c.Flags().BoolVar(&f.risk, "risk", false, "add the expected error-budget cost per ring and in total; with --server (or RINGLEADER_ADDR) the app's history and budgets are read from it")
 	return c
 }
@@ -79,7 +82,15 @@ func runPlan(w io.Writer, output string, f *planFlags, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)
 	}
-	tl, err := planner.Project(top, f.app, f.version, f.priority, from)
+	var score *topology.DREAD
+	if f.dread != "" {
+		d, err := topology.ParseDREAD(f.dread)
+		if err != nil {
+			return fmt.Errorf("plan: --dread: %w", err)
+		}
+		score = &d
+	}
+	tl, err := planner.Project(top, f.app, f.version, f.priority, score, from)
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)
 	}
@@ -97,7 +108,11 @@ func runPlan(w io.Writer, output string, f *planFlags, now time.Time) error {
 // writePlanTable renders a timeline for people: one row per region with its
 // start on its own wall clock and in UTC, then what each ring waited for.
 func writePlanTable(w io.Writer, top *topology.Topology, tl planner.Timeline, from time.Time) error {
-	fmt.Fprintf(w, "%s %s from %s\n\n", tl.App, tl.Version, from.UTC().Format(time.RFC3339))
+	fmt.Fprintf(w, "%s %s from %s\n", tl.App, tl.Version, from.UTC().Format(time.RFC3339))
+	if tl.RiskTier != nil {
+		fmt.Fprintf(w, "risk: %s\n", tl.RiskTier.Why)
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RING\tREGION\tLOCAL START\tUTC START\tWAITED FOR\tSOAKED AT (UTC)\tAPPROVAL\tEXPOSURE")
 	for _, r := range tl.Rings {

@@ -21,6 +21,7 @@ func TestPlanGolden(t *testing.T) {
 		file, app                      string // default: the example topology, checkout
 		risk                           bool
 		fetch                          riskFetcher
+		dread                          string
 	}{
 		{golden: "plan-friday.table.golden", output: "table", from: "2026-12-04T15:00:00Z", priority: "normal"},
 		{golden: "plan-friday.json.golden", output: "json", from: "2026-12-04T15:00:00Z", priority: "normal"},
@@ -34,12 +35,17 @@ func TestPlanGolden(t *testing.T) {
 		{golden: "plan-risk-override.json.golden", output: "json", from: "2026-12-07T09:00:00Z", priority: "normal", file: exposureTopology, risk: true},
 		{golden: "plan-risk-online.table.golden", output: "table", from: "2026-12-07T09:00:00Z", priority: "normal", file: exposureTopology, app: "ledger", risk: true, fetch: fakeRisk},
 		{golden: "plan-risk-online.json.golden", output: "json", from: "2026-12-07T09:00:00Z", priority: "normal", file: exposureTopology, app: "ledger", risk: true, fetch: fakeRisk},
+		// A DREAD score picks a risk tier of the example: high approves
+		// every ring and doubles the soaks, low drops early's approval.
+		{golden: "plan-tier-high.table.golden", output: "table", from: "2026-12-04T15:00:00Z", priority: "normal", dread: "damage=8,reproducibility=7,exploitability=9,affected=10,discoverability=10"},
+		{golden: "plan-tier-high.json.golden", output: "json", from: "2026-12-04T15:00:00Z", priority: "normal", dread: "damage=8,reproducibility=7,exploitability=9,affected=10,discoverability=10"},
+		{golden: "plan-tier-low.table.golden", output: "table", from: "2026-12-04T15:00:00Z", priority: "normal", dread: "damage=3,reproducibility=3,exploitability=3,affected=3,discoverability=3"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.golden, func(t *testing.T) {
 			t.Parallel()
 			var out bytes.Buffer
-			f := &planFlags{file: cmp.Or(tc.file, exampleTopology), app: cmp.Or(tc.app, "checkout"), version: "2.0", from: tc.from, priority: tc.priority, risk: tc.risk, fetch: tc.fetch}
+			f := &planFlags{file: cmp.Or(tc.file, exampleTopology), app: cmp.Or(tc.app, "checkout"), version: "2.0", from: tc.from, priority: tc.priority, risk: tc.risk, fetch: tc.fetch, dread: tc.dread}
 			if err := runPlan(&out, tc.output, f, time.Time{}); err != nil {
 				t.Fatal(err)
 			}

@@ -82,6 +82,8 @@ func processCreateRelease(m *machine, cmd command.Command, p command.CreateRelea
 	}
 	if p.Risk != nil {
 		r.Risk = new(*p.Risk)
+	} else {
+		r.Risk = m.topology.DefaultRisk(p.App)
 	}
 	return r.ID, nil
 }

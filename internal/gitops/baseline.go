@@ -72,7 +72,7 @@ func (w *Writer) ReadBaseline(ctx context.Context, app string, regions []string)
 			if content == nil {
 				tv.Absent = true
 			} else {
-				v, found, err := targetValue(content, t, region)
+				v, found, err := targetValue(top, content, t, region)
 				if err != nil {
 					return rings.BaselineRead{}, fmt.Errorf("read baseline: file %s (region %s, %s): %w: %w", file, region, tv.Target, ErrTarget, err)
 				}
@@ -86,9 +86,10 @@ func (w *Writer) ReadBaseline(ctx context.Context, app string, regions []string)
 }
 
 // targetValue reads the value one target holds in a file's content: found
-// is false when the field (or the kustomize image's newTag, or the
-// ApplicationSet's element) does not exist.
-func targetValue(content []byte, t topology.Target, region string) (string, bool, error) {
+// is false when the field (or the kustomize image's newTag, the
+// ApplicationSet's element or its field, the workload, its container or
+// its image's tag) does not exist.
+func targetValue(top *topology.Topology, content []byte, t topology.Target, region string) (string, bool, error) {
 	doc, err := yamledit.Parse(content)
 	if err != nil {
 		return "", false, err
@@ -117,27 +118,22 @@ func targetValue(content []byte, t topology.Target, region string) (string, bool
 		if n == nil {
 			return "", false, nil
 		}
-	case t.ApplicationSetElement != "":
-		root := doc.Content[0]
-		if k := yamledit.MapValue(root, "kind"); k == nil || k.Value != "ApplicationSet" {
-			return "", false, fmt.Errorf("kind: not an ApplicationSet: %w", yamledit.ErrUnsupported)
-		}
-		gens, err := yamledit.Lookup(doc, "spec.generators")
-		if errors.Is(err, yamledit.ErrNotFound) {
-			return "", false, nil
-		}
+	case t.ApplicationSetElement != nil:
+		key, keyValue, err := ElementKey(top, *t.ApplicationSetElement, region)
 		if err != nil {
 			return "", false, err
 		}
-		el, _ := FindListElement(gens, "spec.generators", region)
-		if el == nil {
+		el, _, _, err := ApplicationSetElement(doc, key, keyValue)
+		if err != nil {
+			return "", false, err
+		}
+		if n = yamledit.MapValue(el, t.ApplicationSetElement.Field); n == nil {
 			return "", false, nil
 		}
-		if n = yamledit.MapValue(el, t.ApplicationSetElement); n == nil {
-			return "", false, nil
-		}
+	case t.ContainerImage != nil:
+		return ContainerImageTag(content, *t.ContainerImage)
 	default:
-		return "", false, fmt.Errorf("the target names no yamlPath, kustomizeImage or applicationSetElement: %w", yamledit.ErrUnsupported)
+		return "", false, fmt.Errorf("the target names no yamlPath, kustomizeImage, applicationSetElement or containerImage: %w", yamledit.ErrUnsupported)
 	}
 	if n.Kind != yaml.ScalarNode {
 		return "", false, fmt.Errorf("the value at line %d is not a scalar: %w", n.Line, yamledit.ErrUnsupported)

@@ -42,10 +42,13 @@ type Config struct {
 	// the head when it has no index yet (default 10000).
 	Lookback int
 	// EditApplicationSet edits an Argo CD ApplicationSet for an
-	// applicationSetElement target. cmd/ringd wires appset.Edit (which
-	// validates with Argo CD's types); nil uses a formatting-preserving
-	// edit without that validation.
-	EditApplicationSet func(content []byte, region, field, value string) ([]byte, error)
+	// applicationSetElement target: it sets field of the list element
+	// whose key field is keyValue (region us-east-1, cluster use1-prod),
+	// adding the field when the element lacks it. cmd/ringd wires
+	// appset.Edit (which validates with Argo CD's types); nil uses
+	// EditApplicationSetElement, formatting-preserving without that
+	// validation.
+	EditApplicationSet func(content []byte, key, keyValue, field, value string) ([]byte, error)
 	// Now returns the commit time (default time.Now).
 	Now func() time.Time
 }

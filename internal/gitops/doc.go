@@ -5,11 +5,14 @@
 // afterwards) and turns a Promotion into exactly one commit that sets the
 // version in every target of the app for every region of the ring:
 // yamlPath (a scalar at a dotted path), kustomizeImage (newTag of an image in
-// a kustomization) and applicationSetElement (a field of the list-generator
-// element of the region in an Argo CD ApplicationSet; see the appset
-// subpackage for the variant checked with Argo CD's types). Edits replace
-// only the bytes of the changed scalar (package yamledit), so comments, key
-// order and formatting survive.
+// a kustomization), applicationSetElement (a field of the list-generator
+// element of the region, found by its region or another key such as
+// cluster, in an Argo CD ApplicationSet, added when missing; see the appset
+// subpackage for the variant checked with Argo CD's types) and
+// containerImage (the tag of a container's image in a manifest of several
+// documents, image.go). Edits replace only the bytes of the changed scalar,
+// or add one entry (package yamledit), so comments, key order and
+// formatting survive.
 //
 // Commits carry trailers (Ringleader-Release, -Ring, -Promotion, -App,
 // -Version, -Regions, and -Rollback or -Soaked-Ring where they apply). The

@@ -27,8 +27,9 @@ func renderFile(tmpl, app, region string) string {
 }
 
 // edits lists the changes a promotion makes: every target of the app, for
-// every region of the promotion.
-func edits(app topology.App, p rings.Promotion, editAppSet func([]byte, string, string, string) ([]byte, error)) ([]edit, error) {
+// every region of the promotion (top supplies the regions' labels an
+// applicationSetElement keyed by a label needs).
+func edits(top *topology.Topology, app topology.App, p rings.Promotion, editAppSet func([]byte, string, string, string, string) ([]byte, error)) ([]edit, error) {
 	if len(app.Targets) == 0 {
 		return nil, fmt.Errorf("app %s has no targets in the topology: %w", app.Name, ErrTarget)
 	}
@@ -56,16 +57,24 @@ func edits(app topology.App, p rings.Promotion, editAppSet func([]byte, string, 
 				image := t.KustomizeImage
 				out = append(out, edit{file: file, region: region, what: "kustomizeImage " + image, path: "images[name=" + image + "].newTag",
 					apply: func(c []byte) ([]byte, error) { return SetKustomizeImageTag(c, image, version) }})
-			case t.ApplicationSetElement != "":
-				field := t.ApplicationSetElement
+			case t.ApplicationSetElement != nil:
+				field := t.ApplicationSetElement.Field
+				key, keyValue, err := ElementKey(top, *t.ApplicationSetElement, region)
+				if err != nil {
+					return nil, fmt.Errorf("file %s (%s): %w", file, t.Describe(), err)
+				}
 				fn := editAppSet
 				if fn == nil {
 					fn = EditApplicationSetElement
 				}
-				out = append(out, edit{file: file, region: region, what: "applicationSetElement " + field, path: "spec.generators[…].list.elements[region=" + region + "]." + field,
-					apply: func(c []byte) ([]byte, error) { return fn(c, region, field, version) }})
+				out = append(out, edit{file: file, region: region, what: t.Describe(), path: "spec.generators[…].list.elements[" + key + "=" + keyValue + "]." + field,
+					apply: func(c []byte) ([]byte, error) { return fn(c, key, keyValue, field, version) }})
+			case t.ContainerImage != nil:
+				ci := *t.ContainerImage
+				out = append(out, edit{file: file, region: region, what: t.Describe(), path: ContainerImagePath(ci),
+					apply: func(c []byte) ([]byte, error) { return SetContainerImageTag(c, ci, version) }})
 			default:
-				return nil, fmt.Errorf("target file %s of app %s names no yamlPath, kustomizeImage or applicationSetElement: %w", file, app.Name, ErrTarget)
+				return nil, fmt.Errorf("target file %s of app %s names no yamlPath, kustomizeImage, applicationSetElement or containerImage: %w", file, app.Name, ErrTarget)
 			}
 		}
 	}
@@ -133,99 +142,7 @@ func SetKustomizeImageTag(content []byte, image, tag string) ([]byte, error) {
 			}
 			return out, nil
 		}
-		return insertEntry(content, entry, "newTag", tag)
+		return yamledit.InsertEntry(content, entry, "newTag", tag, 0)
 	}
 	return nil, fmt.Errorf("path images: no entry with name %q: %w", image, yamledit.ErrNotFound)
-}
-
-// insertEntry adds "key: value" to mapping m: on its own line after the
-// mapping's last scalar value for a block mapping, or before the closing
-// brace of a one-line flow mapping.
-func insertEntry(content []byte, m *yaml.Node, key, value string) ([]byte, error) {
-	if len(m.Content) < 2 {
-		return nil, fmt.Errorf("cannot add %s to an empty mapping: %w", key, yamledit.ErrUnsupported)
-	}
-	last := m.Content[len(m.Content)-1]
-	if last.Kind != yaml.ScalarNode {
-		return nil, fmt.Errorf("cannot add %s after a nested value at line %d: %w", key, last.Line, yamledit.ErrUnsupported)
-	}
-	_, end, err := yamledit.ScalarRange(content, last)
-	if err != nil {
-		return nil, err
-	}
-	var insert string
-	at := end
-	if m.Style&yaml.FlowStyle != 0 {
-		insert = ", " + key + ": " + yamledit.Plain(value, true)
-	} else {
-		firstKey := m.Content[0]
-		at = yamledit.EndOfLine(content, end)
-		insert = "\n" + strings.Repeat(" ", firstKey.Column-1) + key + ": " + yamledit.Plain(value, false)
-		if at > 0 && content[at-1] == '\r' {
-			insert = "\r" + insert
-		}
-	}
-	out := make([]byte, 0, len(content)+len(insert))
-	out = append(out, content[:at]...)
-	out = append(out, insert...)
-	out = append(out, content[at:]...)
-	return out, nil
-}
-
-// EditApplicationSetElement sets field of the list-generator element whose
-// region is region in an Argo CD ApplicationSet, preserving formatting. It
-// checks the document's shape only loosely; internal/gitops/appset adds a
-// validation with Argo CD's own types.
-func EditApplicationSetElement(content []byte, region, field, value string) ([]byte, error) {
-	doc, err := yamledit.Parse(content)
-	if err != nil {
-		return nil, err
-	}
-	root := doc.Content[0]
-	if k := yamledit.MapValue(root, "kind"); k == nil || k.Value != "ApplicationSet" {
-		return nil, fmt.Errorf("kind: not an ApplicationSet: %w", yamledit.ErrUnsupported)
-	}
-	gens, err := yamledit.Lookup(doc, "spec.generators")
-	if err != nil {
-		return nil, err
-	}
-	el, path := FindListElement(gens, "spec.generators", region)
-	if el == nil {
-		return nil, fmt.Errorf("path spec.generators: no list element with region %q: %w", region, yamledit.ErrNotFound)
-	}
-	v := yamledit.MapValue(el, field)
-	if v == nil {
-		return nil, fmt.Errorf("path %s.%s: field not found: %w", path, field, yamledit.ErrNotFound)
-	}
-	out, err := yamledit.ReplaceScalar(content, v, value)
-	if err != nil {
-		return nil, fmt.Errorf("path %s.%s: %w", path, field, err)
-	}
-	return out, nil
-}
-
-// FindListElement finds, under a generators sequence (including generators
-// nested in matrix and merge generators), the list element whose region
-// field is region, and returns it with its path.
-func FindListElement(gens *yaml.Node, at, region string) (*yaml.Node, string) {
-	if gens == nil || gens.Kind != yaml.SequenceNode {
-		return nil, ""
-	}
-	for i, g := range gens.Content {
-		gp := fmt.Sprintf("%s[%d]", at, i)
-		if els := yamledit.MapValue(yamledit.MapValue(g, "list"), "elements"); els != nil && els.Kind == yaml.SequenceNode {
-			for j, el := range els.Content {
-				if r := yamledit.MapValue(el, "region"); r != nil && r.Value == region {
-					return el, fmt.Sprintf("%s.list.elements[%d]", gp, j)
-				}
-			}
-		}
-		for _, combo := range []string{"matrix", "merge"} {
-			nested := yamledit.MapValue(yamledit.MapValue(g, combo), "generators")
-			if el, p := FindListElement(nested, gp+"."+combo+".generators", region); el != nil {
-				return el, p
-			}
-		}
-	}
-	return nil, ""
 }

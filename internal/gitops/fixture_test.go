@@ -31,7 +31,7 @@ func testTopology() *topology.Topology {
 				{Name: "checkout", Targets: []topology.Target{
 					{File: "envs/{{region}}/{{app}}/values.yaml", YAMLPath: "image.tag"},
 					{File: "envs/{{region}}/{{app}}/kustomization.yaml", KustomizeImage: "ghcr.io/acme/checkout"},
-					{File: "appsets/{{app}}.yaml", ApplicationSetElement: "targetRevision"},
+					{File: "appsets/{{app}}.yaml", ApplicationSetElement: &topology.ApplicationSetElement{Field: "targetRevision"}},
 				}},
 				{Name: "cart", Targets: []topology.Target{
 					{File: "envs/{{region}}/cart/values.yaml", YAMLPath: "image.tag"},

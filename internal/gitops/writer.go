@@ -70,7 +70,7 @@ func (w *Writer) Promote(ctx context.Context, p rings.Promotion) (Result, error)
 	if !ok {
 		return Result{}, fmt.Errorf("promotion %s: app %s is not in the topology: %w", p.PromotionID, p.App, ErrTarget)
 	}
-	es, err := edits(app, p, w.cfg.EditApplicationSet)
+	es, err := edits(top, app, p, w.cfg.EditApplicationSet)
 	if err != nil {
 		return Result{}, fmt.Errorf("promotion %s: %w", p.PromotionID, err)
 	}

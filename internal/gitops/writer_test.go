@@ -449,8 +449,8 @@ func permTopology() *topology.Topology {
 		app("missing-key", topology.Target{File: "envs/{{region}}/checkout/values.yaml", YAMLPath: "image.digest"}),
 		app("bad-yaml", topology.Target{File: "broken/values.yaml", YAMLPath: "image.tag"}),
 		app("no-image", topology.Target{File: "envs/{{region}}/checkout/kustomization.yaml", KustomizeImage: "ghcr.io/acme/other"}),
-		app("no-element", topology.Target{File: "appsets/checkout.yaml", ApplicationSetElement: "targetRevision"}),
-		app("bad-appset", topology.Target{File: "broken/appset.yaml", ApplicationSetElement: "targetRevision"}),
+		app("no-element", topology.Target{File: "appsets/checkout.yaml", ApplicationSetElement: &topology.ApplicationSetElement{Field: "targetRevision"}}),
+		app("bad-appset", topology.Target{File: "broken/appset.yaml", ApplicationSetElement: &topology.ApplicationSetElement{Field: "targetRevision"}}),
 	)
 	return top
 }

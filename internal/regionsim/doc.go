@@ -7,7 +7,8 @@
 // The Simulator follows one branch: every PollInterval it asks the Git
 // server for the head and fetches only when it moved, reads each app's
 // version for each region from the app's targets (yamlPath,
-// kustomizeImage, applicationSetElement; ReadVersion, TargetFile) and
+// kustomizeImage, applicationSetElement, containerImage; ReadVersionIn,
+// TargetFile) and
 // behaves like Argo CD with auto-sync: an Application whose version changed
 // is OutOfSync with a running sync operation and Progressing health for
 // SyncDelay, then Synced at that commit and Healthy; an Application whose

@@ -7,6 +7,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
 	"github.com/ringleader-dev/ringleader/rings/ringstest"
+	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
 // t0 is when the fixture release is created.
@@ -26,6 +27,7 @@ func fixture(t *testing.T) (store.Snapshot, time.Time) {
 	}
 	_, err := s.CreateRelease(top, "checkout-v2", "checkout", "v2", "", "", time.Time{}, t0, "alice", "v1")
 	must(err)
+	must(s.SetRisk("checkout-v2", &topology.DREAD{Damage: 8, Reproducibility: 8, Exploitability: 8, Affected: 9, Discoverability: 9}, "alice", "touches payments", t0))
 	must(s.StartRelease("checkout-v2", t0.Add(time.Minute)))
 	must(s.MarkPromoted("checkout-v2", "canary", []string{"us-east-1"}, "checkout-v2/canary/us-east-1", "abc123", t0.Add(2*time.Minute)))
 	must(s.Observe("checkout-v2", "canary", "us-east-1", true, true, "", &rings.Observation{Check: "error-rate", Value: 0.002, Threshold: "< 0.01", Pass: true, At: t0.Add(5 * time.Minute)}, t0.Add(5*time.Minute)))

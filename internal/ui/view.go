@@ -62,6 +62,9 @@ type ReleaseView struct {
 	Reason                               string
 	CreatedAt                            time.Time
 	CreatedBy                            string
+	// Risk says, for a scored release, its DREAD score and the risk tier
+	// it picks ("DREAD 44/50: tier high (scores 40–50): …"); risk.go.
+	Risk string
 	// Waits are the release-level waits (not about one ring).
 	Waits    []WaitView
 	Regions  []string // grid columns: every region of the topology, in ring order
@@ -168,6 +171,7 @@ func releaseView(snap store.Snapshot, rel *rings.Release, plan planner.Plan, now
 		ID: rel.ID, App: rel.App, Version: rel.Version, Previous: rel.PreviousVersion, Priority: rel.Priority,
 		State: rel.State, Reason: rel.Reason, CreatedAt: rel.CreatedAt, CreatedBy: rel.CreatedBy,
 		Policy: policyBrief(snap, rel.App),
+		Risk:   releaseRisk(snap.Topology, rel),
 	}
 	waitsByRing := map[string][]WaitView{}
 	for _, w := range plan.Waits {

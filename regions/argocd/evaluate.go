@@ -89,17 +89,26 @@ func Evaluate(ctx context.Context, app *v1alpha1.Application, commit string, isA
 	if rc.commit == "" {
 		return Verdict{Reason: "no promoted commit recorded for the region: cannot tell whether Argo CD runs it"}
 	}
+	var opRevs []string
+	if op := app.Status.OperationState; op != nil {
+		opRevs = operationRevisions(op)
+	}
+	return judge(app, rc, syncRevisions(app.Status), opRevs)
+}
+
+// judge is Evaluate once the revisions that say what the Application runs
+// (syncRevs) and what its last sync operation applied (opRevs) are known:
+// rc decides which of them count as the promoted one.
+func judge(app *v1alpha1.Application, rc *revChecker, syncRevs, opRevs []string) Verdict {
 	st := app.Status
-	syncAt, syncRev, syncErr := rc.covers(syncRevisions(st))
+	syncAt, syncRev, syncErr := rc.covers(syncRevs)
 
 	op := st.OperationState
 	var (
-		opRevs []string
-		opAt   bool
-		opRev  string
+		opAt  bool
+		opRev string
 	)
 	if op != nil {
-		opRevs = operationRevisions(op)
 		opAt, opRev, _ = rc.covers(opRevs)
 	}
 	synced := st.Sync.Status == v1alpha1.SyncStatusCodeSynced && syncAt
@@ -138,7 +147,7 @@ func Evaluate(ctx context.Context, app *v1alpha1.Application, commit string, isA
 		}
 		reasons = append(reasons, r)
 	case !syncAt:
-		reasons = append(reasons, fmt.Sprintf("synced at an older commit %s, not at %s or a commit after it", revText(syncRev), revText(rc.commit)))
+		reasons = append(reasons, rc.older(syncRev))
 	case op != nil && (op.Phase == synccommon.OperationRunning || op.Phase == synccommon.OperationTerminating):
 		synced = false
 		reasons = append(reasons, fmt.Sprintf("%s: sync operation %s at %s%s", ReasonProgressing, op.Phase, revText(opRev), message(op.Message)))
@@ -170,12 +179,31 @@ func Evaluate(ctx context.Context, app *v1alpha1.Application, commit string, isA
 }
 
 // revChecker answers "is this revision the promoted commit or after it?",
-// asking Git at most once per revision.
+// asking Git at most once per revision. With exact set (EvaluateValue) the
+// promoted thing is a value, compared as written, and nothing comes after
+// it.
 type revChecker struct {
 	ctx        context.Context
 	commit     string
 	isAncestor AncestorFunc
 	memo       map[string]bool
+	exact      bool
+}
+
+// norm is how a revision is compared with the promoted one.
+func (r *revChecker) norm(v string) string {
+	if r.exact {
+		return strings.TrimSpace(v)
+	}
+	return normRev(v)
+}
+
+// older is the reason of an Application synced at rev, not the promoted one.
+func (r *revChecker) older(rev string) string {
+	if r.exact {
+		return fmt.Sprintf("synced at %s, not at the promoted %s", revText(rev), revText(r.commit))
+	}
+	return fmt.Sprintf("synced at an older commit %s, not at %s or a commit after it", revText(rev), revText(r.commit))
 }
 
 // covers reports whether any of revs is the promoted commit or a
@@ -186,11 +214,11 @@ func (r *revChecker) covers(revs []string) (ok bool, rev string, err error) {
 		rev = revs[0]
 	}
 	for _, v := range revs {
-		v = normRev(v)
+		v = r.norm(v)
 		if v == r.commit {
 			return true, v, nil
 		}
-		if r.isAncestor == nil || v == "" {
+		if r.exact || r.isAncestor == nil || v == "" {
 			continue
 		}
 		yes, seen := r.memo[v]
@@ -207,7 +235,7 @@ func (r *revChecker) covers(revs []string) (ok bool, rev string, err error) {
 			return true, v, nil
 		}
 	}
-	return false, normRev(rev), err
+	return false, r.norm(rev), err
 }
 
 // syncRevisions is what Argo CD last compared the live state with

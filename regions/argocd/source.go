@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/argoproj/argo-cd/v2/pkg/apis/application/v1alpha1"
+
 	"github.com/ringleader-dev/ringleader/internal/redact"
 	"github.com/ringleader-dev/ringleader/regions"
 	"github.com/ringleader-dev/ringleader/rings"
@@ -121,6 +123,10 @@ func (s *Source) ObserveSync(ctx context.Context, topo *ringtopology.Topology, q
 		return nil, fmt.Errorf("argocd: observe ring %q of release %q: %w", q.Ring, q.ReleaseID, regions.ErrNoTopology)
 	}
 	out := make([]rings.RegionHealth, len(q.Regions))
+	// An app promoted through an ApplicationSet element is judged by the
+	// value its generated Applications run (EvaluateValue).
+	app, _ := topo.AppByName(q.App)
+	byValue := app.HasApplicationSetElement()
 	sem := make(chan struct{}, s.concurrency)
 	var wg sync.WaitGroup
 	for i, t := range q.Regions {
@@ -144,7 +150,11 @@ func (s *Source) ObserveSync(ctx context.Context, topo *ringtopology.Topology, q
 				h.Reason = "argocd: not asked: " + ctx.Err().Error()
 				return
 			}
-			v := s.observe(ctx, src, q.App, h.Region, commit)
+			want := judgeCommit(commit)
+			if byValue {
+				want = judgeValue(q.Version)
+			}
+			v := s.observe(ctx, src, q.App, h.Region, want)
 			h.Synced, h.Healthy, h.Reason, h.InProgress = v.Synced, v.Healthy, v.Reason, v.InProgress
 		}(&out[i], *r.ArgoCD, t.Commit)
 	}
@@ -152,8 +162,24 @@ func (s *Source) ObserveSync(ctx context.Context, topo *ringtopology.Topology, q
 	return out, nil
 }
 
+// judgement judges a read Application: against the commit that promoted
+// its region (judgeCommit) or the value promoted (judgeValue).
+type judgement func(ctx context.Context, a *v1alpha1.Application, isAncestor AncestorFunc) Verdict
+
+func judgeCommit(commit string) judgement {
+	return func(ctx context.Context, a *v1alpha1.Application, isAncestor AncestorFunc) Verdict {
+		return Evaluate(ctx, a, commit, isAncestor)
+	}
+}
+
+func judgeValue(value string) judgement {
+	return func(ctx context.Context, a *v1alpha1.Application, _ AncestorFunc) Verdict {
+		return EvaluateValue(ctx, a, value)
+	}
+}
+
 // observe reads and judges one region's Application.
-func (s *Source) observe(ctx context.Context, src ringtopology.ArgoCDSource, app, region, commit string) Verdict {
+func (s *Source) observe(ctx context.Context, src ringtopology.ArgoCDSource, app, region string, judge judgement) Verdict {
 	name, err := ApplicationName(src.Application, app, region)
 	if err != nil {
 		return Verdict{Reason: err.Error()}
@@ -166,5 +192,5 @@ func (s *Source) observe(ctx context.Context, src ringtopology.ArgoCDSource, app
 	if err != nil {
 		return Verdict{Reason: err.Error()}
 	}
-	return Evaluate(ctx, a, commit, s.isAncestor)
+	return judge(ctx, a, s.isAncestor)
 }

@@ -15,8 +15,7 @@ import (
 // ring whose approval is required, with a detail saying why, for the
 // regions in open (those no halt holds), and reports whether it did. A
 // ring that requires an approval anyway (itself or by the release's risk
-// tier), or was approved, is not held
-// again.
+// tier), or was approved, is not held again.
 func (p *planner) exposureGate(r *rings.Release, rp *rings.RingProgress, ring topology.Ring, j int, open []string) bool {
 	if ring.MaxExposure == nil || rings.RingApproval(p.t, r, j) || rp.Approval != nil || len(open) == 0 {
 		return false

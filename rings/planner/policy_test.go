@@ -27,7 +27,7 @@ func TestProjectionFollowsAppPolicy(t *testing.T) {
 		{"ledger", 4 * time.Hour, []string{TimelineApprovalNone, TimelineApprovalRequired, TimelineApprovalNone}},
 	}
 	for _, c := range cases {
-		tl, err := Project(top, c.app, "2.0", topology.PriorityNormal, from)
+		tl, err := Project(top, c.app, "2.0", topology.PriorityNormal, nil, from)
 		if err != nil {
 			t.Fatalf("%s: %v", c.app, err)
 		}

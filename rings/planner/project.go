@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -22,6 +23,9 @@ type Timeline struct {
 	App     string         `json:"app"`
 	Version string         `json:"version"`
 	Rings   []TimelineRing `json:"rings"`
+	// RiskTier is the risk tier the projected release's DREAD score picks
+	// and why (nil when it has no score).
+	RiskTier *topology.RiskDecision `json:"riskDecision,omitempty"`
 }
 
 // TimelineRing is one ring of a Timeline. Start is its earliest region start;
@@ -72,7 +76,9 @@ const maxProjectionSteps = 10000
 // planner cannot disagree: every promoted region is observed synced and
 // healthy at once,
 // every analysis check passes, every approval asked for is given at once.
-func Project(t *topology.Topology, app, version, priority string, from time.Time) (Timeline, error) {
+// risk is the release's DREAD score (nil: the app's default, if any); its
+// risk tier shapes approvals and soaks as it would live.
+func Project(t *topology.Topology, app, version, priority string, risk *topology.DREAD, from time.Time) (Timeline, error) {
 	from = from.UTC()
 	if _, ok := t.AppByName(app); !ok {
 		names := make([]string, 0, len(t.Spec.Apps))
@@ -91,11 +97,15 @@ func Project(t *topology.Topology, app, version, priority string, from time.Time
 	if err != nil {
 		return Timeline{}, fmt.Errorf("project %s %s: %w", app, version, err)
 	}
+	r.Risk = cmp.Or(risk, t.DefaultRisk(app))
 	tl := Timeline{App: app, Version: version, Rings: make([]TimelineRing, len(r.Rings))}
+	if r.Risk != nil {
+		tl.RiskTier = new(t.DecideRisk(r.Risk))
+	}
 	exposure := t.CumulativeExposure(app)
 	for i, rp := range r.Rings {
 		tr := TimelineRing{Name: rp.Name, Approval: TimelineApprovalNone, Regions: make([]TimelineRegion, len(rp.Regions)), Exposure: exposure[i]}
-		if t.EffectivePolicy(app).ApprovalRequired(rp.Name) {
+		if rings.RingApproval(t, r, i) {
 			tr.Approval = TimelineApprovalRequired
 		}
 		for j, g := range rp.Regions {

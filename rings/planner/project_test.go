@@ -21,7 +21,7 @@ func exampleTopology(t testing.TB) *topology.Topology {
 // time, failing the test if it cannot.
 func projectCheckout(t testing.TB, top *topology.Topology, priority string, from time.Time) Timeline {
 	t.Helper()
-	tl, err := Project(top, "checkout", "2.0", priority, from)
+	tl, err := Project(top, "checkout", "2.0", priority, nil, from)
 	if err != nil {
 		t.Fatalf("project checkout from %s: %v", stamp(from), err)
 	}
@@ -205,7 +205,7 @@ func TestProjectErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := Project(tc.top, tc.app, "2.0", "", ringstest.T0); !errors.Is(err, tc.want) {
+			if _, err := Project(tc.top, tc.app, "2.0", "", nil, ringstest.T0); !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
 		})

@@ -235,6 +235,24 @@ func (t *Topology) DecideRisk(risk *DREAD) RiskDecision {
 	return RiskDecision{Score: score, Tier: rt.Name, Policy: rt, Why: fmt.Sprintf("DREAD %d/%d: %s", score, DREADScoreMax, rt.Describe())}
 }
 
+// checkDREAD reports, at the factor, every DREAD factor of a score in the
+// topology that is missing or outside 1–10.
+func (p *topoParser) checkDREAD(path, owner string, d *DREAD) {
+	if p.isBad(path) {
+		return
+	}
+	for _, f := range d.factors() {
+		fp := pathJoin(path, f.name)
+		switch {
+		case p.isBad(fp):
+		case !p.given[fp]:
+			p.errorAt(p.at(path), "risk.dread of %s needs %s: give all five DREAD factors (damage, reproducibility, exploitability, affected, discoverability), each 1-10", owner, f.name)
+		case *f.v < DREADFactorMin || *f.v > DREADFactorMax:
+			p.errorAt(p.at(fp), "risk.dread %s of %s is %d: each DREAD factor is from %d to %d", f.name, owner, *f.v, DREADFactorMin, DREADFactorMax)
+		}
+	}
+}
+
 // validateRiskTiers checks spec.policy.riskTiers: named, ranges within
 // 5–50 that do not overlap, a known approval, a positive soak multiplier.
 func (p *topoParser) validateRiskTiers(tiers []RiskTier) {

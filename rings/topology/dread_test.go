@@ -171,3 +171,38 @@ func TestShortestSoakIsTheShortestATierAllows(t *testing.T) {
 		}
 	}
 }
+
+func TestAppDefaultRisk(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("testdata", "topology", "good", "minimal.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withDREAD := func(dread string) string {
+		return strings.Replace(string(src), "    - name: web\n", "    - name: web\n      risk: {dread: "+dread+"}\n", 1)
+	}
+	top, err := Parse("app.yaml", []byte(withDREAD("{damage: 8, reproducibility: 7, exploitability: 9, affected: 10, discoverability: 10}")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := top.DefaultRisk("web"); d == nil || d.Score() != 44 {
+		t.Fatalf("DefaultRisk(web) = %+v, want score 44", d)
+	}
+	if d := top.DefaultRisk("nope"); d != nil {
+		t.Fatalf("DefaultRisk of an unknown app = %+v, want nil", d)
+	}
+	// The caller gets its own copy.
+	top.DefaultRisk("web").Damage = 1
+	if top.DefaultRisk("web").Damage != 8 {
+		t.Fatal("DefaultRisk returned the topology's own value")
+	}
+	for _, c := range []struct{ dread, want string }{
+		{"{damage: 8, reproducibility: 7, exploitability: 9, affected: 10}", `app.yaml:23:21: risk.dread of app "web" needs discoverability: give all five DREAD factors (damage, reproducibility, exploitability, affected, discoverability), each 1-10`},
+		{"{damage: 0, reproducibility: 7, exploitability: 9, affected: 10, discoverability: 10}", `app.yaml:23:30: risk.dread damage of app "web" is 0: each DREAD factor is from 1 to 10`},
+		{"{damage: 8, reproducibility: 7, exploitability: 9, affected: 10, discoverability: 10, dmg: 1}", `app.yaml:23:107: unknown field "dmg" in risk dread`},
+	} {
+		_, err := Parse("app.yaml", []byte(withDREAD(c.dread)))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("dread %s: error\n%v\nwant one containing\n%s", c.dread, err, c.want)
+		}
+	}
+}

@@ -42,6 +42,9 @@ var (
 		reflect.TypeOf(App{}):               "app",
 		reflect.TypeOf(Target{}):            "target",
 		reflect.TypeOf(AppRisk{}):           "app risk",
+		reflect.TypeOf(DREAD{}):             "risk dread",
+		elementType:                         "target applicationSetElement",
+		reflect.TypeOf(ContainerImage{}):    "target containerImage",
 		reflect.TypeOf(Train{}):             "train",
 		reflect.TypeOf(RiskTier{}):          "risk tier",
 
@@ -226,6 +229,9 @@ func (p *topoParser) decodeValue(n *yaml.Node, v reflect.Value, path, name strin
 		mp := pathJoin(path, "mode")
 		p.keys[mp] = nodePos(n)
 		p.decodeValue(n, v.FieldByName("Mode"), mp, name)
+		return
+	}
+	if p.decodeElementShorthand(n, v, path, name) {
 		return
 	}
 	if t == durationType {

@@ -262,7 +262,7 @@ spec:
 		`t.yaml:12:56: approval "yes-please" of ring "b" is not valid; use "required" or "none"`,
 		`t.yaml:14:34: failureThreshold must be at least 1, not -1`,
 		`t.yaml:14:48: interval must be a duration such as "4h" or "14d", not a list`,
-		`t.yaml:15:32: target of app "web" needs exactly one of yamlPath, kustomizeImage or applicationSetElement; it has none`,
+		`t.yaml:15:32: target of app "web" needs exactly one of yamlPath, kustomizeImage, applicationSetElement or containerImage; it has none`,
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("errors:\n got: %s\nwant: %s", strings.Join(got, "\n      "), strings.Join(want, "\n      "))

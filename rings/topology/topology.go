@@ -198,13 +198,14 @@ type App struct {
 }
 
 // Target is one place a version is written. File is a template over
-// {{region}} and {{app}}. Exactly one of YAMLPath, KustomizeImage and
-// ApplicationSetElement is set.
+// {{region}} and {{app}}. Exactly one of YAMLPath, KustomizeImage,
+// ApplicationSetElement and ContainerImage is set (target.go).
 type Target struct {
-	File                  string `yaml:"file" json:"file"`
-	YAMLPath              string `yaml:"yamlPath,omitempty" json:"yamlPath,omitempty"`
-	KustomizeImage        string `yaml:"kustomizeImage,omitempty" json:"kustomizeImage,omitempty"`
-	ApplicationSetElement string `yaml:"applicationSetElement,omitempty" json:"applicationSetElement,omitempty"` // the element field to set, e.g. targetRevision
+	File                  string                 `yaml:"file" json:"file"`
+	YAMLPath              string                 `yaml:"yamlPath,omitempty" json:"yamlPath,omitempty"`
+	KustomizeImage        string                 `yaml:"kustomizeImage,omitempty" json:"kustomizeImage,omitempty"`
+	ApplicationSetElement *ApplicationSetElement `yaml:"applicationSetElement,omitempty" json:"applicationSetElement,omitempty"` // the element field to set, e.g. targetRevision
+	ContainerImage        *ContainerImage        `yaml:"containerImage,omitempty" json:"containerImage,omitempty"`
 }
 
 // Train is a scheduled departure: releases queued for a train start when its
@@ -261,15 +262,20 @@ func byName[T any](list []T, name string, nameOf func(T) string) (T, bool) {
 
 // Describe names a target within its file, the way errors, commit bodies
 // and recorded baselines name it: "yamlPath image.tag", "kustomizeImage
-// registry.example.com/ledger", "applicationSetElement targetRevision".
+// registry.example.com/ledger", "applicationSetElement targetRevision",
+// "applicationSetElement targetRevision key cluster", "containerImage
+// Deployment/cartservice container server". Recorded baselines compare
+// these strings, so an existing form's text never changes.
 func (t Target) Describe() string {
 	switch {
 	case t.YAMLPath != "":
 		return "yamlPath " + t.YAMLPath
 	case t.KustomizeImage != "":
 		return "kustomizeImage " + t.KustomizeImage
-	case t.ApplicationSetElement != "":
-		return "applicationSetElement " + t.ApplicationSetElement
+	case t.ApplicationSetElement != nil:
+		return "applicationSetElement " + t.ApplicationSetElement.describe()
+	case t.ContainerImage != nil:
+		return "containerImage " + t.ContainerImage.describe()
 	}
 	return "no target"
 }

@@ -94,6 +94,7 @@ func (p *topoParser) validate(t *Topology) {
 	p.validatePolicy(&s.Policy)
 	apps := p.validateApps(s.Apps)
 	p.validateAppPolicies(t)
+	p.validateElementKeys(s)
 	p.validateTrains(s.Trains, apps)
 	p.validateExposure(s, regions)
 }

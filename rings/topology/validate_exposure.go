@@ -39,6 +39,9 @@ func (p *topoParser) validateExposure(s *TopologySpec, regions map[string]int) {
 				p.errorAt(p.at(rp), "risk.failureRate of %s must be a percentage above 0 and at most 100, such as 0.5, not %v", owner, v)
 			}
 		}
+		if a.Risk != nil && a.Risk.DREAD != nil {
+			p.checkDREAD(pathJoin(ap, "risk.dread"), owner, a.Risk.DREAD)
+		}
 		tp := pathJoin(ap, "trafficShare")
 		if len(a.TrafficShare) == 0 || p.isBad(tp) || !regionsKnown {
 			continue

@@ -275,22 +275,7 @@ func (p *topoParser) validateApps(apps []App) map[string]int {
 			if fp := pathJoin(ep, "file"); !p.isBad(fp) && strings.TrimSpace(t.File) == "" {
 				p.errorAt(p.at(fp), "target of %s needs a file (a template over {{region}} and {{app}})", owner)
 			}
-			var kinds []string
-			for _, k := range []struct{ name, v string }{{"yamlPath", t.YAMLPath}, {"kustomizeImage", t.KustomizeImage}, {"applicationSetElement", t.ApplicationSetElement}} {
-				if k.v != "" {
-					kinds = append(kinds, k.name)
-				}
-			}
-			if p.isBad(ep) || p.isBad(pathJoin(ep, "yamlPath")) || p.isBad(pathJoin(ep, "kustomizeImage")) || p.isBad(pathJoin(ep, "applicationSetElement")) {
-				continue
-			}
-			switch len(kinds) {
-			case 1:
-			case 0:
-				p.errorAt(p.at(ep), "target of %s needs exactly one of yamlPath, kustomizeImage or applicationSetElement; it has none", owner)
-			default:
-				p.errorAt(p.at(ep), "target of %s needs exactly one of yamlPath, kustomizeImage or applicationSetElement; it has %s", owner, strings.Join(kinds, " and "))
-			}
+			p.checkTarget(ep, owner, t)
 		}
 	}
 	return byName

@@ -40,13 +40,14 @@ func Decode(content []byte) (*v1alpha1.ApplicationSet, error) {
 	return &as, nil
 }
 
-// Element finds the list-generator element whose region is region (in
-// top-level generators and in matrix/merge generators one level down) and
-// returns its decoded fields and its path in the document.
-func Element(as *v1alpha1.ApplicationSet, region string) (map[string]any, string, error) {
+// Element finds the list-generator element whose key field is keyValue
+// (region us-east-1, cluster use1-prod; in top-level generators and in
+// matrix/merge generators one level down) and returns its decoded fields
+// and its path in the document.
+func Element(as *v1alpha1.ApplicationSet, key, keyValue string) (map[string]any, string, error) {
 	for i, g := range as.Spec.Generators {
 		at := fmt.Sprintf("spec.generators[%d]", i)
-		if el, p, err := inList(g.List, at, region); el != nil || err != nil {
+		if el, p, err := inList(g.List, at, key, keyValue); el != nil || err != nil {
 			return el, p, err
 		}
 		var nested []v1alpha1.ApplicationSetNestedGenerator
@@ -59,15 +60,15 @@ func Element(as *v1alpha1.ApplicationSet, region string) (map[string]any, string
 		}
 		for j, n := range nested {
 			nat := fmt.Sprintf("%s.%s.generators[%d]", at, combo, j)
-			if el, p, err := inList(n.List, nat, region); el != nil || err != nil {
+			if el, p, err := inList(n.List, nat, key, keyValue); el != nil || err != nil {
 				return el, p, err
 			}
 		}
 	}
-	return nil, "", fmt.Errorf("spec.generators: no list element with region %q: %w", region, ErrNotFound)
+	return nil, "", fmt.Errorf("spec.generators: no list element with %s %q: %w", key, keyValue, ErrNotFound)
 }
 
-func inList(l *v1alpha1.ListGenerator, at, region string) (map[string]any, string, error) {
+func inList(l *v1alpha1.ListGenerator, at, key, keyValue string) (map[string]any, string, error) {
 	if l == nil {
 		return nil, "", nil
 	}
@@ -76,7 +77,7 @@ func inList(l *v1alpha1.ListGenerator, at, region string) (map[string]any, strin
 		if err != nil {
 			return nil, "", fmt.Errorf("%s.list.elements[%d]: %w: %w", at, k, ErrInvalid, err)
 		}
-		if r, _ := el["region"].(string); r == region {
+		if r, _ := el[key].(string); r == keyValue {
 			return el, fmt.Sprintf("%s.list.elements[%d]", at, k), nil
 		}
 	}
@@ -91,30 +92,33 @@ func decodeElement(raw apiextensionsv1.JSON) (map[string]any, error) {
 	return el, nil
 }
 
-// Edit sets field of the element whose region is region to value. A
-// missing element or field is an error naming the path; the field must hold
-// a scalar. The result is decoded again and checked.
-func Edit(content []byte, region, field, value string) ([]byte, error) {
+// Edit sets field of the element whose key field is keyValue to value,
+// adding the field to the element when it has none (indented and quoted
+// like its neighbours, with the file's line endings). A missing element is
+// an error naming the path; the field must hold a scalar. The result is
+// decoded again and checked.
+func Edit(content []byte, key, keyValue, field, value string) ([]byte, error) {
 	as, err := Decode(content)
 	if err != nil {
 		return nil, err
 	}
-	el, path, err := Element(as, region)
+	_, path, err := Element(as, key, keyValue)
 	if err != nil {
 		return nil, err
-	}
-	if _, ok := el[field]; !ok {
-		return nil, fmt.Errorf("path %s.%s: field not found: %w", path, field, ErrNotFound)
 	}
 	doc, err := yamledit.Parse(content)
 	if err != nil {
 		return nil, err
 	}
-	node, err := yamledit.Lookup(doc, path+"."+field)
+	el, err := yamledit.Lookup(doc, path)
 	if err != nil {
 		return nil, err
 	}
-	out, err := yamledit.ReplaceScalar(content, node, value)
+	list, err := yamledit.Lookup(doc, path[:strings.LastIndexByte(path, '[')])
+	if err != nil {
+		return nil, err
+	}
+	out, err := yamledit.SetEntry(content, el, list.Content, field, value)
 	if err != nil {
 		return nil, fmt.Errorf("path %s.%s: %w", path, field, err)
 	}
@@ -122,7 +126,7 @@ func Edit(content []byte, region, field, value string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("edited ApplicationSet no longer decodes: %w", err)
 	}
-	el2, _, err := Element(again, region)
+	el2, _, err := Element(again, key, keyValue)
 	if err != nil {
 		return nil, err
 	}

@@ -297,15 +297,7 @@ func ReplaceScalar(content []byte, n *yaml.Node, value string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var rendered string
-	switch {
-	case n.Style&yaml.DoubleQuotedStyle != 0:
-		rendered = strconv.Quote(value)
-	case n.Style&yaml.SingleQuotedStyle != 0:
-		rendered = "'" + strings.ReplaceAll(value, "'", "''") + "'"
-	default:
-		rendered = Plain(value, inFlow(content, start))
-	}
+	rendered := render(value, n.Style, inFlow(content, start))
 	out := make([]byte, 0, len(content)+len(rendered))
 	out = append(out, content[:start]...)
 	out = append(out, rendered...)
@@ -316,19 +308,26 @@ func ReplaceScalar(content []byte, n *yaml.Node, value string) ([]byte, error) {
 // Plain renders value as a plain scalar when it reads back as the same
 // string, and double-quoted otherwise.
 func Plain(value string, flow bool) string {
-	if value == "" || strings.ContainsAny(value, "\n\r\t\"'#:") || strings.TrimSpace(value) != value ||
-		(flow && strings.ContainsAny(value, ",[]{}")) || strings.ContainsAny(value[:1], "!&*-?|>%@`[]{},") {
-		return strconv.Quote(value)
-	}
-	var n yaml.Node
-	if err := yaml.Unmarshal([]byte("v: "+value), &n); err != nil {
-		return strconv.Quote(value)
-	}
-	v := MapValue(n.Content[0], "v")
-	if v == nil || v.Kind != yaml.ScalarNode || v.Tag != "!!str" || v.Value != value {
+	if strings.Contains(value, ":") || !plainSafe(value, flow) {
 		return strconv.Quote(value)
 	}
 	return value
+}
+
+// plainSafe reports whether value, written as a plain scalar (in a flow
+// collection when flow is set), reads back as the same string. A colon is
+// allowed where YAML allows it: not followed by a space, not at the end.
+func plainSafe(value string, flow bool) bool {
+	if value == "" || strings.ContainsAny(value, "\n\r\t\"'#") || strings.TrimSpace(value) != value || strings.Contains(value, ": ") || strings.HasSuffix(value, ":") ||
+		(flow && strings.ContainsAny(value, ",[]{}")) || strings.ContainsAny(value[:1], "!&*-?|>%@`[]{},:") {
+		return false
+	}
+	var n yaml.Node
+	if err := yaml.Unmarshal([]byte("v: "+value), &n); err != nil {
+		return false
+	}
+	v := MapValue(n.Content[0], "v")
+	return v != nil && v.Kind == yaml.ScalarNode && v.Tag == "!!str" && v.Value == value
 }
 
 // EndOfLine returns the offset of the newline ending the line that holds
