@@ -293,15 +293,29 @@ func (e *env) commit(msg string, files map[string]string) {
 // ring of e.topo.
 func (e *env) waitTopology() {
 	e.t.Helper()
-	harness.Eventually(e.t, 60*time.Second, "the topology from Git to be adopted", func() error {
+	e.waitTopologyWhere("the topology from Git to be adopted", func(top *topology.Topology) error {
+		if len(top.Spec.Regions) != len(e.topo.Regions) {
+			return fmt.Errorf("it has %d regions", len(top.Spec.Regions))
+		}
+		return nil
+	})
+}
+
+// waitTopologyWhere waits until the topology in force passes ok.
+func (e *env) waitTopologyWhere(what string, ok func(*topology.Topology) error) {
+	e.t.Helper()
+	harness.Eventually(e.t, 60*time.Second, what, func() error {
 		c, cancel := ctx()
 		defer cancel()
 		tr, err := e.admin().Topology(c)
 		if err != nil {
 			return err
 		}
-		if tr.Topology == nil || len(tr.Topology.Spec.Regions) != len(e.topo.Regions) {
-			return fmt.Errorf("topology in force: %+v", tr.Revision)
+		if tr.Topology == nil {
+			return fmt.Errorf("no topology in force yet")
+		}
+		if err := ok(tr.Topology); err != nil {
+			return fmt.Errorf("topology in force %s: %w", tr.Revision, err)
 		}
 		return nil
 	})

@@ -10,6 +10,10 @@ import (
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
+// ErrNoDuringSoak is what HealthConfig.DuringSoak returns when no
+// during-soak receiver (ringd's or the app's own) is set for the release.
+var ErrNoDuringSoak = errors.New("no during-soak webhook for this app")
+
 // CheckDuringSoak is the observation name of the during-soak webhook.
 const CheckDuringSoak = "webhook/during-soak"
 
@@ -33,7 +37,8 @@ type HealthConfig struct {
 	Metrics MetricSource
 	// DuringSoak, when set, is called once per observation of a soaking
 	// ring (the during-soak webhook); an error fails the check of every
-	// region of the ring.
+	// region of the ring, except ErrNoDuringSoak: no receiver for that
+	// release's app, so no check is recorded.
 	DuringSoak func(ctx context.Context, q rings.HealthQuery, at time.Time) error
 	// Now stamps the observations (default time.Now).
 	Now func() time.Time
@@ -146,7 +151,7 @@ func (h *HealthSource) sync(ctx context.Context, topo *topology.Topology, q ring
 
 // metrics appends the analysis observations of each promoted region.
 func (h *HealthSource) metrics(ctx context.Context, topo *topology.Topology, q rings.HealthQuery, at time.Time, out []rings.RegionHealth, index map[string]int) {
-	if len(topo.Spec.Policy.Analysis.Metrics) == 0 {
+	if len(topo.EffectivePolicy(q.App).Analysis.Metrics) == 0 {
 		return
 	}
 	failAll := func(reason string) {
@@ -195,6 +200,9 @@ func (h *HealthSource) duringSoak(ctx context.Context, q rings.HealthQuery, at t
 		return
 	}
 	err := h.cfg.DuringSoak(ctx, q, at)
+	if errors.Is(err, ErrNoDuringSoak) {
+		return
+	}
 	for i := range out {
 		o := rings.Observation{Region: out[i].Region, Check: CheckDuringSoak, Pass: err == nil, At: at}
 		if err != nil {

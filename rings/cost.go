@@ -74,9 +74,9 @@ func (r TimeAtRisk) Total() time.Duration { return r.Soak + r.Detection + r.Roll
 // make app's time at risk in ring. It is the one place that reads them, so
 // a per-app policy changes the cost here alone.
 func timeAtRiskInputs(t *topology.Topology, app string, ring topology.Ring) TimeAtRisk {
-	pol := t.Spec.Policy
+	pol := t.EffectivePolicy(app) // the app's own analysis, soak and rollback
 	return TimeAtRisk{
-		Soak:      ring.Soak.D(),
+		Soak:      pol.Soak(ring.Name),
 		Detection: time.Duration(pol.Analysis.FailureThreshold) * pol.Analysis.Interval.D(),
 		Rollback:  pol.Rollback.Verify.D(),
 	}

@@ -99,7 +99,7 @@ func CostOfRelease(t *topology.Topology, app string, rate FailureRate, budgets m
 		c.Rings = append(c.Rings, RingCost{Ring: ring.Name, Regions: ring.Regions, Exposure: exposure[i], TimeAtRisk: tr, CostSeconds: cost.Seconds()})
 	}
 	c.TotalSeconds = total.Seconds()
-	pol := t.Spec.Policy.ErrorBudget
+	pol := t.EffectivePolicy(app).ErrorBudget
 	whole := topology.AllowedDowntime(pol.SLO, pol.Window.D())
 	if pol.Enabled() {
 		c.WholeBudgetSeconds, c.SLO, c.WindowSeconds = whole.Seconds(), pol.SLO, pol.Window.D().Seconds()

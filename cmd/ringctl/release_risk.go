@@ -24,6 +24,8 @@ type releaseShowOutput struct {
 	// RiskError says why exposure and cost are not shown (the topology or
 	// the history could not be read).
 	RiskError string `json:"riskError,omitempty"`
+
+	Policy *topology.PolicyBrief `json:"policy,omitempty"` // the app's effective policy in brief (release_policy.go)
 }
 
 // releaseExposure is the share (0..1) of the app's traffic on the
@@ -55,6 +57,7 @@ func showRelease(ctx context.Context, c *apiclient.Client, d *apiclient.ReleaseD
 	}
 	var data riskData
 	if err == nil {
+		out.Policy = appPolicyBrief(tr.Topology, d.App)
 		data, err = serverRisk(c)(ctx, d.App)
 	}
 	if err != nil {
@@ -82,6 +85,7 @@ func writeReleaseShow(w io.Writer, out releaseShowOutput, now time.Time) error {
 	if err := writeRelease(w, out.ReleaseDetail, now); err != nil {
 		return err
 	}
+	writePolicyBrief(w, out.Policy)
 	switch {
 	case out.RiskError != "":
 		fmt.Fprintf(w, "\nExposure and error-budget cost unknown: %s\n", out.RiskError)

@@ -17,9 +17,10 @@ import (
 func newTopologyCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "topology",
-		Short: "Check topology files offline",
+		Short: "Check and explain topology files offline",
 	}
 	c.AddCommand(newTopologyValidateCmd(g))
+	c.AddCommand(newTopologyExplainCmd(g))
 	return c
 }
 

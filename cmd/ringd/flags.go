@@ -122,6 +122,7 @@ func registerEffects(fs *flag.FlagSet, c *server.EffectsConfig) {
 	fs.StringVar(&c.Health.WebhookDuringSoak, "webhook-during-soak", "", "URL called at every analysis of a soaking ring; a failure fails the ring")
 	fs.StringVar(&c.Health.WebhookPostRing, "webhook-post-ring", "", "URL told, best effort, when a ring is done")
 	fs.StringVar(&c.Health.WebhookSecretFile, "webhook-secret-file", "", "file holding the HMAC secret that signs every webhook (required with a webhook URL)")
+	fs.StringVar(&c.Health.WebhookSecretDir, "webhook-secret-dir", "", "directory holding the secret files an app's own webhooks name (spec.apps[].policy.webhooks.*.secretFile, a plain file name); without it such webhooks fail closed")
 	fs.DurationVar(&c.Health.WebhookTimeout, "webhook-timeout", webhook.DefaultTimeout, "bound on one webhook attempt")
 	fs.BoolVar(&c.Health.WebhookLegacySignature, "webhook-legacy-signature", false, "DEPRECATED, removed in the next release: sign gate webhooks with the old X-Ringleader-Timestamp + \"X-Ringleader-Signature: sha256=<hex>\" pair instead of \"t=…,v1=…\"")
 	fs.IntVar(&c.Health.WebhookRetries, "webhook-retries", 2, fmt.Sprintf("retries of a failed webhook attempt (0 to %d)", webhook.MaxRetries))

@@ -39,7 +39,7 @@ func (f BudgetFunc) Budgets(ctx context.Context, topo *topology.Topology, at tim
 // the app, region and the leader's clock, so a retried proposal of the
 // same measurement applies once; a new leader measures afresh.
 func (l *Loop) refreshBudgets(ctx context.Context, snap store.Snapshot) {
-	if l.cfg.Budgets == nil || snap.Topology == nil || !snap.Topology.Spec.Policy.ErrorBudget.Enabled() {
+	if l.cfg.Budgets == nil || snap.Topology == nil || !snap.Topology.AnyErrorBudget() {
 		return
 	}
 	now := l.cfg.Clock.Now()

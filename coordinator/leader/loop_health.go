@@ -23,8 +23,8 @@ import (
 func (l *Loop) observe(ctx context.Context, snap store.Snapshot) {
 	t := snap.Topology
 	now := l.cfg.Clock.Now()
-	interval := t.Spec.Policy.Analysis.Interval.D()
 	for _, rel := range snap.State.Releases {
+		interval := t.EffectivePolicy(rel.App).Analysis.Interval.D() // each app is analysed at its own interval
 		verifying := rel.RollbackRequested && rel.State == rings.ReleaseCompleted
 		if (rel.State.Terminal() && !verifying) || rel.State == rings.ReleaseScheduled {
 			continue

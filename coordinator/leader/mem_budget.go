@@ -33,10 +33,13 @@ func (m *MemBudgets) Set(app, region string, percent float64) {
 func (m *MemBudgets) Budgets(_ context.Context, topo *topology.Topology, at time.Time) ([]rings.Budget, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	p := topo.Spec.Policy.ErrorBudget
-	allowed := topology.AllowedDowntime(p.SLO, p.Window.D()).Seconds()
 	var out []rings.Budget
 	for _, a := range topo.Spec.Apps {
+		p := topo.EffectivePolicy(a.Name).ErrorBudget
+		if !p.Enabled() {
+			continue
+		}
+		allowed := topology.AllowedDowntime(p.SLO, p.Window.D()).Seconds()
 		for _, g := range topo.Spec.Regions {
 			if g.Prometheus == nil {
 				continue

@@ -221,8 +221,11 @@ func checkRingOrder(tr map[string]string, c *object.Commit, release, ring string
 			report(ViolationRingOrder, "promotion for ring %s landed before ring %s was promoted to %s", ring, prev, strings.Join(missing, ", "))
 		}
 		// A risk tier may shorten soaks: the bound is the shortest soak
-		// any release could have had (the commit does not carry the score).
-		soak := top.ShortestSoak(*prevRing)
+		// any release of the app could have had (the commit does not carry
+		// the score), from the app's own soak of that ring.
+		own := *prevRing
+		own.Soak = topology.Duration(top.EffectivePolicy(tr[TrailerApp]).Soak(prev))
+		soak := top.ShortestSoak(own)
 		if soakEnd := last.Add(soak.D()); c.Committer.When.Before(soakEnd) {
 			report(ViolationSoak, "promotion for ring %s committed at %s, before ring %s could have soaked (last promoted %s + soak %s = %s)",
 				ring, c.Committer.When.UTC().Format(time.RFC3339), prev, last.UTC().Format(time.RFC3339), soak, soakEnd.UTC().Format(time.RFC3339))

@@ -38,6 +38,11 @@ type HealthConfig struct {
 	// WebhookLegacySignature keeps the gates on their old sha256= header
 	// for receivers not yet moved (deprecated: one release).
 	WebhookLegacySignature bool
+
+	// WebhookSecretDir holds the secret files the apps' own webhooks name
+	// (spec.apps[].policy.webhooks[].secretFile); empty: apps may not
+	// declare webhooks (a declared one fails closed).
+	WebhookSecretDir string
 	// BudgetInterval is how often the leader measures error budgets.
 	BudgetInterval time.Duration
 }
@@ -51,6 +56,11 @@ func (c *HealthConfig) validate() []error {
 	}
 	if c.WebhookRetries < 0 || c.WebhookRetries > webhook.MaxRetries {
 		errs = append(errs, fmt.Errorf("--webhook-retries %d: want 0 to %d", c.WebhookRetries, webhook.MaxRetries))
+	}
+	if c.WebhookSecretDir != "" {
+		if st, err := os.Stat(c.WebhookSecretDir); err != nil || !st.IsDir() {
+			errs = append(errs, fmt.Errorf("--webhook-secret-dir %s is not a readable directory: create it and put the apps' webhook secret files in it", c.WebhookSecretDir))
+		}
 	}
 	if c.BudgetInterval <= 0 {
 		errs = append(errs, errors.New("--budget-interval must be positive"))
@@ -94,9 +104,10 @@ func addHealth(fx *effects, cfg HealthConfig, topology func() *ringtopology.Topo
 	if err != nil {
 		return err
 	}
-	if hooks != nil && hooks.Configured(webhook.DuringSoak) {
-		hc.DuringSoak = hooks.DuringSoakHook
-	}
+	// Gate and soak webhooks: ringd's own (--webhook-*) and each app's
+	// (spec.apps[].policy.webhooks, secrets from --webhook-secret-dir).
+	hookSet := &appWebhooks{cfg: cfg, topology: topology, logger: logger, global: hooks}
+	hc.DuringSoak = hookSet.duringSoak
 	hs, err := regions.NewHealthSource(hc)
 	if err != nil {
 		return err
@@ -104,12 +115,8 @@ func addHealth(fx *effects, cfg HealthConfig, topology func() *ringtopology.Topo
 	fx.health = hs
 	fx.budgets = budgetSource(analyzer)
 	fx.budgetInterval = cfg.BudgetInterval
-	if hooks != nil && hooks.Configured(webhook.PrePromotion) {
-		fx.beforePromote = prePromotionHook(hooks)
-	}
-	if hooks != nil && hooks.Configured(webhook.PostRing) {
-		fx.afterRing = postRingHook(hooks, logger)
-	}
+	fx.beforePromote = hookSet.beforePromote
+	fx.afterRing = hookSet.afterRing
 	return nil
 }
 
@@ -139,26 +146,6 @@ func newWebhooks(cfg HealthConfig, logger *slog.Logger) (*webhook.Client, error)
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}
 	return c, nil
-}
-
-// prePromotionHook is LoopConfig.BeforePromote: the receiver must answer
-// 2xx before the ring is promoted.
-func prePromotionHook(c *webhook.Client) func(ctx context.Context, p rings.Promotion) error {
-	return func(ctx context.Context, p rings.Promotion) error {
-		return c.Send(ctx, webhook.Payload{Event: webhook.PrePromotion, Release: p.ReleaseID, App: p.App,
-			Version: p.Version, Ring: p.Ring, Regions: p.Regions})
-	}
-}
-
-// postRingHook is LoopConfig.AfterRing: best effort, a failure is logged.
-func postRingHook(c *webhook.Client, logger *slog.Logger) func(ctx context.Context, r leader.RingDone) {
-	return func(ctx context.Context, r leader.RingDone) {
-		err := c.Send(ctx, webhook.Payload{Event: webhook.PostRing, Release: r.ReleaseID, App: r.App,
-			Version: r.Version, Ring: r.Ring, Regions: r.Regions})
-		if err != nil && ctx.Err() == nil {
-			logger.Warn("post-ring webhook failed (best effort; nothing retried later)", "release", r.ReleaseID, "ring", r.Ring, "err", err)
-		}
-	}
 }
 
 // budgetMeter is what budgetSource needs from the Prometheus analyzer.

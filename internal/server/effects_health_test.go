@@ -110,7 +110,9 @@ func TestHealthSourceFailsClosedWithoutArgoCD(t *testing.T) {
 		{"argocd region not synced", got[0].Synced || got[0].Healthy, false},
 		{"reason says no sync source", strings.Contains(got[0].Reason, "no sync source"), true},
 		{"region without sources advances", got[1].Synced && got[1].Healthy, true},
-		{"no webhook hooks without URLs", fx.beforePromote == nil && fx.afterRing == nil, true},
+		// The hooks are wired for the apps' own webhooks; with no URL
+		// anywhere they let every promotion through and call nobody.
+		{"no webhook gate without URLs", fx.beforePromote(context.Background(), rings.Promotion{App: "checkout", Ring: "canary"}), nil},
 		{"budgets wired", fx.budgets != nil && fx.budgetInterval == time.Minute, true},
 	}
 	for _, c := range cases {

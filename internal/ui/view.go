@@ -70,6 +70,8 @@ type ReleaseView struct {
 	Regions  []string // grid columns: every region of the topology, in ring order
 	Rings    []RingView
 	Timeline []TimelineEntry
+
+	Policy *topology.PolicyBrief // the app's effective policy in brief (view_policy.go); nil without a topology
 }
 
 // RingView is one row of the rings × regions grid.
@@ -168,7 +170,8 @@ func releaseView(snap store.Snapshot, rel *rings.Release, plan planner.Plan, now
 	v := ReleaseView{
 		ID: rel.ID, App: rel.App, Version: rel.Version, Previous: rel.PreviousVersion, Priority: rel.Priority,
 		State: rel.State, Reason: rel.Reason, CreatedAt: rel.CreatedAt, CreatedBy: rel.CreatedBy,
-		Risk: releaseRisk(snap.Topology, rel),
+		Policy: policyBrief(snap, rel.App),
+		Risk:   releaseRisk(snap.Topology, rel),
 	}
 	waitsByRing := map[string][]WaitView{}
 	for _, w := range plan.Waits {
@@ -267,18 +270,20 @@ func cellView(t *topology.Topology, rel *rings.Release, rp rings.RingProgress, r
 }
 
 // budgets lists the recorded error budgets per app (by name) and region,
-// with their level under the topology's policy (default thresholds 50/25
-// when none). A figure recorded before budgets were per app has no app and
+// with their level under the app's effective policy (default thresholds
+// 50/25 when none). A figure recorded before budgets were per app has no app and
 // gates nothing; it is not shown.
 func budgets(snap store.Snapshot) []BudgetGroup {
-	auto, approval := 50.0, 25.0
-	if t := snap.Topology; t != nil && t.Spec.Policy.ErrorBudget.Enabled() {
-		auto, approval = t.Spec.Policy.ErrorBudget.AutoApproveAbove, t.Spec.Policy.ErrorBudget.ApprovalAbove
-	}
 	var all []BudgetView
 	for _, bg := range snap.State.Budgets {
 		if bg.App == "" {
 			continue
+		}
+		auto, approval := 50.0, 25.0
+		if t := snap.Topology; t != nil {
+			if p := t.EffectivePolicy(bg.App).ErrorBudget; p.Enabled() {
+				auto, approval = p.AutoApproveAbove, p.ApprovalAbove
+			}
 		}
 		level := "ok"
 		switch {

@@ -37,7 +37,8 @@ func NewAnalyzer(cfg Config) (*Analyzer, error) {
 	return &Analyzer{cfg: cfg, servers: &servers{rt: cfg.RoundTripper}}, nil
 }
 
-// Analyze evaluates every metric of topo.Spec.Policy.Analysis for each
+// Analyze evaluates every metric of the analysis of q.App (its
+// topology.EffectivePolicy: spec.policy's, with the app's overrides) for each
 // promoted region of q at time at, and returns one RegionAnalysis per
 // promoted region, in query order.
 //
@@ -67,7 +68,7 @@ func (a *Analyzer) Analyze(ctx context.Context, topo *ringtopology.Topology, q r
 		}
 		promoted = append(promoted, r)
 	}
-	metrics := topo.Spec.Policy.Analysis.Metrics
+	metrics := topo.EffectivePolicy(q.App).Analysis.Metrics
 
 	// Plan every query first, run them concurrently, then judge.
 	var jobs []*job

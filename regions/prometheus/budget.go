@@ -30,14 +30,14 @@ var ErrBadAvailability = errors.New("availability is not a fraction between 0 an
 // AvailabilityQuery when the topology gives none. It returns the budgets it
 // could compute (in topology order, each carrying app and region) and,
 // joined, an error per region it could not; regions without a Prometheus
-// are skipped silently (they have no SLI), and a topology without an
-// error-budget policy gives nothing. Window is the PromQL range for the
+// are skipped silently (they have no SLI), and an app without an
+// error-budget policy (spec.policy's or its own) gives nothing. Window is the PromQL range for the
 // queries; zero means the policy's window.
 func (a *Analyzer) Budgets(ctx context.Context, topo *ringtopology.Topology, app string, window time.Duration, at time.Time) ([]rings.Budget, error) {
 	if topo == nil {
 		return nil, errors.New("error budget: no topology: load one before measuring")
 	}
-	policy := topo.Spec.Policy.ErrorBudget
+	policy := topo.EffectivePolicy(app).ErrorBudget // the app's own, when it overrides spec.policy's
 	if !policy.Enabled() {
 		return nil, nil
 	}

@@ -87,7 +87,7 @@ func (p *planner) promote(r *rings.Release, i int) {
 		needApproval = true
 		ready = nil
 		why := ""
-		if !ring.ApprovalRequired() {
+		if !p.policyOf(r).ApprovalRequired(rp.Name) { // the tier asks, not the app's own policy
 			why = " (risk " + p.t.DecideRisk(r.Risk).Why + ")"
 		}
 		p.wait(Wait{ReleaseID: r.ID, Ring: rp.Name, Regions: without(remaining, halted), Reason: WaitApproval,

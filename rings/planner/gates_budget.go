@@ -18,7 +18,7 @@ import (
 // as does one the planner cannot classify; a priority in
 // AllowWhenExhausted passes both.
 func (p *planner) budget(r *rings.Release, rp *rings.RingProgress, region topology.Region) (pass, approval bool) {
-	policy := p.t.Spec.Policy.ErrorBudget
+	policy := p.policyOf(r).ErrorBudget
 	if !policy.Enabled() || region.Prometheus == nil || region.Prometheus.URL == "" {
 		return true, false
 	}

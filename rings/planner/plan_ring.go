@@ -144,7 +144,7 @@ func (p *planner) ringSpec(name string) topology.Ring {
 // window has passed and its latest evidence is good.
 func (p *planner) soaking(r *rings.Release, i int) {
 	rp := &r.Rings[i]
-	threshold := p.t.Spec.Policy.Analysis.FailureThreshold
+	threshold := p.policyOf(r).Analysis.FailureThreshold
 	if threshold < 1 {
 		threshold = 1
 	}
@@ -170,7 +170,7 @@ func (p *planner) soaking(r *rings.Release, i int) {
 	p.waitInProgress(r, rp) // progress.go: holds the completion below
 	soak := p.ringSpec(rp.Name).Soak.D()
 	if i := p.t.RingIndex(rp.Name); i >= 0 {
-		soak = rings.RingSoak(p.t, r, i)
+		soak = rings.RingSoak(p.t, r, i) // the app's soak under the release's risk tier
 	}
 	end := rp.SoakStartedAt.Add(soak)
 	if !p.now.Before(end) {
@@ -198,7 +198,7 @@ func (p *planner) soaking(r *rings.Release, i int) {
 // nothing is written back unasked).
 func (p *planner) failed(r *rings.Release, i int) {
 	rp := &r.Rings[i]
-	pol := p.t.Spec.Policy
+	pol := p.policyOf(r) // the app's effective onFailure and rollback
 	var scope *rings.HaltScope
 	switch pol.OnFailure {
 	case topology.OnFailureHaltRegion:

@@ -18,7 +18,7 @@ func (p *planner) verifyRollback(r *rings.Release, rp *rings.RingProgress) bool 
 	if rp.State != rings.RingRollingBack {
 		return false
 	}
-	pol := p.t.Spec.Policy.Rollback
+	pol := p.policyOf(r).Rollback
 	timeout := pol.Timeout.D()
 	if timeout <= 0 {
 		timeout = topology.DefaultRollbackTimeout.D()

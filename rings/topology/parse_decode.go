@@ -19,6 +19,8 @@ var (
 	durationType = reflect.TypeOf(Duration(0))
 	// rollbackType may be written as its mode alone (`rollback: manual`).
 	rollbackType = reflect.TypeOf(RollbackPolicy{})
+	// rollbackOverrideType, an app's rollback, may be written the same way.
+	rollbackOverrideType = reflect.TypeOf(RollbackOverride{})
 	// schemaContexts names each schema type in messages ("unknown field in ring").
 	schemaContexts = map[reflect.Type]string{
 		reflect.TypeOf(Topology{}):          "the topology",
@@ -45,6 +47,14 @@ var (
 		reflect.TypeOf(ContainerImage{}):    "target containerImage",
 		reflect.TypeOf(Train{}):             "train",
 		reflect.TypeOf(RiskTier{}):          "risk tier",
+
+		// spec.apps[].policy (app_policy.go)
+		reflect.TypeOf(AppPolicy{}):           "app policy",
+		reflect.TypeOf(AnalysisOverride{}):    "app policy.analysis",
+		reflect.TypeOf(ErrorBudgetOverride{}): "app policy.errorBudget",
+		reflect.TypeOf(RollbackOverride{}):    "app policy.rollback",
+		reflect.TypeOf(AppWebhooks{}):         "app policy.webhooks",
+		reflect.TypeOf(AppWebhook{}):          "app webhook",
 	}
 	// fieldHomes lists, for every field name of the schema, the schemaContexts
 	// it belongs to, so a field in the wrong place can say where it goes.
@@ -215,7 +225,7 @@ func (p *topoParser) decodeValue(n *yaml.Node, v reflect.Value, path, name strin
 		p.errorAt(nodePos(n), format, args...)
 	}
 	t := v.Type()
-	if t == rollbackType && n.Kind == yaml.ScalarNode {
+	if (t == rollbackType || t == rollbackOverrideType) && n.Kind == yaml.ScalarNode {
 		mp := pathJoin(path, "mode")
 		p.keys[mp] = nodePos(n)
 		p.decodeValue(n, v.FieldByName("Mode"), mp, name)

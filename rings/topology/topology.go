@@ -19,6 +19,8 @@ type Topology struct {
 	Kind       string       `yaml:"kind" json:"kind"`
 	Metadata   Metadata     `yaml:"metadata" json:"metadata"`
 	Spec       TopologySpec `yaml:"spec" json:"spec"`
+
+	effective map[string]EffectivePolicy // every app's, computed by Parse (effective.go)
 }
 
 // Metadata names a topology.
@@ -192,6 +194,7 @@ type App struct {
 	// region → percent (exposure.go); Risk holds its risk inputs (risk.go).
 	TrafficShare map[string]float64 `yaml:"trafficShare,omitempty" json:"trafficShare,omitempty"`
 	Risk         *AppRisk           `yaml:"risk,omitempty" json:"risk,omitempty"`
+	Policy       *AppPolicy         `yaml:"policy,omitempty" json:"policy,omitempty"` // overrides spec.policy and ring soak/approval for this app (app_policy.go)
 }
 
 // Target is one place a version is written. File is a template over

@@ -28,6 +28,7 @@ import (
 //	errorBudget.allowWhenExhausted  [P0, security, reliability] when absent (an explicit [] means none)
 //	errorBudget.sli                 absent: the Prometheus adapter's default SLI (non-5xx ÷ all http_requests_total); given, both good and total
 //	freeze allow                    none: a freeze stops every release unless it lists priorities
+//	apps[].policy                   absent: spec.policy and the rings; each unset field inherits (effective.go)
 //
 // Required, with no default: apiVersion, kind, metadata.name, gitops.repo,
 // every name, region timezone (a window in "region" time depends on it), ring
@@ -92,6 +93,7 @@ func (p *topoParser) validate(t *Topology) {
 	p.validateFreezes(s.Freezes)
 	p.validatePolicy(&s.Policy)
 	apps := p.validateApps(s.Apps)
+	p.validateAppPolicies(t)
 	p.validateElementKeys(s)
 	p.validateTrains(s.Trains, apps)
 	p.validateExposure(s, regions)

@@ -1,11 +1,10 @@
 package topology
 
-// validateBudgetSLI checks policy.errorBudget.sli: absent means the
-// adapter's default SLI; given, it needs both good and total, each a
-// template checkSLITemplate accepts.
-func (p *topoParser) validateBudgetSLI(b *ErrorBudgetPolicy) {
-	const sp = "spec.policy.errorBudget.sli"
-	if b.SLI == nil || p.isBad(sp) {
+// validateBudgetSLI checks an errorBudget.sli written at sp (spec.policy's
+// or an app's): absent means the adapter's default SLI; given, it needs both
+// good and total, each a template checkSLITemplate accepts.
+func (p *topoParser) validateBudgetSLI(sp string, sli *BudgetSLI) {
+	if sli == nil || p.isBad(sp) {
 		return
 	}
 	gp, tp := sp+".good", sp+".total"
@@ -13,7 +12,7 @@ func (p *topoParser) validateBudgetSLI(b *ErrorBudgetPolicy) {
 		p.errorAt(p.at(sp), "errorBudget sli needs good and total, PromQL templates over {{region}}, {{app}} and {{window}}; remove sli for the default (non-5xx over all http_requests_total)")
 		return
 	}
-	for _, q := range []struct{ path, name, v string }{{gp, "good", b.SLI.Good}, {tp, "total", b.SLI.Total}} {
+	for _, q := range []struct{ path, name, v string }{{gp, "good", sli.Good}, {tp, "total", sli.Total}} {
 		switch {
 		case p.isBad(q.path):
 		case !p.given[q.path]:

@@ -201,19 +201,24 @@ func (p *topoParser) validateAnalysis(a *Analysis) {
 	p.checkNames(mp, "metric", len(a.Metrics), func(i int) string { return a.Metrics[i].Name })
 	for i, m := range a.Metrics {
 		ep, owner := listEntry(mp, i, "metric", m.Name)
-		if qp := pathJoin(ep, "query"); !p.isBad(qp) && strings.TrimSpace(m.Query) == "" {
-			p.errorAt(p.at(qp), "%s needs a query (PromQL)", owner)
-		}
-		minP, maxP, degP := pathJoin(ep, "min"), pathJoin(ep, "max"), pathJoin(ep, "maxDegradation")
-		if m.Min == nil && m.Max == nil && m.MaxDegradation == nil && !p.isBad(minP) && !p.isBad(maxP) && !p.isBad(degP) {
-			p.errorAt(p.at(ep), "%s needs at least one of min, max or maxDegradation", owner)
-		}
-		if m.Min != nil && m.Max != nil && *m.Min > *m.Max {
-			p.errorAt(p.at(minP), "min %v of %s is above its max %v", *m.Min, owner, *m.Max)
-		}
-		if m.MaxDegradation != nil && *m.MaxDegradation < 0 {
-			p.errorAt(p.at(degP), "maxDegradation of %s must not be negative", owner)
-		}
+		p.checkMetric(ep, owner, m)
+	}
+}
+
+// checkMetric checks one metric (written at ep) once it is complete.
+func (p *topoParser) checkMetric(ep, owner string, m Metric) {
+	if qp := pathJoin(ep, "query"); !p.isBad(qp) && strings.TrimSpace(m.Query) == "" {
+		p.errorAt(p.at(qp), "%s needs a query (PromQL)", owner)
+	}
+	minP, maxP, degP := pathJoin(ep, "min"), pathJoin(ep, "max"), pathJoin(ep, "maxDegradation")
+	if m.Min == nil && m.Max == nil && m.MaxDegradation == nil && !p.isBad(minP) && !p.isBad(maxP) && !p.isBad(degP) {
+		p.errorAt(p.at(ep), "%s needs at least one of min, max or maxDegradation", owner)
+	}
+	if m.Min != nil && m.Max != nil && *m.Min > *m.Max {
+		p.errorAt(p.at(minP), "min %v of %s is above its max %v", *m.Min, owner, *m.Max)
+	}
+	if m.MaxDegradation != nil && *m.MaxDegradation < 0 {
+		p.errorAt(p.at(degP), "maxDegradation of %s must not be negative", owner)
 	}
 }
 
@@ -254,7 +259,7 @@ func (p *topoParser) validateBudget(b *ErrorBudgetPolicy) {
 	ap := bp + ".allowWhenExhausted"
 	orDefault(p, ap, &b.AllowWhenExhausted, DefaultAllowWhenExhausted())
 	p.checkPriorities(ap, "errorBudget allowWhenExhausted", b.AllowWhenExhausted)
-	p.validateBudgetSLI(b)
+	p.validateBudgetSLI(bp+".sli", b.SLI)
 }
 
 // validateApps checks the apps and their targets and returns them by name.

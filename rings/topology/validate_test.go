@@ -82,7 +82,7 @@ var ptBadCases = []struct {
 	{"type-regions-scalar", []string{`type-regions-scalar.yaml:10:31: regions must be a list, not "us-east-1"`}},
 	{"type-soak-list", []string{`type-soak-list.yaml:10:50: soak must be a duration such as "4h" or "14d", not a list`}},
 	{"unknown-field-deep", []string{`unknown-field-deep.yaml:19:66: unknown field "treshold" in metric; known fields: name, query, min, max, maxDegradation`}},
-	{"unknown-field-elsewhere", []string{`unknown-field-elsewhere.yaml:7:53: unknown field "soak" in region; "soak" belongs in ring`}},
+	{"unknown-field-elsewhere", []string{`unknown-field-elsewhere.yaml:7:53: unknown field "soak" in region; "soak" belongs in app policy or ring`}},
 	{"unknown-field-typo", []string{`unknown-field-typo.yaml:10:44: unknown field "sok" in ring; did you mean "soak"?`}},
 	{"window-bad-cron", []string{`window-bad-cron.yaml:13:34: invalid cron schedule "0 9 * *": expected exactly 5 fields, found 4: [0 9 * *] (in window "weekdays"); use five fields: minute hour day-of-month month day-of-week`}},
 	{"window-bad-duration", []string{`window-bad-duration.yaml:13:63: duration: invalid duration "8 hours": use Go syntax such as 30s, 90m, 4h or days such as 14d`}},
