@@ -23,6 +23,7 @@ const (
 	ledgerPolicy = `      policy:
         analysis:
           metrics: [{name: error-ratio, max: 0.01}]
+      trafficShare: {us-east-1: 10, eu-west-1: 30, ap-south-1: 30, us-west-2: 30}
 `
 	checkoutPolicy = `      policy:
         soak: {canary: 7s}
@@ -37,7 +38,8 @@ const (
 // ledger's own analysis (max 1 %) fails its canary and rolls it back;
 // checkout, under spec.policy's 5 %, soaks its own 7 s in canary through
 // the same traffic and completes. release show and the dashboard give each
-// release its own app's policy.
+// release its own app's policy and exposure (ledger's canary serves 10 % of
+// its traffic, checkout's the equal share of 25 %).
 func TestTwoAppsTwoPolicies(t *testing.T) {
 	rs := defaultRings()
 	e := newEnv(t, envOptions{rings: rs, sim: true})
@@ -71,22 +73,27 @@ func TestTwoAppsTwoPolicies(t *testing.T) {
 	e.neverPromoted(t, time.Second, ledger, "early", "global")
 
 	// Each release shows its own app's policy.
-	for _, want := range []struct{ id, app, analysis, soak string }{
-		{ledger, "ledger", "error-ratio max 0.01*", "canary 5s, "},
-		{checkout, "checkout", "error-ratio max 0.05\n", "canary 7s*, "},
+	for _, want := range []struct{ id, app, analysis, soak, exposure string }{
+		{ledger, "ledger", "error-ratio max 0.01*", "canary 5s, ", "canary 10 % → early 40 % → global 100 %"},
+		{checkout, "checkout", "error-ratio max 0.05\n", "canary 7s*, ", "canary 25 % → early 50 % → global 100 %"},
 	} {
 		out := e.ringctlRetry(e.c.AdminToken, "release", "show", want.id)
-		for _, s := range []string{"App:       " + want.app + " ", "POLICY OF THE APP", want.analysis, want.soak} {
+		for _, s := range []string{"App:       " + want.app + " ", "POLICY OF THE APP", want.analysis, want.soak, want.exposure} {
 			if !strings.Contains(out, s) {
 				t.Errorf("release show %s (%s) does not say %q:\n%s", want.id, want.app, s, out)
 			}
 		}
 	}
 	board := e.board()
-	for _, want := range []struct{ id, analysis string }{{ledger, "error-ratio max 0.01*"}, {checkout, "error-ratio max 0.05 ·"}} {
+	for _, want := range []struct{ id, analysis, exposure string }{
+		{ledger, "error-ratio max 0.01*", "exposure 10 %"}, {checkout, "error-ratio max 0.05 ·", "exposure 25 %"},
+	} {
 		card, ok := cardOf(board, want.id)
 		if !ok || !strings.Contains(card, `class="release-policy`) || !strings.Contains(card, want.analysis) {
 			t.Errorf("the dashboard's card of %s does not show %q in its policy line:\n%s", want.id, want.analysis, card)
+		}
+		if !strings.Contains(card, want.exposure) {
+			t.Errorf("the dashboard's card of %s does not show its canary's %q:\n%s", want.id, want.exposure, card)
 		}
 	}
 	e.verifyHistory(t)
