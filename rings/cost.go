@@ -71,12 +71,14 @@ type TimeAtRisk struct {
 func (r TimeAtRisk) Total() time.Duration { return r.Soak + r.Detection + r.Rollback }
 
 // timeAtRiskInputs reads the soak, analysis and rollback settings that
-// make app's time at risk in ring. It is the one place that reads them, so
-// a per-app policy changes the cost here alone.
-func timeAtRiskInputs(t *topology.Topology, app string, ring topology.Ring) TimeAtRisk {
+// make app's time at risk in ring, for a release scored risk (nil: not
+// scored). It is the one place that reads them, so a per-app policy or a
+// risk tier changes the cost here alone.
+func timeAtRiskInputs(t *topology.Topology, app string, risk *topology.DREAD, ring topology.Ring) TimeAtRisk {
 	pol := t.EffectivePolicy(app) // the app's own analysis, soak and rollback
 	return TimeAtRisk{
-		Soak:      pol.Soak(ring.Name),
+		// A risk tier's soak multiplier keeps a risky release at risk longer.
+		Soak:      t.DecideRisk(risk).Policy.Soak(topology.Duration(pol.Soak(ring.Name))).D(),
 		Detection: time.Duration(pol.Analysis.FailureThreshold) * pol.Analysis.Interval.D(),
 		Rollback:  pol.Rollback.Verify.D(),
 	}

@@ -86,13 +86,13 @@ func (r TimeAtRisk) MarshalJSON() ([]byte, error) {
 // the recorded budgets by BudgetKey (State.Budgets); a region of the app
 // with no figure in them, and every region when budgets is nil (offline),
 // is assumed to have its whole budget left.
-func CostOfRelease(t *topology.Topology, app string, rate FailureRate, budgets map[string]Budget) ReleaseCost {
+func CostOfRelease(t *topology.Topology, app string, risk *topology.DREAD, rate FailureRate, budgets map[string]Budget) ReleaseCost {
 	c := ReleaseCost{App: app, FailureRate: rate}
 	exposure := t.CumulativeExposure(app)
 	atRisk := make([]time.Duration, len(t.Spec.Rings))
 	var total time.Duration
 	for i, ring := range t.Spec.Rings {
-		tr := timeAtRiskInputs(t, app, ring)
+		tr := timeAtRiskInputs(t, app, risk, ring)
 		atRisk[i] = tr.Total()
 		cost := ExpectedCost(rate.Rate, tr.Total(), exposure[i])
 		total += cost

@@ -148,7 +148,7 @@ func TestCostOfRelease(t *testing.T) {
 	}
 
 	// Offline: every budget assumed whole (2592 s).
-	c := CostOfRelease(top, "web", rate, nil)
+	c := CostOfRelease(top, "web", nil, rate, nil)
 	near("canary cost", c.Rings[0].CostSeconds, 0.9)     // 0.5 % × 1h × 5 %
 	near("rest cost", c.Rings[1].CostSeconds, 3)         // 0.5 % × 10m × 100 %
 	near("total", c.TotalSeconds, 3.9)                   //
@@ -166,7 +166,7 @@ func TestCostOfRelease(t *testing.T) {
 
 	// Measured: eu-west-1 has 10 % left (259.2 s), us-east-1 was never
 	// measured and counts as whole.
-	c = CostOfRelease(top, "web", rate, map[string]Budget{BudgetKey("web", "eu-west-1"): {App: "web", Region: "eu-west-1", RemainingSeconds: 259.2, RemainingPercent: 10}})
+	c = CostOfRelease(top, "web", nil, rate, map[string]Budget{BudgetKey("web", "eu-west-1"): {App: "web", Region: "eu-west-1", RemainingSeconds: 259.2, RemainingPercent: 10}})
 	near("weighted remaining", c.Budget.RemainingSeconds, 0.05*2592+0.95*259.2)
 	if !c.Budget.Measured || c.Regions[0].Budget.Measured || !c.Regions[1].Budget.Measured {
 		t.Fatalf("measured flags: whole %v, us-east-1 %v, eu-west-1 %v", c.Budget.Measured, c.Regions[0].Budget.Measured, c.Regions[1].Budget.Measured)
@@ -176,7 +176,7 @@ func TestCostOfRelease(t *testing.T) {
 	}
 
 	// Spent: nothing is allowed.
-	c = CostOfRelease(top, "web", rate, map[string]Budget{BudgetKey("web", "eu-west-1"): {App: "web", Region: "eu-west-1"}})
+	c = CostOfRelease(top, "web", nil, rate, map[string]Budget{BudgetKey("web", "eu-west-1"): {App: "web", Region: "eu-west-1"}})
 	if b := c.Regions[1].Budget; !b.Spent || b.ReleasesAllowed != 0 {
 		t.Fatalf("spent budget %+v", *b)
 	}

@@ -60,7 +60,7 @@ func TestCostReadsTheAppPolicy(t *testing.T) {
 		{"checkout", rings.TimeAtRisk{Soak: time.Hour, Detection: time.Minute, Rollback: 2 * time.Minute}},
 		{"ledger", rings.TimeAtRisk{Soak: 4 * time.Hour, Detection: 5 * time.Minute, Rollback: 2 * time.Minute}},
 	} {
-		cost := rings.CostOfRelease(top, c.app, rings.FailureRate{Rate: 0.01}, nil)
+		cost := rings.CostOfRelease(top, c.app, nil, rings.FailureRate{Rate: 0.01}, nil)
 		if got := cost.Rings[0].TimeAtRisk; got != c.want {
 			t.Errorf("%s canary time at risk = %+v, want %+v", c.app, got, c.want)
 		}

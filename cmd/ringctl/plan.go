@@ -96,7 +96,7 @@ func runPlan(w io.Writer, output string, f *planFlags, now time.Time) error {
 	}
 	out := planOutput{Timeline: tl}
 	if f.risk {
-		cost, err := planRisk(top, f)
+		cost, err := planRisk(top, f, score)
 		if err != nil {
 			return fmt.Errorf("plan: %w", err)
 		}

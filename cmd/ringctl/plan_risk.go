@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -53,8 +54,9 @@ func serverRisk(c *apiclient.Client) riskFetcher {
 	}
 }
 
-// releaseCost is the cost of releasing app as top and d say.
-func releaseCost(top *topology.Topology, app string, d riskData) rings.ReleaseCost {
+// releaseCost is the cost of releasing app, scored risk (nil: not scored),
+// as top and d say.
+func releaseCost(top *topology.Topology, app string, risk *topology.DREAD, d riskData) rings.ReleaseCost {
 	var override *float64
 	if a, ok := top.AppByName(app); ok && a.Risk != nil {
 		override = a.Risk.FailureRate
@@ -66,7 +68,7 @@ func releaseCost(top *topology.Topology, app string, d riskData) rings.ReleaseCo
 			budgets = map[string]rings.Budget{}
 		}
 	}
-	return rings.CostOfRelease(top, app, rings.ChooseFailureRate(override, d.history, !d.online), budgets)
+	return rings.CostOfRelease(top, app, risk, rings.ChooseFailureRate(override, d.history, !d.online), budgets)
 }
 
 // writeRiskTable renders a cost for people: the failure rate and where it
@@ -188,9 +190,9 @@ type planOutput struct {
 	Risk *rings.ReleaseCost `json:"risk,omitempty"`
 }
 
-// planRisk computes the cost of the planned release, offline unless f has
-// a fetcher.
-func planRisk(top *topology.Topology, f *planFlags) (rings.ReleaseCost, error) {
+// planRisk computes the cost of the planned release, scored score (nil:
+// the app's default), offline unless f has a fetcher.
+func planRisk(top *topology.Topology, f *planFlags, score *topology.DREAD) (rings.ReleaseCost, error) {
 	var d riskData
 	if f.fetch != nil {
 		ctx, cancel := apiContext()
@@ -200,7 +202,7 @@ func planRisk(top *topology.Topology, f *planFlags) (rings.ReleaseCost, error) {
 			return rings.ReleaseCost{}, fmt.Errorf("risk: %w (leave out --server to plan offline)", err)
 		}
 	}
-	return releaseCost(top, f.app, d), nil
+	return releaseCost(top, f.app, cmp.Or(score, top.DefaultRisk(f.app)), d), nil
 }
 
 // writePlan renders the timeline, then the cost when there is one.

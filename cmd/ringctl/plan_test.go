@@ -40,6 +40,8 @@ func TestPlanGolden(t *testing.T) {
 		{golden: "plan-tier-high.table.golden", output: "table", from: "2026-12-04T15:00:00Z", priority: "normal", dread: "damage=8,reproducibility=7,exploitability=9,affected=10,discoverability=10"},
 		{golden: "plan-tier-high.json.golden", output: "json", from: "2026-12-04T15:00:00Z", priority: "normal", dread: "damage=8,reproducibility=7,exploitability=9,affected=10,discoverability=10"},
 		{golden: "plan-tier-low.table.golden", output: "table", from: "2026-12-04T15:00:00Z", priority: "normal", dread: "damage=3,reproducibility=3,exploitability=3,affected=3,discoverability=3"},
+		// A high tier doubles the soaks, so each ring is at risk longer.
+		{golden: "plan-tier-high-risk.table.golden", output: "table", from: "2026-12-04T15:00:00Z", priority: "normal", risk: true, dread: "damage=8,reproducibility=7,exploitability=9,affected=10,discoverability=10"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.golden, func(t *testing.T) {

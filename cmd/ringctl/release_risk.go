@@ -76,7 +76,7 @@ func addReleaseRisk(out *releaseShowOutput, top *topology.Topology, data riskDat
 	for i, ring := range top.Spec.Rings {
 		e.Rings = append(e.Rings, ringExposure{Ring: ring.Name, Exposure: cum[i], MaxExposure: ring.MaxExposure})
 	}
-	cost := releaseCost(top, r.App, data)
+	cost := releaseCost(top, r.App, r.Risk, data)
 	out.Exposure, out.Risk = e, &cost
 }
 
