@@ -118,6 +118,25 @@ func TestVerifyHistory(t *testing.T) {
 		{"promotion after a halt fence", true, func(t *testing.T) []step {
 			return []step{{at: 0, msg: "halt", files: fence(t, global)}, {at: time.Minute, msg: gitops.CommitMessage(early)}}
 		}, []gitops.ViolationKind{gitops.ViolationHalted}},
+		{"batch commits between single ones", true, func(t *testing.T) []step {
+			cart := promo("r2", "cart", "early", "r2-early", "eu-west-1")
+			return []step{
+				{at: 0, msg: gitops.BatchMessage([]rings.Promotion{early, cart})},
+				{at: 2 * time.Hour, msg: gitops.CommitMessage(soaked(mainRing, "early", 90*time.Minute))},
+				{at: 3 * time.Hour, msg: gitops.BatchMessage([]rings.Promotion{promo("r2", "cart", "main", "r2-main", "us-east-1", "us-west-2"), promo("r3", "checkout", "early", "r3-early", "eu-west-1")})},
+			}
+		}, nil},
+		{"duplicate across a batch and a single commit", true, func(t *testing.T) []step {
+			return []step{{at: 0, msg: gitops.BatchMessage([]rings.Promotion{early, promo("r2", "cart", "early", "r2-early", "eu-west-1")})},
+				{at: time.Minute, msg: gitops.CommitMessage(early)}}
+		}, []gitops.ViolationKind{gitops.ViolationDuplicate}},
+		{"a halt covers one promotion of a batch", true, func(t *testing.T) []step {
+			return []step{{at: 0, msg: "halt", files: fence(t, cartOnly)},
+				{at: time.Minute, msg: gitops.BatchMessage([]rings.Promotion{early, promo("r2", "cart", "early", "r2-early", "eu-west-1")})}}
+		}, []gitops.ViolationKind{gitops.ViolationHalted}},
+		{"ring order inside batches", true, func(t *testing.T) []step {
+			return []step{{at: 0, msg: gitops.BatchMessage([]rings.Promotion{mainRing, promo("r2", "cart", "early", "r2-early", "eu-west-1")})}}
+		}, []gitops.ViolationKind{gitops.ViolationRingOrder}},
 		{"rollback under a halt is allowed", true, func(t *testing.T) []step {
 			return []step{{at: 0, msg: gitops.CommitMessage(early)}, {at: time.Minute, msg: "halt", files: fence(t, global)},
 				{at: 2 * time.Minute, msg: gitops.CommitMessage(rollback(promo("r1", "checkout", "early", "r1-early-back", "eu-west-1")))}}
@@ -177,5 +196,17 @@ func TestVerifyHistoryOfWriterOutput(t *testing.T) {
 	}
 	if !rep.OK() || rep.Promotions != 2 || rep.Commits != 3 {
 		t.Errorf("report %+v, want 3 commits, 2 promotions, no violation", rep)
+	}
+}
+
+// A commit in a format newer than this build stops the verification
+// rather than being read as another.
+func TestVerifyHistoryRefusesAnUnknownFormat(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	craft(t, e, []step{{msg: "promote\n\nRingleader-Format: 3\nRingleader-Promotion: x\n"}})
+	_, err := gitops.VerifyHistory(context.Background(), gitops.VerifyOptions{URL: e.url, Dir: filepath.Join(t.TempDir(), "v")})
+	if err == nil || !strings.Contains(err.Error(), `commit format "3"`) {
+		t.Errorf("err = %v, want the unknown format named", err)
 	}
 }
