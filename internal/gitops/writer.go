@@ -105,8 +105,8 @@ type plan struct {
 	changes      map[string][]byte
 	message      string
 	promotionIDs []string
-	skip        bool          // nothing to write
-	landed      plumbing.Hash // already on the branch (exactly once)
+	skip         bool          // nothing to write
+	landed       plumbing.Hash // already on the branch (exactly once)
 }
 
 type outcome struct {
