@@ -60,8 +60,10 @@ func (e *env) verifyHistoryTo(v errorfer) historyReport {
 	return rep
 }
 
-// promotionCommits are the GitOps commits carrying a promotion trailer
-// (forward promotions and rollbacks), oldest first.
+// promotionCommits are the promotions in the GitOps history (forward
+// promotions and rollbacks), oldest first: one record per promotion, its
+// Trailers the promotion's own (a batch commit gives one record per
+// promotion it carries, all with its hash).
 func (e *env) promotionCommits(t testing.TB) []harness.CommitRecord {
 	t.Helper()
 	all, err := e.git.Log(repoName)
@@ -70,8 +72,10 @@ func (e *env) promotionCommits(t testing.TB) []harness.CommitRecord {
 	}
 	var out []harness.CommitRecord
 	for _, c := range all {
-		if c.Trailers[trailerPromotion] != "" {
-			out = append(out, c)
+		for _, tr := range c.Promotions {
+			p := c
+			p.Trailers = tr
+			out = append(out, p)
 		}
 	}
 	return out

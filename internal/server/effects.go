@@ -127,7 +127,7 @@ func newGitEffects(cfg EffectsConfig, topology func() *ringtopology.Topology, re
 		return effects{}, errors.New("gitops: no topology source")
 	}
 	w := &gitWriters{cfg: cfg, topology: topology, logger: logger}
-	gp := &gitPromoter{w: w, metrics: rec}
+	gp := &gitPromoter{w: w, metrics: rec, fp: failpointsFromEnv()}
 	fx := effects{promoter: gp, fence: &gitFence{w: w}, writers: w}
 	if err := addHealth(&fx, cfg.Health, topology, w, logger); err != nil {
 		return effects{}, err
@@ -209,6 +209,7 @@ func (g *gitWriters) IsAncestor(ctx context.Context, ancestor, descendant string
 type gitPromoter struct {
 	w       *gitWriters
 	metrics *metrics.Metrics
+	fp      failpoints // test only (failpoints.go)
 }
 
 // Promote implements leader.Promoter: promotions through
@@ -240,11 +241,16 @@ func (p *gitPromoter) PromoteBatch(ctx context.Context, ps []rings.Promotion, ch
 		return outs
 	}
 	retries := make([]int, len(ps))
-	for i, r := range w.PromoteBatch(ctx, ps, check) {
+	pushed := 0
+	for i, r := range w.PromoteBatch(ctx, ps, p.fp.holdBefore(check, len(ps))) {
 		outs[i] = leader.PromotionOutcome{PromotionResult: r.PromotionResult, Err: promoterError(r.Err)}
 		retries[i] = max(r.Attempts-1, 0)
+		if r.Err == nil && !r.AlreadyLanded {
+			pushed++
+		}
 	}
 	p.metrics.ObserveBatch(time.Since(start), outs, retries)
+	p.fp.hangAfter(ctx, pushed)
 	return outs
 }
 
