@@ -3,7 +3,6 @@ package gitops_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -129,18 +128,9 @@ func TestHaltDuringABatchKeepsOnlyTheCoveredOut(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	leader, other := e.writer(t), e.writer(t)
-	halt := rings.Halt{ID: "h-cart", Scope: rings.HaltScope{Apps: []string{"cart"}}, Author: "ic@example.com",
-		Reason: "cart incident", CreatedAt: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
-	checks := 0
-	batchCheck := func(ctx context.Context) error {
-		checks++
-		if checks == 1 {
-			return other.WriteHalts(ctx, []rings.Halt{halt})
-		}
-		return nil
-	}
+	var checks int
 	ps := trainOf()
-	rs := results(t, ps, leader.PromoteBatch(context.Background(), ps, batchCheck))
+	rs := results(t, ps, leader.PromoteBatch(context.Background(), ps, haltAtFirstCheck(other, appHalt("h-cart", "cart", "cart incident"), &checks)))
 	head := e.head(t)
 	expect(t, []check{
 		{"checkout landed", rs["b-checkout"].Commit, head},
@@ -211,33 +201,4 @@ func TestOneBadEditFailsAlone(t *testing.T) {
 		{"in Git", e.git(t, "log", "-1", "--format=%(trailers:key=Ringleader-Promotion,valueonly,separator=%x2C)", head), "b-checkout,b-cart,b-cart-main"},
 		{"the failed edit left no trace", tagOf(e.show(t, head, "envs/eu-west-1/cart/values.yaml")), "v2.0.0"},
 	})
-}
-
-// verify-history reads a history the Writer made of single and batch
-// commits, ring by ring.
-func TestVerifyHistoryOfBatchesAndSingles(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	now := t0
-	w := e.writer(t, func(c *gitops.Config) { c.Now = func() time.Time { return now } })
-	ctx := context.Background()
-	early := []rings.Promotion{promotion("checkout", "early", "v2", "v-checkout-early", "eu-west-1"), promotion("cart", "early", "v2", "v-cart-early", "eu-west-1")}
-	for i, r := range w.PromoteBatch(ctx, early, nil) {
-		if r.Err != nil || r.Batch != 2 {
-			t.Fatalf("%s: %+v", early[i].PromotionID, r)
-		}
-	}
-	now = t0.Add(90 * time.Minute)
-	p := promotion("checkout", "main", "v2", "v-checkout-main", "us-east-1", "us-west-2")
-	p.PreviousRing, p.PreviousRingSoakedAt = "early", t0.Add(time.Hour)
-	if _, err := w.Promote(ctx, p); err != nil {
-		t.Fatal(err)
-	}
-	rep, err := gitops.VerifyHistory(ctx, gitops.VerifyOptions{URL: e.url, Topology: testTopology(), Dir: filepath.Join(t.TempDir(), "v")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.OK() || rep.Promotions != 3 || rep.Commits != 3 {
-		t.Errorf("report %+v, want 3 commits, 3 promotions, no violation", rep)
-	}
 }

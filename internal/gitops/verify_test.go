@@ -174,15 +174,19 @@ func TestVerifyHistory(t *testing.T) {
 }
 
 // A history written by the Writer itself, ring by ring with soak evidence,
-// verifies clean.
+// a batch commit (checkout and cart to early) then a single one, verifies
+// clean.
 func TestVerifyHistoryOfWriterOutput(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	now := t0
 	w := e.writer(t, func(c *gitops.Config) { c.Now = func() time.Time { return now } })
 	ctx := context.Background()
-	if _, err := w.Promote(ctx, promotion("checkout", "early", "v2", "w-early", "eu-west-1")); err != nil {
-		t.Fatal(err)
+	early := []rings.Promotion{promotion("checkout", "early", "v2", "w-early", "eu-west-1"), promotion("cart", "early", "v2", "w-cart-early", "eu-west-1")}
+	for i, r := range w.PromoteBatch(ctx, early, nil) {
+		if r.Err != nil || r.Batch != 2 {
+			t.Fatalf("%s: %+v, want a batch of 2", early[i].PromotionID, r)
+		}
 	}
 	now = t0.Add(90 * time.Minute)
 	p := promotion("checkout", "main", "v2", "w-main", "us-east-1", "us-west-2")
@@ -194,8 +198,8 @@ func TestVerifyHistoryOfWriterOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.OK() || rep.Promotions != 2 || rep.Commits != 3 {
-		t.Errorf("report %+v, want 3 commits, 2 promotions, no violation", rep)
+	if !rep.OK() || rep.Promotions != 3 || rep.Commits != 3 {
+		t.Errorf("report %+v, want 3 commits, 3 promotions, no violation", rep)
 	}
 }
 
