@@ -3,7 +3,9 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -60,21 +62,31 @@ func (e *env) verifyHistoryTo(v errorfer) historyReport {
 	return rep
 }
 
-// promotionCommits are the GitOps commits carrying a promotion trailer
-// (forward promotions and rollbacks), oldest first.
+// promotionCommits are the promotions in the GitOps history (forward
+// promotions and rollbacks), oldest first: one record per promotion, its
+// Trailers the promotion's own (a batch commit gives one record per
+// promotion it carries, all with its hash).
 func (e *env) promotionCommits(t testing.TB) []harness.CommitRecord {
+	t.Helper()
+	var out []harness.CommitRecord
+	for _, c := range e.gitLog(t) {
+		for _, tr := range c.Promotions {
+			p := c
+			p.Trailers = tr
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// gitLog is the GitOps branch's history, oldest first.
+func (e *env) gitLog(t testing.TB) []harness.CommitRecord {
 	t.Helper()
 	all, err := e.git.Log(repoName)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []harness.CommitRecord
-	for _, c := range all {
-		if c.Trailers[trailerPromotion] != "" {
-			out = append(out, c)
-		}
-	}
-	return out
+	return all
 }
 
 // forwardPromotions of release id: ring → commits (rollbacks excluded).
@@ -123,4 +135,67 @@ func (e *env) versionIn(app, region string) string {
 		}
 	}
 	return fmt.Sprintf("<no tag in %q>", s)
+}
+
+// ringd's test-only failpoints (internal/server/failpoints.go): each names
+// a file and fires once per cluster.
+const (
+	holdBatchEnv          = "RINGLEADER_TEST_HOLD_BATCH"
+	hangAfterBatchPushEnv = "RINGLEADER_TEST_HANG_AFTER_BATCH_PUSH"
+)
+
+// trainWith starts a cluster whose nodes have the failpoint env set to a
+// fresh file (returned), and departs a train of every app at v2.0.0.
+func trainWith(t *testing.T, env string) (e *env, rs []ringSpec, ids map[string]string, file string) {
+	t.Helper()
+	file = filepath.Join(t.TempDir(), "failpoint")
+	t.Setenv(env, file)
+	rs = defaultRings()
+	e = newEnv(t, envOptions{rings: rs})
+	return e, rs, e.train(t, "v2.0.0"), file
+}
+
+// train releases every app at version in the same leader pass: a global
+// halt holds the releases until all exist, and its resume lets their
+// canary promotions fall due together. It returns app → release ID.
+func (e *env) train(t *testing.T, version string) map[string]string {
+	t.Helper()
+	h := haltID(t, e.ringctlRetry(e.c.ICToken, "-o", "json", "halt", "--global", "--reason", "e2e: hold the train until every release exists"))
+	ids := map[string]string{}
+	for _, app := range apps {
+		ids[app] = e.create(app, version)
+	}
+	e.ringctlRetry(e.c.ICToken, "resume", h, "--reason", "e2e: the train departs")
+	return ids
+}
+
+// batchCommits are the commits of the history carrying two or more
+// promotions.
+func (e *env) batchCommits(t *testing.T) []harness.CommitRecord {
+	t.Helper()
+	var out []harness.CommitRecord
+	for _, c := range e.gitLog(t) {
+		if len(c.Promotions) >= 2 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// promotedApps lists the apps of a commit's promotions, in order.
+func promotedApps(c harness.CommitRecord) string {
+	var out []string
+	for _, p := range c.Promotions {
+		out = append(out, p["Ringleader-App"]+"@"+p[trailerRing])
+	}
+	return strings.Join(out, ",")
+}
+
+// waitFile waits for a failpoint's file.
+func waitFile(t *testing.T, file, what string) {
+	t.Helper()
+	harness.Eventually(t, 60*time.Second, what, func() error {
+		_, err := os.Stat(file)
+		return err
+	})
 }

@@ -185,3 +185,38 @@ func decisions(es []apiclient.AuditEntry) []apiclient.AuditEntry {
 	}
 	return out
 }
+
+// TestBatchSurvivesLeaderKilledBetweenPushAndRecord: a train's canary
+// promotions land as one batch commit; the leader dies before recording
+// any of them. The new leader finds each promotion in that commit, records
+// it without pushing again, and the releases complete: no promotion twice
+// in Git or in the audit trail, and verify-history passes the history with
+// its batch commits.
+func TestBatchSurvivesLeaderKilledBetweenPushAndRecord(t *testing.T) {
+	e, rs, ids, hang := trainWith(t, hangAfterBatchPushEnv)
+
+	waitFile(t, hang, "the leader to push a batch and stop before recording it")
+	batches := e.batchCommits(t)
+	if len(batches) != 1 || promotedApps(batches[0]) != "checkout@canary,ledger@canary,search@canary" {
+		t.Fatalf("batch commits before the kill: %d (%v); want one carrying every app's canary promotion", len(batches), batches)
+	}
+	batch := batches[0]
+	old := e.c.WaitLeader(t, 10*time.Second)
+	old.Kill()
+	if n := e.c.WaitLeader(t, 15*time.Second, e.c.Others(old)...); n == old {
+		t.Fatalf("killed leader %s still reported as leader", old.ID)
+	}
+
+	for _, app := range apps {
+		r := e.waitState(ids[app], rings.ReleaseCompleted, 120*time.Second)
+		e.checkReleased(t, r, rs, "v2.0.0")
+		if got := e.forwardPromotions(t, ids[app])["canary"]; len(got) != 1 || got[0].Hash != batch.Hash {
+			t.Errorf("%s's canary promotion: %d commits, want exactly the batch commit %.12s", app, len(got), batch.Hash)
+		}
+	}
+	rep := e.verifyHistory(t)
+	if want := len(apps) * len(rs); rep.Promotions != want {
+		t.Errorf("verify-history saw %d promotions, want %d (every app, every ring)", rep.Promotions, want)
+	}
+	e.checkExactlyOnce(t)
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/httpapi"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/addrfile"
+	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/server"
 	"github.com/ringleader-dev/ringleader/regions/argocd"
 	"github.com/ringleader-dev/ringleader/regions/prometheus"
@@ -113,6 +114,7 @@ func registerEffects(fs *flag.FlagSet, c *server.EffectsConfig) {
 	fs.StringVar(&c.GitSSHKeyFile, "git-ssh-key-file", "", "file holding a PEM SSH private key for the GitOps repository")
 	fs.StringVar(&c.GitAuthorName, "git-author-name", "Ringleader", "author name of promotion commits")
 	fs.StringVar(&c.GitAuthorEmail, "git-author-email", "ringleader@localhost", "author email of promotion commits")
+	fs.IntVar(&c.PromotionBatchMax, "promotion-batch-max", gitops.DefaultBatchMax, "most promotions one Git commit carries: promotions due in the same pass go out together, up to this many (and about 4 MiB of edited files) per commit; 1 writes a commit per promotion")
 	fs.StringVar(&c.Health.ArgoCDTokenFile, "argocd-token-file", "", "file holding the Argo CD API token (applications get), re-read on every request; without it regions with an argocd source fail closed")
 	fs.StringVar(&c.Health.ArgoCDCAFile, "argocd-ca-file", "", "PEM CA bundle the Argo CD servers' certificates must chain to (default: system roots)")
 	fs.BoolVar(&c.Health.ArgoCDInsecureSkipVerify, "argocd-insecure-skip-verify", false, "accept any Argo CD server certificate (throwaway test installations only)")

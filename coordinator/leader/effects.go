@@ -12,11 +12,13 @@ import (
 // (internal/gitops, regions/…) and tests use in-memory ones.
 
 // Promoter writes promotions to the GitOps repository, exactly once per
-// PromotionID, and reads back what is there: whether a promotion already
-// landed, and each region's baseline. Every part is required; a wrapper
-// (metrics.InstrumentPromoter) passes all three on.
+// PromotionID, alone (Promote) or together (PromoteBatch), and reads back
+// what is there: whether a promotion already landed, and each region's
+// baseline. Every part is required; a wrapper (metrics.InstrumentPromoter)
+// passes all of them on.
 type Promoter interface {
 	Promote(ctx context.Context, p rings.Promotion) (rings.PromotionResult, error)
+	BatchPromoter
 	LandedFinder
 	BaselineReader
 }

@@ -63,18 +63,30 @@ func (l *Loop) pass(ctx context.Context) (next time.Time, progressed bool) {
 		snap = l.cfg.Store.View()
 	}
 	plan := l.cfg.Planner(snap.Topology, &snap.State, l.cfg.Clock.Now())
+	// Forward promotions are staged (checked, gated) in plan order and
+	// written together once the other actions are done (loop_batch.go).
+	var batch []rings.Promotion
 	for _, a := range plan.Actions {
 		if ctx.Err() != nil {
 			return time.Time{}, false
 		}
 		l.stats.actions.Add(1)
-		if err := l.act(ctx, snap, a); errors.Is(err, errGateWait) {
-			continue // waiting on a gate: neither progress nor an error
-		} else if err != nil {
-			l.stats.errors.Add(1)
-			l.cfg.Logger.Warn("action failed; retrying next pass", "kind", a.Kind, "release", a.ReleaseID, "ring", a.Ring, "err", err)
-			continue
+		var err error
+		if a.Kind == planner.ActPromote {
+			var p rings.Promotion
+			var ready bool
+			if p, ready, err = l.stagePromotion(ctx, snap, a, true); ready {
+				batch = append(batch, p)
+				continue
+			}
+		} else {
+			err = l.act(ctx, snap, a)
 		}
+		if l.done(a.Kind, a.ReleaseID, a.Ring, err) {
+			progressed = true
+		}
+	}
+	if l.promoteBatch(ctx, snap, batch) {
 		progressed = true
 	}
 	l.notifyState(ctx)
@@ -174,14 +186,31 @@ func (l *Loop) landedBefore(ctx context.Context, p rings.Promotion) bool {
 	return landed
 }
 
-// promote writes a promotion (or rollback) through the Promoter and records
-// the commit. A fenced promotion records nothing.
+// promote writes a promotion (or rollback) alone through the Promoter and
+// records the commit. A fenced promotion records nothing.
 func (l *Loop) promote(ctx context.Context, snap store.Snapshot, a planner.Action) error {
+	p, ready, err := l.stagePromotion(ctx, snap, a, false)
+	if !ready {
+		return err
+	}
+	res, err := l.cfg.Promoter.Promote(ctx, p)
+	return l.promoted(ctx, snap, p, res, err)
+}
+
+// stagePromotion builds the promotion of a and checks it once before
+// anything is written, so a halt placed since the snapshot stops it
+// without touching Git; then asks the pre-promotion gate (never for a
+// rollback, nor for a promotion already on the branch). ready is false
+// when nothing is to be written; err is then the action's answer (nil
+// when fenced, errGateWait when the gate refused). A batched promotion's
+// Check is the state part of the fence only: the batch's leadership check
+// runs once per push (loop_batch.go).
+func (l *Loop) stagePromotion(ctx context.Context, snap store.Snapshot, a planner.Action, batched bool) (p rings.Promotion, ready bool, err error) {
 	app := a.App
 	if rel := snap.State.ReleaseByID(a.ReleaseID); rel != nil && app == "" {
 		app = rel.App
 	}
-	p := rings.Promotion{
+	p = rings.Promotion{
 		ReleaseID:   a.ReleaseID,
 		App:         app,
 		Ring:        a.Ring,
@@ -194,21 +223,28 @@ func (l *Loop) promote(ctx context.Context, snap store.Snapshot, a planner.Actio
 	if !p.Rollback {
 		p.PreviousRing, p.PreviousRingSoakedAt = soakEvidence(snap.State.ReleaseByID(a.ReleaseID), a.Ring)
 	}
-	p.Check = l.fenceCheck(p)
-	// Check once before starting, so a halt placed since the snapshot
-	// stops the promotion without touching Git.
-	err := p.Check(ctx)
-	if err == nil && !p.Rollback && l.cfg.BeforePromote != nil && !l.landedBefore(ctx, p) {
+	if batched {
+		p.Check = l.stateFence(p)
+	} else {
+		p.Check = l.fenceCheck(p)
+	}
+	if err := p.Check(ctx); err != nil {
+		return p, false, l.promoted(ctx, snap, p, rings.PromotionResult{}, err)
+	}
+	if !p.Rollback && l.cfg.BeforePromote != nil && !l.landedBefore(ctx, p) {
 		// The pre-promotion gate (e.g. a webhook): a refusal is a wait,
 		// recorded on the release, never a failed action.
 		if gerr := l.cfg.BeforePromote(ctx, p); gerr != nil {
-			return l.gateRefused(ctx, snap, p, gerr)
+			return p, false, l.gateRefused(ctx, snap, p, gerr)
 		}
 	}
-	var res rings.PromotionResult
-	if err == nil {
-		res, err = l.cfg.Promoter.Promote(ctx, p)
-	}
+	return p, true, nil
+}
+
+// promoted records what became of p's write: the commit, nothing when
+// fenced, the ring's failure when it needs a person, the next attempt
+// when it was transient.
+func (l *Loop) promoted(ctx context.Context, snap store.Snapshot, p rings.Promotion, res rings.PromotionResult, err error) error {
 	switch {
 	case errors.Is(err, rings.ErrFenced):
 		l.stats.fenced.Add(1)
@@ -227,44 +263,57 @@ func (l *Loop) promote(ctx context.Context, snap store.Snapshot, a planner.Actio
 	return l.record(ctx, typ, key, command.Promoted{ReleaseID: p.ReleaseID, Ring: p.Ring, Regions: p.Regions, PromotionID: p.PromotionID, Commit: res.Commit})
 }
 
-// fenceCheck is Promotion.Check: called by the writer right before it
-// pushes. It re-reads the replicated state for a halt covering the
-// promotion (rollbacks are exempt: setting a failed ring back must not be
-// blocked by the halt its failure placed), refuses a release that was
-// aborted or rolled back meanwhile, and confirms leadership with a quorum.
-// Every refusal wraps ErrFenced.
+// fenceCheck is Promotion.Check of a promotion written alone: called by
+// the writer right before it pushes. It is stateFence, then a quorum
+// confirms this node still leads (leaderCheck). Every refusal wraps
+// ErrFenced.
 func (l *Loop) fenceCheck(p rings.Promotion) func(ctx context.Context) error {
+	state := l.stateFence(p)
+	return func(ctx context.Context) error {
+		if err := state(ctx); err != nil {
+			return err
+		}
+		if err := l.leaderCheck(ctx); err != nil {
+			return fmt.Errorf("promotion %s: %w", p.PromotionID, err)
+		}
+		return nil
+	}
+}
+
+// stateFence re-reads the replicated state for a halt covering the
+// promotion (rollbacks are exempt: setting a failed ring back must not be
+// blocked by the halt its failure placed) and refuses a release that was
+// aborted or rolled back meanwhile. Every refusal wraps ErrFenced.
+func (l *Loop) stateFence(p rings.Promotion) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("promotion %s: leader loop stopped: %w: %w", p.PromotionID, rings.ErrFenced, err)
 		}
-		if !p.Rollback {
-			var halt *rings.Halt
-			var ended rings.ReleaseState
-			read := func(st *rings.State) {
-				if hs := st.CoveringHalts(p.ReleaseID, p.App, p.Ring, p.Regions); len(hs) > 0 {
-					halt = &hs[0]
-				}
-				// A release no longer in the state finished and was
-				// forgotten (rings/history.go): fenced too, fail closed.
-				if rel := st.ReleaseByID(p.ReleaseID); rel == nil {
-					ended = "gone from the state (finished)"
-				} else if rel.State.Terminal() {
-					ended = rel.State
-				}
+		if p.Rollback {
+			return nil
+		}
+		var halt *rings.Halt
+		var ended rings.ReleaseState
+		read := func(st *rings.State) {
+			if hs := st.CoveringHalts(p.ReleaseID, p.App, p.Ring, p.Regions); len(hs) > 0 {
+				halt = &hs[0]
 			}
-			// Read in place (fsm_view.go): a deep copy of the state per
-			// promotion made large passes quadratic.
-			l.cfg.Store.ViewState(read)
-			if halt != nil {
-				return fmt.Errorf("promotion %s is covered by halt %s (%s): %w", p.PromotionID, halt.ID, halt.Reason, rings.ErrFenced)
-			}
-			if ended != "" {
-				return fmt.Errorf("promotion %s: release is %s: %w", p.PromotionID, ended, rings.ErrFenced)
+			// A release no longer in the state finished and was
+			// forgotten (rings/history.go): fenced too, fail closed.
+			if rel := st.ReleaseByID(p.ReleaseID); rel == nil {
+				ended = "gone from the state (finished)"
+			} else if rel.State.Terminal() {
+				ended = rel.State
 			}
 		}
-		if err := l.cfg.Store.VerifyLeader(); err != nil {
-			return fmt.Errorf("promotion %s: this node is no longer the leader: %w: %w", p.PromotionID, rings.ErrFenced, err)
+		// Read in place (fsm_view.go): a deep copy of the state per
+		// promotion made large passes quadratic.
+		l.cfg.Store.ViewState(read)
+		if halt != nil {
+			return fmt.Errorf("promotion %s is covered by halt %s (%s): %w", p.PromotionID, halt.ID, halt.Reason, rings.ErrFenced)
+		}
+		if ended != "" {
+			return fmt.Errorf("promotion %s: release is %s: %w", p.PromotionID, ended, rings.ErrFenced)
 		}
 		return nil
 	}

@@ -196,15 +196,18 @@ func TestLoopCheckFencesADeposedLeader(t *testing.T) {
 	t.Parallel()
 	f := newLoopFixture(t, nil)
 	f.release(t, "v2")
+	// Promotions go out as a batch: the check the loop hands the promoter
+	// confirms leadership once per push, and refuses every promotion of a
+	// deposed leader's batch.
+	f.store.SetVerifyErr(command.ErrNotLeader)
 	var checkErr error
-	f.promoter.PromoteFn = func(ctx context.Context, p rings.Promotion) (rings.PromotionResult, error) {
-		f.store.SetVerifyErr(command.ErrNotLeader)
-		checkErr = p.Check(ctx)
-		return rings.PromotionResult{}, checkErr
+	f.promoter.PromoteBatchFn = func(ctx context.Context, ps []rings.Promotion, check func(context.Context) error) []PromotionOutcome {
+		checkErr = check(ctx)
+		return PromoteEach(ctx, f.promoter, ps, check)
 	}
 	f.passUntil(t, 10, time.Minute, func(store.Snapshot) bool { return checkErr != nil })
 	if !errors.Is(checkErr, rings.ErrFenced) || !errors.Is(checkErr, command.ErrNotLeader) || len(f.commandsOf(command.CmdPromoted)) != 0 {
-		t.Fatalf("Check returned %v; want ErrFenced wrapping ErrNotLeader and nothing recorded", checkErr)
+		t.Fatalf("check returned %v; want ErrFenced wrapping ErrNotLeader and nothing recorded", checkErr)
 	}
 }
 

@@ -20,6 +20,9 @@ import (
 type MemPromoter struct {
 	// PromoteFn, when set, replaces the default behaviour entirely.
 	PromoteFn func(ctx context.Context, p rings.Promotion) (rings.PromotionResult, error)
+	// PromoteBatchFn, when set, replaces PromoteBatch's default (check,
+	// then Promote each in turn).
+	PromoteBatchFn func(ctx context.Context, ps []rings.Promotion, check func(context.Context) error) []PromotionOutcome
 
 	// ReadBaselineFn, when set, replaces ReadBaseline's default behaviour.
 	ReadBaselineFn func(ctx context.Context, app string, regions []string) (rings.BaselineRead, error)
@@ -106,6 +109,14 @@ func (m *MemPromoter) Promote(ctx context.Context, p rings.Promotion) (rings.Pro
 		m.current[p.App+"/"+region] = v
 	}
 	return rings.PromotionResult{Commit: commit}, nil
+}
+
+// PromoteBatch implements BatchPromoter one promotion at a time.
+func (m *MemPromoter) PromoteBatch(ctx context.Context, ps []rings.Promotion, check func(context.Context) error) []PromotionOutcome {
+	if m.PromoteBatchFn != nil {
+		return m.PromoteBatchFn(ctx, ps, check)
+	}
+	return PromoteEach(ctx, m, ps, check)
 }
 
 // FindLanded implements LandedFinder.

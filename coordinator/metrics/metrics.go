@@ -28,6 +28,8 @@ type Metrics struct {
 	applyLatency prometheus.Histogram
 	pushDuration *prometheus.HistogramVec
 	pushRetries  prometheus.Counter
+	// perCommit is promotions per promotion commit (commits.go).
+	perCommit prometheus.Histogram
 	// topologyRejected counts rejected topology revisions;
 	// topologyLastRejected is 1 while the newest revision seen was refused.
 	topologyRejected     prometheus.Counter
@@ -88,6 +90,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "ringleader_gitops_push_retries_total",
 			Help: "Push attempts beyond the first (the branch moved: fetch, rebuild, push again).",
 		}),
+		perCommit: newPerCommit(),
 		topologyRejected: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "ringleader_topology_rejected_total",
 			Help: "Topology revisions rejected as invalid (the previous one stayed in force).",
@@ -97,7 +100,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "1 when the newest topology revision was rejected and an older one is in force, 0 after an adoption.",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.applied, m.promotions, m.failures, m.rollbacks, m.checks, m.haltsPlaced, m.applyLatency, m.pushDuration, m.pushRetries, m.topologyRejected, m.topologyLastRejected} {
+	for _, c := range []prometheus.Collector{m.applied, m.promotions, m.failures, m.rollbacks, m.checks, m.haltsPlaced, m.applyLatency, m.pushDuration, m.pushRetries, m.perCommit, m.topologyRejected, m.topologyLastRejected} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}

@@ -89,12 +89,16 @@ type CommitRecord struct {
 	Author   string
 	Trailers map[string]string
 	Unix     int64
+	// Promotions are the trailer sets of the promotions the commit
+	// carries: Trailers for a one-promotion commit, one per promotion
+	// paragraph of a batch commit (Ringleader-Format: 2).
+	Promotions []map[string]string
 }
 
 // Log returns main's commits, oldest first, with their trailers.
 func (s *GitServer) Log(name string) ([]CommitRecord, error) {
 	const sep = "\x1e"
-	out, err := s.Git(s.Path(name), "log", "--reverse", "--first-parent", "--format=%H%x1f%ct%x1f%an%x1f%s%x1f%(trailers:only,unfold)"+sep, "main")
+	out, err := s.Git(s.Path(name), "log", "--reverse", "--first-parent", "--format=%H%x1f%ct%x1f%an%x1f%s%x1f%B"+sep, "main")
 	if err != nil {
 		return nil, err
 	}
@@ -111,13 +115,35 @@ func (s *GitServer) Log(name string) ([]CommitRecord, error) {
 		r := CommitRecord{Hash: f[0], Author: f[2], Subject: f[3], Trailers: map[string]string{}}
 		fmt.Sscan(f[1], &r.Unix)
 		if len(f) == 5 {
-			for _, line := range strings.Split(f[4], "\n") {
-				if k, v, ok := strings.Cut(line, ":"); ok {
-					r.Trailers[strings.TrimSpace(k)] = strings.TrimSpace(v)
+			paras := strings.Split(strings.TrimSpace(f[4]), "\n\n")
+			r.Trailers = trailerLines(paras[len(paras)-1])
+			if r.Trailers["Ringleader-Format"] == "2" {
+				for _, p := range paras[1 : len(paras)-1] {
+					if tr := trailerLines(p); tr["Ringleader-Promotion"] != "" {
+						r.Promotions = append(r.Promotions, tr)
+					}
 				}
+			} else if r.Trailers["Ringleader-Promotion"] != "" {
+				r.Promotions = []map[string]string{r.Trailers}
 			}
 		}
 		recs = append(recs, r)
 	}
 	return recs, nil
+}
+
+// trailerLines reads the "Key: value" lines of one paragraph (the first
+// value of a repeated key).
+func trailerLines(para string) map[string]string {
+	out := map[string]string{}
+	for _, line := range strings.Split(para, "\n") {
+		k, v, ok := strings.Cut(line, ": ")
+		if !ok || k == "" || strings.ContainsAny(k, " \t") {
+			continue
+		}
+		if _, dup := out[k]; !dup {
+			out[k] = strings.TrimSpace(v)
+		}
+	}
+	return out
 }

@@ -38,6 +38,12 @@ type Config struct {
 	// Backoff is the base of the jittered exponential backoff between
 	// attempts (default 50ms, capped at 2s).
 	Backoff time.Duration
+	// BatchMax and BatchMaxBytes bound one batch commit (PromoteBatch):
+	// at most BatchMax promotions (default 500) and, past its first
+	// promotion, at most BatchMaxBytes of changed file content (default
+	// 4 MiB). A batch beyond either goes out as several commits.
+	BatchMax      int
+	BatchMaxBytes int
 	// Lookback bounds how many commits the exactly-once search walks from
 	// the head when it has no index yet (default 10000).
 	Lookback int
@@ -106,6 +112,15 @@ func (c *Config) Validate() error {
 	}
 	if c.Backoff <= 0 {
 		c.Backoff = 50 * time.Millisecond
+	}
+	if c.BatchMax < 0 || c.BatchMaxBytes < 0 {
+		return fmt.Errorf("gitops config: batch bounds must not be negative (max %d promotions, %d bytes): %w", c.BatchMax, c.BatchMaxBytes, ErrInvalid)
+	}
+	if c.BatchMax == 0 {
+		c.BatchMax = DefaultBatchMax
+	}
+	if c.BatchMaxBytes == 0 {
+		c.BatchMaxBytes = DefaultBatchMaxBytes
 	}
 	if c.Lookback <= 0 {
 		c.Lookback = 10000

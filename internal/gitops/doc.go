@@ -2,8 +2,10 @@
 // reads its history back.
 //
 // A Writer keeps one persistent bare clone per node (created once, fetched
-// afterwards) and turns a Promotion into exactly one commit that sets the
-// version in every target of the app for every region of the ring:
+// afterwards) and turns a Promotion into exactly one commit (or, through
+// PromoteBatch, promotions due together into shared commits, each with its
+// own trailer set) that sets the version in every target of the app for
+// every region of the ring:
 // yamlPath (a scalar at a dotted path), kustomizeImage (newTag of an image in
 // a kustomization), applicationSetElement (a field of the list-generator
 // element of the region, found by its region or another key such as

@@ -82,19 +82,14 @@ func ParseHalts(content []byte) ([]rings.Halt, error) {
 	return out, nil
 }
 
-// coveringHalt returns the first halt in content that covers the promotion.
-// An unreadable fence fails closed: it is reported as covering.
-func coveringHalt(content []byte, p rings.Promotion) (*rings.Halt, error) {
-	hs, err := ParseHalts(content)
-	if err != nil {
-		return nil, fmt.Errorf("%w: the fence is unreadable, fix %s: %w", ErrHalted, HaltsFile, err)
-	}
+// covering returns the first active halt of hs that covers p, if any.
+func covering(hs []rings.Halt, p rings.Promotion) *rings.Halt {
 	for i := range hs {
 		if hs[i].Active() && hs[i].Scope.Covers(p.ReleaseID, p.App, p.Ring, p.Regions) {
-			return &hs[i], nil
+			return &hs[i]
 		}
 	}
-	return nil, nil
+	return nil
 }
 
 func describeHalt(h *rings.Halt) string {

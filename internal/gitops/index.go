@@ -10,7 +10,7 @@ import (
 )
 
 // trailerIndex maps Ringleader-Promotion trailers to the commits carrying
-// them. It is updated incrementally after every fetch: the walk starts at the
+// them (every promotion of a batch commit maps to that commit). It is updated incrementally after every fetch: the walk starts at the
 // new head and stops at commits already seen, so a steady-state update reads
 // only the commits that arrived since the last one. The first walk is bounded
 // by limit commits.
@@ -48,7 +48,7 @@ func (ix *trailerIndex) update(s storer.EncodedObjectStorer, head plumbing.Hash)
 		}
 		ix.seen[h] = struct{}{}
 		walked++
-		if id := promotionTrailer(c.Message); id != "" {
+		for _, id := range promotionIDs(c.Message) {
 			// A walk goes from newer to older commits: an older commit with
 			// the same trailer (there should be none) is the original landing.
 			ix.byPromotion[id] = h
@@ -58,12 +58,12 @@ func (ix *trailerIndex) update(s storer.EncodedObjectStorer, head plumbing.Hash)
 	return nil
 }
 
-// add records a commit we pushed ourselves.
-func (ix *trailerIndex) add(h plumbing.Hash, promotionID string) {
+// add records a commit we pushed ourselves and the promotions it carries.
+func (ix *trailerIndex) add(h plumbing.Hash, promotionIDs ...string) {
 	ix.seen[h] = struct{}{}
-	if promotionID != "" {
-		if _, ok := ix.byPromotion[promotionID]; !ok {
-			ix.byPromotion[promotionID] = h
+	for _, id := range promotionIDs {
+		if _, ok := ix.byPromotion[id]; !ok {
+			ix.byPromotion[id] = h
 		}
 	}
 }

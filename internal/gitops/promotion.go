@@ -54,6 +54,9 @@ type Result struct {
 	rings.PromotionResult
 	// Attempts is how many pushes were tried (0 when already landed).
 	Attempts int
+	// Batch is how many promotions the commit carries (1 for a format-1
+	// commit; 0 when this call pushed nothing).
+	Batch int
 }
 
 // validatePromotion rejects a promotion that cannot be written as a commit.
@@ -86,18 +89,13 @@ func validatePromotion(p rings.Promotion) error {
 	return nil
 }
 
-// CommitMessage renders the commit message: a readable subject, a short body and
-// the trailers.
+// CommitMessage renders the commit message of one promotion (format 1): a
+// readable subject, a short body and the trailers.
 func CommitMessage(p rings.Promotion) string {
-	regions := p.Regions
-	more := ""
-	if len(regions) > maxSubjectRegions {
-		more = fmt.Sprintf(" +%d", len(regions)-maxSubjectRegions)
-		regions = regions[:maxSubjectRegions]
-	}
 	var b strings.Builder
+	b.WriteString(promotionSubject(p))
+	b.WriteString("\n\n")
 	if p.Rollback {
-		fmt.Fprintf(&b, "rollback %s to %s → ring %s (%s%s)\n\n", p.App, p.Version, p.Ring, strings.Join(regions, ", "), more)
 		if len(p.Targets) > 0 {
 			fmt.Fprintf(&b, "Roll %s back in %s, each target to its own previous value:\n", p.App, strings.Join(p.Regions, ", "))
 			for _, tv := range p.Targets {
@@ -108,22 +106,41 @@ func CommitMessage(p rings.Promotion) string {
 			fmt.Fprintf(&b, "Roll %s back to %s in %s.\n\n", p.App, p.Version, strings.Join(p.Regions, ", "))
 		}
 	} else {
-		fmt.Fprintf(&b, "%s %s → ring %s (%s%s)\n\n", p.App, p.Version, p.Ring, strings.Join(regions, ", "), more)
 		fmt.Fprintf(&b, "Promote %s %s to %s.\n\n", p.App, p.Version, strings.Join(p.Regions, ", "))
 	}
-	fmt.Fprintf(&b, "%s: %s\n", TrailerRelease, p.ReleaseID)
-	fmt.Fprintf(&b, "%s: %s\n", TrailerRing, p.Ring)
-	fmt.Fprintf(&b, "%s: %s\n", TrailerPromotion, p.PromotionID)
-	fmt.Fprintf(&b, "%s: %s\n", TrailerApp, p.App)
-	fmt.Fprintf(&b, "%s: %s\n", TrailerVersion, p.Version)
-	fmt.Fprintf(&b, "%s: %s\n", TrailerRegions, strings.Join(p.Regions, ","))
+	writeTrailers(&b, p)
+	return b.String()
+}
+
+// promotionSubject is the one-line account of p: "checkout v1.4.2 → ring
+// early (eu-west-1)", or "rollback checkout to v1.4.1 → …".
+func promotionSubject(p rings.Promotion) string {
+	regions := p.Regions
+	more := ""
+	if len(regions) > maxSubjectRegions {
+		more = fmt.Sprintf(" +%d", len(regions)-maxSubjectRegions)
+		regions = regions[:maxSubjectRegions]
+	}
 	if p.Rollback {
-		fmt.Fprintf(&b, "%s: true\n", TrailerRollback)
+		return fmt.Sprintf("rollback %s to %s → ring %s (%s%s)", p.App, p.Version, p.Ring, strings.Join(regions, ", "), more)
+	}
+	return fmt.Sprintf("%s %s → ring %s (%s%s)", p.App, p.Version, p.Ring, strings.Join(regions, ", "), more)
+}
+
+// writeTrailers writes p's trailer set, one "Key: value" line each.
+func writeTrailers(b *strings.Builder, p rings.Promotion) {
+	fmt.Fprintf(b, "%s: %s\n", TrailerRelease, p.ReleaseID)
+	fmt.Fprintf(b, "%s: %s\n", TrailerRing, p.Ring)
+	fmt.Fprintf(b, "%s: %s\n", TrailerPromotion, p.PromotionID)
+	fmt.Fprintf(b, "%s: %s\n", TrailerApp, p.App)
+	fmt.Fprintf(b, "%s: %s\n", TrailerVersion, p.Version)
+	fmt.Fprintf(b, "%s: %s\n", TrailerRegions, strings.Join(p.Regions, ","))
+	if p.Rollback {
+		fmt.Fprintf(b, "%s: true\n", TrailerRollback)
 	}
 	if p.PreviousRing != "" && !p.PreviousRingSoakedAt.IsZero() {
-		fmt.Fprintf(&b, "%s: %s@%s\n", TrailerSoakedRing, p.PreviousRing, p.PreviousRingSoakedAt.UTC().Format(soakedTimeLayout))
+		fmt.Fprintf(b, "%s: %s@%s\n", TrailerSoakedRing, p.PreviousRing, p.PreviousRingSoakedAt.UTC().Format(soakedTimeLayout))
 	}
-	return b.String()
 }
 
 // Trailers parses "Key: value" lines from the last paragraph of a commit
@@ -133,8 +150,14 @@ func Trailers(message string) map[string]string {
 	if i := strings.LastIndex(msg, "\n\n"); i >= 0 {
 		msg = msg[i+2:]
 	}
+	return paragraphTrailers(msg)
+}
+
+// paragraphTrailers parses the "Key: value" lines of one paragraph (lines
+// that are not trailers are skipped). Repeated keys keep the first value.
+func paragraphTrailers(para string) map[string]string {
 	out := map[string]string{}
-	for _, line := range strings.Split(msg, "\n") {
+	for _, line := range strings.Split(para, "\n") {
 		k, v, ok := strings.Cut(line, ": ")
 		if !ok || strings.ContainsAny(k, " \t") || k == "" {
 			continue
@@ -144,18 +167,4 @@ func Trailers(message string) map[string]string {
 		}
 	}
 	return out
-}
-
-// promotionTrailer extracts the Ringleader-Promotion value of a commit
-// message cheaply (without building the whole map).
-func promotionTrailer(message string) string {
-	i := strings.LastIndex(message, "\n"+TrailerPromotion+": ")
-	if i < 0 {
-		return ""
-	}
-	rest := message[i+len(TrailerPromotion)+3:]
-	if j := strings.IndexByte(rest, '\n'); j >= 0 {
-		rest = rest[:j]
-	}
-	return strings.TrimSpace(rest)
 }

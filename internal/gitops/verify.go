@@ -132,42 +132,56 @@ func verifyCommits(s storer.EncodedObjectStorer, head plumbing.Hash, top *topolo
 	seen := map[string]string{}                  // promotion ID → first commit
 	promoted := map[string]map[string][]landed{} // release → ring → commits
 	for _, c := range order {
-		tr := Trailers(c.Message)
-		id := tr[TrailerPromotion]
-		if id == "" {
+		blocks, err := PromotionBlocks(c.Message)
+		if err != nil {
+			return nil, fmt.Errorf("commit %s: %w", c.Hash, err)
+		}
+		if len(blocks) == 0 {
 			continue
 		}
-		rep.Promotions++
-		v := Violation{Commit: c.Hash.String(), PromotionID: id, Release: tr[TrailerRelease], Ring: tr[TrailerRing]}
-		report := func(k ViolationKind, format string, args ...any) {
-			v.Kind, v.Detail = k, fmt.Sprintf(format, args...)
-			rep.Violations = append(rep.Violations, v)
+		// One fence per commit: every promotion of a batch landed on the
+		// same parent.
+		parentHalts, fenceErr := fenceAtParent(s, c)
+		for _, tr := range blocks {
+			verifyPromotion(rep, c, tr, seen, promoted, parentHalts, fenceErr, top)
 		}
-		if first, dup := seen[id]; dup {
-			report(ViolationDuplicate, "promotion %s already landed as %s", id, first[:12])
-			continue
-		}
-		seen[id] = c.Hash.String()
-		if tr[TrailerRollback] == "true" {
-			continue
-		}
-		var regions []string
-		if tr[TrailerRegions] != "" {
-			regions = strings.Split(tr[TrailerRegions], ",")
-		}
-		p := rings.Promotion{ReleaseID: v.Release, App: tr[TrailerApp], Ring: v.Ring, Regions: regions}
-		if h, err := fenceAtParent(s, c, p); err != nil {
-			report(ViolationHalted, "the halt fence of the parent commit is unreadable: %v", err)
-		} else if h != nil {
-			report(ViolationHalted, "landed while %s was active in %s", describeHalt(h), HaltsFile)
-		}
-		checkRingOrder(tr, c, v.Release, v.Ring, promoted, top, report)
-		if promoted[v.Release] == nil {
-			promoted[v.Release] = map[string][]landed{}
-		}
-		promoted[v.Release][v.Ring] = append(promoted[v.Release][v.Ring], landed{commit: c.Hash.String(), regions: regions, at: c.Committer.When})
 	}
 	return rep, nil
+}
+
+// verifyPromotion checks one promotion (one trailer set) of commit c.
+func verifyPromotion(rep *VerifyReport, c *object.Commit, tr map[string]string, seen map[string]string,
+	promoted map[string]map[string][]landed, parentHalts []rings.Halt, fenceErr error, top *topology.Topology) {
+	id := tr[TrailerPromotion]
+	rep.Promotions++
+	v := Violation{Commit: c.Hash.String(), PromotionID: id, Release: tr[TrailerRelease], Ring: tr[TrailerRing]}
+	report := func(k ViolationKind, format string, args ...any) {
+		v.Kind, v.Detail = k, fmt.Sprintf(format, args...)
+		rep.Violations = append(rep.Violations, v)
+	}
+	if first, dup := seen[id]; dup {
+		report(ViolationDuplicate, "promotion %s already landed as %s", id, first[:12])
+		return
+	}
+	seen[id] = c.Hash.String()
+	if tr[TrailerRollback] == "true" {
+		return
+	}
+	var regions []string
+	if tr[TrailerRegions] != "" {
+		regions = strings.Split(tr[TrailerRegions], ",")
+	}
+	p := rings.Promotion{ReleaseID: v.Release, App: tr[TrailerApp], Ring: v.Ring, Regions: regions}
+	if fenceErr != nil {
+		report(ViolationHalted, "the halt fence of the parent commit is unreadable: %v", fenceErr)
+	} else if h := covering(parentHalts, p); h != nil {
+		report(ViolationHalted, "landed while %s was active in %s", describeHalt(h), HaltsFile)
+	}
+	checkRingOrder(tr, c, v.Release, v.Ring, promoted, top, report)
+	if promoted[v.Release] == nil {
+		promoted[v.Release] = map[string][]landed{}
+	}
+	promoted[v.Release][v.Ring] = append(promoted[v.Release][v.Ring], landed{commit: c.Hash.String(), regions: regions, at: c.Committer.When})
 }
 
 // checkRingOrder reports ring-order and soak violations of one promotion.
@@ -242,9 +256,9 @@ func checkRingOrder(tr map[string]string, c *object.Commit, release, ring string
 	}
 }
 
-// fenceAtParent returns the active halt in the first parent's halt fence
-// that covers p, if any.
-func fenceAtParent(s storer.EncodedObjectStorer, c *object.Commit, p rings.Promotion) (*rings.Halt, error) {
+// fenceAtParent returns the halts in the first parent's halt fence (none
+// for a root commit or a parent without a fence).
+func fenceAtParent(s storer.EncodedObjectStorer, c *object.Commit) ([]rings.Halt, error) {
 	if len(c.ParentHashes) == 0 {
 		return nil, nil
 	}
@@ -260,16 +274,7 @@ func fenceAtParent(s storer.EncodedObjectStorer, c *object.Commit, p rings.Promo
 	if err != nil || !ok {
 		return nil, err
 	}
-	hs, err := ParseHalts(content)
-	if err != nil {
-		return nil, err
-	}
-	for i := range hs {
-		if hs[i].Active() && hs[i].Scope.Covers(p.ReleaseID, p.App, p.Ring, p.Regions) {
-			return &hs[i], nil
-		}
-	}
-	return nil, nil
+	return ParseHalts(content)
 }
 
 // parentsFirst returns every commit reachable from head such that each

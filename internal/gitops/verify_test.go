@@ -118,6 +118,25 @@ func TestVerifyHistory(t *testing.T) {
 		{"promotion after a halt fence", true, func(t *testing.T) []step {
 			return []step{{at: 0, msg: "halt", files: fence(t, global)}, {at: time.Minute, msg: gitops.CommitMessage(early)}}
 		}, []gitops.ViolationKind{gitops.ViolationHalted}},
+		{"batch commits between single ones", true, func(t *testing.T) []step {
+			cart := promo("r2", "cart", "early", "r2-early", "eu-west-1")
+			return []step{
+				{at: 0, msg: gitops.BatchMessage([]rings.Promotion{early, cart})},
+				{at: 2 * time.Hour, msg: gitops.CommitMessage(soaked(mainRing, "early", 90*time.Minute))},
+				{at: 3 * time.Hour, msg: gitops.BatchMessage([]rings.Promotion{promo("r2", "cart", "main", "r2-main", "us-east-1", "us-west-2"), promo("r3", "checkout", "early", "r3-early", "eu-west-1")})},
+			}
+		}, nil},
+		{"duplicate across a batch and a single commit", true, func(t *testing.T) []step {
+			return []step{{at: 0, msg: gitops.BatchMessage([]rings.Promotion{early, promo("r2", "cart", "early", "r2-early", "eu-west-1")})},
+				{at: time.Minute, msg: gitops.CommitMessage(early)}}
+		}, []gitops.ViolationKind{gitops.ViolationDuplicate}},
+		{"a halt covers one promotion of a batch", true, func(t *testing.T) []step {
+			return []step{{at: 0, msg: "halt", files: fence(t, cartOnly)},
+				{at: time.Minute, msg: gitops.BatchMessage([]rings.Promotion{early, promo("r2", "cart", "early", "r2-early", "eu-west-1")})}}
+		}, []gitops.ViolationKind{gitops.ViolationHalted}},
+		{"ring order inside batches", true, func(t *testing.T) []step {
+			return []step{{at: 0, msg: gitops.BatchMessage([]rings.Promotion{mainRing, promo("r2", "cart", "early", "r2-early", "eu-west-1")})}}
+		}, []gitops.ViolationKind{gitops.ViolationRingOrder}},
 		{"rollback under a halt is allowed", true, func(t *testing.T) []step {
 			return []step{{at: 0, msg: gitops.CommitMessage(early)}, {at: time.Minute, msg: "halt", files: fence(t, global)},
 				{at: 2 * time.Minute, msg: gitops.CommitMessage(rollback(promo("r1", "checkout", "early", "r1-early-back", "eu-west-1")))}}
@@ -155,15 +174,19 @@ func TestVerifyHistory(t *testing.T) {
 }
 
 // A history written by the Writer itself, ring by ring with soak evidence,
-// verifies clean.
+// a batch commit (checkout and cart to early) then a single one, verifies
+// clean.
 func TestVerifyHistoryOfWriterOutput(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	now := t0
 	w := e.writer(t, func(c *gitops.Config) { c.Now = func() time.Time { return now } })
 	ctx := context.Background()
-	if _, err := w.Promote(ctx, promotion("checkout", "early", "v2", "w-early", "eu-west-1")); err != nil {
-		t.Fatal(err)
+	early := []rings.Promotion{promotion("checkout", "early", "v2", "w-early", "eu-west-1"), promotion("cart", "early", "v2", "w-cart-early", "eu-west-1")}
+	for i, r := range w.PromoteBatch(ctx, early, nil) {
+		if r.Err != nil || r.Batch != 2 {
+			t.Fatalf("%s: %+v, want a batch of 2", early[i].PromotionID, r)
+		}
 	}
 	now = t0.Add(90 * time.Minute)
 	p := promotion("checkout", "main", "v2", "w-main", "us-east-1", "us-west-2")
@@ -175,7 +198,19 @@ func TestVerifyHistoryOfWriterOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.OK() || rep.Promotions != 2 || rep.Commits != 3 {
-		t.Errorf("report %+v, want 3 commits, 2 promotions, no violation", rep)
+	if !rep.OK() || rep.Promotions != 3 || rep.Commits != 3 {
+		t.Errorf("report %+v, want 3 commits, 3 promotions, no violation", rep)
+	}
+}
+
+// A commit in a format newer than this build stops the verification
+// rather than being read as another.
+func TestVerifyHistoryRefusesAnUnknownFormat(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	craft(t, e, []step{{msg: "promote\n\nRingleader-Format: 3\nRingleader-Promotion: x\n"}})
+	_, err := gitops.VerifyHistory(context.Background(), gitops.VerifyOptions{URL: e.url, Dir: filepath.Join(t.TempDir(), "v")})
+	if err == nil || !strings.Contains(err.Error(), `commit format "3"`) {
+		t.Errorf("err = %v, want the unknown format named", err)
 	}
 }

@@ -45,70 +45,15 @@ func New(cfg Config, topology func() *ringtopology.Topology) (*Writer, error) {
 	return &Writer{cfg: cfg, topology: topology, wc: wc, index: newTrailerIndex(cfg.Lookback)}, nil
 }
 
-// Promote writes p as one commit, exactly once per PromotionID. Each
-// attempt:
-//
-//  1. connects for the push and, when the server's head is not the one the
-//     working copy knows, fetches (indexing the trailers of new commits);
-//  2. if a commit with p's promotion ID is on the branch, returns it
-//     (AlreadyLanded) and writes nothing;
-//  3. if .ringleader/halts.yaml on the head has an active halt covering p,
-//     returns ErrHalted (not for rollbacks: see Rollback);
-//  4. applies every target edit on the head's tree and builds one commit;
-//  5. calls p.Check; an error aborts without pushing;
-//  6. pushes as a compare-and-swap on the head; when another writer moved
-//     the branch, backs off with jitter and starts the next attempt.
+// Promote writes p as one commit, exactly once per PromotionID: it is
+// PromoteBatch of one promotion with no batch check (see there for the
+// steps; p.Check runs right before every push).
 func (w *Writer) Promote(ctx context.Context, p rings.Promotion) (Result, error) {
 	if err := validatePromotion(p); err != nil {
 		return Result{}, err
 	}
-	top := w.topology()
-	if top == nil {
-		return Result{}, fmt.Errorf("promotion %s: no topology loaded: %w", p.PromotionID, ErrInvalid)
-	}
-	app, ok := top.AppByName(p.App)
-	if !ok {
-		return Result{}, fmt.Errorf("promotion %s: app %s is not in the topology: %w", p.PromotionID, p.App, ErrTarget)
-	}
-	es, err := edits(top, app, p, w.cfg.EditApplicationSet)
-	if err != nil {
-		return Result{}, fmt.Errorf("promotion %s: %w", p.PromotionID, err)
-	}
-	prepare := func(head plumbing.Hash, tree *object.Tree) (plan, error) {
-		if c, ok := w.index.lookup(p.PromotionID); ok {
-			return plan{landed: c}, nil
-		}
-		fence, _, err := ReadFile(tree, HaltsFile)
-		if err != nil {
-			return plan{}, err
-		}
-		if fence != nil && !p.Rollback {
-			h, err := coveringHalt(fence, p)
-			if err != nil {
-				return plan{}, err
-			}
-			if h != nil {
-				return plan{}, fmt.Errorf("at %s: %s: %w", short(head), describeHalt(h), ErrHalted)
-			}
-		}
-		changes, err := applyEdits(func(path string) ([]byte, bool, error) { return ReadFile(tree, path) }, es)
-		if err != nil {
-			return plan{}, err
-		}
-		return plan{changes: changes, message: CommitMessage(p), promotionID: p.PromotionID}, nil
-	}
-	check := p.Check
-	if check == nil {
-		check = func(context.Context) error { return nil }
-	}
-	out, err := w.write(ctx, prepare, check)
-	if err != nil {
-		return Result{Attempts: out.attempts}, fmt.Errorf("promotion %s: %w", p.PromotionID, err)
-	}
-	if !out.landed.IsZero() {
-		return Result{PromotionResult: rings.PromotionResult{Commit: out.landed.String(), AlreadyLanded: true}, Attempts: out.attempts}, nil
-	}
-	return Result{PromotionResult: rings.PromotionResult{Commit: out.commit.String()}, Attempts: out.attempts}, nil
+	r := w.PromoteBatch(ctx, []rings.Promotion{p}, nil)[0]
+	return r.Result, r.Err
 }
 
 // Rollback writes p.Version (the previous version) back to p.Regions as a
@@ -157,11 +102,11 @@ func (w *Writer) WriteHalts(ctx context.Context, active []rings.Halt) error {
 
 // plan is what one attempt of a write decided on the current head.
 type plan struct {
-	changes     map[string][]byte
-	message     string
-	promotionID string
-	skip        bool          // nothing to write
-	landed      plumbing.Hash // already on the branch (exactly once)
+	changes      map[string][]byte
+	message      string
+	promotionIDs []string
+	skip         bool          // nothing to write
+	landed       plumbing.Hash // already on the branch (exactly once)
 }
 
 type outcome struct {
@@ -199,18 +144,29 @@ func (w *Writer) write(ctx context.Context, prepare func(plumbing.Hash, *object.
 			ps.close()
 			return out, err
 		}
-		pl, err := prepare(head, tree)
-		if err != nil || pl.skip || !pl.landed.IsZero() {
-			ps.close()
-			out.landed = pl.landed
-			return out, err
+		// Prepare, build and check on this head until the check keeps
+		// every change (a batch's check drops a promotion with
+		// errRebuild, and the commit is built again without it).
+		var pl plan
+		var commit plumbing.Hash
+		var objs []plumbing.Hash
+		for {
+			pl, err = prepare(head, tree)
+			if err != nil || pl.skip || !pl.landed.IsZero() {
+				ps.close()
+				out.landed = pl.landed
+				return out, err
+			}
+			commit, objs, err = w.build(head, tree, pl.changes, pl.message)
+			if err != nil {
+				ps.close()
+				return out, err
+			}
+			if err = check(ctx); !errors.Is(err, errRebuild) {
+				break
+			}
 		}
-		commit, objs, err := w.build(head, tree, pl.changes, pl.message)
 		if err != nil {
-			ps.close()
-			return out, err
-		}
-		if err := check(ctx); err != nil {
 			ps.close()
 			return out, fmt.Errorf("%w: %w", ErrCheckFailed, err)
 		}
@@ -228,7 +184,7 @@ func (w *Writer) write(ctx context.Context, prepare func(plumbing.Hash, *object.
 			if err := w.wc.setHead(commit); err != nil {
 				return out, fmt.Errorf("landed as %s but the working copy was not updated: %w", commit, err)
 			}
-			w.index.add(commit, pl.promotionID)
+			w.index.add(commit, pl.promotionIDs...)
 			out.commit = commit
 			return out, nil
 		}

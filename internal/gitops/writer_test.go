@@ -198,20 +198,13 @@ func TestHaltFenceRejectsInFlightPromotion(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	leader, other := e.writer(t), e.writer(t)
-	halt := rings.Halt{ID: "h-1", Scope: rings.HaltScope{Apps: []string{"checkout"}}, Author: "ic@example.com",
-		Reason: "incident 42", CreatedAt: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	halt := appHalt("h-1", "checkout", "incident 42")
 	p := promotion("checkout", "early", "v1.4.2", "prom-fenced", "eu-west-1")
-	checks := 0
 	// The promotion was prepared before the halt: while it is in flight
 	// (between build and push) another node writes the fence commit. This
 	// node's replicated state has not seen the halt, so Check passes.
-	p.Check = func(ctx context.Context) error {
-		checks++
-		if checks == 1 {
-			return other.WriteHalts(ctx, []rings.Halt{halt})
-		}
-		return nil
-	}
+	var checks int
+	p.Check = haltAtFirstCheck(other, halt, &checks)
 	_, err := leader.Promote(context.Background(), p)
 	if !errors.Is(err, gitops.ErrHalted) {
 		t.Fatalf("err = %v, want ErrHalted", err)
@@ -223,6 +216,25 @@ func TestHaltFenceRejectsInFlightPromotion(t *testing.T) {
 		{"checks before the fence was seen", itoa(checks), "1"},
 		{"error names the halt", boolString(strings.Contains(err.Error(), "h-1")), "true"},
 	})
+}
+
+// appHalt is an incident commander's halt of app.
+func appHalt(id, app, reason string) rings.Halt {
+	return rings.Halt{ID: id, Scope: rings.HaltScope{Apps: []string{app}}, Author: "ic@example.com",
+		Reason: reason, CreatedAt: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+}
+
+// haltAtFirstCheck is a Check that has other write halt to the fence the
+// first time it runs (a halt placed while a write is in flight), counting
+// its calls in checks.
+func haltAtFirstCheck(other *gitops.Writer, halt rings.Halt, checks *int) func(context.Context) error {
+	return func(ctx context.Context) error {
+		*checks++
+		if *checks == 1 {
+			return other.WriteHalts(ctx, []rings.Halt{halt})
+		}
+		return nil
+	}
 }
 
 func TestFenceOnlyStopsCoveredPromotions(t *testing.T) {

@@ -61,6 +61,9 @@ type EffectsConfig struct {
 	// GitBackoff is the base of the push retry backoff (0: the writer's
 	// default).
 	GitBackoff time.Duration
+	// PromotionBatchMax bounds the promotions of one batch commit
+	// (--promotion-batch-max; 0: the writer's default, 500).
+	PromotionBatchMax int
 
 	// health configures Argo CD, Prometheus and the webhooks
 	// (effects_health.go).
@@ -79,6 +82,9 @@ func (c *EffectsConfig) validate(dataDir string) []error {
 	}
 	if c.GitOpsDir == "" && dataDir != "" {
 		c.GitOpsDir = filepath.Join(dataDir, "gitops")
+	}
+	if c.PromotionBatchMax < 0 {
+		errs = append(errs, fmt.Errorf("--promotion-batch-max %d: want at least 1 (0: the default, %d)", c.PromotionBatchMax, gitops.DefaultBatchMax))
 	}
 	if c.GitPasswordFile != "" && c.GitSSHKeyFile != "" {
 		errs = append(errs, errors.New("--git-password-file and --git-ssh-key-file exclude each other: HTTPS or SSH, not both"))
@@ -121,7 +127,7 @@ func newGitEffects(cfg EffectsConfig, topology func() *ringtopology.Topology, re
 		return effects{}, errors.New("gitops: no topology source")
 	}
 	w := &gitWriters{cfg: cfg, topology: topology, logger: logger}
-	gp := &gitPromoter{w: w, metrics: rec}
+	gp := &gitPromoter{w: w, metrics: rec, fp: failpointsFromEnv()}
 	fx := effects{promoter: gp, fence: &gitFence{w: w}, writers: w}
 	if err := addHealth(&fx, cfg.Health, topology, w, logger); err != nil {
 		return effects{}, err
@@ -177,6 +183,7 @@ func (g *gitWriters) writer() (*gitops.Writer, error) {
 		Auth:               g.cfg.auth(),
 		Author:             gitops.Identity{Name: g.cfg.GitAuthorName, Email: g.cfg.GitAuthorEmail},
 		Backoff:            g.cfg.GitBackoff,
+		BatchMax:           g.cfg.PromotionBatchMax,
 		EditApplicationSet: appset.Edit,
 	}, g.topology)
 	if err != nil {
@@ -202,28 +209,66 @@ func (g *gitWriters) IsAncestor(ctx context.Context, ancestor, descendant string
 type gitPromoter struct {
 	w       *gitWriters
 	metrics *metrics.Metrics
+	fp      failpoints // test only (failpoints.go)
 }
 
 // Promote implements leader.Promoter: promotions through
 // Writer.Promote, rollbacks through Writer.Rollback (which passes the halt
-// fence but not Check). A halt in the repository's fence or a refused
-// Check becomes rings.ErrFenced; a permanent error
-// (gitops.ErrPermanent: bad target, push refused by the server) becomes
-// rings.ErrNeedsHuman; anything else stays transient.
+// fence but not Check). Errors are mapped by promoterError.
 func (p *gitPromoter) Promote(ctx context.Context, cp rings.Promotion) (rings.PromotionResult, error) {
 	start := time.Now()
 	res, err := p.promote(ctx, cp)
+	err = promoterError(err)
+	p.metrics.ObservePush(time.Since(start), max(res.Attempts-1, 0), metrics.PushOutcome(res.PromotionResult, err))
+	if err == nil && !res.AlreadyLanded {
+		p.metrics.ObserveCommit(1)
+	}
+	return res.PromotionResult, err
+}
+
+// PromoteBatch implements leader.BatchPromoter through
+// Writer.PromoteBatch (as few commits as --promotion-batch-max and the
+// writer's byte bound allow), each outcome's error mapped by
+// promoterError.
+func (p *gitPromoter) PromoteBatch(ctx context.Context, ps []rings.Promotion, check func(context.Context) error) []leader.PromotionOutcome {
+	start := time.Now()
+	outs := make([]leader.PromotionOutcome, len(ps))
+	w, err := p.w.writer()
+	if err != nil {
+		for i := range outs {
+			outs[i].Err = fmt.Errorf("promotion %s: %w", ps[i].PromotionID, err)
+		}
+		return outs
+	}
+	retries := make([]int, len(ps))
+	pushed := 0
+	for i, r := range w.PromoteBatch(ctx, ps, p.fp.holdBefore(check, len(ps))) {
+		outs[i] = leader.PromotionOutcome{PromotionResult: r.PromotionResult, Err: promoterError(r.Err)}
+		retries[i] = max(r.Attempts-1, 0)
+		if r.Err == nil && !r.AlreadyLanded {
+			pushed++
+		}
+	}
+	p.metrics.ObserveBatch(time.Since(start), outs, retries)
+	p.fp.hangAfter(ctx, pushed)
+	return outs
+}
+
+// promoterError maps the writer's errors for the loop: a halt in the
+// repository's fence or a refused Check becomes rings.ErrFenced; a
+// permanent error (gitops.ErrPermanent: bad target, push refused by the
+// server) becomes rings.ErrNeedsHuman; anything else stays transient.
+func promoterError(err error) error {
 	switch {
 	case errors.Is(err, gitops.ErrHalted) || errors.Is(err, gitops.ErrCheckFailed):
-		err = fmt.Errorf("%w: %w", rings.ErrFenced, err)
+		return fmt.Errorf("%w: %w", rings.ErrFenced, err)
 	case gitops.IsPermanent(err):
 		// A missing file or field, a YAML that does not parse, a push the
 		// server refused: the loop fails the ring with this text (file,
 		// path and cause) instead of retrying.
-		err = fmt.Errorf("%w: %w", rings.ErrNeedsHuman, err)
+		return fmt.Errorf("%w: %w", rings.ErrNeedsHuman, err)
 	}
-	p.metrics.ObservePush(time.Since(start), max(res.Attempts-1, 0), metrics.PushOutcome(res.PromotionResult, err))
-	return res.PromotionResult, err
+	return err
 }
 
 func (p *gitPromoter) promote(ctx context.Context, cp rings.Promotion) (gitops.Result, error) {
