@@ -93,7 +93,7 @@ func StartEnv(cfg EnvConfig) (_ *Env, err error) {
 	soaks := ScaledSoaks(cfg.SoakScale)
 	opts := TopologyOptions{Branch: e.Branch, ArgoCDServer: simPlaceholder,
 		CanarySoak: soaks[0], EarlySoak: soaks[1], GlobalSoak: soaks[2], Approval: !cfg.NoApproval,
-		RollbackTimeout: max(5*time.Second, time.Duration(float64(30*time.Second)*cfg.SoakScale).Round(time.Second))}
+		RollbackTimeout: max(20*time.Second, time.Duration(float64(30*time.Second)*cfg.SoakScale).Round(time.Second))}
 
 	// 1. The Git server and the repository, seeded with InitialVersions of
 	// every app in every region.

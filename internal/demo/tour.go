@@ -26,8 +26,9 @@ type Scenario struct {
 	NeedsPrometheus bool
 	Steps           []Step
 	// Next says what to try once the tour is over; {release}, {halt},
-	// {repo} and {control} stand for the first release, the scenario's
-	// halt, the GitOps repository and ringsim's control URL.
+	// {repo} and {repair} stand for the first release, the scenario's
+	// halt, the GitOps repository and the command that repairs the region
+	// the scenario broke.
 	Next []string
 }
 
@@ -83,8 +84,9 @@ type Tour struct {
 	// releases maps the scenario's names of releases to their IDs;
 	// "first" is the demo's first release.
 	releases map[string]string
-	// halt is the halt the scenario placed; mark a Git commit it noted.
-	halt, mark string
+	// halt is the halt the scenario placed; mark a Git commit it noted;
+	// repair the command that repairs the region it broke.
+	halt, mark, repair string
 }
 
 // Run runs the scenario's steps in order and stops at the first that
@@ -124,7 +126,7 @@ func (t *Tour) Run(ctx context.Context, sc Scenario) error {
 	p("")
 	p("Scenario %s finished after %s; the demo keeps running.", sc.Name, t.Now().Sub(start).Round(time.Second))
 	fill := strings.NewReplacer("{release}", t.release("first"), "{halt}", t.halt,
-		"{repo}", t.Demo.Env.RepoURL, "{control}", t.Demo.Env.Sim.Control)
+		"{repo}", t.Demo.Env.RepoURL, "{repair}", t.repair)
 	for _, n := range sc.Next {
 		p("  %s", fill.Replace(n))
 	}

@@ -141,23 +141,37 @@ func abort(rel, why string) Step {
 	}
 }
 
-// degrade makes app in region report health Degraded whatever version it
-// runs (on), or lifts that (off), through ringsim's control endpoint.
-func degrade(region string, on bool, why string) Step {
-	say := fmt.Sprintf("Break region %s: its checkout reports Degraded in Argo CD whatever it runs   # %s", region, why)
+// breakRegion makes region answer badly whatever version it runs (on),
+// or well again (off), through ringsim's control endpoint: with
+// Prometheus half its requests answer 5xx, so analysis fails it; without,
+// its Applications report Degraded in Argo CD.
+func breakRegion(region string, on bool, why string) Step {
+	say := fmt.Sprintf("Break region %s: it answers badly whatever it runs   # %s", region, why)
 	watch := fmt.Sprintf("%s turns red in its ring", region)
 	if !on {
-		say = fmt.Sprintf("Repair region %s: it reports Healthy again   # %s", region, why)
+		say = fmt.Sprintf("Repair region %s   # %s", region, why)
 		watch = ""
 	}
 	return Step{Say: say, Watch: watch, Run: func(ctx context.Context, t *Tour) (string, error) {
-		if err := t.Demo.Env.Sim.Degrade(ctx, region, FirstApp, on); err != nil {
+		sim := t.Demo.Env.Sim
+		path, undo := "/v1/regions/"+region+"/degrade?on=", "false"
+		err := sim.Degrade(ctx, region, "", on)
+		if t.Demo.Env.Mode == ModeMetrics {
+			ratio := -1.0
+			if on {
+				ratio = 0.5
+			}
+			path, undo = "/v1/regions/"+region+"/errors?ratio=", "-1"
+			err = sim.SetErrorRatio(ctx, region, ratio)
+		}
+		if err != nil {
 			return "", err
 		}
+		t.repair = fmt.Sprintf("curl -X POST '%s%s%s'", sim.Control, path, undo)
 		if on {
-			return fmt.Sprintf("%s degraded (POST %s/v1/regions/%s/degrade)", region, t.Demo.Env.Sim.Control, region), nil
+			return fmt.Sprintf("%s answers badly; %s repairs it", region, t.repair), nil
 		}
-		return fmt.Sprintf("%s healthy (POST %s/v1/regions/%s/degrade?on=false)", region, t.Demo.Env.Sim.Control, region), nil
+		return region + " answers well again", nil
 	}}
 }
 
