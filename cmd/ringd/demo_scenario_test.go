@@ -238,3 +238,18 @@ func checkRollbackFails(t *testing.T, r scenarioRun) {
 		t.Errorf("no automatic halt holds us-east-1: %+v", st.Halts)
 	}
 }
+
+// TestDemoListsScenarios: --list-scenarios names every tour and exits
+// without starting anything.
+func TestDemoListsScenarios(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr strings.Builder
+	if code := runDemo([]string{"--list-scenarios"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+	for _, sc := range demo.Scenarios() {
+		if !strings.Contains(stdout.String(), sc.Name+" ") {
+			t.Errorf("--list-scenarios does not name %s:\n%s", sc.Name, stdout.String())
+		}
+	}
+}
