@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -53,7 +52,7 @@ func TestDemoScenarios(t *testing.T) {
 				return strings.Contains(out, "Scenario "+tc.name+" finished")
 			})
 			r := scenarioRun{p: p, c: apiclient.NewClient(p.field(t, "Dashboard"), ""),
-				bare: filepath.Join(p.dir, "git", demo.RepoName+".git"), first: firstRelease(t, p)}
+				bare: p.bareRepo(), first: firstRelease(t, p)}
 			tc.check(t, r)
 			t.Logf("scenario %s finished and checked after %s", tc.name, time.Since(start).Round(time.Millisecond))
 		})
@@ -164,11 +163,21 @@ func checkGlobalHalt(t *testing.T, r scenarioRun) {
 		t.Fatalf("want one resumed global halt, got %+v", halts)
 	}
 	h := halts[i]
-	fence, err := demo.RunGit(r.bare, "log", "--format=%H", "--grep", h.ID, "main")
-	if err != nil || fence == "" {
-		t.Fatalf("no fence commit of halt %s in Git (%v)", h.ID, err)
+	// The halt's fence commit: the first counting an active halt (the
+	// scenario places no other).
+	fences, err := demo.RunGit(r.bare, "log", "--reverse", "--format=%H %(trailers:key=Ringleader-Halt-Fence,valueonly)", "main")
+	if err != nil {
+		t.Fatal(err)
 	}
-	fence = strings.Fields(fence)[len(strings.Fields(fence))-1]
+	fence := ""
+	for _, line := range strings.Split(fences, "\n") {
+		if hash, n, _ := strings.Cut(line, " "); fence == "" && n != "" && n != "0" {
+			fence = hash
+		}
+	}
+	if fence == "" {
+		t.Fatalf("no fence commit of halt %s in Git:\n%s", h.ID, fences)
+	}
 	log, err := demo.RunGit(r.bare, "log", "--format=%cI %(trailers:key=Ringleader-Ring,valueonly,separator=)", fence+"..main")
 	if err != nil {
 		t.Fatal(err)

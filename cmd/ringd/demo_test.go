@@ -94,6 +94,9 @@ func (p *demoProc) stop(t *testing.T) bool {
 	}
 }
 
+// bareRepo is the demo's GitOps repository on disk.
+func (p *demoProc) bareRepo() string { return filepath.Join(p.dir, "git", demo.RepoName+".git") }
+
 // field returns the value printed after label in the banner.
 func (p *demoProc) field(t *testing.T, label string) string {
 	t.Helper()
@@ -211,7 +214,7 @@ func TestDemoRollsAReleaseThroughAndRollsBackABadOne(t *testing.T) {
 
 	// Git: canary holds the previous version again, a rollback commit
 	// exists, no later ring ever saw the bad version, the history verifies.
-	bare := filepath.Join(p.dir, "git", demo.RepoName+".git")
+	bare := p.bareRepo()
 	for _, tc := range []struct{ region, want string }{
 		{"us-east-1", "tag: v1.4.2"}, {"eu-west-1", "tag: v1.4.2"}, {"us-west-2", "tag: v1.4.2"},
 	} {

@@ -25,9 +25,11 @@ func haltAll(why string) Step {
 				return "", fmt.Errorf("place the halt: %w", err)
 			}
 			t.halt = h.ID
+			// The fence commit counts the active halts; the first with
+			// this one is the head once the node has written it.
 			err = t.waitFor(ctx, "the halt's fence commit in Git", func(context.Context) (bool, error) {
 				fenced, err := t.Demo.Env.Git.Git(RepoName, "log", "-1", "--format=%(trailers:key=Ringleader-Halt-Fence,valueonly)", t.Demo.Env.Branch)
-				return strings.Contains(fenced, h.ID), err
+				return fenced != "" && fenced != "0", err
 			})
 			if err != nil {
 				return "", err
@@ -61,19 +63,8 @@ func awaitHeld(rel, ring string) Step {
 		Say:   fmt.Sprintf("Wait until release %s would start ring %s and the halt holds it", rel, ring),
 		Watch: fmt.Sprintf("the soak finishes, and ring %s does not start", ring),
 		Run: func(ctx context.Context, t *Tour) (string, error) {
-			var held []planner.Wait
-			err := t.waitFor(ctx, fmt.Sprintf("the halt holding release %s at ring %s", rel, ring), func(ctx context.Context) (bool, error) {
-				d, err := t.detail(ctx, rel)
-				if err != nil {
-					return false, err
-				}
-				held = waitsAt(d, ring, planner.WaitHalt)
-				return len(held) > 0, nil
-			})
-			if err != nil {
-				return "", err
-			}
-			return "held: " + details(held), nil
+			return t.awaitWaits(ctx, rel, ring, "the halt holding it", planner.WaitHalt,
+				func(_ *apiclient.ReleaseDetail, held []planner.Wait) (bool, error) { return len(held) > 0, nil })
 		},
 	}
 }

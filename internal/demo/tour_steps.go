@@ -230,24 +230,34 @@ func awaitFrozen(rel, ring string) Step {
 		Say:   fmt.Sprintf("Wait for release %s to be held at ring %s by the exhausted budget", rel, ring),
 		Watch: "the release card waits with reason error-budget, and no approval is offered",
 		Run: func(ctx context.Context, t *Tour) (string, error) {
-			var held []planner.Wait
-			err := t.waitFor(ctx, fmt.Sprintf("release %s held at %s by its error budget", rel, ring), func(ctx context.Context) (bool, error) {
-				d, err := t.detail(ctx, rel)
-				if err != nil {
-					return false, err
-				}
-				if rp := d.Ring(ring); rp != nil && rp.State != rings.RingPending {
-					return false, stop{fmt.Errorf("ring %s started: it is %s", ring, rp.State)}
-				}
-				held = waitsAt(d, ring, planner.WaitErrorBudget)
-				return len(held) > 0 && d.State != rings.ReleaseAwaitingApproval && strings.Contains(details(held), "exhausted"), nil
-			})
-			if err != nil {
-				return "", err
-			}
-			return "held: " + details(held), nil
+			return t.awaitWaits(ctx, rel, ring, "its exhausted error budget holding it", planner.WaitErrorBudget,
+				func(d *apiclient.ReleaseDetail, held []planner.Wait) (bool, error) {
+					if rp := d.Ring(ring); rp != nil && rp.State != rings.RingPending {
+						return false, stop{fmt.Errorf("ring %s started: it is %s", ring, rp.State)}
+					}
+					return len(held) > 0 && d.State != rings.ReleaseAwaitingApproval && strings.Contains(details(held), "exhausted"), nil
+				})
 		},
 	}
+}
+
+// awaitWaits waits until release rel waits at ring for reason and accept
+// agrees, and says what holds it.
+func (t *Tour) awaitWaits(ctx context.Context, rel, ring, what string, reason planner.WaitReason,
+	accept func(d *apiclient.ReleaseDetail, held []planner.Wait) (bool, error)) (string, error) {
+	var held []planner.Wait
+	err := t.waitFor(ctx, fmt.Sprintf("release %s at ring %s: %s", rel, ring, what), func(ctx context.Context) (bool, error) {
+		d, err := t.detail(ctx, rel)
+		if err != nil {
+			return false, err
+		}
+		held = waitsAt(d, ring, reason)
+		return accept(d, held)
+	})
+	if err != nil {
+		return "", err
+	}
+	return "held: " + details(held), nil
 }
 
 // joinStates renders states as "a or b".
