@@ -63,7 +63,7 @@ verify: ## gofmt, go vet, go mod tidy; fails on a dirty tree (uncommitted or unt
 	@git diff --exit-code go.mod go.sum || { echo 'go mod tidy changed go.mod/go.sum: commit the result'; exit 1; }
 	@test -z "$$(git status --porcelain)" || { git status --short; echo 'verify: the tree is dirty (files above are changed or untracked): commit them, remove them or add them to .gitignore'; exit 1; }
 
-demo: build ## run the whole system on this machine (ringd demo: Git server, simulated regions as bin/ringsim, a release rolling); Ctrl-C stops it
+demo: build ## run the whole system on this machine (ringd demo: Git server, simulated regions as bin/ringsim, a release rolling; DEMO_FLAGS=--scenario=NAME for a guided tour); Ctrl-C stops it
 	$(BIN)/ringd demo $(DEMO_FLAGS)
 
 plan-example: build ## validate the example topology and show its release plan

@@ -27,6 +27,8 @@ type demoFlags struct {
 	dir          string
 	logLevel     string
 	ringsim      string
+	scenario     string
+	list         bool
 }
 
 func parseDemoFlags(args []string, stderr io.Writer) (demoFlags, error) {
@@ -45,6 +47,8 @@ func parseDemoFlags(args []string, stderr io.Writer) (demoFlags, error) {
 	fs.BoolVar(&f.keep, "keep", false, "keep the demo directory (Git repository, Raft data, logs) on exit")
 	fs.StringVar(&f.dir, "dir", "", "directory for everything the demo writes (default: a new temporary directory); kept on exit")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level of the demo node (its log goes to a file)")
+	fs.StringVar(&f.scenario, "scenario", "", "run this guided tour once the demo is up, saying step by step what it does and what to watch, then keep running (--list-scenarios names them)")
+	fs.BoolVar(&f.list, "list-scenarios", false, "describe every scenario in one line and exit")
 	fs.StringVar(&f.ringsim, "ringsim", "", "the ringsim executable that runs the simulated regions (default: ringsim beside this ringd, as make build puts it)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
@@ -63,6 +67,11 @@ func parseDemoFlags(args []string, stderr io.Writer) (demoFlags, error) {
 	if f.syncDelay <= 0 {
 		return f, errors.New("--sync-delay must be positive")
 	}
+	if f.scenario != "" {
+		if _, err := demo.FindScenario(f.scenario); err != nil {
+			return f, fmt.Errorf("--scenario: %w", err)
+		}
+	}
 	return f, nil
 }
 
@@ -78,7 +87,7 @@ func demoNodeArgs(logLevel string) func(env *demo.Env, dataDir, httpAddr string)
 			"--insecure-no-auth",
 			"--topology", env.TopologyLocation, "--topology-interval", "2s",
 			"--argocd-token-file", env.ArgoCDTokenFile,
-			"--reconcile-interval", "1s",
+			"--reconcile-interval", "1s", "--budget-interval", "2s",
 			"--heartbeat-timeout", "500ms", "--election-timeout", "500ms", "--leader-lease-timeout", "250ms",
 			"--log-level", logLevel,
 		}
@@ -96,6 +105,11 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "ringd demo: %v\n", err)
 		return 2
+	}
+	if f.list {
+		fmt.Fprintln(stdout, "Scenarios (ringd demo --scenario NAME, or make demo DEMO_FLAGS=--scenario=NAME):")
+		demo.ListScenarios(stdout)
+		return 0
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -120,6 +134,18 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	d.PrintBanner(stdout)
+
+	// The guided tour, if one was asked for, runs beside the demo; the
+	// demo keeps running when it ends, whatever its outcome.
+	if f.scenario != "" {
+		sc, _ := demo.FindScenario(f.scenario) // checked with the flags
+		go func() {
+			tour := &demo.Tour{Demo: d, Out: stdout}
+			if err := tour.Run(stopped, sc); err != nil && stopped.Err() == nil {
+				fmt.Fprintf(stdout, "\nringd demo: %v; the demo keeps running\n", err)
+			}
+		}()
+	}
 
 	// Run until a signal, or until the node dies (then say where its log is).
 	code := 0

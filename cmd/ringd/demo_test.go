@@ -20,6 +20,7 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/ringdtest"
 	"github.com/ringleader-dev/ringleader/internal/syncbuf"
 	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
 	"github.com/ringleader-dev/ringleader/rings/ringstest"
 )
 
@@ -93,6 +94,9 @@ func (p *demoProc) stop(t *testing.T) bool {
 	}
 }
 
+// bareRepo is the demo's GitOps repository on disk.
+func (p *demoProc) bareRepo() string { return filepath.Join(p.dir, "git", demo.RepoName+".git") }
+
 // field returns the value printed after label in the banner.
 func (p *demoProc) field(t *testing.T, label string) string {
 	t.Helper()
@@ -128,7 +132,9 @@ func release(c *apiclient.Client, id string) *rings.Release {
 
 // TestDemoRollsAReleaseThroughAndRollsBackABadOne runs `ringd demo` as a
 // person would (with Prometheus, so the bad version fails on its 5xx
-// rate), sees the first release through every ring (approving early), then
+// rate and error budgets), sees every region's budget measured and the
+// first release through every ring (approving early, and global for
+// ap-northeast-1's burnt budget), then
 // releases a bad version and checks it fails in canary, is rolled back in
 // Git and never reaches a later ring, and that the history verifies clean.
 func TestDemoRollsAReleaseThroughAndRollsBackABadOne(t *testing.T) {
@@ -156,8 +162,30 @@ func TestDemoRollsAReleaseThroughAndRollsBackABadOne(t *testing.T) {
 	if r := release(c, first); r.Ring("canary").State != rings.RingDone {
 		t.Fatalf("awaiting approval with canary %s, want done", r.Ring("canary").State)
 	}
+	// Every region's budget is measured from the start, and
+	// ap-northeast-1's, burnt from the start, is in the approval band.
+	st, err := c.Status(context.Background(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, region := range []string{"us-east-1", "eu-west-1", "ap-northeast-1", "us-west-2"} {
+		b, ok := st.Budgets[demo.FirstApp+"/"+region]
+		if band := b.RemainingPercent > 25 && b.RemainingPercent <= 50; !ok || band != (region == demo.BurntRegion) {
+			t.Errorf("budget of %s in %s: %+v (measured: %t); want it in the approval band exactly for %s", demo.FirstApp, region, b, ok, demo.BurntRegion)
+		}
+	}
 	if _, err := c.Approve(context.Background(), first, "early", "demo test"); err != nil {
 		t.Fatalf("approve early: %v", err)
+	}
+	// Global waits for an approval: ap-northeast-1's budget asks for one.
+	waitDemo(t, "the first release to await approval of global", 60*time.Second, func() bool {
+		r, err := c.Release(context.Background(), first)
+		return err == nil && r.State == rings.ReleaseAwaitingApproval && slices.ContainsFunc(r.Waits, func(w planner.Wait) bool {
+			return w.Ring == "global" && w.Reason == planner.WaitErrorBudget && slices.Contains(w.Regions, demo.BurntRegion)
+		})
+	})
+	if _, err := c.Approve(context.Background(), first, "global", "demo test"); err != nil {
+		t.Fatalf("approve global: %v", err)
 	}
 	waitDemo(t, "the first release to complete", 60*time.Second, func() bool {
 		r := release(c, first)
@@ -186,7 +214,7 @@ func TestDemoRollsAReleaseThroughAndRollsBackABadOne(t *testing.T) {
 
 	// Git: canary holds the previous version again, a rollback commit
 	// exists, no later ring ever saw the bad version, the history verifies.
-	bare := filepath.Join(p.dir, "git", demo.RepoName+".git")
+	bare := p.bareRepo()
 	for _, tc := range []struct{ region, want string }{
 		{"us-east-1", "tag: v1.4.2"}, {"eu-west-1", "tag: v1.4.2"}, {"us-west-2", "tag: v1.4.2"},
 	} {
@@ -255,6 +283,7 @@ func TestDemoRejectsBadFlags(t *testing.T) {
 		{"arguments", []string{"now"}, "takes flags only"},
 		{"open to the network", []string{"--http-addr", "0.0.0.0:8080"}, "loopback only"},
 		{"not host:port", []string{"--http-addr", "8080"}, "--http-addr"},
+		{"unknown scenario", []string{"--scenario", "no-such-tour"}, "--list-scenarios"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stderr strings.Builder

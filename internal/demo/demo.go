@@ -207,9 +207,17 @@ func (d *Demo) PrintBanner(w io.Writer) {
 	if top.Spec.Rings[1].ApprovalRequired() {
 		approval = ", needs approval"
 	}
+	exposure := top.CumulativeExposure(FirstApp)
 	p("Release %s of %s %s is rolling (from %s):", d.ReleaseID, FirstApp, FirstVersion, InitialVersions[FirstApp])
-	p("  canary (us-east-1, soak %s) → early (eu-west-1, soak %s%s) → global (ap-northeast-1, us-west-2, soak %s)",
-		soak(0), soak(1), approval, soak(2))
+	p("  canary (us-east-1, soak %s, exposure %.0f%%) → early (eu-west-1, soak %s%s, exposure %.0f%%) → global (ap-northeast-1, us-west-2, soak %s, exposure %.0f%%)",
+		soak(0), 100*exposure[0], soak(1), approval, 100*exposure[1], soak(2), 100*exposure[2])
+	if e.Prometheus != nil {
+		p("Error budgets: SLO %.0f%% over %s per app and region, measured in Prometheus; %s serves %.1f%% errors from the start,",
+			100*BudgetSLO, BudgetWindow, BurntRegion, 100*BurntErrorRatio)
+		p("  so about 40%% of its budget remains (the approval band): the release asks for an approval before global.")
+	} else {
+		p("Error budgets: none without Prometheus (no budget gate; the dashboard's budget panel stays empty).")
+	}
 	p("")
 	p("Try, in another shell (make build puts ringctl in ./bin):")
 	p("")
@@ -217,12 +225,17 @@ func (d *Demo) PrintBanner(w io.Writer) {
 	p("  ringctl status")
 	p("  ringctl release show %s", d.ReleaseID)
 	p("  ringctl release approve %s --ring early --reason \"canary looks good\"", d.ReleaseID)
+	if e.Prometheus != nil {
+		p("  ringctl release approve %s --ring global --reason \"budget ok\"   # %s's budget asks", d.ReleaseID, BurntRegion)
+	}
 	p("  ringctl halt --global --reason \"incident 42\"      # stops every promotion at once")
 	p("  ringctl resume HALT_ID --reason \"incident over\"   # HALT_ID is printed by halt and status")
 	p("")
 	p("  # once %s has completed: a version whose name contains \"bad\" fails in canary,", FirstVersion)
 	p("  # the later rings are halted and canary is rolled back to %s in Git", FirstVersion)
 	p("  ringctl release create --app %s --version %s", FirstApp, BadVersion)
+	p("")
+	p("  # guided tours: ringd demo --list-scenarios, ringd demo --scenario NAME")
 	p("")
 	p("  ringctl verify-history --repo %s --topology %s", e.RepoURL, e.TopologyPath)
 	p("  git clone %s && git -C deploy log --format='%%h %%s'", e.RepoURL)

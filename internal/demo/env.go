@@ -92,7 +92,8 @@ func StartEnv(cfg EnvConfig) (_ *Env, err error) {
 	}()
 	soaks := ScaledSoaks(cfg.SoakScale)
 	opts := TopologyOptions{Branch: e.Branch, ArgoCDServer: simPlaceholder,
-		CanarySoak: soaks[0], EarlySoak: soaks[1], GlobalSoak: soaks[2], Approval: !cfg.NoApproval}
+		CanarySoak: soaks[0], EarlySoak: soaks[1], GlobalSoak: soaks[2], Approval: !cfg.NoApproval,
+		RollbackTimeout: max(20*time.Second, time.Duration(float64(30*time.Second)*cfg.SoakScale).Round(time.Second))}
 
 	// 1. The Git server and the repository, seeded with InitialVersions of
 	// every app in every region.
@@ -128,6 +129,13 @@ func StartEnv(cfg EnvConfig) (_ *Env, err error) {
 		Topology: seedSrc, TokenFile: e.ArgoCDTokenFile, Mode: e.Mode, SyncDelay: cfg.SyncDelay}, 30*time.Second)
 	if err != nil {
 		return nil, err
+	}
+	// BurntRegion starts spending its error budget before Prometheus first
+	// scrapes it, so every figure Prometheus has of it is burnt.
+	if e.Mode == ModeMetrics {
+		if err := e.Sim.SetErrorRatio(context.Background(), BurntRegion, BurntErrorRatio); err != nil {
+			return nil, fmt.Errorf("burn the error budget of %s: %w", BurntRegion, err)
+		}
 	}
 
 	// 3. Prometheus, scraping the simulated regions every second.

@@ -31,6 +31,9 @@ type TopologyOptions struct {
 	FailureThreshold int
 	// SyncTimeout bounds how long a ring may wait for sync (default 2m).
 	SyncTimeout time.Duration
+	// RollbackTimeout is how long a rolled-back region may take to verify
+	// before the rollback fails (default 30s).
+	RollbackTimeout time.Duration
 }
 
 // DefaultSoaks are the demo's soaks at scale 1: long enough to watch in
@@ -60,6 +63,7 @@ spec:
 {{- range .Regions}}
     - name: {{.Name}}
       timezone: {{.Zone}}
+      trafficShare: {{.Share}}
       argocd: {server: "{{$.ArgoCDServer}}", application: "{{"{{app}}-{{region}}"}}"}
 {{- if $.PrometheusURL}}
       prometheus: {url: "{{$.PrometheusURL}}"}
@@ -71,13 +75,14 @@ spec:
     - {name: global, regions: [ap-northeast-1, us-west-2], soak: {{.Global}}, syncTimeout: {{.SyncTimeout}}}
   policy:
     onFailure: halt-later-rings
-    rollback: automatic
+    rollback: {mode: automatic, timeout: {{.RollbackTimeout}}}
     analysis:
       interval: {{.Interval}}
       failureThreshold: {{.Threshold}}
 {{- if .PrometheusURL}}
       metrics:
-        - {name: success-rate, query: 'sum(rate(http_requests_total{region="{{"{{region}}"}}",app="{{"{{app}}"}}",code!~"5.."}[30s])) / sum(rate(http_requests_total{region="{{"{{region}}"}}",app="{{"{{app}}"}}"}[30s])) * 100', min: 99}
+        - {name: success-rate, query: 'sum(rate(http_requests_total{region="{{"{{region}}"}}",app="{{"{{app}}"}}",code!~"5.."}[10s])) / sum(rate(http_requests_total{region="{{"{{region}}"}}",app="{{"{{app}}"}}"}[10s])) * 100', min: 99}
+    errorBudget: {slo: {{.SLO}}, window: {{.BudgetWindow}}}
 {{- end}}
   apps:
     - name: checkout
@@ -85,6 +90,23 @@ spec:
     - name: ledger
       targets: [{file: "apps/ledger/overlays/{{"{{region}}"}}/kustomization.yaml", kustomizeImage: registry.example.com/ledger}]
 `))
+
+// TrafficShares are the percent of each app's traffic the demo regions
+// serve: the rings expose 10 %, 30 % and 100 % of it.
+var TrafficShares = map[string]int{"us-east-1": 10, "eu-west-1": 20, "ap-northeast-1": 30, "us-west-2": 40}
+
+// The demo's error budget (with Prometheus only: without it nothing
+// measures a budget): a 99 % SLO over one hour, so a few seconds of errors
+// move the figures on the dashboard. BurntRegion serves BurntErrorRatio of
+// its requests with 5xx from the start (ringsim's control endpoint), so
+// about 40 % of its budget remains: the approval band, and the first
+// release waits there for an approval.
+const (
+	BudgetSLO       = 0.99
+	BudgetWindow    = time.Hour
+	BurntRegion     = "ap-northeast-1"
+	BurntErrorRatio = 0.006
+)
 
 // InitialVersions are what the generated GitOps repository runs before the
 // first release.
@@ -104,21 +126,30 @@ func Topology(o TopologyOptions) ([]byte, *topology.Topology, error) {
 	if o.SyncTimeout <= 0 {
 		o.SyncTimeout = 2 * time.Minute
 	}
+	if o.RollbackTimeout <= 0 {
+		o.RollbackTimeout = 30 * time.Second
+	}
 	if o.RepoURL == "" || o.ArgoCDServer == "" {
 		return nil, nil, fmt.Errorf("demo topology: the GitOps repository URL and the Argo CD server are required")
 	}
-	type region struct{ Name, Zone string }
+	type region struct {
+		Name, Zone string
+		Share      int
+	}
 	data := struct {
 		TopologyOptions
-		Regions                                      []region
-		Canary, Early, Global, Interval, SyncTimeout string
-		Threshold                                    int
+		Regions                                                       []region
+		Canary, Early, Global, Interval, SyncTimeout, RollbackTimeout string
+		Threshold                                                     int
+		SLO                                                           float64
+		BudgetWindow                                                  string
 	}{
 		TopologyOptions: o,
-		Regions: []region{{"us-east-1", "America/New_York"}, {"eu-west-1", "Europe/Dublin"},
-			{"ap-northeast-1", "Asia/Tokyo"}, {"us-west-2", "America/Los_Angeles"}},
+		Regions: []region{{"us-east-1", "America/New_York", TrafficShares["us-east-1"]}, {"eu-west-1", "Europe/Dublin", TrafficShares["eu-west-1"]},
+			{"ap-northeast-1", "Asia/Tokyo", TrafficShares["ap-northeast-1"]}, {"us-west-2", "America/Los_Angeles", TrafficShares["us-west-2"]}},
 		Canary: dur(o.CanarySoak), Early: dur(o.EarlySoak), Global: dur(o.GlobalSoak),
-		Interval: dur(o.AnalysisInterval), SyncTimeout: dur(o.SyncTimeout), Threshold: o.FailureThreshold,
+		Interval: dur(o.AnalysisInterval), SyncTimeout: dur(o.SyncTimeout), RollbackTimeout: dur(o.RollbackTimeout),
+		Threshold: o.FailureThreshold, SLO: BudgetSLO, BudgetWindow: dur(BudgetWindow),
 	}
 	var b strings.Builder
 	if err := topologyTemplate.Execute(&b, data); err != nil {

@@ -47,3 +47,31 @@ func TestTopologyFollowsTheExample(t *testing.T) {
 }
 
 func joinNames(s []string) string { return strings.Join(s, ",") }
+
+// TestTopologyMeasuresBudgetsWithPrometheus: with a Prometheus the demo
+// topology has an error budget policy and every region a traffic share
+// (rings exposing 10 %, 30 % and 100 %); without, no budget gate.
+func TestTopologyMeasuresBudgetsWithPrometheus(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		prometheus string
+		budget     bool
+	}{{"http://127.0.0.1:1", true}, {"", false}} {
+		_, top, err := Topology(TopologyOptions{RepoURL: "git://127.0.0.1:1/deploy.git", ArgoCDServer: "http://127.0.0.1:1", PrometheusURL: tc.prometheus})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := top.Spec.Policy.ErrorBudget.Enabled(); got != tc.budget {
+			t.Errorf("prometheus %q: error budget enabled %t, want %t", tc.prometheus, got, tc.budget)
+		}
+		if tc.budget && (top.Spec.Policy.ErrorBudget.SLO != BudgetSLO || top.Spec.Policy.ErrorBudget.Window.D() != BudgetWindow) {
+			t.Errorf("error budget %+v, want SLO %v over %s", top.Spec.Policy.ErrorBudget, BudgetSLO, BudgetWindow)
+		}
+		exposure := top.CumulativeExposure(FirstApp)
+		for i, want := range []float64{0.1, 0.3, 1} {
+			if diff := exposure[i] - want; diff > 1e-9 || diff < -1e-9 {
+				t.Errorf("prometheus %q: exposure after ring %d = %v, want %v", tc.prometheus, i, exposure[i], want)
+			}
+		}
+	}
+}
