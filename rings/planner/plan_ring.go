@@ -144,6 +144,12 @@ func (p *planner) ringSpec(name string) topology.Ring {
 // window has passed and its latest evidence is good.
 func (p *planner) soaking(r *rings.Release, i int) {
 	rp := &r.Rings[i]
+	// Argo CD calling a region Degraded fails the ring at once, as while
+	// syncing: its analysis checks may still pass (the pods that serve are
+	// fine) while the rollout itself is broken.
+	if p.degraded(r, rp) {
+		return
+	}
 	threshold := p.policyOf(r).Analysis.FailureThreshold
 	if threshold < 1 {
 		threshold = 1

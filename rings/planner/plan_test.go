@@ -283,6 +283,13 @@ func TestPlanNext(t *testing.T) {
 			"start-soak r1 canary"},
 		{"degraded fails at once", ringstest.After(mtCanarySyncing, mtObserve("r1", "canary", "us-east-1", true, false, "Degraded: crashloop")), "2026-12-01T10:10:00Z", nil,
 			"fail-ring r1 canary [us-east-1]"},
+		// Soaking, Argo CD's Degraded fails the ring at once too, even while
+		// the region's analysis checks pass (the pods that serve are fine).
+		{"degraded while soaking fails at once", ringstest.After(mtCanarySoaking, ringstest.On(func(s *rings.State) error {
+			return s.Observe("r1", "canary", "us-east-1", true, false, "Degraded: crashloop",
+				&rings.Observation{Check: "error-rate", Value: 0.001, Threshold: "<= 0.05", Pass: true, At: ringstest.T0.Add(9 * time.Minute)}, ringstest.T0.Add(9*time.Minute))
+		})), "2026-12-01T10:10:00Z", nil,
+			"fail-ring r1 canary [us-east-1]"},
 		{"sync timeout", mtCanarySyncing, "2026-12-01T10:31:00Z", nil,
 			"fail-ring r1 canary [us-east-1]"},
 		{"region without health sources soaks on time alone", ringstest.After(ringstest.CanaryDone, ringstest.Promote("r1", "early", "eu-west-1")), "2026-12-01T10:10:00Z", nil,
