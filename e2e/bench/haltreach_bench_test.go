@@ -66,7 +66,7 @@ func haltReachTrial(b *testing.B) (after, before, fenced int, ack time.Duration)
 	}
 	time.Sleep(2 * time.Second) // observation window: anything still in flight lands or is refused
 	fenced = pushes(n, "fenced")
-	before, after = w.promotionsAroundFence(b)
+	before, after = promotionsAroundFence(b, w.repo)
 	return after, before, fenced, ack
 }
 
@@ -117,10 +117,12 @@ func (w *haltWorld) release(b *testing.B, leader *ringd) {
 	}
 }
 
-// promotionsAroundFence counts the promotion commits on main before and
-// after the halt's fence commit; a branch without a fence fails the trial.
-func (w *haltWorld) promotionsAroundFence(b *testing.B) (before, after int) {
-	log, err := exec.Command("git", "-C", w.repo, "log", "--first-parent", "--reverse",
+// promotionsAroundFence counts the promotions on main of the bare
+// repository repo before and after the halt's fence commit (one per
+// Ringleader-Promotion trailer value, so a commit that carries several
+// counts each); a branch without a fence fails the trial.
+func promotionsAroundFence(b *testing.B, repo string) (before, after int) {
+	log, err := exec.Command("git", "-C", repo, "log", "--first-parent", "--reverse",
 		"--format=%(trailers:key=Ringleader-Promotion,valueonly,separator=%x2C)|%(trailers:key=Ringleader-Halt-Fence,valueonly)", "main").Output()
 	if err != nil {
 		b.Fatalf("git log: %v", err)
@@ -134,10 +136,11 @@ func (w *haltWorld) promotionsAroundFence(b *testing.B) (before, after int) {
 		if strings.TrimSpace(prom) == "" {
 			continue
 		}
+		n := len(strings.Split(prom, ","))
 		if halted {
-			after++
+			after += n
 		} else {
-			before++
+			before += n
 		}
 	}
 	if !halted {
@@ -148,11 +151,16 @@ func (w *haltWorld) promotionsAroundFence(b *testing.B) (before, after int) {
 
 // pushes reads ringd's count of Git writes with outcome from /metrics.
 func pushes(n *ringd, outcome string) int {
+	return metricValue(n, `ringleader_gitops_push_duration_seconds_count{outcome="`+outcome+`"} `)
+}
+
+// metricValue reads the sample whose line starts with prefix (name, labels
+// and a space) from n's /metrics: 0 when absent, -1 when n does not answer.
+func metricValue(n *ringd, prefix string) int {
 	code, body := call(ctlClient, "GET", n.http+"/metrics", "")
 	if code != 200 {
 		return -1
 	}
-	prefix := `ringleader_gitops_push_duration_seconds_count{outcome="` + outcome + `"} `
 	for _, l := range strings.Split(string(body), "\n") {
 		if strings.HasPrefix(l, prefix) {
 			v, _ := strconv.ParseFloat(strings.TrimPrefix(l, prefix), 64)
