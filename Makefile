@@ -55,6 +55,9 @@ bench: ## benchmarks against the anchors: ringd vs etcd, scale, promotion (numbe
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkHaltReach(Git|Deposed)$$' -benchtime=$(if $(BQ),2x,5x) ./e2e/bench/
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkRingdScale/apps=($(if $(BQ),100|500,100|500|2000))$$' -benchtime=1x ./e2e/bench/
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkPromotion$$' -benchtime=$(if $(BQ),10x,50x) ./internal/gitops/
+	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkScaleHaltAck$$' -benchtime=$(if $(BQ),300x,2000x) ./coordinator/leader/
+	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkHaltCommitConcurrent$$' -benchtime=$(if $(BQ),400x,2000x) ./coordinator/store/
+	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkTrain$$' -benchtime=1x ./e2e/bench/
 
 verify: ## gofmt, go vet, go mod tidy; fails on a dirty tree (uncommitted or untracked files)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }

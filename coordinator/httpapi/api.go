@@ -31,6 +31,10 @@ type APIConfig struct {
 	// the leader loop with it so a new release starts without waiting for
 	// the next interval). Optional.
 	OnWrite func()
+	// OnHaltChange, when set, is called instead of OnWrite after a halt
+	// was placed or resumed (ringd: Loop.HaltsChanged, which writes the
+	// fence without planning over every release). Optional.
+	OnHaltChange func()
 	// Logger receives request errors (default: slog.Default()).
 	Logger *slog.Logger
 	// Security authenticates, authorizes and rate-limits every route

@@ -216,10 +216,19 @@ func (a *API) propose(r *http.Request, typ command.Type, payload any) (store.App
 	if err != nil {
 		return res, err
 	}
-	if a.cfg.OnWrite != nil {
+	a.wrote(typ)
+	return res, nil
+}
+
+// wrote tells ringd a write of type typ committed: OnHaltChange for a
+// halt when set, OnWrite otherwise.
+func (a *API) wrote(typ command.Type) {
+	switch {
+	case (typ == command.CmdPlaceHalt || typ == command.CmdResumeHalt) && a.cfg.OnHaltChange != nil:
+		a.cfg.OnHaltChange()
+	case a.cfg.OnWrite != nil:
 		a.cfg.OnWrite()
 	}
-	return res, nil
 }
 
 // idAndReason reads the {id} path value (what names it in errors) and a

@@ -68,6 +68,9 @@ type LoopConfig struct {
 	// the wait doubles from RetryMin per failure in a row, up to RetryMax,
 	// with jitter (loop_retry.go).
 	RetryMin, RetryMax time.Duration
+	// HaltReplan is how soon after HaltsChanged the loop plans again
+	// (default 200 ms; loop_halts.go). The fence is written at once.
+	HaltReplan time.Duration
 }
 
 // Validate fills in defaults and rejects a config that cannot work.
@@ -84,6 +87,9 @@ func (c *LoopConfig) Validate() error {
 	}
 	if c.Interval < 0 {
 		errs = append(errs, errors.New("Interval is negative"))
+	}
+	if c.HaltReplan < 0 {
+		errs = append(errs, errors.New("HaltReplan is negative"))
 	}
 	if c.RetryMin < 0 || c.RetryMax < 0 {
 		errs = append(errs, errors.New("RetryMin and RetryMax must not be negative"))
@@ -106,6 +112,7 @@ func (c *LoopConfig) Validate() error {
 	c.BudgetInterval = cmp.Or(c.BudgetInterval, time.Minute)
 	c.RetryMin = cmp.Or(c.RetryMin, time.Second)
 	c.RetryMax = cmp.Or(c.RetryMax, time.Minute)
+	c.HaltReplan = cmp.Or(c.HaltReplan, defaultHaltReplan)
 	if c.RetryMax < c.RetryMin {
 		c.RetryMax = c.RetryMin
 	}
@@ -120,8 +127,10 @@ func (c *LoopConfig) Validate() error {
 // interfaces and records every outcome through Raft. It stops acting the
 // moment leadership goes, cancelling in-flight work through its context.
 type Loop struct {
-	cfg   LoopConfig
-	kick  chan struct{}
+	cfg  LoopConfig
+	kick chan struct{}
+	// halts is signalled by HaltsChanged (loop_halts.go).
+	halts chan struct{}
 	stats loopStats
 	mu    sync.Mutex
 	// fenced is the key of the halt set last written to the fence (reset
@@ -154,7 +163,7 @@ func NewLoop(cfg LoopConfig) (*Loop, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Loop{cfg: cfg, kick: make(chan struct{}, 1)}, nil
+	return &Loop{cfg: cfg, kick: make(chan struct{}, 1), halts: make(chan struct{}, 1)}, nil
 }
 
 // Stats returns the loop's counters.
@@ -289,19 +298,33 @@ const (
 	busyPause     = time.Second
 )
 
-// pause waits for d, a kick or the end of ctx; false means ctx ended.
+// pause waits for d, a kick or the end of ctx; false means ctx ended. A
+// halt change met on the way writes the fence and shortens the wait to
+// HaltReplan (loop_halts.go).
 func (l *Loop) pause(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {
 		return ctx.Err() == nil
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	case <-l.kick:
-		return true
+	var replan <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+			return true
+		case <-l.kick:
+			return true
+		case <-replan:
+			return true
+		case <-l.halts:
+			l.syncHaltFence(ctx)
+			if replan == nil && d > l.cfg.HaltReplan {
+				r := time.NewTimer(l.cfg.HaltReplan)
+				defer r.Stop()
+				replan = r.C
+			}
+		}
 	}
 }

@@ -251,7 +251,12 @@ func (l *Loop) syncFence(ctx context.Context, s rings.State) {
 	if l.cfg.Fence == nil {
 		return
 	}
-	active := rings.ActiveHalts(s)
+	l.writeFence(ctx, rings.ActiveHalts(s))
+}
+
+// writeFence writes the active halts to the fence unless the same set was
+// the last one written in this term.
+func (l *Loop) writeFence(ctx context.Context, active []rings.Halt) {
 	ids := make([]string, 0, len(active))
 	for _, h := range active {
 		ids = append(ids, h.ID)

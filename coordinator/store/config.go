@@ -76,6 +76,9 @@ type Config struct {
 	ElectionTimeout    time.Duration
 	LeaderLeaseTimeout time.Duration
 	CommitTimeout      time.Duration
+	// BatchApply lets Raft group proposals that arrive together into one
+	// log write (raft.Config.BatchApplyCh; group commit of concurrent halts).
+	BatchApply bool
 
 	// SnapshotThreshold is how many log entries since the last snapshot
 	// trigger a new one; SnapshotInterval how often that is checked;

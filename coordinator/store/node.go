@@ -170,6 +170,7 @@ func (n *Node) raftConfig() *raft.Config {
 	rc.ElectionTimeout = n.cfg.ElectionTimeout
 	rc.LeaderLeaseTimeout = n.cfg.LeaderLeaseTimeout
 	rc.CommitTimeout = n.cfg.CommitTimeout
+	rc.BatchApplyCh = n.cfg.BatchApply
 	rc.SnapshotThreshold = n.cfg.SnapshotThreshold
 	rc.SnapshotInterval = n.cfg.SnapshotInterval
 	rc.TrailingLogs = n.cfg.TrailingLogs

@@ -129,41 +129,63 @@ func BenchmarkHaltAck(b *testing.B) {
 }
 
 // BenchmarkHaltAckLoaded measures ringd's halt acknowledgement latency
-// (as BenchmarkHaltAck) on a 3-node cluster that holds a real state: 500
-// apps × 50 regions × 4 rings with one release per app soaking in ring 0.
-// It shows what the size of the state costs a halt; etcd's put does not
-// depend on it, so etcd is not repeated here.
+// (as BenchmarkHaltAck) on two 3-node clusters side by side in the same
+// run: one with an empty state (a one-app topology, no release) and one
+// holding 2,000 apps × 50 regions × 4 rings with one release per app
+// soaking in ring 0. The commands alternate between the two in blocks of
+// 50, so a change of machine load hits both; the ratios loaded/empty are
+// what the size of the state costs a halt. etcd's put does not depend on
+// it, so etcd is not repeated here.
 func BenchmarkHaltAckLoaded(b *testing.B) {
-	const apps = 500
-	nodes := ringdCluster3(b, apps)
-	rl, err := ringdLeader(nodes)
+	const apps = 2000
+	empty := ringdCluster3(b, 1)
+	loaded := ringdCluster3(b, apps)
+	el, err := ringdLeader(empty)
 	if err != nil {
 		b.Fatal(err)
 	}
-	loadReleases(b, rl, apps)
-	b.Run(fmt.Sprintf("ringd-apps=%d", apps), func(b *testing.B) {
-		var rd []time.Duration
-		load := loadAvg()
-		hc := &haltClient{nodes: nodes, leader: rl}
+	ll, err := ringdLeader(loaded)
+	if err != nil {
+		b.Fatal(err)
+	}
+	loadReleases(b, ll, apps)
+	b.Run(fmt.Sprintf("ringd-empty-vs-apps=%d", apps), func(b *testing.B) {
+		clients := []*haltClient{{nodes: empty, leader: el}, {nodes: loaded, leader: ll}}
+		lat := make([][]time.Duration, len(clients))
+		load := []string{loadAvg()}
+		const block = 50
 		b.ResetTimer()
-		for i := range b.N {
-			start := time.Now()
-			err := hc.toggle()
-			rd = append(rd, time.Since(start))
-			if err != nil {
-				b.Fatalf("ringd command %d: %v", i, err)
+		for done := 0; done < b.N; done += block {
+			for c, hc := range clients {
+				for i := range min(block, b.N-done) {
+					start := time.Now()
+					err := hc.toggle()
+					lat[c] = append(lat[c], time.Since(start))
+					if err != nil {
+						b.Fatalf("ringd command %d (cluster %d): %v", done+i, c, err)
+					}
+				}
+			}
+			if done%500 == 0 {
+				load = append(load, loadAvg())
 			}
 		}
 		b.StopTimer()
-		r := newDist(rd)
-		b.ReportMetric(ms(r.pct(0.5)), "ringd-p50-ms")
-		b.ReportMetric(ms(r.pct(0.99)), "ringd-p99-ms")
-		b.ReportMetric(ms(r.max()), "ringd-max-ms")
-		b.ReportMetric(float64(hc.retries), "retries")
-		b.ReportMetric(float64(hc.moves), "leader-moves")
+		e, l := newDist(lat[0]), newDist(lat[1])
+		b.ReportMetric(ms(e.pct(0.5)), "empty-p50-ms")
+		b.ReportMetric(ms(e.pct(0.99)), "empty-p99-ms")
+		b.ReportMetric(ms(l.pct(0.5)), "loaded-p50-ms")
+		b.ReportMetric(ms(l.pct(0.99)), "loaded-p99-ms")
+		b.ReportMetric(ms(l.max()), "loaded-max-ms")
+		b.ReportMetric(float64(l.pct(0.5))/float64(e.pct(0.5)), "p50-ratio")
+		b.ReportMetric(float64(l.pct(0.99))/float64(e.pct(0.99)), "p99-ratio")
+		b.ReportMetric(float64(clients[0].retries+clients[1].retries), "retries")
 		b.ReportMetric(0, "ns/op")
-		b.Logf("ringd HTTP, %d apps in the state: %s; %d commands retried, leader moved %d times; load at start %s; machine: %s",
-			apps, r.row(), hc.retries, hc.moves, load, machine())
+		b.Logf("ringd HTTP, empty state:   %s", e.row())
+		b.Logf("ringd HTTP, %d apps:     %s", apps, l.row())
+		b.Logf("ratio %d apps/empty: p50 %.2f, p99 %.2f; retries %d/%d; load %v; machine: %s", apps,
+			float64(l.pct(0.5))/float64(e.pct(0.5)), float64(l.pct(0.99))/float64(e.pct(0.99)),
+			clients[0].retries, clients[1].retries, load, machine())
 	})
 }
 

@@ -107,6 +107,6 @@ func deposedTrial(b *testing.B) (after int, old [3]int, ack time.Duration) {
 	for i, o := range outcomes {
 		old[i] = max(pushes(leader, o), 0) - before[i]
 	}
-	_, after = w.promotionsAroundFence(b)
+	_, after = promotionsAroundFence(b, w.repo)
 	return after, old, ack
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -123,3 +124,38 @@ func loadAvg() string {
 
 // errDead says a process exited while a benchmark waited for it.
 var errDead = errors.New("process exited")
+
+// peakRSS is the process's peak resident set (VmHWM) in MiB.
+func peakRSS(b *testing.B, n *ringd) float64 {
+	b.Helper()
+	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", n.pid()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, l := range strings.Split(string(st), "\n") {
+		if rest, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	b.Fatalf("no VmHWM in /proc/%d/status", n.pid())
+	return 0
+}
+
+// cpuSeconds is the user + system CPU time the process used so far.
+func cpuSeconds(b *testing.B, n *ringd) float64 {
+	b.Helper()
+	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", n.pid()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Fields after the command name, which is in parentheses: utime and
+	// stime are fields 14 and 15 of the line, 12 and 13 after ")".
+	f := strings.Fields(string(st[strings.LastIndexByte(string(st), ')')+1:]))
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + stime) / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat's times (100 on Linux).
+const clockTicks = 100

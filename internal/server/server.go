@@ -148,7 +148,7 @@ func Start(cfg Config, logger *slog.Logger) (_ *Server, err error) {
 	}
 
 	// 10. The HTTP API, served on the listener from step 3.
-	api, err := httpapi.NewAPI(httpapi.APIConfig{Store: s.node, Fence: fx.fence, OnWrite: loop.Kick, Logger: logger,
+	api, err := httpapi.NewAPI(httpapi.APIConfig{Store: s.node, Fence: fx.fence, OnWrite: loop.Kick, OnHaltChange: loop.HaltsChanged, Logger: logger,
 		Security: s.sec.api, Forwarder: s.sec.client,
 		Events: ops.events, Metrics: ops.scrape, Dashboard: ops.dashboard})
 	if err != nil {

@@ -70,10 +70,18 @@ func Restore(t testing.TB, src, dst raft.FSM) {
 // milliseconds.
 func ReportPercentiles(b *testing.B, lat []time.Duration) {
 	slices.Sort(lat)
-	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(float64(len(lat))*p))] }
+	pct := func(p float64) time.Duration { return Percentile(lat, p) }
 	b.ReportMetric(Millis(pct(0.50)), "p50-ms")
 	b.ReportMetric(Millis(pct(0.99)), "p99-ms")
 	b.ReportMetric(Millis(lat[len(lat)-1]), "max-ms")
+}
+
+// Percentile is the p-quantile of sorted (nearest rank; 0 when empty).
+func Percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, int(float64(len(sorted))*p))]
 }
 
 // Millis is d in milliseconds, for b.ReportMetric.
