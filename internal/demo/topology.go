@@ -89,11 +89,38 @@ spec:
       targets: [{file: "apps/checkout/{{"{{region}}"}}/values.yaml", yamlPath: image.tag}]
     - name: ledger
       targets: [{file: "apps/ledger/overlays/{{"{{region}}"}}/kustomization.yaml", kustomizeImage: registry.example.com/ledger}]
+      trafficShare: {{.LedgerShares}}
+      policy:
+        soak: {canary: {{.LedgerCanary}}}
+{{- if .PrometheusURL}}
+        analysis:
+          metrics:
+            - {name: success-rate, min: {{.LedgerMinSuccess}}}
+{{- end}}
 `))
 
 // TrafficShares are the percent of each app's traffic the demo regions
 // serve: the rings expose 10 %, 30 % and 100 % of it.
 var TrafficShares = map[string]int{"us-east-1": 10, "eu-west-1": 20, "ap-northeast-1": 30, "us-west-2": 40}
+
+// The ledger app's own policy and traffic (spec.apps[].policy and
+// trafficShare), so the two apps differ as the two-apps scenario shows:
+// ledger's canary soaks LedgerSoakFactor times checkout's, its analysis
+// wants LedgerMinSuccess % of requests answered without 5xx where
+// checkout's wants 99 %, and its traffic is spread by LedgerTrafficShares
+// (its rings expose 5 %, 20 % and 100 %). The bound is chosen so that
+// ledger's policy matters only where a region serves more than 0.7 % 5xx:
+// BurntRegion's BurntErrorRatio passes it, so no other scenario changes;
+// TwoAppsErrorRatio fails it and passes checkout's.
+const (
+	LedgerSoakFactor  = 3
+	LedgerMinSuccess  = 99.3
+	TwoAppsErrorRatio = 0.008
+)
+
+// LedgerTrafficShares are the percent of ledger's traffic each demo
+// region serves.
+var LedgerTrafficShares = map[string]int{"us-east-1": 5, "eu-west-1": 15, "ap-northeast-1": 30, "us-west-2": 50}
 
 // The demo's error budget (with Prometheus only: without it nothing
 // measures a budget): a 99 % SLO over one hour, so a few seconds of errors
@@ -141,8 +168,8 @@ func Topology(o TopologyOptions) ([]byte, *topology.Topology, error) {
 		Regions                                                       []region
 		Canary, Early, Global, Interval, SyncTimeout, RollbackTimeout string
 		Threshold                                                     int
-		SLO                                                           float64
-		BudgetWindow                                                  string
+		SLO, LedgerMinSuccess                                         float64
+		BudgetWindow, LedgerCanary, LedgerShares                      string
 	}{
 		TopologyOptions: o,
 		Regions: []region{{"us-east-1", "America/New_York", TrafficShares["us-east-1"]}, {"eu-west-1", "Europe/Dublin", TrafficShares["eu-west-1"]},
@@ -150,6 +177,9 @@ func Topology(o TopologyOptions) ([]byte, *topology.Topology, error) {
 		Canary: dur(o.CanarySoak), Early: dur(o.EarlySoak), Global: dur(o.GlobalSoak),
 		Interval: dur(o.AnalysisInterval), SyncTimeout: dur(o.SyncTimeout), RollbackTimeout: dur(o.RollbackTimeout),
 		Threshold: o.FailureThreshold, SLO: BudgetSLO, BudgetWindow: dur(BudgetWindow),
+		LedgerCanary: dur(LedgerSoakFactor * o.CanarySoak), LedgerMinSuccess: LedgerMinSuccess,
+		LedgerShares: fmt.Sprintf("{us-east-1: %d, eu-west-1: %d, ap-northeast-1: %d, us-west-2: %d}", LedgerTrafficShares["us-east-1"],
+			LedgerTrafficShares["eu-west-1"], LedgerTrafficShares["ap-northeast-1"], LedgerTrafficShares["us-west-2"]),
 	}
 	var b strings.Builder
 	if err := topologyTemplate.Execute(&b, data); err != nil {

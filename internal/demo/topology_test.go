@@ -75,3 +75,61 @@ func TestTopologyMeasuresBudgetsWithPrometheus(t *testing.T) {
 		}
 	}
 }
+
+// TestTopologyGivesLedgerItsOwnPolicy: ledger soaks its canary longer,
+// exposes its rings differently and, with Prometheus, wants a higher
+// success rate than checkout; the two-apps scenario's error ratio passes
+// checkout's bound and fails ledger's, and the burnt region's passes
+// both, so no scenario of checkout alone sees ledger's policy.
+func TestTopologyGivesLedgerItsOwnPolicy(t *testing.T) {
+	t.Parallel()
+	for _, prometheus := range []string{"http://127.0.0.1:1", ""} {
+		_, top, err := Topology(TopologyOptions{RepoURL: "git://127.0.0.1:1/deploy.git", ArgoCDServer: "http://127.0.0.1:1",
+			PrometheusURL: prometheus, CanarySoak: 10 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			app      string
+			canary   time.Duration
+			exposure []float64
+			min      float64 // 0: no success-rate metric
+		}{
+			{FirstApp, 10 * time.Second, []float64{0.1, 0.3, 1}, 99},
+			{"ledger", LedgerSoakFactor * 10 * time.Second, []float64{0.05, 0.2, 1}, LedgerMinSuccess},
+		} {
+			if prometheus == "" {
+				tc.min = 0
+			}
+			pol := top.EffectivePolicy(tc.app)
+			if got := pol.Rings[0].Soak.D(); got != tc.canary {
+				t.Errorf("prometheus %q: %s soaks canary %s, want %s", prometheus, tc.app, got, tc.canary)
+			}
+			for i, got := range top.CumulativeExposure(tc.app) {
+				if diff := got - tc.exposure[i]; diff > 1e-9 || diff < -1e-9 {
+					t.Errorf("prometheus %q: %s exposure after ring %d = %v, want %v", prometheus, tc.app, i, got, tc.exposure[i])
+				}
+			}
+			if got := successMin(pol); got != tc.min {
+				t.Errorf("prometheus %q: %s success-rate min %v, want %v", prometheus, tc.app, got, tc.min)
+			}
+		}
+	}
+	passes := func(ratio, min float64) bool { return (1-ratio)*100 >= min }
+	if !passes(TwoAppsErrorRatio, 99) || passes(TwoAppsErrorRatio, LedgerMinSuccess) {
+		t.Errorf("error ratio %v must pass checkout's bound (99) and fail ledger's (%v)", TwoAppsErrorRatio, LedgerMinSuccess)
+	}
+	if !passes(BurntErrorRatio, LedgerMinSuccess) {
+		t.Errorf("the burnt region's error ratio %v fails ledger's bound %v: ledger could not pass global", BurntErrorRatio, LedgerMinSuccess)
+	}
+}
+
+// successMin is the min of pol's success-rate metric, 0 without one.
+func successMin(pol topology.EffectivePolicy) float64 {
+	for _, m := range pol.Analysis.Metrics {
+		if m.Name == "success-rate" && m.Min != nil {
+			return *m.Min
+		}
+	}
+	return 0
+}
