@@ -40,6 +40,7 @@ func TestDemoScenarios(t *testing.T) {
 		{"global-halt", checkGlobalHalt},
 		{"budget", checkBudget},
 		{"rollback-fails", checkRollbackFails},
+		{"two-apps", checkTwoApps},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
@@ -70,10 +71,16 @@ func firstRelease(t *testing.T, p *demoProc) string {
 	return id
 }
 
-// releaseOf returns the release of app at version.
+// releaseOf returns the release of the first app at version.
 func (r scenarioRun) releaseOf(t *testing.T, version string) *rings.Release {
 	t.Helper()
-	all, err := r.c.Releases(context.Background(), demo.FirstApp)
+	return r.releaseOfApp(t, demo.FirstApp, version)
+}
+
+// releaseOfApp returns the release of app at version.
+func (r scenarioRun) releaseOfApp(t *testing.T, app, version string) *rings.Release {
+	t.Helper()
+	all, err := r.c.Releases(context.Background(), app)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +89,7 @@ func (r scenarioRun) releaseOf(t *testing.T, version string) *rings.Release {
 			return rel
 		}
 	}
-	t.Fatalf("no release of %s %s", demo.FirstApp, version)
+	t.Fatalf("no release of %s %s", app, version)
 	return nil
 }
 

@@ -1,6 +1,11 @@
 package demo
 
-import "github.com/ringleader-dev/ringleader/rings"
+import (
+	"fmt"
+
+	"github.com/ringleader-dev/ringleader/rings"
+	"github.com/ringleader-dev/ringleader/rings/planner"
+)
 
 // Scenarios is the table of guided tours `ringd demo --scenario NAME`
 // runs, in the order --list-scenarios prints them. Each starts from the
@@ -76,6 +81,29 @@ func Scenarios() []Scenario {
 			Next: []string{
 				"{repair}   # repair the region",
 				"ringctl resume {halt} --reason \"us-east-1 repaired\"",
+			},
+		},
+		{
+			Name: "two-apps",
+			Summary: fmt.Sprintf("%s and %s released at once under their own policies and exposure: %s 5xx in us-east-1 passes %s's canary and fails %s's, which is rolled back while %s goes on",
+				FirstApp, LedgerApp, planner.Percent(TwoAppsErrorRatio*100), FirstApp, LedgerApp, FirstApp),
+			NeedsPrometheus: true,
+			Steps: []Step{
+				comparePolicies(FirstApp, LedgerApp),
+				create("ledger", LedgerApp, LedgerVersion, "", "released beside "+FirstApp+"'s, into the same rings"),
+				awaitRing("ledger", "canary", fmt.Sprintf("both canaries run in us-east-1; %s's soaks %d times as long", LedgerApp, LedgerSoakFactor), rings.RingSoaking),
+				serveErrors("us-east-1", TwoAppsErrorRatio,
+					fmt.Sprintf("%s's success rate falls under its %v %% while %s's stays over its 99 %%", LedgerApp, LedgerMinSuccess, FirstApp), "a flaky dependency there"),
+				awaitRing("ledger", "canary", LedgerApp+"'s card turns red in canary; "+FirstApp+"'s does not", failedRing...),
+				breakRegion("us-east-1", false, "the dependency recovers, so "+LedgerApp+"'s rollback can verify"),
+				awaitRelease("ledger", LedgerApp+"'s canary runs "+InitialVersions[LedgerApp]+" again", rings.ReleaseRolledBack),
+				approve("first", "early", FirstApp+"'s canary passed under its own bound", false),
+				approve("first", "global", "early looks good", false),
+				awaitRelease("first", FirstApp+" goes on through early and global: its exposure grows to 30 %, then 100 %", rings.ReleaseCompleted),
+			},
+			Next: []string{
+				"ringctl release show {release}   # " + FirstApp + "'s policy and exposure",
+				"ringctl release list --app " + LedgerApp + "   # then release show of it: " + LedgerApp + "'s own policy (* marks it) and exposure",
 			},
 		},
 	}

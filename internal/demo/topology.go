@@ -113,6 +113,8 @@ var TrafficShares = map[string]int{"us-east-1": 10, "eu-west-1": 20, "ap-northea
 // BurntRegion's BurntErrorRatio passes it, so no other scenario changes;
 // TwoAppsErrorRatio fails it and passes checkout's.
 const (
+	LedgerApp         = "ledger"
+	LedgerVersion     = "v2.4.0" // what the two-apps scenario releases
 	LedgerSoakFactor  = 3
 	LedgerMinSuccess  = 99.3
 	TwoAppsErrorRatio = 0.008

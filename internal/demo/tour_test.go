@@ -21,7 +21,7 @@ func TestFindScenario(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		found bool
-	}{{"bad-canary", true}, {"budget", true}, {"rollback-fails", true}, {"no-such-tour", false}, {"", false}} {
+	}{{"bad-canary", true}, {"budget", true}, {"rollback-fails", true}, {"two-apps", true}, {"no-such-tour", false}, {"", false}} {
 		sc, err := FindScenario(tc.name)
 		switch {
 		case tc.found && (err != nil || sc.Name != tc.name || len(sc.Steps) == 0 || sc.Summary == ""):
