@@ -77,8 +77,9 @@ func (r TimeAtRisk) Total() time.Duration { return r.Soak + r.Detection + r.Roll
 func timeAtRiskInputs(t *topology.Topology, app string, risk *topology.DREAD, ring topology.Ring) TimeAtRisk {
 	pol := t.EffectivePolicy(app) // the app's own analysis, soak and rollback
 	return TimeAtRisk{
-		// A risk tier's soak multiplier keeps a risky release at risk longer.
-		Soak:      t.DecideRisk(risk).Policy.Soak(topology.Duration(pol.Soak(ring.Name))).D(),
+		// The soak a release of app scored risk would have (RingSoak): a
+		// risk tier's multiplier keeps a risky release at risk longer.
+		Soak:      RingSoak(t, &Release{App: app, Risk: risk}, t.RingIndex(ring.Name)),
 		Detection: time.Duration(pol.Analysis.FailureThreshold) * pol.Analysis.Interval.D(),
 		Rollback:  pol.Rollback.Verify.D(),
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -90,6 +91,7 @@ func runPlan(w io.Writer, output string, f *planFlags, now time.Time) error {
 		}
 		score = &d
 	}
+	score = cmp.Or(score, top.DefaultRisk(f.app)) // the one score plan and cost use
 	tl, err := planner.Project(top, f.app, f.version, f.priority, score, from)
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)

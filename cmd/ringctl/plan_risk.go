@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -190,8 +189,8 @@ type planOutput struct {
 	Risk *rings.ReleaseCost `json:"risk,omitempty"`
 }
 
-// planRisk computes the cost of the planned release, scored score (nil:
-// the app's default), offline unless f has a fetcher.
+// planRisk computes the cost of the planned release, scored score,
+// offline unless f has a fetcher.
 func planRisk(top *topology.Topology, f *planFlags, score *topology.DREAD) (rings.ReleaseCost, error) {
 	var d riskData
 	if f.fetch != nil {
@@ -202,7 +201,7 @@ func planRisk(top *topology.Topology, f *planFlags, score *topology.DREAD) (ring
 			return rings.ReleaseCost{}, fmt.Errorf("risk: %w (leave out --server to plan offline)", err)
 		}
 	}
-	return releaseCost(top, f.app, cmp.Or(score, top.DefaultRisk(f.app)), d), nil
+	return releaseCost(top, f.app, score, d), nil
 }
 
 // writePlan renders the timeline, then the cost when there is one.
