@@ -12,6 +12,7 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/golden"
 	"github.com/ringleader-dev/ringleader/rings"
 	"github.com/ringleader-dev/ringleader/rings/planner"
+	"github.com/ringleader-dev/ringleader/rings/ringstest"
 )
 
 func board(t *testing.T) Board {
@@ -244,12 +245,7 @@ func TestCellShowsFailingChecksAndRollbacks(t *testing.T) {
 	t.Parallel()
 	snap, now := fixture(t)
 	s := snap.State.Clone()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	must := ringstest.Must(t)
 	bad := &rings.Observation{Check: "error-rate", Value: 0.5, Threshold: "< 0.01", At: now}
 	must(s.Observe("checkout-v2", "canary", "us-east-1", true, true, "", bad, now))
 	must(s.Observe("checkout-v2", "canary", "us-east-1", true, true, "", bad, now))

@@ -602,11 +602,7 @@ func BenchmarkPlanNext(b *testing.B) {
 		if _, err := s.CreateRelease(top, id, app, "2.0", "", "", time.Time{}, at, "bench", "1.0"); err != nil {
 			b.Fatal(err)
 		}
-		must := func(err error) {
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
+		must := ringstest.Must(b)
 		must(s.StartRelease(id, at))
 		must(s.MarkPromoted(id, "canary", []string{"us-east-1"}, id+"/c", "c", at))
 		switch i % 3 {
