@@ -8,27 +8,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ringleader-dev/ringleader/internal/golden"
 )
 
-// Text is README.md at the module root: the first directory above the
-// test's working directory (its package directory) that holds go.mod.
+// Text is README.md at the module root.
 func Text(tb testing.TB) string {
 	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatalf("find README.md: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("find README.md: no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	b, err := os.ReadFile(filepath.Join(golden.ModuleRoot(tb), "README.md"))
 	if err != nil {
 		tb.Fatal(err)
 	}
