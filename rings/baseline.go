@@ -132,12 +132,22 @@ func (s *State) RecordBaseline(id, commit string, regions []RegionBaseline, at t
 	return nil
 }
 
-// RegionNames lists the regions of r in ring order, once each.
+// RegionNames lists the regions of r in ring order, once each (nil when
+// it has none).
 func (r *Release) RegionNames() []string {
-	var out []string
+	n := 0
+	for _, rp := range r.Rings {
+		n += len(rp.Regions)
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, 0, n)
+	seen := make(map[string]struct{}, n)
 	for _, rp := range r.Rings {
 		for _, g := range rp.Regions {
-			if !slices.Contains(out, g.Name) {
+			if _, dup := seen[g.Name]; !dup {
+				seen[g.Name] = struct{}{}
 				out = append(out, g.Name)
 			}
 		}
