@@ -19,15 +19,25 @@ import (
 // BenchmarkStateCollect measures one scrape's worth of StateCollector.Collect
 // over N apps × 50 regions × 4 rings with a release running for every app,
 // each soaking in ring 0 (the state a train spends most of its time in).
-// apps=0 is the same topology shape with one app and no release. Run it
+// apps=0 is the same topology shape with one app and no release. The
+// "changed" variants forget the exposures kept from the last scrape
+// before each one, as when every release changed in between. Run it
 // alone:
 //
 //	go test -run '^$' -bench StateCollect -benchmem -count 5 ./coordinator/metrics/
 //
 // BENCHMARKS.md §7d records the numbers.
 func BenchmarkStateCollect(b *testing.B) {
-	for _, apps := range []int{0, 500, 2000} {
-		b.Run(fmt.Sprintf("apps=%d", apps), func(b *testing.B) {
+	for _, bc := range []struct {
+		apps    int
+		changed bool
+	}{{0, false}, {500, false}, {2000, false}, {500, true}, {2000, true}} {
+		name := fmt.Sprintf("apps=%d", bc.apps)
+		if bc.changed {
+			name += "/changed"
+		}
+		apps := bc.apps
+		b.Run(name, func(b *testing.B) {
 			st, clock := scaleStore(b, apps)
 			c, err := NewStateCollector(StateCollectorConfig{Store: st, Clock: clock})
 			if err != nil {
@@ -36,6 +46,9 @@ func BenchmarkStateCollect(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
+				if bc.changed {
+					c.exposures = exposureMemo{}
+				}
 				ch := make(chan prometheus.Metric, 64)
 				done := make(chan int)
 				go func() {
