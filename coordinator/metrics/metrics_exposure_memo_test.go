@@ -8,9 +8,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/ringleader-dev/ringleader/coordinator/command"
-	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
-	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -19,20 +16,12 @@ import (
 // ring was promoted), and a scrape keeps only the releases it saw.
 func TestExposureFollowsTheRelease(t *testing.T) {
 	t.Parallel()
-	st := coordtest.NewStore(true).WithTopology(t)
-	clock := leader.NewManualClock(soakStart)
-	l, err := leader.NewLoop(leader.LoopConfig{Store: st, Promoter: &leader.MemPromoter{}, Health: &leader.MemHealth{}, Fence: &leader.MemFence{},
-		Clock: clock, Interval: time.Hour, Logger: coordtest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.MustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-v2", App: "checkout", Version: "v2"})
+	st, clock, l := soakingLoop(t)
 	reconcile := func() {
 		for range 4 {
 			l.ReconcileOnce(context.Background())
 		}
 	}
-	reconcile()
 	sc, err := NewStateCollector(StateCollectorConfig{Store: st, Clock: clock})
 	if err != nil {
 		t.Fatal(err)

@@ -94,11 +94,7 @@ func scaleStore(b *testing.B, apps int) (*coordtest.Store, *leader.ManualClock) 
 	for i := range apps {
 		s.MustApply(b, command.CmdCreateRelease, command.CreateRelease{ID: scalegen.AppName(i) + "-v2", App: scalegen.AppName(i), Version: "v2"})
 	}
-	l, err := leader.NewLoop(leader.LoopConfig{Store: s, Promoter: &leader.MemPromoter{}, Health: &leader.MemHealth{}, Fence: &leader.MemFence{},
-		Clock: leader.NewManualClock(soakStart), Interval: time.Hour, Logger: coordtest.Discard()})
-	if err != nil {
-		b.Fatal(err)
-	}
+	l := memLoop(b, s, leader.NewManualClock(soakStart), coordtest.Discard())
 	for range 4 { // start, promote, synced, soak started
 		l.ReconcileOnce(context.Background())
 	}
