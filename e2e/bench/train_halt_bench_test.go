@@ -1,0 +1,214 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ringleader-dev/ringleader/internal/gitops"
+	"github.com/ringleader-dev/ringleader/internal/poll"
+)
+
+// trainHaltBatch is --promotion-batch-max for the halt sub-benchmark: the
+// train's 2,000 promotions go out as 40 commits, so a halt placed after
+// the first one has 39 left to stop. With the default (500, 4 commits)
+// the pushes are over before a halt placed by any signal can arrive.
+const trainHaltBatch = 50
+
+// benchTrainHalt is BenchmarkTrain's halt sub-benchmark: a halt placed in
+// the middle of a train's pushes, as judged by what is in Git (see
+// trainHaltTrial). It fails when a promotion lands after the halt, and
+// when the halt had nothing left to stop.
+func benchTrainHalt(b *testing.B) {
+	for range b.N {
+		t := trainHaltTrial(b)
+		if t.after != 0 {
+			b.Fatalf("%d promotions landed in Git after the halt (its fence commit or the head at its acknowledgement, whichever came first); want 0; the branch:\n%s", t.after, t.history)
+		}
+		if t.before >= trainApps {
+			b.Fatalf("INCONCLUSIVE: all %d promotions were in Git before the halt's fence commit, so the halt stopped nothing; the train outran the halt (placed after commit %d)", t.before, t.commitsBefore)
+		}
+		b.ReportMetric(ms(t.ack), "halt-ack-ms")
+		b.ReportMetric(float64(t.before), "promoted-before-halt")
+		b.ReportMetric(float64(trainApps-t.before), "kept-out")
+		b.ReportMetric(float64(t.after), "landed-after-halt")
+		b.ReportMetric(float64(t.fenced), "fenced-in-flight")
+		b.ReportMetric(0, "ns/op")
+		b.Logf("halt placed %.0f ms after the first batch commit reached Git, acknowledged in %.1f ms (fence commit included); in Git before the halt: %d promotions in %d commits of up to %d; kept out: %d; refused as fenced by the writer: %d; after the halt: %d; machine: %s",
+			ms(t.placed), ms(t.ack), t.before, t.commitsBefore, trainHaltBatch, trainApps-t.before, t.fenced, t.after, machine())
+	}
+}
+
+// trainHalt is what one halt-during-a-train trial saw.
+type trainHalt struct {
+	placed        time.Duration // from the first batch commit seen in Git to the halt request
+	ack           time.Duration // the halt's acknowledgement
+	before, after int           // promotions in Git before and after the halt
+	commitsBefore int           // promotion commits before the halt
+	fenced        int           // promotions the leader's writer refused as fenced
+	history       history       // the branch, read after the observation window
+}
+
+// trainHaltTrial runs the train with commits of trainHaltBatch promotions
+// and places a global halt as soon as the branch moves past the seed
+// commit: the first batch commit has landed and the others are being
+// built or pushed. It then waits until the leader has answered every
+// promotion of the train (landed, fenced or failed) plus a 3 s
+// observation window, and reads the branch. "After the halt" is every
+// commit after the halt's fence commit (the first commit whose
+// Ringleader-Halt-Fence trailer counts an active halt; the branch only
+// moves by compare-and-swap fast-forwards, so first-parent order is push
+// order) or after the head read right after the acknowledgement, whichever
+// comes first: a fence written late (the answer's fenceError) does not
+// hide a promotion that landed after the ack.
+func trainHaltTrial(b *testing.B) trainHalt {
+	w := newTrainWorld(b, "--promotion-batch-max", strconv.Itoa(trainHaltBatch))
+	seed := branchHead(b, w.repo)
+	departure := w.board(b)
+	var moved time.Time
+	if err := poll.For(time.Until(departure)+30*time.Minute, "the first batch commit in Git", func() bool {
+		if branchHead(b, w.repo) == seed {
+			return false
+		}
+		moved = time.Now()
+		return true
+	}); err != nil {
+		b.Fatalf("%v (recorded %d)", err, promotionsRecorded(w.leader, "ring0"))
+	}
+	var t trainHalt
+	start := time.Now()
+	_, body, err := placeHalt(fastClient, w.leader.http)
+	t.ack = time.Since(start)
+	t.placed = start.Sub(moved)
+	if err != nil {
+		b.Fatal(err)
+	}
+	atAck := branchHead(b, w.repo)
+	if bytes.Contains(body, []byte("fenceError")) {
+		b.Logf("halt answered with a fence error: %s", body)
+	}
+	if err := poll.For(2*time.Minute, "the leader to answer every promotion of the train", func() bool {
+		return pushOutcomes(w.leader) >= trainApps
+	}); err != nil {
+		b.Logf("%v: %d answered; the branch is read anyway", err, pushOutcomes(w.leader))
+	}
+	time.Sleep(3 * time.Second) // observation window: anything still in flight lands or is refused
+	t.fenced = pushes(w.leader, "fenced")
+	h := branchHistory(b, w.repo)
+	t.history = h
+	cut := h.fence()
+	if cut < 0 {
+		b.Fatalf("no fence commit for the halt on the branch of %s:\n%s", w.repo, h)
+	}
+	if i := h.index(atAck); i >= 0 && i < cut {
+		cut = i
+	}
+	t.before, t.after = h.promotions(0, cut+1), h.promotions(cut+1, len(h))
+	for _, c := range h[:cut+1] {
+		if c.promotions > 0 {
+			t.commitsBefore++
+		}
+	}
+	return t
+}
+
+// pushOutcomes is the number of promotions n's writer has answered, all
+// outcomes together (-1 when n does not answer).
+func pushOutcomes(n *ringd) int {
+	return metricValue(n, "ringleader_gitops_push_duration_seconds_count{")
+}
+
+// branchHead reads the commit main of the bare repository repo points at:
+// the loose ref file when there is one (no process per poll, so polling
+// it costs ringd no CPU), else git rev-parse (packed refs).
+func branchHead(b *testing.B, repo string) string {
+	if ref, err := os.ReadFile(filepath.Join(repo, "refs", "heads", "main")); err == nil {
+		return strings.TrimSpace(string(ref))
+	}
+	out, err := exec.Command("git", "-C", repo, "rev-parse", "--verify", "refs/heads/main").Output()
+	if err != nil {
+		b.Fatalf("git rev-parse main in %s: %v", repo, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// branchCommit is one commit of a branch as the halt benchmarks read it.
+type branchCommit struct {
+	hash       string
+	promotions int  // trailer sets (a format-2 batch carries several)
+	fence      bool // the halt fence with at least one active halt
+}
+
+// history is a branch's first-parent history, oldest first.
+type history []branchCommit
+
+// branchHistory reads main of the bare repository repo with the Git
+// writer's own readers: gitops.PromotionBlocks for the promotions of a
+// commit (format 1 and 2; a format it does not know fails the trial
+// rather than being miscounted) and gitops.Trailers for the fence's
+// Ringleader-Halt-Fence trailer.
+func branchHistory(b *testing.B, repo string) history {
+	out, err := exec.Command("git", "-C", repo, "log", "--first-parent", "--reverse", "--format=%H%n%B%x00", "main").Output()
+	if err != nil {
+		b.Fatalf("git log main in %s: %v", repo, err)
+	}
+	var h history
+	for _, rec := range strings.Split(string(out), "\x00") {
+		hash, msg, ok := strings.Cut(strings.TrimLeft(rec, "\n"), "\n")
+		if !ok {
+			continue
+		}
+		blocks, err := gitops.PromotionBlocks(msg)
+		if err != nil {
+			b.Fatalf("commit %s: %v", hash, err)
+		}
+		n, _ := strconv.Atoi(gitops.Trailers(msg)[gitops.TrailerHaltFence])
+		h = append(h, branchCommit{hash: hash, promotions: len(blocks), fence: n > 0})
+	}
+	return h
+}
+
+// fence is the index of the first fence commit with an active halt, -1
+// when there is none.
+func (h history) fence() int {
+	for i, c := range h {
+		if c.fence {
+			return i
+		}
+	}
+	return -1
+}
+
+// index is the index of the commit hash, -1 when it is not on the branch.
+func (h history) index(hash string) int {
+	for i, c := range h {
+		if c.hash == hash {
+			return i
+		}
+	}
+	return -1
+}
+
+// promotions counts the promotions of the commits h[from:to].
+func (h history) promotions(from, to int) int {
+	n := 0
+	for _, c := range h[from:to] {
+		n += c.promotions
+	}
+	return n
+}
+
+// String lists the commits, one line each, for a failure message.
+func (h history) String() string {
+	var s strings.Builder
+	for _, c := range h {
+		fmt.Fprintf(&s, "%.12s promotions=%d fence=%t\n", c.hash, c.promotions, c.fence)
+	}
+	return s.String()
+}
