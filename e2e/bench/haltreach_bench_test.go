@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/internal/gitdaemon"
+	"github.com/ringleader-dev/ringleader/internal/gitops"
 	"github.com/ringleader-dev/ringleader/internal/poll"
 	"github.com/ringleader-dev/ringleader/internal/scalegen"
 )
@@ -128,6 +129,81 @@ func promotionsAroundFence(b *testing.B, repo string) (before, after int) {
 		b.Fatalf("no fence commit for the halt on the branch of %s:\n%s", repo, h)
 	}
 	return h.promotions(0, fence+1), h.promotions(fence+1, len(h))
+}
+
+// branchCommit is one commit of a branch as the halt benchmarks read it.
+type branchCommit struct {
+	hash       string
+	promotions int  // trailer sets (a format-2 batch carries several)
+	fence      bool // the halt fence with at least one active halt
+}
+
+// history is a branch's first-parent history, oldest first.
+type history []branchCommit
+
+// branchHistory reads main of the bare repository repo with the Git
+// writer's own readers: gitops.PromotionBlocks for the promotions of a
+// commit (format 1 and 2; a format it does not know fails the trial
+// rather than being miscounted) and gitops.Trailers for the fence's
+// Ringleader-Halt-Fence trailer.
+func branchHistory(b *testing.B, repo string) history {
+	out, err := exec.Command("git", "-C", repo, "log", "--first-parent", "--reverse", "--format=%H%n%B%x00", "main").Output()
+	if err != nil {
+		b.Fatalf("git log main in %s: %v", repo, err)
+	}
+	var h history
+	for _, rec := range strings.Split(string(out), "\x00") {
+		hash, msg, ok := strings.Cut(strings.TrimLeft(rec, "\n"), "\n")
+		if !ok {
+			continue
+		}
+		blocks, err := gitops.PromotionBlocks(msg)
+		if err != nil {
+			b.Fatalf("commit %s: %v", hash, err)
+		}
+		n, _ := strconv.Atoi(gitops.Trailers(msg)[gitops.TrailerHaltFence])
+		h = append(h, branchCommit{hash: hash, promotions: len(blocks), fence: n > 0})
+	}
+	return h
+}
+
+// fence is the index of the first fence commit with an active halt, -1
+// when there is none.
+func (h history) fence() int {
+	for i, c := range h {
+		if c.fence {
+			return i
+		}
+	}
+	return -1
+}
+
+// index is the index of the commit hash, -1 when it is not on the branch.
+func (h history) index(hash string) int {
+	for i, c := range h {
+		if c.hash == hash {
+			return i
+		}
+	}
+	return -1
+}
+
+// promotions counts the promotions of the commits h[from:to].
+func (h history) promotions(from, to int) int {
+	n := 0
+	for _, c := range h[from:to] {
+		n += c.promotions
+	}
+	return n
+}
+
+// String lists the commits, one line each, for a failure message.
+func (h history) String() string {
+	var s strings.Builder
+	for _, c := range h {
+		fmt.Fprintf(&s, "%.12s promotions=%d fence=%t\n", c.hash, c.promotions, c.fence)
+	}
+	return s.String()
 }
 
 // pushes reads ringd's count of Git writes with outcome from /metrics.
