@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -17,6 +18,12 @@ import (
 // the first one has up to 39 left to stop. With the default (500) the
 // train is 4 commits, and a halt after the first races the other three.
 const trainHaltBatch = 50
+
+// trainHaltClient places the train's halt: its answer waits for the fence
+// commit, which waits for the batch commit being written, so it gets far
+// longer than fastClient's 10 s to answer; how long it took is the
+// figure.
+var trainHaltClient = &http.Client{Timeout: 5 * time.Minute}
 
 // benchTrainHalt is BenchmarkTrain's halt sub-benchmark: a halt placed in
 // the middle of a train's pushes, as judged by what is in Git (see
@@ -37,19 +44,22 @@ func benchTrainHalt(b *testing.B) {
 		b.ReportMetric(float64(t.after), "landed-after-halt")
 		b.ReportMetric(float64(t.fenced), "fenced-in-flight")
 		b.ReportMetric(0, "ns/op")
-		b.Logf("halt placed %.0f ms after the first batch commit reached Git, acknowledged in %.1f ms (fence commit included); in Git before the halt: %d promotions in %d commits of up to %d; kept out: %d; refused as fenced by the writer: %d; after the halt: %d; machine: %s",
-			ms(t.placed), ms(t.ack), t.before, t.commitsBefore, trainHaltBatch, trainApps-t.before, t.fenced, t.after, machine())
+		b.Logf("the branch, oldest first (commit, committer time, subject):\n%s", t.timeline)
+		b.Logf("halt requested at %s, placed %.0f ms after the first batch commit reached Git, acknowledged in %.1f ms (fence commit included); in Git before the halt: %d promotions in %d commits of up to %d; kept out: %d; refused as fenced by the writer: %d; after the halt: %d; machine: %s",
+			t.haltAt.UTC().Format("15:04:05.000"), ms(t.placed), ms(t.ack), t.before, t.commitsBefore, trainHaltBatch, trainApps-t.before, t.fenced, t.after, machine())
 	}
 }
 
 // trainHalt is what one halt-during-a-train trial saw.
 type trainHalt struct {
 	placed        time.Duration // from the first batch commit seen in Git to the halt request
+	haltAt        time.Time     // when the halt was requested
 	ack           time.Duration // the halt's acknowledgement
 	before, after int           // promotions in Git before and after the halt
 	commitsBefore int           // promotion commits before the halt
 	fenced        int           // promotions the leader's writer refused as fenced
 	history       history       // the branch, read after the observation window
+	timeline      string        // the branch's commits with their times and subjects
 }
 
 // trainHaltTrial runs the train with commits of trainHaltBatch promotions
@@ -87,8 +97,9 @@ func trainHaltTrial(b *testing.B) trainHalt {
 		b.Fatalf("%v (recorded %d)", err, promotionsRecorded(w.leader, "ring0"))
 	}
 	var t trainHalt
-	start := time.Now()
-	_, body, err := placeHalt(fastClient, w.leader.http)
+	t.haltAt = time.Now()
+	start := t.haltAt
+	_, body, err := placeHalt(trainHaltClient, w.leader.http)
 	t.ack = time.Since(start)
 	t.placed = start.Sub(moved)
 	if err != nil {
@@ -107,6 +118,11 @@ func trainHaltTrial(b *testing.B) trainHalt {
 	t.fenced = pushes(w.leader, "fenced")
 	h := branchHistory(b, w.repo)
 	t.history = h
+	out, err := exec.Command("git", "-C", w.repo, "log", "--first-parent", "--reverse", "--format=%h %cI %s", "main").Output()
+	if err != nil {
+		b.Fatalf("git log main in %s: %v", w.repo, err)
+	}
+	t.timeline = string(out)
 	cut := h.fence()
 	if cut < 0 {
 		b.Fatalf("no fence commit for the halt on the branch of %s:\n%s", w.repo, h)
