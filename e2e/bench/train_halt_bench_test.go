@@ -45,14 +45,14 @@ func benchTrainHalt(b *testing.B) {
 		b.ReportMetric(float64(t.fenced), "fenced-in-flight")
 		b.ReportMetric(0, "ns/op")
 		b.Logf("the branch, oldest first (commit, committer time, subject):\n%s", t.timeline)
-		b.Logf("halt requested at %s, placed %.0f ms after the first batch commit reached Git, acknowledged in %.1f ms (fence commit included); in Git before the halt: %d promotions in %d commits of up to %d; kept out: %d; refused as fenced by the writer: %d; after the halt: %d; machine: %s",
+		b.Logf("halt requested at %s, placed %.0f ms after the first batch commit was seen in Git, acknowledged in %.1f ms (fence commit included); in Git before the halt: %d promotions in %d commits of up to %d; kept out: %d; refused as fenced by the writer: %d; after the halt: %d; machine: %s",
 			t.haltAt.UTC().Format("15:04:05.000"), ms(t.placed), ms(t.ack), t.before, t.commitsBefore, trainHaltBatch, trainApps-t.before, t.fenced, t.after, machine())
 	}
 }
 
 // trainHalt is what one halt-during-a-train trial saw.
 type trainHalt struct {
-	placed        time.Duration // from the first batch commit seen in Git to the halt request
+	placed        time.Duration // from seeing the first batch commit in Git to the halt request
 	haltAt        time.Time     // when the halt was requested
 	ack           time.Duration // the halt's acknowledgement
 	before, after int           // promotions in Git before and after the halt
