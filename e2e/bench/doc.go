@@ -7,7 +7,8 @@
 // It talks to the binaries only through their wire protocols: ringd's HTTP
 // API and /metrics, etcd's gRPC API (a minimal hand-encoded client, see
 // etcdrpc_test.go, so the repository needs no etcd client module) and its
-// JSON gateway, and Git through the git CLI.
+// JSON gateway, and Git through the git CLI (commit messages are read with
+// the Git writer's own reader, internal/gitops).
 //
 // `make bench` runs everything (BENCH_QUICK=1 for short counts); one figure
 // at a time:
@@ -21,6 +22,8 @@
 //
 // Benchmarks report numbers; they never fail on a time. The halt-reach
 // benchmarks and BenchmarkTrain fail when a promotion lands in Git after
-// an acknowledged halt: that is behaviour, not a timing. BENCHMARKS.md at
+// an acknowledged halt: that is behaviour, not a timing. BenchmarkTrain's
+// halt also fails when every promotion was in Git before the halt, since
+// it then tested nothing. BENCHMARKS.md at
 // the repository root records the figures.
 package bench
