@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"gopkg.in/yaml.v3"
 
@@ -14,17 +15,55 @@ import (
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
-// ReadBaseline fetches the branch and reads, from its head, the current
-// value of every target of app for each of regions. Nothing is written. A
-// target whose file or field does not exist is reported Absent (the app's
-// first deployment there); a file that exists but cannot be read as the
-// target says (not YAML, an ApplicationSet without the field's element…)
-// is an error, so a caller never records a guess.
+// ReadBaseline is ReadBaselines for one app.
 func (w *Writer) ReadBaseline(ctx context.Context, app string, regions []string) (rings.BaselineRead, error) {
+	a := w.ReadBaselines(ctx, []rings.BaselineQuery{{App: app, Regions: regions}})[0]
+	return a.Read, a.Err
+}
+
+// ReadBaselines fetches the branch once and reads, from its head, the
+// current value of every target of each query's app in each of its
+// regions: one answer per query, in order. Nothing is written. A target
+// whose file or field does not exist is reported Absent (the app's first
+// deployment there); a file that exists but cannot be read as the target
+// says (not YAML, an ApplicationSet without the field's element…) is that
+// query's error, so a caller never records a guess. A failed fetch is
+// every query's error.
+func (w *Writer) ReadBaselines(ctx context.Context, qs []rings.BaselineQuery) []rings.BaselineAnswer {
+	out := make([]rings.BaselineAnswer, len(qs))
+	fail := func(err error) []rings.BaselineAnswer {
+		for i, q := range qs {
+			if out[i].Err == nil {
+				out[i].Err = fmt.Errorf("read baseline of %s: %w", q.App, err)
+			}
+		}
+		return out
+	}
 	top := w.topology()
 	if top == nil {
-		return rings.BaselineRead{}, fmt.Errorf("read baseline of %s: no topology loaded: %w", app, ErrInvalid)
+		return fail(fmt.Errorf("no topology loaded: %w", ErrInvalid))
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	head, err := w.sync(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	var tree *object.Tree
+	if !head.IsZero() {
+		if tree, err = w.wc.tree(head); err != nil {
+			return fail(fmt.Errorf("at %s: %w", short(head), err))
+		}
+	}
+	for i, q := range qs {
+		out[i].Read, out[i].Err = readBaseline(top, head, tree, q.App, q.Regions)
+	}
+	return out
+}
+
+// readBaseline reads one app's targets in regions from tree (nil when the
+// branch does not exist yet), the tree of head.
+func readBaseline(top *topology.Topology, head plumbing.Hash, tree *object.Tree, app string, regions []string) (rings.BaselineRead, error) {
 	a, ok := top.AppByName(app)
 	if !ok {
 		return rings.BaselineRead{}, fmt.Errorf("read baseline: app %s is not in the topology: %w", app, ErrTarget)
@@ -35,19 +74,9 @@ func (w *Writer) ReadBaseline(ctx context.Context, app string, regions []string)
 	if len(regions) == 0 {
 		return rings.BaselineRead{}, fmt.Errorf("read baseline of %s: no regions named: %w", app, ErrInvalid)
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	head, err := w.sync(ctx)
-	if err != nil {
-		return rings.BaselineRead{}, fmt.Errorf("read baseline of %s: %w", app, err)
-	}
 	out := rings.BaselineRead{Targets: make(map[string][]rings.TargetValue, len(regions))}
-	var tree *object.Tree
 	if !head.IsZero() {
 		out.Commit = head.String()
-		if tree, err = w.wc.tree(head); err != nil {
-			return rings.BaselineRead{}, fmt.Errorf("read baseline of %s at %s: %w", app, short(head), err)
-		}
 	}
 	files := map[string][]byte{} // read once per file: an ApplicationSet serves every region
 	for _, region := range regions {

@@ -213,16 +213,27 @@ func (w *Writer) Head(ctx context.Context) (string, error) {
 // FindLanded fetches the branch and reports the commit that carries
 // promotionID, if one does (the same trailer index Promote consults).
 func (w *Writer) FindLanded(ctx context.Context, promotionID string) (string, bool, error) {
+	landed, err := w.FindLandedAll(ctx, []string{promotionID})
+	c, ok := landed[promotionID]
+	return c, ok, err
+}
+
+// FindLandedAll fetches the branch once and answers, for each of ids that
+// a commit on it carries, that commit (an ID not on the branch is absent
+// from the map).
+func (w *Writer) FindLandedAll(ctx context.Context, ids []string) (map[string]string, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if _, err := w.sync(ctx); err != nil {
-		return "", false, err
+		return nil, err
 	}
-	c, ok := w.index.lookup(promotionID)
-	if !ok {
-		return "", false, nil
+	landed := map[string]string{}
+	for _, id := range ids {
+		if c, ok := w.index.lookup(id); ok {
+			landed[id] = c.String()
+		}
 	}
-	return c.String(), true, nil
+	return landed, nil
 }
 
 // sync fetches the branch and indexes the trailers of new commits.

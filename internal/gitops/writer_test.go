@@ -3,6 +3,7 @@ package gitops_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -190,6 +191,10 @@ func TestFindLandedSeesAnotherWritersPush(t *testing.T) {
 		{"found", boolString(ok && err == nil), "true"},
 		{"the pushed commit", commit, landed.Commit},
 		{"another id is not found", func() string { _, ok, _ := fresh.FindLanded(context.Background(), "prom-never"); return boolString(ok) }(), "false"},
+		{"asked together, only the landed one answers", func() string {
+			all, err := fresh.FindLandedAll(context.Background(), []string{"prom-never", "prom-found"})
+			return fmt.Sprint(len(all), all["prom-found"] == landed.Commit, err)
+		}(), "1 true <nil>"},
 		{"nothing written", e.head(t), head},
 	})
 }
