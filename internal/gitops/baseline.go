@@ -55,15 +55,16 @@ func (w *Writer) ReadBaselines(ctx context.Context, qs []rings.BaselineQuery) []
 			return fail(fmt.Errorf("at %s: %w", short(head), err))
 		}
 	}
+	files := newTreeFiles(tree)
 	for i, q := range qs {
-		out[i].Read, out[i].Err = readBaseline(top, head, tree, q.App, q.Regions)
+		out[i].Read, out[i].Err = readBaseline(top, head, files, q.App, q.Regions)
 	}
 	return out
 }
 
-// readBaseline reads one app's targets in regions from tree (nil when the
-// branch does not exist yet), the tree of head.
-func readBaseline(top *topology.Topology, head plumbing.Hash, tree *object.Tree, app string, regions []string) (rings.BaselineRead, error) {
+// readBaseline reads one app's targets in regions from tree, the tree of
+// head.
+func readBaseline(top *topology.Topology, head plumbing.Hash, tree *treeFiles, app string, regions []string) (rings.BaselineRead, error) {
 	a, ok := top.AppByName(app)
 	if !ok {
 		return rings.BaselineRead{}, fmt.Errorf("read baseline: app %s is not in the topology: %w", app, ErrTarget)
@@ -89,7 +90,7 @@ func readBaseline(top *topology.Topology, head plumbing.Hash, tree *object.Tree,
 			tv := rings.TargetValue{File: file, Target: t.Describe()}
 			content, seen := files[file]
 			if !seen {
-				c, found, err := ReadFile(tree, file)
+				c, found, err := tree.read(file)
 				if err != nil {
 					return rings.BaselineRead{}, fmt.Errorf("read baseline of %s: %w", app, err)
 				}

@@ -154,6 +154,7 @@ func (b *batch) prepare(head plumbing.Hash, tree *object.Tree) (plan, error) {
 		return plan{}, err
 	}
 	halts, fenceErr := ParseHalts(fence)
+	files := newTreeFiles(tree)
 	changes := map[string][]byte{}
 	size := 0
 	b.included = nil
@@ -182,7 +183,7 @@ func (b *batch) prepare(head plumbing.Hash, tree *object.Tree) (plan, error) {
 			if c, ok := changes[path]; ok {
 				return c, true, nil
 			}
-			return ReadFile(tree, path)
+			return files.read(path)
 		}
 		mine, err := applyEdits(read, s.edits)
 		var te *TargetError
