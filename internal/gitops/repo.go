@@ -1,20 +1,28 @@
 package gitops
 
 import (
+	"cmp"
 	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	pathpkg "path"
+	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-billy/v5/osfs"
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
+	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/go-git/go-git/v5/storage/filesystem/dotgit"
@@ -188,6 +196,118 @@ func (wc *workingCopy) head() (plumbing.Hash, error) {
 // setHead records a head we pushed ourselves.
 func (wc *workingCopy) setHead(h plumbing.Hash) error {
 	return wc.repo.Storer.SetReference(plumbing.NewHashReference(wc.remoteRef(), h))
+}
+
+// keep stores pack, the pack a push sent, in the working copy as one pack
+// file and moves the tracked branch to commit, which the pack holds.
+func (wc *workingCopy) keep(pack []byte, commit plumbing.Hash) error {
+	pw, ok := wc.repo.Storer.(storer.PackfileWriter)
+	if !ok {
+		return fmt.Errorf("the working copy's storage (%T) cannot take a pack", wc.repo.Storer)
+	}
+	w, err := pw.PackfileWriter()
+	if err != nil {
+		return fmt.Errorf("store the pushed objects: %w", err)
+	}
+	if _, err := w.Write(pack); err != nil {
+		_ = w.Close()
+		return fmt.Errorf("store the pushed objects: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("store the pushed objects: %w", err)
+	}
+	if err := wc.setHead(commit); err != nil {
+		return err
+	}
+	return wc.consolidate()
+}
+
+// maxPacks is how many pack files a working copy holds before consolidate
+// merges the small ones: every push keeps its pack (keep), and a lookup
+// asks every pack's index in turn.
+const maxPacks = 32
+
+// consolidate merges every pack but the largest into one when the working
+// copy holds more than maxPacks: the cost is that of the objects of the
+// small packs (the pushes and fetches since the last time), never the
+// whole repository's. The storage is opened again afterwards, so nothing
+// cached points at a removed pack.
+func (wc *workingCopy) consolidate() error {
+	packs, err := wc.storage.ObjectPacks()
+	if err != nil || len(packs) <= maxPacks {
+		return err
+	}
+	dir := filepath.Join(wc.dir, "objects", "pack")
+	size := func(h plumbing.Hash) int64 {
+		fi, err := os.Stat(filepath.Join(dir, "pack-"+h.String()+".pack"))
+		if err != nil {
+			return 0
+		}
+		return fi.Size()
+	}
+	slices.SortFunc(packs, func(a, b plumbing.Hash) int { return cmp.Compare(size(b), size(a)) })
+	small := packs[1:]
+	var objs []plumbing.Hash
+	for _, h := range small {
+		hs, err := packObjects(filepath.Join(dir, "pack-"+h.String()+".idx"))
+		if err != nil {
+			return fmt.Errorf("consolidate packs: %w", err)
+		}
+		objs = append(objs, hs...)
+	}
+	w, err := wc.storage.PackfileWriter()
+	if err != nil {
+		return fmt.Errorf("consolidate packs: %w", err)
+	}
+	if _, err := packfile.NewEncoder(w, wc.storage, false).Encode(objs, 0); err != nil {
+		_ = w.Close()
+		return fmt.Errorf("consolidate packs: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("consolidate packs: %w", err)
+	}
+	for _, h := range small {
+		if err := wc.storage.DeleteOldObjectPackAndIndex(h, time.Time{}); err != nil {
+			return fmt.Errorf("consolidate packs: remove pack %s: %w", h, err)
+		}
+	}
+	_ = wc.storage.Close()
+	wc.storage = openStorage(wc.dir)
+	repo, err := git.Open(wc.storage, nil)
+	if err != nil {
+		return fmt.Errorf("consolidate packs: open again: %w", err)
+	}
+	wc.repo = repo
+	return nil
+}
+
+// packObjects lists the objects of the pack whose index is the file idx.
+func packObjects(idx string) ([]plumbing.Hash, error) {
+	f, err := os.Open(idx)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	mi := idxfile.NewMemoryIndex()
+	if err := idxfile.NewDecoder(f).Decode(mi); err != nil {
+		return nil, fmt.Errorf("read %s: %w", idx, err)
+	}
+	it, err := mi.Entries()
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var hs []plumbing.Hash
+	for {
+		e, err := it.Next()
+		if errors.Is(err, io.EOF) {
+			return hs, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", idx, err)
+		}
+		hs = append(hs, e.Hash)
+	}
 }
 
 // tree returns the tree of commit h (nil for the zero hash).

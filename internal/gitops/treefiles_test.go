@@ -14,7 +14,7 @@ import (
 // was cached.
 func TestTreeFilesReadsLikeTreeFile(t *testing.T) {
 	s := memory.NewStorage()
-	b := &objectBuilder{s: s}
+	b := &objectBuilder{base: s, s: s}
 	root, err := b.tree(plumbing.ZeroHash, map[string][]byte{
 		"top.yaml":                       []byte("top"),
 		"apps/a/us-east-1/values.yaml":   []byte("a-east"),

@@ -605,3 +605,43 @@ git update-ref refs/heads/main "$c"
 		}
 	})
 }
+
+// Every push keeps its pack in the working copy; past 32 packs the small
+// ones are merged into one, and the working copy still reads everything
+// it wrote: a fresh promotion of the first file lands on top of the rest.
+func TestPackedPushesAreConsolidated(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	dir := filepath.Join(t.TempDir(), "wc")
+	w := e.writer(t, func(c *gitops.Config) { c.Dir = dir })
+	most := 0
+	for i := range 40 {
+		p := promotion("checkout", "early", fmt.Sprintf("v2.%d", i), fmt.Sprintf("prom-%d", i), "eu-west-1")
+		if _, err := w.Promote(context.Background(), p); err != nil {
+			t.Fatalf("promotion %d: %v", i, err)
+		}
+		packs, err := filepath.Glob(filepath.Join(dir, "objects", "pack", "*.pack"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		most = max(most, len(packs))
+	}
+	loose, err := filepath.Glob(filepath.Join(dir, "objects", "??", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	landed, err := w.FindLandedAll(context.Background(), []string{"prom-0", "prom-39"})
+	read, readErr := w.ReadBaseline(context.Background(), "checkout", []string{"eu-west-1"})
+	expect(t, []check{
+		{"packs never above the bound", most <= 32, true},
+		{"the pushes wrote no loose object", len(loose), 0},
+		{"the first and the last promotion are indexed", fmt.Sprint(len(landed), err), "2 <nil>"},
+		{"the head reads after the merge", readErr, nil},
+		{"at the last version", func() string {
+			if tvs := read.Targets["eu-west-1"]; len(tvs) > 0 {
+				return tvs[0].Value
+			}
+			return ""
+		}(), "v2.39"},
+	})
+}
