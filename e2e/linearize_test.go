@@ -289,7 +289,7 @@ func (hc *haltClient) call(method, path string, body any, out any) haltOutcome {
 func (hc *haltClient) place(reason string) bool {
 	call := hc.rec.now()
 	var h apiclient.HaltResponse
-	oc := hc.call(http.MethodPost, "/v1/halts", apiclient.HaltRequest{Releases: []string{"chaos-none"}, Reason: reason}, &h)
+	oc := hc.call(http.MethodPost, "/v1/halts", apiclient.HaltRequest{HaltScope: rings.HaltScope{Releases: []string{"chaos-none"}}, Reason: reason}, &h)
 	if oc != outOK {
 		oc = outUnknown
 	}

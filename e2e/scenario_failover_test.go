@@ -57,7 +57,7 @@ func TestLeaderPartitionedFromMajority(t *testing.T) {
 	newLeader := e.c.WaitLeader(t, 20*time.Second, majority...)
 	// A write sent to the isolated old leader must not be acknowledged.
 	c, cancel := context.WithTimeout(context.Background(), 4*time.Second)
-	_, err := old.Client(e.c.AdminToken).PlaceHalt(c, apiclient.HaltRequest{Apps: []string{"ledger"}, Reason: "e2e: written to the minority"})
+	_, err := old.Client(e.c.AdminToken).PlaceHalt(c, apiclient.HaltRequest{HaltScope: rings.HaltScope{Apps: []string{"ledger"}}, Reason: "e2e: written to the minority"})
 	cancel()
 	if err == nil {
 		t.Errorf("the isolated old leader %s acknowledged a halt without a quorum", old.ID)

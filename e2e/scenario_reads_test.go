@@ -11,6 +11,7 @@ import (
 
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/e2e/harness"
+	"github.com/ringleader-dev/ringleader/rings"
 )
 
 // TestConsistentReadsAfterClusterRestart: an acknowledged halt survives a
@@ -20,7 +21,7 @@ import (
 func TestConsistentReadsAfterClusterRestart(t *testing.T) {
 	e := newEnv(t, envOptions{rings: defaultRings()})
 	c, cancel := ctx()
-	h, err := e.admin().PlaceHalt(c, apiclient.HaltRequest{Apps: []string{"search"}, Reason: "e2e: must survive the restart"})
+	h, err := e.admin().PlaceHalt(c, apiclient.HaltRequest{HaltScope: rings.HaltScope{Apps: []string{"search"}}, Reason: "e2e: must survive the restart"})
 	cancel()
 	if err != nil {
 		t.Fatal(err)

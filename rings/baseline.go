@@ -132,17 +132,35 @@ func (s *State) RecordBaseline(id, commit string, regions []RegionBaseline, at t
 	return nil
 }
 
-// RegionNames lists the regions of r in ring order, once each.
+// RegionNames lists the regions of r in ring order, once each (nil when
+// it has none). A region is normally in one ring only, so the names are
+// checked for a repeat on a sorted copy (n log n, no map) and deduplicated
+// through a set only when there is one.
 func (r *Release) RegionNames() []string {
-	var out []string
+	n := 0
 	for _, rp := range r.Rings {
-		for _, g := range rp.Regions {
-			if !slices.Contains(out, g.Name) {
-				out = append(out, g.Name)
-			}
+		n += len(rp.Regions)
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, 0, n)
+	for _, rp := range r.Rings {
+		for i := range rp.Regions {
+			out = append(out, rp.Regions[i].Name)
 		}
 	}
-	return out
+	sorted := slices.Clone(out)
+	slices.Sort(sorted)
+	if len(slices.Compact(sorted)) == len(out) {
+		return out
+	}
+	seen := make(map[string]bool, len(out))
+	return slices.DeleteFunc(out, func(name string) bool {
+		dup := seen[name]
+		seen[name] = true
+		return dup
+	})
 }
 
 // BaselineRecorded reports whether Git's baseline was recorded for r.

@@ -26,7 +26,7 @@ The halt takes effect as soon as the command returns.`,
 			if req.Reason == "" {
 				return fmt.Errorf("halt: --reason is required: say why")
 			}
-			if !req.Global && len(req.Regions)+len(req.Rings)+len(req.Apps)+len(req.Releases) == 0 {
+			if req.Empty() {
 				return fmt.Errorf("halt: name a scope: --global, --region, --ring, --app or --release")
 			}
 			ctx, cancel := apiContext()

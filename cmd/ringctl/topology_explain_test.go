@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ringleader-dev/ringleader/internal/readmetest"
 	"github.com/ringleader-dev/ringleader/rings/ringstest"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
@@ -78,15 +79,12 @@ func TestReleaseShowPolicyGolden(t *testing.T) {
 // spec.apps[].policy example is the file the explain goldens are made from.
 func TestREADMEShowsTheAppPolicyExample(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	readme := readmetest.Text(t)
 	example, err := os.ReadFile(appPolicyTopology)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(readme), "```yaml\n"+string(example)+"```\n") {
+	if !strings.Contains(readme, "```yaml\n"+string(example)+"```\n") {
 		t.Errorf("README.md does not hold %s verbatim in a yaml block: update one from the other", appPolicyTopology)
 	}
 }

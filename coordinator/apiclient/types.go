@@ -101,15 +101,12 @@ func NewReleaseDetail(rel *rings.Release, waits []planner.Wait, t *topology.Topo
 	return d
 }
 
-// HaltRequest is the body of POST /v1/halts. At least one of Global,
-// Regions, Rings, Apps or Releases must be set; Reason is required.
+// HaltRequest is the body of POST /v1/halts: the scope of the halt, its
+// fields inline (global, regions, rings, apps, releases), and why. The
+// scope must name something; Reason is required.
 type HaltRequest struct {
-	Global   bool     `json:"global,omitempty"`
-	Regions  []string `json:"regions,omitempty"`
-	Rings    []string `json:"rings,omitempty"`
-	Apps     []string `json:"apps,omitempty"`
-	Releases []string `json:"releases,omitempty"`
-	Reason   string   `json:"reason"`
+	rings.HaltScope
+	Reason string `json:"reason"`
 }
 
 // HaltResponse is a halt after it was placed or resumed. FenceError says

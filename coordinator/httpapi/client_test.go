@@ -9,6 +9,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/apiclient"
 	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
+	"github.com/ringleader-dev/ringleader/rings"
 )
 
 func TestClientRoundTripsEveryResource(t *testing.T) {
@@ -33,7 +34,7 @@ func TestClientRoundTripsEveryResource(t *testing.T) {
 	if d, err := c.Abort(ctx, id, "stop"); err != nil || d.State != "aborted" {
 		t.Fatalf("abort: %v", err)
 	}
-	h, err := c.PlaceHalt(ctx, apiclient.HaltRequest{Global: true, Reason: "x"})
+	h, err := c.PlaceHalt(ctx, apiclient.HaltRequest{HaltScope: rings.HaltScope{Global: true}, Reason: "x"})
 	if err != nil || !h.Scope.Global {
 		t.Fatalf("halt: %v", err)
 	}
@@ -101,7 +102,7 @@ func TestClientTopologyIssuesAndRetryable(t *testing.T) {
 	noLeader.SetLeaderAddr("", "")
 	srv := httptest.NewServer(mustAPI(t, noLeader))
 	defer srv.Close()
-	_, err = apiclient.NewClient(srv.URL, "").PlaceHalt(context.Background(), apiclient.HaltRequest{Global: true, Reason: "x"})
+	_, err = apiclient.NewClient(srv.URL, "").PlaceHalt(context.Background(), apiclient.HaltRequest{HaltScope: rings.HaltScope{Global: true}, Reason: "x"})
 	if !apiclient.IsRetryable(err) || !errors.Is(err, command.ErrNotLeader) {
 		t.Fatalf("write without a leader: %v; want retryable ErrNotLeader", err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/wiretest"
+	"github.com/ringleader-dev/ringleader/rings"
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
@@ -343,7 +344,7 @@ func TestWireAPI(t *testing.T) {
 	var placed *apiclient.HaltResponse
 	call("place-halt", func() (any, error) {
 		var err error
-		placed, err = ian.PlaceHalt(ctx, apiclient.HaltRequest{Regions: []string{"ap-south-1"}, Rings: []string{"global"}, Apps: []string{"checkout"}, Releases: []string{wireC2}, Reason: "incident 4711"})
+		placed, err = ian.PlaceHalt(ctx, apiclient.HaltRequest{HaltScope: rings.HaltScope{Regions: []string{"ap-south-1"}, Rings: []string{"global"}, Apps: []string{"checkout"}, Releases: []string{wireC2}}, Reason: "incident 4711"})
 		return placed, err
 	})
 	if placed == nil {
@@ -351,7 +352,7 @@ func TestWireAPI(t *testing.T) {
 	}
 	call("resume-halt", func() (any, error) { return ian.Resume(ctx, placed.ID, "incident 4711 resolved") })
 	call("global-halt", func() (any, error) {
-		return ian.PlaceHalt(ctx, apiclient.HaltRequest{Global: true, Reason: "freeze for the audit"})
+		return ian.PlaceHalt(ctx, apiclient.HaltRequest{HaltScope: rings.HaltScope{Global: true}, Reason: "freeze for the audit"})
 	})
 	call("adopt-topology", func() (any, error) {
 		return ada.AdoptTopology(ctx, append(wireTopology(t), "# revision 2\n"...), "topology.yaml")

@@ -59,6 +59,7 @@ type StateCollector struct {
 	leader, term, commitIndex, appliedIndex                 *prometheus.Desc
 	subscribers, dropped, published                         *prometheus.Desc
 	exposure                                                *prometheus.Desc // metrics_exposure.go
+	exposures                                               exposureMemo     // metrics_exposure.go
 }
 
 // releaseStates and waitReasons are always exported (0 when none), so a

@@ -5,8 +5,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,6 +23,7 @@ import (
 	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/poll"
+	"github.com/ringleader-dev/ringleader/internal/readmetest"
 	"github.com/ringleader-dev/ringleader/rings"
 )
 
@@ -118,18 +119,33 @@ func startOpsNode(t *testing.T) *coordtest.NodeServer {
 // to its canary soak, and the loop's manual clock, started at soakStart.
 func soaking(t *testing.T) (*coordtest.Store, *leader.ManualClock) {
 	t.Helper()
+	s, clock, _ := soakingLoop(t)
+	return s, clock
+}
+
+// soakingLoop is soaking and the loop that took the release there.
+func soakingLoop(t *testing.T) (*coordtest.Store, *leader.ManualClock, *leader.Loop) {
+	t.Helper()
 	s := coordtest.NewStore(true).WithTopology(t)
 	clock := leader.NewManualClock(soakStart)
-	l, err := leader.NewLoop(leader.LoopConfig{Store: s, Promoter: &leader.MemPromoter{}, Health: &leader.MemHealth{}, Fence: &leader.MemFence{},
-		Clock: clock, Interval: time.Hour, Logger: coordtest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := memLoop(t, s, clock, coordtest.Logger(t))
 	s.MustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: "checkout-v2", App: "checkout", Version: "v2"})
 	for range 4 {
 		l.ReconcileOnce(context.Background())
 	}
-	return s, clock
+	return s, clock, l
+}
+
+// memLoop is a leader loop over s with in-memory effects, healthy regions
+// and clock.
+func memLoop(tb testing.TB, s *coordtest.Store, clock *leader.ManualClock, logger *slog.Logger) *leader.Loop {
+	tb.Helper()
+	l, err := leader.NewLoop(leader.LoopConfig{Store: s, Promoter: &leader.MemPromoter{}, Health: &leader.MemHealth{}, Fence: &leader.MemFence{},
+		Clock: clock, Interval: time.Hour, Logger: logger})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return l
 }
 
 var soakStart = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
@@ -331,15 +347,7 @@ func TestNewMetricsRefusesADoubleRegistration(t *testing.T) {
 // it, and that the table names nothing that does not exist.
 func TestEveryMetricIsDocumented(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, ok := strings.Cut(string(readme), "\n## Metrics\n")
-	if !ok {
-		t.Fatal("README.md has no Metrics section")
-	}
-	section, _, _ = strings.Cut(section, "\n## ")
+	section := readmetest.Section(t, "Metrics")
 	documented := map[string]bool{}
 	for _, line := range strings.Split(section, "\n") {
 		if name, ok := strings.CutPrefix(line, "| `ringleader_"); ok {

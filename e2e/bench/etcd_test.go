@@ -64,15 +64,7 @@ func etcdCluster3(b *testing.B) []*etcdMember {
 			"--listen-client-urls", client, "--advertise-client-urls", client,
 			"--initial-cluster", strings.Join(initial, ","), "--initial-cluster-state", "new",
 			"--initial-cluster-token", token, "--logger", "zap", "--log-outputs", "stderr", "--log-level", "error"}
-		if err := m.start(); err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() {
-			m.kill()
-			if b.Failed() {
-				b.Logf("%s output:\n%s", m.name, m.output())
-			}
-		})
+		m.run(b)
 		if m.conn, err = dialEtcd(m.client); err != nil {
 			b.Fatal(err)
 		}

@@ -44,6 +44,21 @@ func (p *proc) start() error {
 	return nil
 }
 
+// run starts the process for a benchmark: b fails if it does not start,
+// and b's cleanup kills it, logging its output when b failed.
+func (p *proc) run(b *testing.B) {
+	b.Helper()
+	if err := p.start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		p.kill()
+		if b.Failed() {
+			b.Logf("%s output:\n%s", p.name, p.output())
+		}
+	})
+}
+
 // kill sends SIGKILL and waits until the process is gone.
 func (p *proc) kill() {
 	if p.p != nil {

@@ -54,15 +54,7 @@ func startRingd(b *testing.B, id, dir, topology string, extra ...string) *ringd 
 	r.args = append([]string{"--node-id", id, "--data-dir", dir, "--raft-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
 		"--topology", topology, "--log-level", "error"}, modeArgs(r.bin)...)
 	r.args = append(r.args, extra...)
-	if err := r.start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		r.kill()
-		if b.Failed() {
-			b.Logf("%s output:\n%s", r.name, r.output())
-		}
-	})
+	r.run(b)
 	a, err := ringdtest.WaitAddrs(filepath.Join(dir, addrfile.Name), 60*time.Second, func() bool { return !r.alive() })
 	if err != nil {
 		b.Fatalf("%s did not start: %v\n%s", r.name, err, r.output())

@@ -20,7 +20,7 @@ func haltAll(why string) Step {
 		Say:   fmt.Sprintf("Halt everything: ringctl halt --global --reason %q", why),
 		Watch: "the halt banner at the top of the dashboard: who placed it and why",
 		Run: func(ctx context.Context, t *Tour) (string, error) {
-			h, err := t.Demo.Client.PlaceHalt(ctx, apiclient.HaltRequest{Global: true, Reason: why})
+			h, err := t.Demo.Client.PlaceHalt(ctx, apiclient.HaltRequest{HaltScope: rings.HaltScope{Global: true}, Reason: why})
 			if err != nil {
 				return "", fmt.Errorf("place the halt: %w", err)
 			}

@@ -1,7 +1,9 @@
 // Package golden is how tests compare rendered output (a table, a JSON
 // body, an edited manifest, a rollout trace) with a file under testdata/:
 // one -update flag for the test binary, which rewrites the files, and one
-// Check. Read the diff of a rewritten file before committing it.
+// Check. Read the diff of a rewritten file before committing it. ModuleRoot
+// finds the module root, where the files kept once for the whole module
+// are (testdata/wire, README.md).
 package golden
 
 import (
@@ -39,5 +41,26 @@ func Check(t testing.TB, path string, got []byte) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("output differs from %s (run with -update once the difference is understood):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// ModuleRoot is the directory holding go.mod, found by walking up from the
+// working directory (a package directory under go test), for the files
+// kept once for the whole module (testdata/wire, README.md).
+func ModuleRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatalf("find the module root: %v", err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatalf("find the module root: no go.mod above %s", dir)
+		}
+		dir = parent
 	}
 }

@@ -39,3 +39,16 @@ func TestCheck(t *testing.T) {
 		}
 	}
 }
+
+// ModuleRoot walks up from this package's directory to the one holding
+// go.mod, two levels above.
+func TestModuleRoot(t *testing.T) {
+	t.Parallel()
+	want, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ModuleRoot(t); got != want {
+		t.Errorf("ModuleRoot = %s, want %s", got, want)
+	}
+}

@@ -2,7 +2,6 @@ package notify
 
 import (
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/ringleader-dev/ringleader/internal/poll"
+	"github.com/ringleader-dev/ringleader/internal/readmetest"
 	"github.com/ringleader-dev/ringleader/internal/signature"
 )
 
@@ -58,12 +58,7 @@ ringleader_notifications_sent_total 1
 // README.md's Metrics section names every notification metric.
 func TestNotificationMetricsAreDocumented(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, _ := strings.Cut(string(readme), "\n## Metrics\n")
-	section, _, _ = strings.Cut(section, "\n## ")
+	section := readmetest.Section(t, "Metrics")
 	for _, name := range MetricNames {
 		if !strings.Contains(section, "| `"+name+"` |") {
 			t.Errorf("README.md's Metrics table does not document %s", name)

@@ -51,64 +51,51 @@ func (s *Simulator) Version(region, app string) string {
 	return ""
 }
 
-// region returns the control of a region; called with s.mu held.
-func (s *Simulator) region(name string) (*regionControl, error) {
-	rc, ok := s.regions[name]
+// inRegion runs change on the controls of region under the simulator's
+// lock; an unknown region is ErrUnknownRegion and changes nothing.
+func (s *Simulator) inRegion(region string, change func(rc *regionControl)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rc, ok := s.regions[region]
 	if !ok {
-		return nil, fmt.Errorf("region %q: %w", name, ErrUnknownRegion)
+		return fmt.Errorf("region %q: %w", region, ErrUnknownRegion)
 	}
-	return rc, nil
+	change(rc)
+	return nil
 }
 
 // Pause stops region from applying new commits: its Applications report
 // OutOfSync at the new commit and keep running what they run.
 func (s *Simulator) Pause(region string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rc, err := s.region(region)
-	if err != nil {
-		return err
-	}
-	rc.paused = true
-	return nil
+	return s.inRegion(region, func(rc *regionControl) { rc.paused = true })
 }
 
 // Resume lets region apply again; a pending version starts its sync delay
 // now.
 func (s *Simulator) Resume(region string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rc, err := s.region(region)
-	if err != nil {
-		return err
-	}
-	if rc.paused {
-		now := time.Now()
-		for _, a := range s.apps {
-			if a.region == region && a.pending {
-				a.since = now
+	return s.inRegion(region, func(rc *regionControl) {
+		if rc.paused {
+			now := time.Now()
+			for _, a := range s.apps {
+				if a.region == region && a.pending {
+					a.since = now
+				}
 			}
 		}
-	}
-	rc.paused = false
-	return nil
+		rc.paused = false
+	})
 }
 
 // Degrade forces app ("" for every app) in region to report health
 // Degraded (on) or lifts that (off).
 func (s *Simulator) Degrade(region, app string, on bool) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rc, err := s.region(region)
-	if err != nil {
-		return err
-	}
-	if on {
-		rc.degraded[app] = true
-	} else {
-		delete(rc.degraded, app)
-	}
-	return nil
+	return s.inRegion(region, func(rc *regionControl) {
+		if on {
+			rc.degraded[app] = true
+		} else {
+			delete(rc.degraded, app)
+		}
+	})
 }
 
 // SetErrorRatio forces the 5xx fraction (0..1) of every app in region; a
@@ -117,17 +104,10 @@ func (s *Simulator) SetErrorRatio(region string, ratio float64) error {
 	if ratio > 1 {
 		return fmt.Errorf("error ratio %v is above 1: give a fraction such as 0.5", ratio)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rc, err := s.region(region)
-	if err != nil {
-		return err
-	}
 	if ratio < 0 {
 		ratio = -1
 	}
-	rc.errorRatio = ratio
-	return nil
+	return s.inRegion(region, func(rc *regionControl) { rc.errorRatio = ratio })
 }
 
 // SetSyncDelay changes how long a new version takes to sync (from the

@@ -19,12 +19,7 @@ func fixture(t *testing.T) (store.Snapshot, time.Time) {
 	t.Helper()
 	top := ringstest.ParseFile(t, "testdata/topology.yaml")
 	s := &rings.State{}
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	must := ringstest.Must(t)
 	_, err := s.CreateRelease(top, "checkout-v2", "checkout", "v2", "", "", time.Time{}, t0, "alice", "v1")
 	must(err)
 	must(s.SetRisk("checkout-v2", &topology.DREAD{Damage: 8, Reproducibility: 8, Exploitability: 8, Affected: 9, Discoverability: 9}, "alice", "touches payments", t0))

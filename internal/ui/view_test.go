@@ -8,15 +8,34 @@ import (
 	"time"
 
 	"github.com/ringleader-dev/ringleader/coordinator/leader"
+	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/internal/golden"
 	"github.com/ringleader-dev/ringleader/rings"
 	"github.com/ringleader-dev/ringleader/rings/planner"
+	"github.com/ringleader-dev/ringleader/rings/ringstest"
 )
 
 func board(t *testing.T) Board {
 	t.Helper()
 	snap, now := fixture(t)
 	return BuildBoard(snap, planner.PlanNext(snap.Topology, &snap.State, now), now)
+}
+
+// dashboardOf is a dashboard serving snap, its clock stopped at now.
+func dashboardOf(t *testing.T, snap store.Snapshot, now time.Time) *Dashboard {
+	t.Helper()
+	d, err := New(Config{Store: stubStore{snap: snap}, NodeID: "n1", Clock: leader.NewManualClock(now)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// get is d's answer to GET path.
+func get(d *Dashboard, path string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	d.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	return rec
 }
 
 func TestBuildBoard(t *testing.T) {
@@ -137,12 +156,8 @@ func TestCountdown(t *testing.T) {
 func TestBoardGolden(t *testing.T) {
 	t.Parallel()
 	snap, now := fixture(t)
-	d, err := New(Config{Store: stubStore{snap: snap}, NodeID: "n1", Clock: leader.NewManualClock(now)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := httptest.NewRecorder()
-	d.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/ui/board", nil))
+	d := dashboardOf(t, snap, now)
+	rec := get(d, "/ui/board")
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET /ui/board: %d %s", rec.Code, rec.Body)
 	}
@@ -152,10 +167,7 @@ func TestBoardGolden(t *testing.T) {
 func TestDashboardRoutes(t *testing.T) {
 	t.Parallel()
 	snap, now := fixture(t)
-	d, err := New(Config{Store: stubStore{snap: snap}, NodeID: "n1", Clock: leader.NewManualClock(now)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := dashboardOf(t, snap, now)
 	cases := []struct {
 		path     string
 		code     int
@@ -171,8 +183,7 @@ func TestDashboardRoutes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.path, func(t *testing.T) {
-			rec := httptest.NewRecorder()
-			d.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tc.path, nil))
+			rec := get(d, tc.path)
 			if rec.Code != tc.code {
 				t.Fatalf("status %d; want %d", rec.Code, tc.code)
 			}
@@ -234,12 +245,7 @@ func TestCellShowsFailingChecksAndRollbacks(t *testing.T) {
 	t.Parallel()
 	snap, now := fixture(t)
 	s := snap.State.Clone()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	must := ringstest.Must(t)
 	bad := &rings.Observation{Check: "error-rate", Value: 0.5, Threshold: "< 0.01", At: now}
 	must(s.Observe("checkout-v2", "canary", "us-east-1", true, true, "", bad, now))
 	must(s.Observe("checkout-v2", "canary", "us-east-1", true, true, "", bad, now))
@@ -252,10 +258,8 @@ func TestCellShowsFailingChecksAndRollbacks(t *testing.T) {
 	if c := cell(); c.Failures != 2 || c.Check == nil || c.Check.Value != 0.5 {
 		t.Fatalf("cell %+v; want 2 failures and the failing check", c)
 	}
-	d, err := New(Config{Store: stubStore{snap: snap}, NodeID: "n1", Clock: leader.NewManualClock(now)})
-	must(err)
-	rec := httptest.NewRecorder()
-	d.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/ui/board", nil))
+	d := dashboardOf(t, snap, now)
+	rec := get(d, "/ui/board")
 	if body := rec.Body.String(); !strings.Contains(body, "2 failed · error-rate = 0.5 (&lt; 0.01)") {
 		t.Errorf("board does not show the failing check:\n%s", body)
 	}
@@ -281,12 +285,8 @@ func TestBoardShowsAPromotionRetry(t *testing.T) {
 		t.Fatal(err)
 	}
 	snap.State = *st
-	d, err := New(Config{Store: stubStore{snap: snap}, NodeID: "n1", Clock: leader.NewManualClock(now)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := httptest.NewRecorder()
-	d.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/ui/board", nil))
+	d := dashboardOf(t, snap, now)
+	rec := get(d, "/ui/board")
 	if want := "retrying: push to git://git/gitops: connection refused (attempt 2)"; !strings.Contains(rec.Body.String(), want) {
 		t.Fatalf("board lacks %q:\n%s", want, rec.Body)
 	}

@@ -24,25 +24,10 @@ import (
 // internal/golden, which every test binary importing this package has).
 func Update() bool { return golden.Update() }
 
-// Dir returns the absolute path of testdata/wire at the module root, found
-// by walking up from the working directory (a package directory under go
-// test) to the directory holding go.mod.
+// Dir returns the absolute path of testdata/wire at the module root.
 func Dir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("find testdata/wire: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "testdata", "wire")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("find testdata/wire: no go.mod above the working directory")
-		}
-		dir = parent
-	}
+	return filepath.Join(golden.ModuleRoot(t), "testdata", "wire")
 }
 
 // Path returns the path of the golden file name (slash-separated, relative

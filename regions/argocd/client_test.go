@@ -165,6 +165,15 @@ func TestTokenNeverShown(t *testing.T) {
 	}
 }
 
+// wantConfigErr fails t unless err is ErrConfig and its message contains
+// text (what the operator is told to fix).
+func wantConfigErr(t *testing.T, err error, text string) {
+	t.Helper()
+	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), text) {
+		t.Errorf("err = %v, want ErrConfig containing %q", err, text)
+	}
+}
+
 // TestClientConfigErrors: bad configurations are refused before anything is
 // contacted, with a message saying what to fix.
 func TestClientConfigErrors(t *testing.T) {
@@ -193,9 +202,7 @@ func TestClientConfigErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := NewClient(tc.cfg)
-			if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tc.text) {
-				t.Errorf("err = %v, want ErrConfig containing %q", err, tc.text)
-			}
+			wantConfigErr(t, err, tc.text)
 		})
 	}
 }
@@ -218,9 +225,7 @@ func TestSourceConfigErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := NewSource(tc.cfg)
-			if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tc.text) {
-				t.Errorf("err = %v, want ErrConfig containing %q", err, tc.text)
-			}
+			wantConfigErr(t, err, tc.text)
 		})
 	}
 }

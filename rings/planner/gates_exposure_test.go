@@ -80,12 +80,7 @@ func TestMaxExposureGate(t *testing.T) {
 					state = a.State
 				}
 			}
-			var approvals []string
-			for _, w := range plan.Waits {
-				if w.Reason == WaitApproval {
-					approvals = append(approvals, w.Detail)
-				}
-			}
+			approvals := waitDetails(plan, WaitApproval)
 			if promoted != tc.promote {
 				t.Fatalf("promoted %q, want %q (waits %v)", promoted, tc.promote, plan.Waits)
 			}

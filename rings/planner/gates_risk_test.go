@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ringleader-dev/ringleader/rings"
@@ -46,13 +47,7 @@ func TestRiskTierApprovals(t *testing.T) {
 			if got := briefPlan(plan); got != tc.want {
 				t.Fatalf("plan:\n got %s\nwant %s", got, tc.want)
 			}
-			var detail string
-			for _, w := range plan.Waits {
-				if w.Reason == WaitApproval {
-					detail = w.Detail
-				}
-			}
-			if detail != tc.wantDetail {
+			if detail := strings.Join(waitDetails(plan, WaitApproval), "\n"); detail != tc.wantDetail {
 				t.Fatalf("approval wait detail:\n got %q\nwant %q", detail, tc.wantDetail)
 			}
 		})

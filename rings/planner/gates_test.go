@@ -296,13 +296,7 @@ func TestBudgetGatePerApp(t *testing.T) {
 			if got := briefPlan(plan); got != tc.want {
 				t.Fatalf("plan:\n got %s\nwant %s", got, tc.want)
 			}
-			var detail string
-			for _, w := range plan.Waits {
-				if w.Reason == WaitErrorBudget {
-					detail = w.Detail
-				}
-			}
-			if detail != tc.wantDetail {
+			if detail := strings.Join(waitDetails(plan, WaitErrorBudget), "\n"); detail != tc.wantDetail {
 				t.Fatalf("budget wait detail:\n got %q\nwant %q", detail, tc.wantDetail)
 			}
 		})

@@ -56,6 +56,18 @@ func briefPlan(p Plan) string {
 	return strings.TrimSuffix(b.String(), "; ")
 }
 
+// waitDetails lists the Detail of every wait of p for reason, in order:
+// the free text briefPlan leaves out, for the tests that assert it.
+func waitDetails(p Plan, reason WaitReason) []string {
+	var out []string
+	for _, w := range p.Waits {
+		if w.Reason == reason {
+			out = append(out, w.Detail)
+		}
+	}
+	return out
+}
+
 // planAfter is the brief plan at now (RFC 3339) of a state built by prep
 // on top, every budget measured whole.
 func planAfter(t *testing.T, top *topology.Topology, prep []ringstest.Step, now string) string {
@@ -590,11 +602,7 @@ func BenchmarkPlanNext(b *testing.B) {
 		if _, err := s.CreateRelease(top, id, app, "2.0", "", "", time.Time{}, at, "bench", "1.0"); err != nil {
 			b.Fatal(err)
 		}
-		must := func(err error) {
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
+		must := ringstest.Must(b)
 		must(s.StartRelease(id, at))
 		must(s.MarkPromoted(id, "canary", []string{"us-east-1"}, id+"/c", "c", at))
 		switch i % 3 {

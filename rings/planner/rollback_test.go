@@ -105,12 +105,7 @@ func TestFailReasonNamesWhyTheLastCheckFailed(t *testing.T) {
 	topo := ringstest.Topology(t)
 	s := &rings.State{}
 	at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	must := ringstest.Must(t)
 	_, err := s.CreateRelease(topo, "r1", "checkout", "v2", "", "", time.Time{}, at, "tester", "v1")
 	must(err)
 	must(s.StartRelease("r1", at))

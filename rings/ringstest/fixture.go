@@ -19,6 +19,17 @@ func Loc(t testing.TB, name string) *time.Location {
 	return l
 }
 
+// Must returns a check that fails tb at once when a transition called
+// directly (not as a Step) returns an error: must := ringstest.Must(t).
+func Must(tb testing.TB) func(error) {
+	return func(err error) {
+		tb.Helper()
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
 // Topology is the example topology (manifests/examples/rings.yaml) built as
 // a literal, with a train and a second, window-less app, so the state machine
 // and planner tests do not depend on the parser.

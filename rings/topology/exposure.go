@@ -22,63 +22,28 @@ const ShareTolerance = 0.5
 
 // TrafficShares returns the percent of app's global traffic each region
 // serves, for every region of the topology (see the rules above). An app
-// the topology does not have gets the regions' own figures.
+// the topology does not have gets the regions' own figures. The map is the
+// caller's: Parse computed the figures once, and this hands out a copy.
 func (t *Topology) TrafficShares(app string) map[string]float64 {
-	a, _ := t.AppByName(app)
-	shares := make(map[string]float64, len(t.Spec.Regions))
-	given, unset := 0.0, 0
-	for _, r := range t.Spec.Regions {
-		if v, ok := a.TrafficShare[r.Name]; ok {
-			shares[r.Name] = v
-			given += v
-			continue
-		}
-		if r.TrafficShare != nil {
-			shares[r.Name] = *r.TrafficShare
-			given += *r.TrafficShare
-			continue
-		}
-		unset++
-	}
-	if unset == 0 {
-		return shares
-	}
-	rest := max(0, 100-given) / float64(unset)
-	for _, r := range t.Spec.Regions {
-		if _, ok := shares[r.Name]; !ok {
-			shares[r.Name] = rest
-		}
-	}
-	return shares
+	return t.exposureOf(app).sharesCopy()
 }
 
 // CumulativeExposure returns, per ring in order, the share (0..1) of app's
 // traffic a release reaches once that ring and every ring before it are
 // promoted: with shares 20/40/40 over three rings, 0.2, 0.6 and 1. When
-// no region serves any traffic every entry is 0.
+// no region serves any traffic every entry is 0. The slice is the
+// caller's.
 func (t *Topology) CumulativeExposure(app string) []float64 {
-	out := make([]float64, len(t.Spec.Rings))
-	var regions []string
-	for i, ring := range t.Spec.Rings {
-		regions = append(regions, ring.Regions...)
-		out[i] = t.ExposureOf(app, regions)
-	}
-	return out
+	return t.exposureOf(app).cumulativeCopy()
 }
 
 // ExposureOf returns the share (0..1) of app's traffic served by the named
 // regions: what a release reaches once exactly those regions run it.
 func (t *Topology) ExposureOf(app string, regions []string) float64 {
-	shares := t.TrafficShares(app)
-	total, sum := 0.0, 0.0
-	for _, r := range t.Spec.Regions {
-		total += shares[r.Name]
-	}
+	e := t.exposureOf(app)
+	sum := 0.0
 	for _, name := range regions {
-		sum += shares[name]
+		sum += e.shares[name]
 	}
-	if total <= 0 {
-		return 0
-	}
-	return min(sum/total, 1)
+	return e.ratio(sum)
 }

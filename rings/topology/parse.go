@@ -75,6 +75,7 @@ func Parse(filename string, data []byte) (*Topology, error) {
 	if len(p.errs) > 0 {
 		return nil, p.result()
 	}
+	t.index = buildIndex(&t)
 	t.effective = effectiveAll(&t, p.given)
 	return &t, nil
 }

@@ -21,6 +21,7 @@ type Topology struct {
 	Spec       TopologySpec `yaml:"spec" json:"spec"`
 
 	effective map[string]EffectivePolicy // every app's, computed by Parse (effective.go)
+	index     *index                     // name lookups and traffic shares, computed by Parse (index.go)
 }
 
 // Metadata names a topology.
@@ -228,17 +229,29 @@ const (
 
 // RegionByName returns the region with the given name.
 func (t *Topology) RegionByName(name string) (Region, bool) {
-	return byName(t.Spec.Regions, name, func(r Region) string { return r.Name })
+	if ix := t.indexFor(); ix != nil {
+		return entryAt(ix.regionAt, t.Spec.Regions, name)
+	}
+	return byName(t.Spec.Regions, name, regionName)
 }
 
 // RingIndex returns the position of the named ring, or -1.
 func (t *Topology) RingIndex(name string) int {
+	if ix := t.indexFor(); ix != nil {
+		if i, ok := ix.ringAt[name]; ok {
+			return i
+		}
+		return -1
+	}
 	return slices.IndexFunc(t.Spec.Rings, func(r Ring) bool { return r.Name == name })
 }
 
 // AppByName returns the app with the given name.
 func (t *Topology) AppByName(name string) (App, bool) {
-	return byName(t.Spec.Apps, name, func(a App) string { return a.Name })
+	if ix := t.indexFor(); ix != nil {
+		return entryAt(ix.appAt, t.Spec.Apps, name)
+	}
+	return byName(t.Spec.Apps, name, appName)
 }
 
 // WindowByName returns the window with the given name.

@@ -10,12 +10,19 @@ import (
 	"github.com/ringleader-dev/ringleader/internal/golden"
 )
 
-func TestSetPathPreservesTheRestOfTheFile(t *testing.T) {
-	t.Parallel()
+// readInput is testdata/input.yaml, the document every edit starts from.
+func readInput(t *testing.T) []byte {
+	t.Helper()
 	input, err := os.ReadFile(filepath.Join("testdata", "input.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return input
+}
+
+func TestSetPathPreservesTheRestOfTheFile(t *testing.T) {
+	t.Parallel()
+	input := readInput(t)
 	cases := []struct {
 		name, path, value string
 	}{
@@ -53,10 +60,7 @@ func TestSetPathPreservesTheRestOfTheFile(t *testing.T) {
 
 func TestSetPathErrors(t *testing.T) {
 	t.Parallel()
-	input, err := os.ReadFile(filepath.Join("testdata", "input.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	input := readInput(t)
 	cases := []struct {
 		name, path string
 		is         error
