@@ -55,16 +55,16 @@ func (w *Writer) ReadBaselines(ctx context.Context, qs []rings.BaselineQuery) []
 			return fail(fmt.Errorf("at %s: %w", short(head), err))
 		}
 	}
-	files := newTreeFiles(tree)
+	files, values := newTreeFiles(tree), valueMemo{}
 	for i, q := range qs {
-		out[i].Read, out[i].Err = readBaseline(top, head, files, q.App, q.Regions)
+		out[i].Read, out[i].Err = readBaseline(top, head, files, values, q.App, q.Regions)
 	}
 	return out
 }
 
 // readBaseline reads one app's targets in regions from tree, the tree of
 // head.
-func readBaseline(top *topology.Topology, head plumbing.Hash, tree *treeFiles, app string, regions []string) (rings.BaselineRead, error) {
+func readBaseline(top *topology.Topology, head plumbing.Hash, tree *treeFiles, memo valueMemo, app string, regions []string) (rings.BaselineRead, error) {
 	a, ok := top.AppByName(app)
 	if !ok {
 		return rings.BaselineRead{}, fmt.Errorf("read baseline: app %s is not in the topology: %w", app, ErrTarget)
@@ -102,7 +102,7 @@ func readBaseline(top *topology.Topology, head plumbing.Hash, tree *treeFiles, a
 			if content == nil {
 				tv.Absent = true
 			} else {
-				v, found, err := targetValue(top, content, t, region)
+				v, found, err := memo.of(top, content, t, region)
 				if err != nil {
 					return rings.BaselineRead{}, fmt.Errorf("read baseline: file %s (region %s, %s): %w: %w", file, region, tv.Target, ErrTarget, err)
 				}
@@ -113,6 +113,33 @@ func readBaseline(top *topology.Topology, head plumbing.Hash, tree *treeFiles, a
 		out.Targets[region] = values
 	}
 	return out, nil
+}
+
+// valueMemo answers targetValue once per file content, target and (for an
+// ApplicationSet element, whose key depends on the region) region: the
+// regions of an app often hold the very same values file, and parsing it
+// was most of the time a train's baseline read took.
+type valueMemo map[valueKey]valueAnswer
+
+type valueKey struct{ content, target, region string }
+
+type valueAnswer struct {
+	value string
+	found bool
+	err   error
+}
+
+func (m valueMemo) of(top *topology.Topology, content []byte, t topology.Target, region string) (string, bool, error) {
+	k := valueKey{content: string(content), target: t.Describe()}
+	if t.ApplicationSetElement != nil {
+		k.region = region
+	}
+	a, ok := m[k]
+	if !ok {
+		a.value, a.found, a.err = targetValue(top, content, t, region)
+		m[k] = a
+	}
+	return a.value, a.found, a.err
 }
 
 // targetValue reads the value one target holds in a file's content: found

@@ -58,7 +58,7 @@ type BatchResult struct {
 // (a transient one, the context) answers it for every promotion not
 // written yet.
 func (w *Writer) PromoteBatch(ctx context.Context, ps []rings.Promotion, check func(context.Context) error) []BatchResult {
-	b := &batch{w: w, res: make([]BatchResult, len(ps)), check: check}
+	b := &batch{ctx: ctx, w: w, res: make([]BatchResult, len(ps)), check: check}
 	top := w.topology()
 	for i, p := range ps {
 		es, err := promotionEdits(top, p, w.cfg.EditApplicationSet)
@@ -120,6 +120,7 @@ type staged struct {
 // batch is the state of one PromoteBatch call across its commits and
 // their attempts.
 type batch struct {
+	ctx      context.Context // PromoteBatch's: prepare asks each promotion's Check
 	w        *Writer
 	res      []BatchResult
 	check    func(context.Context) error
@@ -176,6 +177,18 @@ func (b *batch) prepare(head plumbing.Hash, tree *object.Tree) (plan, error) {
 			}
 			if h := covering(halts, s.p); h != nil {
 				b.decide(s, Result{}, fmt.Errorf("at %s: %s: %w", short(head), describeHalt(h), ErrHalted))
+				continue
+			}
+		}
+		// A promotion's own check runs now as well as before the push
+		// (checkAll): one a halt already covers is dropped before its
+		// edits are made. Without it, a halt placed during a train made
+		// every later commit of the batch be built and then refused, all
+		// while holding the writer, and the halt's fence write waited
+		// behind them. (A rollback is written alone and passes halts.)
+		if s.p.Check != nil && !s.p.Rollback {
+			if err := s.p.Check(b.ctx); err != nil {
+				b.decide(s, Result{}, fmt.Errorf("%w: %w", ErrCheckFailed, err))
 				continue
 			}
 		}

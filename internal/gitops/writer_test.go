@@ -206,10 +206,11 @@ func TestHaltFenceRejectsInFlightPromotion(t *testing.T) {
 	halt := appHalt("h-1", "checkout", "incident 42")
 	p := promotion("checkout", "early", "v1.4.2", "prom-fenced", "eu-west-1")
 	// The promotion was prepared before the halt: while it is in flight
-	// (between build and push) another node writes the fence commit. This
-	// node's replicated state has not seen the halt, so Check passes.
+	// (between build and push: its second Check, the first is before its
+	// edits) another node writes the fence commit. This node's replicated
+	// state has not seen the halt, so Check passes.
 	var checks int
-	p.Check = haltAtFirstCheck(other, halt, &checks)
+	p.Check = haltAtCheck(other, halt, &checks, 2)
 	_, err := leader.Promote(context.Background(), p)
 	if !errors.Is(err, gitops.ErrHalted) {
 		t.Fatalf("err = %v, want ErrHalted", err)
@@ -218,7 +219,7 @@ func TestHaltFenceRejectsInFlightPromotion(t *testing.T) {
 	expect(t, []check{
 		{"head is the fence commit", e.git(t, "log", "-1", "--format=%(trailers:key=Ringleader-Halt-Fence,valueonly)", head), "1"},
 		{"no promotion commit", e.git(t, "log", "--format=%(trailers:key=Ringleader-Promotion,valueonly)", head), ""},
-		{"checks before the fence was seen", itoa(checks), "1"},
+		{"checks before the fence was seen", itoa(checks), "2"},
 		{"error names the halt", boolString(strings.Contains(err.Error(), "h-1")), "true"},
 	})
 }
@@ -229,13 +230,13 @@ func appHalt(id, app, reason string) rings.Halt {
 		Reason: reason, CreatedAt: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
 }
 
-// haltAtFirstCheck is a Check that has other write halt to the fence the
-// first time it runs (a halt placed while a write is in flight), counting
-// its calls in checks.
-func haltAtFirstCheck(other *gitops.Writer, halt rings.Halt, checks *int) func(context.Context) error {
+// haltAtCheck is a Check that has other write halt to the fence the n-th
+// time it runs (a halt placed while a write is in flight), counting its
+// calls in checks.
+func haltAtCheck(other *gitops.Writer, halt rings.Halt, checks *int, n int) func(context.Context) error {
 	return func(ctx context.Context) error {
 		*checks++
-		if *checks == 1 {
+		if *checks == n {
 			return other.WriteHalts(ctx, []rings.Halt{halt})
 		}
 		return nil
