@@ -75,6 +75,21 @@ type BaselineRead struct {
 	Targets map[string][]TargetValue
 }
 
+// BaselineQuery asks for the baseline of one app in some regions. A pass
+// that starts many releases asks for all of them at once, so the branch
+// is fetched once, not once per release.
+type BaselineQuery struct {
+	App     string
+	Regions []string
+}
+
+// BaselineAnswer is the answer to one BaselineQuery: the read, or the
+// error that stopped it (one app's error does not stop the others).
+type BaselineAnswer struct {
+	Read BaselineRead
+	Err  error
+}
+
 // HealthQuery asks for evidence about the promoted regions of one ring.
 type HealthQuery struct {
 	ReleaseID string

@@ -23,13 +23,15 @@ type Promoter interface {
 	BaselineReader
 }
 
-// LandedFinder tells whether a promotion already landed (a commit carrying
-// its promotion ID is on the branch): a new leader finds there what an
+// LandedFinder tells which promotions already landed (a commit carrying
+// the promotion ID is on the branch): a new leader finds there what an
 // earlier leader pushed but did not get to record, and records it without
 // asking the pre-promotion gate again (a refusal then would only delay
-// recording a fact).
+// recording a fact). One call answers for every promotion of a pass, so
+// the branch is fetched once: the answer maps each landed ID to its
+// commit; an ID not on the branch is absent.
 type LandedFinder interface {
-	FindLanded(ctx context.Context, promotionID string) (commit string, ok bool, err error)
+	FindLanded(ctx context.Context, promotionIDs []string) (landed map[string]string, err error)
 }
 
 // HaltFence mirrors the active halts into the GitOps repository, so that a

@@ -133,6 +133,10 @@ type Loop struct {
 	halts chan struct{}
 	stats loopStats
 	mu    sync.Mutex
+	// fenceMu makes reading the halts and writing them to the fence one
+	// step: the releases of a pass are carried out at once (carryOut), and
+	// a fence written from an older read must not replace a newer one.
+	fenceMu sync.Mutex
 	// fenced is the key of the halt set last written to the fence (reset
 	// on gaining leadership so a new term writes it at least once).
 	fenced string

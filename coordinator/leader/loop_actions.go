@@ -63,31 +63,9 @@ func (l *Loop) pass(ctx context.Context) (next time.Time, progressed bool) {
 		snap = l.cfg.Store.View()
 	}
 	plan := l.cfg.Planner(snap.Topology, &snap.State, l.cfg.Clock.Now())
-	// Forward promotions are staged (checked, gated) in plan order and
-	// written together once the other actions are done (loop_batch.go).
-	var batch []rings.Promotion
-	for _, a := range plan.Actions {
-		if ctx.Err() != nil {
-			return time.Time{}, false
-		}
-		l.stats.actions.Add(1)
-		var err error
-		if a.Kind == planner.ActPromote {
-			var p rings.Promotion
-			var ready bool
-			if p, ready, err = l.stagePromotion(ctx, snap, a, true); ready {
-				batch = append(batch, p)
-				continue
-			}
-		} else {
-			err = l.act(ctx, snap, a)
-		}
-		if l.done(a.Kind, a.ReleaseID, a.Ring, err) {
-			progressed = true
-		}
-	}
-	if l.promoteBatch(ctx, snap, batch) {
-		progressed = true
+	progressed = l.carryOut(ctx, snap, plan.Actions)
+	if ctx.Err() != nil {
+		return time.Time{}, false
 	}
 	l.notifyState(ctx)
 	return plan.NextCheck, progressed
@@ -131,7 +109,7 @@ func (l *Loop) act(ctx context.Context, snap store.Snapshot, a planner.Action) e
 	case planner.ActPromote, planner.ActRollback:
 		return l.promote(ctx, snap, a)
 	case planner.ActRecordBaseline:
-		return l.recordBaseline(ctx, snap, a)
+		return l.recordBaseline(ctx, snap, a, l.readBaselines(ctx, []planner.Action{a})[0])
 	default:
 		return fmt.Errorf("action %q is unknown to this node: upgrade ringd", a.Kind)
 	}
@@ -148,7 +126,7 @@ func (l *Loop) placeHalt(ctx context.Context, a planner.Action) error {
 	if err != nil && !errors.Is(err, command.ErrConflict) {
 		return err
 	}
-	l.syncFence(ctx, l.cfg.Store.View().State)
+	l.syncHaltFence(ctx)
 	return nil
 }
 
@@ -166,30 +144,17 @@ func (l *Loop) failRollback(ctx context.Context, a planner.Action) error {
 		return err
 	}
 	l.cfg.Logger.Error("rollback did not verify; its regions are halted", "release", a.ReleaseID, "ring", a.Ring, "regions", a.Regions, "halt", id, "reason", a.Reason)
-	l.syncFence(ctx, l.cfg.Store.View().State)
+	l.syncHaltFence(ctx)
 	return nil
-}
-
-// landedBefore reports whether p is already on the branch (an earlier
-// leader pushed it and lost leadership before recording it); the
-// promotion is then recorded without asking the pre-promotion gate. An
-// error counts as not landed: the gate is asked.
-func (l *Loop) landedBefore(ctx context.Context, p rings.Promotion) bool {
-	commit, landed, err := l.cfg.Promoter.FindLanded(ctx, p.PromotionID)
-	if err != nil {
-		l.cfg.Logger.Warn("could not tell whether a promotion already landed; asking the pre-promotion gate", "promotion", p.PromotionID, "err", err)
-		return false
-	}
-	if landed {
-		l.cfg.Logger.Info("promotion already on the branch; recording it without the pre-promotion gate", "promotion", p.PromotionID, "commit", commit)
-	}
-	return landed
 }
 
 // promote writes a promotion (or rollback) alone through the Promoter and
 // records the commit. A fenced promotion records nothing.
 func (l *Loop) promote(ctx context.Context, snap store.Snapshot, a planner.Action) error {
 	p, ready, err := l.stagePromotion(ctx, snap, a, false)
+	if ready && !p.Rollback {
+		ready, err = l.gate(ctx, snap, p, l.landed(ctx, []rings.Promotion{p}))
+	}
 	if !ready {
 		return err
 	}
@@ -199,12 +164,11 @@ func (l *Loop) promote(ctx context.Context, snap store.Snapshot, a planner.Actio
 
 // stagePromotion builds the promotion of a and checks it once before
 // anything is written, so a halt placed since the snapshot stops it
-// without touching Git; then asks the pre-promotion gate (never for a
-// rollback, nor for a promotion already on the branch). ready is false
-// when nothing is to be written; err is then the action's answer (nil
-// when fenced, errGateWait when the gate refused). A batched promotion's
+// without touching Git. ready is false when nothing is to be written; err
+// is then the action's answer (nil when fenced). A batched promotion's
 // Check is the state part of the fence only: the batch's leadership check
-// runs once per push (loop_batch.go).
+// runs once per push (loop_batch.go). The pre-promotion gate is asked
+// after (gate).
 func (l *Loop) stagePromotion(ctx context.Context, snap store.Snapshot, a planner.Action, batched bool) (p rings.Promotion, ready bool, err error) {
 	app := a.App
 	if rel := snap.State.ReleaseByID(a.ReleaseID); rel != nil && app == "" {
@@ -231,14 +195,46 @@ func (l *Loop) stagePromotion(ctx context.Context, snap store.Snapshot, a planne
 	if err := p.Check(ctx); err != nil {
 		return p, false, l.promoted(ctx, snap, p, rings.PromotionResult{}, err)
 	}
-	if !p.Rollback && l.cfg.BeforePromote != nil && !l.landedBefore(ctx, p) {
-		// The pre-promotion gate (e.g. a webhook): a refusal is a wait,
-		// recorded on the release, never a failed action.
-		if gerr := l.cfg.BeforePromote(ctx, p); gerr != nil {
-			return p, false, l.gateRefused(ctx, snap, p, gerr)
-		}
-	}
 	return p, true, nil
+}
+
+// gate asks the pre-promotion gate (e.g. a webhook) about p, a forward
+// promotion, unless p is already on the branch (landed: an earlier leader
+// pushed it and lost leadership before recording it; it is then recorded
+// without asking). A refusal is a wait, recorded on the release, never a
+// failed action: ready is false and err errGateWait.
+func (l *Loop) gate(ctx context.Context, snap store.Snapshot, p rings.Promotion, landed map[string]string) (ready bool, err error) {
+	if l.cfg.BeforePromote == nil {
+		return true, nil
+	}
+	if commit, ok := landed[p.PromotionID]; ok {
+		l.cfg.Logger.Info("promotion already on the branch; recording it without the pre-promotion gate", "promotion", p.PromotionID, "commit", commit)
+		return true, nil
+	}
+	if gerr := l.cfg.BeforePromote(ctx, p); gerr != nil {
+		return false, l.gateRefused(ctx, snap, p, gerr)
+	}
+	return true, nil
+}
+
+// landed asks the Promoter, once for all of ps, which are already on the
+// branch; only when a pre-promotion gate is configured (the answer only
+// decides whether the gate is asked). An error counts as none landed:
+// the gate is asked.
+func (l *Loop) landed(ctx context.Context, ps []rings.Promotion) map[string]string {
+	if l.cfg.BeforePromote == nil || len(ps) == 0 {
+		return nil
+	}
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.PromotionID
+	}
+	landed, err := l.cfg.Promoter.FindLanded(ctx, ids)
+	if err != nil {
+		l.cfg.Logger.Warn("could not tell whether promotions already landed; asking the pre-promotion gate", "promotions", len(ids), "err", err)
+		return nil
+	}
+	return landed
 }
 
 // promoted records what became of p's write: the commit, nothing when

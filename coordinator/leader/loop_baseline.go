@@ -16,7 +16,7 @@ import (
 // first promotion so rollback writes each region's own previous value back.
 // Every Promoter is one.
 type BaselineReader interface {
-	ReadBaseline(ctx context.Context, app string, regions []string) (rings.BaselineRead, error)
+	ReadBaselines(ctx context.Context, qs []rings.BaselineQuery) []rings.BaselineAnswer
 }
 
 // recordBaseline carries out ActRecordBaseline: reads what every region of
@@ -25,8 +25,8 @@ type BaselineReader interface {
 // reading again, applies once; the first record stands. When the read
 // fails nothing is recorded: the release shows why (once per distinct
 // reason) and the first promotion waits for the next pass (fail closed).
-func (l *Loop) recordBaseline(ctx context.Context, snap store.Snapshot, a planner.Action) error {
-	read, err := l.readBaseline(ctx, a)
+func (l *Loop) recordBaseline(ctx context.Context, snap store.Snapshot, a planner.Action, answer rings.BaselineAnswer) error {
+	read, err := checkBaseline(a, answer)
 	if err != nil {
 		l.baselineFailed(ctx, snap, a.ReleaseID, err)
 		return fmt.Errorf("read the baseline of release %s: %w", a.ReleaseID, err)
@@ -53,12 +53,30 @@ func (l *Loop) recordBaseline(ctx context.Context, snap store.Snapshot, a planne
 // be read.
 const baselineWaitReason = "waiting: cannot read what the regions run now from Git"
 
-// readBaseline asks the reader, bounded by HealthTimeout, and checks that
-// it answered for every region.
-func (l *Loop) readBaseline(ctx context.Context, a planner.Action) (rings.BaselineRead, error) {
+// readBaselines asks the reader about every action's app and regions at
+// once (one fetch of the branch), bounded by HealthTimeout: one answer per
+// action, in order.
+func (l *Loop) readBaselines(ctx context.Context, as []planner.Action) []rings.BaselineAnswer {
+	qs := make([]rings.BaselineQuery, len(as))
+	for i, a := range as {
+		qs[i] = rings.BaselineQuery{App: a.App, Regions: a.Regions}
+	}
 	rctx, cancel := context.WithTimeout(ctx, l.cfg.HealthTimeout)
 	defer cancel()
-	read, err := l.cfg.Promoter.ReadBaseline(rctx, a.App, a.Regions)
+	answers := l.cfg.Promoter.ReadBaselines(rctx, qs)
+	if n := len(answers); n != len(as) {
+		// A reader that lost count: fail closed for every release.
+		answers = make([]rings.BaselineAnswer, len(as))
+		for i := range answers {
+			answers[i].Err = fmt.Errorf("the baseline reader answered %d of %d queries", n, len(as))
+		}
+	}
+	return answers
+}
+
+// checkBaseline is a's answer, checked to tell about every region.
+func checkBaseline(a planner.Action, answer rings.BaselineAnswer) (rings.BaselineRead, error) {
+	read, err := answer.Read, answer.Err
 	if err != nil {
 		return rings.BaselineRead{}, err
 	}

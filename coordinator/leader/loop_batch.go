@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/ringleader-dev/ringleader/coordinator/store"
 	"github.com/ringleader-dev/ringleader/rings"
@@ -35,13 +36,16 @@ func (l *Loop) promoteBatch(ctx context.Context, snap store.Snapshot, ps []rings
 		l.cfg.Logger.Error("promoter answered a batch with the wrong number of outcomes; retrying next pass", "promotions", len(ps), "outcomes", len(outs))
 		return false
 	}
-	for i, p := range ps {
+	// Each outcome is its own command; recorded at once (carryOut).
+	var any atomic.Bool
+	l.each(ctx, len(ps), func(i int) {
+		p := ps[i]
 		err := l.promoted(ctx, snap, p, outs[i].PromotionResult, outs[i].Err)
 		if l.done(planner.ActPromote, p.ReleaseID, p.Ring, err) {
-			progressed = true
+			any.Store(true)
 		}
-	}
-	return progressed
+	})
+	return any.Load()
 }
 
 // leaderCheck confirms with a quorum that this node still leads (and that

@@ -37,6 +37,8 @@ func (l *Loop) syncHaltFence(ctx context.Context) {
 	if l.cfg.Fence == nil {
 		return
 	}
+	l.fenceMu.Lock()
+	defer l.fenceMu.Unlock()
 	var active []rings.Halt
 	// ActiveHalts copies each halt; a halt's scope is never changed
 	// after it is placed, so the copies may outlive the read lock.

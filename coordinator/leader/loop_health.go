@@ -251,6 +251,8 @@ func (l *Loop) syncFence(ctx context.Context, s rings.State) {
 	if l.cfg.Fence == nil {
 		return
 	}
+	l.fenceMu.Lock()
+	defer l.fenceMu.Unlock()
 	l.writeFence(ctx, rings.ActiveHalts(s))
 }
 

@@ -50,9 +50,19 @@ func (m *MemPromoter) SetCurrent(app, region, version string) {
 	m.current[app+"/"+region] = version
 }
 
-// ReadBaseline implements BaselineReader from what the in-memory branch
-// holds: the last version landed (or SetCurrent) per app and region.
-func (m *MemPromoter) ReadBaseline(ctx context.Context, app string, regions []string) (rings.BaselineRead, error) {
+// ReadBaselines implements BaselineReader, one query at a time
+// (readBaseline).
+func (m *MemPromoter) ReadBaselines(ctx context.Context, qs []rings.BaselineQuery) []rings.BaselineAnswer {
+	out := make([]rings.BaselineAnswer, len(qs))
+	for i, q := range qs {
+		out[i].Read, out[i].Err = m.readBaseline(ctx, q.App, q.Regions)
+	}
+	return out
+}
+
+// readBaseline answers from what the in-memory branch holds: the last
+// version landed (or SetCurrent) per app and region.
+func (m *MemPromoter) readBaseline(ctx context.Context, app string, regions []string) (rings.BaselineRead, error) {
 	if m.ReadBaselineFn != nil {
 		return m.ReadBaselineFn(ctx, app, regions)
 	}
@@ -120,15 +130,16 @@ func (m *MemPromoter) PromoteBatch(ctx context.Context, ps []rings.Promotion, ch
 }
 
 // FindLanded implements LandedFinder.
-func (m *MemPromoter) FindLanded(_ context.Context, promotionID string) (string, bool, error) {
+func (m *MemPromoter) FindLanded(_ context.Context, promotionIDs []string) (map[string]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	landed := map[string]string{}
 	for _, l := range m.landed {
-		if l.PromotionID == promotionID {
-			return l.Commit, true, nil
+		if slices.Contains(promotionIDs, l.PromotionID) {
+			landed[l.PromotionID] = l.Commit
 		}
 	}
-	return "", false, nil
+	return landed, nil
 }
 
 var _ Promoter = (*MemPromoter)(nil)

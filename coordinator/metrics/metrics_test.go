@@ -320,11 +320,12 @@ func TestInstrumentedPromoterPassesEveryPartOn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	commit, landed, err := p.FindLanded(ctx, "p1")
-	if err != nil || !landed || commit != res.Commit {
-		t.Errorf("FindLanded(p1) = %q, %v, %v; want %q, true", commit, landed, err, res.Commit)
+	landed, err := p.FindLanded(ctx, []string{"p1", "p2"})
+	if err != nil || len(landed) != 1 || landed["p1"] != res.Commit {
+		t.Errorf("FindLanded(p1, p2) = %v, %v; want only p1 at %q", landed, err, res.Commit)
 	}
-	read, err := p.ReadBaseline(ctx, "checkout", []string{"us-east-1"})
+	answer := p.ReadBaselines(ctx, []rings.BaselineQuery{{App: "checkout", Regions: []string{"us-east-1"}}})[0]
+	read, err := answer.Read, answer.Err
 	if err != nil || len(read.Targets["us-east-1"]) != 1 || read.Targets["us-east-1"][0].Value != "v2" {
 		t.Errorf("ReadBaseline = %+v, %v; want us-east-1 at v2", read, err)
 	}

@@ -36,13 +36,13 @@ func (ip *instrumentedPromoter) Promote(ctx context.Context, p rings.Promotion) 
 }
 
 // FindLanded passes the question on to the wrapped promoter.
-func (ip *instrumentedPromoter) FindLanded(ctx context.Context, promotionID string) (string, bool, error) {
-	return ip.next.FindLanded(ctx, promotionID)
+func (ip *instrumentedPromoter) FindLanded(ctx context.Context, promotionIDs []string) (map[string]string, error) {
+	return ip.next.FindLanded(ctx, promotionIDs)
 }
 
-// ReadBaseline passes the read on to the wrapped promoter.
-func (ip *instrumentedPromoter) ReadBaseline(ctx context.Context, app string, regions []string) (rings.BaselineRead, error) {
-	return ip.next.ReadBaseline(ctx, app, regions)
+// ReadBaselines passes the reads on to the wrapped promoter.
+func (ip *instrumentedPromoter) ReadBaselines(ctx context.Context, qs []rings.BaselineQuery) []rings.BaselineAnswer {
+	return ip.next.ReadBaselines(ctx, qs)
 }
 
 // PushOutcome classifies a Promoter's answer for ObservePush.

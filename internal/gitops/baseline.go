@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"gopkg.in/yaml.v3"
 
@@ -14,17 +15,56 @@ import (
 	"github.com/ringleader-dev/ringleader/rings/topology"
 )
 
-// ReadBaseline fetches the branch and reads, from its head, the current
-// value of every target of app for each of regions. Nothing is written. A
-// target whose file or field does not exist is reported Absent (the app's
-// first deployment there); a file that exists but cannot be read as the
-// target says (not YAML, an ApplicationSet without the field's element…)
-// is an error, so a caller never records a guess.
+// ReadBaseline is ReadBaselines for one app.
 func (w *Writer) ReadBaseline(ctx context.Context, app string, regions []string) (rings.BaselineRead, error) {
+	a := w.ReadBaselines(ctx, []rings.BaselineQuery{{App: app, Regions: regions}})[0]
+	return a.Read, a.Err
+}
+
+// ReadBaselines fetches the branch once and reads, from its head, the
+// current value of every target of each query's app in each of its
+// regions: one answer per query, in order. Nothing is written. A target
+// whose file or field does not exist is reported Absent (the app's first
+// deployment there); a file that exists but cannot be read as the target
+// says (not YAML, an ApplicationSet without the field's element…) is that
+// query's error, so a caller never records a guess. A failed fetch is
+// every query's error.
+func (w *Writer) ReadBaselines(ctx context.Context, qs []rings.BaselineQuery) []rings.BaselineAnswer {
+	out := make([]rings.BaselineAnswer, len(qs))
+	fail := func(err error) []rings.BaselineAnswer {
+		for i, q := range qs {
+			if out[i].Err == nil {
+				out[i].Err = fmt.Errorf("read baseline of %s: %w", q.App, err)
+			}
+		}
+		return out
+	}
 	top := w.topology()
 	if top == nil {
-		return rings.BaselineRead{}, fmt.Errorf("read baseline of %s: no topology loaded: %w", app, ErrInvalid)
+		return fail(fmt.Errorf("no topology loaded: %w", ErrInvalid))
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	head, err := w.sync(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	var tree *object.Tree
+	if !head.IsZero() {
+		if tree, err = w.wc.tree(head); err != nil {
+			return fail(fmt.Errorf("at %s: %w", short(head), err))
+		}
+	}
+	files, values := newTreeFiles(tree), valueMemo{}
+	for i, q := range qs {
+		out[i].Read, out[i].Err = readBaseline(top, head, files, values, q.App, q.Regions)
+	}
+	return out
+}
+
+// readBaseline reads one app's targets in regions from tree, the tree of
+// head.
+func readBaseline(top *topology.Topology, head plumbing.Hash, tree *treeFiles, memo valueMemo, app string, regions []string) (rings.BaselineRead, error) {
 	a, ok := top.AppByName(app)
 	if !ok {
 		return rings.BaselineRead{}, fmt.Errorf("read baseline: app %s is not in the topology: %w", app, ErrTarget)
@@ -35,19 +75,9 @@ func (w *Writer) ReadBaseline(ctx context.Context, app string, regions []string)
 	if len(regions) == 0 {
 		return rings.BaselineRead{}, fmt.Errorf("read baseline of %s: no regions named: %w", app, ErrInvalid)
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	head, err := w.sync(ctx)
-	if err != nil {
-		return rings.BaselineRead{}, fmt.Errorf("read baseline of %s: %w", app, err)
-	}
 	out := rings.BaselineRead{Targets: make(map[string][]rings.TargetValue, len(regions))}
-	var tree *object.Tree
 	if !head.IsZero() {
 		out.Commit = head.String()
-		if tree, err = w.wc.tree(head); err != nil {
-			return rings.BaselineRead{}, fmt.Errorf("read baseline of %s at %s: %w", app, short(head), err)
-		}
 	}
 	files := map[string][]byte{} // read once per file: an ApplicationSet serves every region
 	for _, region := range regions {
@@ -60,7 +90,7 @@ func (w *Writer) ReadBaseline(ctx context.Context, app string, regions []string)
 			tv := rings.TargetValue{File: file, Target: t.Describe()}
 			content, seen := files[file]
 			if !seen {
-				c, found, err := ReadFile(tree, file)
+				c, found, err := tree.read(file)
 				if err != nil {
 					return rings.BaselineRead{}, fmt.Errorf("read baseline of %s: %w", app, err)
 				}
@@ -72,7 +102,7 @@ func (w *Writer) ReadBaseline(ctx context.Context, app string, regions []string)
 			if content == nil {
 				tv.Absent = true
 			} else {
-				v, found, err := targetValue(top, content, t, region)
+				v, found, err := memo.of(top, content, t, region)
 				if err != nil {
 					return rings.BaselineRead{}, fmt.Errorf("read baseline: file %s (region %s, %s): %w: %w", file, region, tv.Target, ErrTarget, err)
 				}
@@ -83,6 +113,33 @@ func (w *Writer) ReadBaseline(ctx context.Context, app string, regions []string)
 		out.Targets[region] = values
 	}
 	return out, nil
+}
+
+// valueMemo answers targetValue once per file content, target and (for an
+// ApplicationSet element, whose key depends on the region) region: the
+// regions of an app often hold the very same values file, and parsing it
+// was most of the time a train's baseline read took.
+type valueMemo map[valueKey]valueAnswer
+
+type valueKey struct{ content, target, region string }
+
+type valueAnswer struct {
+	value string
+	found bool
+	err   error
+}
+
+func (m valueMemo) of(top *topology.Topology, content []byte, t topology.Target, region string) (string, bool, error) {
+	k := valueKey{content: string(content), target: t.Describe()}
+	if t.ApplicationSetElement != nil {
+		k.region = region
+	}
+	a, ok := m[k]
+	if !ok {
+		a.value, a.found, a.err = targetValue(top, content, t, region)
+		m[k] = a
+	}
+	return a.value, a.found, a.err
 }
 
 // targetValue reads the value one target holds in a file's content: found

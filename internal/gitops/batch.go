@@ -58,7 +58,7 @@ type BatchResult struct {
 // (a transient one, the context) answers it for every promotion not
 // written yet.
 func (w *Writer) PromoteBatch(ctx context.Context, ps []rings.Promotion, check func(context.Context) error) []BatchResult {
-	b := &batch{w: w, res: make([]BatchResult, len(ps)), check: check}
+	b := &batch{ctx: ctx, w: w, res: make([]BatchResult, len(ps)), check: check}
 	top := w.topology()
 	for i, p := range ps {
 		es, err := promotionEdits(top, p, w.cfg.EditApplicationSet)
@@ -120,6 +120,7 @@ type staged struct {
 // batch is the state of one PromoteBatch call across its commits and
 // their attempts.
 type batch struct {
+	ctx      context.Context // PromoteBatch's: prepare asks each promotion's Check
 	w        *Writer
 	res      []BatchResult
 	check    func(context.Context) error
@@ -154,6 +155,7 @@ func (b *batch) prepare(head plumbing.Hash, tree *object.Tree) (plan, error) {
 		return plan{}, err
 	}
 	halts, fenceErr := ParseHalts(fence)
+	files := newTreeFiles(tree)
 	changes := map[string][]byte{}
 	size := 0
 	b.included = nil
@@ -178,11 +180,23 @@ func (b *batch) prepare(head plumbing.Hash, tree *object.Tree) (plan, error) {
 				continue
 			}
 		}
+		// A promotion's own check runs now as well as before the push
+		// (checkAll): one a halt already covers is dropped before its
+		// edits are made. Without it, a halt placed during a train made
+		// every later commit of the batch be built and then refused, all
+		// while holding the writer, and the halt's fence write waited
+		// behind them. (A rollback is written alone and passes halts.)
+		if s.p.Check != nil && !s.p.Rollback {
+			if err := s.p.Check(b.ctx); err != nil {
+				b.decide(s, Result{}, fmt.Errorf("%w: %w", ErrCheckFailed, err))
+				continue
+			}
+		}
 		read := func(path string) ([]byte, bool, error) {
 			if c, ok := changes[path]; ok {
 				return c, true, nil
 			}
-			return ReadFile(tree, path)
+			return files.read(path)
 		}
 		mine, err := applyEdits(read, s.edits)
 		var te *TargetError

@@ -130,7 +130,7 @@ func TestHaltDuringABatchKeepsOnlyTheCoveredOut(t *testing.T) {
 	leader, other := e.writer(t), e.writer(t)
 	var checks int
 	ps := trainOf()
-	rs := results(t, ps, leader.PromoteBatch(context.Background(), ps, haltAtFirstCheck(other, appHalt("h-cart", "cart", "cart incident"), &checks)))
+	rs := results(t, ps, leader.PromoteBatch(context.Background(), ps, haltAtCheck(other, appHalt("h-cart", "cart", "cart incident"), &checks, 1)))
 	head := e.head(t)
 	expect(t, []check{
 		{"checkout landed", rs["b-checkout"].Commit, head},
@@ -200,5 +200,33 @@ func TestOneBadEditFailsAlone(t *testing.T) {
 		{"the others landed together", rs["b-checkout"].Commit + rs["b-cart"].Commit + rs["b-cart-main"].Commit, head + head + head},
 		{"in Git", e.git(t, "log", "-1", "--format=%(trailers:key=Ringleader-Promotion,valueonly,separator=%x2C)", head), "b-checkout,b-cart,b-cart-main"},
 		{"the failed edit left no trace", tagOf(e.show(t, head, "envs/eu-west-1/cart/values.yaml")), "v2.0.0"},
+	})
+}
+
+// A halt the state already knows (every promotion's own Check refuses)
+// drops the promotions before anything is built: no commit of the batch
+// is built only to be refused, so the leadership check never runs and
+// the writer is free at once for the halt's fence write.
+func TestCoveredPromotionsAreDroppedBeforeTheyAreBuilt(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	seed := e.head(t)
+	ps := trainOf()
+	for i := range ps {
+		ps[i].Check = func(context.Context) error { return errors.New("covered by halt h-9") }
+	}
+	pushChecks := 0
+	w := e.writer(t, func(c *gitops.Config) { c.BatchMax = 1 })
+	rs := w.PromoteBatch(context.Background(), ps, func(context.Context) error { pushChecks++; return nil })
+	refused := 0
+	for _, r := range rs {
+		if errors.Is(r.Err, gitops.ErrCheckFailed) {
+			refused++
+		}
+	}
+	expect(t, []check{
+		{"every promotion refused by its check", refused, len(ps)},
+		{"no commit built to be refused: the push check never ran", pushChecks, 0},
+		{"nothing in Git", e.head(t), seed},
 	})
 }

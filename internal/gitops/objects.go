@@ -12,11 +12,18 @@ import (
 )
 
 // objectBuilder writes a commit at the object level: one blob per changed
-// file, only the trees on the changed paths, and the commit. It remembers
-// every object it wrote so the push sends exactly those. Its cost does not
-// grow with the number of files in the repository (go-git's worktree path
-// does).
+// file, only the trees on the changed paths, and the commit. It reads the
+// trees it builds on from base and writes the new objects to s; it
+// remembers every object it wrote so the push sends exactly those. Its
+// cost does not grow with the number of files in the repository (go-git's
+// worktree path does).
+//
+// The writer builds in memory (s a memory storage) and keeps the objects
+// only once the push landed, as the one pack it pushed (workingCopy.keep):
+// written as loose objects, a train of 500 promotions cost 13,000 files
+// created, and as many read back to build the pack.
 type objectBuilder struct {
+	base    storer.EncodedObjectStorer
 	s       storer.EncodedObjectStorer
 	written []plumbing.Hash
 }
@@ -63,7 +70,7 @@ func (b *objectBuilder) blob(content []byte) (plumbing.Hash, error) {
 func (b *objectBuilder) tree(base plumbing.Hash, changes map[string][]byte) (plumbing.Hash, error) {
 	var entries []object.TreeEntry
 	if !base.IsZero() {
-		t, err := object.GetTree(b.s, base)
+		t, err := object.GetTree(b.base, base)
 		if err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("read tree %s: %w", base, err)
 		}

@@ -69,24 +69,26 @@ func (wc *workingCopy) openPush(ctx context.Context) (*pushSession, error) {
 	return ps, nil
 }
 
-// push updates the remote branch from old to new as a compare-and-swap on
-// session ps (which it closes), sending only the objects in objs: everything
-// else is reachable from old, which the server has. It never forces: a
-// branch advertised at another commit than old is reported as errStale
-// before anything is sent, and a race the server detects while updating the
-// ref (git checks the old value under its ref lock) is reported the same way.
-func (wc *workingCopy) push(ctx context.Context, ps *pushSession, old, new plumbing.Hash, objs []plumbing.Hash) error {
+// push updates the remote branch from old to nb's commit as a
+// compare-and-swap on session ps (which it closes), sending only nb's
+// objects: everything else is reachable from old, which the server has.
+// It answers the pack it sent (for keep). It never forces: a branch
+// advertised at another commit than old is reported as errStale before
+// anything is sent, and a race the server detects while updating the ref
+// (git checks the old value under its ref lock) is reported the same way.
+func (wc *workingCopy) push(ctx context.Context, ps *pushSession, old plumbing.Hash, nb built) ([]byte, error) {
 	defer ps.close()
 	if ps.head != old {
-		return fmt.Errorf("push to %s: %s is at %s, expected %s: %w", redact.URL(wc.url), wc.branch, short(ps.head), short(old), errStale)
+		return nil, fmt.Errorf("push to %s: %s is at %s, expected %s: %w", redact.URL(wc.url), wc.branch, short(ps.head), short(old), errStale)
 	}
 	var pack bytes.Buffer
-	if _, err := packfile.NewEncoder(&pack, wc.repo.Storer, false).Encode(objs, 0); err != nil {
-		return fmt.Errorf("push to %s: build pack: %w", redact.URL(wc.url), err)
+	if _, err := packfile.NewEncoder(&pack, nb.store, false).Encode(nb.objs, 0); err != nil {
+		return nil, fmt.Errorf("push to %s: build pack: %w", redact.URL(wc.url), err)
 	}
+	sent := pack.Bytes()
 	req := packp.NewReferenceUpdateRequestFromCapabilities(ps.caps.Capabilities)
-	req.Commands = []*packp.Command{{Name: wc.branchRef(), Old: old, New: new}}
-	req.Packfile = io.NopCloser(&pack)
+	req.Commands = []*packp.Command{{Name: wc.branchRef(), Old: old, New: nb.commit}}
+	req.Packfile = io.NopCloser(bytes.NewReader(sent))
 	// Ask for the side band so a hook's message reaches the error, and
 	// for quiet so receive-pack's own progress does not fill it.
 	var remote remoteOutput
@@ -100,15 +102,15 @@ func (wc *workingCopy) push(ctx context.Context, ps *pushSession, old, new plumb
 	report, err := ps.sess.ReceivePack(ctx, req)
 	if err != nil {
 		if report != nil && rejectedAsStale(report) {
-			return fmt.Errorf("push to %s: %w: %w", redact.URL(wc.url), errStale, scrub(err, wc.secrets))
+			return nil, fmt.Errorf("push to %s: %w: %w", redact.URL(wc.url), errStale, scrub(err, wc.secrets))
 		}
 		if rej := refusal(report); rej != "" {
-			return &RejectedError{URL: redact.URL(wc.url), Ref: wc.branchRef().String(), Status: rej,
+			return nil, &RejectedError{URL: redact.URL(wc.url), Ref: wc.branchRef().String(), Status: rej,
 				Remote: scrub(errors.New(remote.String()), wc.secrets).Error()}
 		}
-		return fmt.Errorf("push to %s: %w", redact.URL(wc.url), scrub(err, wc.secrets))
+		return nil, fmt.Errorf("push to %s: %w", redact.URL(wc.url), scrub(err, wc.secrets))
 	}
-	return nil
+	return sent, nil
 }
 
 // refusal returns the server's reason for refusing a ref update that is

@@ -11,6 +11,8 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+	"github.com/go-git/go-git/v5/storage/memory"
 
 	"github.com/ringleader-dev/ringleader/rings"
 	ringtopology "github.com/ringleader-dev/ringleader/rings/topology"
@@ -148,8 +150,7 @@ func (w *Writer) write(ctx context.Context, prepare func(plumbing.Hash, *object.
 		// every change (a batch's check drops a promotion with
 		// errRebuild, and the commit is built again without it).
 		var pl plan
-		var commit plumbing.Hash
-		var objs []plumbing.Hash
+		var nb built
 		for {
 			pl, err = prepare(head, tree)
 			if err != nil || pl.skip || !pl.landed.IsZero() {
@@ -157,7 +158,7 @@ func (w *Writer) write(ctx context.Context, prepare func(plumbing.Hash, *object.
 				out.landed = pl.landed
 				return out, err
 			}
-			commit, objs, err = w.build(head, tree, pl.changes, pl.message)
+			nb, err = w.build(head, tree, pl.changes, pl.message)
 			if err != nil {
 				ps.close()
 				return out, err
@@ -179,13 +180,13 @@ func (w *Writer) write(ctx context.Context, prepare func(plumbing.Hash, *object.
 			}
 		}
 		out.attempts = attempt
-		err = w.wc.push(ctx, ps, head, commit, objs)
+		pack, err := w.wc.push(ctx, ps, head, nb)
 		if err == nil {
-			if err := w.wc.setHead(commit); err != nil {
-				return out, fmt.Errorf("landed as %s but the working copy was not updated: %w", commit, err)
+			if err := w.wc.keep(pack, nb.commit); err != nil {
+				return out, fmt.Errorf("landed as %s but the working copy was not updated: %w", nb.commit, err)
 			}
-			w.index.add(commit, pl.promotionIDs...)
-			out.commit = commit
+			w.index.add(nb.commit, pl.promotionIDs...)
+			out.commit = nb.commit
 			return out, nil
 		}
 		if !errors.Is(err, errStale) {
@@ -213,16 +214,27 @@ func (w *Writer) Head(ctx context.Context) (string, error) {
 // FindLanded fetches the branch and reports the commit that carries
 // promotionID, if one does (the same trailer index Promote consults).
 func (w *Writer) FindLanded(ctx context.Context, promotionID string) (string, bool, error) {
+	landed, err := w.FindLandedAll(ctx, []string{promotionID})
+	c, ok := landed[promotionID]
+	return c, ok, err
+}
+
+// FindLandedAll fetches the branch once and answers, for each of ids that
+// a commit on it carries, that commit (an ID not on the branch is absent
+// from the map).
+func (w *Writer) FindLandedAll(ctx context.Context, ids []string) (map[string]string, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if _, err := w.sync(ctx); err != nil {
-		return "", false, err
+		return nil, err
 	}
-	c, ok := w.index.lookup(promotionID)
-	if !ok {
-		return "", false, nil
+	landed := map[string]string{}
+	for _, id := range ids {
+		if c, ok := w.index.lookup(id); ok {
+			landed[id] = c.String()
+		}
 	}
-	return c.String(), true, nil
+	return landed, nil
 }
 
 // sync fetches the branch and indexes the trailers of new commits.
@@ -237,24 +249,31 @@ func (w *Writer) sync(ctx context.Context) (plumbing.Hash, error) {
 	return head, nil
 }
 
+// built is a commit built in memory, not yet pushed.
+type built struct {
+	commit plumbing.Hash
+	objs   []plumbing.Hash            // every object new in the commit
+	store  storer.EncodedObjectStorer // where they are
+}
+
 // build writes the changed files, the trees above them and a commit on
-// head, and returns the commit and every object written.
-func (w *Writer) build(head plumbing.Hash, tree *object.Tree, changes map[string][]byte, message string) (plumbing.Hash, []plumbing.Hash, error) {
-	b := &objectBuilder{s: w.wc.repo.Storer}
+// head, in memory (objectBuilder).
+func (w *Writer) build(head plumbing.Hash, tree *object.Tree, changes map[string][]byte, message string) (built, error) {
+	b := &objectBuilder{base: w.wc.repo.Storer, s: memory.NewStorage()}
 	base := plumbing.ZeroHash
 	if tree != nil {
 		base = tree.Hash
 	}
 	th, err := b.tree(base, changes)
 	if err != nil {
-		return plumbing.ZeroHash, nil, fmt.Errorf("build tree: %w", err)
+		return built{}, fmt.Errorf("build tree: %w", err)
 	}
 	now := w.cfg.Now().Truncate(time.Second)
 	c, err := b.commit(th, head, w.cfg.Author.signature(now), w.cfg.Committer.signature(now), message)
 	if err != nil {
-		return plumbing.ZeroHash, nil, fmt.Errorf("build commit: %w", err)
+		return built{}, fmt.Errorf("build commit: %w", err)
 	}
-	return c, b.written, nil
+	return built{commit: c, objs: b.written, store: b.s}, nil
 }
 
 // backoff sleeps before attempt+1: exponential from cfg.Backoff, capped at

@@ -3,6 +3,7 @@ package gitops_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -190,6 +191,10 @@ func TestFindLandedSeesAnotherWritersPush(t *testing.T) {
 		{"found", boolString(ok && err == nil), "true"},
 		{"the pushed commit", commit, landed.Commit},
 		{"another id is not found", func() string { _, ok, _ := fresh.FindLanded(context.Background(), "prom-never"); return boolString(ok) }(), "false"},
+		{"asked together, only the landed one answers", func() string {
+			all, err := fresh.FindLandedAll(context.Background(), []string{"prom-never", "prom-found"})
+			return fmt.Sprint(len(all), all["prom-found"] == landed.Commit, err)
+		}(), "1 true <nil>"},
 		{"nothing written", e.head(t), head},
 	})
 }
@@ -201,10 +206,11 @@ func TestHaltFenceRejectsInFlightPromotion(t *testing.T) {
 	halt := appHalt("h-1", "checkout", "incident 42")
 	p := promotion("checkout", "early", "v1.4.2", "prom-fenced", "eu-west-1")
 	// The promotion was prepared before the halt: while it is in flight
-	// (between build and push) another node writes the fence commit. This
-	// node's replicated state has not seen the halt, so Check passes.
+	// (between build and push: its second Check, the first is before its
+	// edits) another node writes the fence commit. This node's replicated
+	// state has not seen the halt, so Check passes.
 	var checks int
-	p.Check = haltAtFirstCheck(other, halt, &checks)
+	p.Check = haltAtCheck(other, halt, &checks, 2)
 	_, err := leader.Promote(context.Background(), p)
 	if !errors.Is(err, gitops.ErrHalted) {
 		t.Fatalf("err = %v, want ErrHalted", err)
@@ -213,7 +219,7 @@ func TestHaltFenceRejectsInFlightPromotion(t *testing.T) {
 	expect(t, []check{
 		{"head is the fence commit", e.git(t, "log", "-1", "--format=%(trailers:key=Ringleader-Halt-Fence,valueonly)", head), "1"},
 		{"no promotion commit", e.git(t, "log", "--format=%(trailers:key=Ringleader-Promotion,valueonly)", head), ""},
-		{"checks before the fence was seen", itoa(checks), "1"},
+		{"checks before the fence was seen", itoa(checks), "2"},
 		{"error names the halt", boolString(strings.Contains(err.Error(), "h-1")), "true"},
 	})
 }
@@ -224,13 +230,13 @@ func appHalt(id, app, reason string) rings.Halt {
 		Reason: reason, CreatedAt: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
 }
 
-// haltAtFirstCheck is a Check that has other write halt to the fence the
-// first time it runs (a halt placed while a write is in flight), counting
-// its calls in checks.
-func haltAtFirstCheck(other *gitops.Writer, halt rings.Halt, checks *int) func(context.Context) error {
+// haltAtCheck is a Check that has other write halt to the fence the n-th
+// time it runs (a halt placed while a write is in flight), counting its
+// calls in checks.
+func haltAtCheck(other *gitops.Writer, halt rings.Halt, checks *int, n int) func(context.Context) error {
 	return func(ctx context.Context) error {
 		*checks++
-		if *checks == 1 {
+		if *checks == n {
 			return other.WriteHalts(ctx, []rings.Halt{halt})
 		}
 		return nil
@@ -598,5 +604,45 @@ git update-ref refs/heads/main "$c"
 		if !errors.Is(err, gitops.ErrContention) || gitops.IsPermanent(err) {
 			t.Fatalf("err = %v; want ErrContention, not permanent", err)
 		}
+	})
+}
+
+// Every push keeps its pack in the working copy; past 32 packs the small
+// ones are merged into one, and the working copy still reads everything
+// it wrote: a fresh promotion of the first file lands on top of the rest.
+func TestPackedPushesAreConsolidated(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	dir := filepath.Join(t.TempDir(), "wc")
+	w := e.writer(t, func(c *gitops.Config) { c.Dir = dir })
+	most := 0
+	for i := range 40 {
+		p := promotion("checkout", "early", fmt.Sprintf("v2.%d", i), fmt.Sprintf("prom-%d", i), "eu-west-1")
+		if _, err := w.Promote(context.Background(), p); err != nil {
+			t.Fatalf("promotion %d: %v", i, err)
+		}
+		packs, err := filepath.Glob(filepath.Join(dir, "objects", "pack", "*.pack"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		most = max(most, len(packs))
+	}
+	loose, err := filepath.Glob(filepath.Join(dir, "objects", "??", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	landed, err := w.FindLandedAll(context.Background(), []string{"prom-0", "prom-39"})
+	read, readErr := w.ReadBaseline(context.Background(), "checkout", []string{"eu-west-1"})
+	expect(t, []check{
+		{"packs never above the bound", most <= 32, true},
+		{"the pushes wrote no loose object", len(loose), 0},
+		{"the first and the last promotion are indexed", fmt.Sprint(len(landed), err), "2 <nil>"},
+		{"the head reads after the merge", readErr, nil},
+		{"at the last version", func() string {
+			if tvs := read.Targets["eu-west-1"]; len(tvs) > 0 {
+				return tvs[0].Value
+			}
+			return ""
+		}(), "v2.39"},
 	})
 }

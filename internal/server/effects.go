@@ -283,25 +283,29 @@ func (p *gitPromoter) promote(ctx context.Context, cp rings.Promotion) (gitops.R
 }
 
 // FindLanded implements leader.LandedFinder from the writer's
-// trailer index.
-func (p *gitPromoter) FindLanded(ctx context.Context, promotionID string) (string, bool, error) {
+// trailer index (one fetch for every ID).
+func (p *gitPromoter) FindLanded(ctx context.Context, promotionIDs []string) (map[string]string, error) {
 	w, err := p.w.writer()
 	if err != nil {
-		return "", false, err
+		return nil, err
 	}
-	return w.FindLanded(ctx, promotionID)
+	return w.FindLandedAll(ctx, promotionIDs)
 }
 
 var _ leader.LandedFinder = (*gitPromoter)(nil)
 
-// ReadBaseline implements leader.BaselineReader: what every target of
-// app holds now on the branch head, per region.
-func (p *gitPromoter) ReadBaseline(ctx context.Context, app string, regions []string) (rings.BaselineRead, error) {
+// ReadBaselines implements leader.BaselineReader: what every target of
+// each app holds now on the branch head, per region (one fetch for all).
+func (p *gitPromoter) ReadBaselines(ctx context.Context, qs []rings.BaselineQuery) []rings.BaselineAnswer {
 	w, err := p.w.writer()
 	if err != nil {
-		return rings.BaselineRead{}, err
+		out := make([]rings.BaselineAnswer, len(qs))
+		for i := range out {
+			out[i].Err = err
+		}
+		return out
 	}
-	return w.ReadBaseline(ctx, app, regions)
+	return w.ReadBaselines(ctx, qs)
 }
 
 var _ leader.BaselineReader = (*gitPromoter)(nil)

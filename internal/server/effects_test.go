@@ -195,7 +195,8 @@ func TestEffectsReadTheBaseline(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	read, readErr := fx.promoter.ReadBaseline(ctx, "checkout", []string{"us-east-1", "eu-west-1"})
+	answers := fx.promoter.ReadBaselines(ctx, []rings.BaselineQuery{{App: "checkout", Regions: []string{"us-east-1", "eu-west-1"}}, {App: "nope", Regions: []string{"us-east-1"}}})
+	read, readErr := answers[0].Read, answers[0].Err
 	east, head := read.Targets["us-east-1"], srv.Head(t, "deploy")
 	p := rings.Promotion{ReleaseID: "rel-1", App: "checkout", Ring: "canary", Regions: []string{"us-east-1"}, Version: "v2", PromotionID: "rel-1/canary/us-east-1"}
 	_, promoteErr := fx.promoter.Promote(ctx, p)
@@ -207,12 +208,14 @@ func TestEffectsReadTheBaseline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	memRead, memErr := mem.promoter.ReadBaseline(ctx, "checkout", []string{"us-east-1"})
+	memAnswer := mem.promoter.ReadBaselines(ctx, []rings.BaselineQuery{{App: "checkout", Regions: []string{"us-east-1"}}})[0]
+	memRead, memErr := memAnswer.Read, memAnswer.Err
 	cases := []struct {
 		name      string
 		got, want any
 	}{
 		{"read", readErr, nil},
+		{"an app the topology lacks fails alone", errors.Is(answers[1].Err, gitops.ErrTarget), true},
 		{"from the head", read.Commit, head},
 		{"us-east-1 target", len(east) == 1 && east[0] == rings.TargetValue{File: "apps/checkout/us-east-1/values.yaml", Target: "yamlPath image.tag", Value: "v1"}, true},
 		{"promoted", promoteErr, nil},
