@@ -45,15 +45,7 @@ func (c *countingPromoter) FindLanded(ctx context.Context, ids []string) (map[st
 func TestPassCarriesOutManyReleasesAtOnce(t *testing.T) {
 	t.Parallel()
 	const apps = 40
-	src, err := scalegen.Topology(scalegen.Shape{Apps: apps, Regions: 3, Rings: 2, Soak: "1h", NoHealthSources: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := coordtest.NewStore(true)
-	st.MustApply(t, command.CmdAdoptTopology, command.AdoptTopology{Revision: rings.TopologyRevision(src), Path: "scale.yaml", Source: src})
-	for i := range apps {
-		st.MustApply(t, command.CmdCreateRelease, command.CreateRelease{ID: scalegen.AppName(i) + "-v2", App: scalegen.AppName(i), Version: "v2"})
-	}
+	st := coordtest.NewScaleStore(t, scalegen.Shape{Apps: apps, Regions: 3, Rings: 2, Soak: "1h", NoHealthSources: true}, apps)
 	// The first start-release waits (up to 5 s) for a second command to
 	// be in flight: one release after the other it never sees one.
 	var inFlight, most atomic.Int32

@@ -9,7 +9,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/ringleader-dev/ringleader/coordinator/command"
 	"github.com/ringleader-dev/ringleader/coordinator/coordtest"
 	"github.com/ringleader-dev/ringleader/coordinator/leader"
 	"github.com/ringleader-dev/ringleader/internal/scalegen"
@@ -85,15 +84,7 @@ func scaleStore(b *testing.B, apps int) (*coordtest.Store, *leader.ManualClock) 
 	if s, ok := scaleStores[apps]; ok {
 		return s, clock
 	}
-	src, err := scalegen.Topology(scalegen.Shape{Apps: max(apps, 1), Regions: 50, Rings: 4, Soak: "1h"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := coordtest.NewStore(true)
-	s.MustApply(b, command.CmdAdoptTopology, command.AdoptTopology{Revision: rings.TopologyRevision(src), Path: "scale.yaml", Source: src})
-	for i := range apps {
-		s.MustApply(b, command.CmdCreateRelease, command.CreateRelease{ID: scalegen.AppName(i) + "-v2", App: scalegen.AppName(i), Version: "v2"})
-	}
+	s := coordtest.NewScaleStore(b, scalegen.Shape{Apps: max(apps, 1), Regions: 50, Rings: 4, Soak: "1h"}, apps)
 	l := memLoop(b, s, leader.NewManualClock(soakStart), coordtest.Discard())
 	for range 4 { // start, promote, synced, soak started
 		l.ReconcileOnce(context.Background())

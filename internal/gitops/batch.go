@@ -58,7 +58,7 @@ type BatchResult struct {
 // (a transient one, the context) answers it for every promotion not
 // written yet.
 func (w *Writer) PromoteBatch(ctx context.Context, ps []rings.Promotion, check func(context.Context) error) []BatchResult {
-	b := &batch{ctx: ctx, w: w, res: make([]BatchResult, len(ps)), check: check}
+	b := &batch{ctx: ctx, w: w, res: make([]BatchResult, len(ps)), check: check, edited: editMemo{}}
 	top := w.topology()
 	for i, p := range ps {
 		es, err := promotionEdits(top, p, w.cfg.EditApplicationSet)
@@ -126,6 +126,7 @@ type batch struct {
 	check    func(context.Context) error
 	pending  []*staged
 	included []*staged // in the commit the last prepare built
+	edited   editMemo  // every edit made, by content: rebuilds and repeated files cost nothing
 }
 
 // decide answers s for good.
@@ -198,7 +199,7 @@ func (b *batch) prepare(head plumbing.Hash, tree *object.Tree) (plan, error) {
 			}
 			return files.read(path)
 		}
-		mine, err := applyEdits(read, s.edits)
+		mine, err := applyEdits(read, s.edits, b.edited)
 		var te *TargetError
 		switch {
 		case errors.As(err, &te):

@@ -17,7 +17,36 @@ type edit struct {
 	region string
 	what   string // "yamlPath image.tag", for errors
 	path   string // where in the file, for errors
+	value  string // what it writes there
 	apply  func(content []byte) ([]byte, error)
+}
+
+// editMemo keeps each edit's result per file content: the same edit (its
+// target, where, and the value written) of the same content gives the same
+// bytes, and the regions of an app often hold the very same file, so a
+// train edits each distinct content once.
+type editMemo map[editKey]editResult
+
+type editKey struct{ content, what, path, value string }
+
+type editResult struct {
+	out []byte
+	err error
+}
+
+// apply is e.apply(content), from m when it was asked before (m may be
+// nil: no memo).
+func (m editMemo) apply(e edit, content []byte) ([]byte, error) {
+	if m == nil {
+		return e.apply(content)
+	}
+	k := editKey{content: string(content), what: e.what, path: e.path, value: e.value}
+	r, ok := m[k]
+	if !ok {
+		r.out, r.err = e.apply(content)
+		m[k] = r
+	}
+	return r.out, r.err
 }
 
 // renderFile expands {{region}} and {{app}} in a target's file template.
@@ -51,11 +80,11 @@ func edits(top *topology.Topology, app topology.App, p rings.Promotion, editAppS
 			switch {
 			case t.YAMLPath != "":
 				path := t.YAMLPath
-				out = append(out, edit{file: file, region: region, what: "yamlPath " + path, path: path,
+				out = append(out, edit{file: file, region: region, what: "yamlPath " + path, path: path, value: version,
 					apply: func(c []byte) ([]byte, error) { return yamledit.SetPath(c, path, version) }})
 			case t.KustomizeImage != "":
 				image := t.KustomizeImage
-				out = append(out, edit{file: file, region: region, what: "kustomizeImage " + image, path: "images[name=" + image + "].newTag",
+				out = append(out, edit{file: file, region: region, what: "kustomizeImage " + image, path: "images[name=" + image + "].newTag", value: version,
 					apply: func(c []byte) ([]byte, error) { return SetKustomizeImageTag(c, image, version) }})
 			case t.ApplicationSetElement != nil:
 				field := t.ApplicationSetElement.Field
@@ -67,11 +96,11 @@ func edits(top *topology.Topology, app topology.App, p rings.Promotion, editAppS
 				if fn == nil {
 					fn = EditApplicationSetElement
 				}
-				out = append(out, edit{file: file, region: region, what: t.Describe(), path: "spec.generators[…].list.elements[" + key + "=" + keyValue + "]." + field,
+				out = append(out, edit{file: file, region: region, what: t.Describe(), path: "spec.generators[…].list.elements[" + key + "=" + keyValue + "]." + field, value: version,
 					apply: func(c []byte) ([]byte, error) { return fn(c, key, keyValue, field, version) }})
 			case t.ContainerImage != nil:
 				ci := *t.ContainerImage
-				out = append(out, edit{file: file, region: region, what: t.Describe(), path: ContainerImagePath(ci),
+				out = append(out, edit{file: file, region: region, what: t.Describe(), path: ContainerImagePath(ci), value: version,
 					apply: func(c []byte) ([]byte, error) { return SetContainerImageTag(c, ci, version) }})
 			default:
 				return nil, fmt.Errorf("target file %s of app %s names no yamlPath, kustomizeImage, applicationSetElement or containerImage: %w", file, app.Name, ErrTarget)
@@ -95,7 +124,7 @@ func targetValueFor(values []rings.TargetValue, file, target string) (string, bo
 // returns the new contents by path. Any missing file or field is a
 // *TargetError naming the file, the target and the path; nothing is
 // returned then.
-func applyEdits(read func(path string) ([]byte, bool, error), es []edit) (map[string][]byte, error) {
+func applyEdits(read func(path string) ([]byte, bool, error), es []edit, memo editMemo) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	for _, e := range es {
 		content, ok := out[e.file]
@@ -109,7 +138,7 @@ func applyEdits(read func(path string) ([]byte, bool, error), es []edit) (map[st
 			}
 			content = c
 		}
-		next, err := e.apply(content)
+		next, err := memo.apply(e, content)
 		if err != nil {
 			return nil, &TargetError{File: e.file, Region: e.region, Target: e.what, Path: e.path, Err: err}
 		}

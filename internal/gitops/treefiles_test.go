@@ -1,6 +1,7 @@
 package gitops
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -61,5 +62,30 @@ func TestTreeFilesReadsLikeTreeFile(t *testing.T) {
 	}
 	if got, found, err := newTreeFiles(nil).read("top.yaml"); got != nil || found || err != nil {
 		t.Errorf("no tree: read = %q, %v, %v; want nothing", got, found, err)
+	}
+}
+
+// An edit of content it already made answers from the memo; another
+// value, target or content is made anew, and no memo makes every edit.
+func TestEditMemoMakesEachDistinctEditOnce(t *testing.T) {
+	made := 0
+	edit := func(value string) edit {
+		return edit{what: "yamlPath image.tag", path: "image.tag", value: value,
+			apply: func(c []byte) ([]byte, error) { made++; return append([]byte(value+":"), c...), nil }}
+	}
+	m := editMemo{}
+	var got []string
+	for _, c := range []struct{ value, content string }{{"v2", "a"}, {"v2", "a"}, {"v3", "a"}, {"v2", "b"}, {"v2", "a"}} {
+		out, err := m.apply(edit(c.value), []byte(c.content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, string(out))
+	}
+	var none editMemo
+	_, _ = none.apply(edit("v2"), []byte("a"))
+	_, _ = none.apply(edit("v2"), []byte("a"))
+	if want := "v2:a v2:a v3:a v2:b v2:a"; strings.Join(got, " ") != want || made != 5 {
+		t.Errorf("results %q, edits made %d; want %q and 3 + 2 without a memo", strings.Join(got, " "), made, want)
 	}
 }
