@@ -51,8 +51,14 @@ func (m editMemo) apply(e edit, content []byte) ([]byte, error) {
 
 // renderFile expands {{region}} and {{app}} in a target's file template.
 func renderFile(tmpl, app, region string) string {
-	r := strings.NewReplacer("{{region}}", region, "{{ region }}", region, "{{app}}", app, "{{ app }}", app)
-	return strings.TrimPrefix(r.Replace(tmpl), "/")
+	// Plain replacements, not a strings.Replacer: building one per call
+	// was a tenth of a train's baseline read (100,000 files).
+	if strings.Contains(tmpl, "{{") {
+		for _, r := range [...]struct{ old, new string }{{"{{region}}", region}, {"{{ region }}", region}, {"{{app}}", app}, {"{{ app }}", app}} {
+			tmpl = strings.ReplaceAll(tmpl, r.old, r.new)
+		}
+	}
+	return strings.TrimPrefix(tmpl, "/")
 }
 
 // edits lists the changes a promotion makes: every target of the app, for

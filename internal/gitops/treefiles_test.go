@@ -89,3 +89,17 @@ func TestEditMemoMakesEachDistinctEditOnce(t *testing.T) {
 		t.Errorf("results %q, edits made %d; want %q and 3 + 2 without a memo", strings.Join(got, " "), made, want)
 	}
 }
+
+func TestRenderFile(t *testing.T) {
+	cases := []struct{ tmpl, want string }{
+		{"apps/{{app}}/{{region}}/values.yaml", "apps/checkout/eu-west-1/values.yaml"},
+		{"/envs/{{ region }}/{{ app }}.yaml", "envs/eu-west-1/checkout.yaml"},
+		{"appsets/checkout.yaml", "appsets/checkout.yaml"},
+		{"{{region}}-{{region}}/{{cluster}}", "eu-west-1-eu-west-1/{{cluster}}"},
+	}
+	for _, c := range cases {
+		if got := renderFile(c.tmpl, "checkout", "eu-west-1"); got != c.want {
+			t.Errorf("renderFile(%q) = %q, want %q", c.tmpl, got, c.want)
+		}
+	}
+}
