@@ -97,8 +97,12 @@ func newHaltWorld(b *testing.B) *haltWorld {
 
 // gitArgs make ringd write promotions to the world's repository (the
 // later --effects wins over modeArgs' "memory").
+// One commit per promotion (--promotion-batch-max 1): these benchmarks
+// measure a halt racing a stream of pushes; batched, the 20 releases'
+// promotions of a ring land as one commit and the halt meets none in
+// flight (BenchmarkTrain/halt measures a halt against batches).
 func (w *haltWorld) gitArgs() []string {
-	return []string{"--effects", "git", "--gitops-url", "git://" + w.addr + "/deploy.git", "--reconcile-interval", "200ms"}
+	return []string{"--effects", "git", "--gitops-url", "git://" + w.addr + "/deploy.git", "--reconcile-interval", "200ms", "--promotion-batch-max", "1"}
 }
 
 // release waits until leader has adopted the topology and creates a
