@@ -219,7 +219,11 @@ func (wc *workingCopy) keep(pack []byte, commit plumbing.Hash) error {
 	if err := wc.setHead(commit); err != nil {
 		return err
 	}
-	return wc.consolidate()
+	// Merging packs is housekeeping: the push landed, and a merge that
+	// fails must not report the promotion as failed. The packs stay as
+	// they are and the next push tries again.
+	_ = wc.consolidate()
+	return nil
 }
 
 // maxPacks is how many pack files a working copy holds before consolidate
@@ -266,9 +270,14 @@ func (wc *workingCopy) consolidate() error {
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("consolidate packs: %w", err)
 	}
+	// The merged pack holds every object of the small ones: removing them
+	// loses nothing, and the storage is opened again whatever happens, so
+	// nothing cached points at a removed pack.
+	var removeErr error
 	for _, h := range small {
 		if err := wc.storage.DeleteOldObjectPackAndIndex(h, time.Time{}); err != nil {
-			return fmt.Errorf("consolidate packs: remove pack %s: %w", h, err)
+			removeErr = fmt.Errorf("consolidate packs: remove pack %s: %w", h, err)
+			break
 		}
 	}
 	_ = wc.storage.Close()
@@ -278,7 +287,7 @@ func (wc *workingCopy) consolidate() error {
 		return fmt.Errorf("consolidate packs: open again: %w", err)
 	}
 	wc.repo = repo
-	return nil
+	return removeErr
 }
 
 // packObjects lists the objects of the pack whose index is the file idx.
