@@ -27,7 +27,8 @@ import (
 //     and record the evidence (CmdObserve per region; CmdFailRing when the
 //     during-soak webhook fails).
 //  3. plan: PlanNext over a fresh snapshot, then act on each action and
-//     record its outcome (the ring and release commands). A Git write
+//     record its outcome (the ring and release commands): releases at
+//     once, each release's actions in plan order (carryOut). A Git write
 //     that needs a person fails the ring (or halts a rollback); a
 //     transient one is recorded with its next attempt time
 //     (loop_retry.go).
