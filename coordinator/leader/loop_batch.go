@@ -37,15 +37,15 @@ func (l *Loop) promoteBatch(ctx context.Context, snap store.Snapshot, ps []rings
 		return false
 	}
 	// Each outcome is its own command; recorded at once (carryOut).
-	var any atomic.Bool
+	var recorded atomic.Bool
 	l.each(ctx, len(ps), func(i int) {
 		p := ps[i]
 		err := l.promoted(ctx, snap, p, outs[i].PromotionResult, outs[i].Err)
 		if l.done(planner.ActPromote, p.ReleaseID, p.Ring, err) {
-			any.Store(true)
+			recorded.Store(true)
 		}
 	})
-	return any.Load()
+	return recorded.Load()
 }
 
 // leaderCheck confirms with a quorum that this node still leads (and that
